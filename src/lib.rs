@@ -1,0 +1,3 @@
+//! llmf — LLM Foundations in the terminal.
+pub mod ui;
+pub mod viz;

@@ -1,0 +1,128 @@
+//! Plain data that a visualizer produces and a widget draws.
+//!
+//! A lab computes a [`View`] from its inputs once, when an input changes; the UI draws it on
+//! every frame without recomputing anything. Nothing here knows about ratatui, so labs stay
+//! testable as plain Rust.
+
+use ndarray::Array2;
+
+/// Everything one visualizer shows at one moment: its controls and a stack of parts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    pub controls: Vec<Control>,
+    /// Index into `controls` of the control that arrow keys change.
+    pub selected_control: usize,
+    pub parts: Vec<Part>,
+}
+
+/// One drawable piece of a visualizer, stacked top to bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Short lines of plain text: results, formulas, notes.
+    Text(Vec<String>),
+    Matrix(MatrixView),
+    Heatmap(HeatmapView),
+    Bars(BarsView),
+    Chart(ChartView),
+    Table(TableView),
+    /// Parts drawn side by side when the width allows, stacked otherwise (e.g. A, B and A·B).
+    Columns(Vec<Part>),
+}
+
+/// A numeric matrix with labelled rows and columns.
+///
+/// `NaN` cells are drawn as a blank marker (not computed yet); infinite cells as `-inf`/`+inf`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixView {
+    pub title: String,
+    pub row_labels: Vec<String>,
+    pub col_labels: Vec<String>,
+    pub values: Array2<f64>,
+    /// Digits after the decimal point.
+    pub decimals: usize,
+    /// The one highlighted cell (row, column).
+    pub cell: Option<(usize, usize)>,
+    /// A highlighted row, e.g. the row of A behind an output cell of A·B.
+    pub row: Option<usize>,
+    /// A highlighted column, e.g. the column of B behind an output cell of A·B.
+    pub col: Option<usize>,
+}
+
+/// A matrix drawn as shades, with labels on both axes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatmapView {
+    pub title: String,
+    pub row_labels: Vec<String>,
+    pub col_labels: Vec<String>,
+    pub values: Array2<f64>,
+    /// Value drawn as the lightest shade and as the darkest shade; `None` uses the data's range.
+    pub range: Option<(f64, f64)>,
+    /// A cell whose value is read out under the map.
+    pub cursor: Option<(usize, usize)>,
+}
+
+/// A horizontal bar chart of a few labelled values (a distribution, a comparison).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarsView {
+    pub title: String,
+    pub labels: Vec<String>,
+    pub values: Vec<f64>,
+    /// Digits after the decimal point in the value column.
+    pub decimals: usize,
+    /// The bar to emphasise (e.g. the largest probability).
+    pub highlight: Option<usize>,
+    /// The value a full-length bar stands for; `None` uses the largest value.
+    pub max: Option<f64>,
+}
+
+/// A line chart of one or more series; either axis may be log-scaled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartView {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_log: bool,
+    pub y_log: bool,
+    pub series: Vec<Series>,
+}
+
+/// One named line on a chart; points need not be sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// The character that draws this series, so series differ without colour.
+    pub marker: char,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A small table of text cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableView {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub highlight: Option<usize>,
+}
+
+/// One thing the learner can change in a visualizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub label: String,
+    pub kind: ControlKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ControlKind {
+    /// A number moved in fixed steps between bounds.
+    Slider {
+        value: f64,
+        min: f64,
+        max: f64,
+        step: f64,
+        decimals: usize,
+    },
+    /// One of several named options.
+    Choice { options: Vec<String>, index: usize },
+    /// On or off.
+    Toggle(bool),
+}
