@@ -1,0 +1,225 @@
+//! The lesson engine: a course is a manifest plus Markdown lessons, parsed into steps.
+//!
+//! Nothing here draws: prose is turned into plain styled lines by [`prose`], visualizers are
+//! only named and parameterised here and built by `crate::viz`.
+
+pub mod embedded;
+pub mod parse;
+pub mod prose;
+
+use std::fmt;
+use std::path::Path;
+
+pub use parse::{parse_lesson, parse_manifest};
+
+/// A whole course: its parts in order and every lesson, flattened in reading order.
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub title: String,
+    pub parts: Vec<String>,
+    pub lessons: Vec<Lesson>,
+}
+
+/// One lesson file.
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    /// The number from the file name, as written there (`"06"`).
+    pub number: String,
+    /// The slug from the file name (`"attention-math"`).
+    pub slug: String,
+    pub title: String,
+    /// The file name, for messages.
+    pub file: String,
+    /// Index into `Course::parts`.
+    pub part: usize,
+    pub steps: Vec<Step>,
+}
+
+/// One screen of a lesson: prose and at most one panel.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub title: String,
+    /// Line of the `## ` heading in the lesson file (1-based).
+    pub line: usize,
+    pub prose: Vec<prose::Block>,
+    pub panel: Option<Panel>,
+}
+
+/// What stands beside the prose.
+#[derive(Debug, Clone)]
+pub enum Panel {
+    Viz(VizSpec),
+    Quiz(Quiz),
+}
+
+/// A visualizer as the lesson names it: its kind and raw parameters.
+#[derive(Debug, Clone)]
+pub struct VizSpec {
+    pub kind: String,
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// Line of the opening fence (1-based).
+    pub line: usize,
+}
+
+/// A checkpoint question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quiz {
+    pub id: String,
+    pub question: String,
+    pub kind: QuizKind,
+    pub explain: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuizKind {
+    /// `answer` is 0-based here (the file counts from 1).
+    Choice { choices: Vec<String>, answer: usize },
+    Numeric { answer: f64, tolerance: f64 },
+}
+
+impl Quiz {
+    /// Whether a learner's answer is right: a choice index, or a typed number.
+    pub fn is_correct(&self, given: &Answer) -> bool {
+        match (&self.kind, given) {
+            (QuizKind::Choice { answer, .. }, Answer::Choice(c)) => c == answer,
+            (QuizKind::Numeric { answer, tolerance }, Answer::Number(x)) => {
+                x.is_finite() && (x - answer).abs() <= *tolerance
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What a learner answered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    Choice(usize),
+    Number(f64),
+}
+
+/// One thing wrong in a course, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+impl Problem {
+    pub fn new(file: &str, line: usize, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl Course {
+    /// Finds a lesson by number (`6`, `06`) or slug (`attention-math`).
+    pub fn find(&self, key: &str) -> Option<usize> {
+        let key = key.trim();
+        if let Some(i) = self.lessons.iter().position(|l| l.slug == key) {
+            return Some(i);
+        }
+        let wanted: u32 = key.parse().ok()?;
+        self.lessons
+            .iter()
+            .position(|l| l.number.parse::<u32>().ok() == Some(wanted))
+    }
+
+    pub fn lesson_by_slug(&self, slug: &str) -> Option<usize> {
+        self.lessons.iter().position(|l| l.slug == slug)
+    }
+}
+
+/// Where a course's files come from: the copy built into the binary or a folder on disk.
+pub trait Source {
+    /// A short name for messages (`lessons/` or `built-in course`).
+    fn describe(&self) -> String;
+    /// The text of one file, by name relative to the course root.
+    fn read(&self, name: &str) -> Result<String, String>;
+}
+
+/// A course folder on disk.
+pub struct DirSource<'a>(pub &'a Path);
+
+impl Source for DirSource<'_> {
+    fn describe(&self) -> String {
+        self.0.display().to_string()
+    }
+    fn read(&self, name: &str) -> Result<String, String> {
+        let path = self.0.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+}
+
+/// Loads a course: the manifest, then every lesson it lists. Parse problems are collected, not
+/// stopped at, so a teacher sees every mistake at once.
+pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let manifest_text = match source.read("course.json") {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::new(
+                "course.json",
+                1,
+                format!("{e}; a course folder needs a course.json manifest (see lessons/README.md)"),
+            ));
+            return (None, problems);
+        }
+    };
+    let manifest = match parse_manifest(&manifest_text) {
+        Ok(m) => m,
+        Err(p) => {
+            problems.push(p);
+            return (None, problems);
+        }
+    };
+    let mut lessons: Vec<Lesson> = Vec::new();
+    for (part_index, part) in manifest.parts.iter().enumerate() {
+        for (file, line) in &part.lessons {
+            match source.read(file) {
+                Ok(text) => match parse_lesson(file, &text, part_index) {
+                    Ok(lesson) => {
+                        if let Some(other) = lessons.iter().find(|l| l.slug == lesson.slug) {
+                            problems.push(Problem::new(
+                                "course.json",
+                                *line,
+                                format!("{file} has the same slug as {}", other.file),
+                            ));
+                        } else {
+                            lessons.push(lesson);
+                        }
+                    }
+                    Err(mut ps) => problems.append(&mut ps),
+                },
+                Err(e) => problems.push(Problem::new(
+                    "course.json",
+                    *line,
+                    format!("{e}: list only lessons that exist"),
+                )),
+            }
+        }
+    }
+    if lessons.is_empty() && problems.is_empty() {
+        problems.push(Problem::new(
+            "course.json",
+            1,
+            "the course lists no lessons: add file names to a part's \"lessons\"",
+        ));
+    }
+    let course = Course {
+        title: manifest.title,
+        parts: manifest.parts.into_iter().map(|p| p.title).collect(),
+        lessons,
+    };
+    (Some(course), problems)
+}

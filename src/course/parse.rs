@@ -1,0 +1,461 @@
+//! Parsing of `course.json` and of lesson Markdown files, with every problem located at
+//! `file:line` and worded so a teacher knows what to change.
+
+use super::prose;
+use super::{Lesson, Panel, Problem, Quiz, QuizKind, Step, VizSpec};
+use serde_json::{Map, Value};
+
+/// The manifest, with each lesson's line in `course.json` kept for messages.
+#[derive(Debug)]
+pub struct Manifest {
+    pub title: String,
+    pub parts: Vec<ManifestPart>,
+}
+
+#[derive(Debug)]
+pub struct ManifestPart {
+    pub title: String,
+    /// (file name, line in course.json)
+    pub lessons: Vec<(String, usize)>,
+}
+
+/// Parses `course.json`.
+pub fn parse_manifest(text: &str) -> Result<Manifest, Problem> {
+    let file = "course.json";
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Problem::new(file, e.line().max(1), format!("invalid JSON: {e}"))
+    })?;
+    let bad = |msg: &str| Problem::new(file, 1, msg.to_string());
+    let obj = value
+        .as_object()
+        .ok_or_else(|| bad("the manifest must be a JSON object with \"title\" and \"parts\""))?;
+    let title = obj
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("LLM Foundations")
+        .to_string();
+    let parts_value = obj
+        .get("parts")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("missing \"parts\": a list of {\"title\", \"lessons\"}"))?;
+    let mut parts = Vec::new();
+    for part in parts_value {
+        let title = part
+            .get("title")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("every part needs a \"title\" string"))?;
+        let list = part
+            .get("lessons")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                Problem::new(
+                    file,
+                    line_of(text, title),
+                    format!("part \"{title}\" needs a \"lessons\" list of file names"),
+                )
+            })?;
+        let mut lessons = Vec::new();
+        for item in list {
+            let name = item.as_str().ok_or_else(|| {
+                Problem::new(
+                    file,
+                    line_of(text, title),
+                    format!("part \"{title}\": lessons are file names (strings)"),
+                )
+            })?;
+            lessons.push((name.to_string(), line_of(text, &format!("\"{name}\""))));
+        }
+        parts.push(ManifestPart {
+            title: title.to_string(),
+            lessons,
+        });
+    }
+    Ok(Manifest { title, parts })
+}
+
+/// The 1-based line where `needle` first occurs (1 if nowhere).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map(|at| text[..at].matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+/// Splits `NN-slug.md` into its number and slug.
+pub fn split_file_name(file: &str) -> Option<(String, String)> {
+    let base = file.rsplit('/').next()?.strip_suffix(".md")?;
+    let (number, slug) = base.split_once('-')?;
+    let slug_ok = !slug.is_empty()
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) || !slug_ok {
+        return None;
+    }
+    Some((number.to_string(), slug.to_string()))
+}
+
+/// Parses one lesson file. All problems found are returned together.
+pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let (number, slug) = split_file_name(file).unwrap_or_else(|| {
+        problems.push(Problem::new(
+            file,
+            1,
+            "lesson file names look like 06-attention-math.md (number, dash, lowercase slug)",
+        ));
+        (String::from("00"), file.to_string())
+    });
+
+    let all_lines: Vec<&str> = text.lines().collect();
+    let mut idx = 0;
+    while idx < all_lines.len() && all_lines[idx].trim().is_empty() {
+        idx += 1;
+    }
+    let title = match all_lines.get(idx).and_then(|l| l.strip_prefix("# ")) {
+        Some(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => {
+            problems.push(Problem::new(
+                file,
+                idx + 1,
+                "a lesson starts with its title on a line like `# Attention math`",
+            ));
+            String::new()
+        }
+    };
+    idx += 1;
+
+    struct Draft<'a> {
+        title: String,
+        line: usize,
+        prose: Vec<&'a str>,
+        panel: Option<Panel>,
+    }
+    let mut steps: Vec<Draft> = Vec::new();
+    let mut quiz_ids: Vec<(String, usize)> = Vec::new();
+    let mut in_plain_fence = false;
+
+    while idx < all_lines.len() {
+        let line_no = idx + 1;
+        let line = all_lines[idx];
+        idx += 1;
+        let trimmed = line.trim();
+        if in_plain_fence {
+            if trimmed.starts_with("```") {
+                in_plain_fence = false;
+            }
+            if let Some(step) = steps.last_mut() {
+                step.prose.push(line);
+            }
+            continue;
+        }
+        if let Some(heading) = line.strip_prefix("## ") {
+            if heading.trim().is_empty() {
+                problems.push(Problem::new(file, line_no, "a step heading needs a title after `## `"));
+            }
+            steps.push(Draft {
+                title: heading.trim().to_string(),
+                line: line_no,
+                prose: Vec::new(),
+                panel: None,
+            });
+            continue;
+        }
+        if line.starts_with("# ") {
+            problems.push(Problem::new(
+                file,
+                line_no,
+                "only the first line may be a `# ` title; start a step with `## `",
+            ));
+            continue;
+        }
+        let fence_lang = trimmed.strip_prefix("```").map(str::trim);
+        if let Some(lang @ ("viz" | "quiz")) = fence_lang {
+            // Collect the JSON body up to the closing fence.
+            let start = idx;
+            while idx < all_lines.len() && !all_lines[idx].trim().starts_with("```") {
+                idx += 1;
+            }
+            if idx >= all_lines.len() {
+                problems.push(Problem::new(
+                    file,
+                    line_no,
+                    format!("this ```{lang} block is never closed: end it with a ``` line"),
+                ));
+                break;
+            }
+            let body = all_lines[start..idx].join("\n");
+            idx += 1; // the closing fence
+            let Some(step) = steps.last_mut() else {
+                problems.push(Problem::new(
+                    file,
+                    line_no,
+                    format!("a ```{lang} block must sit inside a step (after a `## ` heading)"),
+                ));
+                continue;
+            };
+            if step.panel.is_some() {
+                problems.push(Problem::new(
+                    file,
+                    line_no,
+                    format!(
+                        "step \"{}\" already has a visualizer or question: a step holds one; split it with a new `## ` heading",
+                        step.title
+                    ),
+                ));
+                continue;
+            }
+            let parsed = if lang == "viz" {
+                parse_viz(file, line_no, &body).map(Panel::Viz)
+            } else {
+                parse_quiz(file, line_no, &body).map(Panel::Quiz)
+            };
+            match parsed {
+                Ok(panel) => {
+                    if let Panel::Quiz(q) = &panel {
+                        if let Some((_, first)) = quiz_ids.iter().find(|(id, _)| *id == q.id) {
+                            problems.push(Problem::new(
+                                file,
+                                line_no,
+                                format!("question id \"{}\" is already used on line {first}: ids must be unique in a lesson", q.id),
+                            ));
+                        }
+                        quiz_ids.push((q.id.clone(), line_no));
+                    }
+                    step.panel = Some(panel);
+                }
+                Err(p) => problems.push(p),
+            }
+            continue;
+        }
+        if fence_lang.is_some() {
+            in_plain_fence = true;
+        }
+        match steps.last_mut() {
+            Some(step) => step.prose.push(line),
+            None if !trimmed.is_empty() => problems.push(Problem::new(
+                file,
+                line_no,
+                "text before the first step: start the first step with a `## ` heading",
+            )),
+            None => {}
+        }
+    }
+    if in_plain_fence {
+        problems.push(Problem::new(file, all_lines.len(), "a ``` code block is never closed"));
+    }
+    if steps.is_empty() && problems.is_empty() {
+        problems.push(Problem::new(
+            file,
+            1,
+            "the lesson has no steps: start each step with a `## ` heading",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let steps = steps
+        .into_iter()
+        .map(|d| Step {
+            title: d.title,
+            line: d.line,
+            prose: prose::parse(&d.prose),
+            panel: d.panel,
+        })
+        .collect();
+    Ok(Lesson {
+        number,
+        slug,
+        title,
+        file: file.to_string(),
+        part,
+        steps,
+    })
+}
+
+fn parse_json_block(file: &str, fence_line: usize, body: &str) -> Result<Map<String, Value>, Problem> {
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        Problem::new(file, fence_line + e.line().max(1), format!("invalid JSON: {e}"))
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(Problem::new(
+            file,
+            fence_line + 1,
+            "the block must hold one JSON object: { \"kind\": ... }",
+        )),
+    }
+}
+
+fn parse_viz(file: &str, fence_line: usize, body: &str) -> Result<VizSpec, Problem> {
+    let mut params = parse_json_block(file, fence_line, body)?;
+    let kind = match params.remove("kind") {
+        Some(Value::String(k)) => k,
+        _ => {
+            return Err(Problem::new(
+                file,
+                fence_line + 1,
+                "a visualizer needs \"kind\": a name such as \"softmax\" (see lessons/README.md)",
+            ))
+        }
+    };
+    Ok(VizSpec {
+        kind,
+        params,
+        line: fence_line,
+    })
+}
+
+fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem> {
+    let mut map = parse_json_block(file, fence_line, body)?;
+    let at = |key: &str| fence_line + line_of(body, &format!("\"{key}\""));
+    let err = |line: usize, msg: String| Problem::new(file, line, msg);
+    let text = |map: &mut Map<String, Value>, key: &str| -> Result<String, Problem> {
+        match map.remove(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+            _ => Err(err(
+                at(key).max(fence_line + 1),
+                format!("a question needs \"{key}\": a non-empty string"),
+            )),
+        }
+    };
+    let question = text(&mut map, "question")?;
+    let explain = text(&mut map, "explain")?;
+    let id = match map.remove("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        None => format!("line-{fence_line}"),
+        Some(_) => return Err(err(at("id"), "\"id\" must be a non-empty string".into())),
+    };
+    let answer = map.remove("answer");
+    let kind = match map.remove("choices") {
+        Some(Value::Array(items)) => {
+            let choices: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            if choices.len() != items.len() || choices.len() < 2 {
+                return Err(err(at("choices"), "\"choices\" must list at least two strings".into()));
+            }
+            let n = choices.len();
+            let answer = answer
+                .as_ref()
+                .and_then(Value::as_u64)
+                .filter(|a| (1..=n as u64).contains(a))
+                .ok_or_else(|| {
+                    err(
+                        at("answer"),
+                        format!("\"answer\" must be the number of the right choice, 1 to {n}"),
+                    )
+                })?;
+            QuizKind::Choice {
+                choices,
+                answer: answer as usize - 1,
+            }
+        }
+        Some(_) => return Err(err(at("choices"), "\"choices\" must be a list of strings".into())),
+        None => {
+            let answer = answer
+                .as_ref()
+                .and_then(Value::as_f64)
+                .filter(|a| a.is_finite())
+                .ok_or_else(|| {
+                    err(
+                        at("answer").max(fence_line + 1),
+                        "\"answer\" must be a number (or add \"choices\" for multiple choice)".into(),
+                    )
+                })?;
+            let tolerance = match map.remove("tolerance") {
+                None => 0.0,
+                Some(v) => v
+                    .as_f64()
+                    .filter(|t| t.is_finite() && *t >= 0.0)
+                    .ok_or_else(|| err(at("tolerance"), "\"tolerance\" must be a number ≥ 0".into()))?,
+            };
+            QuizKind::Numeric { answer, tolerance }
+        }
+    };
+    if let Some(key) = map.keys().next() {
+        return Err(err(
+            at(key),
+            format!("unknown key \"{key}\": a question has id, question, choices, answer, tolerance, explain"),
+        ));
+    }
+    Ok(Quiz {
+        id,
+        question,
+        kind,
+        explain,
+        line: fence_line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "# Title\n\n## One\nHello *there*.\n\n```viz\n{\"kind\": \"softmax\", \"temperature\": 2}\n```\n\n## Two\n```quiz\n{\"id\": \"a\", \"question\": \"Q?\", \"choices\": [\"x\", \"y\"], \"answer\": 2, \"explain\": \"because\"}\n```\n";
+
+    #[test]
+    fn parses_a_good_lesson() {
+        let lesson = parse_lesson("06-attention-math.md", GOOD, 0).unwrap();
+        assert_eq!(lesson.number, "06");
+        assert_eq!(lesson.slug, "attention-math");
+        assert_eq!(lesson.title, "Title");
+        assert_eq!(lesson.steps.len(), 2);
+        assert_eq!(lesson.steps[1].line, 10);
+        match &lesson.steps[0].panel {
+            Some(Panel::Viz(v)) => {
+                assert_eq!(v.kind, "softmax");
+                assert_eq!(v.line, 6);
+                assert_eq!(v.params.get("temperature"), Some(&Value::from(2)));
+            }
+            other => panic!("expected a viz, got {other:?}"),
+        }
+        match &lesson.steps[1].panel {
+            Some(Panel::Quiz(q)) => {
+                assert_eq!(q.kind, QuizKind::Choice { choices: vec!["x".into(), "y".into()], answer: 1 });
+            }
+            other => panic!("expected a quiz, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reports_problems_with_lines() {
+        let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"choices\": [\"a\", \"b\"],\n \"answer\": 3, \"explain\": \"e\"}\n```\n```viz\n{\"kind\": \"x\"}\n```\n";
+        let problems = parse_lesson("01-x.md", text, 0).unwrap_err();
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "01-x.md:5: \"answer\" must be the number of the right choice, 1 to 2".to_string(),
+            ]
+        );
+        let text = "# T\ntext\n## S\n```viz\n{\"kind\": 1\n```\n";
+        let shown: Vec<String> = parse_lesson("bad.md", text, 0)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(shown[0].starts_with("bad.md:1: lesson file names"));
+        assert!(shown[1].starts_with("bad.md:2: text before the first step"));
+        assert!(shown[2].starts_with("bad.md:5: invalid JSON"), "{shown:?}");
+    }
+
+    #[test]
+    fn numeric_quiz_and_tolerance() {
+        let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"answer\": 7.39, \"tolerance\": 0.05, \"explain\": \"e\"}\n```\n";
+        let lesson = parse_lesson("01-x.md", text, 0).unwrap();
+        let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else { panic!() };
+        assert!(q.is_correct(&crate::course::Answer::Number(7.4)));
+        assert!(!q.is_correct(&crate::course::Answer::Number(7.5)));
+        assert!(!q.is_correct(&crate::course::Answer::Number(f64::NAN)));
+    }
+
+    #[test]
+    fn manifest_lines_point_at_each_lesson() {
+        let text = "{\n \"title\": \"C\",\n \"parts\": [\n  {\"title\": \"P\", \"lessons\": [\n   \"05-a.md\",\n   \"06-b.md\"]}]}";
+        let m = parse_manifest(text).unwrap();
+        assert_eq!(m.parts[0].lessons, vec![("05-a.md".into(), 5), ("06-b.md".into(), 6)]);
+        assert!(parse_manifest("{").unwrap_err().to_string().starts_with("course.json:1: invalid JSON"));
+    }
+}

@@ -1,0 +1,410 @@
+//! Lesson prose: a small Markdown subset parsed once into blocks, then laid out into lines of
+//! styled text for a given width.
+//!
+//! Layout is pure and cheap to cache per width (the app keeps the result until the width or
+//! the step changes), so drawing a frame never re-parses or re-wraps text.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A piece of prose, as parsed from the lesson file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A `###` (or deeper) heading inside a step.
+    Heading(String),
+    /// Consecutive text lines joined with spaces.
+    Paragraph(String),
+    /// A list item: its marker (`•` or `3.`) and text.
+    Item { marker: String, text: String },
+    Quote(String),
+    /// A fenced or indented code block, drawn verbatim.
+    Code(Vec<String>),
+}
+
+/// How a run of text is emphasised; the UI maps each to a theme style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Emph {
+    Plain,
+    Bold,
+    Italic,
+    Code,
+    Heading,
+    Quote,
+    CodeBlock,
+    Marker,
+}
+
+/// One laid-out line: runs of text with their emphasis.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Line {
+    pub spans: Vec<(String, Emph)>,
+}
+
+impl Line {
+    pub fn width(&self) -> usize {
+        self.spans.iter().map(|(s, _)| s.width()).sum()
+    }
+    pub fn text(&self) -> String {
+        self.spans.iter().map(|(s, _)| s.as_str()).collect()
+    }
+}
+
+/// Parses the prose lines of one step (panel blocks already removed) into blocks.
+pub fn parse(lines: &[&str]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut para: Vec<String> = Vec::new();
+    // The block the current run of lines continues: a paragraph, an item or a quote.
+    let mut open: Option<Block> = None;
+    let mut code: Option<Vec<String>> = None;
+    let mut i = 0;
+
+    fn flush(open: &mut Option<Block>, para: &mut Vec<String>, blocks: &mut Vec<Block>) {
+        if let Some(block) = open.take() {
+            let text = para.join(" ");
+            blocks.push(match block {
+                Block::Item { marker, .. } => Block::Item { marker, text },
+                Block::Quote(_) => Block::Quote(text),
+                _ => Block::Paragraph(text),
+            });
+        }
+        para.clear();
+    }
+
+    while i < lines.len() {
+        let raw = lines[i];
+        i += 1;
+        if let Some(code_lines) = code.as_mut() {
+            if raw.trim_start().starts_with("```") {
+                blocks.push(Block::Code(std::mem::take(code_lines)));
+                code = None;
+            } else {
+                code_lines.push(raw.trim_end().to_string());
+            }
+            continue;
+        }
+        let trimmed = raw.trim();
+        if trimmed.starts_with("```") {
+            flush(&mut open, &mut para, &mut blocks);
+            code = Some(Vec::new());
+            continue;
+        }
+        if trimmed.is_empty() {
+            flush(&mut open, &mut para, &mut blocks);
+            continue;
+        }
+        if open.is_none() && raw.starts_with("    ") {
+            let mut lines_of_code = vec![raw[4..].trim_end().to_string()];
+            while i < lines.len() && (lines[i].starts_with("    ") || lines[i].trim().is_empty()) {
+                if lines[i].trim().is_empty() {
+                    // A blank line ends the code block unless more indented code follows.
+                    if i + 1 < lines.len() && lines[i + 1].starts_with("    ") {
+                        lines_of_code.push(String::new());
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                lines_of_code.push(lines[i][4..].trim_end().to_string());
+                i += 1;
+            }
+            blocks.push(Block::Code(lines_of_code));
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('#') {
+            flush(&mut open, &mut para, &mut blocks);
+            blocks.push(Block::Heading(rest.trim_start_matches('#').trim().to_string()));
+            continue;
+        }
+        if let Some(marker) = list_marker(trimmed) {
+            flush(&mut open, &mut para, &mut blocks);
+            let text = trimmed[marker.len()..].trim().to_string();
+            let shown = if marker.ends_with('.') {
+                marker.trim().to_string()
+            } else {
+                "•".to_string()
+            };
+            open = Some(Block::Item {
+                marker: shown,
+                text: String::new(),
+            });
+            para.push(text);
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('>') {
+            if !matches!(open, Some(Block::Quote(_))) {
+                flush(&mut open, &mut para, &mut blocks);
+                open = Some(Block::Quote(String::new()));
+            }
+            para.push(rest.trim().to_string());
+            continue;
+        }
+        if open.is_none() {
+            open = Some(Block::Paragraph(String::new()));
+        }
+        para.push(trimmed.to_string());
+    }
+    if let Some(code_lines) = code {
+        blocks.push(Block::Code(code_lines));
+    }
+    flush(&mut open, &mut para, &mut blocks);
+    blocks
+}
+
+/// `- `, `* `, `+ ` or `12. ` at the start of a line.
+fn list_marker(line: &str) -> Option<&str> {
+    for m in ["- ", "* ", "+ "] {
+        if line.starts_with(m) {
+            return Some(&line[..2]);
+        }
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && digits < 4 && line[digits..].starts_with(". ") {
+        return Some(&line[..digits + 2]);
+    }
+    None
+}
+
+/// Counts the words a learner reads in these blocks.
+pub fn word_count(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::Heading(t) | Block::Paragraph(t) | Block::Quote(t) => {
+                t.split_whitespace().count()
+            }
+            Block::Item { text, .. } => text.split_whitespace().count(),
+            Block::Code(lines) => lines.iter().map(|l| l.split_whitespace().count()).sum(),
+        })
+        .sum()
+}
+
+/// Splits inline Markdown (`**bold**`, `*italic*`, `` `code` ``) into runs. An opener without
+/// a closer is kept as a literal character, so `2 * 3` stays as written.
+pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
+    let mut out: Vec<(String, Emph)> = Vec::new();
+    let mut plain = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let (delim, emph) = if rest.starts_with("**") {
+            ("**", Emph::Bold)
+        } else if c == '*' {
+            ("*", Emph::Italic)
+        } else if c == '`' {
+            ("`", Emph::Code)
+        } else {
+            plain.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        };
+        let after = &rest[delim.len()..];
+        match after.find(delim) {
+            Some(end) if end > 0 && !after.starts_with(' ') => {
+                if !plain.is_empty() {
+                    out.push((std::mem::take(&mut plain), base));
+                }
+                out.push((after[..end].to_string(), emph));
+                rest = &after[end + delim.len()..];
+            }
+            _ => {
+                plain.push_str(delim);
+                rest = after;
+            }
+        }
+    }
+    if !plain.is_empty() {
+        out.push((plain, base));
+    }
+    out
+}
+
+/// Lays blocks out into lines at most `width` columns wide (code blocks excepted: they are
+/// never wrapped, and the renderer clips them).
+pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let tight = i > 0
+            && matches!(block, Block::Item { .. })
+            && matches!(blocks[i - 1], Block::Item { .. });
+        if i > 0 && !tight {
+            lines.push(Line::default());
+        }
+        match block {
+            Block::Heading(t) => wrap(&inline(t, Emph::Heading), width, "", "", &mut lines),
+            Block::Paragraph(t) => wrap(&inline(t, Emph::Plain), width, "", "", &mut lines),
+            Block::Quote(t) => {
+                let bar = if ascii { "| " } else { "│ " };
+                wrap(&inline(t, Emph::Quote), width, bar, bar, &mut lines);
+            }
+            Block::Item { marker, text } => {
+                let marker = if ascii && marker == "•" { "-" } else { marker };
+                let first = format!("{marker} ");
+                let hang = " ".repeat(first.width());
+                wrap(&inline(text, Emph::Plain), width, &first, &hang, &mut lines);
+            }
+            Block::Code(code) => {
+                for l in code {
+                    lines.push(Line {
+                        spans: vec![(format!("  {l}"), Emph::CodeBlock)],
+                    });
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// Greedy word wrap of styled runs, with a prefix on the first line and an indent after.
+fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mut Vec<Line>) {
+    // Words with their style and whether a space stood before them.
+    let mut words: Vec<(String, Emph, bool)> = Vec::new();
+    let mut space_pending = false;
+    for (text, emph) in runs {
+        let mut current = String::new();
+        for c in text.chars() {
+            if c.is_whitespace() {
+                if !current.is_empty() {
+                    words.push((std::mem::take(&mut current), *emph, space_pending));
+                }
+                space_pending = true;
+            } else {
+                if current.is_empty() && words.is_empty() {
+                    space_pending = false;
+                }
+                current.push(c);
+            }
+        }
+        if !current.is_empty() {
+            words.push((current, *emph, space_pending));
+            space_pending = false;
+        }
+    }
+    let marker_emph = Emph::Marker;
+    let mut line = Line {
+        spans: if first.is_empty() {
+            vec![]
+        } else {
+            vec![(first.to_string(), marker_emph)]
+        },
+    };
+    let mut used = first.width();
+    let mut line_has_words = false;
+    for (word, emph, space) in words {
+        let w = word.width();
+        let gap = usize::from(space && line_has_words);
+        if line_has_words && used + gap + w > width {
+            out.push(std::mem::take(&mut line));
+            line.spans.push((hang.to_string(), Emph::Marker));
+            used = hang.width();
+            line_has_words = false;
+        }
+        let gap = usize::from(space && line_has_words);
+        if gap == 1 {
+            push_run(&mut line, " ", emph);
+            used += 1;
+        }
+        if used + w <= width {
+            push_run(&mut line, &word, emph);
+            used += w;
+        } else {
+            // A word longer than the line: cut it by characters.
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if used + cw > width && line_has_words_or_text(&line, hang) {
+                    out.push(std::mem::take(&mut line));
+                    line.spans.push((hang.to_string(), Emph::Marker));
+                    used = hang.width();
+                }
+                push_run(&mut line, c.encode_utf8(&mut [0; 4]), emph);
+                used += cw;
+            }
+        }
+        line_has_words = true;
+    }
+    out.push(line);
+}
+
+fn line_has_words_or_text(line: &Line, hang: &str) -> bool {
+    line.width() > hang.width()
+}
+
+fn push_run(line: &mut Line, text: &str, emph: Emph) {
+    match line.spans.last_mut() {
+        Some((s, e)) if *e == emph => s.push_str(text),
+        _ => line.spans.push((text.to_string(), emph)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_paragraphs_lists_code_and_headings() {
+        let src = "First line\ncontinues here.\n\n- one\n- two\n\n### Sub\n\n```\nx = 1\n```\n\n    y = 2\n\n> quoted";
+        let lines: Vec<&str> = src.lines().collect();
+        let blocks = parse(&lines);
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Paragraph("First line continues here.".into()),
+                Block::Item { marker: "•".into(), text: "one".into() },
+                Block::Item { marker: "•".into(), text: "two".into() },
+                Block::Heading("Sub".into()),
+                Block::Code(vec!["x = 1".into()]),
+                Block::Code(vec!["y = 2".into()]),
+                Block::Quote("quoted".into()),
+            ]
+        );
+        assert_eq!(word_count(&blocks), 4 + 2 + 1 + 3 + 3 + 1);
+    }
+
+    #[test]
+    fn inline_markup_and_unclosed_markers() {
+        assert_eq!(
+            inline("a **b** *c* `d` 2 * 3", Emph::Plain),
+            vec![
+                ("a ".into(), Emph::Plain),
+                ("b".into(), Emph::Bold),
+                (" ".into(), Emph::Plain),
+                ("c".into(), Emph::Italic),
+                (" ".into(), Emph::Plain),
+                ("d".into(), Emph::Code),
+                (" 2 * 3".into(), Emph::Plain),
+            ]
+        );
+    }
+
+    #[test]
+    fn wraps_within_width_and_keeps_every_word() {
+        let blocks = vec![Block::Paragraph(
+            "the quick brown fox jumps over the lazy dog again and again".into(),
+        )];
+        let lines = layout(&blocks, 16, false);
+        assert!(lines.iter().all(|l| l.width() <= 16), "{lines:?}");
+        let joined: Vec<String> = lines.iter().map(Line::text).collect();
+        assert_eq!(
+            joined.join(" "),
+            "the quick brown fox jumps over the lazy dog again and again"
+        );
+        assert_eq!(joined[0], "the quick brown");
+    }
+
+    #[test]
+    fn list_items_hang_under_their_marker() {
+        let blocks = vec![Block::Item {
+            marker: "12.".into(),
+            text: "alpha beta gamma delta".into(),
+        }];
+        let lines = layout(&blocks, 14, false);
+        let texts: Vec<String> = lines.iter().map(Line::text).collect();
+        assert_eq!(texts, vec!["12. alpha beta", "    gamma", "    delta"]);
+    }
+
+    #[test]
+    fn cuts_words_longer_than_the_line_and_counts_wide_chars() {
+        let blocks = vec![Block::Paragraph("汉字汉字汉字汉字汉字 ok".into())];
+        let lines = layout(&blocks, 8, false);
+        assert!(lines.iter().all(|l| l.width() <= 8), "{lines:?}");
+        assert_eq!(lines.last().map(Line::text).as_deref(), Some("汉字 ok"));
+    }
+}
