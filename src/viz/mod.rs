@@ -1,2 +1,128 @@
-//! Visualizers: each lab turns its parameters and the learner's changes into a [`view::View`].
+//! Visualizers: each kind reads its parameters, keeps the learner's settings as typed fields,
+//! and computes a [`view::View`] from them with the labs in `crate::labs`.
+//!
+//! The view is recomputed only when a control changes and kept until the next change, so
+//! drawing a frame costs no computation.
+
+pub mod kinds;
+pub mod params;
+pub mod rng;
 pub mod view;
+
+use crate::course::VizSpec;
+use view::{Control, ControlKind, Part, View};
+
+/// One kind of visualizer: typed settings, the controls that show them, and the parts they
+/// compute.
+pub trait Lab: Send {
+    /// The controls, showing the current settings.
+    fn controls(&self) -> Vec<Control>;
+    /// Moves control `index` by `delta` steps (a toggle flips, a choice moves along).
+    fn adjust(&mut self, index: usize, delta: i32);
+    /// Computes what to show for the current settings.
+    fn parts(&self) -> Vec<Part>;
+}
+
+/// A built visualizer: its lab and the view last computed from it.
+pub struct Visualizer {
+    pub kind: String,
+    lab: Box<dyn Lab>,
+    view: View,
+}
+
+impl std::fmt::Debug for Visualizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Visualizer({})", self.kind)
+    }
+}
+
+impl Visualizer {
+    /// Builds a visualizer from a lesson's block; the error names the bad parameter.
+    pub fn build(spec: &VizSpec) -> Result<Self, String> {
+        let lab = kinds::build(&spec.kind, &spec.params)?;
+        let mut viz = Self {
+            kind: spec.kind.clone(),
+            lab,
+            view: View::default(),
+        };
+        viz.refresh();
+        Ok(viz)
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// Moves the selection among the controls; returns whether anything changed.
+    pub fn select(&mut self, delta: i32) -> bool {
+        let n = self.view.controls.len();
+        if n == 0 {
+            return false;
+        }
+        let old = self.view.selected_control;
+        let new = (old as i64 + i64::from(delta)).clamp(0, n as i64 - 1) as usize;
+        self.view.selected_control = new;
+        new != old
+    }
+
+    /// Changes the selected control; returns whether the view changed.
+    pub fn adjust(&mut self, delta: i32) -> bool {
+        if self.view.controls.is_empty() {
+            return false;
+        }
+        let before = self.view.controls.clone();
+        self.lab.adjust(self.view.selected_control, delta);
+        let after = self.lab.controls();
+        if after == before {
+            return false;
+        }
+        self.refresh();
+        true
+    }
+
+    fn refresh(&mut self) {
+        let selected = self.view.selected_control;
+        self.view = View {
+            controls: self.lab.controls(),
+            selected_control: selected,
+            parts: self.lab.parts(),
+        };
+        self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
+    }
+}
+
+/// A slider control.
+pub fn slider(label: &str, value: f64, min: f64, max: f64, step: f64, decimals: usize) -> Control {
+    Control {
+        label: label.to_string(),
+        kind: ControlKind::Slider { value, min, max, step, decimals },
+    }
+}
+
+/// A choice among named options.
+pub fn choice(label: &str, options: Vec<String>, index: usize) -> Control {
+    Control {
+        label: label.to_string(),
+        kind: ControlKind::Choice { options, index },
+    }
+}
+
+pub fn toggle(label: &str, on: bool) -> Control {
+    Control {
+        label: label.to_string(),
+        kind: ControlKind::Toggle(on),
+    }
+}
+
+/// Moves an index by `delta` within `0..len`, stopping at the ends.
+pub fn step_index(index: usize, delta: i32, len: usize) -> usize {
+    (index as i64 + i64::from(delta)).clamp(0, len.saturating_sub(1) as i64) as usize
+}
+
+/// Moves a value by `delta` steps, clamped, and rounded to the step grid so repeated presses
+/// never drift (0.1 + 0.2 stays 0.3).
+pub fn step_value(value: f64, delta: i32, step: f64, min: f64, max: f64) -> f64 {
+    let moved = value + f64::from(delta) * step;
+    let snapped = ((moved - min) / step).round() * step + min;
+    snapped.clamp(min, max)
+}

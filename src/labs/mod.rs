@@ -1,0 +1,79 @@
+//! Labs: the computations the lessons explain, as plain functions on `ndarray` matrices.
+//! No drawing here; visualizers in `crate::viz` call these and show the results.
+pub mod attention;
+pub mod flops;
+pub mod rnn;
+pub mod softmax;
+
+/// Formats a count or a float compactly: `512`, `12,288`, `3.15e23`, `0.0052`.
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e6).contains(&a) {
+        if x.fract() == 0.0 {
+            group_thousands(x as i64)
+        } else if a >= 100.0 {
+            format!("{x:.1}")
+        } else {
+            let digits = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
+            format!("{x:.digits$}")
+        }
+    } else {
+        let exp = a.log10().floor() as i32;
+        let mant = x / 10f64.powi(exp);
+        // 9.995 rounds up to 10.0: move to the next power instead.
+        if format!("{:.2}", mant.abs()) == "10.00" {
+            format!("{}e{}", if x < 0.0 { "-1.00" } else { "1.00" }, exp + 1)
+        } else {
+            format!("{mant:.2}e{exp}")
+        }
+    }
+}
+
+/// Formats an exact count with thousands separators (`18,874,368`), falling back to
+/// [`fmt_num`] past 10^15 or for non-integers.
+pub fn fmt_count(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        group_thousands(x as i64)
+    } else {
+        fmt_num(x)
+    }
+}
+
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_num;
+
+    #[test]
+    fn formats_numbers_compactly() {
+        assert_eq!(fmt_num(512.0), "512");
+        assert_eq!(fmt_num(12288.0), "12,288");
+        assert_eq!(fmt_num(3.15e23), "3.15e23");
+        assert_eq!(fmt_num(0.0052), "0.00520");
+        assert_eq!(fmt_num(0.25), "0.250");
+        assert_eq!(fmt_num(7.389), "7.39");
+        assert_eq!(fmt_num(9.999e9), "1.00e10");
+        assert_eq!(fmt_num(f64::INFINITY), "inf");
+        assert_eq!(fmt_num(-2.5e-7), "-2.50e-7");
+    }
+}

@@ -1,0 +1,183 @@
+//! Attention on a few tokens, one stage at a time: X, Q, K, V, scores, scaled (and masked)
+//! scores, softmax weights, output. The weights are seeded random numbers, not a trained
+//! model's; the same word always gets the same made-up embedding.
+
+use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
+use crate::labs::fmt_num;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::rng::Rng;
+use crate::viz::view::{BarsView, Control, MatrixView, Part};
+use crate::viz::{choice, slider, step_index, toggle, Lab};
+use ndarray::Array2;
+
+/// The width of the made-up embeddings: small enough to read every number.
+const D_MODEL: usize = 4;
+
+const STAGES: &[&str] = &[
+    "0 X (embeddings)",
+    "1 Q = X·W_Q",
+    "2 K = X·W_K",
+    "3 V = X·W_V",
+    "4 scores Q·Kᵀ",
+    "5 scaled ÷ √d_k",
+    "6 weights = softmax",
+    "7 output = weights·V",
+];
+
+pub struct Attention {
+    tokens: Vec<String>,
+    d_k: usize,
+    seed: u64,
+    stage: usize,
+    causal: bool,
+    query: usize,
+}
+
+impl Attention {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let tokens = p.words("tokens", (2, 6), &["the", "cat", "sat", "down"])?;
+        let d_k = p.int("d_k", 2, 8, 4)? as usize;
+        let seed = p.int("seed", 0, 9999, 7)? as u64;
+        let stage = p.int("stage", 0, 7, 0)? as usize;
+        let causal = p.boolean("causal", false)?;
+        p.finish()?;
+        let query = tokens.len().saturating_sub(1).min(1);
+        Ok(Self { tokens, d_k, seed, stage, causal, query })
+    }
+
+    pub fn trace(&self) -> AttentionTrace {
+        let mut rng = Rng::new(self.seed);
+        let x = toy_embeddings(&self.tokens, D_MODEL);
+        let w_q = toy_matrix(D_MODEL, self.d_k, &mut rng);
+        let w_k = toy_matrix(D_MODEL, self.d_k, &mut rng);
+        let w_v = toy_matrix(D_MODEL, self.d_k, &mut rng);
+        attend(x, w_q, w_k, w_v, self.causal)
+    }
+
+    fn matrix(&self, title: String, values: &Array2<f64>, cols: Vec<String>, row: bool) -> MatrixView {
+        MatrixView {
+            title,
+            row_labels: self.tokens.clone(),
+            col_labels: cols,
+            values: values.clone(),
+            decimals: 2,
+            cell: None,
+            row: row.then_some(self.query),
+            col: None,
+        }
+    }
+}
+
+fn dims(prefix: &str, n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+impl Lab for Attention {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice("stage", STAGES.iter().map(|s| (*s).to_string()).collect(), self.stage),
+            choice("query token", self.tokens.clone(), self.query),
+            toggle("causal mask", self.causal),
+            slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.stage = step_index(self.stage, delta, STAGES.len()),
+            1 => self.query = step_index(self.query, delta, self.tokens.len()),
+            2 => self.causal = !self.causal,
+            3 => self.d_k = step_index(self.d_k - 2, delta, 7) + 2,
+            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let t = self.trace();
+        let q = self.query;
+        let word = &self.tokens[q];
+        let toks = self.tokens.clone();
+        let sqrt_dk = (self.d_k as f64).sqrt();
+        let row_list = |m: &Array2<f64>| {
+            m.row(q).iter().map(|v| fmt_num(*v)).collect::<Vec<_>>().join(", ")
+        };
+        let (main, note) = match self.stage {
+            0 => (
+                self.matrix(format!("X: {} tokens × d_model {D_MODEL}", toks.len()), &t.x, dims("e", D_MODEL), true),
+                format!("Each row is a made-up embedding; \"{word}\" is row {}.", q + 1),
+            ),
+            1 => (
+                self.matrix(format!("Q = X·W_Q ({}×{})", toks.len(), self.d_k), &t.q, dims("q", self.d_k), true),
+                format!("q_{word} = x_{word}·W_Q: what \"{word}\" is looking for."),
+            ),
+            2 => (
+                self.matrix(format!("K = X·W_K ({}×{})", toks.len(), self.d_k), &t.k, dims("k", self.d_k), false),
+                "Each key row says what that token offers to be found by.".to_string(),
+            ),
+            3 => (
+                self.matrix(format!("V = X·W_V ({}×{})", toks.len(), self.d_k), &t.v, dims("v", self.d_k), false),
+                "Each value row is what that token hands over when attended to.".to_string(),
+            ),
+            4 => (
+                self.matrix("scores = Q·Kᵀ".into(), &t.scores, toks.clone(), true),
+                format!("row \"{word}\": q_{word}·k_j for every j = [{}]", row_list(&t.scores)),
+            ),
+            5 => (
+                self.matrix(format!("scaled = Q·Kᵀ / √{} (= {})", self.d_k, fmt_num(sqrt_dk)), &t.scaled, toks.clone(), true),
+                if self.causal {
+                    "Causal: future columns are set to -inf before the softmax.".to_string()
+                } else {
+                    format!("Dividing by √d_k = {} keeps the scores' spread near 1.", fmt_num(sqrt_dk))
+                },
+            ),
+            6 => (
+                self.matrix("weights = softmax(each row)".into(), &t.weights, toks.clone(), true),
+                format!("row \"{word}\" sums to {}", fmt_num(t.weights.row(q).sum())),
+            ),
+            _ => (
+                self.matrix(format!("output = weights·V ({}×{})", toks.len(), self.d_k), &t.output, dims("o", self.d_k), true),
+                format!(
+                    "out_{word} = Σⱼ w_{word},ⱼ · v_j = [{}]",
+                    row_list(&t.output)
+                ),
+            ),
+        };
+        let mut parts = vec![Part::Matrix(main), Part::Text(vec![note])];
+        if self.stage >= 5 {
+            parts.push(Part::Bars(BarsView {
+                title: format!("weights of \"{word}\" over the tokens"),
+                labels: toks,
+                values: t.weights.row(q).to_vec(),
+                decimals: 3,
+                highlight: None,
+                max: Some(1.0),
+            }));
+        }
+        parts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map};
+
+    #[test]
+    fn stages_show_the_trace_and_causal_masks_the_future() {
+        let map: Map<String, serde_json::Value> =
+            json!({"stage": 6, "causal": true}).as_object().cloned().unwrap_or_default();
+        let lab = Attention::new(Params::new(&map, "attention")).unwrap();
+        let t = lab.trace();
+        let parts = lab.parts();
+        let Part::Matrix(m) = &parts[0] else { panic!() };
+        assert_eq!(m.values, t.weights);
+        assert_eq!(m.values[[0, 1]], 0.0);
+        assert_eq!(m.values[[0, 0]], 1.0);
+        let Part::Bars(b) = &parts[2] else { panic!() };
+        assert!((b.values.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // Q really is X·W_Q.
+        assert_eq!(t.q, t.x.dot(&t.w_q));
+    }
+}

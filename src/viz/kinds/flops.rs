@@ -1,0 +1,115 @@
+//! The FLOPs calculator: one linear layer (2·n·d_in·d_out) and a whole model (2N per token
+//! forward, about 6N per token to train, C ≈ 6·N·D for a run).
+
+use super::{dim_options, DIMS, DIM_NAMES};
+use crate::labs::flops::{forward_per_token, matmul_flops, training_flops, DATA, MODELS, PF_DAY};
+use crate::labs::{fmt_count, fmt_num};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::view::{BarsView, Control, Part};
+use crate::viz::{choice, slider, step_index, Lab};
+
+pub struct Flops {
+    tokens: u32,
+    d_in: usize,
+    d_out: usize,
+    model: usize,
+    data: usize,
+}
+
+impl Flops {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let tokens = p.int("tokens", 1, 8192, 1)? as u32;
+        let d_in = p.one_of("d_in", DIM_NAMES, 9)?;
+        let d_out = p.one_of("d_out", DIM_NAMES, 11)?;
+        let keys: Vec<&str> = MODELS.iter().map(|m| m.key).collect();
+        let model = p.one_of("model", &keys, 0)?;
+        let names: Vec<&str> = DATA.iter().map(|d| d.0).collect();
+        let data = p.one_of("data", &names, 1)?;
+        p.finish()?;
+        Ok(Self { tokens, d_in, d_out, model, data })
+    }
+}
+
+impl Lab for Flops {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("tokens n", f64::from(self.tokens), 1.0, 8192.0, 1.0, 0),
+            choice("d_in", dim_options(), self.d_in),
+            choice("d_out", dim_options(), self.d_out),
+            choice("model", MODELS.iter().map(|m| m.name.to_string()).collect(), self.model),
+            choice("training tokens D", DATA.iter().map(|d| d.0.to_string()).collect(), self.data),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            // Doubling and halving: the interesting token counts span four orders of magnitude.
+            0 => {
+                let mut t = f64::from(self.tokens) * 2f64.powi(delta);
+                t = t.round().clamp(1.0, 8192.0);
+                self.tokens = t as u32;
+            }
+            1 => self.d_in = step_index(self.d_in, delta, DIMS.len()),
+            2 => self.d_out = step_index(self.d_out, delta, DIMS.len()),
+            3 => self.model = step_index(self.model, delta, MODELS.len()),
+            4 => self.data = step_index(self.data, delta, DATA.len()),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (n, din, dout) = (f64::from(self.tokens), DIMS[self.d_in] as f64, DIMS[self.d_out] as f64);
+        let layer = matmul_flops(n, din, dout);
+        let model = &MODELS[self.model];
+        let (data_name, d) = DATA[self.data];
+        let fwd = forward_per_token(model.params);
+        let train = training_flops(model.params, d);
+        vec![
+            Part::Text(vec![
+                format!("Layer y = x·W: ({}×{})·({}×{})", self.tokens, DIMS[self.d_in], DIMS[self.d_in], DIMS[self.d_out]),
+                format!(
+                    "  weights {} · FLOPs 2·n·d_in·d_out = {}",
+                    fmt_count(din * dout),
+                    fmt_count(layer)
+                ),
+                format!("Model {}: N ≈ {} parameters", model.name, fmt_num(model.params)),
+                format!("  forward ≈ 2N = {} FLOPs per token", fmt_num(fwd)),
+                format!("  training ≈ 6N = {} FLOPs per token", fmt_num(3.0 * fwd)),
+                format!(
+                    "  D = {data_name} tokens: C ≈ 6·N·D = {} FLOPs = {} PF-days",
+                    fmt_num(train),
+                    fmt_num(train / PF_DAY)
+                ),
+            ]),
+            Part::Bars(BarsView {
+                title: "FLOPs per training token, in units of N".into(),
+                labels: vec!["forward".into(), "backward".into(), "total".into()],
+                values: vec![2.0, 4.0, 6.0],
+                decimals: 0,
+                highlight: Some(2),
+                max: Some(6.0),
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map};
+
+    #[test]
+    fn chinchilla_compute() {
+        let map: Map<String, serde_json::Value> =
+            json!({"model": "chinchilla-70b", "data": "1.4T", "tokens": 4, "d_in": 768, "d_out": 3072})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        let lab = Flops::new(Params::new(&map, "flops")).unwrap();
+        let Part::Text(t) = &lab.parts()[0] else { panic!() };
+        assert!(t[1].contains("18,874,368"), "{}", t[1]);
+        assert!(t[5].contains("5.88e23 FLOPs"), "{}", t[5]);
+        // 5.88e23 / 8.64e19 = 6805.6 PF-days.
+        assert!(t[5].contains("6805.6 PF-days"), "{}", t[5]);
+    }
+}

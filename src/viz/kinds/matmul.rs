@@ -1,0 +1,181 @@
+//! The matmul stepper: C = A·B one output cell at a time, with the row of A and the column of
+//! B behind the cell lit up and its dot product written out.
+
+use crate::labs::flops::matmul_flops;
+use crate::labs::fmt_num;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::rng::Rng;
+use crate::viz::view::{MatrixView, Part};
+use crate::viz::{choice, slider, step_index, Lab};
+use ndarray::Array2;
+
+pub struct MatMul {
+    m: usize,
+    k: usize,
+    n: usize,
+    seed: u64,
+    /// The output cell shown, in row-major order.
+    cell: usize,
+}
+
+impl MatMul {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let m = p.int("m", 1, 6, 3)? as usize;
+        let k = p.int("k", 1, 6, 4)? as usize;
+        let n = p.int("n", 1, 6, 3)? as usize;
+        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        p.finish()?;
+        Ok(Self { m, k, n, seed, cell: 0 })
+    }
+
+    /// Small whole numbers, so a learner can check every product in their head.
+    fn operands(&self) -> (Array2<f64>, Array2<f64>) {
+        let mut rng = Rng::new(self.seed);
+        let a = Array2::from_shape_fn((self.m, self.k), |_| rng.int(-3, 3) as f64);
+        let b = Array2::from_shape_fn((self.k, self.n), |_| rng.int(-3, 3) as f64);
+        (a, b)
+    }
+}
+
+fn labels(prefix: &str, n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn signed(x: f64) -> String {
+    if x < 0.0 {
+        format!("({x})")
+    } else {
+        format!("{x}")
+    }
+}
+
+impl Lab for MatMul {
+    fn controls(&self) -> Vec<crate::viz::view::Control> {
+        let cells = (0..self.m * self.n)
+            .map(|c| format!("C[{},{}]", c / self.n + 1, c % self.n + 1))
+            .collect();
+        vec![
+            choice("output cell", cells, self.cell),
+            slider("m (rows of A)", self.m as f64, 1.0, 6.0, 1.0, 0),
+            slider("k (inner)", self.k as f64, 1.0, 6.0, 1.0, 0),
+            slider("n (cols of B)", self.n as f64, 1.0, 6.0, 1.0, 0),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.cell = step_index(self.cell, delta, self.m * self.n),
+            1 => self.m = step_index(self.m - 1, delta, 6) + 1,
+            2 => self.k = step_index(self.k - 1, delta, 6) + 1,
+            3 => self.n = step_index(self.n - 1, delta, 6) + 1,
+            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            _ => {}
+        }
+        self.cell = self.cell.min(self.m * self.n - 1);
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (a, b) = self.operands();
+        let full = a.dot(&b);
+        let (i, j) = (self.cell / self.n, self.cell % self.n);
+        // Cells after the current one are not computed yet.
+        let c = Array2::from_shape_fn((self.m, self.n), |(r, s)| {
+            if r * self.n + s <= self.cell {
+                full[[r, s]]
+            } else {
+                f64::NAN
+            }
+        });
+        let terms: Vec<String> = (0..self.k)
+            .map(|p| format!("{}·{}", signed(a[[i, p]]), signed(b[[p, j]])))
+            .collect();
+        let a_view = MatrixView {
+            title: format!("A ({}×{})", self.m, self.k),
+            row_labels: labels("r", self.m),
+            col_labels: labels("", self.k),
+            values: a,
+            decimals: 0,
+            cell: None,
+            row: Some(i),
+            col: None,
+        };
+        let b_view = MatrixView {
+            title: format!("B ({}×{})", self.k, self.n),
+            row_labels: labels("", self.k),
+            col_labels: labels("c", self.n),
+            values: b,
+            decimals: 0,
+            cell: None,
+            row: None,
+            col: Some(j),
+        };
+        let c_view = MatrixView {
+            title: format!("C = A·B ({}×{})", self.m, self.n),
+            row_labels: labels("r", self.m),
+            col_labels: labels("c", self.n),
+            values: c,
+            decimals: 0,
+            cell: Some((i, j)),
+            row: None,
+            col: None,
+        };
+        let flops = matmul_flops(self.m as f64, self.k as f64, self.n as f64);
+        vec![
+            Part::Columns(vec![Part::Matrix(a_view), Part::Matrix(b_view), Part::Matrix(c_view)]),
+            Part::Text(vec![
+                format!(
+                    "C[{},{}] = row {} of A · column {} of B = {} = {}",
+                    i + 1,
+                    j + 1,
+                    i + 1,
+                    j + 1,
+                    terms.join(" + "),
+                    full[[i, j]]
+                ),
+                format!(
+                    "Whole product: {}·{} = {} dot products of {} terms = 2·m·k·n = {} FLOPs",
+                    self.m,
+                    self.n,
+                    self.m * self.n,
+                    self.k,
+                    fmt_num(flops)
+                ),
+            ]),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn the_written_dot_product_equals_the_cell() {
+        let mut lab = MatMul::new(Params::new(&Map::new(), "matmul")).unwrap();
+        lab.adjust(0, 4); // C[2,2] of a 3×3 result
+        let (a, b) = lab.operands();
+        let want: f64 = (0..4).map(|p| a[[1, p]] * b[[p, 1]]).sum();
+        let parts = lab.parts();
+        let Part::Text(lines) = &parts[1] else { panic!() };
+        assert!(lines[0].starts_with("C[2,2] = row 2 of A · column 2 of B"));
+        assert!(lines[0].ends_with(&format!("= {want}")), "{}", lines[0]);
+        assert!(lines[1].contains("= 72 FLOPs"));
+        let Part::Columns(cols) = &parts[0] else { panic!() };
+        let Part::Matrix(c) = &cols[2] else { panic!() };
+        assert_eq!(c.cell, Some((1, 1)));
+        assert!(c.values[[1, 2]].is_nan(), "later cells are not computed yet");
+        assert_eq!(c.values[[0, 0]], a.row(0).dot(&b.column(0)));
+    }
+
+    #[test]
+    fn shrinking_keeps_the_cell_inside() {
+        let mut lab = MatMul::new(Params::new(&Map::new(), "matmul")).unwrap();
+        lab.adjust(0, 100);
+        lab.adjust(1, -5);
+        lab.adjust(3, -5);
+        assert_eq!(lab.cell, 0);
+        assert_eq!(lab.parts().len(), 2);
+    }
+}

@@ -1,0 +1,106 @@
+//! The visualizer kinds a lesson can name, and the table that builds them.
+mod attention;
+mod flops;
+mod matmul;
+mod rnn;
+mod shapes;
+mod softmax;
+
+use super::params::Params;
+use super::Lab;
+use serde_json::{Map, Value};
+
+/// Every kind, for messages and for `lessons/README.md`.
+pub const KINDS: &[&str] = &[
+    "matmul",
+    "shapes",
+    "flops",
+    "softmax",
+    "attention",
+    "rnn-gradient",
+    "rnn-vs-attention",
+];
+
+/// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
+pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, String> {
+    let lab: Box<dyn Lab> = match kind {
+        "matmul" => Box::new(matmul::MatMul::new(Params::new(params, "matmul"))?),
+        "shapes" => Box::new(shapes::Shapes::new(Params::new(params, "shapes"))?),
+        "flops" => Box::new(flops::Flops::new(Params::new(params, "flops"))?),
+        "softmax" => Box::new(softmax::Softmax::new(Params::new(params, "softmax"))?),
+        "attention" => Box::new(attention::Attention::new(Params::new(params, "attention"))?),
+        "rnn-gradient" => Box::new(rnn::Gradient::new(Params::new(params, "rnn-gradient"))?),
+        "rnn-vs-attention" => Box::new(rnn::VsAttention::new(Params::new(params, "rnn-vs-attention"))?),
+        other => {
+            return Err(format!(
+                "unknown visualizer kind \"{other}\": use one of {}",
+                KINDS.join(", ")
+            ))
+        }
+    };
+    Ok(lab)
+}
+
+/// The matrix sizes offered by shape and FLOPs controls.
+pub const DIMS: &[usize] = &[1, 2, 3, 4, 8, 16, 64, 128, 512, 768, 1024, 3072, 4096];
+pub const DIM_NAMES: &[&str] = &[
+    "1", "2", "3", "4", "8", "16", "64", "128", "512", "768", "1024", "3072", "4096",
+];
+
+pub fn dim_options() -> Vec<String> {
+    DIM_NAMES.iter().map(|s| (*s).to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::viz::view::Part;
+
+    fn build_default(kind: &str) -> Box<dyn Lab> {
+        build(kind, &Map::new()).unwrap_or_else(|e| panic!("{kind}: {e}"))
+    }
+
+    #[test]
+    fn every_kind_builds_with_defaults_and_survives_every_control() {
+        for kind in KINDS {
+            let mut lab = build_default(kind);
+            assert!(!lab.parts().is_empty(), "{kind} shows nothing");
+            let n = lab.controls().len();
+            for i in 0..n {
+                for delta in [1, 1, 50, -100, 3] {
+                    lab.adjust(i, delta);
+                    let parts = lab.parts();
+                    assert!(!parts.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_and_parameters_are_named() {
+        let err = build("sofmax", &Map::new()).err().unwrap_or_default();
+        assert!(err.contains("unknown visualizer kind \"sofmax\""), "{err}");
+        let mut p = Map::new();
+        p.insert("temprature".into(), Value::from(1.0));
+        let err = build("softmax", &p).err().unwrap_or_default();
+        assert!(err.contains("unknown parameter \"temprature\""), "{err}");
+        let mut p = Map::new();
+        p.insert("m".into(), Value::from(99));
+        let err = build("matmul", &p).err().unwrap_or_default();
+        assert!(err.contains("\"m\" must be a whole number from 1 to 6"), "{err}");
+    }
+
+    #[test]
+    fn text_parts_mention_their_numbers() {
+        let lab = build_default("flops");
+        let text: String = lab
+            .parts()
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(lines) => Some(lines.join("\n")),
+                _ => None,
+            })
+            .collect();
+        assert!(text.contains("2·n·d_in·d_out"), "{text}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Two visualizers for lesson 07: the vanishing/exploding gradient of a recurrence, and the
+//! cost of a recurrent layer against a self-attention layer as the sequence grows.
+
+use crate::labs::fmt_num;
+use crate::labs::rnn::gradient_norms;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::view::{ChartView, Control, Part, Series, TableView};
+use crate::viz::{slider, step_value, toggle, Lab};
+
+pub struct Gradient {
+    radius: f64,
+    steps: usize,
+    hidden: usize,
+    seed: u64,
+    tanh: bool,
+}
+
+impl Gradient {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let radius = p.float("radius", 0.5, 1.5, 0.9)?;
+        let steps = p.int("steps", 10, 200, 60)? as usize;
+        let hidden = p.int("hidden", 2, 64, 16)? as usize;
+        let seed = p.int("seed", 0, 9999, 3)? as u64;
+        let tanh = p.boolean("tanh", true)?;
+        p.finish()?;
+        Ok(Self { radius, steps, hidden, seed, tanh })
+    }
+}
+
+impl Lab for Gradient {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("spectral radius ρ", self.radius, 0.5, 1.5, 0.01, 2),
+            slider("steps back", self.steps as f64, 10.0, 200.0, 10.0, 0),
+            toggle("tanh", self.tanh),
+            slider("hidden size", self.hidden as f64, 2.0, 64.0, 2.0, 0),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.radius = step_value(self.radius, delta, 0.01, 0.5, 1.5),
+            1 => self.steps = step_value(self.steps as f64, delta, 10.0, 10.0, 200.0) as usize,
+            2 => self.tanh = !self.tanh,
+            3 => self.hidden = step_value(self.hidden as f64, delta, 2.0, 2.0, 64.0) as usize,
+            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let linear = gradient_norms(self.radius, self.steps, self.hidden, self.seed, false);
+        let points = |norms: &[f64]| -> Vec<(f64, f64)> {
+            norms.iter().enumerate().map(|(t, g)| ((t + 1) as f64, *g)).collect()
+        };
+        let mut series = vec![Series {
+            name: format!("linear: ρ^t with ρ = {:.2}", self.radius),
+            marker: '*',
+            points: points(&linear),
+        }];
+        let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+        let mut lines = vec![format!(
+            "after {} steps: linear {} (ρ^{} = {})",
+            self.steps,
+            fmt_num(last(&linear)),
+            self.steps,
+            fmt_num(self.radius.powi(self.steps as i32))
+        )];
+        if self.tanh {
+            let squashed = gradient_norms(self.radius, self.steps, self.hidden, self.seed, true);
+            lines.push(format!("with tanh (each step × tanh′ ≤ 1): {}", fmt_num(last(&squashed))));
+            series.push(Series {
+                name: "tanh RNN".into(),
+                marker: 'o',
+                points: points(&squashed),
+            });
+        }
+        vec![
+            Part::Chart(ChartView {
+                title: "gradient norm ‖∂h_T/∂h_(T−t)‖ vs distance t".into(),
+                x_label: "steps back t".into(),
+                y_label: "norm".into(),
+                x_log: false,
+                y_log: true,
+                series,
+            }),
+            Part::Text(lines),
+        ]
+    }
+}
+
+/// Sequence lengths and widths offered: powers of two.
+fn pow2_step(value: usize, delta: i32, min: usize, max: usize) -> usize {
+    let shifted = if delta >= 0 {
+        value.checked_shl(delta.unsigned_abs()).unwrap_or(max)
+    } else {
+        value >> delta.unsigned_abs().min(63)
+    };
+    shifted.clamp(min, max)
+}
+
+fn is_pow2_in(x: i64, min: i64, max: i64) -> bool {
+    x >= min && x <= max && (x as u64).is_power_of_two()
+}
+
+pub struct VsAttention {
+    n: usize,
+    d: usize,
+}
+
+impl VsAttention {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let n = p.int("n", 16, 65536, 1024)?;
+        let d = p.int("d", 64, 4096, 512)?;
+        p.finish()?;
+        if !is_pow2_in(n, 16, 65536) || !is_pow2_in(d, 64, 4096) {
+            return Err("rnn-vs-attention: \"n\" and \"d\" must be powers of two".into());
+        }
+        Ok(Self { n: n as usize, d: d as usize })
+    }
+}
+
+impl Lab for VsAttention {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("sequence length n", self.n as f64, 16.0, 65536.0, 1.0, 0),
+            slider("width d", self.d as f64, 64.0, 4096.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.n = pow2_step(self.n, delta, 16, 65536),
+            1 => self.d = pow2_step(self.d, delta, 64, 4096),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (n, d) = (self.n as f64, self.d as f64);
+        let rnn_ops = n * d * d;
+        let attn_ops = n * n * d;
+        let ns: Vec<f64> = (4..=16).map(|e| 2f64.powi(e)).collect();
+        let ratio = attn_ops / rnn_ops;
+        vec![
+            Part::Table(TableView {
+                title: format!("one layer, n = {}, d = {}", self.n, self.d),
+                headers: vec!["layer".into(), "sequential steps".into(), "operations".into(), "longest path".into()],
+                rows: vec![
+                    vec!["recurrent".into(), fmt_num(n), format!("n·d² = {}", fmt_num(rnn_ops)), fmt_num(n)],
+                    vec!["self-attention".into(), "1".into(), format!("n²·d = {}", fmt_num(attn_ops)), "1".into()],
+                ],
+                highlight: None,
+            }),
+            Part::Chart(ChartView {
+                title: format!("operations per layer, d = {}", self.d),
+                x_label: "n".into(),
+                y_label: "ops".into(),
+                x_log: true,
+                y_log: true,
+                series: vec![
+                    Series { name: "recurrent n·d²".into(), marker: '*', points: ns.iter().map(|x| (*x, x * d * d)).collect() },
+                    Series { name: "attention n²·d".into(), marker: 'o', points: ns.iter().map(|x| (*x, x * x * d)).collect() },
+                ],
+            }),
+            Part::Text(vec![format!(
+                "attention / recurrent = n/d = {}: attention costs more once n > d = {}",
+                fmt_num(ratio),
+                self.d
+            )]),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn work_ratio_is_n_over_d() {
+        let mut lab = VsAttention::new(Params::new(&Map::new(), "rnn-vs-attention")).unwrap();
+        let Part::Text(t) = &lab.parts()[2] else { panic!() };
+        assert!(t[0].contains("n/d = 2:"), "{}", t[0]);
+        lab.adjust(0, 2);
+        assert_eq!(lab.n, 4096);
+        lab.adjust(0, 100);
+        assert_eq!(lab.n, 65536);
+        lab.adjust(1, -100);
+        assert_eq!(lab.d, 64);
+    }
+
+    #[test]
+    fn gradient_readout_matches_radius_power() {
+        let lab = Gradient::new(Params::new(&Map::new(), "rnn-gradient")).unwrap();
+        let Part::Text(t) = &lab.parts()[1] else { panic!() };
+        // 0.9^60 = 0.001797...
+        assert!(t[0].contains("linear 0.00180 (ρ^60 = 0.00180)"), "{}", t[0]);
+    }
+}

@@ -1,0 +1,125 @@
+//! Softmax bars: move each logit, the temperature and a shift added to every logit; see the
+//! probabilities, their entropy, and where the naive formula overflows.
+
+use crate::labs::fmt_num;
+use crate::labs::softmax::{entropy, softmax, softmax_naive};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::view::{BarsView, Control, Part};
+use crate::viz::{choice, slider, step_index, step_value, Lab};
+
+/// Offsets for the shift control: large enough to overflow e^z in 64-bit floats (past ~709).
+const SHIFTS: &[f64] = &[0.0, 1.0, 5.0, 10.0, 100.0, 500.0, 1000.0];
+
+pub struct Softmax {
+    logits: Vec<f64>,
+    labels: Vec<String>,
+    temperature: f64,
+    shift: usize,
+}
+
+impl Softmax {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let logits = p.floats("logits", (2, 6), (-20.0, 20.0), &[2.0, 1.0, 0.5, -1.0])?;
+        let default_labels: Vec<String> = (1..=logits.len()).map(|i| format!("z{i}")).collect();
+        let refs: Vec<&str> = default_labels.iter().map(String::as_str).collect();
+        let labels = p.words("labels", (logits.len(), logits.len()), &refs)?;
+        let temperature = p.float("temperature", 0.05, 5.0, 1.0)?;
+        p.finish()?;
+        Ok(Self { logits, labels, temperature, shift: 0 })
+    }
+
+    fn shifted(&self) -> Vec<f64> {
+        self.logits.iter().map(|z| z + SHIFTS[self.shift]).collect()
+    }
+}
+
+impl Lab for Softmax {
+    fn controls(&self) -> Vec<Control> {
+        let mut c = vec![
+            slider("temperature T", self.temperature, 0.05, 5.0, 0.05, 2),
+            choice("shift every z by", SHIFTS.iter().map(|s| format!("+{s}")).collect(), self.shift),
+        ];
+        for (label, z) in self.labels.iter().zip(&self.logits) {
+            c.push(slider(&format!("logit {label}"), *z, -20.0, 20.0, 0.5, 1));
+        }
+        c
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.temperature = step_value(self.temperature, delta, 0.05, 0.05, 5.0),
+            1 => self.shift = step_index(self.shift, delta, SHIFTS.len()),
+            i => {
+                if let Some(z) = self.logits.get_mut(i - 2) {
+                    *z = step_value(*z, delta, 0.5, -20.0, 20.0);
+                }
+            }
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let z = self.shifted();
+        let t = self.temperature;
+        let p = softmax(&z, t);
+        let naive = softmax_naive(&z, t);
+        let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let top = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i);
+        let list = |xs: &[f64]| xs.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ");
+        let scaled: Vec<f64> = z.iter().map(|x| x / t).collect();
+        let stable: Vec<f64> = z.iter().map(|x| ((x - max) / t).exp()).collect();
+        let naive_ok = naive.iter().all(|x| x.is_finite());
+        let exp_big: Vec<f64> = scaled.iter().map(|x| x.exp()).collect();
+        vec![
+            Part::Bars(BarsView {
+                title: format!("softmax(z / {t:.2})"),
+                labels: self.labels.clone(),
+                values: p.clone(),
+                decimals: 3,
+                highlight: top,
+                max: Some(1.0),
+            }),
+            Part::Text(vec![
+                format!("z/T = [{}]", list(&scaled)),
+                format!("e^((z−max)/T) = [{}]  (max = {})", list(&stable), fmt_num(max)),
+                if naive_ok {
+                    format!("naive e^(z/T) = [{}]: fine at this size", list(&exp_big))
+                } else {
+                    "naive e^(z/T) overflows to inf → inf/inf = NaN; the shifted one does not".to_string()
+                },
+                format!(
+                    "entropy {} nats (uniform would be ln {} = {})",
+                    fmt_num(entropy(&p)),
+                    p.len(),
+                    fmt_num((p.len() as f64).ln())
+                ),
+            ]),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn bars_follow_the_controls_and_overflow_is_shown() {
+        let mut lab = Softmax::new(Params::new(&Map::new(), "softmax")).unwrap();
+        let Part::Bars(b) = &lab.parts()[0] else { panic!() };
+        // softmax([2, 1, 0.5, −1]) = 0.609, 0.224, 0.136, 0.030
+        assert!((b.values[0] - 0.6095).abs() < 1e-3, "{:?}", b.values);
+        lab.adjust(1, 6); // shift by +1000
+        let parts = lab.parts();
+        let Part::Bars(shifted) = &parts[0] else { panic!() };
+        assert!((shifted.values[0] - 0.6095).abs() < 1e-3);
+        let Part::Text(t) = &parts[1] else { panic!() };
+        assert!(t[2].contains("overflows"), "{}", t[2]);
+        lab.adjust(0, -100); // coldest temperature
+        let Part::Bars(cold) = &lab.parts()[0] else { panic!() };
+        assert!(cold.values[0] > 0.99);
+    }
+}

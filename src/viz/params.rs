@@ -1,0 +1,144 @@
+//! Reading a visualizer's JSON parameters with ranges and defaults, so `llmf check` can say
+//! exactly which parameter is wrong and what it may be.
+
+use serde_json::{Map, Value};
+
+/// The parameters of one visualizer block; each `take_*` removes what it reads so that
+/// [`Params::finish`] can report any key left over as unknown.
+pub struct Params {
+    map: Map<String, Value>,
+    kind: &'static str,
+}
+
+pub type ParamResult<T> = Result<T, String>;
+
+impl Params {
+    pub fn new(map: &Map<String, Value>, kind: &'static str) -> Self {
+        Self {
+            map: map.clone(),
+            kind,
+        }
+    }
+
+    pub fn int(&mut self, key: &str, min: i64, max: i64, default: i64) -> ParamResult<i64> {
+        match self.map.remove(key) {
+            None => Ok(default),
+            Some(v) => match v.as_i64() {
+                Some(x) if (min..=max).contains(&x) => Ok(x),
+                _ => Err(format!(
+                    "{}: \"{key}\" must be a whole number from {min} to {max}, not {v}",
+                    self.kind
+                )),
+            },
+        }
+    }
+
+    pub fn float(&mut self, key: &str, min: f64, max: f64, default: f64) -> ParamResult<f64> {
+        match self.map.remove(key) {
+            None => Ok(default),
+            Some(v) => match v.as_f64() {
+                Some(x) if x >= min && x <= max => Ok(x),
+                _ => Err(format!(
+                    "{}: \"{key}\" must be a number from {min} to {max}, not {v}",
+                    self.kind
+                )),
+            },
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str, default: bool) -> ParamResult<bool> {
+        match self.map.remove(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(v) => Err(format!("{}: \"{key}\" must be true or false, not {v}", self.kind)),
+        }
+    }
+
+    /// A value that must be one of `options` (numbers or strings), returned as its index.
+    pub fn one_of(&mut self, key: &str, options: &[&str], default: usize) -> ParamResult<usize> {
+        match self.map.remove(key) {
+            None => Ok(default),
+            Some(v) => {
+                let text = match &v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                options.iter().position(|o| *o == text).ok_or_else(|| {
+                    format!(
+                        "{}: \"{key}\" must be one of {}, not {v}",
+                        self.kind,
+                        options.join(", ")
+                    )
+                })
+            }
+        }
+    }
+
+    pub fn floats(
+        &mut self,
+        key: &str,
+        len: (usize, usize),
+        range: (f64, f64),
+        default: &[f64],
+    ) -> ParamResult<Vec<f64>> {
+        let Some(v) = self.map.remove(key) else {
+            return Ok(default.to_vec());
+        };
+        let values: Option<Vec<f64>> = v
+            .as_array()
+            .map(|items| items.iter().filter_map(Value::as_f64).collect())
+            .filter(|xs: &Vec<f64>| Some(xs.len()) == v.as_array().map(Vec::len));
+        match values {
+            Some(xs)
+                if (len.0..=len.1).contains(&xs.len())
+                    && xs.iter().all(|x| *x >= range.0 && *x <= range.1) =>
+            {
+                Ok(xs)
+            }
+            _ => Err(format!(
+                "{}: \"{key}\" must be a list of {} to {} numbers, each from {} to {}",
+                self.kind, len.0, len.1, range.0, range.1
+            )),
+        }
+    }
+
+    pub fn words(
+        &mut self,
+        key: &str,
+        len: (usize, usize),
+        default: &[&str],
+    ) -> ParamResult<Vec<String>> {
+        let Some(v) = self.map.remove(key) else {
+            return Ok(default.iter().map(|s| (*s).to_string()).collect());
+        };
+        let words: Option<Vec<String>> = v.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        });
+        match words {
+            Some(ws)
+                if (len.0..=len.1).contains(&ws.len())
+                    && ws.iter().all(|w| !w.trim().is_empty() && w.chars().count() <= 16) =>
+            {
+                Ok(ws)
+            }
+            _ => Err(format!(
+                "{}: \"{key}\" must be a list of {} to {} non-empty strings of at most 16 characters",
+                self.kind, len.0, len.1
+            )),
+        }
+    }
+
+    /// Fails on any parameter nobody asked for (a typo, most often).
+    pub fn finish(self) -> ParamResult<()> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(format!(
+                "{}: unknown parameter \"{key}\" (see lessons/README.md for this kind's parameters)",
+                self.kind
+            )),
+        }
+    }
+}
