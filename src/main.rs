@@ -1,1 +1,282 @@
-fn main(){}
+//! `llmf`: the command line. Without a command it opens the course in the terminal; the
+//! commands check a course, render a step as text, and show or reset progress.
+
+use clap::{Parser, Subcommand};
+use llmf::app::{App, Options};
+use llmf::course::{self, embedded::Embedded, Course, DirSource, Source};
+use llmf::progress::{default_dir, Store};
+use llmf::ui::{self, theme::Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "llmf",
+    version,
+    about = "LLM Foundations: how large language models work, in your terminal"
+)]
+struct Cli {
+    /// Load the course from this folder instead of the built-in copy.
+    #[arg(long, value_name = "DIR", global = true)]
+    lessons: Option<PathBuf>,
+    /// Use only ASCII characters (no box drawing, blocks or arrows).
+    #[arg(long, global = true)]
+    ascii: bool,
+    /// Draw without colours (also set by the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a course folder (default: the built-in course); problems print as file:line.
+    Check {
+        dir: Option<PathBuf>,
+        /// Print steps, words, visualizers and questions per lesson.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Print one step exactly as the screen shows it, as plain text.
+    Render {
+        /// Lesson number (06) or slug (attention-math).
+        lesson: String,
+        /// Step number, from 1.
+        #[arg(long, default_value_t = 1)]
+        step: usize,
+        /// Screen size as WIDTHxHEIGHT.
+        #[arg(long, default_value = "80x24", value_parser = parse_size)]
+        size: (u16, u16),
+        /// Give the panel the focus (as after pressing Tab).
+        #[arg(long)]
+        panel: bool,
+    },
+    /// Show the learner's progress.
+    Progress {
+        /// Clear all progress (asks first).
+        #[arg(long)]
+        reset: bool,
+        /// With --reset: do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("size must look like 80x24, not {s}"))?;
+    let w: u16 = w.trim().parse().map_err(|_| format!("bad width in {s}"))?;
+    let h: u16 = h.trim().parse().map_err(|_| format!("bad height in {s}"))?;
+    if w == 0 || h == 0 || w > 1000 || h > 500 {
+        return Err(format!("size {s} is out of range (1x1 to 1000x500)"));
+    }
+    Ok((w, h))
+}
+
+/// Loads and fully checks a course; prints problems and returns None if there are any.
+fn load_checked(source: &dyn Source, prefix: &str) -> (Option<Course>, Vec<String>) {
+    let (course, mut problems) = course::load(source);
+    if let Some(c) = &course {
+        problems.extend(llmf::check::check_course(c));
+    }
+    let shown = problems
+        .iter()
+        .map(|p| format!("{prefix}{p}"))
+        .collect::<Vec<_>>();
+    (course.filter(|_| problems.is_empty()), shown)
+}
+
+fn source_for(dir: Option<&Path>) -> (Box<dyn Source + '_>, String) {
+    match dir {
+        Some(d) => (Box::new(DirSource(d)), format!("{}/", d.display())),
+        None => (Box::new(Embedded), "lessons/".to_string()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::new(no_color, cli.ascii);
+    match cli.command {
+        Some(Command::Check { dir, stats }) => {
+            let dir = dir.or(cli.lessons);
+            let (source, prefix) = source_for(dir.as_deref());
+            let (course, problems) = load_checked(source.as_ref(), &prefix);
+            for p in &problems {
+                println!("{p}");
+            }
+            if stats {
+                let (course, _) = course::load(source.as_ref());
+                if let Some(c) = course {
+                    print!("{}", llmf::check::stats_table(&c));
+                }
+            }
+            if problems.is_empty() && course.is_some() {
+                eprintln!("{}: course OK", source.describe());
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("{}: {} problem(s)", source.describe(), problems.len());
+                ExitCode::from(1)
+            }
+        }
+        Some(Command::Render {
+            lesson,
+            step,
+            size,
+            panel,
+        }) => {
+            let (source, prefix) = source_for(cli.lessons.as_deref());
+            let (course, _) = course::load(source.as_ref());
+            let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
+                eprintln!("llmf: the course at {prefix} does not load: run `llmf check`");
+                return ExitCode::from(1);
+            };
+            let Some(index) = course.find(&lesson) else {
+                let known: Vec<String> = course
+                    .lessons
+                    .iter()
+                    .map(|l| format!("{} {}", l.number, l.slug))
+                    .collect();
+                eprintln!(
+                    "llmf: no lesson \"{lesson}\"; the course has: {}",
+                    known.join(", ")
+                );
+                return ExitCode::from(1);
+            };
+            let opts = Options { ascii: cli.ascii };
+            let mut app = App::new(course, Default::default(), Store::memory(), opts, size);
+            app.open_at(index, step.saturating_sub(1));
+            if panel {
+                app.update(llmf::app::Action::FocusNext);
+            }
+            let area = Rect::new(0, 0, size.0, size.1);
+            let mut buf = Buffer::empty(area);
+            ui::render(&app, area, &mut buf, &theme);
+            print!("{}", ui::buffer_text(&buf));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Progress { reset, yes }) => {
+            progress_command(cli.lessons.as_deref(), reset, yes)
+        }
+        None => run_tui(cli.lessons.as_deref(), cli.ascii, theme),
+    }
+}
+
+fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
+    let (mut store, progress, messages) = Store::open(default_dir());
+    for m in &messages {
+        eprintln!("llmf: {m}");
+    }
+    let where_ = store
+        .path()
+        .map_or("(nowhere: no home folder)".to_string(), |p| {
+            p.display().to_string()
+        });
+    if reset {
+        if !yes {
+            print!("Clear all progress in {where_}? Type yes to confirm: ");
+            let _ = std::io::stdout().flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            if answer.trim() != "yes" {
+                println!("Nothing cleared.");
+                return ExitCode::SUCCESS;
+            }
+        }
+        return match store.reset() {
+            Ok(()) => {
+                println!("Progress cleared.");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("llmf: cannot clear progress: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let (source, _) = source_for(dir);
+    let (course, _) = course::load(source.as_ref());
+    println!("Progress in {where_}");
+    let Some(course) = course else {
+        return ExitCode::SUCCESS;
+    };
+    for lesson in &course.lessons {
+        let p = progress.lesson(&lesson.slug);
+        let seen = p.map_or(0, |p| {
+            p.visited
+                .iter()
+                .filter(|s| **s < lesson.steps.len())
+                .count()
+        });
+        let quiz_ids: Vec<&str> = lesson
+            .steps
+            .iter()
+            .filter_map(|s| match &s.panel {
+                Some(course::Panel::Quiz(q)) => Some(q.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let right = quiz_ids
+            .iter()
+            .filter(|id| {
+                p.and_then(|p| p.answers.get(**id))
+                    .is_some_and(|a| a.correct)
+            })
+            .count();
+        let here = if progress.current.as_deref() == Some(lesson.slug.as_str()) {
+            format!("  <- you are here (step {})", p.map_or(1, |p| p.step + 1))
+        } else {
+            String::new()
+        };
+        let done = if p.is_some_and(|p| p.done) {
+            "done"
+        } else {
+            "    "
+        };
+        println!(
+            "  {} {:<22} {done}  steps seen {seen:>2}/{:<2}  questions right {right}/{}{here}",
+            lesson.number,
+            lesson.slug,
+            lesson.steps.len(),
+            quiz_ids.len()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "llmf: the course needs a terminal. To print a step as text, try `llmf render 05`."
+        );
+        return ExitCode::from(2);
+    }
+    let (source, prefix) = source_for(dir);
+    let (course, problems) = load_checked(source.as_ref(), &prefix);
+    let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "llmf: the course at {} has problems; fix them (see `llmf check`) and start again",
+            source.describe()
+        );
+        return ExitCode::from(1);
+    };
+    let (store, progress, messages) = Store::open(default_dir());
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut app = App::new(course, progress, store, Options { ascii }, size);
+    app.notices = messages;
+    match llmf::term::run(app, theme) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("llmf: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -74,8 +74,14 @@ pub struct Quiz {
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuizKind {
     /// `answer` is 0-based here (the file counts from 1).
-    Choice { choices: Vec<String>, answer: usize },
-    Numeric { answer: f64, tolerance: f64 },
+    Choice {
+        choices: Vec<String>,
+        answer: usize,
+    },
+    Numeric {
+        answer: f64,
+        tolerance: f64,
+    },
 }
 
 impl Quiz {
@@ -171,7 +177,9 @@ pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
             problems.push(Problem::new(
                 "course.json",
                 1,
-                format!("{e}; a course folder needs a course.json manifest (see lessons/README.md)"),
+                format!(
+                    "{e}; a course folder needs a course.json manifest (see lessons/README.md)"
+                ),
             ));
             return (None, problems);
         }

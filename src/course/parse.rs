@@ -22,9 +22,8 @@ pub struct ManifestPart {
 /// Parses `course.json`.
 pub fn parse_manifest(text: &str) -> Result<Manifest, Problem> {
     let file = "course.json";
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        Problem::new(file, e.line().max(1), format!("invalid JSON: {e}"))
-    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Problem::new(file, e.line().max(1), format!("invalid JSON: {e}")))?;
     let bad = |msg: &str| Problem::new(file, 1, msg.to_string());
     let obj = value
         .as_object()
@@ -150,7 +149,11 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
         }
         if let Some(heading) = line.strip_prefix("## ") {
             if heading.trim().is_empty() {
-                problems.push(Problem::new(file, line_no, "a step heading needs a title after `## `"));
+                problems.push(Problem::new(
+                    file,
+                    line_no,
+                    "a step heading needs a title after `## `",
+                ));
             }
             steps.push(Draft {
                 title: heading.trim().to_string(),
@@ -241,7 +244,11 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
         }
     }
     if in_plain_fence {
-        problems.push(Problem::new(file, all_lines.len(), "a ``` code block is never closed"));
+        problems.push(Problem::new(
+            file,
+            all_lines.len(),
+            "a ``` code block is never closed",
+        ));
     }
     if steps.is_empty() && problems.is_empty() {
         problems.push(Problem::new(
@@ -272,9 +279,17 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
     })
 }
 
-fn parse_json_block(file: &str, fence_line: usize, body: &str) -> Result<Map<String, Value>, Problem> {
+fn parse_json_block(
+    file: &str,
+    fence_line: usize,
+    body: &str,
+) -> Result<Map<String, Value>, Problem> {
     let value: Value = serde_json::from_str(body).map_err(|e| {
-        Problem::new(file, fence_line + e.line().max(1), format!("invalid JSON: {e}"))
+        Problem::new(
+            file,
+            fence_line + e.line().max(1),
+            format!("invalid JSON: {e}"),
+        )
     })?;
     match value {
         Value::Object(map) => Ok(map),
@@ -288,16 +303,15 @@ fn parse_json_block(file: &str, fence_line: usize, body: &str) -> Result<Map<Str
 
 fn parse_viz(file: &str, fence_line: usize, body: &str) -> Result<VizSpec, Problem> {
     let mut params = parse_json_block(file, fence_line, body)?;
-    let kind = match params.remove("kind") {
-        Some(Value::String(k)) => k,
-        _ => {
-            return Err(Problem::new(
+    let kind =
+        match params.remove("kind") {
+            Some(Value::String(k)) => k,
+            _ => return Err(Problem::new(
                 file,
                 fence_line + 1,
                 "a visualizer needs \"kind\": a name such as \"softmax\" (see lessons/README.md)",
-            ))
-        }
-    };
+            )),
+        };
     Ok(VizSpec {
         kind,
         params,
@@ -333,7 +347,10 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect();
             if choices.len() != items.len() || choices.len() < 2 {
-                return Err(err(at("choices"), "\"choices\" must list at least two strings".into()));
+                return Err(err(
+                    at("choices"),
+                    "\"choices\" must list at least two strings".into(),
+                ));
             }
             let n = choices.len();
             let answer = answer
@@ -351,7 +368,12 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                 answer: answer as usize - 1,
             }
         }
-        Some(_) => return Err(err(at("choices"), "\"choices\" must be a list of strings".into())),
+        Some(_) => {
+            return Err(err(
+                at("choices"),
+                "\"choices\" must be a list of strings".into(),
+            ))
+        }
         None => {
             let answer = answer
                 .as_ref()
@@ -360,7 +382,8 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                 .ok_or_else(|| {
                     err(
                         at("answer").max(fence_line + 1),
-                        "\"answer\" must be a number (or add \"choices\" for multiple choice)".into(),
+                        "\"answer\" must be a number (or add \"choices\" for multiple choice)"
+                            .into(),
                     )
                 })?;
             let tolerance = match map.remove("tolerance") {
@@ -368,7 +391,9 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                 Some(v) => v
                     .as_f64()
                     .filter(|t| t.is_finite() && *t >= 0.0)
-                    .ok_or_else(|| err(at("tolerance"), "\"tolerance\" must be a number ≥ 0".into()))?,
+                    .ok_or_else(|| {
+                        err(at("tolerance"), "\"tolerance\" must be a number ≥ 0".into())
+                    })?,
             };
             QuizKind::Numeric { answer, tolerance }
         }
@@ -412,7 +437,13 @@ mod tests {
         }
         match &lesson.steps[1].panel {
             Some(Panel::Quiz(q)) => {
-                assert_eq!(q.kind, QuizKind::Choice { choices: vec!["x".into(), "y".into()], answer: 1 });
+                assert_eq!(
+                    q.kind,
+                    QuizKind::Choice {
+                        choices: vec!["x".into(), "y".into()],
+                        answer: 1
+                    }
+                );
             }
             other => panic!("expected a quiz, got {other:?}"),
         }
@@ -445,7 +476,9 @@ mod tests {
     fn numeric_quiz_and_tolerance() {
         let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"answer\": 7.39, \"tolerance\": 0.05, \"explain\": \"e\"}\n```\n";
         let lesson = parse_lesson("01-x.md", text, 0).unwrap();
-        let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else { panic!() };
+        let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else {
+            panic!()
+        };
         assert!(q.is_correct(&crate::course::Answer::Number(7.4)));
         assert!(!q.is_correct(&crate::course::Answer::Number(7.5)));
         assert!(!q.is_correct(&crate::course::Answer::Number(f64::NAN)));
@@ -455,7 +488,13 @@ mod tests {
     fn manifest_lines_point_at_each_lesson() {
         let text = "{\n \"title\": \"C\",\n \"parts\": [\n  {\"title\": \"P\", \"lessons\": [\n   \"05-a.md\",\n   \"06-b.md\"]}]}";
         let m = parse_manifest(text).unwrap();
-        assert_eq!(m.parts[0].lessons, vec![("05-a.md".into(), 5), ("06-b.md".into(), 6)]);
-        assert!(parse_manifest("{").unwrap_err().to_string().starts_with("course.json:1: invalid JSON"));
+        assert_eq!(
+            m.parts[0].lessons,
+            vec![("05-a.md".into(), 5), ("06-b.md".into(), 6)]
+        );
+        assert!(parse_manifest("{")
+            .unwrap_err()
+            .to_string()
+            .starts_with("course.json:1: invalid JSON"));
     }
 }

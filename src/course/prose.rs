@@ -14,7 +14,10 @@ pub enum Block {
     /// Consecutive text lines joined with spaces.
     Paragraph(String),
     /// A list item: its marker (`•` or `3.`) and text.
-    Item { marker: String, text: String },
+    Item {
+        marker: String,
+        text: String,
+    },
     Quote(String),
     /// A fenced or indented code block, drawn verbatim.
     Code(Vec<String>),
@@ -111,7 +114,9 @@ pub fn parse(lines: &[&str]) -> Vec<Block> {
         }
         if let Some(rest) = trimmed.strip_prefix('#') {
             flush(&mut open, &mut para, &mut blocks);
-            blocks.push(Block::Heading(rest.trim_start_matches('#').trim().to_string()));
+            blocks.push(Block::Heading(
+                rest.trim_start_matches('#').trim().to_string(),
+            ));
             continue;
         }
         if let Some(marker) = list_marker(trimmed) {
@@ -236,7 +241,11 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
                 wrap(&inline(t, Emph::Quote), width, bar, bar, &mut lines);
             }
             Block::Item { marker, text } => {
-                let marker = if ascii && marker == "•" { "-" } else { marker };
+                let marker = if ascii && marker == "•" {
+                    "-"
+                } else {
+                    marker
+                };
                 let first = format!("{marker} ");
                 let hang = " ".repeat(first.width());
                 wrap(&inline(text, Emph::Plain), width, &first, &hang, &mut lines);
@@ -347,8 +356,14 @@ mod tests {
             blocks,
             vec![
                 Block::Paragraph("First line continues here.".into()),
-                Block::Item { marker: "•".into(), text: "one".into() },
-                Block::Item { marker: "•".into(), text: "two".into() },
+                Block::Item {
+                    marker: "•".into(),
+                    text: "one".into()
+                },
+                Block::Item {
+                    marker: "•".into(),
+                    text: "two".into()
+                },
                 Block::Heading("Sub".into()),
                 Block::Code(vec!["x = 1".into()]),
                 Block::Code(vec!["y = 2".into()]),

@@ -54,7 +54,19 @@ pub fn attend(
         }
     }
     let output = weights.dot(&v);
-    AttentionTrace { x, w_q, w_k, w_v, q, k, v, scores, scaled, weights, output }
+    AttentionTrace {
+        x,
+        w_q,
+        w_k,
+        w_v,
+        q,
+        k,
+        v,
+        scores,
+        scaled,
+        weights,
+        output,
+    }
 }
 
 /// Made-up embeddings, one decimal each: the same word always gets the same vector.
@@ -72,7 +84,9 @@ pub fn toy_embeddings(tokens: &[String], d_model: usize) -> Array2<f64> {
 /// A seeded random d_in×d_out matrix with one decimal, scaled so products stay readable.
 pub fn toy_matrix(rows: usize, cols: usize, rng: &mut Rng) -> Array2<f64> {
     let scale = 1.0 / (rows as f64).sqrt();
-    Array2::from_shape_fn((rows, cols), |_| (rng.normal() * scale * 10.0).round() / 10.0)
+    Array2::from_shape_fn((rows, cols), |_| {
+        (rng.normal() * scale * 10.0).round() / 10.0
+    })
 }
 
 #[cfg(test)]
@@ -109,7 +123,10 @@ mod tests {
 
     #[test]
     fn same_word_same_vector() {
-        let toks: Vec<String> = ["the", "cat", "The"].iter().map(|s| s.to_string()).collect();
+        let toks: Vec<String> = ["the", "cat", "The"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let x = toy_embeddings(&toks, 4);
         assert_eq!(x.row(0), x.row(2));
         assert_ne!(x.row(0), x.row(1));

@@ -16,11 +16,31 @@ pub struct ModelPreset {
 }
 
 pub const MODELS: &[ModelPreset] = &[
-    ModelPreset { key: "gpt2-small", name: "GPT-2 small (124M)", params: 124e6 },
-    ModelPreset { key: "gpt2-xl", name: "GPT-2 XL (1.5B)", params: 1.5e9 },
-    ModelPreset { key: "llama2-7b", name: "Llama 2 7B", params: 7e9 },
-    ModelPreset { key: "chinchilla-70b", name: "Chinchilla (70B)", params: 70e9 },
-    ModelPreset { key: "gpt3-175b", name: "GPT-3 (175B)", params: 175e9 },
+    ModelPreset {
+        key: "gpt2-small",
+        name: "GPT-2 small (124M)",
+        params: 124e6,
+    },
+    ModelPreset {
+        key: "gpt2-xl",
+        name: "GPT-2 XL (1.5B)",
+        params: 1.5e9,
+    },
+    ModelPreset {
+        key: "llama2-7b",
+        name: "Llama 2 7B",
+        params: 7e9,
+    },
+    ModelPreset {
+        key: "chinchilla-70b",
+        name: "Chinchilla (70B)",
+        params: 70e9,
+    },
+    ModelPreset {
+        key: "gpt3-175b",
+        name: "GPT-3 (175B)",
+        params: 175e9,
+    },
 ];
 
 /// Training-set sizes in tokens, named as the lessons name them.

@@ -8,7 +8,13 @@ pub mod softmax;
 /// Formats a count or a float compactly: `512`, `12,288`, `3.15e23`, `0.0052`.
 pub fn fmt_num(x: f64) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let a = x.abs();
     if a == 0.0 {

@@ -22,7 +22,10 @@ pub fn softmax_naive(logits: &[f64], temperature: f64) -> Vec<f64> {
 
 /// Shannon entropy in nats: 0 for a certain outcome, ln(n) for a uniform one.
 pub fn entropy(p: &[f64]) -> f64 {
-    -p.iter().filter(|x| **x > 0.0).map(|x| x * x.ln()).sum::<f64>()
+    -p.iter()
+        .filter(|x| **x > 0.0)
+        .map(|x| x * x.ln())
+        .sum::<f64>()
 }
 
 #[cfg(test)]

@@ -95,7 +95,13 @@ impl Visualizer {
 pub fn slider(label: &str, value: f64, min: f64, max: f64, step: f64, decimals: usize) -> Control {
     Control {
         label: label.to_string(),
-        kind: ControlKind::Slider { value, min, max, step, decimals },
+        kind: ControlKind::Slider {
+            value,
+            min,
+            max,
+            step,
+            decimals,
+        },
     }
 }
 

@@ -50,7 +50,10 @@ impl Params {
         match self.map.remove(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(b),
-            Some(v) => Err(format!("{}: \"{key}\" must be true or false, not {v}", self.kind)),
+            Some(v) => Err(format!(
+                "{}: \"{key}\" must be true or false, not {v}",
+                self.kind
+            )),
         }
     }
 

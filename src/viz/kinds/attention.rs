@@ -42,7 +42,14 @@ impl Attention {
         let causal = p.boolean("causal", false)?;
         p.finish()?;
         let query = tokens.len().saturating_sub(1).min(1);
-        Ok(Self { tokens, d_k, seed, stage, causal, query })
+        Ok(Self {
+            tokens,
+            d_k,
+            seed,
+            stage,
+            causal,
+            query,
+        })
     }
 
     pub fn trace(&self) -> AttentionTrace {
@@ -54,7 +61,13 @@ impl Attention {
         attend(x, w_q, w_k, w_v, self.causal)
     }
 
-    fn matrix(&self, title: String, values: &Array2<f64>, cols: Vec<String>, row: bool) -> MatrixView {
+    fn matrix(
+        &self,
+        title: String,
+        values: &Array2<f64>,
+        cols: Vec<String>,
+        row: bool,
+    ) -> MatrixView {
         MatrixView {
             title,
             row_labels: self.tokens.clone(),
@@ -75,7 +88,11 @@ fn dims(prefix: &str, n: usize) -> Vec<String> {
 impl Lab for Attention {
     fn controls(&self) -> Vec<Control> {
         vec![
-            choice("stage", STAGES.iter().map(|s| (*s).to_string()).collect(), self.stage),
+            choice(
+                "stage",
+                STAGES.iter().map(|s| (*s).to_string()).collect(),
+                self.stage,
+            ),
             choice("query token", self.tokens.clone(), self.query),
             toggle("causal mask", self.causal),
             slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0),
@@ -101,43 +118,91 @@ impl Lab for Attention {
         let toks = self.tokens.clone();
         let sqrt_dk = (self.d_k as f64).sqrt();
         let row_list = |m: &Array2<f64>| {
-            m.row(q).iter().map(|v| fmt_num(*v)).collect::<Vec<_>>().join(", ")
+            m.row(q)
+                .iter()
+                .map(|v| fmt_num(*v))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let (main, note) = match self.stage {
             0 => (
-                self.matrix(format!("X: {} tokens × d_model {D_MODEL}", toks.len()), &t.x, dims("e", D_MODEL), true),
-                format!("Each row is a made-up embedding; \"{word}\" is row {}.", q + 1),
+                self.matrix(
+                    format!("X: {} tokens × d_model {D_MODEL}", toks.len()),
+                    &t.x,
+                    dims("e", D_MODEL),
+                    true,
+                ),
+                format!(
+                    "Each row is a made-up embedding; \"{word}\" is row {}.",
+                    q + 1
+                ),
             ),
             1 => (
-                self.matrix(format!("Q = X·W_Q ({}×{})", toks.len(), self.d_k), &t.q, dims("q", self.d_k), true),
+                self.matrix(
+                    format!("Q = X·W_Q ({}×{})", toks.len(), self.d_k),
+                    &t.q,
+                    dims("q", self.d_k),
+                    true,
+                ),
                 format!("q_{word} = x_{word}·W_Q: what \"{word}\" is looking for."),
             ),
             2 => (
-                self.matrix(format!("K = X·W_K ({}×{})", toks.len(), self.d_k), &t.k, dims("k", self.d_k), false),
+                self.matrix(
+                    format!("K = X·W_K ({}×{})", toks.len(), self.d_k),
+                    &t.k,
+                    dims("k", self.d_k),
+                    false,
+                ),
                 "Each key row says what that token offers to be found by.".to_string(),
             ),
             3 => (
-                self.matrix(format!("V = X·W_V ({}×{})", toks.len(), self.d_k), &t.v, dims("v", self.d_k), false),
+                self.matrix(
+                    format!("V = X·W_V ({}×{})", toks.len(), self.d_k),
+                    &t.v,
+                    dims("v", self.d_k),
+                    false,
+                ),
                 "Each value row is what that token hands over when attended to.".to_string(),
             ),
             4 => (
                 self.matrix("scores = Q·Kᵀ".into(), &t.scores, toks.clone(), true),
-                format!("row \"{word}\": q_{word}·k_j for every j = [{}]", row_list(&t.scores)),
+                format!(
+                    "row \"{word}\": q_{word}·k_j for every j = [{}]",
+                    row_list(&t.scores)
+                ),
             ),
             5 => (
-                self.matrix(format!("scaled = Q·Kᵀ / √{} (= {})", self.d_k, fmt_num(sqrt_dk)), &t.scaled, toks.clone(), true),
+                self.matrix(
+                    format!("scaled = Q·Kᵀ / √{} (= {})", self.d_k, fmt_num(sqrt_dk)),
+                    &t.scaled,
+                    toks.clone(),
+                    true,
+                ),
                 if self.causal {
                     "Causal: future columns are set to -inf before the softmax.".to_string()
                 } else {
-                    format!("Dividing by √d_k = {} keeps the scores' spread near 1.", fmt_num(sqrt_dk))
+                    format!(
+                        "Dividing by √d_k = {} keeps the scores' spread near 1.",
+                        fmt_num(sqrt_dk)
+                    )
                 },
             ),
             6 => (
-                self.matrix("weights = softmax(each row)".into(), &t.weights, toks.clone(), true),
+                self.matrix(
+                    "weights = softmax(each row)".into(),
+                    &t.weights,
+                    toks.clone(),
+                    true,
+                ),
                 format!("row \"{word}\" sums to {}", fmt_num(t.weights.row(q).sum())),
             ),
             _ => (
-                self.matrix(format!("output = weights·V ({}×{})", toks.len(), self.d_k), &t.output, dims("o", self.d_k), true),
+                self.matrix(
+                    format!("output = weights·V ({}×{})", toks.len(), self.d_k),
+                    &t.output,
+                    dims("o", self.d_k),
+                    true,
+                ),
                 format!(
                     "out_{word} = Σⱼ w_{word},ⱼ · v_j = [{}]",
                     row_list(&t.output)
@@ -166,8 +231,10 @@ mod tests {
 
     #[test]
     fn stages_show_the_trace_and_causal_masks_the_future() {
-        let map: Map<String, serde_json::Value> =
-            json!({"stage": 6, "causal": true}).as_object().cloned().unwrap_or_default();
+        let map: Map<String, serde_json::Value> = json!({"stage": 6, "causal": true})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         let lab = Attention::new(Params::new(&map, "attention")).unwrap();
         let t = lab.trace();
         let parts = lab.parts();

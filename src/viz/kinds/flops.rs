@@ -26,7 +26,13 @@ impl Flops {
         let names: Vec<&str> = DATA.iter().map(|d| d.0).collect();
         let data = p.one_of("data", &names, 1)?;
         p.finish()?;
-        Ok(Self { tokens, d_in, d_out, model, data })
+        Ok(Self {
+            tokens,
+            d_in,
+            d_out,
+            model,
+            data,
+        })
     }
 }
 
@@ -36,8 +42,16 @@ impl Lab for Flops {
             slider("tokens n", f64::from(self.tokens), 1.0, 8192.0, 1.0, 0),
             choice("d_in", dim_options(), self.d_in),
             choice("d_out", dim_options(), self.d_out),
-            choice("model", MODELS.iter().map(|m| m.name.to_string()).collect(), self.model),
-            choice("training tokens D", DATA.iter().map(|d| d.0.to_string()).collect(), self.data),
+            choice(
+                "model",
+                MODELS.iter().map(|m| m.name.to_string()).collect(),
+                self.model,
+            ),
+            choice(
+                "training tokens D",
+                DATA.iter().map(|d| d.0.to_string()).collect(),
+                self.data,
+            ),
         ]
     }
 
@@ -58,7 +72,11 @@ impl Lab for Flops {
     }
 
     fn parts(&self) -> Vec<Part> {
-        let (n, din, dout) = (f64::from(self.tokens), DIMS[self.d_in] as f64, DIMS[self.d_out] as f64);
+        let (n, din, dout) = (
+            f64::from(self.tokens),
+            DIMS[self.d_in] as f64,
+            DIMS[self.d_out] as f64,
+        );
         let layer = matmul_flops(n, din, dout);
         let model = &MODELS[self.model];
         let (data_name, d) = DATA[self.data];
@@ -66,13 +84,20 @@ impl Lab for Flops {
         let train = training_flops(model.params, d);
         vec![
             Part::Text(vec![
-                format!("Layer y = x·W: ({}×{})·({}×{})", self.tokens, DIMS[self.d_in], DIMS[self.d_in], DIMS[self.d_out]),
+                format!(
+                    "Layer y = x·W: ({}×{})·({}×{})",
+                    self.tokens, DIMS[self.d_in], DIMS[self.d_in], DIMS[self.d_out]
+                ),
                 format!(
                     "  weights {} · FLOPs 2·n·d_in·d_out = {}",
                     fmt_count(din * dout),
                     fmt_count(layer)
                 ),
-                format!("Model {}: N ≈ {} parameters", model.name, fmt_num(model.params)),
+                format!(
+                    "Model {}: N ≈ {} parameters",
+                    model.name,
+                    fmt_num(model.params)
+                ),
                 format!("  forward ≈ 2N = {} FLOPs per token", fmt_num(fwd)),
                 format!("  training ≈ 6N = {} FLOPs per token", fmt_num(3.0 * fwd)),
                 format!(
@@ -106,7 +131,9 @@ mod tests {
                 .cloned()
                 .unwrap_or_default();
         let lab = Flops::new(Params::new(&map, "flops")).unwrap();
-        let Part::Text(t) = &lab.parts()[0] else { panic!() };
+        let Part::Text(t) = &lab.parts()[0] else {
+            panic!()
+        };
         assert!(t[1].contains("18,874,368"), "{}", t[1]);
         assert!(t[5].contains("5.88e23 FLOPs"), "{}", t[5]);
         // 5.88e23 / 8.64e19 = 6805.6 PF-days.

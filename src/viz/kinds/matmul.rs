@@ -25,7 +25,13 @@ impl MatMul {
         let n = p.int("n", 1, 6, 3)? as usize;
         let seed = p.int("seed", 0, 9999, 1)? as u64;
         p.finish()?;
-        Ok(Self { m, k, n, seed, cell: 0 })
+        Ok(Self {
+            m,
+            k,
+            n,
+            seed,
+            cell: 0,
+        })
     }
 
     /// Small whole numbers, so a learner can check every product in their head.
@@ -122,7 +128,11 @@ impl Lab for MatMul {
         };
         let flops = matmul_flops(self.m as f64, self.k as f64, self.n as f64);
         vec![
-            Part::Columns(vec![Part::Matrix(a_view), Part::Matrix(b_view), Part::Matrix(c_view)]),
+            Part::Columns(vec![
+                Part::Matrix(a_view),
+                Part::Matrix(b_view),
+                Part::Matrix(c_view),
+            ]),
             Part::Text(vec![
                 format!(
                     "C[{},{}] = row {} of A · column {} of B = {} = {}",
@@ -158,14 +168,21 @@ mod tests {
         let (a, b) = lab.operands();
         let want: f64 = (0..4).map(|p| a[[1, p]] * b[[p, 1]]).sum();
         let parts = lab.parts();
-        let Part::Text(lines) = &parts[1] else { panic!() };
+        let Part::Text(lines) = &parts[1] else {
+            panic!()
+        };
         assert!(lines[0].starts_with("C[2,2] = row 2 of A · column 2 of B"));
         assert!(lines[0].ends_with(&format!("= {want}")), "{}", lines[0]);
         assert!(lines[1].contains("= 72 FLOPs"));
-        let Part::Columns(cols) = &parts[0] else { panic!() };
+        let Part::Columns(cols) = &parts[0] else {
+            panic!()
+        };
         let Part::Matrix(c) = &cols[2] else { panic!() };
         assert_eq!(c.cell, Some((1, 1)));
-        assert!(c.values[[1, 2]].is_nan(), "later cells are not computed yet");
+        assert!(
+            c.values[[1, 2]].is_nan(),
+            "later cells are not computed yet"
+        );
         assert_eq!(c.values[[0, 0]], a.row(0).dot(&b.column(0)));
     }
 

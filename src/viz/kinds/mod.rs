@@ -30,7 +30,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "softmax" => Box::new(softmax::Softmax::new(Params::new(params, "softmax"))?),
         "attention" => Box::new(attention::Attention::new(Params::new(params, "attention"))?),
         "rnn-gradient" => Box::new(rnn::Gradient::new(Params::new(params, "rnn-gradient"))?),
-        "rnn-vs-attention" => Box::new(rnn::VsAttention::new(Params::new(params, "rnn-vs-attention"))?),
+        "rnn-vs-attention" => Box::new(rnn::VsAttention::new(Params::new(
+            params,
+            "rnn-vs-attention",
+        ))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
@@ -87,7 +90,10 @@ mod tests {
         let mut p = Map::new();
         p.insert("m".into(), Value::from(99));
         let err = build("matmul", &p).err().unwrap_or_default();
-        assert!(err.contains("\"m\" must be a whole number from 1 to 6"), "{err}");
+        assert!(
+            err.contains("\"m\" must be a whole number from 1 to 6"),
+            "{err}"
+        );
     }
 
     #[test]

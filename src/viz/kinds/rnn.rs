@@ -23,7 +23,13 @@ impl Gradient {
         let seed = p.int("seed", 0, 9999, 3)? as u64;
         let tanh = p.boolean("tanh", true)?;
         p.finish()?;
-        Ok(Self { radius, steps, hidden, seed, tanh })
+        Ok(Self {
+            radius,
+            steps,
+            hidden,
+            seed,
+            tanh,
+        })
     }
 }
 
@@ -52,7 +58,11 @@ impl Lab for Gradient {
     fn parts(&self) -> Vec<Part> {
         let linear = gradient_norms(self.radius, self.steps, self.hidden, self.seed, false);
         let points = |norms: &[f64]| -> Vec<(f64, f64)> {
-            norms.iter().enumerate().map(|(t, g)| ((t + 1) as f64, *g)).collect()
+            norms
+                .iter()
+                .enumerate()
+                .map(|(t, g)| ((t + 1) as f64, *g))
+                .collect()
         };
         let mut series = vec![Series {
             name: format!("linear: ρ^t with ρ = {:.2}", self.radius),
@@ -69,7 +79,10 @@ impl Lab for Gradient {
         )];
         if self.tanh {
             let squashed = gradient_norms(self.radius, self.steps, self.hidden, self.seed, true);
-            lines.push(format!("with tanh (each step × tanh′ ≤ 1): {}", fmt_num(last(&squashed))));
+            lines.push(format!(
+                "with tanh (each step × tanh′ ≤ 1): {}",
+                fmt_num(last(&squashed))
+            ));
             series.push(Series {
                 name: "tanh RNN".into(),
                 marker: 'o',
@@ -117,7 +130,10 @@ impl VsAttention {
         if !is_pow2_in(n, 16, 65536) || !is_pow2_in(d, 64, 4096) {
             return Err("rnn-vs-attention: \"n\" and \"d\" must be powers of two".into());
         }
-        Ok(Self { n: n as usize, d: d as usize })
+        Ok(Self {
+            n: n as usize,
+            d: d as usize,
+        })
     }
 }
 
@@ -146,10 +162,25 @@ impl Lab for VsAttention {
         vec![
             Part::Table(TableView {
                 title: format!("one layer, n = {}, d = {}", self.n, self.d),
-                headers: vec!["layer".into(), "sequential steps".into(), "operations".into(), "longest path".into()],
+                headers: vec![
+                    "layer".into(),
+                    "sequential steps".into(),
+                    "operations".into(),
+                    "longest path".into(),
+                ],
                 rows: vec![
-                    vec!["recurrent".into(), fmt_num(n), format!("n·d² = {}", fmt_num(rnn_ops)), fmt_num(n)],
-                    vec!["self-attention".into(), "1".into(), format!("n²·d = {}", fmt_num(attn_ops)), "1".into()],
+                    vec![
+                        "recurrent".into(),
+                        fmt_num(n),
+                        format!("n·d² = {}", fmt_num(rnn_ops)),
+                        fmt_num(n),
+                    ],
+                    vec![
+                        "self-attention".into(),
+                        "1".into(),
+                        format!("n²·d = {}", fmt_num(attn_ops)),
+                        "1".into(),
+                    ],
                 ],
                 highlight: None,
             }),
@@ -160,8 +191,16 @@ impl Lab for VsAttention {
                 x_log: true,
                 y_log: true,
                 series: vec![
-                    Series { name: "recurrent n·d²".into(), marker: '*', points: ns.iter().map(|x| (*x, x * d * d)).collect() },
-                    Series { name: "attention n²·d".into(), marker: 'o', points: ns.iter().map(|x| (*x, x * x * d)).collect() },
+                    Series {
+                        name: "recurrent n·d²".into(),
+                        marker: '*',
+                        points: ns.iter().map(|x| (*x, x * d * d)).collect(),
+                    },
+                    Series {
+                        name: "attention n²·d".into(),
+                        marker: 'o',
+                        points: ns.iter().map(|x| (*x, x * x * d)).collect(),
+                    },
                 ],
             }),
             Part::Text(vec![format!(
@@ -181,7 +220,9 @@ mod tests {
     #[test]
     fn work_ratio_is_n_over_d() {
         let mut lab = VsAttention::new(Params::new(&Map::new(), "rnn-vs-attention")).unwrap();
-        let Part::Text(t) = &lab.parts()[2] else { panic!() };
+        let Part::Text(t) = &lab.parts()[2] else {
+            panic!()
+        };
         assert!(t[0].contains("n/d = 2:"), "{}", t[0]);
         lab.adjust(0, 2);
         assert_eq!(lab.n, 4096);
@@ -194,7 +235,9 @@ mod tests {
     #[test]
     fn gradient_readout_matches_radius_power() {
         let lab = Gradient::new(Params::new(&Map::new(), "rnn-gradient")).unwrap();
-        let Part::Text(t) = &lab.parts()[1] else { panic!() };
+        let Part::Text(t) = &lab.parts()[1] else {
+            panic!()
+        };
         // 0.9^60 = 0.001797...
         assert!(t[0].contains("linear 0.00180 (ρ^60 = 0.00180)"), "{}", t[0]);
     }

@@ -19,17 +19,24 @@ impl Shapes {
         let k2 = p.one_of("k2", DIM_NAMES, 4)?;
         let n = p.one_of("n", DIM_NAMES, 2)?;
         p.finish()?;
-        Ok(Self { dims: [m, k, k2, n] })
+        Ok(Self {
+            dims: [m, k, k2, n],
+        })
     }
 }
 
 impl Lab for Shapes {
     fn controls(&self) -> Vec<Control> {
-        ["m (rows of A)", "k (cols of A)", "k2 (rows of B)", "n (cols of B)"]
-            .iter()
-            .zip(self.dims)
-            .map(|(label, i)| choice(label, dim_options(), i))
-            .collect()
+        [
+            "m (rows of A)",
+            "k (cols of A)",
+            "k2 (rows of B)",
+            "n (cols of B)",
+        ]
+        .iter()
+        .zip(self.dims)
+        .map(|(label, i)| choice(label, dim_options(), i))
+        .collect()
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
@@ -42,11 +49,26 @@ impl Lab for Shapes {
         let [m, k, k2, n] = self.dims.map(|i| DIMS[i]);
         let fits = k == k2;
         let mut rows = vec![
-            vec!["A".into(), m.to_string(), k.to_string(), fmt_count((m * k) as f64)],
-            vec!["B".into(), k2.to_string(), n.to_string(), fmt_count((k2 * n) as f64)],
+            vec![
+                "A".into(),
+                m.to_string(),
+                k.to_string(),
+                fmt_count((m * k) as f64),
+            ],
+            vec![
+                "B".into(),
+                k2.to_string(),
+                n.to_string(),
+                fmt_count((k2 * n) as f64),
+            ],
         ];
         let text = if fits {
-            rows.push(vec!["A·B".into(), m.to_string(), n.to_string(), fmt_count((m * n) as f64)]);
+            rows.push(vec![
+                "A·B".into(),
+                m.to_string(),
+                n.to_string(),
+                fmt_count((m * n) as f64),
+            ]);
             let flops = matmul_flops(m as f64, k as f64, n as f64);
             vec![
                 format!("OK: ({m}×{k})·({k2}×{n}) → ({m}×{n}). The inner sizes match and cancel."),
@@ -65,7 +87,12 @@ impl Lab for Shapes {
         vec![
             Part::Table(TableView {
                 title: "Shapes".into(),
-                headers: vec!["matrix".into(), "rows".into(), "cols".into(), "numbers".into()],
+                headers: vec![
+                    "matrix".into(),
+                    "rows".into(),
+                    "cols".into(),
+                    "numbers".into(),
+                ],
                 rows,
                 highlight: fits.then_some(2),
             }),
@@ -87,11 +114,15 @@ mod tests {
     #[test]
     fn matching_and_mismatching_shapes() {
         let ok = lab(json!({"m": 4, "k": 768, "k2": 768, "n": 3072}));
-        let Part::Text(t) = &ok.parts()[1] else { panic!() };
+        let Part::Text(t) = &ok.parts()[1] else {
+            panic!()
+        };
         assert!(t[0].starts_with("OK: (4×768)·(768×3072) → (4×3072)"));
         assert!(t[1].contains("18,874,368"), "{}", t[1]);
         let bad = lab(json!({"k": 8, "k2": 16}));
-        let Part::Text(t) = &bad.parts()[1] else { panic!() };
+        let Part::Text(t) = &bad.parts()[1] else {
+            panic!()
+        };
         assert!(t[0].contains("A has 8 columns but B has 16 rows"));
     }
 }

@@ -25,7 +25,12 @@ impl Softmax {
         let labels = p.words("labels", (logits.len(), logits.len()), &refs)?;
         let temperature = p.float("temperature", 0.05, 5.0, 1.0)?;
         p.finish()?;
-        Ok(Self { logits, labels, temperature, shift: 0 })
+        Ok(Self {
+            logits,
+            labels,
+            temperature,
+            shift: 0,
+        })
     }
 
     fn shifted(&self) -> Vec<f64> {
@@ -37,7 +42,11 @@ impl Lab for Softmax {
     fn controls(&self) -> Vec<Control> {
         let mut c = vec![
             slider("temperature T", self.temperature, 0.05, 5.0, 0.05, 2),
-            choice("shift every z by", SHIFTS.iter().map(|s| format!("+{s}")).collect(), self.shift),
+            choice(
+                "shift every z by",
+                SHIFTS.iter().map(|s| format!("+{s}")).collect(),
+                self.shift,
+            ),
         ];
         for (label, z) in self.labels.iter().zip(&self.logits) {
             c.push(slider(&format!("logit {label}"), *z, -20.0, 20.0, 0.5, 1));
@@ -68,7 +77,12 @@ impl Lab for Softmax {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(i, _)| i);
-        let list = |xs: &[f64]| xs.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ");
+        let list = |xs: &[f64]| {
+            xs.iter()
+                .map(|x| fmt_num(*x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let scaled: Vec<f64> = z.iter().map(|x| x / t).collect();
         let stable: Vec<f64> = z.iter().map(|x| ((x - max) / t).exp()).collect();
         let naive_ok = naive.iter().all(|x| x.is_finite());
@@ -84,11 +98,16 @@ impl Lab for Softmax {
             }),
             Part::Text(vec![
                 format!("z/T = [{}]", list(&scaled)),
-                format!("e^((z−max)/T) = [{}]  (max = {})", list(&stable), fmt_num(max)),
+                format!(
+                    "e^((z−max)/T) = [{}]  (max = {})",
+                    list(&stable),
+                    fmt_num(max)
+                ),
                 if naive_ok {
                     format!("naive e^(z/T) = [{}]: fine at this size", list(&exp_big))
                 } else {
-                    "naive e^(z/T) overflows to inf → inf/inf = NaN; the shifted one does not".to_string()
+                    "naive e^(z/T) overflows to inf → inf/inf = NaN; the shifted one does not"
+                        .to_string()
                 },
                 format!(
                     "entropy {} nats (uniform would be ln {} = {})",
@@ -109,17 +128,23 @@ mod tests {
     #[test]
     fn bars_follow_the_controls_and_overflow_is_shown() {
         let mut lab = Softmax::new(Params::new(&Map::new(), "softmax")).unwrap();
-        let Part::Bars(b) = &lab.parts()[0] else { panic!() };
+        let Part::Bars(b) = &lab.parts()[0] else {
+            panic!()
+        };
         // softmax([2, 1, 0.5, −1]) = 0.609, 0.224, 0.136, 0.030
         assert!((b.values[0] - 0.6095).abs() < 1e-3, "{:?}", b.values);
         lab.adjust(1, 6); // shift by +1000
         let parts = lab.parts();
-        let Part::Bars(shifted) = &parts[0] else { panic!() };
+        let Part::Bars(shifted) = &parts[0] else {
+            panic!()
+        };
         assert!((shifted.values[0] - 0.6095).abs() < 1e-3);
         let Part::Text(t) = &parts[1] else { panic!() };
         assert!(t[2].contains("overflows"), "{}", t[2]);
         lab.adjust(0, -100); // coldest temperature
-        let Part::Bars(cold) = &lab.parts()[0] else { panic!() };
+        let Part::Bars(cold) = &lab.parts()[0] else {
+            panic!()
+        };
         assert!(cold.values[0] > 0.99);
     }
 }

@@ -1,0 +1,186 @@
+//! `llmf check`: validates a whole course the way a learner would meet it — every file parses,
+//! every visualizer builds from its parameters, every question has a valid answer and fits
+//! on an 80x24 screen, and no code line is wider than the narrowest prose column.
+
+use crate::app::{Feedback, PanelState, QuizState};
+use crate::course::{prose, Course, Panel, Problem};
+use crate::ui::layout;
+use crate::viz::Visualizer;
+use ratatui::layout::Rect;
+
+/// The screen every lesson must work on.
+pub const SMALL: (u16, u16) = (80, 24);
+/// The narrowest side-by-side screen: prose is narrowest here.
+pub const NARROW_SIDE: (u16, u16) = (layout::SIDE_BY_SIDE_MIN, 40);
+
+/// All problems in a loaded course (parse problems come from `course::load`).
+pub fn check_course(course: &Course) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let small = Rect::new(0, 0, SMALL.0, SMALL.1);
+    let no_panel = layout::areas(small, false, &PanelState::None, false, false);
+    for lesson in &course.lessons {
+        let file = lesson.file.as_str();
+        for step in &lesson.steps {
+            let panel = match &step.panel {
+                None => PanelState::None,
+                Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
+                    Ok(v) => PanelState::Viz(Box::new(v)),
+                    Err(e) => {
+                        problems.push(Problem::new(file, spec.line, e));
+                        continue;
+                    }
+                },
+                Some(Panel::Quiz(q)) => PanelState::Quiz(QuizState {
+                    quiz: q.clone(),
+                    selected: 0,
+                    input: String::new(),
+                    feedback: Some(Feedback::Wrong),
+                    misses: 2,
+                }),
+            };
+            // The prose column is narrowest either stacked at 80 wide or side by side.
+            let stacked = layout::areas(small, false, &panel, true, false);
+            let side = layout::areas(
+                Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
+                false,
+                &panel,
+                true,
+                false,
+            );
+            let prose_width = stacked.prose_text.width.min(if side.side_by_side {
+                side.prose_text.width
+            } else {
+                u16::MAX
+            });
+            let prose_width = if matches!(panel, PanelState::None) {
+                no_panel.prose_text.width
+            } else {
+                prose_width
+            };
+            for (i, block) in step.prose.iter().enumerate() {
+                if let prose::Block::Code(lines) = block {
+                    for l in lines {
+                        let w = unicode_width::UnicodeWidthStr::width(l.as_str()) + 2;
+                        if w > usize::from(prose_width) {
+                            problems.push(Problem::new(
+                                file,
+                                step.line,
+                                format!(
+                                    "step \"{}\": code block {} has a line {} columns wide, wider than the {}-column prose; shorten it to {} characters: {l}",
+                                    step.title,
+                                    i + 1,
+                                    w - 2,
+                                    prose_width,
+                                    prose_width.saturating_sub(2)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            if let (Some(inner), false) = (stacked.panel_inner, matches!(panel, PanelState::None)) {
+                let needs = match &panel {
+                    PanelState::Quiz(q) => crate::ui::quiz::max_height(q, inner.width, false),
+                    other => layout::panel_needs(other, inner.width, false),
+                };
+                if needs > inner.height {
+                    let (line, what) = match &step.panel {
+                        Some(Panel::Viz(v)) => (v.line, format!("visualizer \"{}\"", v.kind)),
+                        Some(Panel::Quiz(q)) => (
+                            q.line,
+                            format!("question \"{}\" (with its explanation showing)", q.id),
+                        ),
+                        None => (step.line, String::new()),
+                    };
+                    problems.push(Problem::new(
+                        file,
+                        line,
+                        format!(
+                            "{what} needs {needs} rows but only {} fit at {}x{}: shorten the text or use smaller parameters",
+                            inner.height, SMALL.0, SMALL.1
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Per-lesson counts for `llmf check --stats`.
+pub struct LessonStats {
+    pub name: String,
+    pub steps: usize,
+    pub words: usize,
+    pub visualizers: usize,
+    pub questions: usize,
+}
+
+impl LessonStats {
+    /// What the lesson lacks against the course bar, or "ok".
+    pub fn verdict(&self) -> String {
+        let mut missing = Vec::new();
+        if !(6..=12).contains(&self.steps) {
+            missing.push("6-12 steps");
+        }
+        if !(1500..=3000).contains(&self.words) {
+            missing.push("1,500-3,000 words");
+        }
+        if self.visualizers < 2 {
+            missing.push(">=2 visualizers");
+        }
+        if self.questions < 3 {
+            missing.push(">=3 questions");
+        }
+        if missing.is_empty() {
+            "ok".into()
+        } else {
+            format!("needs {}", missing.join(", "))
+        }
+    }
+}
+
+pub fn stats(course: &Course) -> Vec<LessonStats> {
+    course
+        .lessons
+        .iter()
+        .map(|l| LessonStats {
+            name: format!("{} {}", l.number, l.slug),
+            steps: l.steps.len(),
+            words: l
+                .steps
+                .iter()
+                .map(|s| prose::word_count(&s.prose) + s.title.split_whitespace().count())
+                .sum(),
+            visualizers: l
+                .steps
+                .iter()
+                .filter(|s| matches!(s.panel, Some(Panel::Viz(_))))
+                .count(),
+            questions: l
+                .steps
+                .iter()
+                .filter(|s| matches!(s.panel, Some(Panel::Quiz(_))))
+                .count(),
+        })
+        .collect()
+}
+
+pub fn stats_table(course: &Course) -> String {
+    let mut out = format!(
+        "{:<28} {:>5} {:>6} {:>4} {:>9}  bar\n",
+        "lesson", "steps", "words", "viz", "questions"
+    );
+    for s in stats(course) {
+        out.push_str(&format!(
+            "{:<28} {:>5} {:>6} {:>4} {:>9}  {}\n",
+            s.name,
+            s.steps,
+            s.words,
+            s.visualizers,
+            s.questions,
+            s.verdict()
+        ));
+    }
+    out
+}
