@@ -13,6 +13,18 @@ pub const SMALL: (u16, u16) = (80, 24);
 /// The narrowest side-by-side screen: prose is narrowest here.
 pub const NARROW_SIDE: (u16, u16) = (layout::SIDE_BY_SIDE_MIN, 40);
 
+/// Loads a course and checks it fully: the course, or every problem found.
+pub fn load_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
+    let (course, mut problems) = crate::course::load(source);
+    if let Some(c) = &course {
+        problems.extend(check_course(c));
+    }
+    match course {
+        Some(c) if problems.is_empty() && !c.lessons.is_empty() => Ok(c),
+        _ => Err(problems),
+    }
+}
+
 /// All problems in a loaded course (parse problems come from `course::load`).
 pub fn check_course(course: &Course) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -26,7 +38,7 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                 Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
                     Ok(v) => PanelState::Viz(Box::new(v)),
                     Err(e) => {
-                        problems.push(Problem::new(file, spec.line, e));
+                        problems.push(Problem::new(file, spec.line_for(&e), e));
                         continue;
                     }
                 },
@@ -57,25 +69,20 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
             } else {
                 prose_width
             };
-            for (i, block) in step.prose.iter().enumerate() {
-                if let prose::Block::Code(lines) = block {
-                    for l in lines {
-                        let w = unicode_width::UnicodeWidthStr::width(l.as_str()) + 2;
-                        if w > usize::from(prose_width) {
-                            problems.push(Problem::new(
-                                file,
-                                step.line,
-                                format!(
-                                    "step \"{}\": code block {} has a line {} columns wide, wider than the {}-column prose; shorten it to {} characters: {l}",
-                                    step.title,
-                                    i + 1,
-                                    w - 2,
-                                    prose_width,
-                                    prose_width.saturating_sub(2)
-                                ),
-                            ));
-                        }
-                    }
+            for (line, text) in &step.code_lines {
+                // Code is drawn two columns in and never wrapped.
+                let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
+                if w > usize::from(prose_width) {
+                    problems.push(Problem::new(
+                        file,
+                        *line,
+                        format!(
+                            "code line is {} columns wide but the prose column is {} at its narrowest; shorten it to {} characters",
+                            w - 2,
+                            prose_width,
+                            prose_width.saturating_sub(2)
+                        ),
+                    ));
                 }
             }
             if let (Some(inner), false) = (stacked.panel_inner, matches!(panel, PanelState::None)) {

@@ -78,17 +78,15 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// Loads and fully checks a course; prints problems and returns None if there are any.
+/// Loads and fully checks a course; problems come back as printable lines.
 fn load_checked(source: &dyn Source, prefix: &str) -> (Option<Course>, Vec<String>) {
-    let (course, mut problems) = course::load(source);
-    if let Some(c) = &course {
-        problems.extend(llmf::check::check_course(c));
+    match llmf::check::load_checked(source) {
+        Ok(c) => (Some(c), Vec::new()),
+        Err(problems) => (
+            None,
+            problems.iter().map(|p| format!("{prefix}{p}")).collect(),
+        ),
     }
-    let shown = problems
-        .iter()
-        .map(|p| format!("{prefix}{p}"))
-        .collect::<Vec<_>>();
-    (course.filter(|_| problems.is_empty()), shown)
 }
 
 fn source_for(dir: Option<&Path>) -> (Box<dyn Source + '_>, String) {

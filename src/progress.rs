@@ -148,18 +148,32 @@ impl Store {
                                 path.display()
                             ));
                             store.dir = None;
+                            store.warning = Some("progress not saved: the progress file is unreadable".into());
                         }
                     }
                     Progress::default()
                 }
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Progress::default(),
+            // Nothing there (or no folder can be there): start fresh; a save will say if the
+            // folder cannot be made.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Progress::default()
+            }
             Err(e) => {
                 messages.push(format!(
                     "{}: cannot read progress ({e}); it will not be overwritten, so progress is kept only until you quit",
                     path.display()
                 ));
                 store.dir = None;
+                store.warning = Some(format!(
+                    "progress not saved: cannot read {}",
+                    path.display()
+                ));
                 Progress::default()
             }
         };

@@ -43,6 +43,9 @@ pub struct Step {
     pub line: usize,
     pub prose: Vec<prose::Block>,
     pub panel: Option<Panel>,
+    /// Each verbatim (code) line with its line number in the file, so `llmf check` can point
+    /// at one that is too wide to fit.
+    pub code_lines: Vec<(usize, String)>,
 }
 
 /// What stands beside the prose.
@@ -59,6 +62,18 @@ pub struct VizSpec {
     pub params: serde_json::Map<String, serde_json::Value>,
     /// Line of the opening fence (1-based).
     pub line: usize,
+    /// The line of each parameter's key, for messages about that parameter.
+    pub key_lines: Vec<(String, usize)>,
+}
+
+impl VizSpec {
+    /// The line to blame for a problem: the parameter the message quotes, else the fence.
+    pub fn line_for(&self, message: &str) -> usize {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| message.contains(&format!("\"{k}\"")))
+            .map_or(self.line, |(_, l)| *l)
+    }
 }
 
 /// A checkpoint question.

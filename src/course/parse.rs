@@ -128,6 +128,7 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
         line: usize,
         prose: Vec<&'a str>,
         panel: Option<Panel>,
+        code_lines: Vec<(usize, String)>,
     }
     let mut steps: Vec<Draft> = Vec::new();
     let mut quiz_ids: Vec<(String, usize)> = Vec::new();
@@ -144,6 +145,9 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
             }
             if let Some(step) = steps.last_mut() {
                 step.prose.push(line);
+                if in_plain_fence {
+                    step.code_lines.push((line_no, line.trim_end().to_string()));
+                }
             }
             continue;
         }
@@ -160,6 +164,7 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
                 line: line_no,
                 prose: Vec::new(),
                 panel: None,
+                code_lines: Vec::new(),
             });
             continue;
         }
@@ -234,7 +239,13 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
             in_plain_fence = true;
         }
         match steps.last_mut() {
-            Some(step) => step.prose.push(line),
+            Some(step) => {
+                if line.starts_with("    ") && !trimmed.is_empty() {
+                    step.code_lines
+                        .push((line_no, line[4..].trim_end().to_string()));
+                }
+                step.prose.push(line);
+            }
             None if !trimmed.is_empty() => problems.push(Problem::new(
                 file,
                 line_no,
@@ -267,6 +278,7 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
             line: d.line,
             prose: prose::parse(&d.prose),
             panel: d.panel,
+            code_lines: d.code_lines,
         })
         .collect();
     Ok(Lesson {
@@ -312,10 +324,15 @@ fn parse_viz(file: &str, fence_line: usize, body: &str) -> Result<VizSpec, Probl
                 "a visualizer needs \"kind\": a name such as \"softmax\" (see lessons/README.md)",
             )),
         };
+    let key_lines = params
+        .keys()
+        .map(|k| (k.clone(), fence_line + line_of(body, &format!("\"{k}\""))))
+        .collect();
     Ok(VizSpec {
         kind,
         params,
         line: fence_line,
+        key_lines,
     })
 }
 

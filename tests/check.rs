@@ -1,0 +1,115 @@
+//! `llmf check` on the built-in course and on a folder of deliberately broken lessons.
+
+use std::process::Command;
+
+fn llmf(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run llmf");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_built_in_course_is_clean() {
+    let (code, out, err) = llmf(&["check", "lessons"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+}
+
+#[test]
+fn stats_meet_the_bar() {
+    let (code, out, _) = llmf(&["check", "--stats", "lessons"]);
+    assert_eq!(code, 0);
+    for slug in ["05 matmul", "06 attention-math", "07 rnn-to-attention"] {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(slug))
+            .unwrap_or_else(|| panic!("no row for {slug}: {out}"));
+        assert!(row.ends_with(" ok"), "{row}");
+    }
+}
+
+#[test]
+fn every_broken_lesson_is_reported_with_file_and_line() {
+    let (code, out, _) = llmf(&["check", "tests/fixtures/broken"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    let expect = [
+        "tests/fixtures/broken/01-bad-json.md:8: invalid JSON",
+        "tests/fixtures/broken/02-unknown-kind.md:6: unknown visualizer kind \"sofmax\"",
+        "tests/fixtures/broken/03-out-of-range.md:10: matmul: \"m\" must be a whole number from 1 to 6, not 9",
+        "tests/fixtures/broken/04-bad-answer.md:8: \"answer\" must be the number of the right choice, 1 to 3",
+        "tests/fixtures/broken/05-two-panels.md:8: step \"Step\" already has a visualizer or question",
+        "tests/fixtures/broken/06-no-title.md:1: a lesson starts with its title",
+        "tests/fixtures/broken/07-long-code.md:7: code line is 87 columns wide",
+        "tests/fixtures/broken/08-tall-question.md:6: question \"tall\" (with its explanation showing) needs",
+        "tests/fixtures/broken/course.json:14: cannot read",
+        "tests/fixtures/broken/notes.md:1: lesson file names look like",
+    ];
+    for want in expect {
+        assert!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "missing `{want}` in:\n{out}"
+        );
+    }
+    assert_eq!(
+        lines.len(),
+        expect.len(),
+        "unexpected extra problems:\n{out}"
+    );
+}
+
+#[test]
+fn a_missing_manifest_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = llmf(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("course.json:1:") && out.contains("needs a course.json manifest"),
+        "{out}"
+    );
+}
+
+#[test]
+fn render_prints_plain_text_of_the_screen() {
+    let (code, out, err) = llmf(&["render", "attention-math", "--step", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\u{1b}'), "no escape codes");
+    assert_eq!(out.lines().count(), 24);
+    assert!(out
+        .lines()
+        .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80));
+    assert!(out.contains("06 From embeddings to attention"), "{out}");
+    let (code, _, err) = llmf(&["render", "99"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no lesson \"99\""), "{err}");
+    let (code, _, err) = llmf(&["render", "05", "--size", "80by24"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("80x24"), "{err}");
+}
+
+#[test]
+fn the_course_needs_a_terminal() {
+    let (code, _, err) = llmf(&[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a terminal"), "{err}");
+}
+
+#[test]
+fn a_broken_lessons_folder_does_not_load_for_the_course() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
+    let problems = llmf::check::load_checked(&llmf::course::DirSource(&dir))
+        .err()
+        .unwrap_or_default();
+    assert_eq!(problems.len(), 10, "{problems:?}");
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
+    assert_eq!(course.lessons.len(), 3);
+}

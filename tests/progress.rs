@@ -1,0 +1,130 @@
+//! The progress file: missing, corrupt, read-only, and two writers at once.
+
+use llmf::progress::{AnswerRecord, Progress, Store, FILE_NAME};
+use std::fs;
+
+fn sample(slug: &str, step: usize, quiz: &str) -> Progress {
+    let mut p = Progress::default();
+    p.current = Some(slug.to_string());
+    let l = p.lesson_mut(slug);
+    l.step = step;
+    l.visited.insert(step);
+    l.answers.insert(
+        quiz.to_string(),
+        AnswerRecord {
+            correct: true,
+            attempts: 1,
+            first_try: true,
+        },
+    );
+    p
+}
+
+#[test]
+fn missing_file_starts_fresh_and_save_creates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("nested/llmf");
+    let (mut store, progress, messages) = Store::open(Some(home.clone()));
+    assert_eq!(progress, Progress::default());
+    assert!(messages.is_empty(), "{messages:?}");
+    let mut p = sample("matmul", 3, "q1");
+    store.save(&mut p);
+    assert!(store.warning.is_none(), "{:?}", store.warning);
+    let (_, reread, _) = Store::open(Some(home));
+    assert_eq!(reread.lesson("matmul").map(|l| l.step), Some(3));
+    assert_eq!(reread.current.as_deref(), Some("matmul"));
+}
+
+#[test]
+fn corrupt_file_is_moved_aside_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(FILE_NAME), "{ this is not json").unwrap();
+    let (mut store, progress, messages) = Store::open(Some(dir.path().to_path_buf()));
+    assert_eq!(progress, Progress::default());
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("unreadable"), "{}", messages[0]);
+    let aside: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the broken file is kept beside");
+    assert_eq!(
+        fs::read_to_string(aside[0].path()).unwrap(),
+        "{ this is not json"
+    );
+    let mut p = sample("softmax", 1, "a");
+    store.save(&mut p);
+    assert!(store.warning.is_none());
+}
+
+#[test]
+fn read_only_home_keeps_working_with_a_warning() {
+    // Running as root ignores permission bits, so use a path under a regular file instead:
+    // no folder can ever be created there.
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "x").unwrap();
+    let (mut store, progress, messages) = Store::open(Some(blocker.join("llmf")));
+    assert_eq!(progress, Progress::default());
+    assert!(messages.is_empty());
+    let mut p = sample("matmul", 2, "q");
+    store.save(&mut p);
+    let warning = store.warning.clone().unwrap_or_default();
+    assert!(warning.starts_with("progress not saved"), "{warning}");
+    // The learner's in-memory progress is intact.
+    assert_eq!(p.lesson("matmul").map(|l| l.step), Some(2));
+}
+
+#[test]
+fn two_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    let (mut a, _, _) = Store::open(Some(home.clone()));
+    let (mut b, _, _) = Store::open(Some(home.clone()));
+    let mut pa = sample("matmul", 4, "flops");
+    let mut pb = sample("attention-math", 2, "softmax-shift");
+    a.save(&mut pa);
+    b.save(&mut pb);
+    let (_, merged, _) = Store::open(Some(home.clone()));
+    assert!(merged
+        .lesson("matmul")
+        .is_some_and(|l| l.answers.contains_key("flops")));
+    assert!(merged
+        .lesson("attention-math")
+        .is_some_and(|l| l.answers.contains_key("softmax-shift")));
+
+    // Many threads writing at once: every lesson survives.
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let home = home.clone();
+            std::thread::spawn(move || {
+                let (mut s, _, _) = Store::open(Some(home));
+                for round in 0..5 {
+                    let mut p = sample(&format!("lesson-{i}"), round, &format!("q{round}"));
+                    s.save(&mut p);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let (_, all, _) = Store::open(Some(home));
+    for i in 0..8 {
+        let l = all
+            .lesson(&format!("lesson-{i}"))
+            .expect("every writer's lesson is kept");
+        assert_eq!(l.answers.len(), 5, "lesson-{i}: {:?}", l.answers.keys());
+    }
+}
+
+#[test]
+fn reset_clears_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, _) = Store::open(Some(dir.path().to_path_buf()));
+    store.save(&mut sample("matmul", 1, "q"));
+    store.reset().unwrap();
+    let (_, p, _) = Store::open(Some(dir.path().to_path_buf()));
+    assert_eq!(p, Progress::default());
+}
