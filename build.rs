@@ -15,11 +15,17 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut code = String::from("/// Every lesson file, by name, as built in.\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every lesson file, by name, as built in.\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         println!("cargo:rerun-if-changed=lessons/{name}");
         let path = std::fs::canonicalize(dir.join(name)).expect("lesson file path");
-        let _ = writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("embedded_lessons.rs");

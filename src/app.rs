@@ -367,14 +367,10 @@ impl App {
                 q.selected = (q.selected + 1).min(n_choices.saturating_sub(1));
                 old != q.selected
             }
-            Action::Char(c) if numeric => {
-                if q.input.chars().count() < 24 {
-                    q.input.push(c);
-                    q.feedback = None;
-                    true
-                } else {
-                    false
-                }
+            Action::Char(c) if numeric && q.input.chars().count() < 24 => {
+                q.input.push(c);
+                q.feedback = None;
+                true
             }
             Action::Char(c) if !numeric => match c.to_digit(10) {
                 Some(d) if d >= 1 && (d as usize) <= n_choices => {

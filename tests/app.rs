@@ -71,8 +71,10 @@ fn steps_forward_across_lessons_and_back() {
 
 #[test]
 fn resumes_where_the_learner_left_off() {
-    let mut progress = Progress::default();
-    progress.current = Some("attention-math".into());
+    let mut progress = Progress {
+        current: Some("attention-math".into()),
+        ..Progress::default()
+    };
     progress.lesson_mut("attention-math").step = 4;
     let app = App::new(
         course(),
@@ -84,8 +86,10 @@ fn resumes_where_the_learner_left_off() {
     assert_eq!(app.lesson().slug, "attention-math");
     assert_eq!(app.step, 4);
     // A step beyond the lesson's end (the lesson got shorter) is clamped.
-    let mut progress = Progress::default();
-    progress.current = Some("matmul".into());
+    let mut progress = Progress {
+        current: Some("matmul".into()),
+        ..Progress::default()
+    };
     progress.lesson_mut("matmul").step = 999;
     let app = App::new(
         course(),

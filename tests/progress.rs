@@ -4,8 +4,10 @@ use llmf::progress::{AnswerRecord, Progress, Store, FILE_NAME};
 use std::fs;
 
 fn sample(slug: &str, step: usize, quiz: &str) -> Progress {
-    let mut p = Progress::default();
-    p.current = Some(slug.to_string());
+    let mut p = Progress {
+        current: Some(slug.to_string()),
+        ..Progress::default()
+    };
     let l = p.lesson_mut(slug);
     l.step = step;
     l.visited.insert(step);

@@ -14,7 +14,7 @@ pub fn random_orthogonal(n: usize, rng: &mut Rng) -> Array2<f64> {
         for prev in 0..col {
             let p = q.column(prev).to_owned();
             let proj = p.dot(&v);
-            v = v - &(p * proj);
+            v -= &(p * proj);
         }
         let norm = v.dot(&v).sqrt();
         if norm > 1e-9 {

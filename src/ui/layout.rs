@@ -48,7 +48,7 @@ pub fn inner(r: Rect) -> Rect {
 pub fn panel_needs(panel: &PanelState, width: u16, ascii: bool) -> u16 {
     match panel {
         PanelState::None => 0,
-        PanelState::Viz(v) => crate::ui::pending::view_height(v.view(), width),
+        PanelState::Viz(v) => crate::ui::widgets::view_height(v.view(), width),
         PanelState::Quiz(q) => crate::ui::quiz::height(q, width, ascii),
         PanelState::Broken(msg) => crate::ui::quiz::wrapped_rows(msg, width) + 2,
     }

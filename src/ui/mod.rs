@@ -238,7 +238,7 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     pane(&title, focused, theme).render(area, buf);
     let inner = layout::inner(area);
     match &app.panel {
-        PanelState::Viz(v) => pending::render_view(v.view(), inner, buf, theme, focused),
+        PanelState::Viz(v) => widgets::render_view(v.view(), inner, buf, theme, focused),
         PanelState::Quiz(q) => {
             let record = app
                 .progress
@@ -416,16 +416,4 @@ pub fn buffer_text(buf: &Buffer) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Stand-ins until the widget module lands (removed in the same session).
-pub mod pending {
-    use super::theme::Theme;
-    use crate::viz::view::View;
-    use ratatui::buffer::Buffer;
-    use ratatui::layout::Rect;
-    pub fn view_height(_: &View, _: u16) -> u16 {
-        10
-    }
-    pub fn render_view(_: &View, _: Rect, _: &mut Buffer, _: &Theme, _: bool) {}
 }

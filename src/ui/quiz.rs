@@ -50,8 +50,7 @@ pub fn lines<'a>(
     let ascii = theme.ascii;
     let mut out = wrapped(&q.quiz.question, width, ascii, theme.bold, theme);
     out.push(Line::default());
-    let hint;
-    match &q.quiz.kind {
+    let hint = match &q.quiz.kind {
         QuizKind::Choice { choices, .. } => {
             for (i, choice) in choices.iter().enumerate() {
                 let selected = i == q.selected;
@@ -88,11 +87,11 @@ pub fn lines<'a>(
                     out.push(line);
                 }
             }
-            hint = if ascii {
+            if ascii {
                 "Up/Down or 1-9 choose, Enter answers"
             } else {
                 "↑/↓ or 1–9 choose · Enter answers"
-            };
+            }
         }
         QuizKind::Numeric { .. } => {
             let cursor = if focused {
@@ -108,9 +107,9 @@ pub fn lines<'a>(
                 Span::styled("Your answer: ", theme.bold),
                 Span::styled(format!("{}{cursor}", q.input), theme.selected),
             ]));
-            hint = "type a number · Enter answers";
+            "type a number · Enter answers"
         }
-    }
+    };
     out.push(Line::default());
     let before = match record {
         Some(r) if r.correct => {

@@ -63,7 +63,12 @@ impl Theme {
             status: Style::new().add_modifier(Modifier::REVERSED),
             key: c(Color::Cyan).add_modifier(Modifier::BOLD),
             bar: c(Color::Blue),
-            series: [c(Color::Cyan), c(Color::Magenta), c(Color::Green), c(Color::Yellow)],
+            series: [
+                c(Color::Cyan),
+                c(Color::Magenta),
+                c(Color::Green),
+                c(Color::Yellow),
+            ],
         }
     }
 

@@ -70,30 +70,28 @@ impl Lab for Gradient {
             points: points(&linear),
         }];
         let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
-        let mut lines = vec![format!(
-            "after {} steps: linear {} (ρ^{} = {})",
+        // One readout line, so the panel fits an 80x24 screen.
+        let mut line = format!(
+            "t = {}: linear {} (ρ^t = {})",
             self.steps,
             fmt_num(last(&linear)),
-            self.steps,
             fmt_num(self.radius.powi(self.steps as i32))
-        )];
+        );
         if self.tanh {
             let squashed = gradient_norms(self.radius, self.steps, self.hidden, self.seed, true);
-            lines.push(format!(
-                "with tanh (each step × tanh′ ≤ 1): {}",
-                fmt_num(last(&squashed))
-            ));
+            line.push_str(&format!(" · with tanh {}", fmt_num(last(&squashed))));
             series.push(Series {
                 name: "tanh RNN".into(),
                 marker: 'o',
                 points: points(&squashed),
             });
         }
+        let lines = vec![line];
         vec![
             Part::Chart(ChartView {
-                title: "gradient norm ‖∂h_T/∂h_(T−t)‖ vs distance t".into(),
-                x_label: "steps back t".into(),
-                y_label: "norm".into(),
+                title: "gradient norm ‖∂h_T/∂h_(T−t)‖ (log) vs steps back t".into(),
+                x_label: String::new(),
+                y_label: String::new(),
                 x_log: false,
                 y_log: true,
                 series,
@@ -158,10 +156,9 @@ impl Lab for VsAttention {
         let rnn_ops = n * d * d;
         let attn_ops = n * n * d;
         let ns: Vec<f64> = (4..=16).map(|e| 2f64.powi(e)).collect();
-        let ratio = attn_ops / rnn_ops;
         vec![
             Part::Table(TableView {
-                title: format!("one layer, n = {}, d = {}", self.n, self.d),
+                title: String::new(),
                 headers: vec![
                     "layer".into(),
                     "sequential steps".into(),
@@ -185,9 +182,13 @@ impl Lab for VsAttention {
                 highlight: None,
             }),
             Part::Chart(ChartView {
-                title: format!("operations per layer, d = {}", self.d),
-                x_label: "n".into(),
-                y_label: "ops".into(),
+                title: format!(
+                    "ops per layer vs n (log–log), d = {}; attention/recurrent = n/d = {}",
+                    self.d,
+                    fmt_num(attn_ops / rnn_ops)
+                ),
+                x_label: String::new(),
+                y_label: String::new(),
                 x_log: true,
                 y_log: true,
                 series: vec![
@@ -203,11 +204,6 @@ impl Lab for VsAttention {
                     },
                 ],
             }),
-            Part::Text(vec![format!(
-                "attention / recurrent = n/d = {}: attention costs more once n > d = {}",
-                fmt_num(ratio),
-                self.d
-            )]),
         ]
     }
 }
@@ -220,10 +216,14 @@ mod tests {
     #[test]
     fn work_ratio_is_n_over_d() {
         let mut lab = VsAttention::new(Params::new(&Map::new(), "rnn-vs-attention")).unwrap();
-        let Part::Text(t) = &lab.parts()[2] else {
+        let Part::Chart(c) = &lab.parts()[1] else {
             panic!()
         };
-        assert!(t[0].contains("n/d = 2:"), "{}", t[0]);
+        assert!(
+            c.title.ends_with("attention/recurrent = n/d = 2"),
+            "{}",
+            c.title
+        );
         lab.adjust(0, 2);
         assert_eq!(lab.n, 4096);
         lab.adjust(0, 100);
@@ -239,6 +239,10 @@ mod tests {
             panic!()
         };
         // 0.9^60 = 0.001797...
-        assert!(t[0].contains("linear 0.00180 (ρ^60 = 0.00180)"), "{}", t[0]);
+        assert!(
+            t[0].starts_with("t = 60: linear 0.00180 (ρ^t = 0.00180) · with tanh "),
+            "{}",
+            t[0]
+        );
     }
 }

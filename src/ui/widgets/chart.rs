@@ -1,0 +1,870 @@
+//! A line chart drawn cell by cell: scaling laws, loss curves, cost against context length.
+//!
+//! ratatui's `Chart` cannot log-scale an axis and draws with Braille or block markers that do
+//! not exist in ASCII mode, and the lessons need both: scaling laws are straight lines only on
+//! log–log axes, and each series must be told apart by its own marker character (`*`, `+`, …)
+//! rather than by colour. So this widget does its own layout and drawing:
+//!
+//! - Ticks are chosen so the labels are worth reading: round numbers (1, 2 or 5 × 10^k) on
+//!   linear axes, whole powers of ten on log axes, written short (`1k`, `10M`, `1e-3`). The
+//!   axis range is widened to the outer ticks so that both ends of an axis are labelled.
+//! - Consecutive points of a series (sorted by x) are joined by interpolated cells, so even a
+//!   series of three points reads as a line at 40×10.
+//! - Values a log axis cannot show (zero, negatives) and non-finite values are skipped, not
+//!   clamped: a fake point would teach something false.
+//! - When the area is short, the optional lines (y label, x label, title, legend) are dropped
+//!   in that order so the plot keeps at least a few rows.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::util::{next_line, pad_left, put, to_u16, truncate, width};
+use crate::ui::theme::Theme;
+use crate::viz::view::ChartView;
+
+/// Plot rows in the natural height.
+const NATURAL_PLOT: usize = 5;
+/// Columns in the natural width.
+const NATURAL_WIDTH: usize = 50;
+/// The plot keeps at least this many rows before optional lines are dropped.
+const MIN_PLOT: u16 = 3;
+/// Y tick labels are cut to this width so they cannot squeeze the plot away.
+const MAX_Y_LABEL: usize = 8;
+/// Markers used when a series' own marker cannot be drawn (not one column, or not ASCII).
+const FALLBACK_MARKERS: [char; 4] = ['*', '+', 'o', 'x'];
+
+/// Draws a [`ChartView`]: title, y label, plot with axes and ticks, x label, legend.
+pub struct ChartWidget<'a> {
+    pub view: &'a ChartView,
+    pub theme: &'a Theme,
+}
+
+/// One axis after tick selection: the range in transformed space (log10 for log axes) and the
+/// ticks inside it.
+#[derive(Debug, Clone, PartialEq)]
+struct Scale {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<(f64, String)>,
+}
+
+impl Scale {
+    /// Position of `v` along the axis, 0 at `lo` and 1 at `hi`.
+    fn frac(&self, v: f64) -> f64 {
+        let span = self.hi - self.lo;
+        if span > 0.0 && span.is_finite() {
+            (v - self.lo) / span
+        } else {
+            0.5
+        }
+    }
+}
+
+/// Which optional lines are shown, and how many rows the plot gets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Lines {
+    title: bool,
+    y_label: bool,
+    x_label: bool,
+    legend: bool,
+    plot: u16,
+}
+
+/// A value in the axis' drawing space: log10 on log axes; `None` when it cannot be drawn.
+fn transform(v: f64, log: bool) -> Option<f64> {
+    if !v.is_finite() {
+        None
+    } else if log {
+        (v > 0.0).then(|| v.log10())
+    } else {
+        Some(v)
+    }
+}
+
+/// The cell (0..n) nearest to `frac` of the way along `n` cells.
+// `frac` is clamped to [0, 1] (NaN casts to 0), so the product fits in `usize`.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn cell(frac: f64, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let c = (frac.clamp(0.0, 1.0) * (n - 1) as f64).round() as usize;
+    c.min(n - 1)
+}
+
+/// Writes the exact number `n × 10^e` short: SI suffixes (`k`, `M`, `B`) from a thousand,
+/// scientific notation for very large or very small magnitudes, no trailing zeros.
+///
+/// Working from an integer mantissa avoids the `0.30000000000000004` that `3 * 0.1` prints.
+fn fmt_scaled(n: i64, e: i32) -> String {
+    if n == 0 {
+        return "0".to_string();
+    }
+    let sign = if n < 0 { "-" } else { "" };
+    let digits = n.unsigned_abs().to_string();
+    let mag = to_i32(digits.len()) - 1 + e;
+    if !(-3..12).contains(&mag) {
+        let trimmed = digits.trim_end_matches('0');
+        let (first, rest) = trimmed.split_at(1.min(trimmed.len()));
+        let mant = if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        };
+        return format!("{sign}{mant}e{mag}");
+    }
+    let (unit, suffix) = match mag {
+        9.. => (9, "B"),
+        6..=8 => (6, "M"),
+        3..=5 => (3, "k"),
+        _ => (0, ""),
+    };
+    let shift = e - unit;
+    let body = if shift >= 0 {
+        format!(
+            "{digits}{}",
+            "0".repeat(usize::try_from(shift).unwrap_or(0))
+        )
+    } else {
+        let s = usize::try_from(-shift).unwrap_or(0);
+        let padded = if digits.len() <= s {
+            format!("{}{digits}", "0".repeat(s - digits.len() + 1))
+        } else {
+            digits
+        };
+        let (int, frac) = padded.split_at(padded.len() - s);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        }
+    };
+    format!("{sign}{body}{suffix}")
+}
+
+fn to_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A power of ten as a log-axis tick: `0.01`, `1`, `100`, `1k`, `10M`, `1B`, `1e-3`, `1e12`.
+fn fmt_pow10(k: i32) -> String {
+    match k {
+        -2..=11 => fmt_scaled(1, k),
+        _ => format!("1e{k}"),
+    }
+}
+
+/// Round ticks (1, 2 or 5 × 10^k apart), at most `max_n` of them, covering `lo..=hi`.
+// Tick counts and exponents are small integers computed from finite floats; the casts are
+// guarded by the magnitude checks below.
+#[allow(clippy::cast_possible_truncation)]
+fn linear_scale(lo: f64, hi: f64, max_n: usize) -> Scale {
+    let (mut lo, mut hi) = (lo, hi);
+    if hi <= lo {
+        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        lo -= d;
+        hi += d;
+    }
+    let span = hi - lo;
+    let max_n = max_n.max(2);
+    if !span.is_finite() || span <= 0.0 {
+        let ticks = vec![(lo, format!("{lo:.1e}")), (hi, format!("{hi:.1e}"))];
+        return Scale { lo, hi, ticks };
+    }
+    let raw = span / (max_n - 1) as f64;
+    let p0 = raw.log10().floor() as i32;
+    for p in p0..p0 + 3 {
+        for m in [1_i64, 2, 5] {
+            let step = m as f64 * 10f64.powi(p);
+            if step < raw * (1.0 - 1e-9) {
+                continue;
+            }
+            let k0 = (lo / step + 1e-9).floor();
+            let k1 = (hi / step - 1e-9).ceil();
+            if !(k0.abs() < 1e15 && k1.abs() < 1e15) {
+                continue;
+            }
+            let count = (k1 - k0) as i64 + 1;
+            if count > max_n as i64 {
+                continue;
+            }
+            // Dividing by an exact power of ten keeps 1.7 at 1.7 (17 × 0.1 is 1.7000000000000002).
+            let value = |k: i64| {
+                let n = (k * m) as f64;
+                if p < 0 {
+                    n / 10f64.powi(-p)
+                } else {
+                    n * 10f64.powi(p)
+                }
+            };
+            let ticks: Vec<(f64, String)> = (k0 as i64..=k1 as i64)
+                .map(|k| (value(k), fmt_scaled(k * m, p)))
+                .collect();
+            return Scale {
+                lo: value(k0 as i64),
+                hi: value(k1 as i64),
+                ticks,
+            };
+        }
+    }
+    let ticks = vec![(lo, format!("{lo:.1e}")), (hi, format!("{hi:.1e}"))];
+    Scale { lo, hi, ticks }
+}
+
+/// Ticks at whole powers of ten for a log axis; `lo` and `hi` are already log10 values.
+/// With many decades, every second (third, …) decade is labelled so at most `max_n` remain.
+#[allow(clippy::cast_possible_truncation)]
+fn log_scale(lo: f64, hi: f64, max_n: usize) -> Scale {
+    // Decades beyond f64's range cannot occur in finite data; the clamp keeps casts sane.
+    let d0 = (lo + 1e-9).floor().clamp(-400.0, 400.0) as i32;
+    let mut d1 = (hi - 1e-9).ceil().clamp(-400.0, 400.0) as i32;
+    if d1 <= d0 {
+        d1 = d0 + 1;
+    }
+    let span = d1 - d0;
+    let gaps = to_i32(max_n.max(2) - 1);
+    let step = (span + gaps - 1) / gaps;
+    let step = step.max(1);
+    let d1 = d0 + step * ((span + step - 1) / step);
+    let ticks = (0..=(d1 - d0) / step)
+        .map(|i| d0 + i * step)
+        .map(|d| (f64::from(d), fmt_pow10(d)))
+        .collect();
+    Scale {
+        lo: f64::from(d0),
+        hi: f64::from(d1),
+        ticks,
+    }
+}
+
+fn make_scale(range: Option<(f64, f64)>, log: bool, max_n: usize) -> Scale {
+    match (range, log) {
+        (Some((lo, hi)), true) => log_scale(lo, hi, max_n),
+        (Some((lo, hi)), false) => linear_scale(lo, hi, max_n),
+        (None, true) => log_scale(0.0, 1.0, max_n),
+        (None, false) => linear_scale(0.0, 1.0, max_n),
+    }
+}
+
+/// Smallest and largest of `vals`, `None` when empty.
+fn min_max(vals: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    vals.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// Start columns for the x tick labels centred under their ticks, kept inside
+/// `left..right` and one space apart; `None` if they cannot all be placed.
+fn place_x_labels(
+    scale: &Scale,
+    px0: u16,
+    pw: usize,
+    left: u16,
+    right: u16,
+) -> Option<Vec<(u16, String)>> {
+    let room = usize::from(right.saturating_sub(left));
+    let mut placed: Vec<(u16, String)> = Vec::new();
+    let mut next_free = left;
+    for (v, label) in &scale.ticks {
+        let label = truncate(label, room, "");
+        let w = to_u16(width(&label));
+        let col = px0.saturating_add(to_u16(cell(scale.frac(*v), pw)));
+        let start = col
+            .saturating_sub(w / 2)
+            .min(right.saturating_sub(w))
+            .max(left);
+        if start < next_free {
+            return None;
+        }
+        next_free = start.saturating_add(w).saturating_add(1);
+        placed.push((start, label));
+    }
+    Some(placed)
+}
+
+impl ChartWidget<'_> {
+    /// Rows needed: the optional lines that have text, a plot of natural height, the x axis
+    /// and its tick labels. The width does not change it.
+    pub fn height(&self, _width: u16) -> u16 {
+        let l = self.lines(u16::MAX);
+        let optional = [l.title, l.y_label, l.x_label, l.legend]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        to_u16(optional + NATURAL_PLOT + 2)
+    }
+
+    /// A comfortable width; a chart can be drawn at any width, this is what a column asks for.
+    pub fn width(&self) -> u16 {
+        let legend = width(&self.legend_text());
+        to_u16(
+            NATURAL_WIDTH
+                .max(width(&self.view.title))
+                .max(legend)
+                .max(width(&self.view.x_label))
+                .max(width(&self.view.y_label)),
+        )
+    }
+
+    /// Which optional lines fit in `h` rows while the plot keeps [`MIN_PLOT`] rows.
+    fn lines(&self, h: u16) -> Lines {
+        let v = self.view;
+        let mut l = Lines {
+            title: !v.title.is_empty(),
+            y_label: !v.y_label.is_empty(),
+            x_label: !v.x_label.is_empty(),
+            legend: !v.series.is_empty(),
+            plot: 0,
+        };
+        loop {
+            let optional = [l.title, l.y_label, l.x_label, l.legend]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            let used = to_u16(optional + 2);
+            if h >= used.saturating_add(MIN_PLOT) || optional == 0 {
+                l.plot = h.saturating_sub(used);
+                return l;
+            }
+            if l.y_label {
+                l.y_label = false;
+            } else if l.x_label {
+                l.x_label = false;
+            } else if l.title {
+                l.title = false;
+            } else {
+                l.legend = false;
+            }
+        }
+    }
+
+    /// The marker that draws series `i`: its own when drawable, else a fallback.
+    fn marker(&self, i: usize) -> char {
+        let fallback = FALLBACK_MARKERS[i % FALLBACK_MARKERS.len()];
+        match self.view.series.get(i) {
+            Some(s) => {
+                let c = s.marker;
+                let ok = !c.is_control()
+                    && c != ' '
+                    && unicode_width::UnicodeWidthChar::width(c) == Some(1)
+                    && (!self.theme.ascii || c.is_ascii());
+                if ok {
+                    c
+                } else {
+                    fallback
+                }
+            }
+            None => fallback,
+        }
+    }
+
+    fn legend_entries(&self) -> Vec<String> {
+        self.view
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let name = if s.name.is_empty() {
+                    format!("series {}", i + 1)
+                } else {
+                    s.name.clone()
+                };
+                format!("{} {name}", self.marker(i))
+            })
+            .collect()
+    }
+
+    fn legend_text(&self) -> String {
+        self.legend_entries().join("  ")
+    }
+}
+
+impl Widget for ChartWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let v = self.view;
+        let t = self.theme;
+        let ascii = t.ascii;
+        let lines = self.lines(area.height);
+        let ph = usize::from(lines.plot);
+
+        // Points in drawing space, sorted by x so consecutive points can be joined.
+        let series: Vec<Vec<(f64, f64)>> = v
+            .series
+            .iter()
+            .map(|s| {
+                let mut pts: Vec<(f64, f64)> = s
+                    .points
+                    .iter()
+                    .filter_map(|&(x, y)| Some((transform(x, v.x_log)?, transform(y, v.y_log)?)))
+                    .collect();
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                pts
+            })
+            .collect();
+        let x_range = min_max(series.iter().flatten().map(|p| p.0));
+        let y_range = min_max(series.iter().flatten().map(|p| p.1));
+
+        // Rows, top to bottom.
+        let mut y = area.y;
+        let title_y = lines.title.then(|| next_line(&mut y));
+        let y_label_y = lines.y_label.then(|| next_line(&mut y));
+        let plot_top = y;
+        y = y.saturating_add(lines.plot);
+        let axis_y = y;
+        let ticks_y = axis_y.saturating_add(1);
+        y = ticks_y.saturating_add(1);
+        let x_label_y = lines.x_label.then(|| next_line(&mut y));
+        let legend_y = lines.legend.then_some(y);
+
+        // Y axis first: its label width decides where the plot starts.
+        let max_y_ticks = ((ph.saturating_sub(1)) / 2 + 1).clamp(2, 5);
+        let y_scale = make_scale(y_range, v.y_log, max_y_ticks);
+        let y_labels: Vec<String> = y_scale
+            .ticks
+            .iter()
+            .map(|(_, l)| truncate(l, MAX_Y_LABEL, ""))
+            .collect();
+        let yw = y_labels.iter().map(|l| width(l)).max().unwrap_or(1);
+        let axis_x = area.x.saturating_add(to_u16(yw + 1));
+        let px0 = axis_x.saturating_add(1);
+        let pw = usize::from(area.right().saturating_sub(px0));
+        let plot = Rect::new(px0, plot_top, to_u16(pw), lines.plot).intersection(area);
+
+        let (x_scale, x_labels) = choose_x_scale(x_range, v.x_log, px0, pw, area);
+
+        // Title and y label.
+        if let Some(ty) = title_y {
+            put(buf, area, area.x, ty, &v.title, t.title);
+        }
+        if let Some(ly) = y_label_y {
+            put(buf, area, area.x, ly, &v.y_label, t.dim);
+        }
+
+        // Axes with tick marks and labels.
+        let (vert, corner, horiz, y_tick, x_tick) = if ascii {
+            ("|", "+", "-", "+", "+")
+        } else {
+            ("│", "└", "─", "┤", "┬")
+        };
+        for r in 0..lines.plot {
+            put(buf, area, axis_x, plot_top.saturating_add(r), vert, t.dim);
+        }
+        let bottom_row = plot_top.saturating_add(lines.plot.saturating_sub(1));
+        let mut used_rows = Vec::new();
+        for ((val, _), label) in y_scale.ticks.iter().zip(&y_labels) {
+            if ph == 0 {
+                break;
+            }
+            let row = bottom_row.saturating_sub(to_u16(cell(y_scale.frac(*val), ph)));
+            if used_rows.contains(&row) {
+                continue;
+            }
+            used_rows.push(row);
+            let text = pad_left(label, yw);
+            put(buf, area, area.x, row, &text, t.text);
+            put(buf, area, axis_x, row, y_tick, t.dim);
+        }
+        put(buf, area, axis_x, axis_y, corner, t.dim);
+        put(buf, area, px0, axis_y, &horiz.repeat(pw), t.dim);
+        for (val, _) in &x_scale.ticks {
+            let col = px0.saturating_add(to_u16(cell(x_scale.frac(*val), pw)));
+            put(buf, area, col, axis_y, x_tick, t.dim);
+        }
+        for (x, label) in &x_labels {
+            put(buf, area, *x, ticks_y, label, t.text);
+        }
+        if let Some(ly) = x_label_y {
+            let w = to_u16(width(&v.x_label));
+            let start = px0
+                .saturating_add(to_u16(pw).saturating_sub(w) / 2)
+                .min(area.right().saturating_sub(w))
+                .max(area.x);
+            put(buf, area, start, ly, &v.x_label, t.dim);
+        }
+
+        self.draw_series(buf, plot, &series, &x_scale, &y_scale);
+        if let Some(ly) = legend_y {
+            self.draw_legend(buf, area, ly);
+        }
+    }
+}
+
+impl ChartWidget<'_> {
+    /// Draws each series' marker at its points and at interpolated cells between consecutive
+    /// points, clipped to `plot`; "no data" when nothing is drawable.
+    fn draw_series(
+        &self,
+        buf: &mut Buffer,
+        plot: Rect,
+        series: &[Vec<(f64, f64)>],
+        x_scale: &Scale,
+        y_scale: &Scale,
+    ) {
+        if plot.width == 0 || plot.height == 0 {
+            return;
+        }
+        let t = self.theme;
+        let (pw, ph) = (f64::from(plot.width - 1), f64::from(plot.height - 1));
+        let bottom = plot.bottom() - 1;
+        // Offsets in cells from the plot's left and bottom edges.
+        let to_cell = |(x, y): (f64, f64)| {
+            (
+                x_scale.frac(x).clamp(0.0, 1.0) * pw,
+                y_scale.frac(y).clamp(0.0, 1.0) * ph,
+            )
+        };
+        for (i, pts) in series.iter().enumerate() {
+            let style = t.series[i % t.series.len()];
+            let marker = self.marker(i).to_string();
+            let mut draw = |(fx, fy): (f64, f64)| {
+                let col = plot.x.saturating_add(to_u16(round_cell(fx)));
+                let row = bottom.saturating_sub(to_u16(round_cell(fy)));
+                put(buf, plot, col, row, &marker, style);
+            };
+            if let [only] = pts.as_slice() {
+                draw(to_cell(*only));
+            }
+            for pair in pts.windows(2) {
+                let (x0, y0) = to_cell(pair[0]);
+                let (x1, y1) = to_cell(pair[1]);
+                let steps = round_cell((x1 - x0).abs().max((y1 - y0).abs()).ceil()).max(1);
+                for s in 0..=steps {
+                    let f = s as f64 / steps as f64;
+                    draw((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f));
+                }
+            }
+        }
+        if series.iter().all(Vec::is_empty) {
+            let msg = "no data";
+            let x = plot.x + plot.width.saturating_sub(to_u16(width(msg))) / 2;
+            put(buf, plot, x, plot.y + plot.height / 2, msg, t.dim);
+        }
+    }
+
+    /// Each series' marker and name in its style, so series differ without colour.
+    fn draw_legend(&self, buf: &mut Buffer, area: Rect, y: u16) {
+        let t = self.theme;
+        let mut x = area.x;
+        for (i, entry) in self.legend_entries().iter().enumerate() {
+            if i > 0 {
+                x = put(buf, area, x, y, "  ", t.text);
+            }
+            x = put(buf, area, x, y, entry, t.series[i % t.series.len()]);
+        }
+    }
+}
+
+/// The x scale with as many ticks as fit without their labels touching, and the labels' places.
+fn choose_x_scale(
+    range: Option<(f64, f64)>,
+    log: bool,
+    px0: u16,
+    pw: usize,
+    area: Rect,
+) -> (Scale, Vec<(u16, String)>) {
+    let max_ticks = if log { 12 } else { 5 };
+    for n in (2..=max_ticks).rev() {
+        let s = make_scale(range, log, n);
+        if let Some(placed) = place_x_labels(&s, px0, pw, area.x, area.right()) {
+            return (s, placed);
+        }
+    }
+    // Not even two labels fit: label the first tick only.
+    let s = make_scale(range, log, 2);
+    let first = s.ticks.first().map(|(_, l)| (px0, l.clone()));
+    (s, first.into_iter().collect())
+}
+
+/// Rounds a non-negative cell coordinate; NaN and negatives give 0.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn round_cell(f: f64) -> usize {
+    if f.is_nan() || f <= 0.0 {
+        0
+    } else {
+        f.round().min(f64::from(u16::MAX)) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::widgets::util::testing::{all_ascii, lines, plain, render, render_inset};
+    use crate::viz::view::Series;
+
+    fn series(name: &str, marker: char, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            name: name.into(),
+            marker,
+            points,
+        }
+    }
+
+    fn loglog() -> ChartView {
+        ChartView {
+            title: "Scaling".into(),
+            x_label: "params".into(),
+            y_label: "loss".into(),
+            x_log: true,
+            y_log: true,
+            series: vec![
+                series(
+                    "train",
+                    '•',
+                    vec![(1.0, 1000.0), (10.0, 300.0), (100.0, 100.0), (1e4, 10.0)],
+                ),
+                series("val", '+', vec![(1.0, 2000.0), (1e4, 20.0), (0.0, 5.0)]),
+            ],
+        }
+    }
+
+    fn linear() -> ChartView {
+        ChartView {
+            title: "Loss".into(),
+            x_label: "step".into(),
+            y_label: "loss".into(),
+            x_log: false,
+            y_log: false,
+            series: vec![series(
+                "loss",
+                '*',
+                vec![(0.0, 4.0), (50.0, 2.0), (100.0, 1.0)],
+            )],
+        }
+    }
+
+    fn widget<'a>(v: &'a ChartView, theme: &'a Theme) -> ChartWidget<'a> {
+        ChartWidget { view: v, theme }
+    }
+
+    /// The tokens of a line, split on spaces.
+    fn words(line: &str) -> Vec<&str> {
+        line.split(' ').filter(|w| !w.is_empty()).collect()
+    }
+
+    #[test]
+    fn exact_lines_linear_ascii() {
+        let theme = Theme::new(true, true);
+        let v = linear();
+        let buf = render(widget(&v, &theme), 30, 10);
+        let expected = Buffer::with_lines([
+            "Loss                          ",
+            "loss                          ",
+            "5 +                           ",
+            "  |**********                 ",
+            "  |          *****************",
+            "0 +                           ",
+            "  ++------------+------------+",
+            "   0           50          100",
+            "              step            ",
+            "* loss                        ",
+        ]);
+        assert_eq!(plain(&buf), expected);
+    }
+
+    #[test]
+    fn exact_lines_log_log_unicode_at_40x10() {
+        let theme = Theme::new(false, false);
+        let v = loglog();
+        let buf = render(widget(&v, &theme), 40, 10);
+        let expected = Buffer::with_lines([
+            "Scaling                                 ",
+            "loss                                    ",
+            "10k ┤                                   ",
+            "    │++++++++++++++                     ",
+            "    │         •••••+++++++++++++++++    ",
+            " 10 ┤                          •••••++++",
+            "    └┬────────┬───────┬────────┬───────┬",
+            "     1       10      100      1k     10k",
+            "                   params               ",
+            "• train  + val                          ",
+        ]);
+        assert_eq!(plain(&buf), expected);
+        // Series are styled with the theme's series styles, in order.
+        assert_eq!(buf[(14, 4)].fg, theme.series[0].fg.unwrap_or_default());
+        assert_eq!(buf[(6, 3)].fg, theme.series[1].fg.unwrap_or_default());
+    }
+
+    #[test]
+    fn log_axis_ticks_are_powers_of_ten() {
+        let theme = Theme::new(true, true);
+        let v = ChartView {
+            y_log: false,
+            series: vec![series("s", '*', vec![(1.0, 1.0), (10000.0, 2.0)])],
+            ..loglog()
+        };
+        for w in [30, 40, 80] {
+            let buf = render(widget(&v, &theme), w, 12);
+            let l = lines(&buf);
+            assert_eq!(words(&l[9]), ["1", "10", "100", "1k", "10k"], "width {w}");
+        }
+        // Narrow: fewer decades are labelled, never overlapping.
+        let buf = render(widget(&v, &theme), 16, 12);
+        assert_eq!(words(&lines(&buf)[9]), ["1", "100", "10k"]);
+    }
+
+    #[test]
+    fn tick_label_formats() {
+        let labels = |k: std::ops::RangeInclusive<i32>| k.map(fmt_pow10).collect::<Vec<_>>();
+        assert_eq!(
+            labels(-4..=13),
+            [
+                "1e-4", "1e-3", "0.01", "0.1", "1", "10", "100", "1k", "10k", "100k", "1M", "10M",
+                "100M", "1B", "10B", "100B", "1e12", "1e13"
+            ]
+        );
+        assert_eq!(fmt_scaled(3, -1), "0.3");
+        assert_eq!(fmt_scaled(-25, -1), "-2.5");
+        assert_eq!(fmt_scaled(15, 2), "1.5k");
+        assert_eq!(fmt_scaled(25, -6), "2.5e-5");
+        assert_eq!(fmt_scaled(0, 7), "0");
+        let s = linear_scale(0.0, 0.3, 5);
+        let l: Vec<&str> = s.ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(l, ["0", "0.1", "0.2", "0.3"]);
+    }
+
+    #[test]
+    fn linear_axes_get_three_to_five_round_ticks() {
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (0.0, 5.1),
+            (-3.0, 7.0),
+            (1.7, 1.9),
+            (0.0, 12345.0),
+        ] {
+            let s = linear_scale(lo, hi, 5);
+            assert!((3..=5).contains(&s.ticks.len()), "{lo}..{hi}: {s:?}");
+            assert!(s.lo <= lo && s.hi >= hi, "{lo}..{hi}: {s:?}");
+        }
+        let equal = linear_scale(2.0, 2.0, 5);
+        assert!(equal.lo < 2.0 && equal.hi > 2.0);
+    }
+
+    #[test]
+    fn edge_cases_draw_sensibly() {
+        let theme = Theme::new(true, true);
+        // All-equal y: a flat line in the middle of the plot.
+        let flat = ChartView {
+            series: vec![series("s", '*', vec![(0.0, 3.0), (10.0, 3.0)])],
+            ..linear()
+        };
+        let l = lines(&render(widget(&flat, &theme), 30, 12));
+        assert!(l.iter().any(|r| r.ends_with(&"*".repeat(25))), "{l:?}");
+        // A single point: one marker.
+        let one = ChartView {
+            series: vec![series("s", '@', vec![(5.0, 5.0), (f64::NAN, 1.0)])],
+            ..linear()
+        };
+        let l = lines(&render(widget(&one, &theme), 30, 12));
+        // One in the plot, one in the legend.
+        assert_eq!(l.iter().map(|r| r.matches('@').count()).sum::<usize>(), 2);
+        // Nothing drawable: "no data", and no marker anywhere in the plot.
+        let none = ChartView {
+            series: vec![series("s", '#', vec![(-1.0, 1.0), (f64::INFINITY, 2.0)])],
+            ..loglog()
+        };
+        let l = lines(&render(widget(&none, &theme), 30, 12));
+        assert!(l.iter().any(|r| r.contains("no data")), "{l:?}");
+        assert_eq!(l.iter().map(|r| r.matches('#').count()).sum::<usize>(), 1);
+    }
+
+    #[test]
+    fn labels_stay_inside_and_axis_stays_intact() {
+        let theme = Theme::new(true, true);
+        let wide = ChartView {
+            x_log: false,
+            y_log: false,
+            series: vec![series(
+                "s",
+                '*',
+                vec![(-123_456.7, 0.000_012), (987_654_321.0, 0.000_5)],
+            )],
+            ..loglog()
+        };
+        for v in [loglog(), linear(), wide] {
+            for w in [8, 12, 20, 33, 47, 80] {
+                for h in [4, 7, 10, 20] {
+                    let chart = widget(&v, &theme);
+                    let rows = chart.lines(h);
+                    let buf = render_inset(chart, w, h);
+                    let l: Vec<String> = lines(&buf)
+                        .iter()
+                        .map(|r| r[2..2 + usize::from(w)].to_string())
+                        .skip(2)
+                        .collect();
+                    // Every plot row has the axis (or a tick on it) in the corner's column:
+                    // tick labels never run into it.
+                    let top = usize::from(rows.title) + usize::from(rows.y_label);
+                    let axis_row = top + usize::from(rows.plot);
+                    let Some(corner) = l.get(axis_row).and_then(|r| r.find('+')) else {
+                        continue;
+                    };
+                    for r in &l[top..axis_row] {
+                        assert!(matches!(&r[corner..=corner], "|" | "+"), "{l:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_mode_outputs_only_ascii() {
+        let theme = Theme::new(true, true);
+        let v = loglog();
+        let buf = render(widget(&v, &theme), 40, 16);
+        assert!(all_ascii(&buf));
+        assert!(lines(&buf)
+            .last()
+            .is_some_and(|l| l.starts_with("* train  + val")));
+    }
+
+    #[test]
+    fn short_areas_drop_optional_lines_first() {
+        let theme = Theme::new(true, true);
+        let v = linear();
+        let w = widget(&v, &theme);
+        // title, y label, x label, legend, 5 plot rows, the axis and its tick labels.
+        assert_eq!(w.height(80), 11);
+        let l = w.lines(7);
+        assert_eq!(
+            (l.title, l.y_label, l.x_label, l.legend, l.plot),
+            (true, false, false, true, 3)
+        );
+    }
+
+    #[test]
+    fn tiny_areas_and_odd_data_never_panic() {
+        let odd = ChartView {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_log: true,
+            y_log: false,
+            series: vec![
+                series("", '\u{0}', vec![]),
+                series("wide", '日', vec![(1e-300, f64::MAX), (1e300, f64::MIN)]),
+                series("same", 'x', vec![(5.0, 1.0); 4]),
+            ],
+        };
+        let empty = ChartView {
+            series: vec![],
+            ..linear()
+        };
+        for theme in [Theme::new(false, false), Theme::new(true, true)] {
+            for v in [loglog(), linear(), odd.clone(), empty.clone()] {
+                for (w, h) in [(0, 0), (1, 1), (3, 2), (6, 4), (40, 10)] {
+                    let buf = render_inset(widget(&v, &theme), w, h);
+                    if theme.ascii {
+                        assert!(all_ascii(&buf));
+                    }
+                }
+            }
+        }
+    }
+}

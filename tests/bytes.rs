@@ -1,0 +1,90 @@
+//! Bytes written to the terminal: a key that changes nothing writes nothing, and scrolling the
+//! prose by one line writes far less than a full redraw. Uses the real crossterm backend over
+//! a byte-counting writer.
+
+use llmf::app::{Action, App, Options};
+use llmf::course::embedded::Embedded;
+use llmf::progress::{Progress, Store};
+use llmf::ui::{self, theme::Theme};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Counter(Arc<Mutex<usize>>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Counter {
+    fn take(&self) -> usize {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// Draws like the event loop does: only when `update` said something changed.
+fn step(
+    app: &mut App,
+    term: &mut Terminal<CrosstermBackend<Counter>>,
+    action: Action,
+    theme: &Theme,
+) {
+    if app.update(action) {
+        term.draw(|f| ui::render(app, f.area(), f.buffer_mut(), theme))
+            .unwrap();
+    }
+}
+
+#[test]
+fn no_op_keys_write_nothing_and_scrolling_writes_little() {
+    let (w, h) = (80, 24);
+    let course = llmf::check::load_checked(&Embedded).unwrap();
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (w, h),
+    );
+    app.open_at(0, 1);
+    let counter = Counter::default();
+    let backend = CrosstermBackend::new(counter.clone());
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+        },
+    )
+    .unwrap();
+    let theme = Theme::default_color();
+    term.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme))
+        .unwrap();
+    let full = counter.take();
+    assert!(full > 1000, "a full frame is a few kilobytes, got {full}");
+
+    step(&mut app, &mut term, Action::Up, &theme); // already at the top
+    step(&mut app, &mut term, Action::Backspace, &theme);
+    assert_eq!(
+        counter.take(),
+        0,
+        "a key that changes nothing writes nothing"
+    );
+
+    step(&mut app, &mut term, Action::Down, &theme);
+    let scroll = counter.take();
+    assert!(scroll > 0);
+    assert!(
+        scroll * 2 < full,
+        "one-line scroll wrote {scroll} bytes, a full redraw {full}"
+    );
+    println!("full redraw {full} bytes, one-line scroll {scroll} bytes");
+}
