@@ -316,6 +316,12 @@ impl App {
                     self.set_focus(Focus::Panel)
                 }
             }
+            // Typing an answer (or a choice number) on a question step goes straight to it.
+            Action::Char(_) if matches!(self.panel, PanelState::Quiz(_)) => {
+                self.set_focus(Focus::Panel);
+                self.update_quiz(action);
+                true
+            }
             _ => false,
         }
     }
@@ -449,6 +455,10 @@ impl App {
             return false;
         }
         self.outline_cursor = self.lesson;
+        // A new step is read first: the focus goes back to its prose.
+        if self.focus == Focus::Panel {
+            self.focus = Focus::Prose;
+        }
         self.enter_step(true);
         true
     }

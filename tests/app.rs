@@ -301,3 +301,19 @@ proptest! {
         prop_assert!(app.step < app.lesson().steps.len());
     }
 }
+
+#[test]
+fn typing_on_a_question_step_answers_it_and_a_new_step_starts_on_the_prose() {
+    let mut app = app_at(80, 24);
+    let (li, si) = find_quiz(&app, true);
+    app.open_at(li, si);
+    assert_eq!(app.focus, Focus::Prose);
+    assert!(app.update(Action::Char('4')));
+    assert_eq!(app.focus, Focus::Panel, "a digit moves into the question");
+    let PanelState::Quiz(q) = &app.panel else {
+        panic!()
+    };
+    assert_eq!(q.input, "4");
+    app.update(Action::NextStep);
+    assert_eq!(app.focus, Focus::Prose);
+}

@@ -221,11 +221,41 @@ pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
     out
 }
 
+/// Spells arrows out in plain ASCII for `--ascii` (`→` becomes `->`), so prose that says
+/// "press ←/→" still reads right on a terminal without those glyphs.
+pub fn ascii_arrows(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| matches!(c, '→' | '←' | '↑' | '↓' | '⇒'))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '↑' => out.push_str("Up"),
+            '↓' => out.push_str("Down"),
+            '⇒' => out.push_str("=>"),
+            other => out.push(other),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Lays blocks out into lines at most `width` columns wide (code blocks excepted: they are
 /// never wrapped, and the renderer clips them).
 pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
     let width = width.max(8);
     let mut lines = Vec::new();
+    let fold = |t: &str| -> String {
+        if ascii {
+            ascii_arrows(t).into_owned()
+        } else {
+            t.to_string()
+        }
+    };
     for (i, block) in blocks.iter().enumerate() {
         let tight = i > 0
             && matches!(block, Block::Item { .. })
@@ -234,11 +264,11 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
             lines.push(Line::default());
         }
         match block {
-            Block::Heading(t) => wrap(&inline(t, Emph::Heading), width, "", "", &mut lines),
-            Block::Paragraph(t) => wrap(&inline(t, Emph::Plain), width, "", "", &mut lines),
+            Block::Heading(t) => wrap(&inline(&fold(t), Emph::Heading), width, "", "", &mut lines),
+            Block::Paragraph(t) => wrap(&inline(&fold(t), Emph::Plain), width, "", "", &mut lines),
             Block::Quote(t) => {
                 let bar = if ascii { "| " } else { "│ " };
-                wrap(&inline(t, Emph::Quote), width, bar, bar, &mut lines);
+                wrap(&inline(&fold(t), Emph::Quote), width, bar, bar, &mut lines);
             }
             Block::Item { marker, text } => {
                 let marker = if ascii && marker == "•" {
@@ -248,12 +278,18 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
                 };
                 let first = format!("{marker} ");
                 let hang = " ".repeat(first.width());
-                wrap(&inline(text, Emph::Plain), width, &first, &hang, &mut lines);
+                wrap(
+                    &inline(&fold(text), Emph::Plain),
+                    width,
+                    &first,
+                    &hang,
+                    &mut lines,
+                );
             }
             Block::Code(code) => {
                 for l in code {
                     lines.push(Line {
-                        spans: vec![(format!("  {l}"), Emph::CodeBlock)],
+                        spans: vec![(format!("  {}", fold(l)), Emph::CodeBlock)],
                     });
                 }
             }

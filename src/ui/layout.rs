@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 /// Width of the course outline, when shown.
-pub const OUTLINE_WIDTH: u16 = 28;
+pub const OUTLINE_WIDTH: u16 = 30;
 /// The outline shows only from this width, so the prose keeps a readable measure.
 pub const OUTLINE_MIN_TERMINAL: u16 = 110;
 /// Prose and panel stand side by side once the space beside the outline is this wide.

@@ -98,6 +98,66 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     if !app.notices.is_empty() {
         render_notices(app, area, buf, theme);
     }
+    if theme.ascii {
+        fold_to_ascii(buf, area);
+    }
+}
+
+/// The last word on `--ascii`: any arrow, box, block, shape or Braille glyph still on screen
+/// (from a label or a lesson's text) becomes a one-column ASCII look-alike, so the layout is
+/// unchanged and nothing the terminal cannot draw reaches it.
+fn fold_to_ascii(buf: &mut Buffer, area: Rect) {
+    let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let cell = &mut buf[(x, y)];
+            let mut chars = cell.symbol().chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else {
+                continue;
+            };
+            let plain = match u32::from(c) {
+                0x2190 | 0x21D0 => '<',
+                0x2192 | 0x21D2 => '>',
+                0x2191 => '^',
+                0x2193 => 'v',
+                0x2190..=0x21FF => '>',
+                0x2500..=0x257F => match c {
+                    '│' | '┃' | '║' | '┤' | '├' => '|',
+                    '─' | '━' | '═' => '-',
+                    _ => '+',
+                },
+                0x2580..=0x259F => '#',
+                0x25B6 | 0x25B8 | 0x25BA => '>',
+                0x25C0 | 0x25C2 | 0x25C4 => '<',
+                0x25A0..=0x25FF => 'o',
+                0x2800..=0x28FF => '.',
+                _ => continue,
+            };
+            cell.set_char(plain);
+        }
+    }
+}
+
+/// Cuts `text` to `width` display columns, ending with `…` (or `~` in ASCII) when cut.
+pub fn fit(text: &str, width: usize, ascii: bool) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mark = if ascii { "~" } else { "…" };
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push_str(mark);
+    }
+    out
 }
 
 fn render_header(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -109,9 +169,15 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         lesson.title,
         app.current_step().title
     );
-    let room = usize::from(area.width).saturating_sub(right.width());
+    let room = usize::from(area.width).saturating_sub(right.width() + 1);
     buf.set_style(area, theme.status);
-    buf.set_stringn(area.x, area.y, &left, room, theme.status);
+    buf.set_stringn(
+        area.x,
+        area.y,
+        fit(&left, room, theme.ascii),
+        room,
+        theme.status,
+    );
     let x = area.x + area.width - right.width() as u16;
     buf.set_string(x, area.y, &right, theme.status);
 }
@@ -127,7 +193,11 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
-        lines.push(Line::from(Span::styled(part.clone(), theme.heading)));
+        let room = usize::from(inner.width);
+        lines.push(Line::from(Span::styled(
+            fit(part, room, theme.ascii),
+            theme.heading,
+        )));
         for (li, lesson) in app
             .course
             .lessons
@@ -156,7 +226,14 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             lines.push(Line::from(vec![
                 Span::styled(pointer, theme.bold),
                 Span::styled(mark, if done { theme.good } else { theme.dim }),
-                Span::styled(format!("{} {}", lesson.number, lesson.title), style),
+                Span::styled(
+                    fit(
+                        &format!("{} {}", lesson.number, lesson.title),
+                        room.saturating_sub(4),
+                        theme.ascii,
+                    ),
+                    style,
+                ),
             ]));
         }
     }
@@ -271,7 +348,7 @@ fn focus_keys(app: &App, ascii: bool) -> &'static str {
 fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let lesson = app.lesson();
     let place = format!(
-        " Lesson {} of {} · step {} of {} ",
+        " Lesson {}/{} · step {}/{} ",
         app.lesson + 1,
         app.course.lessons.len(),
         app.step + 1,
@@ -285,19 +362,26 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         usize::from(area.width),
         theme.status,
     );
+    let room = usize::from(area.right().saturating_sub(x));
     let rest = match &app.store.warning {
-        Some(w) => format!("│ {w}"),
-        None => format!(
-            "│ {}  n/p step  Tab focus  ? help  q quit",
-            focus_keys(app, theme.ascii)
-        ),
+        Some(w) => fit(&format!("| {w}"), room, theme.ascii),
+        None => {
+            // Hints in order of need; each is shown only if it fits whole.
+            let mut rest = format!("│ {}", focus_keys(app, theme.ascii));
+            for hint in ["? help", "q quit", "Tab focus", "n/p step"] {
+                if rest.width() + 2 + hint.width() <= room {
+                    rest.push_str("  ");
+                    rest.push_str(hint);
+                }
+            }
+            rest
+        }
     };
     let rest = if theme.ascii {
         rest.replace('│', "|")
     } else {
         rest
     };
-    let room = usize::from(area.right().saturating_sub(x));
     buf.set_stringn(x, area.y, &rest, room, theme.status);
 }
 
