@@ -5,6 +5,7 @@
 use crate::app::{Feedback, PanelState, QuizState};
 use crate::course::{prose, Course, Panel, Problem};
 use crate::ui::layout;
+use crate::viz::view::ControlKind;
 use crate::viz::Visualizer;
 use ratatui::layout::Rect;
 
@@ -86,11 +87,15 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                 }
             }
             if let (Some(inner), false) = (stacked.panel_inner, matches!(panel, PanelState::None)) {
-                let needs = match &panel {
-                    PanelState::Quiz(q) => crate::ui::quiz::max_height(q, inner.width, false),
-                    other => layout::panel_needs(other, inner.width, false),
+                let needs = match (&panel, &step.panel) {
+                    (PanelState::Quiz(q), _) => crate::ui::quiz::max_height(q, inner.width, false),
+                    (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
+                    (other, _) => layout::panel_needs(other, inner.width, false),
                 };
-                if needs > inner.height {
+                // With the panel focused it may take all but the prose's minimum rows.
+                let available =
+                    (SMALL.1 - 2).saturating_sub(layout::PROSE_MIN_ROWS_PANEL_FOCUSED + 2);
+                if needs > available {
                     let (line, what) = match &step.panel {
                         Some(Panel::Viz(v)) => (v.line, format!("visualizer \"{}\"", v.kind)),
                         Some(Panel::Quiz(q)) => (
@@ -104,7 +109,7 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                         line,
                         format!(
                             "{what} needs {needs} rows but only {} fit at {}x{}: shorten the text or use smaller parameters",
-                            inner.height, SMALL.0, SMALL.1
+                            available, SMALL.0, SMALL.1
                         ),
                     ));
                 }
@@ -112,6 +117,35 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The most rows a visualizer's view takes at `width` over the states a learner reaches by
+/// moving one control at a time: every option of each choice and toggle, and both ends of
+/// each slider.
+pub fn tallest_view(spec: &crate::course::VizSpec, width: u16) -> u16 {
+    let measure = |v: &Visualizer| crate::ui::widgets::view_height(v.view(), width);
+    let Ok(first) = Visualizer::build(spec) else {
+        return 0;
+    };
+    let mut tallest = measure(&first);
+    for index in 0..first.view().controls.len() {
+        let steps: Vec<i32> = match &first.view().controls[index].kind {
+            ControlKind::Choice { options, .. } => vec![1; options.len()],
+            ControlKind::Toggle(_) => vec![1],
+            ControlKind::Slider { .. } => vec![-100_000, 200_000],
+        };
+        for direction in [1, -1] {
+            let Ok(mut viz) = Visualizer::build(spec) else {
+                return tallest;
+            };
+            viz.select(index as i32);
+            for step in &steps {
+                viz.adjust(step * direction);
+                tallest = tallest.max(measure(&viz));
+            }
+        }
+    }
+    tallest
 }
 
 /// Per-lesson counts for `llmf check --stats`.

@@ -6,7 +6,7 @@ use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace}
 use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
-use crate::viz::view::{BarsView, Control, MatrixView, Part};
+use crate::viz::view::{Control, MatrixView, Part};
 use crate::viz::{choice, slider, step_index, toggle, Lab};
 use ndarray::Array2;
 
@@ -194,7 +194,11 @@ impl Lab for Attention {
                     toks.clone(),
                     true,
                 ),
-                format!("row \"{word}\" sums to {}", fmt_num(t.weights.row(q).sum())),
+                format!(
+                    "row \"{word}\" = [{}], sum {}",
+                    row_list(&t.weights),
+                    fmt_num(t.weights.row(q).sum())
+                ),
             ),
             _ => (
                 self.matrix(
@@ -209,18 +213,7 @@ impl Lab for Attention {
                 ),
             ),
         };
-        let mut parts = vec![Part::Matrix(main), Part::Text(vec![note])];
-        if self.stage >= 5 {
-            parts.push(Part::Bars(BarsView {
-                title: format!("weights of \"{word}\" over the tokens"),
-                labels: toks,
-                values: t.weights.row(q).to_vec(),
-                decimals: 3,
-                highlight: None,
-                max: Some(1.0),
-            }));
-        }
-        parts
+        vec![Part::Matrix(main), Part::Text(vec![note])]
     }
 }
 
@@ -242,8 +235,10 @@ mod tests {
         assert_eq!(m.values, t.weights);
         assert_eq!(m.values[[0, 1]], 0.0);
         assert_eq!(m.values[[0, 0]], 1.0);
-        let Part::Bars(b) = &parts[2] else { panic!() };
-        assert!((b.values.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let Part::Text(note) = &parts[1] else {
+            panic!()
+        };
+        assert!(note[0].ends_with("sum 1"), "{}", note[0]);
         // Q really is X·W_Q.
         assert_eq!(t.q, t.x.dot(&t.w_q));
     }

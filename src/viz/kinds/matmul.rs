@@ -134,8 +134,9 @@ impl Lab for MatMul {
                 Part::Matrix(c_view),
             ]),
             Part::Text(vec![
+                // r1·c2 names the highlighted row of A and column of B by their labels.
                 format!(
-                    "C[{},{}] = row {} of A · column {} of B = {} = {}",
+                    "C[{},{}] = r{}·c{} = {} = {}",
                     i + 1,
                     j + 1,
                     i + 1,
@@ -171,7 +172,7 @@ mod tests {
         let Part::Text(lines) = &parts[1] else {
             panic!()
         };
-        assert!(lines[0].starts_with("C[2,2] = row 2 of A · column 2 of B"));
+        assert!(lines[0].starts_with("C[2,2] = r2·c2 = "), "{}", lines[0]);
         assert!(lines[0].ends_with(&format!("= {want}")), "{}", lines[0]);
         assert!(lines[1].contains("= 72 FLOPs"));
         let Part::Columns(cols) = &parts[0] else {
