@@ -113,3 +113,26 @@ fn a_broken_lessons_folder_does_not_load_for_the_course() {
         llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
     assert_eq!(course.lessons.len(), 3);
 }
+
+#[test]
+fn the_readme_screen_is_what_render_prints() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let after = readme
+        .split("## A real screen")
+        .nth(1)
+        .expect("README has a real screen");
+    let block = after
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("a text block");
+    let (code, out, _) = llmf(&["render", "06", "--step", "9", "--panel"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        block,
+        out.trim_end_matches('\n'),
+        "refresh the README capture with `llmf render 06 --step 9 --panel`"
+    );
+}
