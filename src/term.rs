@@ -24,6 +24,12 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     let mut terminal =
         ratatui::try_init().map_err(|e| format!("cannot start the terminal UI: {e}"))?;
     let _ = execute!(stdout(), EnableMouseCapture);
+    // ratatui's hook restores the screen on a panic; mouse capture is ours to undo first.
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui_hook(info);
+    }));
     let (tx, rx) = mpsc::channel::<Msg>();
 
     let keys = tx.clone();

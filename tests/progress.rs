@@ -130,3 +130,50 @@ fn reset_clears_the_file() {
     let (_, p, _) = Store::open(Some(dir.path().to_path_buf()));
     assert_eq!(p, Progress::default());
 }
+
+#[test]
+fn the_progress_command_summarises_and_resets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, _) = Store::open(Some(dir.path().to_path_buf()));
+    store.save(&mut sample("attention-math", 2, "softmax-invariance"));
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_llmf"))
+            .args(args)
+            .env("LLMF_HOME", dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = run(&["progress"], "");
+    assert!(ok);
+    let row = out
+        .lines()
+        .find(|l| l.contains("attention-math"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        row.contains("steps seen  1/11")
+            && row.contains("questions right 1/4")
+            && row.contains("you are here (step 3)"),
+        "{out}"
+    );
+    let (_, out) = run(&["progress", "--reset"], "no\n");
+    assert!(out.contains("Nothing cleared"), "{out}");
+    assert!(dir.path().join(FILE_NAME).exists());
+    let (_, out) = run(&["progress", "--reset"], "yes\n");
+    assert!(out.contains("Progress cleared"), "{out}");
+    assert!(!dir.path().join(FILE_NAME).exists());
+}
