@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 fn course() -> Course {
-    llmf::check::load_checked(&Embedded).expect("built-in course")
+    shared_course()
 }
 
 fn app_at(w: u16, h: u16) -> App {
@@ -316,4 +316,12 @@ fn typing_on_a_question_step_answers_it_and_a_new_step_starts_on_the_prose() {
     assert_eq!(q.input, "4");
     app.update(Action::NextStep);
     assert_eq!(app.focus, Focus::Prose);
+}
+
+/// The built-in course, loaded and checked once for the whole test binary.
+fn shared_course() -> llmf::course::Course {
+    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
+    COURSE
+        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
+        .clone()
 }

@@ -47,7 +47,7 @@ fn step(
 #[test]
 fn no_op_keys_write_nothing_and_scrolling_writes_little() {
     let (w, h) = (80, 24);
-    let course = llmf::check::load_checked(&Embedded).unwrap();
+    let course = shared_course();
     let mut app = App::new(
         course,
         Progress::default(),
@@ -87,4 +87,12 @@ fn no_op_keys_write_nothing_and_scrolling_writes_little() {
         "one-line scroll wrote {scroll} bytes, a full redraw {full}"
     );
     println!("full redraw {full} bytes, one-line scroll {scroll} bytes");
+}
+
+/// The built-in course, loaded and checked once for the whole test binary.
+fn shared_course() -> llmf::course::Course {
+    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
+    COURSE
+        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
+        .clone()
 }

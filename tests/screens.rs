@@ -17,7 +17,7 @@ fn screen(
     focus_panel: bool,
     theme: &Theme,
 ) -> (String, Buffer) {
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let course = shared_course();
     let index = course.find(lesson).expect("lesson exists");
     let mut app = App::new(
         course,
@@ -38,7 +38,7 @@ fn screen(
 
 /// The first step of the lesson that holds a visualizer.
 fn first_viz_step(lesson: &str) -> usize {
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let course = shared_course();
     let l = &course.lessons[course.find(lesson).expect("lesson")];
     l.steps
         .iter()
@@ -87,7 +87,7 @@ fn is_fancy_glyph(c: char) -> bool {
 
 #[test]
 fn ascii_mode_draws_no_box_block_or_arrow_glyphs_on_any_step() {
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let course = shared_course();
     let theme = Theme::new(true, true);
     for lesson in &course.lessons {
         for step in 0..lesson.steps.len() {
@@ -131,4 +131,12 @@ fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
         line.find(needle)
             .map(|byte| (unicode_width::UnicodeWidthStr::width(&line[..byte]), y))
     })
+}
+
+/// The built-in course, loaded and checked once for the whole test binary.
+fn shared_course() -> llmf::course::Course {
+    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
+    COURSE
+        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
+        .clone()
 }

@@ -5,7 +5,7 @@ use crate::labs::fmt_num;
 use crate::labs::rnn::gradient_norms;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{slider, step_value, toggle, Lab};
+use crate::viz::{choice, slider, step_value, toggle, Lab};
 
 pub struct Gradient {
     radius: f64,
@@ -137,9 +137,23 @@ impl VsAttention {
 
 impl Lab for VsAttention {
     fn controls(&self) -> Vec<Control> {
+        // Powers of two read better as a list than as positions on a linear track.
+        let powers = |lo: u32, hi: u32| {
+            (lo..=hi)
+                .map(|e| (1usize << e).to_string())
+                .collect::<Vec<_>>()
+        };
         vec![
-            slider("sequence length n", self.n as f64, 16.0, 65536.0, 1.0, 0),
-            slider("width d", self.d as f64, 64.0, 4096.0, 1.0, 0),
+            choice(
+                "sequence length n",
+                powers(4, 16),
+                self.n.trailing_zeros() as usize - 4,
+            ),
+            choice(
+                "width d",
+                powers(6, 12),
+                self.d.trailing_zeros() as usize - 6,
+            ),
         ]
     }
 
