@@ -207,9 +207,9 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         {
             let done = app.progress.lesson(&lesson.slug).is_some_and(|p| p.done);
             let mark = match (done, theme.ascii) {
-                (true, true) => "[x]",
+                (true, true) => "[x] ",
                 (true, false) => " ✓ ",
-                (false, true) => "[ ]",
+                (false, true) => "[ ] ",
                 (false, false) => " · ",
             };
             let here = li == app.lesson;
@@ -229,7 +229,7 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
                 Span::styled(
                     fit(
                         &format!("{} {}", lesson.number, lesson.title),
-                        room.saturating_sub(4),
+                        room.saturating_sub(5),
                         theme.ascii,
                     ),
                     style,
