@@ -189,6 +189,9 @@ impl App {
             self.relayout();
             return true;
         }
+        if self.text_entry() {
+            return self.update_text_entry(action);
+        }
         if self.help_open {
             return match action {
                 Action::ToggleHelp | Action::Back | Action::Enter => {
@@ -227,6 +230,29 @@ impl App {
                 Focus::Panel => self.update_panel(action),
             },
         }
+    }
+
+    /// Whether keys are being typed into a visualizer's text field.
+    pub fn text_entry(&self) -> bool {
+        self.focus == Focus::Panel && matches!(&self.panel, PanelState::Viz(v) if v.is_editing())
+    }
+
+    fn update_text_entry(&mut self, action: Action) -> bool {
+        let PanelState::Viz(viz) = &mut self.panel else {
+            return false;
+        };
+        let changed = match action {
+            Action::Char(c) => viz.type_char(c),
+            Action::Backspace => viz.backspace(),
+            Action::Enter => viz.commit_edit(),
+            Action::Back => viz.cancel_edit(),
+            Action::Quit => return self.quit_now(),
+            _ => false,
+        };
+        if changed {
+            self.relayout();
+        }
+        changed
     }
 
     fn quit_now(&mut self) -> bool {
@@ -329,6 +355,7 @@ impl App {
     fn update_panel(&mut self, action: Action) -> bool {
         let changed = match &mut self.panel {
             PanelState::Viz(viz) => match action {
+                Action::Enter => viz.begin_edit(),
                 Action::Up => viz.select(-1),
                 Action::Down => viz.select(1),
                 Action::Left => viz.adjust(-1),

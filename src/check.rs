@@ -133,6 +133,8 @@ pub fn tallest_view(spec: &crate::course::VizSpec, width: u16) -> u16 {
             ControlKind::Choice { options, .. } => vec![1; options.len()],
             ControlKind::Toggle(_) => vec![1],
             ControlKind::Slider { .. } => vec![-100_000, 200_000],
+            // Typed text is bounded by the kind's own limits (words and their length).
+            ControlKind::Text { .. } => vec![],
         };
         for direction in [1, -1] {
             let Ok(mut viz) = Visualizer::build(spec) else {

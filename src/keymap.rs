@@ -3,9 +3,11 @@
 use crate::app::Action;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
-/// The action a terminal event asks for, if any.
-pub fn action_for(event: &Event) -> Option<Action> {
+/// The action a terminal event asks for, if any. While the learner types into a text field
+/// (`text_entry`), every printable key is text: only Enter, Esc, Backspace and Ctrl-C act.
+pub fn action_for(event: &Event, text_entry: bool) -> Option<Action> {
     match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release && text_entry => text_key_action(key),
         Event::Key(key) if key.kind != KeyEventKind::Release => key_action(key),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Action::ScrollUp),
@@ -42,6 +44,18 @@ pub fn key_action(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char(c) if c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+') => {
             Action::Char(c)
         }
+        _ => return None,
+    })
+}
+
+fn text_key_action(key: &KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char(c) if !ctrl => Action::Char(c),
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Backspace => Action::Backspace,
         _ => return None,
     })
 }

@@ -76,7 +76,7 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
         let Ok(msg) = rx.recv() else { break };
         match msg {
             Msg::Term(ev) => {
-                if let Some(action) = action_for(&ev) {
+                if let Some(action) = action_for(&ev, app.text_entry()) {
                     dirty |= app.update(action);
                 }
             }

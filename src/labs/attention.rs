@@ -21,7 +21,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { scale: true, causal: false, temperature: 1.0 }
+        Self {
+            scale: true,
+            causal: false,
+            temperature: 1.0,
+        }
     }
 }
 
@@ -62,7 +66,12 @@ pub fn scaled_dot_product(
     }
     let weights = softmax_rows(&masked);
     let output = weights.dot(v);
-    Stages { scores, masked, weights, output }
+    Stages {
+        scores,
+        masked,
+        weights,
+        output,
+    }
 }
 
 /// Softmax of every row; a row that is all −∞ (a query that may see nothing) becomes zeros.
@@ -93,12 +102,39 @@ pub struct AttentionTrace {
 }
 
 /// Self-attention on X with the given projections.
-pub fn attend(x: Array2<f64>, w_q: Array2<f64>, w_k: Array2<f64>, w_v: Array2<f64>, causal: bool) -> AttentionTrace {
+pub fn attend(
+    x: Array2<f64>,
+    w_q: Array2<f64>,
+    w_k: Array2<f64>,
+    w_v: Array2<f64>,
+    causal: bool,
+) -> AttentionTrace {
     let q = x.dot(&w_q);
     let k = x.dot(&w_k);
     let v = x.dot(&w_v);
-    let s = scaled_dot_product(&q, &k, &v, Options { causal, ..Options::default() }, None);
-    AttentionTrace { x, w_q, w_k, w_v, q, k, v, scores: s.scores, scaled: s.masked, weights: s.weights, output: s.output }
+    let s = scaled_dot_product(
+        &q,
+        &k,
+        &v,
+        Options {
+            causal,
+            ..Options::default()
+        },
+        None,
+    );
+    AttentionTrace {
+        x,
+        w_q,
+        w_k,
+        w_v,
+        q,
+        k,
+        v,
+        scores: s.scores,
+        scaled: s.masked,
+        weights: s.weights,
+        output: s.output,
+    }
 }
 
 /// The projections of one head.
@@ -138,7 +174,15 @@ pub fn multi_head(
     let heads: Vec<Stages> = w
         .heads
         .iter()
-        .map(|h| scaled_dot_product(&x_q.dot(&h.w_q), &x_kv.dot(&h.w_k), &x_kv.dot(&h.w_v), opts, key_mask))
+        .map(|h| {
+            scaled_dot_product(
+                &x_q.dot(&h.w_q),
+                &x_kv.dot(&h.w_k),
+                &x_kv.dot(&h.w_v),
+                opts,
+                key_mask,
+            )
+        })
         .collect();
     let views: Vec<_> = heads.iter().map(|s| s.output.view()).collect();
     let concat = if views.is_empty() {
@@ -147,7 +191,11 @@ pub fn multi_head(
         concatenate(Axis(1), &views).unwrap_or_else(|_| Array2::zeros((x_q.nrows(), 0)))
     };
     let output = concat.dot(&w.w_o);
-    MultiHeadResult { heads, concat, output }
+    MultiHeadResult {
+        heads,
+        concat,
+        output,
+    }
 }
 
 /// Seeded random multi-head weights, scaled by 1/√fan-in so outputs stay near unit size.
@@ -157,9 +205,16 @@ pub fn random_multi_head(d_model: usize, heads: usize, d_k: usize, rng: &mut Rng
         Array2::from_shape_fn((r, c), |_| rng.normal() * s)
     };
     let hs = (0..heads)
-        .map(|_| Head { w_q: gauss(d_model, d_k), w_k: gauss(d_model, d_k), w_v: gauss(d_model, d_k) })
+        .map(|_| Head {
+            w_q: gauss(d_model, d_k),
+            w_k: gauss(d_model, d_k),
+            w_v: gauss(d_model, d_k),
+        })
         .collect();
-    MultiHead { heads: hs, w_o: gauss(heads * d_k, d_model) }
+    MultiHead {
+        heads: hs,
+        w_o: gauss(heads * d_k, d_model),
+    }
 }
 
 /// Made-up embeddings, one decimal each: the same word always gets the same vector.
@@ -177,11 +232,18 @@ pub fn toy_embeddings(tokens: &[String], d_model: usize) -> Array2<f64> {
 /// A seeded random d_in×d_out matrix with one decimal, scaled so products stay readable.
 pub fn toy_matrix(rows: usize, cols: usize, rng: &mut Rng) -> Array2<f64> {
     let scale = 1.0 / (rows as f64).sqrt();
-    Array2::from_shape_fn((rows, cols), |_| (rng.normal() * scale * 10.0).round() / 10.0)
+    Array2::from_shape_fn((rows, cols), |_| {
+        (rng.normal() * scale * 10.0).round() / 10.0
+    })
 }
 
 /// The same computation with plain loops: the reference the matrix version is tested against.
-pub fn scaled_dot_product_loops(q: &Array2<f64>, k: &Array2<f64>, v: &Array2<f64>, opts: Options) -> Array2<f64> {
+pub fn scaled_dot_product_loops(
+    q: &Array2<f64>,
+    k: &Array2<f64>,
+    v: &Array2<f64>,
+    opts: Options,
+) -> Array2<f64> {
     let (n, m, d_v) = (q.nrows(), k.nrows(), v.ncols());
     let d_k = k.ncols() as f64;
     let mut out = Array2::zeros((n, d_v));
@@ -201,7 +263,10 @@ pub fn scaled_dot_product_loops(q: &Array2<f64>, k: &Array2<f64>, v: &Array2<f64
             *logit = dot / opts.temperature;
         }
         let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let exps: Vec<f64> = logits.iter().map(|l| if l.is_finite() { (l - max).exp() } else { 0.0 }).collect();
+        let exps: Vec<f64> = logits
+            .iter()
+            .map(|l| if l.is_finite() { (l - max).exp() } else { 0.0 })
+            .collect();
         let total: f64 = exps.iter().sum();
         for j in 0..m {
             for c in 0..d_v {
@@ -245,10 +310,27 @@ mod tests {
             [0.248255078, 0.248255078, 0.503489843]
         ];
         assert!(close(&s.weights, &want_w, 1e-8), "{:?}", s.weights);
-        let want_o = array![[3.0, 4.0], [3.406672556, 4.406672556], [3.51046953, 4.51046953]];
+        let want_o = array![
+            [3.0, 4.0],
+            [3.406672556, 4.406672556],
+            [3.51046953, 4.51046953]
+        ];
         assert!(close(&s.output, &want_o, 1e-8));
-        let c = scaled_dot_product(&q, &q, &v, Options { causal: true, ..Options::default() }, None);
-        let want_c = array![[1.0, 2.0], [2.339523099, 3.339523099], [3.51046953, 4.51046953]];
+        let c = scaled_dot_product(
+            &q,
+            &q,
+            &v,
+            Options {
+                causal: true,
+                ..Options::default()
+            },
+            None,
+        );
+        let want_c = array![
+            [1.0, 2.0],
+            [2.339523099, 3.339523099],
+            [3.51046953, 4.51046953]
+        ];
         assert!(close(&c.output, &want_c, 1e-8), "{:?}", c.output);
         assert_eq!(c.weights[[0, 1]], 0.0);
         assert_eq!(c.weights[[1, 2]], 0.0);
@@ -257,11 +339,19 @@ mod tests {
     #[test]
     fn matches_plain_loops_on_random_inputs() {
         let mut rng = Rng::new(42);
-        for (n, d_k, d_v, causal, scale, t) in [(7, 5, 3, false, true, 1.0), (9, 4, 6, true, true, 0.7), (5, 8, 2, true, false, 2.0)] {
+        for (n, d_k, d_v, causal, scale, t) in [
+            (7, 5, 3, false, true, 1.0),
+            (9, 4, 6, true, true, 0.7),
+            (5, 8, 2, true, false, 2.0),
+        ] {
             let q = Array2::from_shape_fn((n, d_k), |_| rng.normal());
             let k = Array2::from_shape_fn((n, d_k), |_| rng.normal());
             let v = Array2::from_shape_fn((n, d_v), |_| rng.normal());
-            let opts = Options { scale, causal, temperature: t };
+            let opts = Options {
+                scale,
+                causal,
+                temperature: t,
+            };
             let fast = scaled_dot_product(&q, &k, &v, opts, None);
             let slow = scaled_dot_product_loops(&q, &k, &v, opts);
             assert!(close(&fast.output, &slow, 1e-5));
@@ -276,7 +366,16 @@ mod tests {
         let mut rng = Rng::new(3);
         let x = Array2::from_shape_fn((4, 3), |_| rng.normal());
         let mask = [true, true, false, true];
-        let s = scaled_dot_product(&x, &x, &x, Options { causal: true, ..Options::default() }, Some(&mask));
+        let s = scaled_dot_product(
+            &x,
+            &x,
+            &x,
+            Options {
+                causal: true,
+                ..Options::default()
+            },
+            Some(&mask),
+        );
         for i in 0..4 {
             assert_eq!(s.weights[[i, 2]], 0.0);
             for j in (i + 1)..4 {
@@ -290,7 +389,16 @@ mod tests {
     fn softmax_stays_finite_for_huge_logits() {
         let q = array![[1e4, -1e4], [-1e4, 1e4]];
         let k = array![[1.0, 0.0], [0.0, 1.0]];
-        let s = scaled_dot_product(&q, &k, &k, Options { scale: false, ..Options::default() }, None);
+        let s = scaled_dot_product(
+            &q,
+            &k,
+            &k,
+            Options {
+                scale: false,
+                ..Options::default()
+            },
+            None,
+        );
         assert!(s.weights.iter().all(|w| w.is_finite()));
         assert_eq!(s.weights[[0, 0]], 1.0);
     }
@@ -315,7 +423,13 @@ mod tests {
         let mut w = random_multi_head(4, 1, 4, &mut rng);
         w.w_o = Array2::eye(4);
         let h = &w.heads[0];
-        let single = scaled_dot_product(&x.dot(&h.w_q), &x.dot(&h.w_k), &x.dot(&h.w_v), Options::default(), None);
+        let single = scaled_dot_product(
+            &x.dot(&h.w_q),
+            &x.dot(&h.w_k),
+            &x.dot(&h.w_v),
+            Options::default(),
+            None,
+        );
         let multi = multi_head(&x, &x, &w, Options::default(), None);
         assert!(close(&single.output, &multi.output, 1e-12));
         assert_eq!(multi.concat.ncols(), 4);
@@ -334,7 +448,10 @@ mod tests {
 
     #[test]
     fn same_word_same_vector() {
-        let toks: Vec<String> = ["the", "cat", "The"].iter().map(|s| s.to_string()).collect();
+        let toks: Vec<String> = ["the", "cat", "The"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let x = toy_embeddings(&toks, 4);
         assert_eq!(x.row(0), x.row(2));
         assert_ne!(x.row(0), x.row(1));

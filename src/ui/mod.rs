@@ -334,6 +334,9 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
 
 /// The keys that matter where the focus is.
 fn focus_keys(app: &App, ascii: bool) -> &'static str {
+    if app.text_entry() {
+        return "type  Enter apply  Esc cancel";
+    }
     match (app.focus, &app.panel, ascii) {
         (Focus::Outline, _, false) => "↑↓ lesson  Enter open",
         (Focus::Outline, _, true) => "up/down lesson  Enter open",

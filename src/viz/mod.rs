@@ -21,6 +21,8 @@ pub trait Lab: Send {
     fn adjust(&mut self, index: usize, delta: i32);
     /// Computes what to show for the current settings.
     fn parts(&self) -> Vec<Part>;
+    /// Takes typed text for text control `index` (kinds without text controls ignore it).
+    fn set_text(&mut self, _index: usize, _text: &str) {}
 }
 
 /// A built visualizer: its lab and the view last computed from it.
@@ -28,6 +30,8 @@ pub struct Visualizer {
     pub kind: String,
     lab: Box<dyn Lab>,
     view: View,
+    /// What the learner is typing into the selected text control, while they type.
+    editing: Option<String>,
 }
 
 impl std::fmt::Debug for Visualizer {
@@ -44,6 +48,7 @@ impl Visualizer {
             kind: spec.kind.clone(),
             lab,
             view: View::default(),
+            editing: None,
         };
         viz.refresh();
         Ok(viz)
@@ -88,6 +93,74 @@ impl Visualizer {
             parts: self.lab.parts(),
         };
         self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
+        self.show_edit();
+    }
+
+    /// Shows the text being typed in place of the control's value.
+    fn show_edit(&mut self) {
+        if let (Some(text), Some(control)) = (
+            &self.editing,
+            self.view.controls.get_mut(self.view.selected_control),
+        ) {
+            control.kind = ControlKind::Text {
+                value: text.clone(),
+                editing: true,
+            };
+        }
+    }
+
+    /// Whether keys go to a text control being typed into.
+    pub fn is_editing(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    /// Starts typing into the selected control if it takes text; returns whether it did.
+    pub fn begin_edit(&mut self) -> bool {
+        let Some(Control {
+            kind: ControlKind::Text { value, .. },
+            ..
+        }) = self.view.controls.get(self.view.selected_control)
+        else {
+            return false;
+        };
+        self.editing = Some(value.clone());
+        self.show_edit();
+        true
+    }
+
+    /// Types one character; a line is capped at 120 characters.
+    pub fn type_char(&mut self, c: char) -> bool {
+        match &mut self.editing {
+            Some(text) if text.chars().count() < 120 && !c.is_control() => {
+                text.push(c);
+                self.show_edit();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn backspace(&mut self) -> bool {
+        let changed = self.editing.as_mut().and_then(String::pop).is_some();
+        self.show_edit();
+        changed
+    }
+
+    /// Applies the typed text and recomputes.
+    pub fn commit_edit(&mut self) -> bool {
+        let Some(text) = self.editing.take() else {
+            return false;
+        };
+        self.lab.set_text(self.view.selected_control, &text);
+        self.refresh();
+        true
+    }
+
+    /// Drops the typed text, keeping what was there.
+    pub fn cancel_edit(&mut self) -> bool {
+        let was = self.editing.take().is_some();
+        self.refresh();
+        was
     }
 }
 
@@ -110,6 +183,17 @@ pub fn choice(label: &str, options: Vec<String>, index: usize) -> Control {
     Control {
         label: label.to_string(),
         kind: ControlKind::Choice { options, index },
+    }
+}
+
+/// A text field showing `value`.
+pub fn text_field(label: &str, value: &str) -> Control {
+    Control {
+        label: label.to_string(),
+        kind: ControlKind::Text {
+            value: value.to_string(),
+            editing: false,
+        },
     }
 }
 

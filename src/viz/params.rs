@@ -134,6 +134,20 @@ impl Params {
         }
     }
 
+    /// A sentence of 1 to `max_words` words.
+    pub fn text(&mut self, key: &str, max_words: usize, default: &str) -> ParamResult<String> {
+        match self.map.remove(key) {
+            None => Ok(default.to_string()),
+            Some(Value::String(s)) if (1..=max_words).contains(&s.split_whitespace().count()) => {
+                Ok(s)
+            }
+            Some(v) => Err(format!(
+                "{}: \"{key}\" must be a text of 1 to {max_words} words, not {v}",
+                self.kind
+            )),
+        }
+    }
+
     /// Fails on any parameter nobody asked for (a typo, most often).
     pub fn finish(self) -> ParamResult<()> {
         match self.map.keys().next() {

@@ -125,4 +125,6 @@ pub enum ControlKind {
     Choice { options: Vec<String>, index: usize },
     /// On or off.
     Toggle(bool),
+    /// A line of text the learner types (Enter starts and ends editing).
+    Text { value: String, editing: bool },
 }

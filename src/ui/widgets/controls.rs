@@ -108,6 +108,7 @@ impl ControlsWidget<'_> {
                 2 + lw + 2 + width(g.left) + 1 + opt + 1 + width(g.right)
             }
             ControlKind::Toggle(_) => 2 + 4 + width(&c.label).min(MAX_LABEL),
+            ControlKind::Text { value, .. } => 2 + lw + 2 + 1 + width(value) + 2,
         };
         to_u16(self.controls.iter().map(line).max().unwrap_or(0))
     }
@@ -189,6 +190,36 @@ impl ControlsWidget<'_> {
                 x = put(buf, col, x, y, g.right, t.dim);
                 let text = pad_left(&fmt_value(*value, *decimals, t.ascii), vw);
                 put(buf, col, x.saturating_add(1), y, &text, t.text);
+            }
+            ControlKind::Text { value, editing } => {
+                let label = pad_right(&truncate(&control.label, lw, ell), lw);
+                put(buf, col, x0, y, &label, label_style);
+                let x = x0.saturating_add(to_u16(lw + 2));
+                let cursor = match (editing, t.ascii) {
+                    (true, true) => "_",
+                    (true, false) => "▏",
+                    _ => "",
+                };
+                let room = usize::from(col.right().saturating_sub(x))
+                    .saturating_sub(2 + cursor.len().min(1));
+                // While typing, the end of the text (where the cursor is) stays in view.
+                let shown = if *editing && width(value) > room {
+                    let mut tail: Vec<char> = Vec::new();
+                    let mut used = 0;
+                    for ch in value.chars().rev() {
+                        let w = width(&ch.to_string());
+                        if used + w + 1 > room {
+                            break;
+                        }
+                        used += w;
+                        tail.push(ch);
+                    }
+                    format!("{ell}{}", tail.into_iter().rev().collect::<String>())
+                } else {
+                    truncate(value, room, ell)
+                };
+                let style = if *editing { t.selected } else { t.bold };
+                put(buf, col, x, y, &format!("[{shown}{cursor}]"), style);
             }
             ControlKind::Choice { options, index } => {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);

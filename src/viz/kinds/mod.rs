@@ -1,5 +1,6 @@
 //! The visualizer kinds a lesson can name, and the table that builds them.
 mod attention;
+mod attention_map;
 mod flops;
 mod matmul;
 mod rnn;
@@ -19,6 +20,7 @@ pub const KINDS: &[&str] = &[
     "attention",
     "rnn-gradient",
     "rnn-vs-attention",
+    "attention-map",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -33,6 +35,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "rnn-vs-attention" => Box::new(rnn::VsAttention::new(Params::new(
             params,
             "rnn-vs-attention",
+        ))?),
+        "attention-map" => Box::new(attention_map::AttentionMap::new(Params::new(
+            params,
+            "attention-map",
         ))?),
         other => {
             return Err(format!(

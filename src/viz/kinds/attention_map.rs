@@ -1,0 +1,309 @@
+//! Attention on a typed sentence: the weight matrix as a heatmap (queries down, keys across)
+//! with a cursor, that query's weights as bars, and toggles for the causal mask, the √d_k
+//! scale and the temperature. Weights are seeded random (re-rollable) or built by hand to
+//! make a named pattern; the view says which.
+
+use crate::labs::attention::{
+    multi_head, random_multi_head, toy_embeddings, Head, MultiHead, Options, Stages,
+};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::rng::Rng;
+use crate::viz::view::{BarsView, Control, HeatmapView, Part};
+use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Lab};
+use ndarray::{concatenate, Array2, Axis};
+
+/// Width of the made-up word vectors.
+const D_WORD: usize = 8;
+/// Most words a sentence keeps, so the map fits an 80x24 screen.
+pub const MAX_WORDS: usize = 8;
+const PATTERNS: &[&str] = &["random", "same-word", "previous-token"];
+
+/// Splits typed text into at most `max` words of at most 16 characters.
+pub fn words(text: &str, max: usize) -> Vec<String> {
+    text.split_whitespace()
+        .take(max)
+        .map(|w| w.chars().take(16).collect())
+        .collect()
+}
+
+/// One-character column labels (1–9, then a, b, …), so the map needs no legend; rows carry
+/// the words with the same numbers.
+pub fn column_keys(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| char::from_digit((i + 1) as u32, 36).map_or_else(|| "?".into(), |c| c.to_string()))
+        .collect()
+}
+
+pub fn row_names(tokens: &[String]) -> Vec<String> {
+    let keys = column_keys(tokens.len());
+    tokens
+        .iter()
+        .zip(keys)
+        .map(|(t, k)| format!("{k} {t}"))
+        .collect()
+}
+
+/// The input matrix: each word's made-up vector followed by a one-hot position, so hand-built
+/// heads can look at positions as well as words.
+pub fn inputs(tokens: &[String]) -> Array2<f64> {
+    let words = toy_embeddings(tokens, D_WORD);
+    let positions = Array2::eye(tokens.len());
+    concatenate(Axis(1), &[words.view(), positions.view()]).unwrap_or(words)
+}
+
+/// Hand-built projections for a named pattern (`same-word` or `previous-token`).
+pub fn pattern_head(pattern: &str, n: usize) -> MultiHead {
+    let d_model = D_WORD + n;
+    let strength = 3.0;
+    let mut w_q = Array2::zeros((d_model, 0));
+    let mut w_k = Array2::zeros((d_model, 0));
+    if pattern == "same-word" {
+        // Q = K = the word part: a query scores highest against keys with its own vector.
+        w_q = Array2::from_shape_fn((d_model, D_WORD), |(r, c)| if r == c { 1.2 } else { 0.0 });
+        w_k = w_q.clone();
+    } else if pattern == "previous-token" {
+        // The query at position i asks for position i−1; the key at position j announces j.
+        w_q = Array2::from_shape_fn((d_model, n), |(r, c)| {
+            if r >= D_WORD && r - D_WORD == c + 1 {
+                strength
+            } else {
+                0.0
+            }
+        });
+        w_k = Array2::from_shape_fn((d_model, n), |(r, c)| {
+            if r >= D_WORD && r - D_WORD == c {
+                strength
+            } else {
+                0.0
+            }
+        });
+    }
+    // Values carry the word vectors.
+    let w_v = Array2::from_shape_fn((d_model, D_WORD), |(r, c)| if r == c { 1.0 } else { 0.0 });
+    let w_o = Array2::eye(D_WORD);
+    MultiHead {
+        heads: vec![Head { w_q, w_k, w_v }],
+        w_o,
+    }
+}
+
+pub struct AttentionMap {
+    text: String,
+    pattern: usize,
+    d_k: usize,
+    seed: u64,
+    causal: bool,
+    scaled: bool,
+    temperature: f64,
+    heads: usize,
+    head: usize,
+    /// The cursor: query row and key column.
+    cell: (usize, usize),
+}
+
+impl AttentionMap {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let text = p.text("text", MAX_WORDS, "the cat sat on the mat")?;
+        let pattern = p.one_of("weights", PATTERNS, 0)?;
+        let d_k = p.int("d_k", 2, 16, 8)? as usize;
+        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        let causal = p.boolean("causal", false)?;
+        let scaled = p.boolean("scaled", true)?;
+        let temperature = p.float("temperature", 0.1, 5.0, 1.0)?;
+        let heads = p.int("heads", 1, 4, 1)? as usize;
+        p.finish()?;
+        let n = words(&text, MAX_WORDS).len();
+        Ok(Self {
+            text,
+            pattern,
+            d_k,
+            seed,
+            causal,
+            scaled,
+            temperature,
+            heads,
+            head: 0,
+            cell: (n.saturating_sub(1), 0),
+        })
+    }
+
+    fn tokens(&self) -> Vec<String> {
+        words(&self.text, MAX_WORDS)
+    }
+
+    fn heads_now(&self) -> usize {
+        if self.pattern == 0 {
+            self.heads
+        } else {
+            1
+        }
+    }
+
+    /// The stages of the selected head on the current sentence.
+    pub fn stages(&self) -> Stages {
+        let tokens = self.tokens();
+        let x = inputs(&tokens);
+        let weights = if self.pattern == 0 {
+            random_multi_head(x.ncols(), self.heads, self.d_k, &mut Rng::new(self.seed))
+        } else {
+            pattern_head(PATTERNS[self.pattern], tokens.len())
+        };
+        let opts = Options {
+            scale: self.scaled,
+            causal: self.causal,
+            temperature: self.temperature,
+        };
+        let mut result = multi_head(&x, &x, &weights, opts, None);
+        let head = self.head.min(result.heads.len().saturating_sub(1));
+        result.heads.swap_remove(head)
+    }
+}
+
+impl Lab for AttentionMap {
+    fn controls(&self) -> Vec<Control> {
+        let tokens = self.tokens();
+        let cells: Vec<String> = (0..tokens.len() * tokens.len())
+            .map(|c| format!("{}→{}", tokens[c / tokens.len()], tokens[c % tokens.len()]))
+            .collect();
+        let mut c = vec![
+            text_field("text", &self.text),
+            // The option says plainly which weights are shown.
+            choice(
+                "weights",
+                vec![
+                    format!("random, seed {}", self.seed),
+                    "same-word (hand-built)".into(),
+                    "previous-token (hand-built)".into(),
+                ],
+                self.pattern,
+            ),
+            choice("query→key", cells, self.cell.0 * tokens.len() + self.cell.1),
+            toggle("causal mask", self.causal),
+            toggle("÷√d_k", self.scaled),
+            slider("temperature", self.temperature, 0.1, 5.0, 0.1, 1),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ];
+        if self.heads_now() > 1 {
+            c.push(choice(
+                "head",
+                (1..=self.heads).map(|h| h.to_string()).collect(),
+                self.head,
+            ));
+        }
+        c
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let n = self.tokens().len().max(1);
+        match index {
+            1 => self.pattern = step_index(self.pattern, delta, PATTERNS.len()),
+            2 => {
+                let cell = step_index(self.cell.0 * n + self.cell.1, delta, n * n);
+                self.cell = (cell / n, cell % n);
+            }
+            3 => self.causal = !self.causal,
+            4 => self.scaled = !self.scaled,
+            5 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 5.0),
+            6 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            7 => self.head = step_index(self.head, delta, self.heads),
+            _ => {}
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if index == 0 && !words(text, MAX_WORDS).is_empty() {
+            self.text = words(text, MAX_WORDS).join(" ");
+            let n = self.tokens().len();
+            self.cell = (self.cell.0.min(n - 1), self.cell.1.min(n - 1));
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let tokens = self.tokens();
+        if tokens.is_empty() {
+            return vec![Part::Text(vec![
+                "Type a sentence: Enter on the text control.".into(),
+            ])];
+        }
+        let s = self.stages();
+        let (q, k) = self.cell;
+        let max = s.weights.iter().copied().fold(0.0, f64::max).max(1e-9);
+        let heatmap = Part::Heatmap(HeatmapView {
+            title: String::new(),
+            row_labels: row_names(&tokens),
+            col_labels: column_keys(tokens.len()),
+            values: s.weights.clone(),
+            range: Some((0.0, max)),
+            cursor: Some((q, k)),
+        });
+        let bars = Part::Bars(BarsView {
+            title: format!("\"{}\" mixes the values:", tokens[q]),
+            labels: tokens.clone(),
+            values: s.weights.row(q).to_vec(),
+            decimals: 2,
+            highlight: Some(k),
+            max: Some(1.0),
+        });
+        vec![Part::Columns(vec![heatmap, bars])]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map};
+
+    fn lab(v: serde_json::Value) -> AttentionMap {
+        let map: Map<String, serde_json::Value> = v.as_object().cloned().unwrap_or_default();
+        AttentionMap::new(Params::new(&map, "attention-map")).unwrap()
+    }
+
+    #[test]
+    fn previous_token_head_looks_one_back() {
+        let l = lab(json!({"text": "a b c d e", "weights": "previous-token"}));
+        let w = l.stages().weights;
+        for i in 1..5 {
+            let best = (0..5)
+                .max_by(|a, b| w[[i, *a]].total_cmp(&w[[i, *b]]))
+                .unwrap();
+            assert_eq!(best, i - 1, "row {i}: {:?}", w.row(i));
+        }
+    }
+
+    #[test]
+    fn same_word_head_finds_the_repeat() {
+        let l = lab(json!({"text": "the cat saw the dog", "weights": "same-word"}));
+        let w = l.stages().weights;
+        // "the" (row 3) attends most to the two "the"s, equally.
+        assert!((w[[3, 0]] - w[[3, 3]]).abs() < 1e-12);
+        assert!(w[[3, 0]] > w[[3, 1]] && w[[3, 0]] > w[[3, 4]]);
+    }
+
+    #[test]
+    fn causal_toggle_zeroes_the_upper_triangle() {
+        let mut l = lab(json!({"text": "one two three four"}));
+        l.adjust(3, 1);
+        let w = l.stages().weights;
+        for i in 0..4 {
+            for j in (i + 1)..4 {
+                assert_eq!(w[[i, j]], 0.0);
+            }
+            assert!((w.row(i).sum() - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn typed_text_is_capped_and_applied() {
+        let mut l = lab(json!({}));
+        l.set_text(0, "  one two three four five six seven eight nine ten ");
+        assert_eq!(l.tokens().len(), MAX_WORDS);
+        l.set_text(0, "   ");
+        assert_eq!(
+            l.tokens().len(),
+            MAX_WORDS,
+            "empty text keeps the old sentence"
+        );
+        l.set_text(0, "hi there");
+        assert_eq!(l.stages().weights.shape(), &[2, 2]);
+    }
+}
