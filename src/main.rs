@@ -55,6 +55,26 @@ enum Command {
         #[arg(long)]
         panel: bool,
     },
+    /// Print attention weights for a sentence (seeded random projections), for scripts.
+    Attention {
+        /// The text, or - to read standard input. Words are split at spaces (at most 64).
+        text: String,
+        /// Number of heads.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+        heads: u16,
+        /// Hide future tokens (causal mask).
+        #[arg(long)]
+        causal: bool,
+        /// Seed of the random projections.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Width of each head's queries and keys.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        d_k: u16,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the learner's progress.
     Progress {
         /// Clear all progress (asks first).
@@ -158,6 +178,14 @@ fn main() -> ExitCode {
             print!("{}", ui::buffer_text(&buf));
             ExitCode::SUCCESS
         }
+        Some(Command::Attention {
+            text,
+            heads,
+            causal,
+            seed,
+            d_k,
+            json,
+        }) => attention_command(&text, heads.into(), causal, seed, d_k.into(), json),
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }
@@ -277,4 +305,76 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn attention_command(
+    text: &str,
+    heads: usize,
+    causal: bool,
+    seed: u64,
+    d_k: usize,
+    json: bool,
+) -> ExitCode {
+    use llmf::viz::kinds::attention_map::{random_head_weights, words};
+    let input = if text == "-" {
+        let mut buf = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf) {
+            eprintln!("llmf: cannot read standard input: {e}");
+            return ExitCode::from(1);
+        }
+        buf
+    } else {
+        text.to_string()
+    };
+    let tokens = words(&input, 64);
+    if tokens.is_empty() {
+        eprintln!(
+            "llmf: no words to attend over: give a sentence, e.g. llmf attention \"the cat sat\""
+        );
+        return ExitCode::from(1);
+    }
+    let weights = random_head_weights(&tokens, heads, d_k, seed, causal);
+    if json {
+        let heads_json: Vec<Vec<Vec<f64>>> = weights
+            .iter()
+            .map(|w| w.rows().into_iter().map(|r| r.to_vec()).collect())
+            .collect();
+        let out = serde_json::json!({
+            "tokens": tokens,
+            "seed": seed,
+            "d_k": d_k,
+            "causal": causal,
+            "weights_are": "seeded random projections, not a trained model",
+            "heads": heads_json,
+        });
+        println!("{out}");
+        return ExitCode::SUCCESS;
+    }
+    let width = tokens
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(6);
+    for (h, w) in weights.iter().enumerate() {
+        println!(
+            "head {} of {heads} (seeded random projections, seed {seed}, d_k {d_k}{}): rows are queries",
+            h + 1,
+            if causal { ", causal" } else { "" }
+        );
+        print!("{:width$}", "");
+        for t in &tokens {
+            print!(" {t:>width$}");
+        }
+        println!();
+        for (i, row) in w.rows().into_iter().enumerate() {
+            print!("{:width$}", tokens[i]);
+            for v in row {
+                print!(" {v:>width$.3}");
+            }
+            println!();
+        }
+        println!();
+    }
+    ExitCode::SUCCESS
 }

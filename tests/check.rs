@@ -136,3 +136,44 @@ fn the_readme_screen_is_what_render_prints() {
         "refresh the README capture with `llmf render 06 --step 9 --panel`"
     );
 }
+
+#[test]
+fn attention_prints_weights_for_scripts() {
+    let (code, out, err) = llmf(&[
+        "attention",
+        "one two three four",
+        "--causal",
+        "--heads",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["tokens"].as_array().map(Vec::len), Some(4));
+    let heads = v["heads"].as_array().expect("heads");
+    assert_eq!(heads.len(), 2);
+    for head in heads {
+        for (i, row) in head.as_array().unwrap().iter().enumerate() {
+            let row: Vec<f64> = row
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            assert!(
+                row[i + 1..].iter().all(|w| *w == 0.0),
+                "causal row {i}: {row:?}"
+            );
+        }
+    }
+    let (code, out, _) = llmf(&["attention", "the cat sat"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("head 1 of 1 (seeded random projections"),
+        "{out}"
+    );
+    let (code, _, err) = llmf(&["attention", "   "]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no words"), "{err}");
+}

@@ -111,6 +111,17 @@ impl Params {
         len: (usize, usize),
         default: &[&str],
     ) -> ParamResult<Vec<String>> {
+        self.strings(key, len, 16, default)
+    }
+
+    /// A list of `len.0` to `len.1` non-empty strings of at most `max_chars` characters.
+    pub fn strings(
+        &mut self,
+        key: &str,
+        len: (usize, usize),
+        max_chars: usize,
+        default: &[&str],
+    ) -> ParamResult<Vec<String>> {
         let Some(v) = self.map.remove(key) else {
             return Ok(default.iter().map(|s| (*s).to_string()).collect());
         };
@@ -123,12 +134,12 @@ impl Params {
         match words {
             Some(ws)
                 if (len.0..=len.1).contains(&ws.len())
-                    && ws.iter().all(|w| !w.trim().is_empty() && w.chars().count() <= 16) =>
+                    && ws.iter().all(|w| !w.trim().is_empty() && w.chars().count() <= max_chars) =>
             {
                 Ok(ws)
             }
             _ => Err(format!(
-                "{}: \"{key}\" must be a list of {} to {} non-empty strings of at most 16 characters",
+                "{}: \"{key}\" must be a list of {} to {} non-empty strings of at most {max_chars} characters",
                 self.kind, len.0, len.1
             )),
         }

@@ -87,6 +87,28 @@ pub fn pattern_head(pattern: &str, n: usize) -> MultiHead {
     }
 }
 
+/// Each head's weights for a sentence with seeded random projections (what `llmf attention`
+/// prints): heads × (tokens × tokens).
+pub fn random_head_weights(
+    tokens: &[String],
+    heads: usize,
+    d_k: usize,
+    seed: u64,
+    causal: bool,
+) -> Vec<Array2<f64>> {
+    let x = inputs(tokens);
+    let w = random_multi_head(x.ncols(), heads, d_k, &mut Rng::new(seed));
+    let opts = Options {
+        causal,
+        ..Options::default()
+    };
+    multi_head(&x, &x, &w, opts, None)
+        .heads
+        .into_iter()
+        .map(|h| h.weights)
+        .collect()
+}
+
 pub struct AttentionMap {
     text: String,
     pattern: usize,

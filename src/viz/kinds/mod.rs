@@ -1,6 +1,7 @@
 //! The visualizer kinds a lesson can name, and the table that builds them.
 mod attention;
-mod attention_map;
+mod attention_extra;
+pub mod attention_map;
 mod flops;
 mod matmul;
 mod rnn;
@@ -21,6 +22,9 @@ pub const KINDS: &[&str] = &[
     "rnn-gradient",
     "rnn-vs-attention",
     "attention-map",
+    "cross-attention",
+    "dk-variance",
+    "padding-mask",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -39,6 +43,18 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "attention-map" => Box::new(attention_map::AttentionMap::new(Params::new(
             params,
             "attention-map",
+        ))?),
+        "cross-attention" => Box::new(attention_extra::CrossAttention::new(Params::new(
+            params,
+            "cross-attention",
+        ))?),
+        "dk-variance" => Box::new(attention_extra::DkVariance::new(Params::new(
+            params,
+            "dk-variance",
+        ))?),
+        "padding-mask" => Box::new(attention_extra::PaddingMask::new(Params::new(
+            params,
+            "padding-mask",
         ))?),
         other => {
             return Err(format!(

@@ -1,0 +1,479 @@
+//! Lesson 09 and 10 visualizers: cross-attention between two typed sequences, the variance
+//! of q·k against d (the reason for ÷√d_k), and padding masks on a batch.
+
+use super::attention_map::{column_keys, row_names, words};
+use crate::labs::attention::{
+    multi_head, random_multi_head, scaled_dot_product, toy_embeddings, Options,
+};
+use crate::labs::fmt_num;
+use crate::labs::softmax::{entropy, softmax};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::rng::Rng;
+use crate::viz::view::{BarsView, ChartView, Control, HeatmapView, MatrixView, Part, Series};
+use crate::viz::{choice, slider, step_index, text_field, toggle, Lab};
+use ndarray::Array2;
+
+const D_MODEL: usize = 8;
+
+pub struct CrossAttention {
+    target: String,
+    source: String,
+    d_k: usize,
+    seed: u64,
+    cell: (usize, usize),
+}
+
+impl CrossAttention {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let target = p.text("target", 8, "the cat sat")?;
+        let source = p.text("source", 8, "le chat s'est assis")?;
+        let d_k = p.int("d_k", 2, 16, 8)? as usize;
+        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        p.finish()?;
+        Ok(Self {
+            target,
+            source,
+            d_k,
+            seed,
+            cell: (0, 0),
+        })
+    }
+
+    /// Weights: target tokens (queries) × source tokens (keys).
+    pub fn weights(&self) -> Array2<f64> {
+        let (t, s) = (words(&self.target, 8), words(&self.source, 8));
+        let w = random_multi_head(D_MODEL, 1, self.d_k, &mut Rng::new(self.seed));
+        let r = multi_head(
+            &toy_embeddings(&t, D_MODEL),
+            &toy_embeddings(&s, D_MODEL),
+            &w,
+            Options::default(),
+            None,
+        );
+        r.heads
+            .into_iter()
+            .next()
+            .map_or_else(|| Array2::zeros((t.len(), s.len())), |h| h.weights)
+    }
+}
+
+impl Lab for CrossAttention {
+    fn controls(&self) -> Vec<Control> {
+        let (t, s) = (words(&self.target, 8), words(&self.source, 8));
+        let cells = (0..t.len() * s.len())
+            .map(|c| format!("{}→{}", t[c / s.len()], s[c % s.len()]))
+            .collect();
+        vec![
+            text_field("target (Q)", &self.target),
+            text_field("source (K, V)", &self.source),
+            choice("query→key", cells, self.cell.0 * s.len() + self.cell.1),
+            slider("d_k", self.d_k as f64, 2.0, 16.0, 1.0, 0),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let m = words(&self.source, 8).len().max(1);
+        let n = words(&self.target, 8).len().max(1);
+        match index {
+            2 => {
+                let c = step_index(self.cell.0 * m + self.cell.1, delta, n * m);
+                self.cell = (c / m, c % m);
+            }
+            3 => self.d_k = step_index(self.d_k - 2, delta, 15) + 2,
+            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            _ => {}
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if words(text, 8).is_empty() {
+            return;
+        }
+        match index {
+            0 => self.target = words(text, 8).join(" "),
+            1 => self.source = words(text, 8).join(" "),
+            _ => return,
+        }
+        let (n, m) = (words(&self.target, 8).len(), words(&self.source, 8).len());
+        self.cell = (self.cell.0.min(n - 1), self.cell.1.min(m - 1));
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (t, s) = (words(&self.target, 8), words(&self.source, 8));
+        let w = self.weights();
+        let (q, k) = self.cell;
+        vec![
+            Part::Columns(vec![
+                Part::Heatmap(HeatmapView {
+                    title: format!("{} × {} weights", t.len(), s.len()),
+                    row_labels: row_names(&t),
+                    col_labels: column_keys(s.len()),
+                    values: w.clone(),
+                    range: Some((0.0, w.iter().copied().fold(0.0, f64::max).max(1e-9))),
+                    cursor: Some((q, k)),
+                }),
+                Part::Bars(BarsView {
+                    title: format!("\"{}\" reads the source:", t[q]),
+                    labels: s.clone(),
+                    values: w.row(q).to_vec(),
+                    decimals: 2,
+                    highlight: Some(k),
+                    max: Some(1.0),
+                }),
+            ]),
+            Part::Text(vec![format!(
+                "Q from the target, K and V from the source; seeded random weights (seed {}).",
+                self.seed
+            )]),
+        ]
+    }
+}
+
+/// Powers of two offered for d.
+const DIMS: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+const SAMPLES: [usize; 4] = [100, 1000, 2000, 10_000];
+/// Keys per query in the entropy experiment.
+const KEYS: usize = 16;
+
+/// Measured variance of q·k for random unit-variance q, k of each dimension, and the mean
+/// softmax entropy over `KEYS` keys without and with ÷√d.
+pub struct Measurements {
+    pub variance: Vec<f64>,
+    pub entropy_raw: Vec<f64>,
+    pub entropy_scaled: Vec<f64>,
+}
+
+pub fn measure(samples: usize, seed: u64) -> Measurements {
+    let mut rng = Rng::new(seed);
+    let trials = (samples / KEYS).clamp(8, 200);
+    let mut m = Measurements {
+        variance: vec![],
+        entropy_raw: vec![],
+        entropy_scaled: vec![],
+    };
+    for &d in &DIMS {
+        let dots: Vec<f64> = (0..samples)
+            .map(|_| (0..d).map(|_| rng.normal() * rng.normal()).sum())
+            .collect();
+        let mean = dots.iter().sum::<f64>() / samples as f64;
+        m.variance
+            .push(dots.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (samples - 1) as f64);
+        let (mut raw, mut scaled) = (0.0, 0.0);
+        for _ in 0..trials {
+            let q: Vec<f64> = (0..d).map(|_| rng.normal()).collect();
+            let logits: Vec<f64> = (0..KEYS)
+                .map(|_| q.iter().map(|qi| qi * rng.normal()).sum())
+                .collect();
+            raw += entropy(&softmax(&logits, 1.0));
+            scaled += entropy(&softmax(&logits, (d as f64).sqrt()));
+        }
+        m.entropy_raw.push(raw / trials as f64);
+        m.entropy_scaled.push(scaled / trials as f64);
+    }
+    m
+}
+
+pub struct DkVariance {
+    d: usize,
+    samples: usize,
+    seed: u64,
+    chart: usize,
+    data: Measurements,
+}
+
+impl DkVariance {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let d = p.int("d", 1, 1024, 64)? as usize;
+        let samples = p.int("samples", 100, 10_000, 2000)? as usize;
+        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        p.finish()?;
+        let d = DIMS
+            .iter()
+            .position(|x| *x == d)
+            .ok_or("dk-variance: \"d\" must be a power of two from 1 to 1024")?;
+        let samples = SAMPLES
+            .iter()
+            .position(|s| *s >= samples)
+            .unwrap_or(SAMPLES.len() - 1);
+        let data = measure(SAMPLES[samples], seed);
+        Ok(Self {
+            d,
+            samples,
+            seed,
+            chart: 0,
+            data,
+        })
+    }
+}
+
+impl Lab for DkVariance {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice("d", DIMS.iter().map(|d| d.to_string()).collect(), self.d),
+            choice(
+                "chart",
+                vec!["variance".into(), "entropy".into()],
+                self.chart,
+            ),
+            choice(
+                "samples per d",
+                SAMPLES.iter().map(|s| s.to_string()).collect(),
+                self.samples,
+            ),
+            slider("seed (re-sample)", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.d = step_index(self.d, delta, DIMS.len()),
+            1 => self.chart = step_index(self.chart, delta, 2),
+            2 => {
+                self.samples = step_index(self.samples, delta, SAMPLES.len());
+                self.data = measure(SAMPLES[self.samples], self.seed);
+            }
+            3 => {
+                self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64;
+                self.data = measure(SAMPLES[self.samples], self.seed);
+            }
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let i = self.d;
+        let d = DIMS[i] as f64;
+        let var = self.data.variance[i];
+        let xs: Vec<f64> = DIMS.iter().map(|d| *d as f64).collect();
+        let chart = if self.chart == 0 {
+            ChartView {
+                title: "variance of q·k vs d (log–log): measured * and d itself .".into(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: true,
+                y_log: true,
+                // The measured points are drawn last, on top of the theory line.
+                series: vec![
+                    Series {
+                        name: "var = d".into(),
+                        marker: '.',
+                        points: xs.iter().map(|x| (*x, *x)).collect(),
+                    },
+                    Series {
+                        name: "measured".into(),
+                        marker: '*',
+                        points: xs
+                            .iter()
+                            .copied()
+                            .zip(self.data.variance.iter().copied())
+                            .collect(),
+                    },
+                ],
+            }
+        } else {
+            ChartView {
+                title: format!("softmax entropy over {KEYS} keys (nats; max ln 16 = 2.77)"),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: true,
+                y_log: false,
+                series: vec![
+                    Series {
+                        name: "q·k".into(),
+                        marker: 'x',
+                        points: xs
+                            .iter()
+                            .copied()
+                            .zip(self.data.entropy_raw.iter().copied())
+                            .collect(),
+                    },
+                    Series {
+                        name: "q·k/√d".into(),
+                        marker: 'o',
+                        points: xs
+                            .iter()
+                            .copied()
+                            .zip(self.data.entropy_scaled.iter().copied())
+                            .collect(),
+                    },
+                ],
+            }
+        };
+        vec![
+            Part::Text(vec![
+                format!(
+                    "d = {}: var(q·k) measured {} (theory {}), std {} → ÷√d: {}",
+                    DIMS[i],
+                    fmt_num(var),
+                    DIMS[i],
+                    fmt_num(var.sqrt()),
+                    fmt_num(var.sqrt() / d.sqrt())
+                ),
+                format!(
+                    "entropy over {KEYS} keys: raw {} nats, scaled {} nats",
+                    fmt_num(self.data.entropy_raw[i]),
+                    fmt_num(self.data.entropy_scaled[i])
+                ),
+            ]),
+            Part::Chart(chart),
+        ]
+    }
+}
+
+pub struct PaddingMask {
+    sentences: Vec<String>,
+    shown: usize,
+    causal: bool,
+}
+
+impl PaddingMask {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let sentences = p.strings(
+            "sentences",
+            (2, 4),
+            80,
+            &["the cat sat", "a dog ran into the park", "birds sing"],
+        )?;
+        p.finish()?;
+        if sentences
+            .iter()
+            .any(|s| !(1..=8).contains(&s.split_whitespace().count()))
+        {
+            return Err("padding-mask: each of \"sentences\" must have 1 to 8 words".into());
+        }
+        Ok(Self {
+            sentences,
+            shown: 0,
+            causal: false,
+        })
+    }
+
+    fn batch(&self) -> (Vec<Vec<String>>, usize) {
+        let rows: Vec<Vec<String>> = self.sentences.iter().map(|s| words(s, 8)).collect();
+        let len = rows.iter().map(Vec::len).max().unwrap_or(1);
+        (rows, len)
+    }
+
+    /// The shown sentence's weights over the padded length; pad query rows are NaN (unused).
+    pub fn weights(&self) -> Array2<f64> {
+        let (rows, len) = self.batch();
+        let tokens = &rows[self.shown];
+        let mut padded = tokens.clone();
+        padded.resize(len, "PAD".into());
+        let x = toy_embeddings(&padded, D_MODEL);
+        let w = random_multi_head(D_MODEL, 1, D_MODEL, &mut Rng::new(1));
+        let h = &w.heads[0];
+        let mask: Vec<bool> = (0..len).map(|j| j < tokens.len()).collect();
+        let opts = Options {
+            causal: self.causal,
+            ..Options::default()
+        };
+        let mut s = scaled_dot_product(
+            &x.dot(&h.w_q),
+            &x.dot(&h.w_k),
+            &x.dot(&h.w_v),
+            opts,
+            Some(&mask),
+        )
+        .weights;
+        for i in tokens.len()..len {
+            s.row_mut(i).fill(f64::NAN);
+        }
+        s
+    }
+}
+
+impl Lab for PaddingMask {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "sentence",
+                (1..=self.sentences.len()).map(|i| i.to_string()).collect(),
+                self.shown,
+            ),
+            toggle("causal mask too", self.causal),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.shown = step_index(self.shown, delta, self.sentences.len()),
+            1 => self.causal = !self.causal,
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (rows, len) = self.batch();
+        let lines = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut cells = r.clone();
+                cells.resize(len, "PAD".into());
+                let mask: String = (0..len)
+                    .map(|j| if j < r.len() { '1' } else { '0' })
+                    .collect();
+                let mark = if i == self.shown { '>' } else { ' ' };
+                format!("{mark}{}: {}  mask {mask}", i + 1, cells.join(" "))
+            })
+            .collect();
+        let mut labels = rows[self.shown].clone();
+        labels.resize(len, "PAD".into());
+        vec![
+            Part::Text(lines),
+            Part::Matrix(MatrixView {
+                title: format!(
+                    "weights of sentence {} (PAD keys get exactly 0)",
+                    self.shown + 1
+                ),
+                row_labels: labels.clone(),
+                col_labels: labels,
+                values: self.weights(),
+                decimals: 2,
+                cell: None,
+                row: None,
+                col: None,
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn variance_tracks_d() {
+        let m = measure(10_000, 7);
+        for (i, d) in DIMS.iter().enumerate() {
+            let rel = (m.variance[i] - *d as f64).abs() / *d as f64;
+            assert!(rel < 0.1, "d = {d}: {}", m.variance[i]);
+        }
+        // Unscaled logits saturate the softmax as d grows; scaled ones do not.
+        assert!(m.entropy_raw[10] < 0.5 * m.entropy_scaled[10]);
+        assert!((m.entropy_scaled[10] - m.entropy_scaled[4]).abs() < 0.3);
+    }
+
+    #[test]
+    fn padding_columns_are_exactly_zero() {
+        let lab = PaddingMask::new(Params::new(&Map::new(), "padding-mask")).unwrap();
+        let w = lab.weights();
+        assert_eq!(w.ncols(), 6);
+        for i in 0..3 {
+            for j in 3..6 {
+                assert_eq!(w[[i, j]], 0.0);
+            }
+            assert!((w.row(i).sum() - 1.0).abs() < 1e-12);
+        }
+        assert!(w[[4, 0]].is_nan(), "pad queries are not used");
+    }
+
+    #[test]
+    fn cross_attention_is_target_by_source() {
+        let lab = CrossAttention::new(Params::new(&Map::new(), "cross-attention")).unwrap();
+        assert_eq!(lab.weights().shape(), &[3, 4]);
+    }
+}
