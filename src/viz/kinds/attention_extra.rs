@@ -132,7 +132,9 @@ impl Lab for CrossAttention {
 
 /// Powers of two offered for d.
 const DIMS: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-const SAMPLES: [usize; 4] = [100, 1000, 2000, 10_000];
+/// Pairs sampled per d; re-sampling all eleven dimensions stays well under a tenth of a
+/// second in release.
+const SAMPLES: [usize; 4] = [100, 500, 1000, 2000];
 /// Keys per query in the entropy experiment.
 const KEYS: usize = 16;
 
@@ -146,7 +148,7 @@ pub struct Measurements {
 
 pub fn measure(samples: usize, seed: u64) -> Measurements {
     let mut rng = Rng::new(seed);
-    let trials = (samples / KEYS).clamp(8, 200);
+    let trials = (samples / KEYS).clamp(8, 30);
     let mut m = Measurements {
         variance: vec![],
         entropy_raw: vec![],
@@ -185,7 +187,7 @@ pub struct DkVariance {
 impl DkVariance {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let d = p.int("d", 1, 1024, 64)? as usize;
-        let samples = p.int("samples", 100, 10_000, 2000)? as usize;
+        let samples = p.int("samples", 100, 2000, 500)? as usize;
         let seed = p.int("seed", 0, 9999, 1)? as u64;
         p.finish()?;
         let d = DIMS
@@ -447,10 +449,11 @@ mod tests {
 
     #[test]
     fn variance_tracks_d() {
-        let m = measure(10_000, 7);
+        let m = measure(2000, 7);
         for (i, d) in DIMS.iter().enumerate() {
+            // The sample variance of 2000 draws is within ~3% (one standard error) of d.
             let rel = (m.variance[i] - *d as f64).abs() / *d as f64;
-            assert!(rel < 0.1, "d = {d}: {}", m.variance[i]);
+            assert!(rel < 0.15, "d = {d}: {}", m.variance[i]);
         }
         // Unscaled logits saturate the softmax as d grows; scaled ones do not.
         assert!(m.entropy_raw[10] < 0.5 * m.entropy_scaled[10]);
