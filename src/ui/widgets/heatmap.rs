@@ -83,6 +83,9 @@ fn shade_index(v: f64, lo: f64, hi: f64, n: usize) -> Option<usize> {
     // `t` is in [0, 1], so the product is in [0, top] and the cast cannot truncate.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let i = (t * top as f64).round() as usize;
+    // Only the bottom of the range itself is blank: a small weight never looks like a
+    // masked (exactly zero) one.
+    let i = if t > 0.0 { i.max(1) } else { i };
     Some(i.min(top))
 }
 
@@ -509,7 +512,8 @@ mod tests {
         let l = lines(&buf);
         assert_eq!(&l[2][2..34], "                       1        ");
         assert_eq!(&l[3][2..34], "   0 1 2 3 4 5 6 7 8 9 0 1 2 ...");
-        assert_eq!(&l[4][2..34], " r     ......::::::::------==...");
+        // Only the minimum (column 0) is blank; the next value already gets the first shade.
+        assert_eq!(&l[4][2..34], " r   ........::::::::------==...");
         // Legend lines stay inside the area and end with an ellipsis when cut.
         assert!(l[8][2..34].trim_end().ends_with("..."), "{l:?}");
     }

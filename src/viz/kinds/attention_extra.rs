@@ -76,12 +76,10 @@ impl Lab for CrossAttention {
         let m = words(&self.source, 8).len().max(1);
         let n = words(&self.target, 8).len().max(1);
         match index {
-            2 => {
-                let c = step_index(self.cell.0 * m + self.cell.1, delta, n * m);
-                self.cell = (c / m, c % m);
-            }
-            3 => self.d_k = step_index(self.d_k - 2, delta, 15) + 2,
-            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            2 => self.cell.0 = step_index(self.cell.0, delta, n),
+            3 => self.cell.1 = step_index(self.cell.1, delta, m),
+            4 => self.d_k = step_index(self.d_k - 2, delta, 15) + 2,
+            5 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
             _ => {}
         }
     }

@@ -184,9 +184,7 @@ impl AttentionMap {
 impl Lab for AttentionMap {
     fn controls(&self) -> Vec<Control> {
         let tokens = self.tokens();
-        let cells: Vec<String> = (0..tokens.len() * tokens.len())
-            .map(|c| format!("{}→{}", tokens[c / tokens.len()], tokens[c % tokens.len()]))
-            .collect();
+        let numbered = row_names(&tokens);
         let mut c = vec![
             text_field("text", &self.text),
             // The option says plainly which weights are shown.
@@ -199,7 +197,8 @@ impl Lab for AttentionMap {
                 ],
                 self.pattern,
             ),
-            choice("query→key", cells, self.cell.0 * tokens.len() + self.cell.1),
+            choice("query (row)", numbered.clone(), self.cell.0),
+            choice("key (column)", numbered, self.cell.1),
             toggle("causal mask", self.causal),
             toggle("÷√d_k", self.scaled),
             slider("temperature", self.temperature, 0.1, 5.0, 0.1, 1),
@@ -219,15 +218,13 @@ impl Lab for AttentionMap {
         let n = self.tokens().len().max(1);
         match index {
             1 => self.pattern = step_index(self.pattern, delta, PATTERNS.len()),
-            2 => {
-                let cell = step_index(self.cell.0 * n + self.cell.1, delta, n * n);
-                self.cell = (cell / n, cell % n);
-            }
-            3 => self.causal = !self.causal,
-            4 => self.scaled = !self.scaled,
-            5 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 5.0),
-            6 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
-            7 => self.head = step_index(self.head, delta, self.heads),
+            2 => self.cell.0 = step_index(self.cell.0, delta, n),
+            3 => self.cell.1 = step_index(self.cell.1, delta, n),
+            4 => self.causal = !self.causal,
+            5 => self.scaled = !self.scaled,
+            6 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 5.0),
+            7 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            8 => self.head = step_index(self.head, delta, self.heads),
             _ => {}
         }
     }
@@ -304,7 +301,7 @@ mod tests {
     #[test]
     fn causal_toggle_zeroes_the_upper_triangle() {
         let mut l = lab(json!({"text": "one two three four"}));
-        l.adjust(3, 1);
+        l.adjust(4, 1);
         let w = l.stages().weights;
         for i in 0..4 {
             for j in (i + 1)..4 {
