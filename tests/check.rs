@@ -26,7 +26,14 @@ fn the_built_in_course_is_clean() {
 fn stats_meet_the_bar() {
     let (code, out, _) = llmf(&["check", "--stats", "lessons"]);
     assert_eq!(code, 0);
-    for slug in ["05 matmul", "06 attention-math", "07 rnn-to-attention"] {
+    for slug in [
+        "05 matmul",
+        "06 attention-math",
+        "07 rnn-to-attention",
+        "08 qkv",
+        "09 scaled-dot-product",
+        "10 masking",
+    ] {
         let row = out
             .lines()
             .find(|l| l.starts_with(slug))
@@ -111,7 +118,7 @@ fn a_broken_lessons_folder_does_not_load_for_the_course() {
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let course =
         llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
-    assert_eq!(course.lessons.len(), 3);
+    assert_eq!(course.lessons.len(), 6);
 }
 
 #[test]

@@ -144,6 +144,26 @@ pub struct Measurements {
     pub entropy_scaled: Vec<f64>,
 }
 
+/// Measurements by (samples, seed): sampling is the slow part, and a learner (or `llmf
+/// check`) often comes back to the same settings.
+pub fn measure_cached(samples: usize, seed: u64) -> std::sync::Arc<Measurements> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(usize, u64), Arc<Measurements>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&(samples, seed)).cloned()) {
+        return hit;
+    }
+    let fresh = Arc::new(measure(samples, seed));
+    if let Ok(mut c) = cache.lock() {
+        if c.len() > 64 {
+            c.clear();
+        }
+        c.insert((samples, seed), Arc::clone(&fresh));
+    }
+    fresh
+}
+
 pub fn measure(samples: usize, seed: u64) -> Measurements {
     let mut rng = Rng::new(seed);
     let trials = (samples / KEYS).clamp(8, 30);
@@ -179,7 +199,7 @@ pub struct DkVariance {
     samples: usize,
     seed: u64,
     chart: usize,
-    data: Measurements,
+    data: std::sync::Arc<Measurements>,
 }
 
 impl DkVariance {
@@ -196,7 +216,7 @@ impl DkVariance {
             .iter()
             .position(|s| *s >= samples)
             .unwrap_or(SAMPLES.len() - 1);
-        let data = measure(SAMPLES[samples], seed);
+        let data = measure_cached(SAMPLES[samples], seed);
         Ok(Self {
             d,
             samples,
@@ -231,11 +251,11 @@ impl Lab for DkVariance {
             1 => self.chart = step_index(self.chart, delta, 2),
             2 => {
                 self.samples = step_index(self.samples, delta, SAMPLES.len());
-                self.data = measure(SAMPLES[self.samples], self.seed);
+                self.data = measure_cached(SAMPLES[self.samples], self.seed);
             }
             3 => {
                 self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64;
-                self.data = measure(SAMPLES[self.samples], self.seed);
+                self.data = measure_cached(SAMPLES[self.samples], self.seed);
             }
             _ => {}
         }

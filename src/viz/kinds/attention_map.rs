@@ -15,7 +15,7 @@ use ndarray::{concatenate, Array2, Axis};
 /// Width of the made-up word vectors.
 const D_WORD: usize = 8;
 /// Most words a sentence keeps, so the map fits an 80x24 screen.
-pub const MAX_WORDS: usize = 8;
+pub const MAX_WORDS: usize = 7;
 const PATTERNS: &[&str] = &["random", "same-word", "previous-token"];
 
 /// Splits typed text into at most `max` words of at most 16 characters.
