@@ -151,7 +151,11 @@ pub fn measure_cached(samples: usize, seed: u64) -> std::sync::Arc<Measurements>
     use std::sync::{Arc, Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<(usize, u64), Arc<Measurements>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&(samples, seed)).cloned()) {
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(samples, seed)).cloned())
+    {
         return hit;
     }
     let fresh = Arc::new(measure(samples, seed));
