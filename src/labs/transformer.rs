@@ -32,12 +32,38 @@ pub struct ParamCount {
 }
 
 impl ModelShape {
-    pub const GPT2_SMALL: Self = Self { layers: 12, d_model: 768, vocab: 50_257, positions: 1024, d_ff: 3072, gpt2_style: true };
-    pub const GPT2_XL: Self = Self { layers: 48, d_model: 1600, vocab: 50_257, positions: 1024, d_ff: 6400, gpt2_style: true };
-    pub const LLAMA2_7B: Self = Self { layers: 32, d_model: 4096, vocab: 32_000, positions: 0, d_ff: 11_008, gpt2_style: false };
+    pub const GPT2_SMALL: Self = Self {
+        layers: 12,
+        d_model: 768,
+        vocab: 50_257,
+        positions: 1024,
+        d_ff: 3072,
+        gpt2_style: true,
+    };
+    pub const GPT2_XL: Self = Self {
+        layers: 48,
+        d_model: 1600,
+        vocab: 50_257,
+        positions: 1024,
+        d_ff: 6400,
+        gpt2_style: true,
+    };
+    pub const LLAMA2_7B: Self = Self {
+        layers: 32,
+        d_model: 4096,
+        vocab: 32_000,
+        positions: 0,
+        d_ff: 11_008,
+        gpt2_style: false,
+    };
 
     pub fn count(&self) -> ParamCount {
-        let (l, d, v, ff) = (self.layers as u64, self.d_model as u64, self.vocab as u64, self.d_ff as u64);
+        let (l, d, v, ff) = (
+            self.layers as u64,
+            self.d_model as u64,
+            self.vocab as u64,
+            self.d_ff as u64,
+        );
         let token_embeddings = v * d;
         let positions = self.positions as u64 * d;
         let attention = l * 4 * d * d;
@@ -49,8 +75,21 @@ impl ModelShape {
             // RMSNorm weights twice per block and once at the end; untied output matrix.
             (l * 3 * d * ff, l * 2 * d + d, v * d)
         };
-        let total = token_embeddings + positions + attention + feed_forward + norms_and_biases + unembedding;
-        ParamCount { token_embeddings, positions, attention, feed_forward, norms_and_biases, unembedding, total }
+        let total = token_embeddings
+            + positions
+            + attention
+            + feed_forward
+            + norms_and_biases
+            + unembedding;
+        ParamCount {
+            token_embeddings,
+            positions,
+            attention,
+            feed_forward,
+            norms_and_biases,
+            unembedding,
+            total,
+        }
     }
 
     /// Kaplan's rule of thumb for the blocks alone: 12·L·d² (attention 4d², FFN 8d²).
@@ -73,10 +112,42 @@ pub struct KvShape {
 }
 
 pub const KV_PRESETS: &[KvShape] = &[
-    KvShape { name: "Llama 2 7B", key: "llama2-7b", layers: 32, query_heads: 32, kv_heads: 32, d_head: 128, params: 6.74e9 },
-    KvShape { name: "Llama 2 70B (GQA)", key: "llama2-70b", layers: 80, query_heads: 64, kv_heads: 8, d_head: 128, params: 70e9 },
-    KvShape { name: "Llama 3 8B (GQA)", key: "llama3-8b", layers: 32, query_heads: 32, kv_heads: 8, d_head: 128, params: 8e9 },
-    KvShape { name: "GPT-3 175B", key: "gpt3-175b", layers: 96, query_heads: 96, kv_heads: 96, d_head: 128, params: 175e9 },
+    KvShape {
+        name: "Llama 2 7B",
+        key: "llama2-7b",
+        layers: 32,
+        query_heads: 32,
+        kv_heads: 32,
+        d_head: 128,
+        params: 6.74e9,
+    },
+    KvShape {
+        name: "Llama 2 70B (GQA)",
+        key: "llama2-70b",
+        layers: 80,
+        query_heads: 64,
+        kv_heads: 8,
+        d_head: 128,
+        params: 70e9,
+    },
+    KvShape {
+        name: "Llama 3 8B (GQA)",
+        key: "llama3-8b",
+        layers: 32,
+        query_heads: 32,
+        kv_heads: 8,
+        d_head: 128,
+        params: 8e9,
+    },
+    KvShape {
+        name: "GPT-3 175B",
+        key: "gpt3-175b",
+        layers: 96,
+        query_heads: 96,
+        kv_heads: 96,
+        d_head: 128,
+        params: 175e9,
+    },
 ];
 
 /// Bytes of keys and values cached per token: 2 (K and V) × layers × KV heads × d_head × bytes.
@@ -129,8 +200,17 @@ pub struct Stage {
 /// One transformer block on `x`: attention then a ReLU feed-forward of width 4d, each with a
 /// residual connection; LayerNorm before each sublayer (pre-LN, GPT-2 on) or after each
 /// residual sum (post-LN, the original).
-pub fn block_forward(x: &Array2<f64>, attn: &MultiHead, w1: &Array2<f64>, w2: &Array2<f64>, pre_ln: bool) -> Vec<Stage> {
-    let st = |name: &str, value: Array2<f64>| Stage { name: name.to_string(), value };
+pub fn block_forward(
+    x: &Array2<f64>,
+    attn: &MultiHead,
+    w1: &Array2<f64>,
+    w2: &Array2<f64>,
+    pre_ln: bool,
+) -> Vec<Stage> {
+    let st = |name: &str, value: Array2<f64>| Stage {
+        name: name.to_string(),
+        value,
+    };
     let mut stages = vec![st("input x (embeddings + positions)", x.clone())];
     let attn_in = if pre_ln { layer_norm(x) } else { x.clone() };
     if pre_ln {
@@ -175,7 +255,8 @@ pub fn rms(m: &Array2<f64>) -> f64 {
 
 /// Mean of each row (used to show LayerNorm centring).
 pub fn row_means(m: &Array2<f64>) -> Array1<f64> {
-    m.mean_axis(Axis(1)).unwrap_or_else(|| Array1::zeros(m.nrows()))
+    m.mean_axis(Axis(1))
+        .unwrap_or_else(|| Array1::zeros(m.nrows()))
 }
 
 #[cfg(test)]
@@ -221,7 +302,12 @@ mod tests {
     fn rope_dot_products_depend_only_on_the_offset() {
         let (q, k) = ((0.3, -1.2), (0.8, 0.5));
         let dot = |a: (f64, f64), b: (f64, f64)| a.0 * b.0 + a.1 * b.1;
-        let at = |m: f64, n: f64| dot(rope_rotate(q, m, 1, 8, 10_000.0), rope_rotate(k, n, 1, 8, 10_000.0));
+        let at = |m: f64, n: f64| {
+            dot(
+                rope_rotate(q, m, 1, 8, 10_000.0),
+                rope_rotate(k, n, 1, 8, 10_000.0),
+            )
+        };
         assert!((at(5.0, 2.0) - at(103.0, 100.0)).abs() < 1e-12);
         assert!((at(5.0, 2.0) - at(5.0, 4.0)).abs() > 1e-6);
     }

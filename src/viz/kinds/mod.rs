@@ -7,6 +7,7 @@ mod matmul;
 mod rnn;
 mod shapes;
 mod softmax;
+mod transformer;
 
 use super::params::Params;
 use super::Lab;
@@ -25,6 +26,10 @@ pub const KINDS: &[&str] = &[
     "cross-attention",
     "dk-variance",
     "padding-mask",
+    "positional",
+    "param-counter",
+    "block-shapes",
+    "kv-cache",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -56,6 +61,19 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
             params,
             "padding-mask",
         ))?),
+        "positional" => Box::new(transformer::Positional::new(Params::new(
+            params,
+            "positional",
+        ))?),
+        "param-counter" => Box::new(transformer::ParamCounter::new(Params::new(
+            params,
+            "param-counter",
+        ))?),
+        "block-shapes" => Box::new(transformer::BlockShapes::new(Params::new(
+            params,
+            "block-shapes",
+        ))?),
+        "kv-cache" => Box::new(transformer::KvCache::new(Params::new(params, "kv-cache"))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
