@@ -149,7 +149,8 @@ pub struct Measurements {
 pub fn measure_cached(samples: usize, seed: u64) -> std::sync::Arc<Measurements> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<(usize, u64), Arc<Measurements>>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(usize, u64), Arc<Measurements>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(hit) = cache
         .lock()

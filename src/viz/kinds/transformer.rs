@@ -32,7 +32,7 @@ impl ParamCounter {
         let d_model = p.int("d_model", 64, 16_384, 768)? as usize;
         let vocab = p.int("vocab", 1000, 256_000, 50_257)? as usize;
         p.finish()?;
-        if d_model % 64 != 0 {
+        if !d_model.is_multiple_of(64) {
             return Err("param-counter: \"d_model\" must be a multiple of 64".into());
         }
         let custom = ModelShape {
@@ -370,7 +370,7 @@ impl Positional {
         let d_model = p.int("d_model", 8, 64, 32)? as usize;
         let text = p.text("text", 7, "the cat sat on the mat")?;
         p.finish()?;
-        if d_model % 2 != 0 {
+        if !d_model.is_multiple_of(2) {
             return Err("positional: \"d_model\" must be even".into());
         }
         Ok(Self {
