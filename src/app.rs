@@ -36,6 +36,8 @@ pub enum Action {
     Char(char),
     Backspace,
     Resize(u16, u16),
+    /// Time passed while background work runs: collect its results.
+    Tick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +183,9 @@ impl App {
             self.notices.clear();
             return true;
         }
+        if action == Action::Tick {
+            return self.poll_background();
+        }
         if let Action::Resize(w, h) = action {
             if (w, h) == self.size {
                 return false;
@@ -230,6 +235,22 @@ impl App {
                 Focus::Panel => self.update_panel(action),
             },
         }
+    }
+
+    /// Whether a visualizer has background work under way, so the event loop should tick.
+    pub fn busy(&self) -> bool {
+        matches!(&self.panel, PanelState::Viz(v) if v.busy())
+    }
+
+    fn poll_background(&mut self) -> bool {
+        let changed = match &mut self.panel {
+            PanelState::Viz(v) => v.poll(),
+            _ => false,
+        };
+        if changed {
+            self.relayout();
+        }
+        changed
     }
 
     /// Whether keys are being typed into a visualizer's text field.

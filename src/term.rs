@@ -73,7 +73,23 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
             }
             dirty = false;
         }
-        let Ok(msg) = rx.recv() else { break };
+        // Idle, the loop sleeps until an event arrives; while a visualizer works in the
+        // background it wakes ten times a second to show progress.
+        let msg = if app.busy() {
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(msg) => msg,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    dirty |= app.update(crate::app::Action::Tick);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            }
+        };
         match msg {
             Msg::Term(ev) => {
                 if let Some(action) = action_for(&ev, app.text_entry()) {

@@ -282,6 +282,7 @@ fn action_strategy() -> impl Strategy<Value = Action> {
         Just(Action::Back),
         Just(Action::Enter),
         Just(Action::Backspace),
+        Just(Action::Tick),
         prop::sample::select(vec!['1', '2', '3', '7', '.', '-', 'e', '0']).prop_map(Action::Char),
         (1u16..=300, 1u16..=100).prop_map(|(w, h)| Action::Resize(w, h)),
     ]

@@ -23,6 +23,15 @@ pub trait Lab: Send {
     fn parts(&self) -> Vec<Part>;
     /// Takes typed text for text control `index` (kinds without text controls ignore it).
     fn set_text(&mut self, _index: usize, _text: &str) {}
+    /// Whether background work is under way (or waiting to start), so the app keeps polling.
+    fn busy(&self) -> bool {
+        false
+    }
+    /// Picks up background results (starting the work on the first call); returns whether
+    /// there is anything new to show.
+    fn poll(&mut self) -> bool {
+        false
+    }
 }
 
 /// A built visualizer: its lab and the view last computed from it.
@@ -106,6 +115,21 @@ impl Visualizer {
                 value: text.clone(),
                 editing: true,
             };
+        }
+    }
+
+    /// Whether the visualizer has background work to wait for.
+    pub fn busy(&self) -> bool {
+        self.lab.busy()
+    }
+
+    /// Collects background results; returns whether the view changed.
+    pub fn poll(&mut self) -> bool {
+        if self.lab.poll() {
+            self.refresh();
+            true
+        } else {
+            false
         }
     }
 

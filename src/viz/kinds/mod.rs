@@ -3,11 +3,12 @@ mod attention;
 mod attention_extra;
 pub mod attention_map;
 mod flops;
+mod long_context;
 mod matmul;
 mod rnn;
 mod shapes;
 mod softmax;
-mod transformer;
+pub mod transformer;
 
 use super::params::Params;
 use super::Lab;
@@ -30,6 +31,8 @@ pub const KINDS: &[&str] = &[
     "param-counter",
     "block-shapes",
     "kv-cache",
+    "attention-timing",
+    "streaming",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -74,6 +77,14 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
             "block-shapes",
         ))?),
         "kv-cache" => Box::new(transformer::KvCache::new(Params::new(params, "kv-cache"))?),
+        "attention-timing" => Box::new(long_context::AttentionTiming::new(Params::new(
+            params,
+            "attention-timing",
+        ))?),
+        "streaming" => Box::new(long_context::Streaming::new(Params::new(
+            params,
+            "streaming",
+        ))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
