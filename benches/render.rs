@@ -67,5 +67,64 @@ fn render_process(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames, render_process);
+/// One head of attention at n = 512, d = 64 (Q·Kᵀ, softmax, ·V), and the recompute plus
+/// redraw after a toggle on the attention map for a short sentence.
+fn attention(c: &mut Criterion) {
+    use llmf::labs::attention::{scaled_dot_product, Options as AttnOptions};
+    use llmf::viz::rng::Rng;
+    use ndarray::Array2;
+    let mut rng = Rng::new(1);
+    let mut m = |r: usize, c: usize| Array2::from_shape_fn((r, c), |_| rng.normal());
+    let (q, k, v) = (m(512, 64), m(512, 64), m(512, 64));
+    let mut group = c.benchmark_group("attention");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(2));
+    group.bench_function("one_head_n512_d64", |b| {
+        b.iter(|| {
+            scaled_dot_product(
+                black_box(&q),
+                black_box(&k),
+                black_box(&v),
+                AttnOptions::default(),
+                None,
+            )
+        });
+    });
+
+    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let index = course.find("masking").expect("lesson 10");
+    let step = course.lessons[index]
+        .steps
+        .iter()
+        .position(
+            |s| matches!(&s.panel, Some(llmf::course::Panel::Viz(v)) if v.kind == "attention-map"),
+        )
+        .expect("an attention-map step");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    app.open_at(index, step);
+    app.update(llmf::app::Action::FocusNext);
+    // Select the causal toggle (fifth control).
+    for _ in 0..4 {
+        app.update(llmf::app::Action::Down);
+    }
+    let theme = Theme::default_color();
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+    group.bench_function("toggle_causal_recompute_and_redraw_n6", |b| {
+        b.iter(|| {
+            app.update(llmf::app::Action::Right);
+            term.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme))
+                .expect("draw");
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frames, render_process, attention);
 criterion_main!(benches);

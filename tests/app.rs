@@ -326,3 +326,45 @@ fn shared_course() -> llmf::course::Course {
         .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
         .clone()
 }
+
+#[test]
+fn background_timing_reports_progress_while_keys_keep_working() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        "# T\n\n## Timing\nProse.\n\n```viz\n{\"kind\": \"attention-timing\", \"max_n\": 512, \"d\": 16}\n```\n",
+    )
+    .unwrap();
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    assert!(app.busy(), "the sweep waits for the first tick");
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Tick), "the first tick starts it");
+    let mut moved = false;
+    for _ in 0..2000 {
+        if !app.busy() {
+            break;
+        }
+        // Keys are handled between ticks, as the event loop does.
+        if !moved {
+            moved = app.update(Action::Down);
+        }
+        app.update(Action::Tick);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(moved, "a key moved the selection during the sweep");
+    assert!(!app.busy(), "the sweep finished");
+    assert!(draw(&app).contains("done: 4 sizes"), "{}", draw(&app));
+}

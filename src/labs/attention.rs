@@ -4,7 +4,6 @@
 //! values from another: a rectangular weight matrix). All matrix products, no element loops,
 //! except in the plain-loop reference the tests compare against.
 
-use super::softmax::softmax;
 use crate::viz::rng::{seed_of, Rng};
 use ndarray::{concatenate, Array2, Axis};
 
@@ -57,11 +56,13 @@ pub fn scaled_dot_product(
         divisor *= (k.ncols().max(1) as f64).sqrt();
     }
     let mut masked = &scores / divisor;
-    for ((i, j), s) in masked.indexed_iter_mut() {
-        let hidden_future = opts.causal && j > i;
-        let padding = key_mask.is_some_and(|m| !m.get(j).copied().unwrap_or(true));
-        if hidden_future || padding {
-            *s = f64::NEG_INFINITY;
+    if opts.causal || key_mask.is_some() {
+        for ((i, j), s) in masked.indexed_iter_mut() {
+            let hidden_future = opts.causal && j > i;
+            let padding = key_mask.is_some_and(|m| !m.get(j).copied().unwrap_or(true));
+            if hidden_future || padding {
+                *s = f64::NEG_INFINITY;
+            }
         }
     }
     let weights = softmax_rows(&masked);
@@ -74,12 +75,23 @@ pub fn scaled_dot_product(
     }
 }
 
-/// Softmax of every row; a row that is all −∞ (a query that may see nothing) becomes zeros.
+/// Softmax of every row, in place on a copy (no allocation per row): subtract the row's
+/// maximum, exponentiate, divide by the sum. A row that is all −∞ (a query that may see
+/// nothing) becomes zeros.
 pub fn softmax_rows(m: &Array2<f64>) -> Array2<f64> {
-    let mut out = Array2::zeros(m.raw_dim());
-    for (i, row) in m.axis_iter(Axis(0)).enumerate() {
-        let p = softmax(&row.to_vec(), 1.0);
-        out.row_mut(i).assign(&ndarray::Array1::from(p));
+    let mut out = m.clone();
+    for mut row in out.axis_iter_mut(Axis(0)) {
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !max.is_finite() {
+            row.fill(0.0);
+            continue;
+        }
+        let mut sum = 0.0;
+        for x in row.iter_mut() {
+            *x = (*x - max).exp();
+            sum += *x;
+        }
+        row.mapv_inplace(|x| x / sum);
     }
     out
 }

@@ -188,8 +188,12 @@ impl Lab for AttentionTiming {
         }
     }
 
+    /// Busy until the sweep is done and its last result has been picked up by `poll`.
     fn busy(&self) -> bool {
-        !self.sweep.lock().map(|s| s.done).unwrap_or(true)
+        self.sweep
+            .lock()
+            .map(|s| !s.done || s.version != self.seen)
+            .unwrap_or(false)
     }
 
     fn poll(&mut self) -> bool {
