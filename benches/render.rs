@@ -70,7 +70,7 @@ fn render_process(c: &mut Criterion) {
 /// One head of attention at n = 512, d = 64 (Q·Kᵀ, softmax, ·V), and the recompute plus
 /// redraw after a toggle on the attention map for a short sentence.
 fn attention(c: &mut Criterion) {
-    use llmf::labs::attention::{scaled_dot_product, Options as AttnOptions};
+    use llmf::labs::attention::{attention_output, Options as AttnOptions};
     use llmf::viz::rng::Rng;
     use ndarray::Array2;
     let mut rng = Rng::new(1);
@@ -82,12 +82,11 @@ fn attention(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     group.bench_function("one_head_n512_d64", |b| {
         b.iter(|| {
-            scaled_dot_product(
+            attention_output(
                 black_box(&q),
                 black_box(&k),
                 black_box(&v),
                 AttnOptions::default(),
-                None,
             )
         });
     });

@@ -118,7 +118,7 @@ fn a_broken_lessons_folder_does_not_load_for_the_course() {
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let course =
         llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
-    assert_eq!(course.lessons.len(), 6);
+    assert_eq!(course.lessons.len(), 10);
 }
 
 #[test]

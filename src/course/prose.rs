@@ -122,7 +122,7 @@ pub fn parse(lines: &[&str]) -> Vec<Block> {
         if let Some(marker) = list_marker(trimmed) {
             flush(&mut open, &mut para, &mut blocks);
             let text = trimmed[marker.len()..].trim().to_string();
-            let shown = if marker.ends_with('.') {
+            let shown = if marker.trim_end().ends_with('.') {
                 marker.trim().to_string()
             } else {
                 "•".to_string()
@@ -438,6 +438,28 @@ mod tests {
             "the quick brown fox jumps over the lazy dog again and again"
         );
         assert_eq!(joined[0], "the quick brown");
+    }
+
+    #[test]
+    fn numbered_items_keep_their_numbers() {
+        let blocks = parse(&["1. first", "2. second", "- bullet"]);
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Item {
+                    marker: "1.".into(),
+                    text: "first".into()
+                },
+                Block::Item {
+                    marker: "2.".into(),
+                    text: "second".into()
+                },
+                Block::Item {
+                    marker: "•".into(),
+                    text: "bullet".into()
+                },
+            ]
+        );
     }
 
     #[test]

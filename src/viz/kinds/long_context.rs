@@ -1,7 +1,7 @@
 //! Lesson 13 and 14 visualizers: attention timed on this machine (on a background thread),
 //! and a streaming simulation of sliding-window attention with and without sink tokens.
 
-use crate::labs::attention::{scaled_dot_product, Options};
+use crate::labs::attention::{attention_output, Options};
 use crate::labs::fmt_num;
 use crate::labs::softmax::softmax;
 use crate::viz::kinds::transformer::fmt_bytes;
@@ -23,7 +23,7 @@ pub fn time_attention(n: usize, d: usize, seed: u64) -> f64 {
     let mut runs: Vec<f64> = (0..3)
         .map(|_| {
             let start = Instant::now();
-            let out = scaled_dot_product(&q, &k, &v, Options::default(), None);
+            let out = attention_output(&q, &k, &v, Options::default());
             std::hint::black_box(&out);
             start.elapsed().as_secs_f64() * 1000.0
         })

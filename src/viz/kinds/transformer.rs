@@ -32,8 +32,15 @@ impl ParamCounter {
         let d_model = p.int("d_model", 64, 16_384, 768)? as usize;
         let vocab = p.int("vocab", 1000, 256_000, 50_257)? as usize;
         p.finish()?;
-        if !d_model.is_multiple_of(64) {
-            return Err("param-counter: \"d_model\" must be a multiple of 64".into());
+        if !WIDTHS.contains(&d_model) {
+            return Err(format!(
+                "param-counter: \"d_model\" must be one of {}",
+                WIDTHS
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         let custom = ModelShape {
             layers,
