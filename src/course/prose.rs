@@ -323,6 +323,15 @@ fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mu
             space_pending = false;
         }
     }
+    // Pieces with no space between them (`**bold**.`) wrap as one unit, so punctuation never
+    // starts a line on its own.
+    let mut groups: Vec<(Vec<(String, Emph)>, bool)> = Vec::new();
+    for (word, emph, space) in words {
+        match groups.last_mut() {
+            Some((pieces, _)) if !space => pieces.push((word, emph)),
+            _ => groups.push((vec![(word, emph)], space)),
+        }
+    }
     let marker_emph = Emph::Marker;
     let mut line = Line {
         spans: if first.is_empty() {
@@ -333,8 +342,8 @@ fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mu
     };
     let mut used = first.width();
     let mut line_has_words = false;
-    for (word, emph, space) in words {
-        let w = word.width();
+    for (pieces, space) in groups {
+        let w: usize = pieces.iter().map(|(p, _)| p.width()).sum();
         let gap = usize::from(space && line_has_words);
         if line_has_words && used + gap + w > width {
             out.push(std::mem::take(&mut line));
@@ -342,25 +351,28 @@ fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mu
             used = hang.width();
             line_has_words = false;
         }
-        let gap = usize::from(space && line_has_words);
-        if gap == 1 {
-            push_run(&mut line, " ", emph);
+        if space && line_has_words {
+            push_run(&mut line, " ", pieces[0].1);
             used += 1;
         }
         if used + w <= width {
-            push_run(&mut line, &word, emph);
+            for (piece, emph) in &pieces {
+                push_run(&mut line, piece, *emph);
+            }
             used += w;
         } else {
             // A word longer than the line: cut it by characters.
-            for c in word.chars() {
-                let cw = c.width().unwrap_or(0);
-                if used + cw > width && line_has_words_or_text(&line, hang) {
-                    out.push(std::mem::take(&mut line));
-                    line.spans.push((hang.to_string(), Emph::Marker));
-                    used = hang.width();
+            for (piece, emph) in &pieces {
+                for c in piece.chars() {
+                    let cw = c.width().unwrap_or(0);
+                    if used + cw > width && line_has_words_or_text(&line, hang) {
+                        out.push(std::mem::take(&mut line));
+                        line.spans.push((hang.to_string(), Emph::Marker));
+                        used = hang.width();
+                    }
+                    push_run(&mut line, c.encode_utf8(&mut [0; 4]), *emph);
+                    used += cw;
                 }
-                push_run(&mut line, c.encode_utf8(&mut [0; 4]), emph);
-                used += cw;
             }
         }
         line_has_words = true;
@@ -460,6 +472,14 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn punctuation_after_markup_stays_with_its_word() {
+        let blocks = vec![Block::Paragraph("aaaa bbbb **cc**. dd".into())];
+        let lines = layout(&blocks, 12, false);
+        let texts: Vec<String> = lines.iter().map(Line::text).collect();
+        assert_eq!(texts, vec!["aaaa bbbb", "cc. dd"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{Control, MatrixView, Part};
-use crate::viz::{choice, slider, step_index, toggle, Lab};
+use crate::viz::{choice, slider, step_index, text_field, toggle, Lab};
 use ndarray::Array2;
 
 /// The width of the made-up embeddings: small enough to read every number.
@@ -97,7 +97,21 @@ impl Lab for Attention {
             toggle("causal mask", self.causal),
             slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            text_field("text", &self.tokens.join(" ")),
         ]
+    }
+
+    /// The learner's own words (up to six) replace the tokens; the pipeline reruns on them.
+    fn set_text(&mut self, index: usize, text: &str) {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .take(6)
+            .map(|w| w.chars().take(16).collect())
+            .collect();
+        if index == 5 && !words.is_empty() {
+            self.tokens = words;
+            self.query = self.query.min(self.tokens.len() - 1);
+        }
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
@@ -241,5 +255,8 @@ mod tests {
         assert!(note[0].ends_with("sum 1"), "{}", note[0]);
         // Q really is X·W_Q.
         assert_eq!(t.q, t.x.dot(&t.w_q));
+        let mut typed = Attention::new(Params::new(&map, "attention")).unwrap();
+        typed.set_text(5, "time flies like an arrow");
+        assert_eq!(typed.trace().weights.shape(), &[5, 5]);
     }
 }

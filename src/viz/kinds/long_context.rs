@@ -320,7 +320,8 @@ pub fn kept_share(t: usize, kept: &[usize]) -> (f64, f64) {
     let logits: Vec<f64> = (0..=t).map(|j| stream_logit(t, j)).collect();
     let p = softmax(&logits, 1.0);
     let share: f64 = kept.iter().filter(|&&j| j <= t).map(|&j| p[j]).sum();
-    (share, -share.max(1e-300).ln())
+    // −ln(1) can come out as −4e-16 from rounding: a divergence is never below 0.
+    (share, (-share.max(1e-300).ln()).max(0.0))
 }
 
 /// Keys a cache of `window` entries keeps at query t, the first `sinks` of them pinned to the

@@ -400,6 +400,10 @@ impl Positional {
         for i in (1..n).rev() {
             order.swap(i, rng.int(0, i as i64) as usize);
         }
+        // A shuffle that moved nothing shows nothing: rotate by one instead.
+        if n > 1 && order.iter().enumerate().all(|(i, &o)| i == o) {
+            order.rotate_left(1);
+        }
         let shuffled: Vec<String> = order.iter().map(|&i| tokens[i].clone()).collect();
         let d = 8;
         let w = random_multi_head(d, 1, d, &mut Rng::new(7));
@@ -532,8 +536,12 @@ impl Lab for Positional {
                 // d_model, so the map fits an 80x24 screen whatever the settings.
                 let pe = sinusoidal(self.positions, d);
                 let rows: Vec<usize> = (0..8).map(|r| r * (self.positions - 1) / 7).collect();
+                // Whole (sin, cos) pairs are kept, so both halves of the pattern stay visible.
                 let stride = d.div_ceil(32);
-                let cols: Vec<usize> = (0..d).step_by(stride).collect();
+                let cols: Vec<usize> = (0..d / 2)
+                    .step_by(stride)
+                    .flat_map(|i| [2 * i, 2 * i + 1])
+                    .collect();
                 let values = Array2::from_shape_fn((rows.len(), cols.len()), |(r, c)| {
                     pe[[rows[r], cols[c]]]
                 });
