@@ -60,13 +60,11 @@ impl CrossAttention {
 impl Lab for CrossAttention {
     fn controls(&self) -> Vec<Control> {
         let (t, s) = (words(&self.target, 8), words(&self.source, 8));
-        let cells = (0..t.len() * s.len())
-            .map(|c| format!("{}→{}", t[c / s.len()], s[c % s.len()]))
-            .collect();
         vec![
             text_field("target (Q)", &self.target),
             text_field("source (K, V)", &self.source),
-            choice("query→key", cells, self.cell.0 * s.len() + self.cell.1),
+            choice("query (row)", row_names(&t), self.cell.0),
+            choice("key (column)", row_names(&s), self.cell.1),
             slider("d_k", self.d_k as f64, 2.0, 16.0, 1.0, 0),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
         ]

@@ -192,8 +192,8 @@ impl Lab for AttentionMap {
                 "weights",
                 vec![
                     format!("random, seed {}", self.seed),
-                    "same-word (hand-built)".into(),
-                    "previous-token (hand-built)".into(),
+                    "same-word head".into(),
+                    "prev-token head".into(),
                 ],
                 self.pattern,
             ),

@@ -232,9 +232,10 @@ impl Lab for AttentionTiming {
         };
         let largest = *sizes.last().unwrap_or(&4096) as f64;
         let memory = format!(
-            "one n×n matrix in fp32 at n = {}: {} per head",
+            "n×n scores at n = {}: {} per head in fp32 ({} here, timed in f64)",
             largest,
-            fmt_bytes(4.0 * largest * largest)
+            fmt_bytes(4.0 * largest * largest),
+            fmt_bytes(8.0 * largest * largest)
         );
         // c·n² through the largest measured point.
         let fit: Vec<(f64, f64)> = s
@@ -320,8 +321,9 @@ pub fn kept_share(t: usize, kept: &[usize]) -> (f64, f64) {
     let logits: Vec<f64> = (0..=t).map(|j| stream_logit(t, j)).collect();
     let p = softmax(&logits, 1.0);
     let share: f64 = kept.iter().filter(|&&j| j <= t).map(|&j| p[j]).sum();
-    // −ln(1) can come out as −4e-16 from rounding: a divergence is never below 0.
-    (share, (-share.max(1e-300).ln()).max(0.0))
+    // When nothing is evicted −ln(1) comes out as ±1e-16 from rounding: show it as 0.
+    let kl = -share.max(1e-300).ln();
+    (share.min(1.0), if kl.abs() < 1e-12 { 0.0 } else { kl })
 }
 
 /// Keys a cache of `window` entries keeps at query t, the first `sinks` of them pinned to the
@@ -410,11 +412,12 @@ impl Lab for Streaming {
                     fmt_num(full[0])
                 ),
                 format!(
-                    "window {} keeps {} (KL {}); window with {} sinks keeps {} (KL {})",
+                    "window {} keeps {} (KL {}); window with {} sink{} keeps {} (KL {})",
                     self.window,
                     fmt_num(w_share),
                     fmt_num(w_kl),
                     self.sinks,
+                    if self.sinks == 1 { "" } else { "s" },
                     fmt_num(s_share),
                     fmt_num(s_kl)
                 ),
@@ -432,7 +435,11 @@ impl Lab for Streaming {
                         points: curve(0),
                     },
                     Series {
-                        name: format!("window + {} sinks", self.sinks),
+                        name: format!(
+                            "window + {} sink{}",
+                            self.sinks,
+                            if self.sinks == 1 { "" } else { "s" }
+                        ),
                         marker: 'o',
                         points: curve(self.sinks),
                     },
@@ -461,7 +468,7 @@ mod tests {
         let (s, s_kl) = kept_share(t, &kept_keys(t, 16, 4));
         assert!(s > w && s_kl < w_kl, "sinks {s} vs window {w}");
         // Before anything is evicted, all three agree exactly.
-        assert!(kept_share(10, &kept_keys(10, 16, 0)).1.abs() < 1e-12);
+        assert_eq!(kept_share(10, &kept_keys(10, 16, 0)).1, 0.0);
         let lab = Streaming::new(Params::new(&Map::new(), "streaming")).unwrap();
         assert_eq!(lab.parts().len(), 2);
     }

@@ -130,6 +130,34 @@ mod tests {
         }
     }
 
+    /// Catches an `adjust` whose numbering has drifted from `controls`: moving control i must
+    /// change control i (typed text and the timing's re-run switch excepted).
+    #[test]
+    fn each_control_moves_itself() {
+        for kind in KINDS {
+            let n = build_default(kind).controls().len();
+            for i in 0..n {
+                let mut lab = build_default(kind);
+                let before = lab.controls()[i].clone();
+                if matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
+                    || before.label.starts_with("re-run")
+                {
+                    continue;
+                }
+                lab.adjust(i, 1);
+                if lab.controls()[i] == before {
+                    lab.adjust(i, -2);
+                }
+                assert_ne!(
+                    lab.controls()[i],
+                    before,
+                    "{kind}: control {i} ({}) did not move",
+                    before.label
+                );
+            }
+        }
+    }
+
     #[test]
     fn unknown_kinds_and_parameters_are_named() {
         let err = build("sofmax", &Map::new()).err().unwrap_or_default();

@@ -739,7 +739,8 @@ impl Lab for BlockShapes {
         let _ = (column_keys(n), row_names(&tokens));
         vec![Part::Table(TableView {
             title: format!(
-                "n = {n} tokens, d = {d}, {h} heads of d_k = {}; random weights",
+                "n = {n} tokens, d = {d}, {h} head{} of d_k = {}; random weights",
+                if h == 1 { "" } else { "s" },
                 d / h
             ),
             headers: vec!["stage".into(), "shape".into(), "rms".into()],
