@@ -228,6 +228,11 @@ pub fn toggle(label: &str, on: bool) -> Control {
     }
 }
 
+/// Moves a seed by `delta`, within the 0–9999 every kind accepts.
+pub fn step_seed(seed: u64, delta: i32) -> u64 {
+    (seed as i64 + i64::from(delta)).clamp(0, 9999) as u64
+}
+
 /// Moves an index by `delta` within `0..len`, stopping at the ends.
 pub fn step_index(index: usize, delta: i32, len: usize) -> usize {
     (index as i64 + i64::from(delta)).clamp(0, len.saturating_sub(1) as i64) as usize

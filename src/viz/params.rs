@@ -46,6 +46,29 @@ impl Params {
         }
     }
 
+    /// A whole number that must be one of `allowed`, returned as its index there.
+    pub fn int_among(
+        &mut self,
+        key: &str,
+        allowed: &[usize],
+        default: usize,
+    ) -> ParamResult<usize> {
+        let value = match self.map.remove(key) {
+            None => default,
+            Some(v) => v
+                .as_u64()
+                .map_or(usize::MAX, |x| usize::try_from(x).unwrap_or(usize::MAX)),
+        };
+        allowed.iter().position(|a| *a == value).ok_or_else(|| {
+            let list: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+            format!(
+                "{}: \"{key}\" must be one of {}",
+                self.kind,
+                list.join(", ")
+            )
+        })
+    }
+
     pub fn boolean(&mut self, key: &str, default: bool) -> ParamResult<bool> {
         match self.map.remove(key) {
             None => Ok(default),

@@ -7,7 +7,7 @@ use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{Control, MatrixView, Part};
-use crate::viz::{choice, slider, step_index, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Lab};
 use ndarray::Array2;
 
 /// The width of the made-up embeddings: small enough to read every number.
@@ -120,7 +120,7 @@ impl Lab for Attention {
             1 => self.query = step_index(self.query, delta, self.tokens.len()),
             2 => self.causal = !self.causal,
             3 => self.d_k = step_index(self.d_k - 2, delta, 7) + 2,
-            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            4 => self.seed = step_seed(self.seed, delta),
             _ => {}
         }
     }

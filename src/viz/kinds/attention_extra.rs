@@ -10,7 +10,7 @@ use crate::labs::softmax::{entropy, softmax};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, ChartView, Control, HeatmapView, MatrixView, Part, Series};
-use crate::viz::{choice, slider, step_index, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Lab};
 use ndarray::Array2;
 
 const D_MODEL: usize = 8;
@@ -77,7 +77,7 @@ impl Lab for CrossAttention {
             2 => self.cell.0 = step_index(self.cell.0, delta, n),
             3 => self.cell.1 = step_index(self.cell.1, delta, m),
             4 => self.d_k = step_index(self.d_k - 2, delta, 15) + 2,
-            5 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            5 => self.seed = step_seed(self.seed, delta),
             _ => {}
         }
     }
@@ -212,14 +212,10 @@ pub struct DkVariance {
 
 impl DkVariance {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let d = p.int("d", 1, 1024, 64)? as usize;
+        let d = p.int_among("d", &DIMS, 64)?;
         let samples = p.int("samples", 100, 2000, 500)? as usize;
         let seed = p.int("seed", 0, 9999, 1)? as u64;
         p.finish()?;
-        let d = DIMS
-            .iter()
-            .position(|x| *x == d)
-            .ok_or("dk-variance: \"d\" must be a power of two from 1 to 1024")?;
         let samples = SAMPLES
             .iter()
             .position(|s| *s >= samples)
@@ -262,7 +258,7 @@ impl Lab for DkVariance {
                 self.data = measure_cached(SAMPLES[self.samples], self.seed);
             }
             3 => {
-                self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64;
+                self.seed = step_seed(self.seed, delta);
                 self.data = measure_cached(SAMPLES[self.samples], self.seed);
             }
             _ => {}

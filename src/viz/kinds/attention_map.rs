@@ -9,7 +9,7 @@ use crate::labs::attention::{
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, Control, HeatmapView, Part};
-use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Lab};
 use ndarray::{concatenate, Array2, Axis};
 
 /// Width of the made-up word vectors.
@@ -223,7 +223,7 @@ impl Lab for AttentionMap {
             4 => self.causal = !self.causal,
             5 => self.scaled = !self.scaled,
             6 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 5.0),
-            7 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            7 => self.seed = step_seed(self.seed, delta),
             8 => self.head = step_index(self.head, delta, self.heads),
             _ => {}
         }

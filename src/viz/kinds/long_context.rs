@@ -59,17 +59,9 @@ pub struct AttentionTiming {
 
 impl AttentionTiming {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let max_n = p.int("max_n", 512, 4096, 4096)? as usize;
-        let d = p.int("d", 16, 128, 64)? as usize;
+        let max_n = p.int_among("max_n", &MAX_NS, 4096)?;
+        let d = p.int_among("d", &DS, 64)?;
         p.finish()?;
-        let max_n = MAX_NS
-            .iter()
-            .position(|x| *x == max_n)
-            .ok_or("attention-timing: \"max_n\" must be 512, 1024, 2048 or 4096")?;
-        let d = DS
-            .iter()
-            .position(|x| *x == d)
-            .ok_or("attention-timing: \"d\" must be 16, 32, 64 or 128")?;
         Ok(Self {
             max_n,
             d,

@@ -6,7 +6,7 @@ use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{MatrixView, Part};
-use crate::viz::{choice, slider, step_index, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, Lab};
 use ndarray::Array2;
 
 pub struct MatMul {
@@ -75,7 +75,7 @@ impl Lab for MatMul {
             1 => self.m = step_index(self.m - 1, delta, 6) + 1,
             2 => self.k = step_index(self.k - 1, delta, 6) + 1,
             3 => self.n = step_index(self.n - 1, delta, 6) + 1,
-            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            4 => self.seed = step_seed(self.seed, delta),
             _ => {}
         }
         self.cell = self.cell.min(self.m * self.n - 1);

@@ -167,6 +167,10 @@ mod tests {
         let err = build("softmax", &p).err().unwrap_or_default();
         assert!(err.contains("unknown parameter \"temprature\""), "{err}");
         let mut p = Map::new();
+        p.insert("d".into(), Value::from(3));
+        let err = build("dk-variance", &p).err().unwrap_or_default();
+        assert!(err.contains("\"d\" must be one of 1, 2, 4, 8"), "{err}");
+        let mut p = Map::new();
         p.insert("m".into(), Value::from(99));
         let err = build("matmul", &p).err().unwrap_or_default();
         assert!(

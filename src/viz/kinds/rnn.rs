@@ -5,7 +5,7 @@ use crate::labs::fmt_num;
 use crate::labs::rnn::gradient_norms;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, slider, step_value, toggle, Lab};
+use crate::viz::{choice, slider, step_seed, step_value, toggle, Lab};
 
 pub struct Gradient {
     radius: f64,
@@ -50,7 +50,7 @@ impl Lab for Gradient {
             1 => self.steps = step_value(self.steps as f64, delta, 10.0, 10.0, 200.0) as usize,
             2 => self.tanh = !self.tanh,
             3 => self.hidden = step_value(self.hidden as f64, delta, 2.0, 2.0, 64.0) as usize,
-            4 => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            4 => self.seed = step_seed(self.seed, delta),
             _ => {}
         }
     }

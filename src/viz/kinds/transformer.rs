@@ -11,7 +11,7 @@ use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, ChartView, Control, HeatmapView, Part, Series, TableView};
-use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Lab};
 use ndarray::Array2;
 
 const PRESETS: &[&str] = &["gpt2-small", "gpt2-xl", "llama2-7b", "custom"];
@@ -517,7 +517,7 @@ impl Lab for Positional {
             }
             (1, 2) => self.pos = step_value(self.pos as f64, delta, 1.0, 0.0, 64.0) as usize,
             (2, 2) => self.pair = step_index(self.pair, delta, self.d_model / 2),
-            (2, _) => self.seed = (self.seed as i64 + i64::from(delta)).clamp(0, 9999) as u64,
+            (2, _) => self.seed = step_seed(self.seed, delta),
             _ => {}
         }
     }
