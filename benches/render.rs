@@ -125,5 +125,21 @@ fn attention(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames, render_process, attention);
+/// Training each tokenizer on the bundled corpus (the course's own lessons).
+fn tokenizers(c: &mut Criterion) {
+    use llmf::labs::tokenize::{corpus, train, Algorithm};
+    let text = corpus();
+    let mut group = c.benchmark_group("tokenizers");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    for alg in Algorithm::ALL {
+        group.bench_function(format!("train_{}_vocab1000", alg.name()), |b| {
+            b.iter(|| train(alg, 1000, black_box(&text)).expect("training"));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, frames, render_process, attention, tokenizers);
 criterion_main!(benches);

@@ -75,6 +75,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Split text into tokens with a trained, embedded or file tokenizer, for scripts.
+    Tokenize {
+        /// The text, or - to read standard input.
+        text: Option<String>,
+        /// bpe, wordpiece or unigram (trained on the course's text), r50k, cl100k, o200k, or
+        /// the path of a tokenizer.json.
+        #[arg(long, default_value = "r50k")]
+        tokenizer: String,
+        /// Vocabulary size for the tokenizers trained here.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(100..=20000))]
+        vocab: u32,
+        /// List the tokenizer names.
+        #[arg(long)]
+        list: bool,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the learner's progress.
     Progress {
         /// Clear all progress (asks first).
@@ -186,6 +204,13 @@ fn main() -> ExitCode {
             d_k,
             json,
         }) => attention_command(&text, heads.into(), causal, seed, d_k.into(), json),
+        Some(Command::Tokenize {
+            text,
+            tokenizer,
+            vocab,
+            list,
+            json,
+        }) => tokenize_command(text.as_deref(), &tokenizer, vocab as usize, list, json),
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }
@@ -383,6 +408,81 @@ fn attention_command(
             println!();
         }
         println!();
+    }
+    ExitCode::SUCCESS
+}
+
+fn tokenize_command(
+    text: Option<&str>,
+    name: &str,
+    vocab: usize,
+    list: bool,
+    json: bool,
+) -> ExitCode {
+    use llmf::labs::tokenize::{corpus, encode, load_file, train, Algorithm, Pretrained};
+    if list {
+        for a in Algorithm::ALL {
+            println!(
+                "{:<10} trained here on the course's own text (--vocab sets its size)",
+                a.name()
+            );
+        }
+        for p in Pretrained::ALL {
+            println!("{:<10} {}", p.name(), p.describe());
+        }
+        println!("{:<10} any tokenizer.json, by path", "FILE");
+        return ExitCode::SUCCESS;
+    }
+    let input = match text {
+        None => {
+            eprintln!("llmf: give the text to split, or - to read standard input (see --help)");
+            return ExitCode::from(2);
+        }
+        Some("-") => {
+            let mut buf = String::new();
+            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf) {
+                eprintln!("llmf: cannot read standard input: {e}");
+                return ExitCode::from(1);
+            }
+            buf
+        }
+        Some(t) => t.to_string(),
+    };
+    let tokens = if let Some(p) = Pretrained::ALL.into_iter().find(|p| p.name() == name) {
+        Ok(p.encode(&input))
+    } else if let Some(a) = Algorithm::ALL.into_iter().find(|a| a.name() == name) {
+        train(a, vocab, &corpus()).and_then(|tok| encode(&tok, &input))
+    } else {
+        let path = Path::new(name);
+        if !path.exists() {
+            eprintln!("llmf: no tokenizer \"{name}\": use one of `llmf tokenize --list` or the path of a tokenizer.json");
+            return ExitCode::from(1);
+        }
+        load_file(path).and_then(|tok| encode(&tok, &input))
+    };
+    let tokens = match tokens {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("llmf: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        let list: Vec<serde_json::Value> = tokens
+            .iter()
+            .map(
+                |t| serde_json::json!({"text": t.text, "id": t.id, "start": t.start, "end": t.end}),
+            )
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"tokenizer": name, "count": tokens.len(), "tokens": list})
+        );
+    } else {
+        for t in &tokens {
+            println!("{:?}\t{}\t{}..{}", t.text, t.id, t.start, t.end);
+        }
+        eprintln!("{} tokens ({name})", tokens.len());
     }
     ExitCode::SUCCESS
 }

@@ -184,3 +184,29 @@ fn attention_prints_weights_for_scripts() {
     assert_eq!(code, 1);
     assert!(err.contains("no words"), "{err}");
 }
+
+#[test]
+fn tokenize_prints_splits_for_scripts() {
+    let (code, out, err) = llmf(&["tokenize", " SolidGoldMagikarp", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["tokens"][0]["id"], 43453);
+    assert_eq!(v["count"], 1);
+    let (code, out, _) = llmf(&["tokenize", "--tokenizer", "cl100k", " SolidGoldMagikarp"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() > 1, "{out}");
+    let (code, out, _) = llmf(&["tokenize", "--list"]);
+    assert_eq!(code, 0);
+    for name in ["bpe", "wordpiece", "unigram", "r50k", "cl100k", "o200k"] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{out}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("my-tokenizer.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let (code, _, err) = llmf(&["tokenize", "--tokenizer", bad.to_str().unwrap(), "hi"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("my-tokenizer.json"), "{err}");
+    let (code, _, err) = llmf(&["tokenize", "--tokenizer", "gpt9", "hi"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no tokenizer \"gpt9\""), "{err}");
+}

@@ -4,6 +4,7 @@ pub mod attention;
 pub mod flops;
 pub mod rnn;
 pub mod softmax;
+pub mod tokenize;
 pub mod transformer;
 
 /// Formats a count or a float compactly: `512`, `12,288`, `3.15e23`, `0.0052`.

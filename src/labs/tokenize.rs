@@ -1,0 +1,282 @@
+//! Tokenizers: BPE, WordPiece and Unigram trained on the spot on the course's own text, the
+//! real GPT-2 (r50k), cl100k and o200k encodings embedded offline, and any `tokenizer.json`
+//! a learner names. Every split comes back in one shape: token text, id and byte offsets.
+
+use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
+use tokenizers::models::unigram::{Unigram, UnigramTrainerBuilder};
+use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainerBuilder};
+use tokenizers::models::{ModelWrapper, TrainerWrapper};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::metaspace::Metaspace;
+use tokenizers::pre_tokenizers::whitespace::Whitespace;
+use tokenizers::{decoders, DecoderWrapper, PreTokenizerWrapper, Tokenizer};
+
+/// One token of a split: its text as shown, its id, and where it sits in the input (bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub id: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The algorithms the course trains itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Byte-level BPE, as GPT-2: 256 base bytes, merges by frequency.
+    Bpe,
+    /// WordPiece, as BERT: `##` marks a piece inside a word.
+    WordPiece,
+    /// Unigram, as SentencePiece: `▁` marks a space; a big vocabulary pruned by loss.
+    Unigram,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 3] = [Algorithm::Bpe, Algorithm::WordPiece, Algorithm::Unigram];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Bpe => "bpe",
+            Algorithm::WordPiece => "wordpiece",
+            Algorithm::Unigram => "unigram",
+        }
+    }
+}
+
+/// The embedded encodings of real models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pretrained {
+    R50k,
+    Cl100k,
+    O200k,
+}
+
+impl Pretrained {
+    pub const ALL: [Pretrained; 3] = [Pretrained::R50k, Pretrained::Cl100k, Pretrained::O200k];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pretrained::R50k => "r50k",
+            Pretrained::Cl100k => "cl100k",
+            Pretrained::O200k => "o200k",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pretrained::R50k => "GPT-2's byte-level BPE (r50k_base, 50,257 tokens)",
+            Pretrained::Cl100k => "cl100k_base (GPT-3.5/GPT-4 era)",
+            Pretrained::O200k => "o200k_base (GPT-4o era)",
+        }
+    }
+
+    fn bpe(self) -> &'static tiktoken_rs::CoreBPE {
+        match self {
+            Pretrained::R50k => tiktoken_rs::r50k_base_singleton(),
+            Pretrained::Cl100k => tiktoken_rs::cl100k_base_singleton(),
+            Pretrained::O200k => tiktoken_rs::o200k_base_singleton(),
+        }
+    }
+
+    /// Splits `text`; offsets come from the bytes each token stands for. A token may end in
+    /// the middle of a character (byte-level BPE); its text then shows the bytes as `<0xE2>`.
+    pub fn encode(self, text: &str) -> Vec<Token> {
+        let bpe = self.bpe();
+        let ids = bpe.encode_with_special_tokens(text);
+        let mut at = 0;
+        ids.into_iter()
+            .map(|id| {
+                let bytes = bpe.decode_bytes(&[id]).unwrap_or_default();
+                let start = at;
+                at += bytes.len();
+                Token {
+                    text: show_bytes(&bytes),
+                    id,
+                    start,
+                    end: at,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Bytes as text where they are valid UTF-8, else as `<0xNN>` for each byte.
+pub fn show_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|b| format!("<0x{b:02X}>")).collect(),
+    }
+}
+
+/// The bundled corpus: the prose of the course's own lessons (written for the project), one
+/// paragraph a line, without the JSON of visualizers and questions.
+pub fn corpus() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (name, text) in crate::course::embedded::FILES {
+        if !name.ends_with(".md") || *name == "README.md" {
+            continue;
+        }
+        let mut in_block = false;
+        let mut paragraph = String::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_block = !in_block;
+                continue;
+            }
+            if in_block {
+                continue;
+            }
+            if line.trim().is_empty() {
+                if !paragraph.is_empty() {
+                    lines.push(std::mem::take(&mut paragraph));
+                }
+            } else {
+                if !paragraph.is_empty() {
+                    paragraph.push(' ');
+                }
+                paragraph.push_str(line.trim().trim_start_matches('#').trim());
+            }
+        }
+        if !paragraph.is_empty() {
+            lines.push(paragraph);
+        }
+    }
+    lines
+}
+
+/// Trains `algorithm` to `vocab_size` entries on `corpus`.
+pub fn train(
+    algorithm: Algorithm,
+    vocab_size: usize,
+    corpus: &[String],
+) -> Result<Tokenizer, String> {
+    let err = |e: tokenizers::Error| format!("training {} failed: {e}", algorithm.name());
+    let (model, mut trainer, pre, dec): (
+        ModelWrapper,
+        TrainerWrapper,
+        PreTokenizerWrapper,
+        DecoderWrapper,
+    ) = match algorithm {
+        Algorithm::Bpe => (
+            BPE::default().into(),
+            BpeTrainerBuilder::new()
+                .vocab_size(vocab_size)
+                .show_progress(false)
+                .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+                .build()
+                .into(),
+            ByteLevel::default().into(),
+            decoders::byte_level::ByteLevel::default().into(),
+        ),
+        Algorithm::WordPiece => (
+            WordPiece::default().into(),
+            WordPieceTrainerBuilder::new()
+                .vocab_size(vocab_size)
+                .show_progress(false)
+                .build()
+                .into(),
+            Whitespace {}.into(),
+            decoders::wordpiece::WordPiece::default().into(),
+        ),
+        Algorithm::Unigram => (
+            Unigram::default().into(),
+            UnigramTrainerBuilder::default()
+                .vocab_size(vocab_size as u32)
+                .show_progress(false)
+                .unk_token(Some("<unk>".into()))
+                .special_tokens(vec![tokenizers::AddedToken::from("<unk>", true)])
+                .build()
+                .map_err(|e| format!("unigram trainer: {e}"))?
+                .into(),
+            Metaspace::default().into(),
+            decoders::metaspace::Metaspace::default().into(),
+        ),
+    };
+    let mut tok = Tokenizer::new(model);
+    tok.with_pre_tokenizer(Some(pre));
+    tok.with_decoder(Some(dec));
+    tok.train(&mut trainer, corpus.iter()).map_err(err)?;
+    Ok(tok)
+}
+
+/// Splits `text` with a `tokenizers` tokenizer (trained here or loaded from a file).
+pub fn encode(tok: &Tokenizer, text: &str) -> Result<Vec<Token>, String> {
+    let enc = tok
+        .encode(text, false)
+        .map_err(|e| format!("encoding failed: {e}"))?;
+    Ok(enc
+        .get_tokens()
+        .iter()
+        .zip(enc.get_ids())
+        .zip(enc.get_offsets())
+        .map(|((t, id), (s, e))| Token {
+            text: t.clone(),
+            id: *id,
+            start: *s,
+            end: *e,
+        })
+        .collect())
+}
+
+/// Loads a `tokenizer.json`; the error names the file and says what is wrong.
+pub fn load_file(path: &std::path::Path) -> Result<Tokenizer, String> {
+    Tokenizer::from_file(path)
+        .map_err(|e| format!("{}: not a usable tokenizer.json ({e})", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solid_gold_magikarp_is_one_token_in_r50k_and_several_in_cl100k() {
+        let r50k = Pretrained::R50k.encode(" SolidGoldMagikarp");
+        assert_eq!(r50k.iter().map(|t| t.id).collect::<Vec<_>>(), vec![43453]);
+        let cl = Pretrained::Cl100k.encode(" SolidGoldMagikarp");
+        assert!(cl.len() > 1);
+    }
+
+    #[test]
+    fn pretrained_ids_and_offsets_match_the_library() {
+        let text = "Tokenizers split text: naïve café, 東京, 🙂 and 12345.";
+        for p in Pretrained::ALL {
+            let ours = p.encode(text);
+            let theirs = p.bpe().encode_with_special_tokens(text);
+            assert_eq!(ours.iter().map(|t| t.id).collect::<Vec<_>>(), theirs);
+            assert_eq!(ours.last().map(|t| t.end), Some(text.len()), "{}", p.name());
+            // Offsets tile the input with no gaps.
+            for w in ours.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+            }
+        }
+    }
+
+    #[test]
+    fn trained_splits_match_the_library_and_cover_the_text() {
+        let corpus = corpus();
+        assert!(corpus.len() > 100, "the lessons are the corpus");
+        for alg in Algorithm::ALL {
+            let tok = train(alg, 800, &corpus).unwrap_or_else(|e| panic!("{e}"));
+            let text = "attention weights sum to one";
+            let ours = encode(&tok, text).unwrap();
+            let theirs = tok.encode(text, false).unwrap();
+            assert_eq!(
+                ours.iter().map(|t| t.id).collect::<Vec<_>>(),
+                theirs.get_ids().to_vec()
+            );
+            assert!(!ours.is_empty());
+            assert!(ours.iter().all(|t| t.end <= text.len() && t.start <= t.end));
+        }
+    }
+
+    #[test]
+    fn a_broken_tokenizer_file_is_named_in_the_error() {
+        let dir = std::env::temp_dir().join(format!("llmf-tok-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("broken-tokenizer.json");
+        std::fs::write(&path, "{ \"model\": 42 }").unwrap();
+        let err = load_file(&path).err().unwrap_or_default();
+        assert!(err.contains("broken-tokenizer.json"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
