@@ -139,6 +139,14 @@ fn tokenizers(c: &mut Criterion) {
         });
     }
     group.finish();
+    let mut group = c.benchmark_group("embeddings");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("ppmi_svd_vocab1500_dims50", |b| {
+        b.iter(|| llmf::labs::embeddings::build(black_box(&text), 1500, 4, 50, 1));
+    });
+    group.finish();
 }
 
 criterion_group!(benches, frames, render_process, attention, tokenizers);

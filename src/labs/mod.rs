@@ -1,6 +1,7 @@
 //! Labs: the computations the lessons explain, as plain functions on `ndarray` matrices.
 //! No drawing here; visualizers in `crate::viz` call these and show the results.
 pub mod attention;
+pub mod embeddings;
 pub mod flops;
 pub mod rnn;
 pub mod softmax;
