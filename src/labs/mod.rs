@@ -4,6 +4,7 @@ pub mod attention;
 pub mod embeddings;
 pub mod flops;
 pub mod rnn;
+pub mod similarity;
 pub mod softmax;
 pub mod tokenize;
 pub mod transformer;
