@@ -2,6 +2,7 @@
 //! No drawing here; visualizers in `crate::viz` call these and show the results.
 pub mod attention;
 pub mod embeddings;
+pub mod fertility_data;
 pub mod flops;
 pub mod rnn;
 pub mod similarity;

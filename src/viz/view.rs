@@ -27,6 +27,34 @@ pub enum Part {
     Table(TableView),
     /// Parts drawn side by side when the width allows, stacked otherwise (e.g. A, B and A·B).
     Columns(Vec<Part>),
+    /// Text cut into tokens.
+    Tokens(TokenStripView),
+}
+
+/// Text shown as its tokens, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenStripView {
+    pub title: String,
+    pub tokens: Vec<StripToken>,
+    /// What to print under the strip: nothing, the ids, or the byte offsets.
+    pub detail: StripDetail,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripToken {
+    /// What the token stands for in the input (or its bytes as `<0xE2>` when it ends inside a
+    /// character).
+    pub text: String,
+    pub id: u32,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripDetail {
+    None,
+    Ids,
+    Offsets,
 }
 
 /// A numeric matrix with labelled rows and columns.

@@ -13,6 +13,7 @@ pub mod controls;
 pub mod heatmap;
 pub mod matrix;
 pub mod table;
+pub mod token_strip;
 pub mod view;
 
 pub use bars::BarsWidget;
@@ -21,4 +22,5 @@ pub use controls::ControlsWidget;
 pub use heatmap::HeatmapWidget;
 pub use matrix::MatrixWidget;
 pub use table::TableWidget;
+pub use token_strip::TokenStripWidget;
 pub use view::{part_height, part_width, render_view, view_height};

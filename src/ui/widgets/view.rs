@@ -15,7 +15,10 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::util::{put, to_u16, width, wrap};
-use super::{BarsWidget, ChartWidget, ControlsWidget, HeatmapWidget, MatrixWidget, TableWidget};
+use super::{
+    BarsWidget, ChartWidget, ControlsWidget, HeatmapWidget, MatrixWidget, TableWidget,
+    TokenStripWidget,
+};
 use crate::ui::theme::Theme;
 use crate::viz::view::{Part, View};
 
@@ -140,6 +143,7 @@ fn width_with(part: &Part, theme: &Theme) -> u16 {
         Part::Bars(view) => BarsWidget { view, theme }.width(),
         Part::Chart(view) => ChartWidget { view, theme }.width(),
         Part::Table(view) => TableWidget { view, theme }.width(),
+        Part::Tokens(view) => TokenStripWidget { view, theme }.width(),
         Part::Columns(parts) => {
             let sum: usize = parts
                 .iter()
@@ -169,6 +173,7 @@ fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
         Part::Bars(view) => BarsWidget { view, theme }.height(width),
         Part::Chart(view) => ChartWidget { view, theme }.height(width),
         Part::Table(view) => TableWidget { view, theme }.height(width),
+        Part::Tokens(view) => TokenStripWidget { view, theme }.height(width),
         Part::Columns(parts) => {
             if side_by_side(parts, width, theme) {
                 parts
@@ -210,6 +215,7 @@ fn render_part(part: &Part, area: Rect, buf: &mut Buffer, theme: &Theme, measure
         Part::Bars(view) => BarsWidget { view, theme }.render(area, buf),
         Part::Chart(view) => ChartWidget { view, theme }.render(area, buf),
         Part::Table(view) => TableWidget { view, theme }.render(area, buf),
+        Part::Tokens(view) => TokenStripWidget { view, theme }.render(area, buf),
         Part::Columns(parts) => {
             if side_by_side(parts, area.width, measure) {
                 let mut x = area.x;
@@ -612,6 +618,7 @@ mod props {
                     t.title.is_ascii() && all(&t.headers) && t.rows.iter().all(|r| all(r))
                 }
                 Part::Columns(parts) => parts.iter().all(part_ascii),
+                Part::Tokens(t) => t.title.is_ascii() && t.tokens.iter().all(|k| k.text.is_ascii()),
             }
         }
         view.controls.iter().all(|c| {

@@ -1,0 +1,299 @@
+//! A token strip: text drawn as its tokens, neighbours told apart without colour (alternating
+//! reverse and underline, and a visible boundary after each token), whitespace made visible,
+//! and the ids or byte offsets on demand.
+//!
+//! Width is measured per grapheme cluster, so a strip wraps CJK, emoji (including ZWJ
+//! sequences), combining marks and right-to-left text without ever cutting a character.
+//! Right-to-left words are kept in reading (logical) order: terminals differ in how they draw
+//! them, and the order of tokens is what the lesson is about.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::widgets::Widget;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use crate::ui::theme::Theme;
+use crate::viz::view::{StripDetail, TokenStripView};
+
+pub struct TokenStripWidget<'a> {
+    pub view: &'a TokenStripView,
+    pub theme: &'a Theme,
+}
+
+/// One cell-ready piece of a token: a grapheme made visible, with its width.
+fn visible_graphemes(text: &str, ascii: bool) -> Vec<(String, usize)> {
+    text.graphemes(true)
+        .map(|g| {
+            let shown = match g {
+                " " => (if ascii { "_" } else { "·" }).to_string(),
+                "\n" | "\r\n" => (if ascii { "\\n" } else { "⏎" }).to_string(),
+                "\t" => (if ascii { "\\t" } else { "⇥" }).to_string(),
+                g if g.chars().all(char::is_control) => {
+                    g.chars().map(|c| format!("^{:02X}", c as u32)).collect()
+                }
+                g => {
+                    // A grapheme that starts with a combining mark (a token that split an
+                    // accent from its letter) gets a dotted circle to sit on.
+                    let zero = g.width() == 0;
+                    if zero {
+                        if ascii {
+                            g.chars().map(|c| format!("<U+{:04X}>", c as u32)).collect()
+                        } else {
+                            format!("◌{g}")
+                        }
+                    } else {
+                        g.to_string()
+                    }
+                }
+            };
+            let w = shown.width().max(1);
+            (shown, w)
+        })
+        .collect()
+}
+
+/// Where each token's pieces go: (row, column, text, token index).
+fn layout(view: &TokenStripView, width: usize, ascii: bool) -> Vec<(usize, usize, String, usize)> {
+    let boundary = 1;
+    let mut placed = Vec::new();
+    let (mut row, mut col) = (0usize, 0usize);
+    for (i, tok) in view.tokens.iter().enumerate() {
+        let pieces = visible_graphemes(&tok.text, ascii);
+        let total: usize = pieces.iter().map(|p| p.1).sum::<usize>() + boundary;
+        if col > 0 && col + total > width {
+            row += 1;
+            col = 0;
+        }
+        for (g, w) in pieces {
+            if col > 0 && col + w > width {
+                row += 1;
+                col = 0;
+            }
+            placed.push((row, col, g, i));
+            col += w;
+        }
+        // The boundary after each token.
+        if col + boundary > width && col > 0 {
+            row += 1;
+            col = 0;
+        }
+        placed.push((row, col, String::new(), i));
+        col += boundary;
+    }
+    placed
+}
+
+impl TokenStripWidget<'_> {
+    fn detail_text(&self) -> String {
+        let v = self.view;
+        match v.detail {
+            StripDetail::None => String::new(),
+            StripDetail::Ids => format!(
+                "ids: {}",
+                v.tokens
+                    .iter()
+                    .map(|t| t.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            StripDetail::Offsets => format!(
+                "bytes: {}",
+                v.tokens
+                    .iter()
+                    .map(|t| format!("{}..{}", t.start, t.end))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+
+    /// Rows the strip needs at `width`: title, the wrapped tokens, and the detail lines.
+    pub fn height(&self, width: u16) -> u16 {
+        let w = usize::from(width.max(1));
+        let rows = layout(self.view, w, self.theme.ascii)
+            .last()
+            .map_or(0, |p| p.0 + 1);
+        let title = usize::from(!self.view.title.is_empty());
+        let detail = self.detail_text();
+        let detail_rows = if detail.is_empty() {
+            0
+        } else {
+            detail.width().div_ceil(w)
+        };
+        u16::try_from(title + rows + detail_rows).unwrap_or(u16::MAX)
+    }
+
+    pub fn width(&self) -> u16 {
+        60
+    }
+}
+
+impl Widget for TokenStripWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let t = self.theme;
+        let mut y = area.y;
+        if !self.view.title.is_empty() {
+            buf.set_stringn(area.x, y, &self.view.title, usize::from(area.width), t.bold);
+            y += 1;
+        }
+        let boundary = if t.ascii { "|" } else { "▏" };
+        for (row, col, text, i) in layout(self.view, usize::from(area.width), t.ascii) {
+            let yy = y + row as u16;
+            if yy >= area.bottom() {
+                break;
+            }
+            let x = area.x + col as u16;
+            if text.is_empty() {
+                if x < area.right() {
+                    buf.set_stringn(x, yy, boundary, 1, t.dim);
+                }
+                continue;
+            }
+            // Alternate reverse and underline: neighbours differ without colour.
+            let style = if i % 2 == 0 {
+                t.text.add_modifier(Modifier::REVERSED)
+            } else {
+                t.text.add_modifier(Modifier::UNDERLINED)
+            };
+            let room = usize::from(area.right().saturating_sub(x));
+            if text.width() <= room {
+                buf.set_stringn(x, yy, &text, room, style);
+            }
+        }
+        let rows = layout(self.view, usize::from(area.width), t.ascii)
+            .last()
+            .map_or(0, |p| p.0 + 1);
+        let mut y = y + rows as u16;
+        let detail = self.detail_text();
+        let w = usize::from(area.width);
+        let mut rest = detail.as_str();
+        while !rest.is_empty() && y < area.bottom() {
+            // Cut at a char boundary within the width (the detail line is ASCII).
+            let cut = rest.char_indices().nth(w).map_or(rest.len(), |(b, _)| b);
+            buf.set_stringn(area.x, y, &rest[..cut], w, t.dim);
+            rest = &rest[cut..];
+            y += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::viz::view::StripToken;
+    use proptest::prelude::*;
+
+    fn strip(text: &str, cuts: &[usize]) -> TokenStripView {
+        let mut tokens = Vec::new();
+        let mut start = 0;
+        for (i, &end) in cuts.iter().chain(std::iter::once(&text.len())).enumerate() {
+            if end > start {
+                tokens.push(StripToken {
+                    text: text[start..end].to_string(),
+                    id: i as u32,
+                    start,
+                    end,
+                });
+            }
+            start = end;
+        }
+        TokenStripView {
+            title: String::new(),
+            tokens,
+            detail: StripDetail::None,
+        }
+    }
+
+    fn render(view: &TokenStripView, theme: &Theme, w: u16, h: u16) -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        TokenStripWidget { view, theme }.render(Rect::new(0, 0, w, h), &mut buf);
+        buf
+    }
+
+    fn lines(buf: &Buffer) -> Vec<String> {
+        crate::ui::buffer_text(buf)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn ascii_tokens_with_visible_spaces_and_boundaries() {
+        let view = strip("the cat sat", &[3, 7]);
+        let ascii = Theme::new(true, true);
+        let buf = render(&view, &ascii, 20, 2);
+        assert_eq!(lines(&buf)[0], "the|_cat|_sat|");
+        // Neighbours differ by style, not colour.
+        assert!(buf[(0, 0)].modifier.contains(Modifier::REVERSED));
+        assert!(buf[(4, 0)].modifier.contains(Modifier::UNDERLINED));
+        let unicode = render(&view, &Theme::new(false, false), 20, 2);
+        assert_eq!(lines(&unicode)[0], "the▏·cat▏·sat▏");
+    }
+
+    #[test]
+    fn cjk_and_emoji_wrap_without_cutting() {
+        // 東京 is two wide characters per token; the family emoji is one grapheme (ZWJ).
+        let text = "東京タワー👨‍👩‍👧";
+        let view = strip(text, &["東京".len(), "東京タワー".len()]);
+        let buf = render(&view, &Theme::new(true, true), 7, 4);
+        let l = lines(&buf);
+        assert_eq!(l[0], "東京|");
+        assert_eq!(l[1], "タワー|");
+        assert_eq!(l[2], "👨‍👩‍👧|");
+    }
+
+    #[test]
+    fn a_lone_combining_mark_gets_a_base() {
+        // "é" written as e + U+0301, split between the two.
+        let text = "e\u{301}";
+        let view = strip(text, &[1]);
+        let l = lines(&render(&view, &Theme::new(false, false), 10, 2));
+        assert_eq!(l[0], "e▏◌\u{301}▏");
+        let ascii = lines(&render(&view, &Theme::new(true, true), 20, 2));
+        assert_eq!(ascii[0], "e|<U+0301>|");
+    }
+
+    #[test]
+    fn right_to_left_text_keeps_reading_order_and_ids_show_on_demand() {
+        let text = "שלום עולם";
+        let mut view = strip(text, &["שלום".len()]);
+        view.detail = StripDetail::Ids;
+        let l = lines(&render(&view, &Theme::new(true, true), 30, 3));
+        assert_eq!(l[0], "שלום|_עולם|");
+        assert_eq!(l[1], "ids: 0 1");
+        view.detail = StripDetail::Offsets;
+        let l = lines(&render(&view, &Theme::new(true, true), 30, 3));
+        assert_eq!(l[1], format!("bytes: 0..8 8..{}", text.len()));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        /// Any Unicode, any cut points, any width: no panic, nothing outside the area, and
+        /// every drawn cell holds a whole grapheme of the visible text.
+        #[test]
+        fn any_text_any_width(text in "\\PC{0,40}", cuts in prop::collection::vec(0usize..200, 0..8), w in 1u16..40, h in 1u16..12) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (text.len() + 1)).filter(|c| text.is_char_boundary(*c)).collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let view = strip(&text, &cuts);
+            let theme = Theme::new(true, true);
+            let mut buf = Buffer::empty(Rect::new(0, 0, w + 4, h + 4));
+            TokenStripWidget { view: &view, theme: &theme }.render(Rect::new(2, 2, w, h), &mut buf);
+            for y in 0..h + 4 {
+                for x in 0..w + 4 {
+                    let inside = (2..2 + w).contains(&x) && (2..2 + h).contains(&y);
+                    if !inside {
+                        prop_assert_eq!(buf[(x, y)].symbol(), " ");
+                    }
+                }
+            }
+            let _ = TokenStripWidget { view: &view, theme: &theme }.height(w);
+        }
+    }
+}
