@@ -5,6 +5,7 @@ pub mod embeddings;
 pub mod fertility_data;
 pub mod flops;
 pub mod rnn;
+pub mod shared;
 pub mod similarity;
 pub mod softmax;
 pub mod tokenize;

@@ -134,7 +134,13 @@ pub fn corpus() -> Vec<String> {
                 if !paragraph.is_empty() {
                     paragraph.push(' ');
                 }
-                paragraph.push_str(line.trim().trim_start_matches('#').trim());
+                // Markdown marks are not part of the language the corpus is meant to show.
+                let plain = line
+                    .trim()
+                    .trim_start_matches('#')
+                    .trim_start_matches("- ")
+                    .trim();
+                paragraph.extend(plain.chars().filter(|c| !matches!(c, '*' | '`')));
             }
         }
         if !paragraph.is_empty() {

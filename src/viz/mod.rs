@@ -32,6 +32,12 @@ pub trait Lab: Send {
     fn poll(&mut self) -> bool {
         false
     }
+    /// Whether text fields apply on every keystroke (splits that update as the learner types).
+    fn live_text(&self) -> bool {
+        false
+    }
+    /// Called after each recompute, for kinds that remember what they last showed.
+    fn after_refresh(&mut self) {}
 }
 
 /// A built visualizer: its lab and the view last computed from it.
@@ -101,6 +107,7 @@ impl Visualizer {
             selected_control: selected,
             parts: self.lab.parts(),
         };
+        self.lab.after_refresh();
         self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
         self.show_edit();
     }
@@ -155,9 +162,9 @@ impl Visualizer {
     /// Types one character; a line is capped at 120 characters.
     pub fn type_char(&mut self, c: char) -> bool {
         match &mut self.editing {
-            Some(text) if text.chars().count() < 120 && !c.is_control() => {
+            Some(text) if text.chars().count() < 200 && !c.is_control() => {
                 text.push(c);
-                self.show_edit();
+                self.apply_live();
                 true
             }
             _ => false,
@@ -166,8 +173,20 @@ impl Visualizer {
 
     pub fn backspace(&mut self) -> bool {
         let changed = self.editing.as_mut().and_then(String::pop).is_some();
-        self.show_edit();
+        self.apply_live();
         changed
+    }
+
+    /// Live kinds recompute on every keystroke; the others just show the typed text.
+    fn apply_live(&mut self) {
+        if self.lab.live_text() {
+            if let Some(text) = self.editing.clone() {
+                self.lab.set_text(self.view.selected_control, &text);
+                self.refresh();
+                return;
+            }
+        }
+        self.show_edit();
     }
 
     /// Applies the typed text and recomputes.

@@ -29,6 +29,19 @@ pub enum Part {
     Columns(Vec<Part>),
     /// Text cut into tokens.
     Tokens(TokenStripView),
+    /// Many points on a dot canvas, a few of them marked and labelled.
+    Scatter(ScatterView),
+}
+
+/// A 2-D cloud of points (e.g. word vectors projected to a plane).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterView {
+    pub title: String,
+    pub points: Vec<(f64, f64)>,
+    /// Points drawn with a marker and their label.
+    pub marks: Vec<(f64, f64, String)>,
+    /// Rows the canvas takes.
+    pub rows: u16,
 }
 
 /// Text shown as its tokens, in order.

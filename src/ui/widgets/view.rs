@@ -16,8 +16,8 @@ use ratatui::widgets::Widget;
 
 use super::util::{put, to_u16, width, wrap};
 use super::{
-    BarsWidget, ChartWidget, ControlsWidget, HeatmapWidget, MatrixWidget, TableWidget,
-    TokenStripWidget,
+    BarsWidget, ChartWidget, ControlsWidget, HeatmapWidget, MatrixWidget, ScatterWidget,
+    TableWidget, TokenStripWidget,
 };
 use crate::ui::theme::Theme;
 use crate::viz::view::{Part, View};
@@ -144,6 +144,7 @@ fn width_with(part: &Part, theme: &Theme) -> u16 {
         Part::Chart(view) => ChartWidget { view, theme }.width(),
         Part::Table(view) => TableWidget { view, theme }.width(),
         Part::Tokens(view) => TokenStripWidget { view, theme }.width(),
+        Part::Scatter(view) => ScatterWidget { view, theme }.width(),
         Part::Columns(parts) => {
             let sum: usize = parts
                 .iter()
@@ -174,6 +175,7 @@ fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
         Part::Chart(view) => ChartWidget { view, theme }.height(width),
         Part::Table(view) => TableWidget { view, theme }.height(width),
         Part::Tokens(view) => TokenStripWidget { view, theme }.height(width),
+        Part::Scatter(view) => ScatterWidget { view, theme }.height(width),
         Part::Columns(parts) => {
             if side_by_side(parts, width, theme) {
                 parts
@@ -216,6 +218,7 @@ fn render_part(part: &Part, area: Rect, buf: &mut Buffer, theme: &Theme, measure
         Part::Chart(view) => ChartWidget { view, theme }.render(area, buf),
         Part::Table(view) => TableWidget { view, theme }.render(area, buf),
         Part::Tokens(view) => TokenStripWidget { view, theme }.render(area, buf),
+        Part::Scatter(view) => ScatterWidget { view, theme }.render(area, buf),
         Part::Columns(parts) => {
             if side_by_side(parts, area.width, measure) {
                 let mut x = area.x;
@@ -619,6 +622,7 @@ mod props {
                 }
                 Part::Columns(parts) => parts.iter().all(part_ascii),
                 Part::Tokens(t) => t.title.is_ascii() && t.tokens.iter().all(|k| k.text.is_ascii()),
+                Part::Scatter(s) => s.title.is_ascii() && s.marks.iter().all(|m| m.2.is_ascii()),
             }
         }
         view.controls.iter().all(|c| {

@@ -8,6 +8,7 @@ mod matmul;
 mod rnn;
 mod shapes;
 mod softmax;
+mod text_labs;
 pub mod transformer;
 
 use super::params::Params;
@@ -33,6 +34,15 @@ pub const KINDS: &[&str] = &[
     "kv-cache",
     "attention-timing",
     "streaming",
+    "token-split",
+    "bpe-replay",
+    "fertility",
+    "glitch",
+    "embedding-map",
+    "analogy",
+    "retrieval",
+    "metrics",
+    "concentration",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -85,6 +95,27 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
             params,
             "streaming",
         ))?),
+        "token-split" => Box::new(text_labs::TokenSplit::new(Params::new(
+            params,
+            "token-split",
+        ))?),
+        "bpe-replay" => Box::new(text_labs::BpeReplay::new(Params::new(
+            params,
+            "bpe-replay",
+        ))?),
+        "fertility" => Box::new(text_labs::Fertility::new(Params::new(params, "fertility"))?),
+        "glitch" => Box::new(text_labs::Glitch::new(Params::new(params, "glitch"))?),
+        "embedding-map" => Box::new(text_labs::EmbeddingMap::new(Params::new(
+            params,
+            "embedding-map",
+        ))?),
+        "analogy" => Box::new(text_labs::Analogy::new(Params::new(params, "analogy"))?),
+        "retrieval" => Box::new(text_labs::Retrieval::new(Params::new(params, "retrieval"))?),
+        "metrics" => Box::new(text_labs::Metrics::new(Params::new(params, "metrics"))?),
+        "concentration" => Box::new(text_labs::Concentration::new(Params::new(
+            params,
+            "concentration",
+        ))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
@@ -131,7 +162,7 @@ mod tests {
     }
 
     /// Catches an `adjust` whose numbering has drifted from `controls`: moving control i must
-    /// change control i (typed text and the timing's re-run switch excepted).
+    /// change control i (typed text, the timing's re-run switch and empty sliders excepted).
     #[test]
     fn each_control_moves_itself() {
         for kind in KINDS {
@@ -139,7 +170,10 @@ mod tests {
             for i in 0..n {
                 let mut lab = build_default(kind);
                 let before = lab.controls()[i].clone();
-                if matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
+                // A slider with nothing to move through yet (no range) cannot move.
+                let fixed = matches!(before.kind, crate::viz::view::ControlKind::Slider { min, max, .. } if min == max);
+                if fixed
+                    || matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
                     || before.label.starts_with("re-run")
                 {
                     continue;

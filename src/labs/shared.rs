@@ -1,0 +1,72 @@
+//! Results computed once per process and shared by every visualizer that needs them: the
+//! bundled corpus, the word vectors built from it, its BM25 index, and tokenizers trained on it
+//! (by vocabulary size).
+
+use super::embeddings::{build, WordVectors};
+use super::similarity::Bm25;
+use super::tokenize::{corpus, train, Algorithm};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokenizers::Tokenizer;
+
+pub fn course_text() -> &'static [String] {
+    static CORPUS: OnceLock<Vec<String>> = OnceLock::new();
+    CORPUS.get_or_init(corpus)
+}
+
+/// Word vectors from the course text (1,500 words, 50 dimensions); about 60 ms the first time.
+pub fn word_vectors() -> &'static WordVectors {
+    static VECTORS: OnceLock<WordVectors> = OnceLock::new();
+    VECTORS.get_or_init(|| build(course_text(), 1500, 4, 50, 1))
+}
+
+/// Paragraphs long enough to be worth retrieving, as the document set.
+pub fn documents() -> &'static [String] {
+    static DOCS: OnceLock<Vec<String>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        course_text()
+            .iter()
+            .filter(|p| p.split_whitespace().count() >= 25)
+            .cloned()
+            .collect()
+    })
+}
+
+pub fn bm25() -> &'static Bm25 {
+    static INDEX: OnceLock<Bm25> = OnceLock::new();
+    INDEX.get_or_init(|| Bm25::new(documents()))
+}
+
+/// BPE, WordPiece and Unigram trained at one vocabulary size.
+pub type Trio = Arc<Vec<(Algorithm, Tokenizer)>>;
+
+type TrioCache = Mutex<HashMap<usize, Trio>>;
+
+fn trio_cache() -> &'static TrioCache {
+    static CACHE: OnceLock<TrioCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The trained trio at `vocab`, if it is ready.
+pub fn trained(vocab: usize) -> Option<Trio> {
+    trio_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&vocab).cloned())
+}
+
+/// Trains the trio at `vocab` now (blocking) unless it is cached.
+pub fn train_trio(vocab: usize) -> Result<Trio, String> {
+    if let Some(t) = trained(vocab) {
+        return Ok(t);
+    }
+    let mut out = Vec::new();
+    for alg in Algorithm::ALL {
+        out.push((alg, train(alg, vocab, course_text())?));
+    }
+    let trio: Trio = Arc::new(out);
+    if let Ok(mut c) = trio_cache().lock() {
+        c.insert(vocab, Arc::clone(&trio));
+    }
+    Ok(trio)
+}

@@ -1,0 +1,1199 @@
+//! Part I visualizers: tokenizers trained live (and the real encodings), BPE merges replayed,
+//! fertility across languages, glitch tokens, word vectors on a map, analogies, retrieval, the
+//! three similarity metrics and distance concentration.
+
+use crate::labs::embeddings::jacobi_eigen;
+use crate::labs::fertility_data::SAMPLES;
+use crate::labs::shared::{bm25, documents, train_trio, trained, word_vectors, Trio};
+use crate::labs::similarity::{cosine, dot, embed_text, euclidean, normalized, relative_contrast};
+use crate::labs::tokenize::{encode, Algorithm, Pretrained, Token};
+use crate::labs::{fmt_count, fmt_num};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::view::{
+    BarsView, ChartView, Control, Part, ScatterView, Series, StripDetail, StripToken, TableView,
+    TokenStripView,
+};
+use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Lab};
+use ndarray::{Array1, Array2, Axis};
+use std::sync::{Arc, Mutex, OnceLock};
+
+const VOCABS: [usize; 6] = [300, 500, 1000, 2000, 4000, 8000];
+
+fn strip(title: String, input: &str, tokens: &[Token], detail: StripDetail) -> Part {
+    Part::Tokens(TokenStripView {
+        title,
+        tokens: tokens
+            .iter()
+            .map(|t| StripToken {
+                // Show what the token covers in the input when its offsets allow; else its own text.
+                text: input
+                    .get(t.start..t.end)
+                    .filter(|s| !s.is_empty())
+                    .map_or_else(|| t.text.clone(), str::to_string),
+                id: t.id,
+                start: t.start,
+                end: t.end,
+            })
+            .collect(),
+        detail,
+    })
+}
+
+/// Trains the trio at `vocab` on a background thread unless it is cached; `poll` sees it land.
+fn train_in_background(vocab: usize) {
+    static RUNNING: OnceLock<Mutex<Vec<usize>>> = OnceLock::new();
+    let running = RUNNING.get_or_init(|| Mutex::new(Vec::new()));
+    if trained(vocab).is_some() {
+        return;
+    }
+    if let Ok(mut r) = running.lock() {
+        if r.contains(&vocab) {
+            return;
+        }
+        r.push(vocab);
+    }
+    let _ = std::thread::Builder::new()
+        .name("train-tokenizers".into())
+        .spawn(move || {
+            let _ = train_trio(vocab);
+            if let Some(r) = RUNNING.get() {
+                if let Ok(mut r) = r.lock() {
+                    r.retain(|v| *v != vocab);
+                }
+            }
+        });
+}
+
+pub struct TokenSplit {
+    text: String,
+    vocab: usize,
+    real: bool,
+    detail: usize,
+    /// Whether the trained trio was ready the last time the view was computed.
+    shown_ready: bool,
+    started: bool,
+}
+
+const DETAILS: [(&str, StripDetail); 3] = [
+    ("none", StripDetail::None),
+    ("ids", StripDetail::Ids),
+    ("offsets", StripDetail::Offsets),
+];
+
+impl TokenSplit {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let text = p.text("text", 40, "Tokenizers split text into pieces.")?;
+        let vocab = p.int_among("vocab", &VOCABS, 1000)?;
+        let real = p.one_of("show", &["trained", "real"], 0)? == 1;
+        let detail = p.one_of("detail", &["none", "ids", "offsets"], 0)?;
+        p.finish()?;
+        Ok(Self {
+            text,
+            vocab,
+            real,
+            detail,
+            shown_ready: false,
+            started: false,
+        })
+    }
+}
+
+impl Lab for TokenSplit {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            text_field("text", &self.text),
+            choice(
+                "show",
+                vec!["trained here".into(), "real (r50k, cl100k, o200k)".into()],
+                usize::from(self.real),
+            ),
+            choice(
+                "vocabulary",
+                VOCABS.iter().map(ToString::to_string).collect(),
+                self.vocab,
+            ),
+            choice(
+                "detail",
+                DETAILS.iter().map(|d| d.0.to_string()).collect(),
+                self.detail,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            1 => self.real = !self.real,
+            2 => {
+                self.vocab = step_index(self.vocab, delta, VOCABS.len());
+                self.started = false;
+            }
+            3 => self.detail = step_index(self.detail, delta, DETAILS.len()),
+            _ => {}
+        }
+    }
+
+    fn live_text(&self) -> bool {
+        true
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if index == 0 {
+            self.text = text.chars().take(200).collect();
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.real
+            && (trained(VOCABS[self.vocab]).is_some() != self.shown_ready
+                || trained(VOCABS[self.vocab]).is_none())
+    }
+
+    fn poll(&mut self) -> bool {
+        if !self.real && !self.started {
+            self.started = true;
+            train_in_background(VOCABS[self.vocab]);
+        }
+        trained(VOCABS[self.vocab]).is_some() != self.shown_ready
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let detail = DETAILS[self.detail].1;
+        if self.real {
+            return Pretrained::ALL
+                .iter()
+                .map(|p| {
+                    let tokens = p.encode(&self.text);
+                    strip(
+                        format!("{}: {} tokens", p.name(), tokens.len()),
+                        &self.text,
+                        &tokens,
+                        detail,
+                    )
+                })
+                .collect();
+        }
+        let vocab = VOCABS[self.vocab];
+        let Some(trio) = trained(vocab) else {
+            return vec![Part::Text(vec![format!(
+                "training BPE, WordPiece and Unigram on the course's text at {vocab} tokens… (a moment)"
+            )])];
+        };
+        trio_parts(&trio, &self.text, vocab, detail)
+    }
+
+    fn after_refresh(&mut self) {
+        self.shown_ready = trained(VOCABS[self.vocab]).is_some();
+    }
+}
+
+fn trio_parts(trio: &Trio, text: &str, vocab: usize, detail: StripDetail) -> Vec<Part> {
+    trio.iter()
+        .map(|(alg, tok)| match encode(tok, text) {
+            Ok(tokens) => strip(
+                format!("{} ({vocab}): {} tokens", alg.name(), tokens.len()),
+                text,
+                &tokens,
+                detail,
+            ),
+            Err(e) => Part::Text(vec![format!("{}: {e}", alg.name())]),
+        })
+        .collect()
+}
+
+/// The merges of a trained BPE, in rank order, read from its JSON form.
+pub fn bpe_merges(tok: &tokenizers::Tokenizer) -> Vec<(String, String)> {
+    let Ok(json) = tok.to_string(false) else {
+        return vec![];
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&json) else {
+        return vec![];
+    };
+    value["model"]["merges"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| match m {
+                    serde_json::Value::String(s) => s
+                        .split_once(' ')
+                        .map(|(a, b)| (a.to_string(), b.to_string())),
+                    serde_json::Value::Array(pair) => Some((
+                        pair.first()?.as_str()?.to_string(),
+                        pair.get(1)?.as_str()?.to_string(),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// GPT-2's byte-to-character map: printable bytes stand for themselves, the rest are shifted
+/// to 256 and up (so a space becomes `Ġ`).
+pub fn byte_level(text: &str) -> Vec<String> {
+    let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
+    let mut shifted = 0u32;
+    let mut map = [0u32; 256];
+    for b in 0..=255u8 {
+        map[b as usize] = if printable(b) {
+            u32::from(b)
+        } else {
+            shifted += 1;
+            255 + shifted
+        };
+    }
+    text.bytes()
+        .map(|b| char::from_u32(map[b as usize]).map_or_else(|| "?".into(), |c| c.to_string()))
+        .collect()
+}
+
+/// One replay step: the pieces, and the merge (left, right, rank) that produced them.
+pub type ReplayStep = (Vec<String>, Option<(String, String, usize)>);
+
+/// Replays BPE on one word: at each step the adjacent pair with the lowest merge rank joins.
+/// Returns the pieces after each step and the merge (pair, rank) that made it.
+pub fn replay(word: &str, merges: &[(String, String)]) -> Vec<ReplayStep> {
+    let rank: std::collections::HashMap<(&str, &str), usize> = merges
+        .iter()
+        .enumerate()
+        .map(|(i, (a, b))| ((a.as_str(), b.as_str()), i))
+        .collect();
+    let mut pieces = byte_level(word);
+    let mut steps = vec![(pieces.clone(), None)];
+    loop {
+        let best = pieces
+            .windows(2)
+            .enumerate()
+            .filter_map(|(i, w)| rank.get(&(w[0].as_str(), w[1].as_str())).map(|r| (*r, i)))
+            .min();
+        let Some((r, i)) = best else { break };
+        let (a, b) = (pieces[i].clone(), pieces[i + 1].clone());
+        pieces[i] = format!("{a}{b}");
+        pieces.remove(i + 1);
+        steps.push((pieces.clone(), Some((a, b, r))));
+    }
+    steps
+}
+
+pub struct BpeReplay {
+    word: String,
+    vocab: usize,
+    step: usize,
+}
+
+impl BpeReplay {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let word = p.text("word", 6, "tokenization")?;
+        let vocab = p.int_among("vocab", &VOCABS, 1000)?;
+        p.finish()?;
+        Ok(Self {
+            word,
+            vocab,
+            step: 0,
+        })
+    }
+
+    fn steps(&self) -> Option<Vec<ReplayStep>> {
+        let trio = trained(VOCABS[self.vocab])?;
+        let (_, bpe) = trio.iter().find(|(a, _)| *a == Algorithm::Bpe)?;
+        // The trained byte-level BPE reads a word with the space before it, as in running text.
+        Some(replay(&format!(" {}", self.word.trim()), &bpe_merges(bpe)))
+    }
+}
+
+impl Lab for BpeReplay {
+    fn controls(&self) -> Vec<Control> {
+        let total = self.steps().map_or(0, |s| s.len() - 1);
+        vec![
+            text_field("word", &self.word),
+            slider(
+                "merge step",
+                self.step.min(total) as f64,
+                0.0,
+                total as f64,
+                1.0,
+                0,
+            ),
+            choice(
+                "vocabulary",
+                VOCABS.iter().map(ToString::to_string).collect(),
+                self.vocab,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let total = self.steps().map_or(0, |s| s.len() - 1);
+        match index {
+            1 => self.step = step_value(self.step as f64, delta, 1.0, 0.0, total as f64) as usize,
+            2 => {
+                self.vocab = step_index(self.vocab, delta, VOCABS.len());
+                self.step = 0;
+            }
+            _ => {}
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if index == 0 && !text.trim().is_empty() {
+            self.word = text.chars().take(40).collect();
+            self.step = 0;
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.steps().is_none()
+    }
+
+    fn poll(&mut self) -> bool {
+        train_in_background(VOCABS[self.vocab]);
+        self.steps().is_some()
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let Some(steps) = self.steps() else {
+            return vec![Part::Text(vec![format!(
+                "training BPE at {} tokens… (a moment)",
+                VOCABS[self.vocab]
+            )])];
+        };
+        let k = self.step.min(steps.len() - 1);
+        let (pieces, merge) = &steps[k];
+        let mut lines = vec![match merge {
+            None => format!(
+                "start: {} byte-level symbols (a space shows as Ġ)",
+                pieces.len()
+            ),
+            Some((a, b, r)) => format!("step {k}: merge \"{a}\" + \"{b}\" (rank {r}) → \"{a}{b}\""),
+        }];
+        lines.push(format!(
+            "{} pieces after {k} of {} merges",
+            pieces.len(),
+            steps.len() - 1
+        ));
+        let mut start = 0;
+        let tokens: Vec<StripToken> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = StripToken {
+                    text: p.clone(),
+                    id: i as u32,
+                    start,
+                    end: start + p.len(),
+                };
+                start += p.len();
+                t
+            })
+            .collect();
+        vec![
+            Part::Tokens(TokenStripView {
+                title: format!("\"{}\" now", self.word),
+                tokens,
+                detail: StripDetail::None,
+            }),
+            Part::Text(lines),
+        ]
+    }
+}
+
+/// Token counts of the three shared sentences, per language, for each real tokenizer.
+fn fertility_table() -> &'static Vec<[usize; 3]> {
+    static TABLE: OnceLock<Vec<[usize; 3]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        SAMPLES
+            .iter()
+            .map(|s| {
+                let mut counts = [0; 3];
+                for (c, p) in counts.iter_mut().zip(Pretrained::ALL) {
+                    *c = s.sentences.iter().map(|t| p.encode(t).len()).sum();
+                }
+                counts
+            })
+            .collect()
+    })
+}
+
+fn english_words() -> usize {
+    SAMPLES[0]
+        .sentences
+        .iter()
+        .map(|s| s.split_whitespace().count())
+        .sum()
+}
+
+pub struct Fertility {
+    tokenizer: usize,
+    view: usize,
+}
+
+impl Fertility {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let tokenizer = p.one_of("tokenizer", &["r50k", "cl100k", "o200k"], 1)?;
+        p.finish()?;
+        Ok(Self { tokenizer, view: 0 })
+    }
+}
+
+impl Lab for Fertility {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "tokenizer",
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| p.name().to_string())
+                    .collect(),
+                self.tokenizer,
+            ),
+            choice(
+                "view",
+                vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()],
+                self.view,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.tokenizer = step_index(self.tokenizer, delta, 3),
+            1 => self.view = step_index(self.view, delta, 3),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let table = fertility_table();
+        let english = table[0];
+        let ratio = |i: usize, t: usize| table[i][t] as f64 / english[t].max(1) as f64;
+        if self.view == 0 {
+            // Two languages per row, so fifteen fit an 80x24 screen.
+            let half = SAMPLES.len().div_ceil(2);
+            let cell = |i: usize| -> Vec<String> {
+                match SAMPLES.get(i) {
+                    Some(s) => std::iter::once(s.language.to_string())
+                        .chain((0..3).map(|t| format!("{:.1}", ratio(i, t))))
+                        .collect(),
+                    None => vec![String::new(); 4],
+                }
+            };
+            let rows = (0..half)
+                .map(|r| {
+                    cell(r)
+                        .into_iter()
+                        .chain(std::iter::once("│".to_string()))
+                        .chain(cell(r + half))
+                        .collect()
+                })
+                .collect();
+            let head: Vec<String> = ["language", "r50k", "cl100k", "o200k"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect();
+            return vec![
+                Part::Text(vec![
+                    "Tokens for the same three sentences, as a multiple of English:".into(),
+                ]),
+                Part::Table(TableView {
+                    title: String::new(),
+                    headers: head
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once("│".to_string()))
+                        .chain(head.iter().cloned())
+                        .collect(),
+                    rows,
+                    highlight: None,
+                }),
+            ];
+        }
+        let range = if self.view == 1 {
+            0..8
+        } else {
+            8..SAMPLES.len()
+        };
+        let t = self.tokenizer;
+        let words = english_words();
+        vec![Part::Bars(BarsView {
+            title: format!(
+                "{}: tokens vs English (English = {} tokens, {} per word)",
+                Pretrained::ALL[t].name(),
+                english[t],
+                fmt_num(english[t] as f64 / words as f64)
+            ),
+            labels: range
+                .clone()
+                .map(|i| format!("{} ({})", SAMPLES[i].language, SAMPLES[i].script))
+                .collect(),
+            values: range.map(|i| ratio(i, t)).collect(),
+            decimals: 2,
+            highlight: None,
+            max: None,
+        })]
+    }
+}
+
+/// How often each r50k token appears when the course's text is encoded.
+fn r50k_usage() -> &'static Vec<u32> {
+    static USAGE: OnceLock<Vec<u32>> = OnceLock::new();
+    USAGE.get_or_init(|| {
+        let mut counts = vec![0u32; 50_257];
+        for line in crate::labs::shared::course_text() {
+            for t in Pretrained::R50k.encode(line) {
+                if let Some(c) = counts.get_mut(t.id as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        counts
+    })
+}
+
+/// r50k tokens the course text never produces: long alphabetic ones (with or without a leading
+/// space) first, the kind of token that lands in a vocabulary from some other corpus.
+pub fn unused_tokens(limit: usize) -> (usize, Vec<(u32, String)>) {
+    let usage = r50k_usage();
+    let bpe = tiktoken_rs::r50k_base_singleton();
+    let unused = usage.iter().filter(|c| **c == 0).count();
+    let mut odd: Vec<(u32, String)> = (0..50_257u32)
+        .filter(|id| usage[*id as usize] == 0)
+        .filter_map(|id| {
+            let bytes = bpe.decode_bytes(&[id]).ok()?;
+            let s = String::from_utf8(bytes).ok()?;
+            let body = s.trim_start_matches(' ');
+            (body.len() >= 10 && body.chars().all(|c| c.is_ascii_alphanumeric())).then_some((id, s))
+        })
+        .collect();
+    odd.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    odd.truncate(limit);
+    (unused, odd)
+}
+
+pub struct Glitch {
+    view: usize,
+}
+
+const GLITCH_VIEWS: [&str; 3] = ["unused", "magikarp", "numbers"];
+
+impl Glitch {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let view = p.one_of("view", &GLITCH_VIEWS, 0)?;
+        p.finish()?;
+        Ok(Self { view })
+    }
+}
+
+impl Lab for Glitch {
+    fn controls(&self) -> Vec<Control> {
+        vec![choice(
+            "view",
+            GLITCH_VIEWS.iter().map(|v| (*v).to_string()).collect(),
+            self.view,
+        )]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        if index == 0 {
+            self.view = step_index(self.view, delta, GLITCH_VIEWS.len());
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        match self.view {
+            0 => {
+                let (unused, odd) = unused_tokens(10);
+                let mut lines = vec![format!(
+                    "Encoding the whole course with r50k uses {} of its 50,257 tokens; {} never appear.",
+                    fmt_count((50_257 - unused) as f64),
+                    fmt_count(unused as f64)
+                )];
+                lines.push("Some long never-used ones (id: token):".into());
+                lines.extend(odd.iter().map(|(id, s)| format!("  {id}: {s:?}")));
+                vec![Part::Text(lines)]
+            }
+            1 => {
+                let text = " SolidGoldMagikarp";
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| {
+                        let tokens = p.encode(text);
+                        strip(
+                            format!(
+                                "{}: {} token{}",
+                                p.name(),
+                                tokens.len(),
+                                if tokens.len() == 1 { "" } else { "s" }
+                            ),
+                            text,
+                            &tokens,
+                            StripDetail::Ids,
+                        )
+                    })
+                    .collect()
+            }
+            _ => {
+                let text = "12345 1234567 3.14159 2024-11-29";
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| {
+                        let tokens = p.encode(text);
+                        strip(
+                            format!("{}: {} tokens", p.name(), tokens.len()),
+                            text,
+                            &tokens,
+                            StripDetail::None,
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The word vectors projected on their two main directions (PCA).
+fn projection() -> &'static Array2<f64> {
+    static PROJ: OnceLock<Array2<f64>> = OnceLock::new();
+    PROJ.get_or_init(|| {
+        let v = &word_vectors().vectors;
+        let mean = v
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(v.ncols()));
+        let centred = v - &mean;
+        let cov = centred.t().dot(&centred);
+        let (values, vecs) = jacobi_eigen(&cov);
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|a, b| values[*b].total_cmp(&values[*a]));
+        let basis = Array2::from_shape_fn((v.ncols(), 2), |(r, c)| vecs[[r, order[c]]]);
+        centred.dot(&basis)
+    })
+}
+
+pub struct EmbeddingMap {
+    word: String,
+    k: usize,
+}
+
+impl EmbeddingMap {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let word = p.text("word", 1, "attention")?;
+        let k = p.int("neighbours", 3, 12, 8)? as usize;
+        p.finish()?;
+        Ok(Self { word, k })
+    }
+}
+
+impl Lab for EmbeddingMap {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            text_field("word", &self.word),
+            slider("neighbours", self.k as f64, 3.0, 12.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        if index == 1 {
+            self.k = step_value(self.k as f64, delta, 1.0, 3.0, 12.0) as usize;
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if let (0, Some(w)) = (index, text.split_whitespace().next()) {
+            self.word = w.to_lowercase();
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let wv = word_vectors();
+        let proj = projection();
+        let points: Vec<(f64, f64)> = proj.rows().into_iter().map(|r| (r[0], r[1])).collect();
+        let Some(near) = wv.neighbours(&self.word, self.k) else {
+            let some: Vec<&str> = wv.words.iter().take(12).map(String::as_str).collect();
+            return vec![
+                Part::Text(vec![format!(
+                    "\"{}\" is not among the {} words of the course's text; try: {}",
+                    self.word,
+                    wv.words.len(),
+                    some.join(", ")
+                )]),
+                Part::Scatter(ScatterView {
+                    title: String::new(),
+                    points,
+                    marks: vec![],
+                    rows: 7,
+                }),
+            ];
+        };
+        let mark = |w: &str| {
+            wv.index
+                .get(w)
+                .map(|&i| (proj[[i, 0]], proj[[i, 1]], w.to_string()))
+        };
+        let mut marks: Vec<(f64, f64, String)> =
+            near.iter().take(4).filter_map(|(w, _)| mark(w)).collect();
+        marks.extend(mark(&self.word.to_lowercase()));
+        vec![
+            Part::Scatter(ScatterView {
+                title: format!(
+                    "{} words of the course on their 2 main directions",
+                    wv.words.len()
+                ),
+                points,
+                marks,
+                rows: 7,
+            }),
+            Part::Text(vec![format!(
+                "nearest to \"{}\": {}",
+                self.word,
+                near.iter()
+                    .map(|(w, c)| format!("{w} {c:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            )]),
+        ]
+    }
+}
+
+pub struct Analogy {
+    words: [String; 3],
+    exclude: bool,
+}
+
+impl Analogy {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let a = p.text("a", 1, "keys")?;
+        let b = p.text("b", 1, "key")?;
+        let c = p.text("c", 1, "value")?;
+        let exclude = p.boolean("exclude", true)?;
+        p.finish()?;
+        Ok(Self {
+            words: [a, b, c],
+            exclude,
+        })
+    }
+}
+
+impl Lab for Analogy {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            text_field("a", &self.words[0]),
+            text_field("− b", &self.words[1]),
+            text_field("+ c", &self.words[2]),
+            toggle("exclude a, b, c from answers", self.exclude),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, _delta: i32) {
+        if index == 3 {
+            self.exclude = !self.exclude;
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if let (Some(slot), Some(w)) = (self.words.get_mut(index), text.split_whitespace().next()) {
+            *slot = w.to_lowercase();
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let [a, b, c] = &self.words;
+        match word_vectors().analogy(a, b, c, 5, self.exclude) {
+            Err(e) => vec![Part::Text(vec![format!(
+                "{e}: the vectors know only the course's own words"
+            )])],
+            Ok(best) => {
+                let inputs = [a.as_str(), b.as_str(), c.as_str()];
+                vec![
+                    Part::Text(vec![format!(
+                        "{a} − {b} + {c} ≈ ?  (cosine to the result vector)"
+                    )]),
+                    Part::Table(TableView {
+                        title: String::new(),
+                        headers: vec!["#".into(), "word".into(), "cosine".into(), String::new()],
+                        rows: best
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (w, s))| {
+                                let note = if inputs.contains(&w.as_str()) {
+                                    "an input word"
+                                } else {
+                                    ""
+                                };
+                                vec![
+                                    (i + 1).to_string(),
+                                    w.clone(),
+                                    format!("{s:.3}"),
+                                    note.into(),
+                                ]
+                            })
+                            .collect(),
+                        highlight: Some(0),
+                    }),
+                ]
+            }
+        }
+    }
+}
+
+pub struct Retrieval {
+    query: String,
+    k1: f64,
+    b: f64,
+}
+
+impl Retrieval {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let query = p.text("query", 10, "softmax temperature")?;
+        let k1 = p.float("k1", 0.0, 3.0, 1.2)?;
+        let b = p.float("b", 0.0, 1.0, 0.75)?;
+        p.finish()?;
+        Ok(Self { query, k1, b })
+    }
+}
+
+fn snippet(text: &str, n: usize) -> String {
+    let mut s: String = text.chars().take(n).collect();
+    if text.chars().count() > n {
+        s.push('…');
+    }
+    s
+}
+
+impl Lab for Retrieval {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            text_field("query", &self.query),
+            slider("k1", self.k1, 0.0, 3.0, 0.1, 1),
+            slider("b", self.b, 0.0, 1.0, 0.05, 2),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            1 => self.k1 = step_value(self.k1, delta, 0.1, 0.0, 3.0),
+            2 => self.b = step_value(self.b, delta, 0.05, 0.0, 1.0),
+            _ => {}
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if index == 0 && !text.trim().is_empty() {
+            self.query = text
+                .split_whitespace()
+                .take(10)
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let docs = documents();
+        let sparse = bm25().rank(&self.query, self.k1, self.b);
+        let wv = word_vectors();
+        let q = embed_text(wv, &self.query);
+        let mut dense: Vec<(usize, f64)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i, embed_text(wv, d).dot(&q)))
+            .collect();
+        dense.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let rows = |list: &[(usize, f64)]| -> Vec<Vec<String>> {
+            list.iter()
+                .take(4)
+                .map(|(i, s)| vec![format!("{s:.2}"), snippet(&docs[*i], 58)])
+                .collect()
+        };
+        vec![
+            Part::Table(TableView {
+                title: String::new(),
+                headers: vec![
+                    "BM25".into(),
+                    format!("sparse: {} paragraphs, word matches", docs.len()),
+                ],
+                rows: rows(&sparse),
+                highlight: None,
+            }),
+            Part::Table(TableView {
+                title: String::new(),
+                headers: vec!["cos".into(), "dense: averaged word vectors".into()],
+                rows: rows(&dense),
+                highlight: None,
+            }),
+        ]
+    }
+}
+
+pub struct Metrics {
+    a: [f64; 2],
+    b: [f64; 2],
+    normalize: bool,
+}
+
+impl Metrics {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let a = p.floats("a", (2, 2), (-5.0, 5.0), &[3.0, 1.0])?;
+        let b = p.floats("b", (2, 2), (-5.0, 5.0), &[1.0, 2.0])?;
+        let normalize = p.boolean("normalize", false)?;
+        p.finish()?;
+        Ok(Self {
+            a: [a[0], a[1]],
+            b: [b[0], b[1]],
+            normalize,
+        })
+    }
+}
+
+impl Lab for Metrics {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("a.x", self.a[0], -5.0, 5.0, 0.5, 1),
+            slider("a.y", self.a[1], -5.0, 5.0, 0.5, 1),
+            slider("b.x", self.b[0], -5.0, 5.0, 0.5, 1),
+            slider("b.y", self.b[1], -5.0, 5.0, 0.5, 1),
+            toggle("normalize to length 1", self.normalize),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let v = match index {
+            0 => &mut self.a[0],
+            1 => &mut self.a[1],
+            2 => &mut self.b[0],
+            3 => &mut self.b[1],
+            _ => {
+                self.normalize = !self.normalize;
+                return;
+            }
+        };
+        *v = step_value(*v, delta, 0.5, -5.0, 5.0);
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (a, b) = if self.normalize {
+            (normalized(&self.a), normalized(&self.b))
+        } else {
+            (self.a.to_vec(), self.b.to_vec())
+        };
+        let cos = cosine(&a, &b);
+        let mut lines = vec![
+            format!(
+                "a = ({}, {})  b = ({}, {})",
+                fmt_num(a[0]),
+                fmt_num(a[1]),
+                fmt_num(b[0]),
+                fmt_num(b[1])
+            ),
+            format!(
+                "cosine {}   dot {}   distance {}",
+                fmt_num(cos),
+                fmt_num(dot(&a, &b)),
+                fmt_num(euclidean(&a, &b))
+            ),
+        ];
+        if self.normalize {
+            lines.push(format!(
+                "unit vectors: ‖a−b‖² = {} and 2 − 2·cos = {}",
+                fmt_num(euclidean(&a, &b).powi(2)),
+                fmt_num(2.0 - 2.0 * cos)
+            ));
+        } else {
+            lines.push("dot = ‖a‖·‖b‖·cos: longer vectors score higher at the same angle".into());
+        }
+        // Points along each arrow from the origin.
+        let along = |v: &[f64]| -> Vec<(f64, f64)> {
+            (0..=20)
+                .map(|i| (v[0] * f64::from(i) / 20.0, v[1] * f64::from(i) / 20.0))
+                .collect()
+        };
+        let mut points: Vec<(f64, f64)> = along(&a);
+        points.extend(along(&b));
+        points.extend([(-5.0, -5.0), (5.0, 5.0)].iter().map(|p| {
+            if self.normalize {
+                (p.0 / 5.0, p.1 / 5.0)
+            } else {
+                *p
+            }
+        }));
+        vec![
+            Part::Text(lines),
+            Part::Scatter(ScatterView {
+                title: String::new(),
+                points,
+                marks: vec![
+                    (a[0], a[1], "a".into()),
+                    (b[0], b[1], "b".into()),
+                    (0.0, 0.0, "0".into()),
+                ],
+                rows: 6,
+            }),
+        ]
+    }
+}
+
+const POINTS: [usize; 4] = [100, 500, 1000, 2000];
+const CONC_DIMS: [usize; 12] = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+fn contrast_curve(points: usize) -> Arc<Vec<f64>> {
+    type Curves = Mutex<Vec<(usize, Arc<Vec<f64>>)>>;
+    static CACHE: OnceLock<Curves> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.iter().find(|e| e.0 == points).map(|e| Arc::clone(&e.1)))
+    {
+        return hit;
+    }
+    let curve = Arc::new(
+        CONC_DIMS
+            .iter()
+            .map(|&d| relative_contrast(d, points, d as u64))
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(mut c) = cache.lock() {
+        c.push((points, Arc::clone(&curve)));
+    }
+    curve
+}
+
+pub struct Concentration {
+    points: usize,
+}
+
+impl Concentration {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let points = p.int("points", 100, 2000, 500)? as usize;
+        p.finish()?;
+        let points = POINTS
+            .iter()
+            .position(|x| *x >= points)
+            .unwrap_or(POINTS.len() - 1);
+        Ok(Self { points })
+    }
+}
+
+impl Lab for Concentration {
+    fn controls(&self) -> Vec<Control> {
+        vec![choice(
+            "random points",
+            POINTS.iter().map(ToString::to_string).collect(),
+            self.points,
+        )]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        if index == 0 {
+            self.points = step_index(self.points, delta, POINTS.len());
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let curve = contrast_curve(POINTS[self.points]);
+        let last = CONC_DIMS.len() - 1;
+        vec![
+            Part::Text(vec![
+                format!(
+                    "(farthest − nearest) / nearest, from a random query to {} random points:",
+                    POINTS[self.points]
+                ),
+                format!(
+                    "d = 2: {}    d = 64: {}    d = 4096: {}",
+                    fmt_num(curve[0]),
+                    fmt_num(curve[5]),
+                    fmt_num(curve[last])
+                ),
+            ]),
+            Part::Chart(ChartView {
+                title: "relative contrast vs dimension (log–log)".into(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: true,
+                y_log: true,
+                series: vec![Series {
+                    name: "measured".into(),
+                    marker: '*',
+                    points: CONC_DIMS
+                        .iter()
+                        .zip(curve.iter())
+                        .map(|(d, c)| (*d as f64, *c))
+                        .collect(),
+                }],
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn byte_level_shows_a_space_as_g_dot() {
+        assert_eq!(byte_level(" a").join(""), "Ġa");
+    }
+
+    #[test]
+    fn replay_merges_lowest_rank_first() {
+        let merges = vec![
+            ("l".to_string(), "o".to_string()),
+            ("lo".to_string(), "w".to_string()),
+            ("e".to_string(), "r".to_string()),
+        ];
+        let steps = replay("lower", &merges);
+        let last: Vec<String> = steps.last().unwrap().0.clone();
+        assert_eq!(last, vec!["low", "er"]);
+        assert_eq!(steps[1].1.as_ref().map(|m| m.2), Some(0));
+        assert_eq!(steps.len(), 4);
+    }
+
+    #[test]
+    fn trained_bpe_replay_ends_in_its_own_split() {
+        let trio = train_trio(1000).unwrap();
+        let (_, bpe) = trio.iter().find(|(a, _)| *a == Algorithm::Bpe).unwrap();
+        let steps = replay(" attention", &bpe_merges(bpe));
+        let ours: Vec<String> = steps.last().unwrap().0.clone();
+        let theirs: Vec<String> = bpe
+            .encode("attention", false)
+            .unwrap()
+            .get_tokens()
+            .to_vec();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn fertility_shows_other_scripts_cost_more() {
+        let t = fertility_table();
+        let thai = SAMPLES.iter().position(|s| s.language == "Thai").unwrap();
+        assert!(
+            t[thai][0] > 2 * t[0][0],
+            "r50k Thai {} vs English {}",
+            t[thai][0],
+            t[0][0]
+        );
+        let lab = Fertility::new(Params::new(&Map::new(), "fertility")).unwrap();
+        assert!(!lab.parts().is_empty());
+    }
+
+    #[test]
+    fn metrics_identity_holds_when_normalized() {
+        let mut lab = Metrics::new(Params::new(&Map::new(), "metrics")).unwrap();
+        lab.adjust(4, 1);
+        let Part::Text(lines) = &lab.parts()[0] else {
+            panic!()
+        };
+        let nums: Vec<&str> = lines[2].split(" = ").collect();
+        assert!(lines[2].starts_with("unit vectors"), "{}", lines[2]);
+        assert_eq!(
+            nums[1].split(' ').next(),
+            nums[2].split(' ').next(),
+            "{}",
+            lines[2]
+        );
+    }
+
+    #[test]
+    fn glitch_finds_unused_tokens() {
+        let (unused, odd) = unused_tokens(5);
+        assert!(unused > 40_000);
+        assert_eq!(odd.len(), 5);
+    }
+}
