@@ -149,5 +149,54 @@ fn tokenizers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames, render_process, attention, tokenizers);
+/// One keystroke in a 2 KB text field of the token-split panel: re-tokenize with the three
+/// trained tokenizers and redraw the screen.
+fn keystroke(c: &mut Criterion) {
+    use llmf::course::VizSpec;
+    use llmf::viz::Visualizer;
+    llmf::labs::shared::train_trio(1000).expect("training");
+    let spec = VizSpec {
+        kind: "token-split".into(),
+        params: serde_json::Map::new(),
+        line: 1,
+        key_lines: vec![],
+    };
+    let mut viz = Visualizer::build(&spec).expect("token-split");
+    viz.poll();
+    viz.begin_edit();
+    let paragraph: String = llmf::labs::shared::course_text()
+        .join(" ")
+        .chars()
+        .take(2000)
+        .collect();
+    for ch in paragraph.chars() {
+        viz.type_char(ch);
+    }
+    let theme = Theme::default_color();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+    let mut group = c.benchmark_group("typing");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("token_split_2kb_keystroke_and_redraw", |b| {
+        b.iter(|| {
+            viz.type_char('x');
+            viz.backspace();
+            term.draw(|f| {
+                llmf::ui::widgets::render_view(viz.view(), f.area(), f.buffer_mut(), &theme, true)
+            })
+            .expect("draw");
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    frames,
+    render_process,
+    attention,
+    tokenizers,
+    keystroke
+);
 criterion_main!(benches);

@@ -159,10 +159,10 @@ impl Visualizer {
         true
     }
 
-    /// Types one character; a line is capped at 120 characters.
+    /// Types one character; a field holds at most 2,048 characters (a pasted paragraph).
     pub fn type_char(&mut self, c: char) -> bool {
         match &mut self.editing {
-            Some(text) if text.chars().count() < 200 && !c.is_control() => {
+            Some(text) if text.chars().count() < 2048 && !c.is_control() => {
                 text.push(c);
                 self.apply_live();
                 true

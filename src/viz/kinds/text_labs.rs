@@ -138,7 +138,7 @@ impl Lab for TokenSplit {
 
     fn set_text(&mut self, index: usize, text: &str) {
         if index == 0 {
-            self.text = text.chars().take(200).collect();
+            self.text = text.chars().take(2048).collect();
         }
     }
 
@@ -520,9 +520,25 @@ impl Lab for Fertility {
                 english[t],
                 fmt_num(english[t] as f64 / words as f64)
             ),
+            // Fertility: tokens per word (per English word for scripts written without spaces).
             labels: range
                 .clone()
-                .map(|i| format!("{} ({})", SAMPLES[i].language, SAMPLES[i].script))
+                .map(|i| {
+                    let s = &SAMPLES[i];
+                    let n: usize = if s.spaced {
+                        s.sentences
+                            .iter()
+                            .map(|x| x.split_whitespace().count())
+                            .sum()
+                    } else {
+                        words
+                    };
+                    format!(
+                        "{} {:.1}/word",
+                        s.language,
+                        table[i][t] as f64 / n.max(1) as f64
+                    )
+                })
                 .collect(),
             values: range.map(|i| ratio(i, t)).collect(),
             decimals: 2,
@@ -777,7 +793,7 @@ impl Lab for Analogy {
             text_field("a", &self.words[0]),
             text_field("− b", &self.words[1]),
             text_field("+ c", &self.words[2]),
-            toggle("exclude a, b, c from answers", self.exclude),
+            toggle("exclude inputs", self.exclude),
         ]
     }
 
@@ -895,11 +911,22 @@ impl Lab for Retrieval {
             .map(|(i, d)| (i, embed_text(wv, d).dot(&q)))
             .collect();
         dense.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Only documents that match at all: a zero score is no ranking.
         let rows = |list: &[(usize, f64)]| -> Vec<Vec<String>> {
-            list.iter()
+            let hits: Vec<Vec<String>> = list
+                .iter()
+                .filter(|(_, s)| *s > 0.0)
                 .take(4)
                 .map(|(i, s)| vec![format!("{s:.2}"), snippet(&docs[*i], 58)])
-                .collect()
+                .collect();
+            if hits.is_empty() {
+                vec![vec![
+                    "-".into(),
+                    "no paragraph shares a known word with the query".into(),
+                ]]
+            } else {
+                hits
+            }
         };
         vec![
             Part::Table(TableView {
@@ -948,7 +975,7 @@ impl Lab for Metrics {
             slider("a.y", self.a[1], -5.0, 5.0, 0.5, 1),
             slider("b.x", self.b[0], -5.0, 5.0, 0.5, 1),
             slider("b.y", self.b[1], -5.0, 5.0, 0.5, 1),
-            toggle("normalize to length 1", self.normalize),
+            toggle("normalize", self.normalize),
         ]
     }
 
