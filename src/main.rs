@@ -28,6 +28,9 @@ struct Cli {
     /// Draw without colours (also set by the NO_COLOR environment variable).
     #[arg(long, global = true)]
     no_color: bool,
+    /// A tokenizer.json to show beside the course's own tokenizers (lesson 01's panel).
+    #[arg(long = "tokenizer", value_name = "FILE")]
+    tokenizer_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -54,6 +57,10 @@ enum Command {
         /// Give the panel the focus (as after pressing Tab).
         #[arg(long)]
         panel: bool,
+        /// Wait (up to 10 s) for background work such as training or timing, and print the
+        /// screen it leads to.
+        #[arg(long)]
+        settle: bool,
     },
     /// Print attention weights for a sentence (seeded random projections), for scripts.
     Attention {
@@ -138,6 +145,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::new(no_color, cli.ascii);
+    if let Some(path) = &cli.tokenizer_file {
+        match llmf::labs::tokenize::load_file(path) {
+            Ok(tok) => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                llmf::labs::shared::set_user_tokenizer(name, tok);
+            }
+            Err(e) => {
+                eprintln!("llmf: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     match cli.command {
         Some(Command::Check { dir, stats }) => {
             let dir = dir.or(cli.lessons);
@@ -165,6 +187,7 @@ fn main() -> ExitCode {
             step,
             size,
             panel,
+            settle,
         }) => {
             let (source, prefix) = source_for(cli.lessons.as_deref());
             let (course, _) = course::load(source.as_ref());
@@ -189,6 +212,11 @@ fn main() -> ExitCode {
             app.open_at(index, step.saturating_sub(1));
             if panel {
                 app.update(llmf::app::Action::FocusNext);
+            }
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while settle && app.busy() && std::time::Instant::now() < deadline {
+                app.update(llmf::app::Action::Tick);
+                std::thread::sleep(std::time::Duration::from_millis(20));
             }
             let area = Rect::new(0, 0, size.0, size.1);
             let mut buf = Buffer::empty(area);

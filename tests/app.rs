@@ -216,7 +216,8 @@ fn a_numeric_question_takes_typed_numbers() {
 #[test]
 fn visualizer_controls_recompute_the_view() {
     let mut app = app_at(80, 24);
-    app.open_at(1, 2); // lesson 06, the first softmax step
+    let lesson = app.course.find("attention-math").expect("lesson 06");
+    app.open_at(lesson, 2); // the first softmax step
     let PanelState::Viz(v) = &app.panel else {
         panic!("expected a visualizer, got {:?}", app.panel)
     };

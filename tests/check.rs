@@ -118,7 +118,7 @@ fn a_broken_lessons_folder_does_not_load_for_the_course() {
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let course =
         llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
-    assert_eq!(course.lessons.len(), 10);
+    assert_eq!(course.lessons.len(), 14);
 }
 
 #[test]
@@ -209,4 +209,47 @@ fn tokenize_prints_splits_for_scripts() {
     let (code, _, err) = llmf(&["tokenize", "--tokenizer", "gpt9", "hi"]);
     assert_eq!(code, 1);
     assert!(err.contains("no tokenizer \"gpt9\""), "{err}");
+}
+
+#[test]
+fn a_tokenizer_file_joins_the_course_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("mine.json");
+    let trained = llmf::labs::tokenize::train(
+        llmf::labs::tokenize::Algorithm::Bpe,
+        300,
+        &llmf::labs::tokenize::corpus(),
+    )
+    .unwrap();
+    trained.save(&good, false).unwrap();
+    let dir_lessons = dir.path().join("course");
+    std::fs::create_dir_all(&dir_lessons).unwrap();
+    std::fs::write(
+        dir_lessons.join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir_lessons.join("01-t.md"),
+        "# T\n\n## S\nProse.\n\n```viz\n{\"kind\": \"token-split\"}\n```\n",
+    )
+    .unwrap();
+    let (code, out, err) = llmf(&[
+        "--tokenizer",
+        good.to_str().unwrap(),
+        "--lessons",
+        dir_lessons.to_str().unwrap(),
+        "render",
+        "01",
+        "--panel",
+        "--size",
+        "120x40",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("trained here"), "{out}");
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "[1, 2").unwrap();
+    let (code, _, err) = llmf(&["--tokenizer", bad.to_str().unwrap(), "render", "01"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("broken.json"), "{err}");
 }

@@ -37,6 +37,17 @@ pub fn bm25() -> &'static Bm25 {
     INDEX.get_or_init(|| Bm25::new(documents()))
 }
 
+/// A tokenizer.json the learner named with `--tokenizer FILE`, shown by the token-split panel.
+static USER_TOKENIZER: OnceLock<(String, Tokenizer)> = OnceLock::new();
+
+pub fn set_user_tokenizer(name: String, tok: Tokenizer) {
+    let _ = USER_TOKENIZER.set((name, tok));
+}
+
+pub fn user_tokenizer() -> Option<&'static (String, Tokenizer)> {
+    USER_TOKENIZER.get()
+}
+
 /// BPE, WordPiece and Unigram trained at one vocabulary size.
 pub type Trio = Arc<Vec<(Algorithm, Tokenizer)>>;
 

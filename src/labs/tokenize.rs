@@ -176,9 +176,11 @@ pub fn train(
         ),
         Algorithm::WordPiece => (
             WordPiece::default().into(),
+            // [UNK] stands for any character the training text never showed.
             WordPieceTrainerBuilder::new()
                 .vocab_size(vocab_size)
                 .show_progress(false)
+                .special_tokens(vec![tokenizers::AddedToken::from("[UNK]", true)])
                 .build()
                 .into(),
             Whitespace {}.into(),

@@ -4,7 +4,9 @@
 
 use crate::labs::embeddings::jacobi_eigen;
 use crate::labs::fertility_data::SAMPLES;
-use crate::labs::shared::{bm25, documents, train_trio, trained, word_vectors, Trio};
+use crate::labs::shared::{
+    bm25, documents, train_trio, trained, user_tokenizer, word_vectors, Trio,
+};
 use crate::labs::similarity::{cosine, dot, embed_text, euclidean, normalized, relative_contrast};
 use crate::labs::tokenize::{encode, Algorithm, Pretrained, Token};
 use crate::labs::{fmt_count, fmt_num};
@@ -19,17 +21,37 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 const VOCABS: [usize; 6] = [300, 500, 1000, 2000, 4000, 8000];
 
+/// "1 token", "3 tokens".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn strip(title: String, input: &str, tokens: &[Token], detail: StripDetail) -> Part {
+    // Byte-level tokens that share one character's offsets each hold some of its bytes: show
+    // those bytes (<0xF0>…) rather than the whole character again and again.
+    let shared = |i: usize| {
+        let same = |j: usize| {
+            tokens
+                .get(j)
+                .is_some_and(|o| (o.start, o.end) == (tokens[i].start, tokens[i].end))
+        };
+        (i > 0 && same(i - 1)) || same(i + 1)
+    };
     Part::Tokens(TokenStripView {
         title,
         tokens: tokens
             .iter()
-            .map(|t| StripToken {
-                // Show what the token covers in the input when its offsets allow; else its own text.
-                text: input
-                    .get(t.start..t.end)
-                    .filter(|s| !s.is_empty())
-                    .map_or_else(|| t.text.clone(), str::to_string),
+            .enumerate()
+            .map(|(i, t)| StripToken {
+                text: if shared(i) {
+                    crate::labs::tokenize::show_bytes(&byte_level_decode(&t.text))
+                } else {
+                    // What the token covers in the input when its offsets allow; else its text.
+                    input
+                        .get(t.start..t.end)
+                        .filter(|s| !s.is_empty())
+                        .map_or_else(|| t.text.clone(), str::to_string)
+                },
                 id: t.id,
                 start: t.start,
                 end: t.end,
@@ -67,7 +89,8 @@ fn train_in_background(vocab: usize) {
 pub struct TokenSplit {
     text: String,
     vocab: usize,
-    real: bool,
+    /// 0: trained here, 1: the real encodings, 2: the learner's own tokenizer.json.
+    source: usize,
     detail: usize,
     /// Whether the trained trio was ready the last time the view was computed.
     shown_ready: bool,
@@ -84,17 +107,32 @@ impl TokenSplit {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let text = p.text("text", 40, "Tokenizers split text into pieces.")?;
         let vocab = p.int_among("vocab", &VOCABS, 1000)?;
-        let real = p.one_of("show", &["trained", "real"], 0)? == 1;
+        let source = p.one_of("show", &["trained", "real"], 0)?;
         let detail = p.one_of("detail", &["none", "ids", "offsets"], 0)?;
         p.finish()?;
         Ok(Self {
             text,
             vocab,
-            real,
+            source,
             detail,
             shown_ready: false,
             started: false,
         })
+    }
+
+    fn sources() -> Vec<String> {
+        let mut list = vec![
+            "trained here".to_string(),
+            "real (r50k, cl100k, o200k)".to_string(),
+        ];
+        if let Some((name, _)) = user_tokenizer() {
+            list.push(format!("your file: {name}"));
+        }
+        list
+    }
+
+    fn trained_view(&self) -> bool {
+        self.source == 0
     }
 }
 
@@ -102,11 +140,7 @@ impl Lab for TokenSplit {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("text", &self.text),
-            choice(
-                "show",
-                vec!["trained here".into(), "real (r50k, cl100k, o200k)".into()],
-                usize::from(self.real),
-            ),
+            choice("show", Self::sources(), self.source),
             choice(
                 "vocabulary",
                 VOCABS.iter().map(ToString::to_string).collect(),
@@ -122,7 +156,7 @@ impl Lab for TokenSplit {
 
     fn adjust(&mut self, index: usize, delta: i32) {
         match index {
-            1 => self.real = !self.real,
+            1 => self.source = step_index(self.source, delta, Self::sources().len()),
             2 => {
                 self.vocab = step_index(self.vocab, delta, VOCABS.len());
                 self.started = false;
@@ -143,13 +177,12 @@ impl Lab for TokenSplit {
     }
 
     fn busy(&self) -> bool {
-        !self.real
-            && (trained(VOCABS[self.vocab]).is_some() != self.shown_ready
-                || trained(VOCABS[self.vocab]).is_none())
+        let ready = trained(VOCABS[self.vocab]).is_some();
+        self.trained_view() && (ready != self.shown_ready || !ready)
     }
 
     fn poll(&mut self) -> bool {
-        if !self.real && !self.started {
+        if self.trained_view() && !self.started {
             self.started = true;
             train_in_background(VOCABS[self.vocab]);
         }
@@ -158,19 +191,33 @@ impl Lab for TokenSplit {
 
     fn parts(&self) -> Vec<Part> {
         let detail = DETAILS[self.detail].1;
-        if self.real {
-            return Pretrained::ALL
-                .iter()
-                .map(|p| {
-                    let tokens = p.encode(&self.text);
-                    strip(
-                        format!("{}: {} tokens", p.name(), tokens.len()),
+        match (self.source, user_tokenizer()) {
+            (1, _) => {
+                return Pretrained::ALL
+                    .iter()
+                    .map(|p| {
+                        let tokens = p.encode(&self.text);
+                        strip(
+                            format!("{}: {}", p.name(), count(tokens.len(), "token")),
+                            &self.text,
+                            &tokens,
+                            detail,
+                        )
+                    })
+                    .collect();
+            }
+            (2, Some((name, tok))) => {
+                return vec![match encode(tok, &self.text) {
+                    Ok(tokens) => strip(
+                        format!("{name}: {}", count(tokens.len(), "token")),
                         &self.text,
                         &tokens,
                         detail,
-                    )
-                })
-                .collect();
+                    ),
+                    Err(e) => Part::Text(vec![format!("{name}: {e}")]),
+                }];
+            }
+            _ => {}
         }
         let vocab = VOCABS[self.vocab];
         let Some(trio) = trained(vocab) else {
@@ -190,7 +237,7 @@ fn trio_parts(trio: &Trio, text: &str, vocab: usize, detail: StripDetail) -> Vec
     trio.iter()
         .map(|(alg, tok)| match encode(tok, text) {
             Ok(tokens) => strip(
-                format!("{} ({vocab}): {} tokens", alg.name(), tokens.len()),
+                format!("{} ({vocab}): {}", alg.name(), count(tokens.len(), "token")),
                 text,
                 &tokens,
                 detail,
@@ -230,24 +277,34 @@ pub fn bpe_merges(tok: &tokenizers::Tokenizer) -> Vec<(String, String)> {
 /// GPT-2's byte-to-character map: printable bytes stand for themselves, the rest are shifted
 /// to 256 and up (so a space becomes `Ġ`).
 pub fn byte_level(text: &str) -> Vec<String> {
-    let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
-    let mut shifted = 0u32;
-    let mut map = [0u32; 256];
-    for b in 0..=255u8 {
-        map[b as usize] = if printable(b) {
-            u32::from(b)
-        } else {
-            shifted += 1;
-            255 + shifted
-        };
-    }
-    text.bytes()
-        .map(|b| char::from_u32(map[b as usize]).map_or_else(|| "?".into(), |c| c.to_string()))
-        .collect()
+    text.bytes().map(|b| byte_char(b).to_string()).collect()
 }
 
 /// One replay step: the pieces, and the merge (left, right, rank) that produced them.
 pub type ReplayStep = (Vec<String>, Option<(String, String, usize)>);
+
+/// The bytes behind a token written in GPT-2's byte-level alphabet (the inverse of
+/// [`byte_level`]); characters outside it pass through as UTF-8.
+pub fn byte_level_decode(token: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in token.chars() {
+        match (0..=255u8).find(|b| byte_char(*b) == c) {
+            Some(b) => out.push(b),
+            None => out.extend(c.to_string().as_bytes()),
+        }
+    }
+    out
+}
+
+/// The character GPT-2's byte-level alphabet uses for one byte.
+fn byte_char(b: u8) -> char {
+    let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
+    if printable(b) {
+        return char::from(b);
+    }
+    let shifted = (0..=b).filter(|x| !printable(*x)).count() as u32;
+    char::from_u32(255 + shifted).unwrap_or('?')
+}
 
 /// Replays BPE on one word: at each step the adjacent pair with the lowest merge rank joins.
 /// Returns the pieces after each step and the merge (pair, rank) that made it.
@@ -278,6 +335,8 @@ pub struct BpeReplay {
     word: String,
     vocab: usize,
     step: usize,
+    /// Whether the last computed view had the trained merges (busy until it has).
+    shown_ready: bool,
 }
 
 impl BpeReplay {
@@ -289,6 +348,7 @@ impl BpeReplay {
             word,
             vocab,
             step: 0,
+            shown_ready: false,
         })
     }
 
@@ -328,6 +388,7 @@ impl Lab for BpeReplay {
             2 => {
                 self.vocab = step_index(self.vocab, delta, VOCABS.len());
                 self.step = 0;
+                self.shown_ready = false;
             }
             _ => {}
         }
@@ -341,12 +402,16 @@ impl Lab for BpeReplay {
     }
 
     fn busy(&self) -> bool {
-        self.steps().is_none()
+        !self.shown_ready
     }
 
     fn poll(&mut self) -> bool {
         train_in_background(VOCABS[self.vocab]);
-        self.steps().is_some()
+        self.steps().is_some() && !self.shown_ready
+    }
+
+    fn after_refresh(&mut self) {
+        self.shown_ready = self.steps().is_some();
     }
 
     fn parts(&self) -> Vec<Part> {
@@ -366,8 +431,8 @@ impl Lab for BpeReplay {
             Some((a, b, r)) => format!("step {k}: merge \"{a}\" + \"{b}\" (rank {r}) → \"{a}{b}\""),
         }];
         lines.push(format!(
-            "{} pieces after {k} of {} merges",
-            pieces.len(),
+            "{} after {k} of {} merges",
+            count(pieces.len(), "piece"),
             steps.len() - 1
         ));
         let mut start = 0;
@@ -543,7 +608,8 @@ impl Lab for Fertility {
             values: range.map(|i| ratio(i, t)).collect(),
             decimals: 2,
             highlight: None,
-            max: None,
+            // One scale for both pages, so bar lengths compare across them.
+            max: Some((0..SAMPLES.len()).map(|i| ratio(i, t)).fold(0.0, f64::max)),
         })]
     }
 }
@@ -653,7 +719,7 @@ impl Lab for Glitch {
                     .map(|p| {
                         let tokens = p.encode(text);
                         strip(
-                            format!("{}: {} tokens", p.name(), tokens.len()),
+                            format!("{}: {}", p.name(), count(tokens.len(), "token")),
                             text,
                             &tokens,
                             StripDetail::None,
