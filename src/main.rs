@@ -510,7 +510,11 @@ fn tokenize_command(
         for t in &tokens {
             println!("{:?}\t{}\t{}..{}", t.text, t.id, t.start, t.end);
         }
-        eprintln!("{} tokens ({name})", tokens.len());
+        eprintln!(
+            "{} token{} ({name})",
+            tokens.len(),
+            if tokens.len() == 1 { "" } else { "s" }
+        );
     }
     ExitCode::SUCCESS
 }
