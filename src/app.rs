@@ -105,6 +105,9 @@ pub struct App {
     /// The current step's prose laid out for `prose_width`.
     pub prose: Vec<Line>,
     prose_width: u16,
+    /// Where everything goes, worked out in `relayout` when something that moves it changes,
+    /// so drawing a frame does not measure the panel again.
+    layout: Areas,
     pub panel: PanelState,
     pub progress: Progress,
     pub store: Store,
@@ -144,6 +147,7 @@ impl App {
             prose_scroll: 0,
             prose: Vec::new(),
             prose_width: 0,
+            layout: Areas::default(),
             panel: PanelState::None,
             progress,
             store,
@@ -162,7 +166,13 @@ impl App {
         &self.lesson().steps[self.step]
     }
 
+    /// The layout for the current state (kept up to date by `relayout`).
     pub fn areas(&self) -> Areas {
+        self.layout
+    }
+
+    /// The layout worked out afresh; `areas()` must always equal it (tests check this).
+    pub fn compute_areas(&self) -> Areas {
         layout::areas(
             Rect::new(0, 0, self.size.0, self.size.1),
             self.outline_wanted,
@@ -220,11 +230,11 @@ impl App {
             Action::FocusPrev => self.cycle_focus(-1),
             Action::ToggleOutline => {
                 self.outline_wanted = !self.outline_wanted;
+                self.relayout();
                 if !self.outline_shown() && self.focus == Focus::Outline {
                     self.focus = Focus::Prose;
                 }
                 self.outline_cursor = self.lesson;
-                self.relayout();
                 true
             }
             Action::ScrollUp => self.scroll_by(-3),
@@ -567,11 +577,11 @@ impl App {
 
     /// Re-wraps the prose if its width changed, and keeps the scroll in range.
     fn relayout(&mut self) {
+        self.layout = self.compute_areas();
         if self.course.lessons.is_empty() {
             return;
         }
-        let areas = self.areas();
-        let width = areas.prose_text.width;
+        let width = self.layout.prose_text.width;
         if width != self.prose_width {
             self.prose = prose::layout(
                 &self.current_step().prose,

@@ -298,6 +298,8 @@ proptest! {
         let mut app = app_at(80, 24);
         for action in actions {
             app.update(action);
+            // The layout kept between frames is the one the state implies.
+            prop_assert_eq!(app.areas(), app.compute_areas(), "after {:?}", action);
             let _ = draw(&app);
         }
         prop_assert!(app.step < app.lesson().steps.len());
