@@ -231,9 +231,6 @@ impl App {
             Action::ToggleOutline => {
                 self.outline_wanted = !self.outline_wanted;
                 self.relayout();
-                if !self.outline_shown() && self.focus == Focus::Outline {
-                    self.focus = Focus::Prose;
-                }
                 self.outline_cursor = self.lesson;
                 true
             }
@@ -578,6 +575,11 @@ impl App {
     /// Re-wraps the prose if its width changed, and keeps the scroll in range.
     fn relayout(&mut self) {
         self.layout = self.compute_areas();
+        // A hidden outline (toggled off, or the terminal got narrower) cannot keep the focus.
+        // Outline and prose focus lay out alike, so the layout stands.
+        if self.focus == Focus::Outline && self.layout.outline.is_none() {
+            self.focus = Focus::Prose;
+        }
         if self.course.lessons.is_empty() {
             return;
         }

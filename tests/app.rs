@@ -130,6 +130,12 @@ fn focus_cycles_through_what_is_on_screen() {
     assert_eq!(wide.focus, Focus::Prose);
     wide.update(Action::ToggleOutline);
     assert!(!wide.outline_shown());
+    // Focus on the outline, then make the terminal too narrow for it: focus moves to the prose.
+    wide.update(Action::ToggleOutline);
+    wide.update(Action::FocusPrev);
+    assert_eq!(wide.focus, Focus::Outline);
+    wide.update(Action::Resize(80, 24));
+    assert_eq!(wide.focus, Focus::Prose);
 }
 
 #[test]
