@@ -3,6 +3,7 @@
 pub mod attention;
 pub mod embeddings;
 pub mod fertility_data;
+pub mod finetune_memory;
 pub mod flops;
 pub mod quant;
 pub mod rnn;
