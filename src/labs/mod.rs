@@ -5,6 +5,7 @@ pub mod embeddings;
 pub mod fertility_data;
 pub mod finetune_memory;
 pub mod flops;
+pub mod kl_policy;
 pub mod preference;
 pub mod quant;
 pub mod rnn;
