@@ -470,6 +470,20 @@ mod tests {
     }
 
     #[test]
+    fn per_block_errors_by_hand() {
+        // The worked block in int4 is off by −0.042857 and +0.042857 in two places:
+        // MSE = 2·0.0428571² / 4 = 0.000918367, max 0.0428571. The second block is exact.
+        let w = [0.3, -1.2, 0.9, 0.0, 2.0, -2.0, 0.0, 2.0];
+        let back = dequantize(&quantize(&w, 4, Code::Int4));
+        let e = block_errors(&w, &back, 4);
+        assert_eq!(e.len(), 2);
+        assert!((e[0].mse - 0.000_918_367).abs() < 1e-8, "{:?}", e[0]);
+        assert!((e[0].max_abs - 0.042_857_1).abs() < 1e-6);
+        assert_eq!((e[0].absmax, e[1].absmax), (1.2, 2.0));
+        assert_eq!((e[1].mse, e[1].max_abs), (0.0, 0.0));
+    }
+
+    #[test]
     fn zero_and_absmax_are_exact() {
         let mut rng = Rng::new(3);
         for code in Code::ALL {
