@@ -6,6 +6,7 @@ pub mod fertility_data;
 pub mod finetune_memory;
 pub mod flops;
 pub mod kl_policy;
+pub mod policy_training;
 pub mod preference;
 pub mod quant;
 pub mod rnn;
