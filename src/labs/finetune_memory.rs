@@ -460,6 +460,11 @@ mod tests {
         assert!((ratio - 9250.87).abs() < 0.01, "{ratio}");
         // Frozen fp16 base: 2 × 174.6e9 = 349 GB, the paper's "350 GB".
         assert_eq!(m.frozen_weights, 349_208_518_656);
+        // Full fine-tuning at 16 B/param: 174,604,259,328 × 16 = 2.79 TB, 8x the LoRA figure.
+        // The paper's 1.2 TB (3x) is not itemised and implies a leaner recipe (~6.9 B/param):
+        // the lesson shows both, and says the byte recipe is an assumption.
+        let full = memory(g, Method::Full, 0, &[]);
+        assert_eq!(full.total(), 2_793_668_149_248);
     }
 
     #[test]
