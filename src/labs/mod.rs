@@ -3,7 +3,12 @@
 pub mod attention;
 pub mod embeddings;
 pub mod fertility_data;
+pub mod finetune_memory;
 pub mod flops;
+pub mod kl_policy;
+pub mod policy_training;
+pub mod preference;
+pub mod quant;
 pub mod rnn;
 pub mod shared;
 pub mod similarity;
