@@ -4,6 +4,7 @@ pub mod attention;
 pub mod embeddings;
 pub mod fertility_data;
 pub mod flops;
+pub mod lm;
 pub mod rnn;
 pub mod shared;
 pub mod similarity;
