@@ -1,7 +1,7 @@
 # llmf: two commands on a fresh machine — `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run build test bench check docs fmt clippy snapshots
+.PHONY: run build test bench check docs fmt clippy snapshots model
 
 ## Build in release mode and start the course.
 run: build
@@ -34,3 +34,8 @@ fmt:
 ## Review changed insta snapshots (needs cargo-insta) or accept them all.
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked --test screens
+
+## Retrain the shipped base model from its fixed seed on the frozen corpus (about 2-3 minutes
+## on one core); then rebuild so the binary embeds it.
+model:
+	$(CARGO) run --release --locked --quiet -- train --preset base --out assets/model/base.safetensors

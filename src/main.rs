@@ -1,6 +1,8 @@
 //! `llmf`: the command line. Without a command it opens the course in the terminal; the
 //! commands check a course, render a step as text, and show or reset progress.
 
+mod cli_lm;
+
 use clap::{Parser, Subcommand};
 use llmf::app::{App, Options};
 use llmf::course::{self, embedded::Embedded, Course, DirSource, Source};
@@ -101,6 +103,54 @@ enum Command {
         #[arg(long)]
         list: bool,
         /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train the course's character-level GPT on its bundled corpus (one CPU thread); writes a
+    /// safetensors model and a JSON recipe beside it.
+    Train {
+        /// Model shape and recipe: tiny, demo (the live demo) or base (the shipped model).
+        #[arg(long, default_value = "base")]
+        preset: String,
+        /// Number of steps (default: the preset's).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Seed of the weights and batches (default: the preset's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Model file to write (default PRESET.safetensors); the recipe goes to FILE.json.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also write a resumable checkpoint (optimizer state included) here.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Continue the run saved in this checkpoint (--steps sets the new total).
+        #[arg(long, value_name = "FILE")]
+        resume: Option<PathBuf>,
+    },
+    /// Continue a prompt with the character-level GPT (default: the built-in base model).
+    Generate {
+        /// The text to continue.
+        prompt: String,
+        /// A model file written by `llmf train`.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Softmax temperature; 0 picks the most likely character every time.
+        #[arg(long, default_value_t = 0.8)]
+        temperature: f64,
+        /// Keep only the K most likely characters (0: all).
+        #[arg(long = "top-k", default_value_t = 0)]
+        top_k: usize,
+        /// Keep the fewest most likely characters whose probability reaches P (1: all).
+        #[arg(long = "top-p", default_value_t = 1.0)]
+        top_p: f64,
+        /// Seed of the draws.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Characters to generate.
+        #[arg(long, default_value_t = 200)]
+        tokens: usize,
+        /// Print JSON: every character with its probability and the top alternatives.
         #[arg(long)]
         json: bool,
     },
@@ -247,6 +297,40 @@ fn main() -> ExitCode {
             list,
             json,
         }) => tokenize_command(text.as_deref(), &tokenizer, vocab as usize, list, json),
+        Some(Command::Train {
+            preset,
+            steps,
+            seed,
+            out,
+            checkpoint,
+            resume,
+        }) => cli_lm::train(cli_lm::TrainArgs {
+            preset,
+            steps,
+            seed,
+            out,
+            checkpoint,
+            resume,
+        }),
+        Some(Command::Generate {
+            prompt,
+            model,
+            temperature,
+            top_k,
+            top_p,
+            seed,
+            tokens,
+            json,
+        }) => cli_lm::generate(cli_lm::GenerateArgs {
+            model,
+            temperature,
+            top_k,
+            top_p,
+            seed,
+            tokens,
+            json,
+            prompt,
+        }),
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }

@@ -9,6 +9,7 @@ pub mod kl_policy;
 pub mod policy_training;
 pub mod preference;
 pub mod quant;
+pub mod lm;
 pub mod rnn;
 pub mod shared;
 pub mod similarity;

@@ -1,0 +1,37 @@
+//! The model lab's speed on one thread: a training step of the live demo model (1 layer, d 64,
+//! context 32, batch 16) and 200 characters sampled from the shipped model with the KV cache.
+//! Run: `cargo bench --bench lm` (add `-- --quick` for a short run).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use llmf::labs::lm::{self, Data, Filters, Rng, TrainState};
+
+fn benches(c: &mut Criterion) {
+    lm::threads::single_threaded(|| {
+        let data = Data::corpus();
+        let demo = lm::preset("demo").expect("demo preset");
+        let mut state = TrainState::fresh(
+            demo.config(data.vocab.len()),
+            data.vocab.clone(),
+            demo.train.clone(),
+        )
+        .expect("demo model");
+        c.bench_function("demo train step (B16 T32, 1 thread)", |b| {
+            b.iter(|| state.step(&data).expect("step"))
+        });
+        let base = lm::base_model().expect("base model");
+        let filters = Filters {
+            temperature: 0.8,
+            ..Filters::default()
+        };
+        c.bench_function("base generate 200 chars, KV cache (1 thread)", |b| {
+            b.iter(|| lm::generate(base, "The ", 200, &filters, &mut Rng::new(1)).expect("gen"))
+        });
+    });
+}
+
+criterion_group! {
+    name = lm_benches;
+    config = Criterion::default().sample_size(20);
+    targets = benches
+}
+criterion_main!(lm_benches);

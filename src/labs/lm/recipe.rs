@@ -1,0 +1,64 @@
+//! The JSON written next to a trained model: how it was made (preset, shape, recipe, seed,
+//! corpus hash) and the losses it reached, so anyone can retrain it and compare.
+
+use super::config::{Config, TrainConfig};
+use super::data::Data;
+use super::loss::mean_loss;
+use super::model::Model;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub format: String,
+    pub preset: String,
+    pub config: Config,
+    pub train: TrainConfig,
+    pub steps: usize,
+    pub seed: u64,
+    pub params: usize,
+    pub tokens_seen: u64,
+    /// Mean loss in nats per character over the whole training split.
+    pub train_loss: f64,
+    /// Mean loss in nats per character over the whole validation split (its last 10%).
+    pub val_loss: f64,
+    pub corpus: String,
+    pub corpus_sha256: String,
+    pub corpus_chars: usize,
+}
+
+/// Losses over the whole of both splits, as a recipe records them.
+pub fn final_losses(model: &Model, data: &Data) -> candle_core::Result<(f64, f64)> {
+    Ok((
+        mean_loss(model, &data.train)? as f64,
+        mean_loss(model, &data.val)? as f64,
+    ))
+}
+
+impl Recipe {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        preset: &str,
+        model: &Model,
+        train: &TrainConfig,
+        steps: usize,
+        tokens_seen: u64,
+        data: &Data,
+        losses: (f64, f64),
+    ) -> Self {
+        Self {
+            format: super::io::FORMAT.into(),
+            preset: preset.into(),
+            config: model.config,
+            train: train.clone(),
+            steps,
+            seed: train.seed,
+            params: model.param_count(),
+            tokens_seen,
+            train_loss: losses.0,
+            val_loss: losses.1,
+            corpus: "assets/model/corpus.txt".into(),
+            corpus_sha256: data.sha256.clone(),
+            corpus_chars: data.train.len() + data.val.len(),
+        }
+    }
+}
