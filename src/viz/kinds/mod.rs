@@ -2,6 +2,7 @@
 mod attention;
 mod attention_extra;
 pub mod attention_map;
+mod dedup;
 mod flops;
 mod long_context;
 mod matmul;
@@ -43,6 +44,7 @@ pub const KINDS: &[&str] = &[
     "retrieval",
     "metrics",
     "concentration",
+    "dedup",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -116,6 +118,7 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
             params,
             "concentration",
         ))?),
+        "dedup" => Box::new(dedup::Dedup::new(Params::new(params, "dedup"))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
