@@ -6,6 +6,7 @@ mod dedup;
 mod flops;
 mod long_context;
 mod matmul;
+mod parallelism;
 mod rnn;
 mod shapes;
 mod softmax;
@@ -45,6 +46,7 @@ pub const KINDS: &[&str] = &[
     "metrics",
     "concentration",
     "dedup",
+    "parallelism",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -119,6 +121,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
             "concentration",
         ))?),
         "dedup" => Box::new(dedup::Dedup::new(Params::new(params, "dedup"))?),
+        "parallelism" => Box::new(parallelism::Parallelism::new(Params::new(
+            params,
+            "parallelism",
+        ))?),
         other => {
             return Err(format!(
                 "unknown visualizer kind \"{other}\": use one of {}",
