@@ -2,6 +2,7 @@
 mod attention;
 mod attention_extra;
 pub mod attention_map;
+mod chinchilla;
 mod dedup;
 mod flops;
 mod long_context;
@@ -47,6 +48,7 @@ pub const KINDS: &[&str] = &[
     "concentration",
     "dedup",
     "parallelism",
+    "chinchilla",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -124,6 +126,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "parallelism" => Box::new(parallelism::Parallelism::new(Params::new(
             params,
             "parallelism",
+        ))?),
+        "chinchilla" => Box::new(chinchilla::Chinchilla::new(Params::new(
+            params,
+            "chinchilla",
         ))?),
         other => {
             return Err(format!(
