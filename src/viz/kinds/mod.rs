@@ -4,6 +4,7 @@ mod attention_extra;
 pub mod attention_map;
 mod chinchilla;
 mod dedup;
+mod diminishing;
 mod flops;
 mod long_context;
 mod matmul;
@@ -49,6 +50,7 @@ pub const KINDS: &[&str] = &[
     "dedup",
     "parallelism",
     "chinchilla",
+    "diminishing",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -130,6 +132,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "chinchilla" => Box::new(chinchilla::Chinchilla::new(Params::new(
             params,
             "chinchilla",
+        ))?),
+        "diminishing" => Box::new(diminishing::Diminishing::new(Params::new(
+            params,
+            "diminishing",
         ))?),
         other => {
             return Err(format!(
