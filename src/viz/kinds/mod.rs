@@ -3,6 +3,7 @@ mod attention;
 mod attention_extra;
 pub mod attention_map;
 mod chinchilla;
+mod cost_projector;
 mod dedup;
 mod diminishing;
 mod flops;
@@ -51,6 +52,7 @@ pub const KINDS: &[&str] = &[
     "parallelism",
     "chinchilla",
     "diminishing",
+    "cost-projector",
 ];
 
 /// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
@@ -136,6 +138,10 @@ pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, St
         "diminishing" => Box::new(diminishing::Diminishing::new(Params::new(
             params,
             "diminishing",
+        ))?),
+        "cost-projector" => Box::new(cost_projector::CostProjector::new(Params::new(
+            params,
+            "cost-projector",
         ))?),
         other => {
             return Err(format!(
