@@ -10,7 +10,7 @@ use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, step_index, Lab};
 
 const FIT_KEYS: &[&str] = &["hoffmann", "epoch", "kaplan"];
-const FIT_NAMES: &[&str] = &["Chinchilla 2022", "Epoch refit 2024", "Kaplan 2020"];
+const FIT_NAMES: &[&str] = &["Chinchilla", "Epoch refit", "Kaplan"];
 const VIEWS: &[&str] = &["loss-vs-n", "frontier"];
 /// Budgets 10^18 … 10^27 FLOPs.
 const MIN_EXP: i32 = 18;
@@ -65,15 +65,15 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
     series.push(Series {
         name: "optimum for C".into(),
         marker: '@',
-        points: vec![(opt.n, opt.loss)],
+        points: vec![(opt.n, opt.loss - fit.e)],
     });
     ChartView {
         title: format!(
-            "L(N, D) = {} + {}/N^{} + {}/D^{}",
-            fit.e, fit.a, fit.alpha, fit.b, fit.beta
+            "L − E = {}/N^{} + {}/D^{} against N, log–log",
+            fit.a, fit.alpha, fit.b, fit.beta
         ),
-        x_label: "parameters N".into(),
-        y_label: "loss".into(),
+        x_label: String::new(),
+        y_label: String::new(),
         x_log: true,
         y_log: true,
         series,
@@ -188,8 +188,9 @@ impl Lab for Chinchilla {
                         self.budget_exp,
                         fmt_num(kaplan::loss_c(c))
                     ),
-                    "N counts non-embedding parameters, on WebText2: the values do not".into(),
-                    "compare with Chinchilla's. Kaplan advised N_opt ∝ C^0.73: big models.".into(),
+                    "Kaplan's N leaves out embeddings and the loss is on another dataset,".into(),
+                    "so values do not compare with Chinchilla's. They advised N_opt ∝ C^0.73."
+                        .into(),
                 ]),
             ];
         };

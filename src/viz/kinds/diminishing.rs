@@ -194,7 +194,7 @@ impl Lab for Diminishing {
             0 => {
                 c.push(choice(
                     "fit",
-                    FITS.iter().map(|f| f.name.to_string()).collect(),
+                    vec!["Chinchilla".into(), "Epoch refit".into()],
                     self.fit,
                 ));
                 c.push(choice(
