@@ -2,9 +2,14 @@
 mod attention;
 mod attention_extra;
 pub mod attention_map;
+mod chinchilla;
+mod cost_projector;
+mod dedup;
+mod diminishing;
 mod flops;
 mod long_context;
 mod matmul;
+mod parallelism;
 mod rnn;
 mod shapes;
 mod softmax;
@@ -42,6 +47,11 @@ pub const ALL: &[&KindDef] = &[
     &text_labs::RETRIEVAL,
     &text_labs::METRICS,
     &text_labs::CONCENTRATION,
+    &dedup::KIND,
+    &parallelism::KIND,
+    &chinchilla::KIND,
+    &diminishing::KIND,
+    &cost_projector::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
