@@ -308,7 +308,8 @@ fn lock(dir: &Path) -> Result<File, String> {
             ),
             _ => format!("{}: {e}", path.display()),
         })?;
-    file.lock()
+    // flock through rustix: File::lock needs Rust 1.89, the crate promises 1.86.
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(file)
 }

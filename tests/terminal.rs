@@ -97,9 +97,15 @@ fn every_ending_signal_gives_the_terminal_back() {
 #[test]
 fn ctrl_z_suspends_with_the_terminal_restored_and_fg_resumes_raw_and_redrawn() {
     let home = tempfile::tempdir().unwrap();
-    let s = session("suspend", home.path(), &[], &[]);
+    for scenario in ["suspend", "tstp"] {
+        suspends_and_resumes(scenario, home.path());
+    }
+}
+
+fn suspends_and_resumes(scenario: &str, home: &std::path::Path) {
+    let s = session(scenario, home, &[], &[]);
     assert_eq!(s.json["during"], "raw");
-    assert_eq!(s.json["stopped"], true, "Ctrl-Z stops the process");
+    assert_eq!(s.json["stopped"], true, "{scenario}: the process stops");
     assert_eq!(
         s.json["while_stopped"], "cooked",
         "the shell gets a cooked terminal"

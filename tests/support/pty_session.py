@@ -11,6 +11,7 @@ Scenarios:
   signal:N  start with a controlling terminal, wait for the first screen, send signal N,
             wait for the process to end
   suspend   start, press Ctrl-Z, see the process stop, continue it as `fg` does, press q
+  tstp      the same with SIGTSTP sent instead of the key
   quit      start, wait for the first screen, press q
 
 Every wait is bounded (TIMEOUT seconds) so a hang is reported, never waited out.
@@ -139,10 +140,13 @@ def main():
         result["during"] = modes(slave)
         os.kill(pid, int(scenario.split(":")[1]))
         status = wait_exit(pid, master, out)
-    elif scenario == "suspend":
+    elif scenario in ("suspend", "tstp"):
         result["screen"] = wait_for_screen(master, out)
         result["during"] = modes(slave)
-        os.write(master, b"\x1a")  # Ctrl-Z
+        if scenario == "suspend":
+            os.write(master, b"\x1a")  # Ctrl-Z
+        else:
+            os.kill(pid, signal.SIGTSTP)  # kill -TSTP from another shell
         end = time.time() + TIMEOUT
         stopped = False
         while time.time() < end and not stopped:
