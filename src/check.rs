@@ -16,7 +16,7 @@ pub const NARROW_SIDE: (u16, u16) = (layout::SIDE_BY_SIDE_MIN, 40);
 
 /// Loads a course and checks it fully: the course, or every problem found.
 pub fn load_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
-    let (course, mut problems) = crate::course::load(source);
+    let (course, mut problems) = crate::course::load_all(source);
     if let Some(c) = &course {
         problems.extend(check_course(c));
     }

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 use llmf::app::{App, Options};
 use llmf::course::{self, embedded::Embedded, Course, DirSource, Source};
 use llmf::progress::{default_dir, Store};
+use llmf::sanitize;
 use llmf::ui::{self, theme::Theme};
+use llmf::{errln, out, outln};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::io::{BufRead, IsTerminal, Write};
@@ -27,6 +29,10 @@ struct Cli {
     /// Use only ASCII characters (no box drawing, blocks or arrows).
     #[arg(long, global = true)]
     ascii: bool,
+    /// Draw with Unicode even when the locale (LC_ALL, LC_CTYPE, LANG) is not UTF-8, which
+    /// otherwise switches the course's screen to ASCII.
+    #[arg(long, global = true, conflicts_with = "ascii")]
+    unicode: bool,
     /// Draw without colours (also set by the NO_COLOR environment variable).
     #[arg(long, global = true)]
     no_color: bool,
@@ -188,6 +194,16 @@ fn load_checked(source: &dyn Source, prefix: &str) -> (Option<Course>, Vec<Strin
     }
 }
 
+/// The file of the lesson `key` (number or slug) if it is among those with problems.
+fn broken_lesson<'a>(problems: &'a [course::Problem], key: &str) -> Option<&'a str> {
+    let key = key.trim();
+    problems.iter().map(|p| p.file.as_str()).find(|file| {
+        course::parse::split_file_name(file).is_some_and(|(number, slug)| {
+            slug == key || (key.parse::<u32>().ok()).is_some_and(|k| number.parse() == Ok(k))
+        })
+    })
+}
+
 fn source_for(dir: Option<&Path>) -> (Box<dyn Source + '_>, String) {
     match dir {
         Some(d) => (Box::new(DirSource(d)), format!("{}/", d.display())),
@@ -209,7 +225,7 @@ fn main() -> ExitCode {
                 llmf::labs::shared::set_user_tokenizer(name, tok);
             }
             Err(e) => {
-                eprintln!("llmf: {e}");
+                errln!("llmf: {}", sanitize::field(&e));
                 return ExitCode::from(1);
             }
         }
@@ -224,19 +240,23 @@ fn main() -> ExitCode {
             let (source, prefix) = source_for(dir.as_deref());
             let (course, problems) = load_checked(source.as_ref(), &prefix);
             for p in &problems {
-                println!("{p}");
+                outln!("{}", sanitize::field(p));
             }
             if stats {
                 let (course, _) = course::load(source.as_ref());
                 if let Some(c) = course {
-                    print!("{}", llmf::check::stats_table(&c));
+                    out!("{}", sanitize::lines(&llmf::check::stats_table(&c)));
                 }
             }
             if problems.is_empty() && course.is_some() {
-                eprintln!("{}: course OK", source.describe());
+                errln!("{}: course OK", sanitize::field(&source.describe()));
                 ExitCode::SUCCESS
             } else {
-                eprintln!("{}: {} problem(s)", source.describe(), problems.len());
+                errln!(
+                    "{}: {} problem(s)",
+                    sanitize::field(&source.describe()),
+                    problems.len()
+                );
                 ExitCode::from(1)
             }
         }
@@ -248,9 +268,20 @@ fn main() -> ExitCode {
             settle,
         }) => {
             let (source, prefix) = source_for(cli.lessons.as_deref());
-            let (course, _) = course::load(source.as_ref());
+            let (course, problems) = course::load(source.as_ref());
+            if let Some(file) = broken_lesson(&problems, &lesson) {
+                errln!(
+                    "llmf: lesson {} ({}) has problems: run `llmf check` to see them",
+                    sanitize::field(&lesson),
+                    sanitize::field(file)
+                );
+                return ExitCode::from(1);
+            }
             let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
-                eprintln!("llmf: the course at {prefix} does not load: run `llmf check`");
+                errln!(
+                    "llmf: the course at {} does not load: run `llmf check`",
+                    sanitize::field(&prefix)
+                );
                 return ExitCode::from(1);
             };
             let Some(index) = course.find(&lesson) else {
@@ -259,7 +290,7 @@ fn main() -> ExitCode {
                     .iter()
                     .map(|l| format!("{} {}", l.number, l.slug))
                     .collect();
-                eprintln!(
+                errln!(
                     "llmf: no lesson \"{lesson}\"; the course has: {}",
                     known.join(", ")
                 );
@@ -279,7 +310,7 @@ fn main() -> ExitCode {
             let area = Rect::new(0, 0, size.0, size.1);
             let mut buf = Buffer::empty(area);
             ui::render(&app, area, &mut buf, &theme);
-            print!("{}", ui::buffer_text(&buf));
+            out!("{}", sanitize::lines(&ui::buffer_text(&buf)));
             ExitCode::SUCCESS
         }
         Some(Command::Attention {
@@ -296,7 +327,7 @@ fn main() -> ExitCode {
             vocab,
             list,
             json,
-        }) => tokenize_command(text.as_deref(), &tokenizer, vocab as usize, list, json),
+                }) => llmf::tokenize_cmd::run(text.as_deref(), &tokenizer, vocab as usize, list, json),
         Some(Command::Train {
             preset,
             steps,
@@ -334,45 +365,49 @@ fn main() -> ExitCode {
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }
-        None => run_tui(cli.lessons.as_deref(), cli.ascii, theme),
+        None => {
+            let ascii = cli.ascii
+                || (!cli.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()));
+            run_tui(cli.lessons.as_deref(), ascii, Theme::new(no_color, ascii))
+        }
     }
 }
 
 fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
     let (mut store, progress, messages) = Store::open(default_dir());
     for m in &messages {
-        eprintln!("llmf: {m}");
+        errln!("llmf: {}", sanitize::field(m));
     }
     let where_ = store
         .path()
         .map_or("(nowhere: no home folder)".to_string(), |p| {
-            p.display().to_string()
+            sanitize::field(&p.display().to_string()).into_owned()
         });
     if reset {
         if !yes {
-            print!("Clear all progress in {where_}? Type yes to confirm: ");
+            out!("Clear all progress in {where_}? Type yes to confirm: ");
             let _ = std::io::stdout().flush();
             let mut answer = String::new();
             let _ = std::io::stdin().lock().read_line(&mut answer);
             if answer.trim() != "yes" {
-                println!("Nothing cleared.");
+                outln!("Nothing cleared.");
                 return ExitCode::SUCCESS;
             }
         }
         return match store.reset() {
             Ok(()) => {
-                println!("Progress cleared.");
+                outln!("Progress cleared.");
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("llmf: cannot clear progress: {e}");
+                errln!("llmf: cannot clear progress: {e}");
                 ExitCode::from(1)
             }
         };
     }
     let (source, _) = source_for(dir);
     let (course, _) = course::load(source.as_ref());
-    println!("Progress in {where_}");
+    outln!("Progress in {where_}");
     let Some(course) = course else {
         return ExitCode::SUCCESS;
     };
@@ -409,7 +444,7 @@ fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
         } else {
             "    "
         };
-        println!(
+        outln!(
             "  {} {:<22} {done}  steps seen {seen:>2}/{:<2}  questions right {right}/{}{here}",
             lesson.number,
             lesson.slug,
@@ -422,9 +457,11 @@ fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
 
 fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!(
-            "llmf: the course needs a terminal. To print a step as text, try `llmf render 05`."
-        );
+        errln!("llmf: the course needs a terminal. To print a step as text, try `llmf render 05`.");
+        return ExitCode::from(2);
+    }
+    if let Some(why) = llmf::tty::unusable_reason(std::env::var("TERM").ok().as_deref()) {
+        errln!("llmf: {why}");
         return ExitCode::from(2);
     }
     let (source, prefix) = source_for(dir);
@@ -439,11 +476,11 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
     };
     let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
         for p in &problems {
-            eprintln!("{p}");
+            errln!("{}", sanitize::field(p));
         }
-        eprintln!(
+        errln!(
             "llmf: the course at {} has problems; fix them (see `llmf check`) and start again",
-            source.describe()
+            sanitize::field(&source.describe())
         );
         return ExitCode::from(1);
     };
@@ -454,7 +491,7 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
     match llmf::term::run(app, theme) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("llmf: {e}");
+            errln!("llmf: {}", sanitize::field(&e));
             ExitCode::from(1)
         }
     }
@@ -500,18 +537,23 @@ fn attention_command(
 ) -> ExitCode {
     use llmf::viz::kinds::attention_map::{random_head_weights, words};
     let input = if text == "-" {
-        let mut buf = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf) {
-            eprintln!("llmf: cannot read standard input: {e}");
+        // 64 words never need more than this; a stream without end is cut off here.
+        let mut buf = Vec::new();
+        let read = std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), 1 << 20),
+            &mut buf,
+        );
+        if let Err(e) = read {
+            errln!("llmf: cannot read standard input: {e}");
             return ExitCode::from(1);
         }
-        buf
+        String::from_utf8_lossy(&buf).into_owned()
     } else {
         text.to_string()
     };
     let tokens = words(&input, 64);
     if tokens.is_empty() {
-        eprintln!(
+        errln!(
             "llmf: no words to attend over: give a sentence, e.g. llmf attention \"the cat sat\""
         );
         return ExitCode::from(1);
@@ -530,113 +572,39 @@ fn attention_command(
             "weights_are": "seeded random projections, not a trained model",
             "heads": heads_json,
         });
-        println!("{out}");
+        outln!("{}", sanitize::json(&out.to_string()));
         return ExitCode::SUCCESS;
     }
-    let width = tokens
+    // Words come from the user's text: shown escaped, and measured as shown.
+    let shown: Vec<String> = tokens
+        .iter()
+        .map(|t| sanitize::field(t).into_owned())
+        .collect();
+    let width = shown
         .iter()
         .map(|t| t.chars().count())
         .max()
         .unwrap_or(1)
         .max(6);
     for (h, w) in weights.iter().enumerate() {
-        println!(
+        outln!(
             "head {} of {heads} (seeded random projections, seed {seed}, d_k {d_k}{}): rows are queries",
             h + 1,
             if causal { ", causal" } else { "" }
         );
-        print!("{:width$}", "");
-        for t in &tokens {
-            print!(" {t:>width$}");
+        out!("{:width$}", "");
+        for t in &shown {
+            out!(" {t:>width$}");
         }
-        println!();
+        outln!();
         for (i, row) in w.rows().into_iter().enumerate() {
-            print!("{:width$}", tokens[i]);
+            out!("{:width$}", shown[i]);
             for v in row {
-                print!(" {v:>width$.3}");
+                out!(" {v:>width$.3}");
             }
-            println!();
+            outln!();
         }
-        println!();
-    }
-    ExitCode::SUCCESS
-}
-
-fn tokenize_command(
-    text: Option<&str>,
-    name: &str,
-    vocab: usize,
-    list: bool,
-    json: bool,
-) -> ExitCode {
-    use llmf::labs::tokenize::{corpus, encode, load_file, train, Algorithm, Pretrained};
-    if list {
-        for a in Algorithm::ALL {
-            println!(
-                "{:<10} trained here on the course's own text (--vocab sets its size)",
-                a.name()
-            );
-        }
-        for p in Pretrained::ALL {
-            println!("{:<10} {}", p.name(), p.describe());
-        }
-        println!("{:<10} any tokenizer.json, by path", "FILE");
-        return ExitCode::SUCCESS;
-    }
-    let input = match text {
-        None => {
-            eprintln!("llmf: give the text to split, or - to read standard input (see --help)");
-            return ExitCode::from(2);
-        }
-        Some("-") => {
-            let mut buf = String::new();
-            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf) {
-                eprintln!("llmf: cannot read standard input: {e}");
-                return ExitCode::from(1);
-            }
-            buf
-        }
-        Some(t) => t.to_string(),
-    };
-    let tokens = if let Some(p) = Pretrained::ALL.into_iter().find(|p| p.name() == name) {
-        Ok(p.encode(&input))
-    } else if let Some(a) = Algorithm::ALL.into_iter().find(|a| a.name() == name) {
-        train(a, vocab, &corpus()).and_then(|tok| encode(&tok, &input))
-    } else {
-        let path = Path::new(name);
-        if !path.exists() {
-            eprintln!("llmf: no tokenizer \"{name}\": use one of `llmf tokenize --list` or the path of a tokenizer.json");
-            return ExitCode::from(1);
-        }
-        load_file(path).and_then(|tok| encode(&tok, &input))
-    };
-    let tokens = match tokens {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("llmf: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    if json {
-        let list: Vec<serde_json::Value> = tokens
-            .iter()
-            .map(
-                |t| serde_json::json!({"text": t.text, "id": t.id, "start": t.start, "end": t.end}),
-            )
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"tokenizer": name, "count": tokens.len(), "tokens": list})
-        );
-    } else {
-        for t in &tokens {
-            println!("{:?}\t{}\t{}..{}", t.text, t.id, t.start, t.end);
-        }
-        eprintln!(
-            "{} token{} ({name})",
-            tokens.len(),
-            if tokens.len() == 1 { "" } else { "s" }
-        );
+        outln!();
     }
     ExitCode::SUCCESS
 }

@@ -5,10 +5,12 @@
 //! instances at once lose nothing. A corrupt file is moved aside, never overwritten; a
 //! read-only home leaves the course usable, with a warning.
 
+use crate::safe_read::{self, ReadError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "progress.json";
@@ -68,6 +70,39 @@ impl Progress {
         if self.current.is_none() {
             self.current.clone_from(&disk.current);
         }
+    }
+
+    /// Refuses values no real course produces (a step past the thousandth, a name longer
+    /// than a line): a hand-edited or hostile file must not reach the screen through an
+    /// overflow such as `step + 1`.
+    pub fn validate(&self) -> Result<(), String> {
+        const MAX_STEP: usize = 1000;
+        const MAX_NAME: usize = 200;
+        let long = |s: &str| s.len() > MAX_NAME;
+        if self.current.as_deref().is_some_and(long) {
+            return Err(format!("\"current\" is longer than {MAX_NAME} bytes"));
+        }
+        if self.lessons.len() > MAX_STEP {
+            return Err(format!("more than {MAX_STEP} lessons"));
+        }
+        for (slug, l) in &self.lessons {
+            if long(slug) {
+                return Err(format!("a lesson name is longer than {MAX_NAME} bytes"));
+            }
+            if l.step >= MAX_STEP || l.visited.iter().any(|s| *s >= MAX_STEP) {
+                return Err(format!(
+                    "lesson {}: a step number is over {MAX_STEP}",
+                    crate::sanitize::field(slug)
+                ));
+            }
+            if l.answers.len() > MAX_STEP || l.answers.keys().any(|k| long(k)) {
+                return Err(format!(
+                    "lesson {}: too many or too long question ids",
+                    crate::sanitize::field(slug)
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn lesson(&self, slug: &str) -> Option<&LessonProgress> {
@@ -131,43 +166,31 @@ impl Store {
             dir: Some(dir),
             warning: None,
         };
-        let progress = match fs::read_to_string(&path) {
-            Ok(text) => match serde_json::from_str::<Progress>(&text) {
-                Ok(p) => p,
-                Err(e) => {
-                    let aside = aside_name(&path);
-                    match fs::rename(&path, &aside) {
-                        Ok(()) => messages.push(format!(
-                            "{}: the progress file was unreadable ({e}); it was moved to {} and a fresh one started",
-                            path.display(),
-                            aside.display()
-                        )),
-                        Err(re) => {
-                            messages.push(format!(
-                                "{}: the progress file is unreadable ({e}) and could not be moved aside ({re}); it will not be overwritten, so progress is kept only until you quit",
-                                path.display()
-                            ));
-                            store.dir = None;
-                            store.warning = Some("progress not saved: the progress file is unreadable".into());
-                        }
+        let progress = match read_disk(&path) {
+            Disk::Missing => Progress::default(),
+            Disk::Good(p) => p,
+            Disk::Unusable(why) => {
+                match move_aside(&path) {
+                    Ok(aside) => messages.push(format!(
+                        "{}: the progress file was unreadable ({why}); it was moved to {} and a fresh one started",
+                        path.display(),
+                        aside.display()
+                    )),
+                    Err(re) => {
+                        messages.push(format!(
+                            "{}: the progress file is unreadable ({why}) and could not be moved aside ({re}); it will not be overwritten, so progress is kept only until you quit",
+                            path.display()
+                        ));
+                        store.dir = None;
+                        store.warning =
+                            Some("progress not saved: the progress file is unreadable".into());
                     }
-                    Progress::default()
                 }
-            },
-            // Nothing there (or no folder can be there): start fresh; a save will say if the
-            // folder cannot be made.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
                 Progress::default()
             }
-            Err(e) => {
+            Disk::Unreadable(e) => {
                 messages.push(format!(
-                    "{}: cannot read progress ({e}); it will not be overwritten, so progress is kept only until you quit",
-                    path.display()
+                    "cannot read progress ({e}); it will not be overwritten, so progress is kept only until you quit"
                 ));
                 store.dir = None;
                 store.warning = Some(format!(
@@ -205,15 +228,69 @@ impl Store {
     }
 }
 
-fn aside_name(path: &Path) -> PathBuf {
+/// What is on disk at the progress file's path.
+enum Disk {
+    Missing,
+    Good(Progress),
+    /// Not JSON, not ours, out of range or too large: kept aside, never overwritten.
+    Unusable(String),
+    /// Cannot be read at all (permissions, a FIFO or device): left alone.
+    Unreadable(String),
+}
+
+fn read_disk(path: &Path) -> Disk {
+    match safe_read::read_bytes(path, safe_read::PROGRESS_LIMIT) {
+        Err(ReadError::Missing(_)) => Disk::Missing,
+        Err(e @ ReadError::TooLarge(_)) => Disk::Unusable(e.to_string()),
+        Err(e @ (ReadError::NotRegular(_) | ReadError::Io(_))) => Disk::Unreadable(e.to_string()),
+        Ok(bytes) => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            match serde_json::from_slice::<Progress>(bytes) {
+                Err(e) => Disk::Unusable(e.to_string()),
+                Ok(p) => match p.validate() {
+                    Ok(()) => Disk::Good(p),
+                    Err(e) => Disk::Unusable(e),
+                },
+            }
+        }
+    }
+}
+
+/// Moves a broken progress file to `progress.json.corrupt-<seconds>` (then `-2`, `-3`, …),
+/// never replacing an earlier backup: a hard link fails if the name is taken, then the
+/// original name is removed.
+fn move_aside(path: &Path) -> Result<PathBuf, String> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"))
+    for n in 1..=1000u32 {
+        let name = if n == 1 {
+            format!("{FILE_NAME}.corrupt-{stamp}")
+        } else {
+            format!("{FILE_NAME}.corrupt-{stamp}-{n}")
+        };
+        let aside = path.with_file_name(name);
+        match fs::hard_link(path, &aside) {
+            Ok(()) => {
+                fs::remove_file(path).map_err(|e| e.to_string())?;
+                return Ok(aside);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // A file system without hard links: rename, after making sure the name is free.
+            Err(_) if fs::symlink_metadata(&aside).is_err() => {
+                fs::rename(path, &aside).map_err(|e| e.to_string())?;
+                return Ok(aside);
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("too many corrupt copies are kept already: remove some".into())
 }
 
-/// An exclusive lock on `progress.lock`, released when the file is dropped.
+/// An exclusive lock on `progress.lock`, released when the file is dropped. A symbolic link
+/// planted at that name is refused (`O_NOFOLLOW`), so the lock can never create or touch a
+/// file elsewhere.
 fn lock(dir: &Path) -> Result<File, String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("progress.lock");
@@ -221,32 +298,87 @@ fn lock(dir: &Path) -> Result<File, String> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.lock()
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => format!(
+                "{} is a symbolic link, which llmf never follows: remove it",
+                path.display()
+            ),
+            _ => format!("{}: {e}", path.display()),
+        })?;
+    // flock through rustix: File::lock needs Rust 1.89, the crate promises 1.86.
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(file)
 }
 
-fn write_merged(dir: &Path, progress: &mut Progress) -> Result<(), String> {
-    let _lock = lock(dir)?;
-    let path = dir.join(FILE_NAME);
-    if let Ok(text) = fs::read_to_string(&path) {
-        match serde_json::from_str::<Progress>(&text) {
-            Ok(disk) => progress.merge_from(&disk),
-            Err(_) => {
-                // Someone else's broken file: keep it for inspection rather than overwrite it.
-                let _ = fs::rename(&path, aside_name(&path));
-            }
+const TMP_PREFIX: &str = "progress.json.tmp-";
+
+/// Creates a new temporary file beside the progress file, under a name no one can guess
+/// ahead, exclusively (`O_EXCL`: a file or link already there makes it fail, and a link is
+/// never followed).
+fn create_temp(dir: &Path) -> std::io::Result<(PathBuf, File)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut last = None;
+    for _ in 0..16 {
+        // RandomState is seeded from the operating system's random source.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        let path = dir.join(format!("{TMP_PREFIX}{:016x}", h.finish()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
         }
     }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}
+
+/// Removes temporary files that a killed `llmf` left behind. Called under the lock: every
+/// writer holds it while its temporary file exists, so any found now is stale.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+            && entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink());
+        if stale {
+            // Removing a link removes the link only, never its target.
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn write_merged(dir: &Path, progress: &mut Progress) -> Result<(), String> {
+    let _lock = lock(dir)?;
+    remove_stale_temps(dir);
+    let path = dir.join(FILE_NAME);
+    match read_disk(&path) {
+        Disk::Missing => {}
+        Disk::Good(disk) => progress.merge_from(&disk),
+        // Someone else's broken file: keep it for inspection rather than overwrite it.
+        Disk::Unusable(_) => {
+            move_aside(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Disk::Unreadable(e) => return Err(e),
+    }
     progress.version = 1;
-    let json = serde_json::to_string_pretty(progress).map_err(|e| e.to_string())?;
-    let tmp = dir.join(format!("{FILE_NAME}.tmp-{}", std::process::id()));
+    let json = serde_json::to_string(progress).map_err(|e| e.to_string())?;
+    let (tmp, mut file) = create_temp(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let written = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(json.as_bytes())?;
-        f.sync_all()?;
+        file.write_all(json.as_bytes())?;
+        file.sync_all()?;
         fs::rename(&tmp, &path)
     })();
     if let Err(e) = written {
@@ -254,4 +386,34 @@ fn write_merged(dir: &Path, progress: &mut Progress) -> Result<(), String> {
         return Err(format!("{}: {e}", path.display()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_files_are_new_private_and_unguessable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = create_temp(dir.path()).unwrap();
+        let (b, _) = create_temp(dir.path()).unwrap();
+        assert_ne!(a, b);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn move_aside_never_replaces_an_earlier_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        fs::write(&path, "one").unwrap();
+        let first = move_aside(&path).unwrap();
+        fs::write(&path, "two").unwrap();
+        let second = move_aside(&path).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(fs::read_to_string(first).unwrap(), "one");
+        assert_eq!(fs::read_to_string(second).unwrap(), "two");
+        assert!(!path.exists());
+    }
 }

@@ -1,15 +1,16 @@
 //! The terminal session: raw mode and the alternate screen in, always restored out (on quit,
-//! panic, SIGTERM and SIGHUP), and an event loop that sleeps until something happens.
+//! panic and every signal that ends the process), suspended on Ctrl-Z, left when the
+//! terminal is closed, and an event loop that sleeps until something happens.
 //!
 //! Key input, signals and (later) background work all arrive over one channel, so the loop
 //! blocks on `recv` and uses no CPU while the learner reads.
 
 use crate::app::App;
 use crate::keymap::action_for;
+use crate::signals::{self, Meaning};
 use crate::ui::{self, theme::Theme};
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use crossterm::execute;
-use signal_hook::consts::{SIGHUP, SIGTERM};
 use std::io::stdout;
 use std::sync::mpsc;
 
@@ -43,7 +44,11 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
             break;
         }
     });
-    match signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
+    let gone = tx.clone();
+    crate::tty::watch_hangup(move || {
+        let _ = gone.send(Msg::Closed);
+    });
+    match signal_hook::iterator::Signals::new(signals::caught()) {
         Ok(mut signals) => {
             let sig_tx = tx.clone();
             std::thread::spawn(move || {
@@ -65,6 +70,8 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     }
     let mut result = Ok(());
     let mut dirty = true;
+    // Set when a signal ends the session: the process ends by it once the terminal is back.
+    let mut ended_by = None;
     loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme)) {
@@ -91,19 +98,22 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
             }
         };
         match msg {
+            Msg::Term(ev) if crate::tty::is_suspend_key(&ev) => {
+                dirty |= suspend_and_resume(&mut app, &mut terminal);
+            }
             Msg::Term(ev) => {
                 if let Some(action) = action_for(&ev, app.text_entry()) {
                     dirty |= app.update(action);
                 }
             }
-            Msg::Signal(sig) => {
-                app.save();
-                if sig == SIGHUP {
-                    // The terminal is gone (an ssh drop): there is nothing left to restore.
-                    std::process::exit(0);
+            Msg::Signal(sig) => match signals::meaning(sig) {
+                Meaning::End(sig) => {
+                    ended_by = Some(sig);
+                    break;
                 }
-                break;
-            }
+                Meaning::Suspend => dirty |= suspend_and_resume(&mut app, &mut terminal),
+                Meaning::Resume => dirty |= resume(&mut terminal),
+            },
             Msg::Closed => {
                 app.save();
                 break;
@@ -115,9 +125,35 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     }
     app.save();
     let _ = execute!(stdout(), DisableMouseCapture);
-    ratatui::restore();
+    // try_restore: restore() prints a failure with eprintln!, which panics on a closed terminal.
+    let _ = ratatui::try_restore();
+    // Not dropped: its Drop shows the cursor and, if the terminal is gone, panics printing
+    // that it could not. release() shows the cursor, ignoring a terminal that is gone.
+    std::mem::forget(terminal);
+    crate::tty::release();
     if let Some(w) = &app.store.warning {
-        eprintln!("llmf: {w}");
+        crate::errln!("llmf: {}", crate::sanitize::field(w));
+    }
+    if let Some(sig) = ended_by {
+        signals::end_by(sig);
     }
     result
+}
+
+/// Ctrl-Z or SIGTSTP: save (the shell may never bring us back), hand the terminal back,
+/// stop; after `fg`, take it again and redraw everything.
+fn suspend_and_resume(app: &mut App, terminal: &mut ratatui::DefaultTerminal) -> bool {
+    app.save();
+    crate::tty::suspend();
+    resume(terminal)
+}
+
+/// After a stop, whoever stopped us: raw mode again and a full redraw.
+fn resume(terminal: &mut ratatui::DefaultTerminal) -> bool {
+    crate::tty::reclaim();
+    // Terminal::clear would ask the terminal where the cursor is, and the reply would go to
+    // the input thread: so the screen is cleared by reclaim() and one blank frame makes
+    // ratatui's diff repaint every cell on the next draw.
+    let _ = terminal.draw(|_| {});
+    true
 }

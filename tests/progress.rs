@@ -177,3 +177,110 @@ fn the_progress_command_summarises_and_resets() {
     assert!(out.contains("Progress cleared"), "{out}");
     assert!(!dir.path().join(FILE_NAME).exists());
 }
+
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_link_planted_at_a_temporary_name_is_removed_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious").unwrap();
+    let home = dir.path().join("home");
+    fs::create_dir(&home).unwrap();
+    // The name the old code used, and a few more an attacker might try.
+    for name in [
+        format!("{FILE_NAME}.tmp-{}", std::process::id()),
+        format!("{FILE_NAME}.tmp-0000000000000000"),
+    ] {
+        std::os::unix::fs::symlink(&victim, home.join(name)).unwrap();
+    }
+    let (mut store, _, _) = Store::open(Some(home.clone()));
+    store.save(&mut sample("matmul", 1, "q"));
+    assert!(store.warning.is_none(), "{:?}", store.warning);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(
+        names(&home),
+        ["progress.json", "progress.lock"],
+        "stale names cleaned"
+    );
+}
+
+#[test]
+fn a_link_planted_at_the_lock_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("created-by-llmf");
+    let home = dir.path().join("home");
+    fs::create_dir(&home).unwrap();
+    std::os::unix::fs::symlink(&target, home.join("progress.lock")).unwrap();
+    let (mut store, _, _) = Store::open(Some(home.clone()));
+    store.save(&mut sample("matmul", 1, "q"));
+    assert!(!target.exists(), "the link's target must not be created");
+    let warning = store.warning.unwrap_or_default();
+    assert!(warning.contains("progress.lock"), "{warning}");
+}
+
+#[test]
+fn two_corrupt_files_in_the_same_second_keep_both_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in ["{ first", "{ second"] {
+        fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        let (_, _, messages) = Store::open(Some(dir.path().to_path_buf()));
+        assert_eq!(messages.len(), 1, "{messages:?}");
+    }
+    let kept: Vec<String> = names(dir.path())
+        .into_iter()
+        .filter(|n| n.contains(".corrupt-"))
+        .map(|n| fs::read_to_string(dir.path().join(n)).unwrap())
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(kept.contains(&"{ first".to_string()) && kept.contains(&"{ second".to_string()));
+}
+
+#[test]
+fn values_out_of_range_are_refused_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        r#"{"version":1,"current":"matmul","lessons":{"matmul":{"step":18446744073709551615}}}"#;
+    fs::write(dir.path().join(FILE_NAME), text).unwrap();
+    let (_, progress, messages) = Store::open(Some(dir.path().to_path_buf()));
+    assert_eq!(progress, Progress::default());
+    assert!(
+        messages[0].contains("step number is over 1000"),
+        "{messages:?}"
+    );
+    // Kept aside for the learner, not lost.
+    assert!(names(dir.path()).iter().any(|n| n.contains(".corrupt-")));
+}
+
+#[test]
+fn a_progress_file_past_its_limit_is_set_aside_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = " ".repeat(2 << 20);
+    fs::write(dir.path().join(FILE_NAME), format!("{{{padding}}}")).unwrap();
+    let (mut store, progress, messages) = Store::open(Some(dir.path().to_path_buf()));
+    assert_eq!(progress, Progress::default());
+    assert!(messages[0].contains("larger than 1 MiB"), "{messages:?}");
+    store.save(&mut sample("matmul", 1, "q"));
+    assert!(store.warning.is_none());
+}
+
+#[test]
+fn the_file_is_written_compactly_and_a_bom_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, _) = Store::open(Some(dir.path().to_path_buf()));
+    store.save(&mut sample("matmul", 2, "q"));
+    let text = fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+    assert!(!text.contains('\n') && !text.contains("  "), "{text}");
+    fs::write(dir.path().join(FILE_NAME), format!("\u{feff}{text}")).unwrap();
+    let (_, progress, messages) = Store::open(Some(dir.path().to_path_buf()));
+    assert!(messages.is_empty(), "{messages:?}");
+    assert_eq!(progress.lesson("matmul").map(|l| l.step), Some(2));
+}

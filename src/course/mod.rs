@@ -10,7 +10,7 @@ pub mod prose;
 use std::fmt;
 use std::path::Path;
 
-pub use parse::{parse_lesson, parse_manifest};
+pub use parse::{parse_lesson, parse_lesson_all, parse_manifest};
 
 /// A whole course: its parts in order and every lesson, flattened in reading order.
 #[derive(Debug, Clone)]
@@ -192,14 +192,33 @@ impl Source for DirSource<'_> {
         self.0.display().to_string()
     }
     fn read(&self, name: &str) -> Result<String, String> {
+        use crate::safe_read::{self, LESSON_LIMIT, MANIFEST_LIMIT};
+        safe_read::course_entry(name)?;
         let path = self.0.join(name);
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        safe_read::inside(self.0, &path)?;
+        let limit = if name == "course.json" {
+            MANIFEST_LIMIT
+        } else {
+            LESSON_LIMIT
+        };
+        safe_read::read_text(&path, limit).map_err(|e| format!("cannot read {e}"))
     }
 }
 
 /// Loads a course: the manifest, then every lesson it lists. Parse problems are collected, not
-/// stopped at, so a teacher sees every mistake at once.
+/// stopped at, so a teacher sees every mistake at once; a lesson with problems is left out.
 pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
+    let (course, problems) = load_all(source);
+    let course = course.map(|mut c| {
+        c.lessons
+            .retain(|l| !problems.iter().any(|p| p.file == l.file));
+        c
+    });
+    (course, problems)
+}
+
+/// As [`load`], but keeping every lesson as far as it parsed, broken or not, for checking.
+pub fn load_all(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
     let mut problems = Vec::new();
     let manifest_text = match source.read("course.json") {
         Ok(t) => t,
@@ -224,21 +243,24 @@ pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
     let mut lessons: Vec<Lesson> = Vec::new();
     for (part_index, part) in manifest.parts.iter().enumerate() {
         for (file, line) in &part.lessons {
+            if let Err(e) = crate::safe_read::course_entry(file) {
+                problems.push(Problem::new("course.json", *line, e));
+                continue;
+            }
             match source.read(file) {
-                Ok(text) => match parse_lesson(file, &text, part_index) {
-                    Ok(lesson) => {
-                        if let Some(other) = lessons.iter().find(|l| l.slug == lesson.slug) {
-                            problems.push(Problem::new(
-                                "course.json",
-                                *line,
-                                format!("{file} has the same slug as {}", other.file),
-                            ));
-                        } else {
-                            lessons.push(lesson);
-                        }
+                Ok(text) => {
+                    let (lesson, mut ps) = parse_lesson_all(file, &text, part_index);
+                    problems.append(&mut ps);
+                    if let Some(other) = lessons.iter().find(|l| l.slug == lesson.slug) {
+                        problems.push(Problem::new(
+                            "course.json",
+                            *line,
+                            format!("{file} has the same slug as {}", other.file),
+                        ));
+                    } else {
+                        lessons.push(lesson);
                     }
-                    Err(mut ps) => problems.append(&mut ps),
-                },
+                }
                 Err(e) => problems.push(Problem::new(
                     "course.json",
                     *line,

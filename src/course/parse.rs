@@ -95,6 +95,18 @@ pub fn split_file_name(file: &str) -> Option<(String, String)> {
 
 /// Parses one lesson file. All problems found are returned together.
 pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<Problem>> {
+    let (lesson, problems) = parse_lesson_all(file, text, part);
+    if problems.is_empty() {
+        Ok(lesson)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Parses one lesson file as far as it goes: the lesson made of every part that parsed,
+/// and every problem found, so `llmf check` can check the rest of a broken lesson too (a
+/// bad question must not hide a bad visualizer).
+pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Problem>) {
     let mut problems = Vec::new();
     let (number, slug) = split_file_name(file).unwrap_or_else(|| {
         problems.push(Problem::new(
@@ -268,9 +280,6 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
             "the lesson has no steps: start each step with a `## ` heading",
         ));
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let steps = steps
         .into_iter()
         .map(|d| Step {
@@ -281,14 +290,15 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
             code_lines: d.code_lines,
         })
         .collect();
-    Ok(Lesson {
+    let lesson = Lesson {
         number,
         slug,
         title,
         file: file.to_string(),
         part,
         steps,
-    })
+    };
+    (lesson, problems)
 }
 
 fn parse_json_block(

@@ -81,22 +81,26 @@ impl Pretrained {
     /// Splits `text`; offsets come from the bytes each token stands for. A token may end in
     /// the middle of a character (byte-level BPE); its text then shows the bytes as `<0xE2>`.
     pub fn encode(self, text: &str) -> Vec<Token> {
+        self.encode_lazy(text).collect()
+    }
+
+    /// As [`Pretrained::encode`], but each token's text is made only when it is taken: the
+    /// split itself keeps 4 bytes a token, so a large input can be streamed out.
+    pub fn encode_lazy(self, text: &str) -> impl ExactSizeIterator<Item = Token> {
         let bpe = self.bpe();
         let ids = bpe.encode_with_special_tokens(text);
         let mut at = 0;
-        ids.into_iter()
-            .map(|id| {
-                let bytes = bpe.decode_bytes(&[id]).unwrap_or_default();
-                let start = at;
-                at += bytes.len();
-                Token {
-                    text: show_bytes(&bytes),
-                    id,
-                    start,
-                    end: at,
-                }
-            })
-            .collect()
+        ids.into_iter().map(move |id| {
+            let bytes = bpe.decode_bytes(&[id]).unwrap_or_default();
+            let start = at;
+            at += bytes.len();
+            Token {
+                text: show_bytes(&bytes),
+                id,
+                start,
+                end: at,
+            }
+        })
     }
 }
 
@@ -228,7 +232,9 @@ pub fn encode(tok: &Tokenizer, text: &str) -> Result<Vec<Token>, String> {
 
 /// Loads a `tokenizer.json`; the error names the file and says what is wrong.
 pub fn load_file(path: &std::path::Path) -> Result<Tokenizer, String> {
-    Tokenizer::from_file(path)
+    use crate::safe_read::{read_bytes, TOKENIZER_LIMIT};
+    let bytes = read_bytes(path, TOKENIZER_LIMIT)?;
+    Tokenizer::from_bytes(&bytes)
         .map_err(|e| format!("{}: not a usable tokenizer.json ({e})", path.display()))
 }
 
