@@ -1,7 +1,7 @@
 # llmf: two commands on a fresh machine — `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run build test bench check fmt clippy snapshots
+.PHONY: run build test bench check docs fmt clippy snapshots
 
 ## Build in release mode and start the course.
 run: build
@@ -23,6 +23,10 @@ bench:
 
 check:
 	$(CARGO) run --locked --quiet -- check --stats lessons
+
+## Regenerate the visualizer tables of lessons/README.md from src/viz/kinds.
+docs:
+	$(CARGO) run --locked --quiet -- check --kinds-doc lessons/README.md
 
 fmt:
 	$(CARGO) fmt --all

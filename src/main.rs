@@ -43,6 +43,10 @@ enum Command {
         /// Print steps, words, visualizers and questions per lesson.
         #[arg(long)]
         stats: bool,
+        /// Rewrite the visualizer tables of this lessons README from the kinds' definitions
+        /// (what `make docs` runs), then stop.
+        #[arg(long, value_name = "FILE")]
+        kinds_doc: Option<PathBuf>,
     },
     /// Print one step exactly as the screen shows it, as plain text.
     Render {
@@ -161,7 +165,11 @@ fn main() -> ExitCode {
         }
     }
     match cli.command {
-        Some(Command::Check { dir, stats }) => {
+        Some(Command::Check {
+            kinds_doc: Some(file),
+            ..
+        }) => write_kinds_doc(&file),
+        Some(Command::Check { dir, stats, .. }) => {
             let dir = dir.or(cli.lessons);
             let (source, prefix) = source_for(dir.as_deref());
             let (course, problems) = load_checked(source.as_ref(), &prefix);
@@ -363,6 +371,36 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("llmf: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Rewrites the generated kinds section of a lessons README (`make docs`).
+fn write_kinds_doc(file: &Path) -> ExitCode {
+    let result = std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|old| llmf::viz::registry::splice_kinds_doc(&old).map(|new| (old, new)))
+        .and_then(|(old, new)| {
+            if old == new {
+                return Ok(false);
+            }
+            std::fs::write(file, new)
+                .map(|()| true)
+                .map_err(|e| e.to_string())
+        });
+    match result {
+        Ok(changed) => {
+            let what = if changed {
+                "rewrote"
+            } else {
+                "already up to date:"
+            };
+            println!("llmf: {what} {}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("llmf: {}: {e}", file.display());
             ExitCode::from(1)
         }
     }

@@ -307,7 +307,7 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
 fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let focused = app.focus == Focus::Panel;
     let title = match &app.panel {
-        PanelState::Viz(v) => format!("Try it: {}", v.kind),
+        PanelState::Viz(v) => format!("Try it: {}", v.title),
         PanelState::Quiz(_) => "Checkpoint".to_string(),
         PanelState::Broken(_) => "Visualizer error".to_string(),
         PanelState::None => String::new(),

@@ -6,6 +6,7 @@
 
 pub mod kinds;
 pub mod params;
+pub mod registry;
 pub mod rng;
 pub mod view;
 
@@ -13,8 +14,8 @@ use crate::course::VizSpec;
 use view::{Control, ControlKind, Part, View};
 
 /// One kind of visualizer: typed settings, the controls that show them, and the parts they
-/// compute.
-pub trait Lab: Send {
+/// compute. Each kind registers a [`registry::KindDef`] in [`kinds::ALL`].
+pub trait Visual: Send {
     /// The controls, showing the current settings.
     fn controls(&self) -> Vec<Control>;
     /// Moves control `index` by `delta` steps (a toggle flips, a choice moves along).
@@ -40,10 +41,13 @@ pub trait Lab: Send {
     fn after_refresh(&mut self) {}
 }
 
-/// A built visualizer: its lab and the view last computed from it.
+/// A built visualizer: its settings and the view last computed from them.
 pub struct Visualizer {
+    /// The internal kind name, as lessons write it.
     pub kind: String,
-    lab: Box<dyn Lab>,
+    /// The plain-language title shown above the panel.
+    pub title: &'static str,
+    visual: Box<dyn Visual>,
     view: View,
     /// What the learner is typing into the selected text control, while they type.
     editing: Option<String>,
@@ -58,10 +62,11 @@ impl std::fmt::Debug for Visualizer {
 impl Visualizer {
     /// Builds a visualizer from a lesson's block; the error names the bad parameter.
     pub fn build(spec: &VizSpec) -> Result<Self, String> {
-        let lab = kinds::build(&spec.kind, &spec.params)?;
+        let (def, visual) = registry::build(&spec.kind, &spec.params)?;
         let mut viz = Self {
             kind: spec.kind.clone(),
-            lab,
+            title: def.title,
+            visual,
             view: View::default(),
             editing: None,
         };
@@ -91,8 +96,8 @@ impl Visualizer {
             return false;
         }
         let before = self.view.controls.clone();
-        self.lab.adjust(self.view.selected_control, delta);
-        let after = self.lab.controls();
+        self.visual.adjust(self.view.selected_control, delta);
+        let after = self.visual.controls();
         if after == before {
             return false;
         }
@@ -103,11 +108,11 @@ impl Visualizer {
     fn refresh(&mut self) {
         let selected = self.view.selected_control;
         self.view = View {
-            controls: self.lab.controls(),
+            controls: self.visual.controls(),
             selected_control: selected,
-            parts: self.lab.parts(),
+            parts: self.visual.parts(),
         };
-        self.lab.after_refresh();
+        self.visual.after_refresh();
         self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
         self.show_edit();
     }
@@ -127,12 +132,12 @@ impl Visualizer {
 
     /// Whether the visualizer has background work to wait for.
     pub fn busy(&self) -> bool {
-        self.lab.busy()
+        self.visual.busy()
     }
 
     /// Collects background results; returns whether the view changed.
     pub fn poll(&mut self) -> bool {
-        if self.lab.poll() {
+        if self.visual.poll() {
             self.refresh();
             true
         } else {
@@ -179,9 +184,9 @@ impl Visualizer {
 
     /// Live kinds recompute on every keystroke; the others just show the typed text.
     fn apply_live(&mut self) {
-        if self.lab.live_text() {
+        if self.visual.live_text() {
             if let Some(text) = self.editing.clone() {
-                self.lab.set_text(self.view.selected_control, &text);
+                self.visual.set_text(self.view.selected_control, &text);
                 self.refresh();
                 return;
             }
@@ -194,7 +199,7 @@ impl Visualizer {
         let Some(text) = self.editing.take() else {
             return false;
         };
-        self.lab.set_text(self.view.selected_control, &text);
+        self.visual.set_text(self.view.selected_control, &text);
         self.refresh();
         true
     }

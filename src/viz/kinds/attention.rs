@@ -5,9 +5,10 @@
 use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
 use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::Rng;
 use crate::viz::view::{Control, MatrixView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Visual};
 use ndarray::Array2;
 
 /// The width of the made-up embeddings: small enough to read every number.
@@ -24,6 +25,19 @@ const STAGES: &[&str] = &[
     "7 output = weights·V",
 ];
 
+/// The `attention` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "attention",
+    title: "Attention, stage by stage",
+    about: "steps through X, Q, K, V, scores QKᵀ, scaled by √d_k, softmax weights and output; picks the query row",
+    params: &[ParamDef { name: "tokens", ty: ParamType::Words { len: (2, 6), default: &["the", "cat", "sat", "down"] }, doc: "the words attended over" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 8, default: 4 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 7 }, doc: "seed of the random embeddings and projections" }, ParamDef { name: "stage", ty: ParamType::Int { min: 0, max: 7, default: 0 }, doc: "the stage shown first (0 = X … 7 = output)" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Attention::new(p)?))
+}
+
 pub struct Attention {
     tokens: Vec<String>,
     d_k: usize,
@@ -35,11 +49,11 @@ pub struct Attention {
 
 impl Attention {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let tokens = p.words("tokens", (2, 6), &["the", "cat", "sat", "down"])?;
-        let d_k = p.int("d_k", 2, 8, 4)? as usize;
-        let seed = p.int("seed", 0, 9999, 7)? as u64;
-        let stage = p.int("stage", 0, 7, 0)? as usize;
-        let causal = p.boolean("causal", false)?;
+        let tokens = p.words("tokens")?;
+        let d_k = p.int("d_k")? as usize;
+        let seed = p.int("seed")? as u64;
+        let stage = p.int("stage")? as usize;
+        let causal = p.boolean("causal")?;
         p.finish()?;
         let query = tokens.len().saturating_sub(1).min(1);
         Ok(Self {
@@ -85,7 +99,7 @@ fn dims(prefix: &str, n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("{prefix}{i}")).collect()
 }
 
-impl Lab for Attention {
+impl Visual for Attention {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice(
@@ -242,7 +256,7 @@ mod tests {
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let lab = Attention::new(Params::new(&map, "attention")).unwrap();
+        let lab = Attention::new(Params::new(&map, &KIND)).unwrap();
         let t = lab.trace();
         let parts = lab.parts();
         let Part::Matrix(m) = &parts[0] else { panic!() };
@@ -255,7 +269,7 @@ mod tests {
         assert!(note[0].ends_with("sum 1"), "{}", note[0]);
         // Q really is X·W_Q.
         assert_eq!(t.q, t.x.dot(&t.w_q));
-        let mut typed = Attention::new(Params::new(&map, "attention")).unwrap();
+        let mut typed = Attention::new(Params::new(&map, &KIND)).unwrap();
         typed.set_text(5, "time flies like an arrow");
         assert_eq!(typed.trace().weights.shape(), &[5, 5]);
     }

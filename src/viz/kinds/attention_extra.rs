@@ -8,12 +8,26 @@ use crate::labs::attention::{
 use crate::labs::fmt_num;
 use crate::labs::softmax::{entropy, softmax};
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, ChartView, Control, HeatmapView, MatrixView, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Visual};
 use ndarray::Array2;
 
 const D_MODEL: usize = 8;
+
+/// The `cross-attention` kind: how lessons name it, its parameters and how to build it.
+pub const CROSS_ATTENTION: KindDef = KindDef {
+    name: "cross-attention",
+    title: "Cross-attention between two sentences",
+    about: "types two sequences; sees the rectangular target × source weights (queries from the target, keys and values from the source) with a cursor",
+    params: &[ParamDef { name: "target", ty: ParamType::Text { max_words: 8, default: "the cat sat" }, doc: "the sequence the queries come from" }, ParamDef { name: "source", ty: ParamType::Text { max_words: 8, default: "le chat s'est assis" }, doc: "the sequence keys and values come from" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }],
+    build: build_cross_attention,
+};
+
+fn build_cross_attention(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(CrossAttention::new(p)?))
+}
 
 pub struct CrossAttention {
     target: String,
@@ -25,10 +39,10 @@ pub struct CrossAttention {
 
 impl CrossAttention {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let target = p.text("target", 8, "the cat sat")?;
-        let source = p.text("source", 8, "le chat s'est assis")?;
-        let d_k = p.int("d_k", 2, 16, 8)? as usize;
-        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        let target = p.text("target")?;
+        let source = p.text("source")?;
+        let d_k = p.int("d_k")? as usize;
+        let seed = p.int("seed")? as u64;
         p.finish()?;
         Ok(Self {
             target,
@@ -57,7 +71,7 @@ impl CrossAttention {
     }
 }
 
-impl Lab for CrossAttention {
+impl Visual for CrossAttention {
     fn controls(&self) -> Vec<Control> {
         let (t, s) = (words(&self.target, 8), words(&self.source, 8));
         vec![
@@ -202,6 +216,19 @@ pub fn measure(samples: usize, seed: u64) -> Measurements {
     m
 }
 
+/// The `dk-variance` kind: how lessons name it, its parameters and how to build it.
+pub const DK_VARIANCE: KindDef = KindDef {
+    name: "dk-variance",
+    title: "Why divide by √d_k",
+    about: "samples random q and k with unit-variance entries; sees the measured variance of q·k against d, and the softmax entropy over 16 keys with and without ÷√d as d grows",
+    params: &[ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DIMS, default: 64 }, doc: "the dimension read out in the text" }, ParamDef { name: "samples", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "q·k pairs sampled per dimension (rounded up to 100, 500, 1000 or 2000)" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the samples" }, ParamDef { name: "chart", ty: ParamType::Choice { options: &["variance", "entropy"], default: "variance" }, doc: "the chart shown first" }],
+    build: build_dk_variance,
+};
+
+fn build_dk_variance(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(DkVariance::new(p)?))
+}
+
 pub struct DkVariance {
     d: usize,
     samples: usize,
@@ -212,9 +239,10 @@ pub struct DkVariance {
 
 impl DkVariance {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let d = p.int_among("d", &DIMS, 64)?;
-        let samples = p.int("samples", 100, 2000, 500)? as usize;
-        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        let d = p.index("d")?;
+        let samples = p.int("samples")? as usize;
+        let seed = p.int("seed")? as u64;
+        let chart = p.index("chart")?;
         p.finish()?;
         let samples = SAMPLES
             .iter()
@@ -225,13 +253,13 @@ impl DkVariance {
             d,
             samples,
             seed,
-            chart: 0,
+            chart,
             data,
         })
     }
 }
 
-impl Lab for DkVariance {
+impl Visual for DkVariance {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice("d", DIMS.iter().map(|d| d.to_string()).collect(), self.d),
@@ -345,6 +373,22 @@ impl Lab for DkVariance {
     }
 }
 
+/// The `padding-mask` kind: how lessons name it, its parameters and how to build it.
+pub const PADDING_MASK: KindDef = KindDef {
+    name: "padding-mask",
+    title: "Padding a batch and masking the pads",
+    about: "sees a batch of unequal sentences padded to one length, the padding mask, and one sentence's attention weights with the padded columns at exactly 0",
+    params: &[
+        ParamDef { name: "sentences", ty: ParamType::Texts { len: (2, 4), max_words: 8, default: &["the cat sat", "a dog ran into the park", "birds sing"] }, doc: "the batch, one sentence per row" },
+        ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens too" },
+    ],
+    build: build_padding_mask,
+};
+
+fn build_padding_mask(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(PaddingMask::new(p)?))
+}
+
 pub struct PaddingMask {
     sentences: Vec<String>,
     shown: usize,
@@ -353,23 +397,13 @@ pub struct PaddingMask {
 
 impl PaddingMask {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let sentences = p.strings(
-            "sentences",
-            (2, 4),
-            80,
-            &["the cat sat", "a dog ran into the park", "birds sing"],
-        )?;
+        let sentences = p.words("sentences")?;
+        let causal = p.boolean("causal")?;
         p.finish()?;
-        if sentences
-            .iter()
-            .any(|s| !(1..=8).contains(&s.split_whitespace().count()))
-        {
-            return Err("padding-mask: each of \"sentences\" must have 1 to 8 words".into());
-        }
         Ok(Self {
             sentences,
             shown: 0,
-            causal: false,
+            causal,
         })
     }
 
@@ -408,7 +442,7 @@ impl PaddingMask {
     }
 }
 
-impl Lab for PaddingMask {
+impl Visual for PaddingMask {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice(
@@ -484,7 +518,7 @@ mod tests {
 
     #[test]
     fn padding_columns_are_exactly_zero() {
-        let lab = PaddingMask::new(Params::new(&Map::new(), "padding-mask")).unwrap();
+        let lab = PaddingMask::new(Params::new(&Map::new(), &PADDING_MASK)).unwrap();
         let w = lab.weights();
         assert_eq!(w.ncols(), 6);
         for i in 0..3 {
@@ -498,7 +532,7 @@ mod tests {
 
     #[test]
     fn cross_attention_is_target_by_source() {
-        let lab = CrossAttention::new(Params::new(&Map::new(), "cross-attention")).unwrap();
+        let lab = CrossAttention::new(Params::new(&Map::new(), &CROSS_ATTENTION)).unwrap();
         assert_eq!(lab.weights().shape(), &[3, 4]);
     }
 }

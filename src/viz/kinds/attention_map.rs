@@ -7,9 +7,10 @@ use crate::labs::attention::{
     multi_head, random_multi_head, toy_embeddings, Head, MultiHead, Options, Stages,
 };
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, Control, HeatmapView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Visual};
 use ndarray::{concatenate, Array2, Axis};
 
 /// Width of the made-up word vectors.
@@ -109,6 +110,19 @@ pub fn random_head_weights(
         .collect()
 }
 
+/// The `attention-map` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "attention-map",
+    title: "Who attends to whom",
+    about: "types a sentence (Enter on the text control edits it); sees the attention weights as a heatmap (queries down, keys across) with a cursor (a query row and a key column) that reads any weight, and the query row's weights as bars: how much of each value row it mixes in; toggles the causal mask and the √d_k scale, moves the temperature, switches head, re-rolls random weights or picks a hand-built head",
+    params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: MAX_WORDS, default: "the cat sat on the mat" }, doc: "the sentence attended over" }, ParamDef { name: "weights", ty: ParamType::Choice { options: PATTERNS, default: "random" }, doc: "random projections or a hand-built head" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }, ParamDef { name: "scaled", ty: ParamType::Bool { default: true }, doc: "divide the scores by √d_k" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.1, max: 5.0, default: 1.0 }, doc: "divides the scores before the softmax" }, ParamDef { name: "heads", ty: ParamType::Int { min: 1, max: 4, default: 1 }, doc: "number of heads to switch between" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(AttentionMap::new(p)?))
+}
+
 pub struct AttentionMap {
     text: String,
     pattern: usize,
@@ -125,14 +139,14 @@ pub struct AttentionMap {
 
 impl AttentionMap {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let text = p.text("text", MAX_WORDS, "the cat sat on the mat")?;
-        let pattern = p.one_of("weights", PATTERNS, 0)?;
-        let d_k = p.int("d_k", 2, 16, 8)? as usize;
-        let seed = p.int("seed", 0, 9999, 1)? as u64;
-        let causal = p.boolean("causal", false)?;
-        let scaled = p.boolean("scaled", true)?;
-        let temperature = p.float("temperature", 0.1, 5.0, 1.0)?;
-        let heads = p.int("heads", 1, 4, 1)? as usize;
+        let text = p.text("text")?;
+        let pattern = p.index("weights")?;
+        let d_k = p.int("d_k")? as usize;
+        let seed = p.int("seed")? as u64;
+        let causal = p.boolean("causal")?;
+        let scaled = p.boolean("scaled")?;
+        let temperature = p.float("temperature")?;
+        let heads = p.int("heads")? as usize;
         p.finish()?;
         let n = words(&text, MAX_WORDS).len();
         Ok(Self {
@@ -181,7 +195,7 @@ impl AttentionMap {
     }
 }
 
-impl Lab for AttentionMap {
+impl Visual for AttentionMap {
     fn controls(&self) -> Vec<Control> {
         let tokens = self.tokens();
         let numbered = row_names(&tokens);
@@ -274,7 +288,7 @@ mod tests {
 
     fn lab(v: serde_json::Value) -> AttentionMap {
         let map: Map<String, serde_json::Value> = v.as_object().cloned().unwrap_or_default();
-        AttentionMap::new(Params::new(&map, "attention-map")).unwrap()
+        AttentionMap::new(Params::new(&map, &KIND)).unwrap()
     }
 
     #[test]

@@ -5,8 +5,33 @@ use super::{dim_options, DIMS, DIM_NAMES};
 use crate::labs::flops::{forward_per_token, matmul_flops, training_flops, DATA, MODELS, PF_DAY};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, Lab};
+use crate::viz::{choice, slider, step_index, Visual};
+
+/// The keys of `MODELS`, in its order (a test keeps them equal).
+const MODEL_KEYS: &[&str] = &[
+    "gpt2-small",
+    "gpt2-xl",
+    "llama2-7b",
+    "chinchilla-70b",
+    "gpt3-175b",
+];
+/// The names of `DATA`, in its order.
+const DATA_NAMES: &[&str] = &["40B", "300B", "1.4T", "2T", "15T"];
+
+/// The `flops` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "flops",
+    title: "Counting FLOPs",
+    about: "FLOPs of one linear layer (2·n·d_in·d_out) and of a model: 2N per token forward, 6ND to train, in PF-days",
+    params: &[ParamDef { name: "tokens", ty: ParamType::Int { min: 1, max: 8192, default: 1 }, doc: "tokens through the layer" }, ParamDef { name: "d_in", ty: ParamType::Choice { options: DIM_NAMES, default: "768" }, doc: "input width of the layer" }, ParamDef { name: "d_out", ty: ParamType::Choice { options: DIM_NAMES, default: "3072" }, doc: "output width of the layer" }, ParamDef { name: "model", ty: ParamType::Choice { options: MODEL_KEYS, default: "gpt2-small" }, doc: "the model whose FLOPs per token and training cost are shown" }, ParamDef { name: "data", ty: ParamType::Choice { options: DATA_NAMES, default: "300B" }, doc: "training tokens for the 6·N·D estimate" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Flops::new(p)?))
+}
 
 pub struct Flops {
     tokens: u32,
@@ -18,13 +43,11 @@ pub struct Flops {
 
 impl Flops {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let tokens = p.int("tokens", 1, 8192, 1)? as u32;
-        let d_in = p.one_of("d_in", DIM_NAMES, 9)?;
-        let d_out = p.one_of("d_out", DIM_NAMES, 11)?;
-        let keys: Vec<&str> = MODELS.iter().map(|m| m.key).collect();
-        let model = p.one_of("model", &keys, 0)?;
-        let names: Vec<&str> = DATA.iter().map(|d| d.0).collect();
-        let data = p.one_of("data", &names, 1)?;
+        let tokens = p.int("tokens")? as u32;
+        let d_in = p.index("d_in")?;
+        let d_out = p.index("d_out")?;
+        let model = p.index("model")?;
+        let data = p.index("data")?;
         p.finish()?;
         Ok(Self {
             tokens,
@@ -36,7 +59,7 @@ impl Flops {
     }
 }
 
-impl Lab for Flops {
+impl Visual for Flops {
     fn controls(&self) -> Vec<Control> {
         vec![
             slider("tokens n", f64::from(self.tokens), 1.0, 8192.0, 1.0, 0),
@@ -130,7 +153,7 @@ mod tests {
                 .as_object()
                 .cloned()
                 .unwrap_or_default();
-        let lab = Flops::new(Params::new(&map, "flops")).unwrap();
+        let lab = Flops::new(Params::new(&map, &KIND)).unwrap();
         let Part::Text(t) = &lab.parts()[0] else {
             panic!()
         };

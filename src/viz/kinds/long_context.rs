@@ -6,9 +6,10 @@ use crate::labs::fmt_num;
 use crate::labs::softmax::softmax;
 use crate::viz::kinds::transformer::fmt_bytes;
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::{seed_of, Rng};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, slider, step_index, step_value, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_value, toggle, Visual};
 use ndarray::Array2;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,19 @@ struct Sweep {
 const MAX_NS: [usize; 4] = [512, 1024, 2048, 4096];
 const DS: [usize; 4] = [16, 32, 64, 128];
 
+/// The `attention-timing` kind: how lessons name it, its parameters and how to build it.
+pub const ATTENTION_TIMING: KindDef = KindDef {
+    name: "attention-timing",
+    title: "Attention timed on this machine",
+    about: "times one head of attention (Q·Kᵀ, softmax, ·V) on this machine for n = 64, 128, … max_n, in the background with a progress line while the learner reads on; sees the measured times on log–log axes against c·n² fitted to the largest n, and the memory of the n×n matrix; `re-run` times again",
+    params: &[ParamDef { name: "max_n", ty: ParamType::IntAmong { allowed: &MAX_NS, default: 4096 }, doc: "the longest sequence timed" }, ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DS, default: 64 }, doc: "width of the head" }],
+    build: build_attention_timing,
+};
+
+fn build_attention_timing(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(AttentionTiming::new(p)?))
+}
+
 pub struct AttentionTiming {
     max_n: usize,
     d: usize,
@@ -59,8 +73,8 @@ pub struct AttentionTiming {
 
 impl AttentionTiming {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let max_n = p.int_among("max_n", &MAX_NS, 4096)?;
-        let d = p.int_among("d", &DS, 64)?;
+        let max_n = p.index("max_n")?;
+        let d = p.index("d")?;
         p.finish()?;
         Ok(Self {
             max_n,
@@ -141,7 +155,7 @@ impl Drop for AttentionTiming {
     }
 }
 
-impl Lab for AttentionTiming {
+impl Visual for AttentionTiming {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice(
@@ -329,6 +343,19 @@ pub fn kept_keys(t: usize, window: usize, sinks: usize) -> Vec<usize> {
     keys
 }
 
+/// The `streaming` kind: how lessons name it, its parameters and how to build it.
+pub const STREAMING: KindDef = KindDef {
+    name: "streaming",
+    title: "Streaming with a window and sink tokens",
+    about: "streams a long sequence through a toy attention pattern in which, as in trained models, the first token draws a large share (a sink) and recent tokens a little more than old ones; compares full attention, a sliding window and the window plus sink tokens: where the attention mass goes at the current step, and how far each drifts from full attention (KL divergence) as tokens are evicted",
+    params: &[ParamDef { name: "window", ty: ParamType::Int { min: 8, max: 64, default: 16 }, doc: "keys the cache holds" }, ParamDef { name: "sinks", ty: ParamType::Int { min: 0, max: 8, default: 4 }, doc: "of those, keys pinned to the start of the stream" }, ParamDef { name: "length", ty: ParamType::Int { min: 32, max: 512, default: 256 }, doc: "tokens in the stream" }],
+    build: build_streaming,
+};
+
+fn build_streaming(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Streaming::new(p)?))
+}
+
 pub struct Streaming {
     window: usize,
     sinks: usize,
@@ -338,9 +365,9 @@ pub struct Streaming {
 
 impl Streaming {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let window = p.int("window", 8, 64, 16)? as usize;
-        let sinks = p.int("sinks", 0, 8, 4)? as usize;
-        let length = p.int("length", 32, 512, 256)? as usize;
+        let window = p.int("window")? as usize;
+        let sinks = p.int("sinks")? as usize;
+        let length = p.int("length")? as usize;
         p.finish()?;
         Ok(Self {
             window,
@@ -351,7 +378,7 @@ impl Streaming {
     }
 }
 
-impl Lab for Streaming {
+impl Visual for Streaming {
     fn controls(&self) -> Vec<Control> {
         vec![
             slider(
@@ -461,7 +488,7 @@ mod tests {
         assert!(s > w && s_kl < w_kl, "sinks {s} vs window {w}");
         // Before anything is evicted, all three agree exactly.
         assert_eq!(kept_share(10, &kept_keys(10, 16, 0)).1, 0.0);
-        let lab = Streaming::new(Params::new(&Map::new(), "streaming")).unwrap();
+        let lab = Streaming::new(Params::new(&Map::new(), &STREAMING)).unwrap();
         assert_eq!(lab.parts().len(), 2);
     }
 
@@ -470,7 +497,7 @@ mod tests {
         let mut map = Map::new();
         map.insert("max_n".into(), 512.into());
         map.insert("d".into(), 16.into());
-        let mut lab = AttentionTiming::new(Params::new(&map, "attention-timing")).unwrap();
+        let mut lab = AttentionTiming::new(Params::new(&map, &ATTENTION_TIMING)).unwrap();
         assert!(!lab.started, "nothing runs until the course asks");
         lab.wait();
         let s = lab.sweep.lock().unwrap();

@@ -4,10 +4,24 @@
 use crate::labs::flops::matmul_flops;
 use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::Rng;
 use crate::viz::view::{MatrixView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, Visual};
 use ndarray::Array2;
+
+/// The `matmul` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "matmul",
+    title: "Matrix multiplication, cell by cell",
+    about: "steps through the cells of C = A·B; the row of A and column of B behind the cell light up and the dot product is written out",
+    params: &[ParamDef { name: "m", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "rows of A" }, ParamDef { name: "k", ty: ParamType::Int { min: 1, max: 6, default: 4 }, doc: "columns of A and rows of B" }, ParamDef { name: "n", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "columns of B" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random entries" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(MatMul::new(p)?))
+}
 
 pub struct MatMul {
     m: usize,
@@ -20,10 +34,10 @@ pub struct MatMul {
 
 impl MatMul {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let m = p.int("m", 1, 6, 3)? as usize;
-        let k = p.int("k", 1, 6, 4)? as usize;
-        let n = p.int("n", 1, 6, 3)? as usize;
-        let seed = p.int("seed", 0, 9999, 1)? as u64;
+        let m = p.int("m")? as usize;
+        let k = p.int("k")? as usize;
+        let n = p.int("n")? as usize;
+        let seed = p.int("seed")? as u64;
         p.finish()?;
         Ok(Self {
             m,
@@ -55,7 +69,7 @@ fn signed(x: f64) -> String {
     }
 }
 
-impl Lab for MatMul {
+impl Visual for MatMul {
     fn controls(&self) -> Vec<crate::viz::view::Control> {
         let cells = (0..self.m * self.n)
             .map(|c| format!("C[{},{}]", c / self.n + 1, c % self.n + 1))
@@ -164,7 +178,7 @@ mod tests {
 
     #[test]
     fn the_written_dot_product_equals_the_cell() {
-        let mut lab = MatMul::new(Params::new(&Map::new(), "matmul")).unwrap();
+        let mut lab = MatMul::new(Params::new(&Map::new(), &KIND)).unwrap();
         lab.adjust(0, 4); // C[2,2] of a 3×3 result
         let (a, b) = lab.operands();
         let want: f64 = (0..4).map(|p| a[[1, p]] * b[[p, 1]]).sum();
@@ -189,7 +203,7 @@ mod tests {
 
     #[test]
     fn shrinking_keeps_the_cell_inside() {
-        let mut lab = MatMul::new(Params::new(&Map::new(), "matmul")).unwrap();
+        let mut lab = MatMul::new(Params::new(&Map::new(), &KIND)).unwrap();
         lab.adjust(0, 100);
         lab.adjust(1, -5);
         lab.adjust(3, -5);

@@ -11,120 +11,38 @@ mod softmax;
 mod text_labs;
 pub mod transformer;
 
-use super::params::Params;
-use super::Lab;
-use serde_json::{Map, Value};
+use super::registry::KindDef;
 
-/// Every kind, for messages and for `lessons/README.md`.
-pub const KINDS: &[&str] = &[
-    "matmul",
-    "shapes",
-    "flops",
-    "softmax",
-    "attention",
-    "rnn-gradient",
-    "rnn-vs-attention",
-    "attention-map",
-    "cross-attention",
-    "dk-variance",
-    "padding-mask",
-    "positional",
-    "param-counter",
-    "block-shapes",
-    "kv-cache",
-    "attention-timing",
-    "streaming",
-    "token-split",
-    "bpe-replay",
-    "fertility",
-    "glitch",
-    "embedding-map",
-    "analogy",
-    "retrieval",
-    "metrics",
-    "concentration",
+/// Every kind, once. The builder, `llmf check` and `lessons/README.md` all derive from this
+/// list: adding a kind is a new file here and one line below.
+pub const ALL: &[&KindDef] = &[
+    &matmul::KIND,
+    &shapes::KIND,
+    &flops::KIND,
+    &softmax::KIND,
+    &attention::KIND,
+    &rnn::RNN_GRADIENT,
+    &rnn::RNN_VS_ATTENTION,
+    &attention_map::KIND,
+    &attention_extra::CROSS_ATTENTION,
+    &attention_extra::DK_VARIANCE,
+    &attention_extra::PADDING_MASK,
+    &transformer::POSITIONAL,
+    &transformer::PARAM_COUNTER,
+    &transformer::BLOCK_SHAPES,
+    &transformer::KV_CACHE,
+    &long_context::ATTENTION_TIMING,
+    &long_context::STREAMING,
+    &text_labs::TOKEN_SPLIT,
+    &text_labs::BPE_REPLAY,
+    &text_labs::FERTILITY,
+    &text_labs::GLITCH,
+    &text_labs::EMBEDDING_MAP,
+    &text_labs::ANALOGY,
+    &text_labs::RETRIEVAL,
+    &text_labs::METRICS,
+    &text_labs::CONCENTRATION,
 ];
-
-/// Builds a kind from its parameters; unknown kinds and bad parameters are errors.
-pub fn build(kind: &str, params: &Map<String, Value>) -> Result<Box<dyn Lab>, String> {
-    let lab: Box<dyn Lab> = match kind {
-        "matmul" => Box::new(matmul::MatMul::new(Params::new(params, "matmul"))?),
-        "shapes" => Box::new(shapes::Shapes::new(Params::new(params, "shapes"))?),
-        "flops" => Box::new(flops::Flops::new(Params::new(params, "flops"))?),
-        "softmax" => Box::new(softmax::Softmax::new(Params::new(params, "softmax"))?),
-        "attention" => Box::new(attention::Attention::new(Params::new(params, "attention"))?),
-        "rnn-gradient" => Box::new(rnn::Gradient::new(Params::new(params, "rnn-gradient"))?),
-        "rnn-vs-attention" => Box::new(rnn::VsAttention::new(Params::new(
-            params,
-            "rnn-vs-attention",
-        ))?),
-        "attention-map" => Box::new(attention_map::AttentionMap::new(Params::new(
-            params,
-            "attention-map",
-        ))?),
-        "cross-attention" => Box::new(attention_extra::CrossAttention::new(Params::new(
-            params,
-            "cross-attention",
-        ))?),
-        "dk-variance" => Box::new(attention_extra::DkVariance::new(Params::new(
-            params,
-            "dk-variance",
-        ))?),
-        "padding-mask" => Box::new(attention_extra::PaddingMask::new(Params::new(
-            params,
-            "padding-mask",
-        ))?),
-        "positional" => Box::new(transformer::Positional::new(Params::new(
-            params,
-            "positional",
-        ))?),
-        "param-counter" => Box::new(transformer::ParamCounter::new(Params::new(
-            params,
-            "param-counter",
-        ))?),
-        "block-shapes" => Box::new(transformer::BlockShapes::new(Params::new(
-            params,
-            "block-shapes",
-        ))?),
-        "kv-cache" => Box::new(transformer::KvCache::new(Params::new(params, "kv-cache"))?),
-        "attention-timing" => Box::new(long_context::AttentionTiming::new(Params::new(
-            params,
-            "attention-timing",
-        ))?),
-        "streaming" => Box::new(long_context::Streaming::new(Params::new(
-            params,
-            "streaming",
-        ))?),
-        "token-split" => Box::new(text_labs::TokenSplit::new(Params::new(
-            params,
-            "token-split",
-        ))?),
-        "bpe-replay" => Box::new(text_labs::BpeReplay::new(Params::new(
-            params,
-            "bpe-replay",
-        ))?),
-        "fertility" => Box::new(text_labs::Fertility::new(Params::new(params, "fertility"))?),
-        "glitch" => Box::new(text_labs::Glitch::new(Params::new(params, "glitch"))?),
-        "embedding-map" => Box::new(text_labs::EmbeddingMap::new(Params::new(
-            params,
-            "embedding-map",
-        ))?),
-        "analogy" => Box::new(text_labs::Analogy::new(Params::new(params, "analogy"))?),
-        "retrieval" => Box::new(text_labs::Retrieval::new(Params::new(params, "retrieval"))?),
-        "metrics" => Box::new(text_labs::Metrics::new(Params::new(params, "metrics"))?),
-        "concentration" => Box::new(text_labs::Concentration::new(Params::new(
-            params,
-            "concentration",
-        ))?),
-        other => {
-            return Err(format!(
-                "unknown visualizer kind \"{other}\": use one of {}",
-                KINDS.join(", ")
-            ))
-        }
-    };
-    Ok(lab)
-}
 
 /// The matrix sizes offered by shape and FLOPs controls.
 pub const DIMS: &[usize] = &[1, 2, 3, 4, 8, 16, 64, 128, 512, 768, 1024, 3072, 4096];
@@ -139,15 +57,20 @@ pub fn dim_options() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::viz::registry::build;
     use crate::viz::view::Part;
+    use crate::viz::Visual;
+    use serde_json::{Map, Value};
 
-    fn build_default(kind: &str) -> Box<dyn Lab> {
-        build(kind, &Map::new()).unwrap_or_else(|e| panic!("{kind}: {e}"))
+    fn build_default(kind: &str) -> Box<dyn Visual> {
+        build(kind, &Map::new())
+            .map(|(_, v)| v)
+            .unwrap_or_else(|e| panic!("{kind}: {e}"))
     }
 
     #[test]
     fn every_kind_builds_with_defaults_and_survives_every_control() {
-        for kind in KINDS {
+        for kind in ALL.iter().map(|k| k.name) {
             let mut lab = build_default(kind);
             assert!(!lab.parts().is_empty(), "{kind} shows nothing");
             let n = lab.controls().len();
@@ -165,7 +88,7 @@ mod tests {
     /// change control i (typed text, the timing's re-run switch and empty sliders excepted).
     #[test]
     fn each_control_moves_itself() {
-        for kind in KINDS {
+        for kind in ALL.iter().map(|k| k.name) {
             let n = build_default(kind).controls().len();
             for i in 0..n {
                 let mut lab = build_default(kind);

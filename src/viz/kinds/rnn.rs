@@ -4,8 +4,22 @@
 use crate::labs::fmt_num;
 use crate::labs::rnn::gradient_norms;
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, slider, step_seed, step_value, toggle, Lab};
+use crate::viz::{choice, slider, step_seed, step_value, toggle, Visual};
+
+/// The `rnn-gradient` kind: how lessons name it, its parameters and how to build it.
+pub const RNN_GRADIENT: KindDef = KindDef {
+    name: "rnn-gradient",
+    title: "Gradients through an RNN",
+    about: "sets the spectral radius of the recurrent matrix; sees the gradient norm shrink or blow up with distance on a log scale",
+    params: &[ParamDef { name: "radius", ty: ParamType::Float { min: 0.5, max: 1.5, default: 0.9 }, doc: "spectral radius of the recurrent matrix" }, ParamDef { name: "steps", ty: ParamType::Int { min: 10, max: 200, default: 60 }, doc: "time steps the gradient travels back" }, ParamDef { name: "hidden", ty: ParamType::Int { min: 2, max: 64, default: 16 }, doc: "size of the hidden state" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 3 }, doc: "seed of the random recurrent matrix" }, ParamDef { name: "tanh", ty: ParamType::Bool { default: true }, doc: "pass each step through tanh" }],
+    build: build_rnn_gradient,
+};
+
+fn build_rnn_gradient(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Gradient::new(p)?))
+}
 
 pub struct Gradient {
     radius: f64,
@@ -17,11 +31,11 @@ pub struct Gradient {
 
 impl Gradient {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let radius = p.float("radius", 0.5, 1.5, 0.9)?;
-        let steps = p.int("steps", 10, 200, 60)? as usize;
-        let hidden = p.int("hidden", 2, 64, 16)? as usize;
-        let seed = p.int("seed", 0, 9999, 3)? as u64;
-        let tanh = p.boolean("tanh", true)?;
+        let radius = p.float("radius")?;
+        let steps = p.int("steps")? as usize;
+        let hidden = p.int("hidden")? as usize;
+        let seed = p.int("seed")? as u64;
+        let tanh = p.boolean("tanh")?;
         p.finish()?;
         Ok(Self {
             radius,
@@ -33,7 +47,7 @@ impl Gradient {
     }
 }
 
-impl Lab for Gradient {
+impl Visual for Gradient {
     fn controls(&self) -> Vec<Control> {
         vec![
             slider("spectral radius ρ", self.radius, 0.5, 1.5, 0.01, 2),
@@ -115,6 +129,19 @@ fn is_pow2_in(x: i64, min: i64, max: i64) -> bool {
     x >= min && x <= max && (x as u64).is_power_of_two()
 }
 
+/// The `rnn-vs-attention` kind: how lessons name it, its parameters and how to build it.
+pub const RNN_VS_ATTENTION: KindDef = KindDef {
+    name: "rnn-vs-attention",
+    title: "RNN or attention: the cost as sequences grow",
+    about: "grows the sequence length; sees sequential steps, operations per layer and path length for an RNN and for self-attention, on log–log axes",
+    params: &[ParamDef { name: "n", ty: ParamType::PowerOfTwo { min: 16, max: 65536, default: 1024 }, doc: "sequence length" }, ParamDef { name: "d", ty: ParamType::PowerOfTwo { min: 64, max: 4096, default: 512 }, doc: "model width" }],
+    build: build_rnn_vs_attention,
+};
+
+fn build_rnn_vs_attention(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(VsAttention::new(p)?))
+}
+
 pub struct VsAttention {
     n: usize,
     d: usize,
@@ -122,8 +149,8 @@ pub struct VsAttention {
 
 impl VsAttention {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let n = p.int("n", 16, 65536, 1024)?;
-        let d = p.int("d", 64, 4096, 512)?;
+        let n = p.int("n")?;
+        let d = p.int("d")?;
         p.finish()?;
         if !is_pow2_in(n, 16, 65536) || !is_pow2_in(d, 64, 4096) {
             return Err("rnn-vs-attention: \"n\" and \"d\" must be powers of two".into());
@@ -135,7 +162,7 @@ impl VsAttention {
     }
 }
 
-impl Lab for VsAttention {
+impl Visual for VsAttention {
     fn controls(&self) -> Vec<Control> {
         // Powers of two read better as a list than as positions on a linear track.
         let powers = |lo: u32, hi: u32| {
@@ -229,7 +256,7 @@ mod tests {
 
     #[test]
     fn work_ratio_is_n_over_d() {
-        let mut lab = VsAttention::new(Params::new(&Map::new(), "rnn-vs-attention")).unwrap();
+        let mut lab = VsAttention::new(Params::new(&Map::new(), &RNN_VS_ATTENTION)).unwrap();
         let Part::Chart(c) = &lab.parts()[1] else {
             panic!()
         };
@@ -248,7 +275,7 @@ mod tests {
 
     #[test]
     fn gradient_readout_matches_radius_power() {
-        let lab = Gradient::new(Params::new(&Map::new(), "rnn-gradient")).unwrap();
+        let lab = Gradient::new(Params::new(&Map::new(), &RNN_GRADIENT)).unwrap();
         let Part::Text(t) = &lab.parts()[1] else {
             panic!()
         };

@@ -4,8 +4,22 @@ use super::{dim_options, DIMS, DIM_NAMES};
 use crate::labs::flops::matmul_flops;
 use crate::labs::fmt_count;
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, step_index, Lab};
+use crate::viz::{choice, step_index, Visual};
+
+/// The `shapes` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "shapes",
+    title: "Do these shapes multiply?",
+    about: "picks the shapes of (m×k)·(k2×n); sees the result shape and its FLOPs, or why the shapes do not fit",
+    params: &[ParamDef { name: "m", ty: ParamType::Choice { options: DIM_NAMES, default: "4" }, doc: "rows of A" }, ParamDef { name: "k", ty: ParamType::Choice { options: DIM_NAMES, default: "8" }, doc: "columns of A" }, ParamDef { name: "k2", ty: ParamType::Choice { options: DIM_NAMES, default: "8" }, doc: "rows of B" }, ParamDef { name: "n", ty: ParamType::Choice { options: DIM_NAMES, default: "3" }, doc: "columns of B" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Shapes::new(p)?))
+}
 
 pub struct Shapes {
     /// Indices into DIMS.
@@ -14,10 +28,10 @@ pub struct Shapes {
 
 impl Shapes {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let m = p.one_of("m", DIM_NAMES, 3)?;
-        let k = p.one_of("k", DIM_NAMES, 4)?;
-        let k2 = p.one_of("k2", DIM_NAMES, 4)?;
-        let n = p.one_of("n", DIM_NAMES, 2)?;
+        let m = p.index("m")?;
+        let k = p.index("k")?;
+        let k2 = p.index("k2")?;
+        let n = p.index("n")?;
         p.finish()?;
         Ok(Self {
             dims: [m, k, k2, n],
@@ -25,7 +39,7 @@ impl Shapes {
     }
 }
 
-impl Lab for Shapes {
+impl Visual for Shapes {
     fn controls(&self) -> Vec<Control> {
         [
             "m (rows of A)",
@@ -108,7 +122,7 @@ mod tests {
 
     fn lab(v: serde_json::Value) -> Shapes {
         let map: Map<String, serde_json::Value> = v.as_object().cloned().unwrap_or_default();
-        Shapes::new(Params::new(&map, "shapes")).unwrap()
+        Shapes::new(Params::new(&map, &KIND)).unwrap()
     }
 
     #[test]

@@ -4,11 +4,25 @@
 use crate::labs::fmt_num;
 use crate::labs::softmax::{entropy, softmax, softmax_naive};
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, step_value, Lab};
+use crate::viz::{choice, slider, step_index, step_value, Visual};
 
 /// Offsets for the shift control: large enough to overflow e^z in 64-bit floats (past ~709).
 const SHIFTS: &[f64] = &[0.0, 1.0, 5.0, 10.0, 100.0, 500.0, 1000.0];
+
+/// The `softmax` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "softmax",
+    title: "Softmax and temperature",
+    about: "moves each logit, the temperature and a shift added to every logit; sees probabilities, entropy and the overflow that subtracting the max avoids",
+    params: &[ParamDef { name: "logits", ty: ParamType::Floats { len: (2, 6), range: (-20.0, 20.0), default: &[2.0, 1.0, 0.5, -1.0] }, doc: "the scores z" }, ParamDef { name: "labels", ty: ParamType::Words { len: (2, 6), default: &[] }, doc: "one label per logit (default z1, z2, …)" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.05, max: 5.0, default: 1.0 }, doc: "the temperature T dividing every logit" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Softmax::new(p)?))
+}
 
 pub struct Softmax {
     logits: Vec<f64>,
@@ -19,11 +33,18 @@ pub struct Softmax {
 
 impl Softmax {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let logits = p.floats("logits", (2, 6), (-20.0, 20.0), &[2.0, 1.0, 0.5, -1.0])?;
-        let default_labels: Vec<String> = (1..=logits.len()).map(|i| format!("z{i}")).collect();
-        let refs: Vec<&str> = default_labels.iter().map(String::as_str).collect();
-        let labels = p.words("labels", (logits.len(), logits.len()), &refs)?;
-        let temperature = p.float("temperature", 0.05, 5.0, 1.0)?;
+        let logits = p.floats("logits")?;
+        let mut labels = p.words("labels")?;
+        if labels.is_empty() {
+            labels = (1..=logits.len()).map(|i| format!("z{i}")).collect();
+        } else if labels.len() != logits.len() {
+            return Err(format!(
+                "softmax: \"labels\" must have one label per logit: {} labels for {} logits",
+                labels.len(),
+                logits.len()
+            ));
+        }
+        let temperature = p.float("temperature")?;
         p.finish()?;
         Ok(Self {
             logits,
@@ -38,7 +59,7 @@ impl Softmax {
     }
 }
 
-impl Lab for Softmax {
+impl Visual for Softmax {
     fn controls(&self) -> Vec<Control> {
         let mut c = vec![
             slider("temperature T", self.temperature, 0.05, 5.0, 0.05, 2),
@@ -127,7 +148,7 @@ mod tests {
 
     #[test]
     fn bars_follow_the_controls_and_overflow_is_shown() {
-        let mut lab = Softmax::new(Params::new(&Map::new(), "softmax")).unwrap();
+        let mut lab = Softmax::new(Params::new(&Map::new(), &KIND)).unwrap();
         let Part::Bars(b) = &lab.parts()[0] else {
             panic!()
         };

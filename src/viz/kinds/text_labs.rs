@@ -11,11 +11,12 @@ use crate::labs::similarity::{cosine, dot, embed_text, euclidean, normalized, re
 use crate::labs::tokenize::{encode, Algorithm, Pretrained, Token};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{
     BarsView, ChartView, Control, Part, ScatterView, Series, StripDetail, StripToken, TableView,
     TokenStripView,
 };
-use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_value, text_field, toggle, Visual};
 use ndarray::{Array1, Array2, Axis};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -86,6 +87,19 @@ fn train_in_background(vocab: usize) {
         });
 }
 
+/// The `token-split` kind: how lessons name it, its parameters and how to build it.
+pub const TOKEN_SPLIT: KindDef = KindDef {
+    name: "token-split",
+    title: "Text split into tokens",
+    about: "types or pastes text and sees it split live by BPE, WordPiece and Unigram trained on the course's own text at the chosen vocabulary size (retrained in the background), or by the real r50k (GPT-2), cl100k and o200k encodings, with token counts, ids or byte offsets",
+    params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: 40, default: "Tokenizers split text into pieces." }, doc: "the text split" }, ParamDef { name: "vocab", ty: ParamType::IntAmong { allowed: &VOCABS, default: 1000 }, doc: "vocabulary of the tokenizers trained here" }, ParamDef { name: "show", ty: ParamType::Choice { options: &["trained", "real"], default: "trained" }, doc: "tokenizers trained on the course or the real encodings" }, ParamDef { name: "detail", ty: ParamType::Choice { options: &["none", "ids", "offsets"], default: "none" }, doc: "what each token shows under it" }],
+    build: build_token_split,
+};
+
+fn build_token_split(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(TokenSplit::new(p)?))
+}
+
 pub struct TokenSplit {
     text: String,
     vocab: usize,
@@ -105,10 +119,10 @@ const DETAILS: [(&str, StripDetail); 3] = [
 
 impl TokenSplit {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let text = p.text("text", 40, "Tokenizers split text into pieces.")?;
-        let vocab = p.int_among("vocab", &VOCABS, 1000)?;
-        let source = p.one_of("show", &["trained", "real"], 0)?;
-        let detail = p.one_of("detail", &["none", "ids", "offsets"], 0)?;
+        let text = p.text("text")?;
+        let vocab = p.index("vocab")?;
+        let source = p.index("show")?;
+        let detail = p.index("detail")?;
         p.finish()?;
         Ok(Self {
             text,
@@ -136,7 +150,7 @@ impl TokenSplit {
     }
 }
 
-impl Lab for TokenSplit {
+impl Visual for TokenSplit {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("text", &self.text),
@@ -331,6 +345,19 @@ pub fn replay(word: &str, merges: &[(String, String)]) -> Vec<ReplayStep> {
     steps
 }
 
+/// The `bpe-replay` kind: how lessons name it, its parameters and how to build it.
+pub const BPE_REPLAY: KindDef = KindDef {
+    name: "bpe-replay",
+    title: "BPE merges, one at a time",
+    about: "steps through the trained BPE's merges on the typed word one at a time: the pair merged, its rank, the pieces after it",
+    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 6, default: "tokenization" }, doc: "the word whose merges are replayed" }, ParamDef { name: "vocab", ty: ParamType::IntAmong { allowed: &VOCABS, default: 1000 }, doc: "vocabulary of the trained BPE" }],
+    build: build_bpe_replay,
+};
+
+fn build_bpe_replay(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(BpeReplay::new(p)?))
+}
+
 pub struct BpeReplay {
     word: String,
     vocab: usize,
@@ -341,8 +368,8 @@ pub struct BpeReplay {
 
 impl BpeReplay {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let word = p.text("word", 6, "tokenization")?;
-        let vocab = p.int_among("vocab", &VOCABS, 1000)?;
+        let word = p.text("word")?;
+        let vocab = p.index("vocab")?;
         p.finish()?;
         Ok(Self {
             word,
@@ -360,7 +387,7 @@ impl BpeReplay {
     }
 }
 
-impl Lab for BpeReplay {
+impl Visual for BpeReplay {
     fn controls(&self) -> Vec<Control> {
         let total = self.steps().map_or(0, |s| s.len() - 1);
         vec![
@@ -486,6 +513,19 @@ fn english_words() -> usize {
         .sum()
 }
 
+/// The `fertility` kind: how lessons name it, its parameters and how to build it.
+pub const FERTILITY: KindDef = KindDef {
+    name: "fertility",
+    title: "Tokens per word across languages",
+    about: "sees the same three sentences in 15 languages and 10 scripts: the cost ratio to English for every tokenizer as a table, and (the `view` control) bars of the chosen tokenizer with tokens per word, on one scale across both pages",
+    params: &[ParamDef { name: "tokenizer", ty: ParamType::Choice { options: &["r50k", "cl100k", "o200k"], default: "cl100k" }, doc: "the encoding whose bars are shown" }],
+    build: build_fertility,
+};
+
+fn build_fertility(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Fertility::new(p)?))
+}
+
 pub struct Fertility {
     tokenizer: usize,
     view: usize,
@@ -493,13 +533,13 @@ pub struct Fertility {
 
 impl Fertility {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let tokenizer = p.one_of("tokenizer", &["r50k", "cl100k", "o200k"], 1)?;
+        let tokenizer = p.index("tokenizer")?;
         p.finish()?;
         Ok(Self { tokenizer, view: 0 })
     }
 }
 
-impl Lab for Fertility {
+impl Visual for Fertility {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice(
@@ -650,6 +690,19 @@ pub fn unused_tokens(limit: usize) -> (usize, Vec<(u32, String)>) {
     (unused, odd)
 }
 
+/// The `glitch` kind: how lessons name it, its parameters and how to build it.
+pub const GLITCH: KindDef = KindDef {
+    name: "glitch",
+    title: "Glitch tokens and odd splits",
+    about: "unused: r50k tokens that the course's text never produces (long, odd ones first); magikarp: \" SolidGoldMagikarp\" in r50k against cl100k and o200k; numbers: how each tokenizer cuts numbers",
+    params: &[ParamDef { name: "view", ty: ParamType::Choice { options: &GLITCH_VIEWS, default: "unused" }, doc: "the page shown first" }],
+    build: build_glitch,
+};
+
+fn build_glitch(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Glitch::new(p)?))
+}
+
 pub struct Glitch {
     view: usize,
 }
@@ -658,13 +711,13 @@ const GLITCH_VIEWS: [&str; 3] = ["unused", "magikarp", "numbers"];
 
 impl Glitch {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let view = p.one_of("view", &GLITCH_VIEWS, 0)?;
+        let view = p.index("view")?;
         p.finish()?;
         Ok(Self { view })
     }
 }
 
-impl Lab for Glitch {
+impl Visual for Glitch {
     fn controls(&self) -> Vec<Control> {
         vec![choice(
             "view",
@@ -749,6 +802,19 @@ fn projection() -> &'static Array2<f64> {
     })
 }
 
+/// The `embedding-map` kind: how lessons name it, its parameters and how to build it.
+pub const EMBEDDING_MAP: KindDef = KindDef {
+    name: "embedding-map",
+    title: "A map of word vectors",
+    about: "word vectors built from the course's text (PPMI + SVD); the vocabulary projected to 2-D on a Braille canvas with the typed word and its nearest neighbours marked, and the neighbours with their cosine",
+    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 1, default: "attention" }, doc: "the word whose neighbours are marked" }, ParamDef { name: "neighbours", ty: ParamType::Int { min: 3, max: 12, default: 8 }, doc: "neighbours listed" }],
+    build: build_embedding_map,
+};
+
+fn build_embedding_map(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(EmbeddingMap::new(p)?))
+}
+
 pub struct EmbeddingMap {
     word: String,
     k: usize,
@@ -756,14 +822,14 @@ pub struct EmbeddingMap {
 
 impl EmbeddingMap {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let word = p.text("word", 1, "attention")?;
-        let k = p.int("neighbours", 3, 12, 8)? as usize;
+        let word = p.text("word")?;
+        let k = p.int("neighbours")? as usize;
         p.finish()?;
         Ok(Self { word, k })
     }
 }
 
-impl Lab for EmbeddingMap {
+impl Visual for EmbeddingMap {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("word", &self.word),
@@ -834,6 +900,19 @@ impl Lab for EmbeddingMap {
     }
 }
 
+/// The `analogy` kind: how lessons name it, its parameters and how to build it.
+pub const ANALOGY: KindDef = KindDef {
+    name: "analogy",
+    title: "Word analogies by vector arithmetic",
+    about: "solves a − b + c with the course's word vectors and shows the top answers, with and without excluding the three input words",
+    params: &[ParamDef { name: "a", ty: ParamType::Text { max_words: 1, default: "keys" }, doc: "the word to start from" }, ParamDef { name: "b", ty: ParamType::Text { max_words: 1, default: "key" }, doc: "the word subtracted" }, ParamDef { name: "c", ty: ParamType::Text { max_words: 1, default: "value" }, doc: "the word added" }, ParamDef { name: "exclude", ty: ParamType::Bool { default: true }, doc: "leave the three input words out of the answers" }],
+    build: build_analogy,
+};
+
+fn build_analogy(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Analogy::new(p)?))
+}
+
 pub struct Analogy {
     words: [String; 3],
     exclude: bool,
@@ -841,10 +920,10 @@ pub struct Analogy {
 
 impl Analogy {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let a = p.text("a", 1, "keys")?;
-        let b = p.text("b", 1, "key")?;
-        let c = p.text("c", 1, "value")?;
-        let exclude = p.boolean("exclude", true)?;
+        let a = p.text("a")?;
+        let b = p.text("b")?;
+        let c = p.text("c")?;
+        let exclude = p.boolean("exclude")?;
         p.finish()?;
         Ok(Self {
             words: [a, b, c],
@@ -853,7 +932,7 @@ impl Analogy {
     }
 }
 
-impl Lab for Analogy {
+impl Visual for Analogy {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("a", &self.words[0]),
@@ -915,6 +994,19 @@ impl Lab for Analogy {
     }
 }
 
+/// The `retrieval` kind: how lessons name it, its parameters and how to build it.
+pub const RETRIEVAL: KindDef = KindDef {
+    name: "retrieval",
+    title: "Finding paragraphs: BM25 and word vectors",
+    about: "ranks the course's paragraphs for a typed query by BM25 (sparse) and by averaged word vectors (dense), side by side, with k1 and b adjustable",
+    params: &[ParamDef { name: "query", ty: ParamType::Text { max_words: 10, default: "softmax temperature" }, doc: "the search query" }, ParamDef { name: "k1", ty: ParamType::Float { min: 0.0, max: 3.0, default: 1.2 }, doc: "BM25's term-frequency saturation" }, ParamDef { name: "b", ty: ParamType::Float { min: 0.0, max: 1.0, default: 0.75 }, doc: "BM25's length normalization" }],
+    build: build_retrieval,
+};
+
+fn build_retrieval(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Retrieval::new(p)?))
+}
+
 pub struct Retrieval {
     query: String,
     k1: f64,
@@ -923,9 +1015,9 @@ pub struct Retrieval {
 
 impl Retrieval {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let query = p.text("query", 10, "softmax temperature")?;
-        let k1 = p.float("k1", 0.0, 3.0, 1.2)?;
-        let b = p.float("b", 0.0, 1.0, 0.75)?;
+        let query = p.text("query")?;
+        let k1 = p.float("k1")?;
+        let b = p.float("b")?;
         p.finish()?;
         Ok(Self { query, k1, b })
     }
@@ -939,7 +1031,7 @@ fn snippet(text: &str, n: usize) -> String {
     s
 }
 
-impl Lab for Retrieval {
+impl Visual for Retrieval {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("query", &self.query),
@@ -1014,6 +1106,19 @@ impl Lab for Retrieval {
     }
 }
 
+/// The `metrics` kind: how lessons name it, its parameters and how to build it.
+pub const METRICS: KindDef = KindDef {
+    name: "metrics",
+    title: "Cosine, dot product and distance",
+    about: "moves two 2-D vectors and sees cosine, dot product and Euclidean distance, and with normalizing on, that ‖a−b‖² = 2 − 2·cos",
+    params: &[ParamDef { name: "a", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[3.0, 1.0] }, doc: "the first vector (x, y)" }, ParamDef { name: "b", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[1.0, 2.0] }, doc: "the second vector (x, y)" }, ParamDef { name: "normalize", ty: ParamType::Bool { default: false }, doc: "scale both to length 1" }],
+    build: build_metrics,
+};
+
+fn build_metrics(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Metrics::new(p)?))
+}
+
 pub struct Metrics {
     a: [f64; 2],
     b: [f64; 2],
@@ -1022,9 +1127,9 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let a = p.floats("a", (2, 2), (-5.0, 5.0), &[3.0, 1.0])?;
-        let b = p.floats("b", (2, 2), (-5.0, 5.0), &[1.0, 2.0])?;
-        let normalize = p.boolean("normalize", false)?;
+        let a = p.floats("a")?;
+        let b = p.floats("b")?;
+        let normalize = p.boolean("normalize")?;
         p.finish()?;
         Ok(Self {
             a: [a[0], a[1]],
@@ -1034,7 +1139,7 @@ impl Metrics {
     }
 }
 
-impl Lab for Metrics {
+impl Visual for Metrics {
     fn controls(&self) -> Vec<Control> {
         vec![
             slider("a.x", self.a[0], -5.0, 5.0, 0.5, 1),
@@ -1147,13 +1252,26 @@ fn contrast_curve(points: usize) -> Arc<Vec<f64>> {
     curve
 }
 
+/// The `concentration` kind: how lessons name it, its parameters and how to build it.
+pub const CONCENTRATION: KindDef = KindDef {
+    name: "concentration",
+    title: "Distances in many dimensions",
+    about: "sees (farthest − nearest)/nearest distance from a random query shrink as the dimension grows from 2 to 4096, measured live",
+    params: &[ParamDef { name: "points", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "random points per dimension (rounded up to 100, 500, 1000 or 2000)" }],
+    build: build_concentration,
+};
+
+fn build_concentration(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Concentration::new(p)?))
+}
+
 pub struct Concentration {
     points: usize,
 }
 
 impl Concentration {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let points = p.int("points", 100, 2000, 500)? as usize;
+        let points = p.int("points")? as usize;
         p.finish()?;
         let points = POINTS
             .iter()
@@ -1163,7 +1281,7 @@ impl Concentration {
     }
 }
 
-impl Lab for Concentration {
+impl Visual for Concentration {
     fn controls(&self) -> Vec<Control> {
         vec![choice(
             "random points",
@@ -1262,13 +1380,13 @@ mod tests {
             t[thai][0],
             t[0][0]
         );
-        let lab = Fertility::new(Params::new(&Map::new(), "fertility")).unwrap();
+        let lab = Fertility::new(Params::new(&Map::new(), &FERTILITY)).unwrap();
         assert!(!lab.parts().is_empty());
     }
 
     #[test]
     fn metrics_identity_holds_when_normalized() {
-        let mut lab = Metrics::new(Params::new(&Map::new(), "metrics")).unwrap();
+        let mut lab = Metrics::new(Params::new(&Map::new(), &METRICS)).unwrap();
         lab.adjust(4, 1);
         let Part::Text(lines) = &lab.parts()[0] else {
             panic!()

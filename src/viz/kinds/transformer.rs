@@ -9,9 +9,10 @@ use crate::labs::transformer::{
 };
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::rng::Rng;
 use crate::viz::view::{BarsView, ChartView, Control, HeatmapView, Part, Series, TableView};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Lab};
+use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Visual};
 use ndarray::Array2;
 
 const PRESETS: &[&str] = &["gpt2-small", "gpt2-xl", "llama2-7b", "custom"];
@@ -20,6 +21,19 @@ const WIDTHS: &[usize] = &[
 ];
 const VOCABS: &[usize] = &[1000, 32_000, 50_257, 128_256, 256_000];
 
+/// The `param-counter` kind: how lessons name it, its parameters and how to build it.
+pub const PARAM_COUNTER: KindDef = KindDef {
+    name: "param-counter",
+    title: "Where the parameters are",
+    about: "counts parameters part by part (embeddings, positions, attention, feed-forward, norms) for a preset or free settings, against the 12·L·d² rule",
+    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: PRESETS, default: "gpt2-small" }, doc: "a real model, or custom for the three settings below" }, ParamDef { name: "layers", ty: ParamType::Int { min: 1, max: 128, default: 12 }, doc: "layers of the custom model" }, ParamDef { name: "d_model", ty: ParamType::IntAmong { allowed: WIDTHS, default: 768 }, doc: "width of the custom model" }, ParamDef { name: "vocab", ty: ParamType::Int { min: 1000, max: 256_000, default: 50_257 }, doc: "vocabulary of the custom model" }],
+    build: build_param_counter,
+};
+
+fn build_param_counter(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(ParamCounter::new(p)?))
+}
+
 pub struct ParamCounter {
     preset: usize,
     custom: ModelShape,
@@ -27,21 +41,11 @@ pub struct ParamCounter {
 
 impl ParamCounter {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let preset = p.one_of("preset", PRESETS, 0)?;
-        let layers = p.int("layers", 1, 128, 12)? as usize;
-        let d_model = p.int("d_model", 64, 16_384, 768)? as usize;
-        let vocab = p.int("vocab", 1000, 256_000, 50_257)? as usize;
+        let preset = p.index("preset")?;
+        let layers = p.int("layers")? as usize;
+        let d_model = WIDTHS[p.index("d_model")?];
+        let vocab = p.int("vocab")? as usize;
         p.finish()?;
-        if !WIDTHS.contains(&d_model) {
-            return Err(format!(
-                "param-counter: \"d_model\" must be one of {}",
-                WIDTHS
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
         let custom = ModelShape {
             layers,
             d_model,
@@ -84,7 +88,7 @@ fn nearest(list: &[usize], x: usize) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
-impl Lab for ParamCounter {
+impl Visual for ParamCounter {
     fn controls(&self) -> Vec<Control> {
         let s = self.shape();
         vec![
@@ -217,6 +221,23 @@ impl Lab for ParamCounter {
 }
 
 const PRECISIONS: &[(&str, f64)] = &[("fp32", 4.0), ("fp16", 2.0), ("int8", 1.0), ("int4", 0.5)];
+/// The names of `PRECISIONS`, in its order (a test keeps them equal).
+const PRECISION_NAMES: &[&str] = &["fp32", "fp16", "int8", "int4"];
+/// The keys of `KV_PRESETS`, in its order (a test keeps them equal).
+const KV_KEYS: &[&str] = &["llama2-7b", "llama2-70b", "llama3-8b", "gpt3-175b"];
+
+/// The `kv-cache` kind: how lessons name it, its parameters and how to build it.
+pub const KV_CACHE: KindDef = KindDef {
+    name: "kv-cache",
+    title: "How big the KV cache gets",
+    about: "bytes of keys and values cached per token (2 × layers × KV heads × d_head × bytes) and in total, against the weights' own size; GQA's saving",
+    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: KV_KEYS, default: "llama2-7b" }, doc: "the model whose cache is sized" }, ParamDef { name: "context", ty: ParamType::PowerOfTwo { min: 512, max: 131_072, default: 4096 }, doc: "tokens in the cache" }, ParamDef { name: "batch", ty: ParamType::Int { min: 1, max: 64, default: 1 }, doc: "sequences cached at once" }, ParamDef { name: "precision", ty: ParamType::Choice { options: PRECISION_NAMES, default: "fp16" }, doc: "bytes per cached number" }],
+    build: build_kv_cache,
+};
+
+fn build_kv_cache(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(KvCache::new(p)?))
+}
 
 pub struct KvCache {
     preset: usize,
@@ -228,16 +249,11 @@ pub struct KvCache {
 
 impl KvCache {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let keys: Vec<&str> = KV_PRESETS.iter().map(|k| k.key).collect();
-        let preset = p.one_of("preset", &keys, 0)?;
-        let context = p.int("context", 512, 131_072, 4096)?;
-        let batch = p.int("batch", 1, 64, 1)? as usize;
-        let names: Vec<&str> = PRECISIONS.iter().map(|x| x.0).collect();
-        let precision = p.one_of("precision", &names, 1)?;
+        let preset = p.index("preset")?;
+        let context = p.int("context")?;
+        let batch = p.int("batch")? as usize;
+        let precision = p.index("precision")?;
         p.finish()?;
-        if !(context as u64).is_power_of_two() {
-            return Err("kv-cache: \"context\" must be a power of two from 512 to 131072".into());
-        }
         Ok(Self {
             preset,
             context: (context as u64).trailing_zeros(),
@@ -263,7 +279,7 @@ pub fn fmt_bytes(b: f64) -> String {
     }
 }
 
-impl Lab for KvCache {
+impl Visual for KvCache {
     fn controls(&self) -> Vec<Control> {
         vec![
             choice(
@@ -359,6 +375,19 @@ impl KvCacheShapeless {
 
 const VIEWS: &[&str] = &["heatmap", "curves", "rope", "shuffle"];
 
+/// The `positional` kind: how lessons name it, its parameters and how to build it.
+pub const POSITIONAL: KindDef = KindDef {
+    name: "positional",
+    title: "Where each token is: positional encodings",
+    about: "heatmap: the sinusoidal encoding, position down × dimension across; curves: a few dimensions against position, fast to slow; rope: one 2-D pair of a query rotated by position, and q·k depending only on the offset; shuffle: attention without positions on the sentence and on a shuffled copy, outputs identical up to the same shuffle (checked numerically), and different once positions are added",
+    params: &[ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "heatmap" }, doc: "which picture opens first" }, ParamDef { name: "positions", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "positions in the heatmap and curves" }, ParamDef { name: "d_model", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "width of the encoding (even)" }, ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the sentence of the shuffle view" }],
+    build: build_positional,
+};
+
+fn build_positional(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Positional::new(p)?))
+}
+
 pub struct Positional {
     view: usize,
     positions: usize,
@@ -372,10 +401,10 @@ pub struct Positional {
 
 impl Positional {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let view = p.one_of("view", VIEWS, 0)?;
-        let positions = p.int("positions", 8, 64, 32)? as usize;
-        let d_model = p.int("d_model", 8, 64, 32)? as usize;
-        let text = p.text("text", 7, "the cat sat on the mat")?;
+        let view = p.index("view")?;
+        let positions = p.int("positions")? as usize;
+        let d_model = p.int("d_model")? as usize;
+        let text = p.text("text")?;
         p.finish()?;
         if !d_model.is_multiple_of(2) {
             return Err("positional: \"d_model\" must be even".into());
@@ -460,7 +489,7 @@ impl Positional {
     }
 }
 
-impl Lab for Positional {
+impl Visual for Positional {
     fn controls(&self) -> Vec<Control> {
         let mut c = vec![choice(
             "view",
@@ -649,6 +678,19 @@ impl Lab for Positional {
     }
 }
 
+/// The `block-shapes` kind: how lessons name it, its parameters and how to build it.
+pub const BLOCK_SHAPES: KindDef = KindDef {
+    name: "block-shapes",
+    title: "One transformer block, shape by shape",
+    about: "runs one transformer block forward on the typed words and shows the shape (and the size of the numbers) at every stage: LayerNorm, each head's weights, concat, W_O, residual, feed-forward, residual",
+    params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the words run through the block" }, ParamDef { name: "d_model", ty: ParamType::Choice { options: &["8", "16", "32", "64"], default: "16" }, doc: "model width" }, ParamDef { name: "heads", ty: ParamType::Choice { options: &["1", "2", "4"], default: "2" }, doc: "attention heads" }, ParamDef { name: "pre_ln", ty: ParamType::Bool { default: true }, doc: "LayerNorm before each sublayer (GPT-2) rather than after" }],
+    build: build_block_shapes,
+};
+
+fn build_block_shapes(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(BlockShapes::new(p)?))
+}
+
 pub struct BlockShapes {
     text: String,
     d_model: usize,
@@ -658,10 +700,10 @@ pub struct BlockShapes {
 
 impl BlockShapes {
     pub fn new(mut p: Params) -> ParamResult<Self> {
-        let text = p.text("text", 7, "the cat sat on the mat")?;
-        let d = p.one_of("d_model", &["8", "16", "32", "64"], 1)?;
-        let h = p.one_of("heads", &["1", "2", "4"], 1)?;
-        let pre_ln = p.boolean("pre_ln", true)?;
+        let text = p.text("text")?;
+        let d = p.index("d_model")?;
+        let h = p.index("heads")?;
+        let pre_ln = p.boolean("pre_ln")?;
         p.finish()?;
         Ok(Self {
             text,
@@ -672,7 +714,7 @@ impl BlockShapes {
     }
 }
 
-impl Lab for BlockShapes {
+impl Visual for BlockShapes {
     fn controls(&self) -> Vec<Control> {
         vec![
             text_field("text", &self.text),
@@ -761,7 +803,7 @@ mod tests {
 
     #[test]
     fn param_counter_shows_gpt2_small_total() {
-        let lab = ParamCounter::new(Params::new(&params(json!({})), "param-counter")).unwrap();
+        let lab = ParamCounter::new(Params::new(&params(json!({})), &PARAM_COUNTER)).unwrap();
         let Part::Table(t) = &lab.parts()[0] else {
             panic!()
         };
@@ -770,7 +812,7 @@ mod tests {
 
     #[test]
     fn kv_cache_for_llama2_7b_at_4096_is_2_gib() {
-        let lab = KvCache::new(Params::new(&params(json!({})), "kv-cache")).unwrap();
+        let lab = KvCache::new(Params::new(&params(json!({})), &KV_CACHE)).unwrap();
         let Part::Text(t) = &lab.parts()[0] else {
             panic!()
         };
@@ -782,7 +824,7 @@ mod tests {
     fn shuffle_view_checks_permutation_equivariance() {
         let lab = Positional::new(Params::new(
             &params(json!({"view": "shuffle"})),
-            "positional",
+            &POSITIONAL,
         ))
         .unwrap();
         let Part::Text(t) = &lab.parts()[0] else {
@@ -801,7 +843,7 @@ mod tests {
     fn block_table_lists_every_stage() {
         let lab = BlockShapes::new(Params::new(
             &params(json!({"text": "a b c"})),
-            "block-shapes",
+            &BLOCK_SHAPES,
         ))
         .unwrap();
         let Part::Table(t) = &lab.parts()[0] else {
