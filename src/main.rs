@@ -414,7 +414,7 @@ fn attention_command(
     d_k: usize,
     json: bool,
 ) -> ExitCode {
-    use llmf::viz::kinds::attention_map::{random_head_weights, words};
+    use llmf::labs::heads::{random_head_weights, words};
     let input = if text == "-" {
         let mut buf = String::new();
         if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf) {
