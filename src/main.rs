@@ -535,7 +535,7 @@ fn attention_command(
     d_k: usize,
     json: bool,
 ) -> ExitCode {
-    use llmf::viz::kinds::attention_map::{random_head_weights, words};
+    use llmf::labs::heads::{random_head_weights, words};
     let input = if text == "-" {
         // 64 words never need more than this; a stream without end is cut off here.
         let mut buf = Vec::new();

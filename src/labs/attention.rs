@@ -4,7 +4,7 @@
 //! values from another: a rectangular weight matrix). All matrix products, no element loops,
 //! except in the plain-loop reference the tests compare against.
 
-use crate::viz::rng::{seed_of, Rng};
+use crate::labs::rng::{seed_of, Rng};
 use ndarray::{concatenate, Array2, Axis};
 
 /// How scores become weights.

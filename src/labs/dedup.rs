@@ -6,7 +6,7 @@
 //! FineWeb (Penedo et al. 2024, arXiv:2406.17557) used word 5-grams and 112 hash functions in
 //! 14 bands of 8 rows, aiming at pages at least ~75% similar; those are the defaults here.
 
-use crate::viz::rng::Rng;
+use crate::labs::rng::Rng;
 use std::collections::{BTreeSet, HashMap};
 
 /// FineWeb's settings: word 5-grams, 14 bands × 8 rows = 112 hashes.

@@ -2,7 +2,7 @@
 //! pointwise mutual information (PPMI), then a truncated SVD. Nearest neighbours by cosine and
 //! the analogy a − b + c, with or without excluding the three input words.
 
-use crate::viz::rng::Rng;
+use crate::labs::rng::Rng;
 use ndarray::{Array1, Array2, Axis};
 use std::collections::HashMap;
 
@@ -257,6 +257,21 @@ impl WordVectors {
     }
 }
 
+/// Every row of `v` projected on the two directions along which the rows vary most (PCA):
+/// centre the rows, take the two leading eigenvectors of the covariance, project.
+pub fn pca_2d(v: &Array2<f64>) -> Array2<f64> {
+    let mean = v
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| ndarray::Array1::zeros(v.ncols()));
+    let centred = v - &mean;
+    let cov = centred.t().dot(&centred);
+    let (values, vecs) = jacobi_eigen(&cov);
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|a, b| values[*b].total_cmp(&values[*a]));
+    let basis = Array2::from_shape_fn((v.ncols(), 2), |(r, c)| vecs[[r, order[c]]]);
+    centred.dot(&basis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +333,34 @@ mod tests {
         for row in wv.vectors.rows() {
             let n = row.dot(&row);
             assert!(n == 0.0 || (n - 1.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn pca_puts_the_widest_spread_first() {
+        // Rows spread ±2 along z, ±1 along x and not at all along y, around the mean (1, 1, 1):
+        // the first direction is z, the second x, so the projection is (±2, 0) and (0, ±1)
+        // (each direction's sign is arbitrary).
+        let v = ndarray::array![
+            [1.0, 1.0, 3.0],
+            [1.0, 1.0, -1.0],
+            [2.0, 1.0, 1.0],
+            [0.0, 1.0, 1.0]
+        ];
+        let p = pca_2d(&v);
+        let abs: Vec<(f64, f64)> = p
+            .rows()
+            .into_iter()
+            .map(|r| (r[0].abs(), r[1].abs()))
+            .collect();
+        for (got, want) in abs
+            .iter()
+            .zip([(2.0, 0.0), (2.0, 0.0), (0.0, 1.0), (0.0, 1.0)])
+        {
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "{abs:?}"
+            );
         }
     }
 }

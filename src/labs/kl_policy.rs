@@ -209,7 +209,7 @@ pub fn log_betas(hi: f64, lo: f64, steps: usize) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::labs::softmax::entropy;
-    use crate::viz::rng::Rng;
+    use crate::labs::rng::Rng;
 
     const REF: [f64; 3] = [0.5, 0.3, 0.2];
     const R: [f64; 3] = [1.0, 2.0, 0.0];

@@ -4,7 +4,11 @@ pub mod attention;
 pub mod cost;
 pub mod dedup;
 pub mod dedup_docs;
+pub mod bpe;
+pub mod dk_variance;
 pub mod embeddings;
+pub mod fast_attention;
+pub mod fertility;
 pub mod fertility_data;
 pub mod finetune_memory;
 pub mod flops;
@@ -16,6 +20,10 @@ pub mod policy_training;
 pub mod preference;
 pub mod quality;
 pub mod quant;
+pub mod glitch;
+pub mod heads;
+pub mod long_context;
+pub mod rng;
 pub mod rnn;
 pub mod scaling;
 pub mod shared;
@@ -66,6 +74,22 @@ pub fn fmt_count(x: f64) -> String {
         group_thousands(x as i64)
     } else {
         fmt_num(x)
+    }
+}
+
+/// Bytes in binary units: `512 KiB`, `2.00 GiB`.
+pub fn fmt_bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if v.fract() == 0.0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.2} {}", UNITS[u])
     }
 }
 

@@ -165,7 +165,7 @@ mod tests {
     use super::*;
     use crate::labs::kl_policy::optimal_policy;
     use crate::labs::preference::{fit, simulate};
-    use crate::viz::rng::Rng;
+    use crate::labs::rng::Rng;
 
     const REF: [f64; 3] = [0.5, 0.3, 0.2];
     const R: [f64; 3] = [1.0, 2.0, 0.0];

@@ -7,7 +7,7 @@
 //! the comparisons' gradients, which sum to zero) and keeps scores finite when one item wins
 //! every comparison. A reward model is the same idea with r computed by a network from the text.
 
-use crate::viz::rng::Rng;
+use crate::labs::rng::Rng;
 
 /// σ(x) = 1/(1 + e^−x), computed without overflow for large |x|.
 pub fn sigmoid(x: f64) -> f64 {

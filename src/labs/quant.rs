@@ -383,7 +383,7 @@ pub fn nf4_from_quantiles() -> [f64; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::viz::rng::Rng;
+    use crate::labs::rng::Rng;
     use proptest::prelude::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! Why recurrent networks forget: the gradient that flows back through t steps is a product of
 //! t Jacobians, so its size behaves like ρ^t for a recurrent matrix of spectral radius ρ.
 
-use crate::viz::rng::Rng;
+use crate::labs::rng::Rng;
 use ndarray::{Array1, Array2};
 
 /// A random orthogonal matrix (Gram–Schmidt on a Gaussian one): it turns vectors without

@@ -32,6 +32,12 @@ pub fn documents() -> &'static [String] {
     })
 }
 
+/// The course's word vectors on their two main directions, for the embedding map.
+pub fn word_map() -> &'static ndarray::Array2<f64> {
+    static MAP: OnceLock<ndarray::Array2<f64>> = OnceLock::new();
+    MAP.get_or_init(|| super::embeddings::pca_2d(&word_vectors().vectors))
+}
+
 pub fn bm25() -> &'static Bm25 {
     static INDEX: OnceLock<Bm25> = OnceLock::new();
     INDEX.get_or_init(|| Bm25::new(documents()))

@@ -2,9 +2,10 @@
 //! dot product, Euclidean distance), and how distances concentrate as dimensions grow.
 
 use crate::labs::embeddings::{words_of, WordVectors};
-use crate::viz::rng::Rng;
+use crate::labs::rng::Rng;
 use ndarray::Array1;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A BM25 index: term frequencies per document, document lengths, document frequencies.
 pub struct Bm25 {
@@ -141,6 +142,34 @@ pub fn relative_contrast(d: usize, points: usize, seed: u64) -> f64 {
     (hi - lo) / lo.max(1e-12)
 }
 
+/// The dimensions the concentration curve is measured at.
+pub const CONC_DIMS: [usize; 12] = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+/// Relative contrast at each of [`CONC_DIMS`] for `points` random points, measured once per
+/// point count and kept.
+pub fn contrast_curve(points: usize) -> Arc<Vec<f64>> {
+    type Curves = Mutex<Vec<(usize, Arc<Vec<f64>>)>>;
+    static CACHE: OnceLock<Curves> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.iter().find(|e| e.0 == points).map(|e| Arc::clone(&e.1)))
+    {
+        return hit;
+    }
+    let curve = Arc::new(
+        CONC_DIMS
+            .iter()
+            .map(|&d| relative_contrast(d, points, d as u64))
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(mut c) = cache.lock() {
+        c.push((points, Arc::clone(&curve)));
+    }
+    curve
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,7 +210,7 @@ mod tests {
         /// For unit vectors ‖a−b‖² = 2 − 2·cos(a, b).
         #[test]
         fn unit_vectors_tie_distance_to_cosine(a in prop::collection::vec(-10.0f64..10.0, 1..32), seed in 0u64..1000) {
-            let mut rng = crate::viz::rng::Rng::new(seed);
+            let mut rng = crate::labs::rng::Rng::new(seed);
             let b: Vec<f64> = a.iter().map(|_| rng.normal()).collect();
             prop_assume!(norm(&a) > 1e-6 && norm(&b) > 1e-6);
             let (ua, ub) = (normalized(&a), normalized(&b));

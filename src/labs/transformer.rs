@@ -263,7 +263,7 @@ pub fn row_means(m: &Array2<f64>) -> Array1<f64> {
 mod tests {
     use super::*;
     use crate::labs::attention::random_multi_head;
-    use crate::viz::rng::Rng;
+    use crate::labs::rng::Rng;
 
     #[test]
     fn gpt2_small_is_124m_with_embeddings() {

@@ -7,7 +7,6 @@
 pub mod kinds;
 pub mod params;
 pub mod registry;
-pub mod rng;
 pub mod view;
 
 use crate::course::VizSpec;

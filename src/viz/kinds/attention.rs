@@ -4,9 +4,9 @@
 
 use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
 use crate::labs::fmt_num;
+use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::rng::Rng;
 use crate::viz::view::{Control, MatrixView, Part};
 use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Visual};
 use ndarray::Array2;

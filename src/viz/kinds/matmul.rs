@@ -3,9 +3,9 @@
 
 use crate::labs::flops::matmul_flops;
 use crate::labs::fmt_num;
+use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::rng::Rng;
 use crate::viz::view::{MatrixView, Part};
 use crate::viz::{choice, slider, step_index, step_seed, Visual};
 use ndarray::Array2;

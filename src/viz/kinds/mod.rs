@@ -1,20 +1,36 @@
 //! The visualizer kinds a lesson can name, and the table that builds them.
+mod analogy;
 mod attention;
-mod attention_extra;
-pub mod attention_map;
+mod attention_map;
+mod attention_timing;
+mod block_shapes;
 mod chinchilla;
 mod cost_projector;
+mod bpe_replay;
+mod concentration;
+mod cross_attention;
 mod dedup;
 mod diminishing;
+mod dk_variance;
+mod embedding_map;
+mod fertility;
 mod flops;
-mod long_context;
+mod glitch;
+mod kv_cache;
 mod matmul;
+mod metrics;
+mod padding_mask;
+mod param_counter;
 mod parallelism;
-mod rnn;
+mod positional;
+mod retrieval;
+mod rnn_gradient;
+mod rnn_vs_attention;
 mod shapes;
 mod softmax;
-mod text_labs;
-pub mod transformer;
+mod streaming;
+mod token_common;
+mod token_split;
 
 use super::registry::KindDef;
 
@@ -26,27 +42,27 @@ pub const ALL: &[&KindDef] = &[
     &flops::KIND,
     &softmax::KIND,
     &attention::KIND,
-    &rnn::RNN_GRADIENT,
-    &rnn::RNN_VS_ATTENTION,
+    &rnn_gradient::KIND,
+    &rnn_vs_attention::KIND,
     &attention_map::KIND,
-    &attention_extra::CROSS_ATTENTION,
-    &attention_extra::DK_VARIANCE,
-    &attention_extra::PADDING_MASK,
-    &transformer::POSITIONAL,
-    &transformer::PARAM_COUNTER,
-    &transformer::BLOCK_SHAPES,
-    &transformer::KV_CACHE,
-    &long_context::ATTENTION_TIMING,
-    &long_context::STREAMING,
-    &text_labs::TOKEN_SPLIT,
-    &text_labs::BPE_REPLAY,
-    &text_labs::FERTILITY,
-    &text_labs::GLITCH,
-    &text_labs::EMBEDDING_MAP,
-    &text_labs::ANALOGY,
-    &text_labs::RETRIEVAL,
-    &text_labs::METRICS,
-    &text_labs::CONCENTRATION,
+    &cross_attention::KIND,
+    &dk_variance::KIND,
+    &padding_mask::KIND,
+    &positional::KIND,
+    &param_counter::KIND,
+    &block_shapes::KIND,
+    &kv_cache::KIND,
+    &attention_timing::KIND,
+    &streaming::KIND,
+    &token_split::KIND,
+    &bpe_replay::KIND,
+    &fertility::KIND,
+    &glitch::KIND,
+    &embedding_map::KIND,
+    &analogy::KIND,
+    &retrieval::KIND,
+    &metrics::KIND,
+    &concentration::KIND,
     &dedup::KIND,
     &parallelism::KIND,
     &chinchilla::KIND,

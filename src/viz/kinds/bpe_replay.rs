@@ -1,0 +1,153 @@
+//! BPE merges replayed on one word, one merge at a time, with the trained merge ranks.
+
+use super::token_common::{count, train_in_background, VOCABS};
+use crate::labs::bpe::{bpe_merges, replay, ReplayStep};
+use crate::labs::shared::trained;
+use crate::labs::tokenize::Algorithm;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, StripDetail, StripToken, TokenStripView};
+use crate::viz::{choice, slider, step_index, step_value, text_field, Visual};
+
+/// The `bpe-replay` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "bpe-replay",
+    title: "BPE merges, one at a time",
+    about: "steps through the trained BPE's merges on the typed word one at a time: the pair merged, its rank, the pieces after it",
+    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 6, default: "tokenization" }, doc: "the word whose merges are replayed" }, ParamDef { name: "vocab", ty: ParamType::IntAmong { allowed: &VOCABS, default: 1000 }, doc: "vocabulary of the trained BPE" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(BpeReplay::new(p)?))
+}
+
+pub struct BpeReplay {
+    word: String,
+    vocab: usize,
+    step: usize,
+    /// Whether the last computed view had the trained merges (busy until it has).
+    shown_ready: bool,
+}
+
+impl BpeReplay {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let word = p.text("word")?;
+        let vocab = p.index("vocab")?;
+        p.finish()?;
+        Ok(Self {
+            word,
+            vocab,
+            step: 0,
+            shown_ready: false,
+        })
+    }
+
+    fn steps(&self) -> Option<Vec<ReplayStep>> {
+        let trio = trained(VOCABS[self.vocab])?;
+        let (_, bpe) = trio.iter().find(|(a, _)| *a == Algorithm::Bpe)?;
+        // The trained byte-level BPE reads a word with the space before it, as in running text.
+        Some(replay(&format!(" {}", self.word.trim()), &bpe_merges(bpe)))
+    }
+}
+
+impl Visual for BpeReplay {
+    fn controls(&self) -> Vec<Control> {
+        let total = self.steps().map_or(0, |s| s.len() - 1);
+        vec![
+            text_field("word", &self.word),
+            slider(
+                "merge step",
+                self.step.min(total) as f64,
+                0.0,
+                total as f64,
+                1.0,
+                0,
+            ),
+            choice(
+                "vocabulary",
+                VOCABS.iter().map(ToString::to_string).collect(),
+                self.vocab,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let total = self.steps().map_or(0, |s| s.len() - 1);
+        match index {
+            1 => self.step = step_value(self.step as f64, delta, 1.0, 0.0, total as f64) as usize,
+            2 => {
+                self.vocab = step_index(self.vocab, delta, VOCABS.len());
+                self.step = 0;
+                self.shown_ready = false;
+            }
+            _ => {}
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if index == 0 && !text.trim().is_empty() {
+            self.word = text.chars().take(40).collect();
+            self.step = 0;
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.shown_ready
+    }
+
+    fn poll(&mut self) -> bool {
+        train_in_background(VOCABS[self.vocab]);
+        self.steps().is_some() && !self.shown_ready
+    }
+
+    fn after_refresh(&mut self) {
+        self.shown_ready = self.steps().is_some();
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let Some(steps) = self.steps() else {
+            return vec![Part::Text(vec![format!(
+                "training BPE at {} tokens… (a moment)",
+                VOCABS[self.vocab]
+            )])];
+        };
+        let k = self.step.min(steps.len() - 1);
+        let (pieces, merge) = &steps[k];
+        let mut lines = vec![match merge {
+            None => format!(
+                "start: {} byte-level symbols (a space shows as Ġ)",
+                pieces.len()
+            ),
+            Some((a, b, r)) => format!("step {k}: merge \"{a}\" + \"{b}\" (rank {r}) → \"{a}{b}\""),
+        }];
+        lines.push(format!(
+            "{} after {k} of {} merges",
+            count(pieces.len(), "piece"),
+            steps.len() - 1
+        ));
+        let mut start = 0;
+        let tokens: Vec<StripToken> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let t = StripToken {
+                    text: p.clone(),
+                    id: i as u32,
+                    start,
+                    end: start + p.len(),
+                };
+                start += p.len();
+                t
+            })
+            .collect();
+        vec![
+            Part::Tokens(TokenStripView {
+                title: format!("\"{}\" now", self.word),
+                tokens,
+                detail: StripDetail::None,
+            }),
+            Part::Text(lines),
+        ]
+    }
+}

@@ -1,0 +1,106 @@
+//! The course's word vectors on a 2-D map, a typed word and its nearest neighbours marked.
+
+use crate::labs::shared::word_map;
+use crate::labs::shared::word_vectors;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, ScatterView};
+use crate::viz::{slider, step_value, text_field, Visual};
+
+/// The `embedding-map` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "embedding-map",
+    title: "A map of word vectors",
+    about: "word vectors built from the course's text (PPMI + SVD); the vocabulary projected to 2-D on a Braille canvas with the typed word and its nearest neighbours marked, and the neighbours with their cosine",
+    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 1, default: "attention" }, doc: "the word whose neighbours are marked" }, ParamDef { name: "neighbours", ty: ParamType::Int { min: 3, max: 12, default: 8 }, doc: "neighbours listed" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(EmbeddingMap::new(p)?))
+}
+
+pub struct EmbeddingMap {
+    word: String,
+    k: usize,
+}
+
+impl EmbeddingMap {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let word = p.text("word")?;
+        let k = p.int("neighbours")? as usize;
+        p.finish()?;
+        Ok(Self { word, k })
+    }
+}
+
+impl Visual for EmbeddingMap {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            text_field("word", &self.word),
+            slider("neighbours", self.k as f64, 3.0, 12.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        if index == 1 {
+            self.k = step_value(self.k as f64, delta, 1.0, 3.0, 12.0) as usize;
+        }
+    }
+
+    fn set_text(&mut self, index: usize, text: &str) {
+        if let (0, Some(w)) = (index, text.split_whitespace().next()) {
+            self.word = w.to_lowercase();
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let wv = word_vectors();
+        let proj = word_map();
+        let points: Vec<(f64, f64)> = proj.rows().into_iter().map(|r| (r[0], r[1])).collect();
+        let Some(near) = wv.neighbours(&self.word, self.k) else {
+            let some: Vec<&str> = wv.words.iter().take(12).map(String::as_str).collect();
+            return vec![
+                Part::Text(vec![format!(
+                    "\"{}\" is not among the {} words of the course's text; try: {}",
+                    self.word,
+                    wv.words.len(),
+                    some.join(", ")
+                )]),
+                Part::Scatter(ScatterView {
+                    title: String::new(),
+                    points,
+                    marks: vec![],
+                    rows: 7,
+                }),
+            ];
+        };
+        let mark = |w: &str| {
+            wv.index
+                .get(w)
+                .map(|&i| (proj[[i, 0]], proj[[i, 1]], w.to_string()))
+        };
+        let mut marks: Vec<(f64, f64, String)> =
+            near.iter().take(4).filter_map(|(w, _)| mark(w)).collect();
+        marks.extend(mark(&self.word.to_lowercase()));
+        vec![
+            Part::Scatter(ScatterView {
+                title: format!(
+                    "{} words of the course on their 2 main directions",
+                    wv.words.len()
+                ),
+                points,
+                marks,
+                rows: 7,
+            }),
+            Part::Text(vec![format!(
+                "nearest to \"{}\": {}",
+                self.word,
+                near.iter()
+                    .map(|(w, c)| format!("{w} {c:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            )]),
+        ]
+    }
+}

@@ -1,0 +1,152 @@
+//! Tokenizer fertility: the same sentences in fifteen languages, their token cost against
+//! English for each real encoding.
+
+use crate::labs::fertility::{english_words, fertility_table};
+use crate::labs::fertility_data::SAMPLES;
+use crate::labs::fmt_num;
+use crate::labs::tokenize::Pretrained;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{BarsView, Control, Part, TableView};
+use crate::viz::{choice, step_index, Visual};
+
+/// The `fertility` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "fertility",
+    title: "Tokens per word across languages",
+    about: "sees the same three sentences in 15 languages and 10 scripts: the cost ratio to English for every tokenizer as a table, and (the `view` control) bars of the chosen tokenizer with tokens per word, on one scale across both pages",
+    params: &[ParamDef { name: "tokenizer", ty: ParamType::Choice { options: &["r50k", "cl100k", "o200k"], default: "cl100k" }, doc: "the encoding whose bars are shown" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Fertility::new(p)?))
+}
+
+pub struct Fertility {
+    tokenizer: usize,
+    view: usize,
+}
+
+impl Fertility {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let tokenizer = p.index("tokenizer")?;
+        p.finish()?;
+        Ok(Self { tokenizer, view: 0 })
+    }
+}
+
+impl Visual for Fertility {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "tokenizer",
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| p.name().to_string())
+                    .collect(),
+                self.tokenizer,
+            ),
+            choice(
+                "view",
+                vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()],
+                self.view,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.tokenizer = step_index(self.tokenizer, delta, 3),
+            1 => self.view = step_index(self.view, delta, 3),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let table = fertility_table();
+        let english = table[0];
+        let ratio = |i: usize, t: usize| table[i][t] as f64 / english[t].max(1) as f64;
+        if self.view == 0 {
+            // Two languages per row, so fifteen fit an 80x24 screen.
+            let half = SAMPLES.len().div_ceil(2);
+            let cell = |i: usize| -> Vec<String> {
+                match SAMPLES.get(i) {
+                    Some(s) => std::iter::once(s.language.to_string())
+                        .chain((0..3).map(|t| format!("{:.1}", ratio(i, t))))
+                        .collect(),
+                    None => vec![String::new(); 4],
+                }
+            };
+            let rows = (0..half)
+                .map(|r| {
+                    cell(r)
+                        .into_iter()
+                        .chain(std::iter::once("│".to_string()))
+                        .chain(cell(r + half))
+                        .collect()
+                })
+                .collect();
+            let head: Vec<String> = ["language", "r50k", "cl100k", "o200k"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect();
+            return vec![
+                Part::Text(vec![
+                    "Tokens for the same three sentences, as a multiple of English:".into(),
+                ]),
+                Part::Table(TableView {
+                    title: String::new(),
+                    headers: head
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once("│".to_string()))
+                        .chain(head.iter().cloned())
+                        .collect(),
+                    rows,
+                    highlight: None,
+                }),
+            ];
+        }
+        let range = if self.view == 1 {
+            0..8
+        } else {
+            8..SAMPLES.len()
+        };
+        let t = self.tokenizer;
+        let words = english_words();
+        vec![Part::Bars(BarsView {
+            title: format!(
+                "{}: tokens vs English (English = {} tokens, {} per word)",
+                Pretrained::ALL[t].name(),
+                english[t],
+                fmt_num(english[t] as f64 / words as f64)
+            ),
+            // Fertility: tokens per word (per English word for scripts written without spaces).
+            labels: range
+                .clone()
+                .map(|i| {
+                    let s = &SAMPLES[i];
+                    let n: usize = if s.spaced {
+                        s.sentences
+                            .iter()
+                            .map(|x| x.split_whitespace().count())
+                            .sum()
+                    } else {
+                        words
+                    };
+                    format!(
+                        "{} {:.1}/word",
+                        s.language,
+                        table[i][t] as f64 / n.max(1) as f64
+                    )
+                })
+                .collect(),
+            values: range.map(|i| ratio(i, t)).collect(),
+            decimals: 2,
+            highlight: None,
+            // One scale for both pages, so bar lengths compare across them.
+            max: Some((0..SAMPLES.len()).map(|i| ratio(i, t)).fold(0.0, f64::max)),
+        })]
+    }
+}

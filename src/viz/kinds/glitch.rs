@@ -1,0 +1,105 @@
+//! Glitch tokens: r50k tokens the course never produces, " SolidGoldMagikarp" across the
+//! three encodings, and how each cuts numbers.
+
+use super::token_common::{count, strip};
+use crate::labs::fmt_count;
+use crate::labs::glitch::unused_tokens;
+use crate::labs::tokenize::Pretrained;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, StripDetail};
+use crate::viz::{choice, step_index, Visual};
+
+/// The `glitch` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "glitch",
+    title: "Glitch tokens and odd splits",
+    about: "unused: r50k tokens that the course's text never produces (long, odd ones first); magikarp: \" SolidGoldMagikarp\" in r50k against cl100k and o200k; numbers: how each tokenizer cuts numbers",
+    params: &[ParamDef { name: "view", ty: ParamType::Choice { options: &GLITCH_VIEWS, default: "unused" }, doc: "the page shown first" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Glitch::new(p)?))
+}
+
+pub struct Glitch {
+    view: usize,
+}
+
+const GLITCH_VIEWS: [&str; 3] = ["unused", "magikarp", "numbers"];
+
+impl Glitch {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let view = p.index("view")?;
+        p.finish()?;
+        Ok(Self { view })
+    }
+}
+
+impl Visual for Glitch {
+    fn controls(&self) -> Vec<Control> {
+        vec![choice(
+            "view",
+            GLITCH_VIEWS.iter().map(|v| (*v).to_string()).collect(),
+            self.view,
+        )]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        if index == 0 {
+            self.view = step_index(self.view, delta, GLITCH_VIEWS.len());
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        match self.view {
+            0 => {
+                let (unused, odd) = unused_tokens(10);
+                let mut lines = vec![format!(
+                    "Encoding the whole course with r50k uses {} of its 50,257 tokens; {} never appear.",
+                    fmt_count((50_257 - unused) as f64),
+                    fmt_count(unused as f64)
+                )];
+                lines.push("Some long never-used ones (id: token):".into());
+                lines.extend(odd.iter().map(|(id, s)| format!("  {id}: {s:?}")));
+                vec![Part::Text(lines)]
+            }
+            1 => {
+                let text = " SolidGoldMagikarp";
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| {
+                        let tokens = p.encode(text);
+                        strip(
+                            format!(
+                                "{}: {} token{}",
+                                p.name(),
+                                tokens.len(),
+                                if tokens.len() == 1 { "" } else { "s" }
+                            ),
+                            text,
+                            &tokens,
+                            StripDetail::Ids,
+                        )
+                    })
+                    .collect()
+            }
+            _ => {
+                let text = "12345 1234567 3.14159 2024-11-29";
+                Pretrained::ALL
+                    .iter()
+                    .map(|p| {
+                        let tokens = p.encode(text);
+                        strip(
+                            format!("{}: {}", p.name(), count(tokens.len(), "token")),
+                            text,
+                            &tokens,
+                            StripDetail::None,
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+}

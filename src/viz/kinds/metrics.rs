@@ -1,0 +1,151 @@
+//! Cosine, dot product and Euclidean distance of two 2-D vectors, and the identity that ties
+//! them for unit vectors.
+
+use crate::labs::fmt_num;
+use crate::labs::similarity::{cosine, dot, euclidean, normalized};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, ScatterView};
+use crate::viz::{slider, step_value, toggle, Visual};
+
+/// The `metrics` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "metrics",
+    title: "Cosine, dot product and distance",
+    about: "moves two 2-D vectors and sees cosine, dot product and Euclidean distance, and with normalizing on, that ‖a−b‖² = 2 − 2·cos",
+    params: &[ParamDef { name: "a", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[3.0, 1.0] }, doc: "the first vector (x, y)" }, ParamDef { name: "b", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[1.0, 2.0] }, doc: "the second vector (x, y)" }, ParamDef { name: "normalize", ty: ParamType::Bool { default: false }, doc: "scale both to length 1" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Metrics::new(p)?))
+}
+
+pub struct Metrics {
+    a: [f64; 2],
+    b: [f64; 2],
+    normalize: bool,
+}
+
+impl Metrics {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let a = p.floats("a")?;
+        let b = p.floats("b")?;
+        let normalize = p.boolean("normalize")?;
+        p.finish()?;
+        Ok(Self {
+            a: [a[0], a[1]],
+            b: [b[0], b[1]],
+            normalize,
+        })
+    }
+}
+
+impl Visual for Metrics {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("a.x", self.a[0], -5.0, 5.0, 0.5, 1),
+            slider("a.y", self.a[1], -5.0, 5.0, 0.5, 1),
+            slider("b.x", self.b[0], -5.0, 5.0, 0.5, 1),
+            slider("b.y", self.b[1], -5.0, 5.0, 0.5, 1),
+            toggle("normalize", self.normalize),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let v = match index {
+            0 => &mut self.a[0],
+            1 => &mut self.a[1],
+            2 => &mut self.b[0],
+            3 => &mut self.b[1],
+            _ => {
+                self.normalize = !self.normalize;
+                return;
+            }
+        };
+        *v = step_value(*v, delta, 0.5, -5.0, 5.0);
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (a, b) = if self.normalize {
+            (normalized(&self.a), normalized(&self.b))
+        } else {
+            (self.a.to_vec(), self.b.to_vec())
+        };
+        let cos = cosine(&a, &b);
+        let mut lines = vec![
+            format!(
+                "a = ({}, {})  b = ({}, {})",
+                fmt_num(a[0]),
+                fmt_num(a[1]),
+                fmt_num(b[0]),
+                fmt_num(b[1])
+            ),
+            format!(
+                "cosine {}   dot {}   distance {}",
+                fmt_num(cos),
+                fmt_num(dot(&a, &b)),
+                fmt_num(euclidean(&a, &b))
+            ),
+        ];
+        if self.normalize {
+            lines.push(format!(
+                "unit vectors: ‖a−b‖² = {} and 2 − 2·cos = {}",
+                fmt_num(euclidean(&a, &b).powi(2)),
+                fmt_num(2.0 - 2.0 * cos)
+            ));
+        } else {
+            lines.push("dot = ‖a‖·‖b‖·cos: longer vectors score higher at the same angle".into());
+        }
+        // Points along each arrow from the origin.
+        let along = |v: &[f64]| -> Vec<(f64, f64)> {
+            (0..=20)
+                .map(|i| (v[0] * f64::from(i) / 20.0, v[1] * f64::from(i) / 20.0))
+                .collect()
+        };
+        let mut points: Vec<(f64, f64)> = along(&a);
+        points.extend(along(&b));
+        points.extend([(-5.0, -5.0), (5.0, 5.0)].iter().map(|p| {
+            if self.normalize {
+                (p.0 / 5.0, p.1 / 5.0)
+            } else {
+                *p
+            }
+        }));
+        vec![
+            Part::Text(lines),
+            Part::Scatter(ScatterView {
+                title: String::new(),
+                points,
+                marks: vec![
+                    (a[0], a[1], "a".into()),
+                    (b[0], b[1], "b".into()),
+                    (0.0, 0.0, "0".into()),
+                ],
+                rows: 6,
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+    #[test]
+    fn metrics_identity_holds_when_normalized() {
+        let mut lab = Metrics::new(Params::new(&Map::new(), &KIND)).unwrap();
+        lab.adjust(4, 1);
+        let Part::Text(lines) = &lab.parts()[0] else {
+            panic!()
+        };
+        let nums: Vec<&str> = lines[2].split(" = ").collect();
+        assert!(lines[2].starts_with("unit vectors"), "{}", lines[2]);
+        assert_eq!(
+            nums[1].split(' ').next(),
+            nums[2].split(' ').next(),
+            "{}",
+            lines[2]
+        );
+    }
+}

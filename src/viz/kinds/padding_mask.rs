@@ -1,0 +1,157 @@
+//! A padded batch and its mask: unequal sentences padded to one length, and one sentence's
+//! attention weights with the padded keys at exactly zero.
+
+use crate::labs::attention::{random_multi_head, scaled_dot_product, toy_embeddings, Options};
+use crate::labs::heads::words;
+use crate::labs::rng::Rng;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, MatrixView, Part};
+use crate::viz::{choice, step_index, toggle, Visual};
+use ndarray::Array2;
+
+const D_MODEL: usize = 8;
+
+/// The `padding-mask` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "padding-mask",
+    title: "Padding a batch and masking the pads",
+    about: "sees a batch of unequal sentences padded to one length, the padding mask, and one sentence's attention weights with the padded columns at exactly 0",
+    params: &[
+        ParamDef { name: "sentences", ty: ParamType::Texts { len: (2, 4), max_words: 8, default: &["the cat sat", "a dog ran into the park", "birds sing"] }, doc: "the batch, one sentence per row" },
+        ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens too" },
+    ],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(PaddingMask::new(p)?))
+}
+
+pub struct PaddingMask {
+    sentences: Vec<String>,
+    shown: usize,
+    causal: bool,
+}
+
+impl PaddingMask {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let sentences = p.words("sentences")?;
+        let causal = p.boolean("causal")?;
+        p.finish()?;
+        Ok(Self {
+            sentences,
+            shown: 0,
+            causal,
+        })
+    }
+
+    fn batch(&self) -> (Vec<Vec<String>>, usize) {
+        let rows: Vec<Vec<String>> = self.sentences.iter().map(|s| words(s, 8)).collect();
+        let len = rows.iter().map(Vec::len).max().unwrap_or(1);
+        (rows, len)
+    }
+
+    /// The shown sentence's weights over the padded length; pad query rows are NaN (unused).
+    pub fn weights(&self) -> Array2<f64> {
+        let (rows, len) = self.batch();
+        let tokens = &rows[self.shown];
+        let mut padded = tokens.clone();
+        padded.resize(len, "PAD".into());
+        let x = toy_embeddings(&padded, D_MODEL);
+        let w = random_multi_head(D_MODEL, 1, D_MODEL, &mut Rng::new(1));
+        let h = &w.heads[0];
+        let mask: Vec<bool> = (0..len).map(|j| j < tokens.len()).collect();
+        let opts = Options {
+            causal: self.causal,
+            ..Options::default()
+        };
+        let mut s = scaled_dot_product(
+            &x.dot(&h.w_q),
+            &x.dot(&h.w_k),
+            &x.dot(&h.w_v),
+            opts,
+            Some(&mask),
+        )
+        .weights;
+        for i in tokens.len()..len {
+            s.row_mut(i).fill(f64::NAN);
+        }
+        s
+    }
+}
+
+impl Visual for PaddingMask {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "sentence",
+                (1..=self.sentences.len()).map(|i| i.to_string()).collect(),
+                self.shown,
+            ),
+            toggle("causal mask too", self.causal),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.shown = step_index(self.shown, delta, self.sentences.len()),
+            1 => self.causal = !self.causal,
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let (rows, len) = self.batch();
+        let lines = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut cells = r.clone();
+                cells.resize(len, "PAD".into());
+                let mask: String = (0..len)
+                    .map(|j| if j < r.len() { '1' } else { '0' })
+                    .collect();
+                let mark = if i == self.shown { '>' } else { ' ' };
+                format!("{mark}{}: {}  mask {mask}", i + 1, cells.join(" "))
+            })
+            .collect();
+        let mut labels = rows[self.shown].clone();
+        labels.resize(len, "PAD".into());
+        vec![
+            Part::Text(lines),
+            Part::Matrix(MatrixView {
+                title: format!(
+                    "weights of sentence {} (PAD keys get exactly 0)",
+                    self.shown + 1
+                ),
+                row_labels: labels.clone(),
+                col_labels: labels,
+                values: self.weights(),
+                decimals: 2,
+                cell: None,
+                row: None,
+                col: None,
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+    #[test]
+    fn padding_columns_are_exactly_zero() {
+        let lab = PaddingMask::new(Params::new(&Map::new(), &KIND)).unwrap();
+        let w = lab.weights();
+        assert_eq!(w.ncols(), 6);
+        for i in 0..3 {
+            for j in 3..6 {
+                assert_eq!(w[[i, j]], 0.0);
+            }
+            assert!((w.row(i).sum() - 1.0).abs() < 1e-12);
+        }
+        assert!(w[[4, 0]].is_nan(), "pad queries are not used");
+    }
+}

@@ -1,0 +1,134 @@
+//! The vanishing or exploding gradient of a recurrence, against the spectral radius.
+
+use crate::labs::fmt_num;
+use crate::labs::rnn::gradient_norms;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{ChartView, Control, Part, Series};
+use crate::viz::{slider, step_seed, step_value, toggle, Visual};
+
+/// The `rnn-gradient` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "rnn-gradient",
+    title: "Gradients through an RNN",
+    about: "sets the spectral radius of the recurrent matrix; sees the gradient norm shrink or blow up with distance on a log scale",
+    params: &[ParamDef { name: "radius", ty: ParamType::Float { min: 0.5, max: 1.5, default: 0.9 }, doc: "spectral radius of the recurrent matrix" }, ParamDef { name: "steps", ty: ParamType::Int { min: 10, max: 200, default: 60 }, doc: "time steps the gradient travels back" }, ParamDef { name: "hidden", ty: ParamType::Int { min: 2, max: 64, default: 16 }, doc: "size of the hidden state" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 3 }, doc: "seed of the random recurrent matrix" }, ParamDef { name: "tanh", ty: ParamType::Bool { default: true }, doc: "pass each step through tanh" }],
+    build: build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Gradient::new(p)?))
+}
+
+pub struct Gradient {
+    radius: f64,
+    steps: usize,
+    hidden: usize,
+    seed: u64,
+    tanh: bool,
+}
+
+impl Gradient {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let radius = p.float("radius")?;
+        let steps = p.int("steps")? as usize;
+        let hidden = p.int("hidden")? as usize;
+        let seed = p.int("seed")? as u64;
+        let tanh = p.boolean("tanh")?;
+        p.finish()?;
+        Ok(Self {
+            radius,
+            steps,
+            hidden,
+            seed,
+            tanh,
+        })
+    }
+}
+
+impl Visual for Gradient {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            slider("spectral radius ρ", self.radius, 0.5, 1.5, 0.01, 2),
+            slider("steps back", self.steps as f64, 10.0, 200.0, 10.0, 0),
+            toggle("tanh", self.tanh),
+            slider("hidden size", self.hidden as f64, 2.0, 64.0, 2.0, 0),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.radius = step_value(self.radius, delta, 0.01, 0.5, 1.5),
+            1 => self.steps = step_value(self.steps as f64, delta, 10.0, 10.0, 200.0) as usize,
+            2 => self.tanh = !self.tanh,
+            3 => self.hidden = step_value(self.hidden as f64, delta, 2.0, 2.0, 64.0) as usize,
+            4 => self.seed = step_seed(self.seed, delta),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let linear = gradient_norms(self.radius, self.steps, self.hidden, self.seed, false);
+        let points = |norms: &[f64]| -> Vec<(f64, f64)> {
+            norms
+                .iter()
+                .enumerate()
+                .map(|(t, g)| ((t + 1) as f64, *g))
+                .collect()
+        };
+        let mut series = vec![Series {
+            name: format!("linear: ρ^t with ρ = {:.2}", self.radius),
+            marker: '*',
+            points: points(&linear),
+        }];
+        let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+        // One readout line, so the panel fits an 80x24 screen.
+        let mut line = format!(
+            "t = {}: linear {} (ρ^t = {})",
+            self.steps,
+            fmt_num(last(&linear)),
+            fmt_num(self.radius.powi(self.steps as i32))
+        );
+        if self.tanh {
+            let squashed = gradient_norms(self.radius, self.steps, self.hidden, self.seed, true);
+            line.push_str(&format!(" · with tanh {}", fmt_num(last(&squashed))));
+            series.push(Series {
+                name: "tanh RNN".into(),
+                marker: 'o',
+                points: points(&squashed),
+            });
+        }
+        let lines = vec![line];
+        vec![
+            Part::Chart(ChartView {
+                title: "gradient norm ‖∂h_T/∂h_(T−t)‖ (log) vs steps back t".into(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: false,
+                y_log: true,
+                series,
+            }),
+            Part::Text(lines),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+    #[test]
+    fn gradient_readout_matches_radius_power() {
+        let lab = Gradient::new(Params::new(&Map::new(), &KIND)).unwrap();
+        let Part::Text(t) = &lab.parts()[1] else {
+            panic!()
+        };
+        // 0.9^60 = 0.001797...
+        assert!(
+            t[0].starts_with("t = 60: linear 0.00180 (ρ^t = 0.00180) · with tanh "),
+            "{}",
+            t[0]
+        );
+    }
+}
