@@ -109,6 +109,12 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// List every key binding (from the one key table the app uses).
+    Keys {
+        /// Print the Markdown table README.md carries.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(u16, u16), String> {
@@ -222,6 +228,16 @@ fn main() -> ExitCode {
             let mut buf = Buffer::empty(area);
             ui::render(&app, area, &mut buf, &theme);
             print!("{}", ui::buffer_text(&buf));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Keys { markdown }) => {
+            if markdown {
+                print!("{}", llmf::keymap::markdown_table());
+            } else {
+                for b in llmf::keymap::BINDINGS {
+                    println!("{:<12} {:<20} {}", b.context.name(), b.label, b.help);
+                }
+            }
             ExitCode::SUCCESS
         }
         Some(Command::Attention {
@@ -356,9 +372,9 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
         return ExitCode::from(1);
     };
     let (store, progress, messages) = Store::open(default_dir());
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let mut app = App::new(course, progress, store, Options { ascii }, size);
-    app.notices = messages;
+    app.add_notices(messages);
     match llmf::term::run(app, theme) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,23 +1,36 @@
-//! The terminal session: raw mode and the alternate screen in, always restored out (on quit,
-//! panic, SIGTERM and SIGHUP), and an event loop that sleeps until something happens.
+//! The local driver: raw mode and the alternate screen in, always restored out (on quit,
+//! panic, SIGTERM and SIGHUP), and an event loop that sleeps until something happens and runs
+//! a [`Session`].
 //!
-//! Key input, signals and (later) background work all arrive over one channel, so the loop
-//! blocks on `recv` and uses no CPU while the learner reads.
+//! Key input and signals arrive over one channel, so the loop blocks on `recv` and uses no CPU
+//! while the learner reads. Everything already queued is handled before drawing, so a paste or
+//! a held key costs one frame, and a key that changes nothing draws nothing.
 
-use crate::app::App;
-use crate::keymap::action_for;
-use crate::ui::{self, theme::Theme};
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
-use crossterm::execute;
+use crate::app::{Action, App};
+use crate::session::Session;
+use crate::ui::theme::Theme;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
 use signal_hook::consts::{SIGHUP, SIGTERM};
 use std::io::stdout;
 use std::sync::mpsc;
+use std::time::Duration;
 
 enum Msg {
     Term(Event),
     /// The terminal went away (read failed): save and leave.
     Closed,
     Signal(i32),
+}
+
+/// What one message asks of the loop.
+enum Step {
+    Continue {
+        redraw: bool,
+    },
+    Stop,
+    /// SIGHUP: the terminal is gone (an ssh drop), so there is nothing left to restore.
+    Exit,
 }
 
 pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
@@ -54,20 +67,21 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 }
             });
         }
-        Err(e) => app.notices.push(format!(
+        Err(e) => app.add_notices([format!(
             "signals will not be caught ({e}): quit with q to be safe"
-        )),
+        )]),
     }
     drop(tx);
 
     if let Ok(size) = terminal.size() {
-        app.update(crate::app::Action::Resize(size.width, size.height));
+        app.update(Action::Resize(size.width, size.height));
     }
+    let mut session = Session::new(app, theme);
     let mut result = Ok(());
     let mut dirty = true;
-    loop {
+    'outer: loop {
         if dirty {
-            if let Err(e) = terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme)) {
+            if let Err(e) = terminal.draw(|f| session.draw(f)) {
                 result = Err(format!("drawing failed: {e}"));
                 break;
             }
@@ -75,11 +89,11 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
         }
         // Idle, the loop sleeps until an event arrives; while a visualizer works in the
         // background it wakes ten times a second to show progress.
-        let msg = if app.busy() {
-            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+        let first = if session.busy() {
+            match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    dirty |= app.update(crate::app::Action::Tick);
+                    dirty |= session.tick();
                     continue;
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -90,34 +104,39 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 Err(_) => break,
             }
         };
-        match msg {
-            Msg::Term(ev) => {
-                if let Some(action) = action_for(&ev, app.text_entry()) {
-                    dirty |= app.update(action);
-                }
-            }
-            Msg::Signal(sig) => {
-                app.save();
-                if sig == SIGHUP {
-                    // The terminal is gone (an ssh drop): there is nothing left to restore.
+        // The first message and everything queued behind it, then one frame.
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match handle(&mut session, msg) {
+                Step::Continue { redraw } => dirty |= redraw,
+                Step::Stop => break 'outer,
+                Step::Exit => {
+                    session.app_mut().save();
                     std::process::exit(0);
                 }
-                break;
             }
-            Msg::Closed => {
-                app.save();
-                break;
+            if session.quit_requested() {
+                break 'outer;
             }
-        }
-        if app.quit {
-            break;
+            next = rx.try_recv().ok();
         }
     }
+    let mut app = session.into_app();
     app.save();
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
-    if let Some(w) = &app.store.warning {
+    if let Some(w) = app.store_warning() {
         eprintln!("llmf: {w}");
     }
     result
+}
+
+fn handle(session: &mut Session, msg: Msg) -> Step {
+    match msg {
+        Msg::Term(ev) => Step::Continue {
+            redraw: session.handle(&ev),
+        },
+        Msg::Signal(SIGHUP) => Step::Exit,
+        Msg::Signal(_) | Msg::Closed => Step::Stop,
+    }
 }

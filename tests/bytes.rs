@@ -1,9 +1,11 @@
 //! Bytes written to the terminal: a key that changes nothing writes nothing, and scrolling the
 //! prose by one line writes far less than a full redraw. Uses the real crossterm backend over
-//! a byte-counting writer.
+//! a byte-counting writer. Runs on the small fixture course: loading and checking the whole
+//! built-in course (which trains its tokenizers) is what once made this test take 20 s.
+
+mod common;
 
 use llmf::app::{Action, App, Options};
-use llmf::course::embedded::Embedded;
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
 use ratatui::backend::CrosstermBackend;
@@ -47,7 +49,7 @@ fn step(
 #[test]
 fn no_op_keys_write_nothing_and_scrolling_writes_little() {
     let (w, h) = (80, 24);
-    let course = shared_course();
+    let course = common::fixture();
     let mut app = App::new(
         course,
         Progress::default(),
@@ -87,12 +89,4 @@ fn no_op_keys_write_nothing_and_scrolling_writes_little() {
         "one-line scroll wrote {scroll} bytes, a full redraw {full}"
     );
     println!("full redraw {full} bytes, one-line scroll {scroll} bytes");
-}
-
-/// The built-in course, loaded and checked once for the whole test binary.
-fn shared_course() -> llmf::course::Course {
-    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
-    COURSE
-        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
-        .clone()
 }
