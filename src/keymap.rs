@@ -458,8 +458,7 @@ pub fn ascii_label(text: &str) -> String {
         .replace('↓', "Down")
         .replace('←', "Left")
         .replace('→', "Right")
-        .replace('–', "-")
-        .replace('·', "-")
+        .replace(['–', '·'], "-")
 }
 
 /// The README's keys table, generated from the rows (`llmf keys --markdown`).
