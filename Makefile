@@ -31,9 +31,16 @@ docs:
 fmt:
 	$(CARGO) fmt --all
 
-## Review changed insta snapshots (needs cargo-insta) or accept them all.
+## Review changed screen snapshots: one by one with cargo-insta when it is installed, else
+## written beside the old ones as .snap.new for you to look at; never accepted unseen.
 snapshots:
-	INSTA_UPDATE=always $(CARGO) test --locked --test screens
+	@if cargo insta --version >/dev/null 2>&1; then \
+		$(CARGO) insta test --review --test screens; \
+	else \
+		INSTA_UPDATE=new $(CARGO) test --locked --test screens || true; \
+		echo "Changed screens are in tests/snapshots/*.snap.new: compare each with its .snap,"; \
+		echo "then rename the ones you accept over the .snap (or: cargo install cargo-insta)."; \
+	fi
 
 ## Retrain the shipped base model from its fixed seed on the frozen corpus (about 2-3 minutes
 ## on one core); then rebuild so the binary embeds it.

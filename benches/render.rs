@@ -2,7 +2,7 @@
 //! `Terminal` (draw, diff and flush into a test backend), plus the whole `llmf render` process.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use llmf::app::{App, Options};
+use llmf::app::{Action, App, Options};
 use llmf::course::embedded::Embedded;
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
@@ -47,6 +47,67 @@ fn frames(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// A full frame at 80x24 of every step whose visualizer has a text field, with 2 KB of the
+/// course's own prose typed into it and applied: the token strip is at its longest. Its layout
+/// is kept between frames, so a frame redraws from the kept layout.
+fn token_strip_frames(c: &mut Criterion) {
+    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let theme = Theme::default_color();
+    let text: String = llmf::labs::shared::course_text()
+        .join(" ")
+        .chars()
+        .take(2000)
+        .collect();
+    let mut group = c.benchmark_group("token_strip_2kb_frame_80x24");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_millis(800))
+        .warm_up_time(Duration::from_millis(200));
+    for (li, lesson) in course.lessons.iter().enumerate() {
+        for si in 0..lesson.steps.len() {
+            if !matches!(lesson.steps[si].panel, Some(llmf::course::Panel::Viz(_))) {
+                continue;
+            }
+            let mut app = App::new(
+                course.clone(),
+                Progress::default(),
+                Store::memory(),
+                Options::default(),
+                (80, 24),
+            );
+            app.open_at(li, si);
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while app.busy() && std::time::Instant::now() < deadline {
+                app.update(Action::Tick);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            app.update(Action::FocusNext);
+            app.update(Action::Enter);
+            if !app.text_entry() {
+                continue;
+            }
+            // Replace the field's text with the 2 KB paragraph.
+            for _ in 0..4000 {
+                app.update(Action::Backspace);
+            }
+            for ch in text.chars() {
+                app.update(Action::Char(ch));
+            }
+            app.update(Action::Enter);
+            let mut term = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+            let id = BenchmarkId::from_parameter(format!("{}-step{:02}", lesson.number, si + 1));
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    term.clear().expect("clear");
+                    term.draw(|f| ui::render(black_box(&app), f.area(), f.buffer_mut(), &theme))
+                        .expect("draw");
+                });
+            });
+        }
+    }
+    group.finish();
 }
 
 fn render_process(c: &mut Criterion) {
@@ -108,16 +169,16 @@ fn attention(c: &mut Criterion) {
         (80, 24),
     );
     app.open_at(index, step);
-    app.update(llmf::app::Action::FocusNext);
+    app.update(Action::FocusNext);
     // Select the causal toggle (fifth control).
     for _ in 0..4 {
-        app.update(llmf::app::Action::Down);
+        app.update(Action::Down);
     }
     let theme = Theme::default_color();
     let mut term = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
     group.bench_function("toggle_causal_recompute_and_redraw_n6", |b| {
         b.iter(|| {
-            app.update(llmf::app::Action::Right);
+            app.update(Action::Right);
             term.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme))
                 .expect("draw");
         });
@@ -194,6 +255,7 @@ fn keystroke(c: &mut Criterion) {
 criterion_group!(
     benches,
     frames,
+    token_strip_frames,
     render_process,
     attention,
     tokenizers,

@@ -1,86 +1,27 @@
 //! The application state and its one `update`: every key, resize and signal arrives as an
 //! [`Action`], and drawing (in `crate::ui`) only reads the state.
+//!
+//! The state is a tree without cycles: the app owns the step's [`PanelState`] (a visualizer or
+//! a [`QuizState`], each handling its own keys), and asks `ui::layout` where things go. The
+//! layout is worked out once at the end of every `update` that changed something, so drawing a
+//! frame never measures anything again.
+
+pub use crate::action::Action;
+pub use crate::panel::PanelState;
+pub use crate::quiz::{Feedback, QuizState};
 
 use crate::course::prose::{self, Line};
-use crate::course::{Answer, Course, Panel, Quiz, QuizKind};
+use crate::course::{Course, Lesson, Step};
 use crate::progress::{Progress, Store};
+use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
-use crate::viz::Visualizer;
 use ratatui::layout::Rect;
-
-/// Everything the learner can ask for. Keys, the mouse and the terminal map onto these.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Action {
-    Quit,
-    NextStep,
-    PrevStep,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    /// Mouse wheel over the screen: scroll the prose.
-    ScrollUp,
-    ScrollDown,
-    FocusNext,
-    FocusPrev,
-    ToggleOutline,
-    ToggleHelp,
-    /// Esc: close whatever is open.
-    Back,
-    Enter,
-    /// A digit or number character typed (numeric answers, choice numbers).
-    Char(char),
-    Backspace,
-    Resize(u16, u16),
-    /// Time passed while background work runs: collect its results.
-    Tick,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Outline,
     Prose,
     Panel,
-}
-
-/// What stands beside the prose for the current step, with its live state.
-#[derive(Debug)]
-pub enum PanelState {
-    None,
-    Viz(Box<Visualizer>),
-    /// A visualizer whose parameters are wrong (only with `--lessons`; `llmf check` finds these).
-    Broken(String),
-    Quiz(QuizState),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuizState {
-    pub quiz: Quiz,
-    /// The highlighted choice.
-    pub selected: usize,
-    /// What the learner has typed for a numeric answer.
-    pub input: String,
-    pub feedback: Option<Feedback>,
-    /// Wrong attempts on this visit; the explanation shows after a right answer or two misses.
-    pub misses: u32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Feedback {
-    Correct,
-    Wrong,
-    /// The typed text is not a number.
-    NotANumber,
-}
-
-impl QuizState {
-    pub fn show_explanation(&self) -> bool {
-        self.feedback == Some(Feedback::Correct) || self.misses >= 2
-    }
 }
 
 /// Options that shape how the app looks, fixed at start.
@@ -90,29 +31,29 @@ pub struct Options {
 }
 
 pub struct App {
-    pub course: Course,
-    pub lesson: usize,
-    pub step: usize,
-    pub focus: Focus,
+    course: Course,
+    lesson: usize,
+    step: usize,
+    focus: Focus,
     /// The learner's wish; the outline only shows where the terminal is wide enough.
-    pub outline_wanted: bool,
-    pub outline_cursor: usize,
-    pub help_open: bool,
+    outline_wanted: bool,
+    outline_cursor: usize,
+    help_open: bool,
     /// Messages from start-up (a progress file moved aside, say), shown until a key is pressed.
-    pub notices: Vec<String>,
-    pub size: (u16, u16),
-    pub prose_scroll: u16,
+    notices: Vec<String>,
+    size: (u16, u16),
+    prose_scroll: u16,
     /// The current step's prose laid out for `prose_width`.
-    pub prose: Vec<Line>,
+    prose: Vec<Line>,
     prose_width: u16,
     /// Where everything goes, worked out in `relayout` when something that moves it changes,
     /// so drawing a frame does not measure the panel again.
     layout: Areas,
-    pub panel: PanelState,
-    pub progress: Progress,
-    pub store: Store,
-    pub options: Options,
-    pub quit: bool,
+    panel: PanelState,
+    progress: Progress,
+    store: Store,
+    options: Options,
+    quit: bool,
 }
 
 impl App {
@@ -155,15 +96,81 @@ impl App {
             quit: false,
         };
         app.enter_step(false);
+        app.relayout();
         app
     }
 
-    pub fn lesson(&self) -> &crate::course::Lesson {
+    // ---- Reading the state (what drawing and tests need) ----
+
+    pub fn course(&self) -> &Course {
+        &self.course
+    }
+
+    pub fn lesson(&self) -> &Lesson {
         &self.course.lessons[self.lesson]
     }
 
-    pub fn current_step(&self) -> &crate::course::Step {
+    pub fn current_step(&self) -> &Step {
         &self.lesson().steps[self.step]
+    }
+
+    /// Where the learner is: (lesson index, step index), both 0-based.
+    pub fn position(&self) -> (usize, usize) {
+        (self.lesson, self.step)
+    }
+
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// The lesson highlighted in the outline (it opens on Enter).
+    pub fn outline_cursor(&self) -> usize {
+        self.outline_cursor
+    }
+
+    pub fn help_open(&self) -> bool {
+        self.help_open
+    }
+
+    /// Start-up messages shown until a key is pressed.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The first prose line on screen.
+    pub fn prose_scroll(&self) -> u16 {
+        self.prose_scroll
+    }
+
+    /// The current step's prose, wrapped for the prose column.
+    pub fn prose(&self) -> &[Line] {
+        &self.prose
+    }
+
+    pub fn panel(&self) -> &PanelState {
+        &self.panel
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    /// Why progress could not be saved, if it could not.
+    pub fn store_warning(&self) -> Option<&str> {
+        self.store.warning.as_deref()
+    }
+
+    /// Whether the learner asked to quit (progress is already saved).
+    pub fn quit_requested(&self) -> bool {
+        self.quit
     }
 
     /// The layout for the current state (kept up to date by `relayout`).
@@ -187,22 +194,64 @@ impl App {
         self.areas().outline.is_some()
     }
 
+    /// Whether a visualizer has background work under way, so the event loop should tick.
+    pub fn busy(&self) -> bool {
+        self.panel.busy()
+    }
+
+    /// Whether keys are being typed into a visualizer's text field.
+    pub fn text_entry(&self) -> bool {
+        self.focus == Focus::Panel && self.panel.is_editing()
+    }
+
+    pub fn prose_height(&self) -> u16 {
+        self.areas().prose_text.height
+    }
+
+    // ---- Changing it ----
+
+    /// Adds messages to show over the screen until the next key.
+    pub fn add_notices(&mut self, notices: impl IntoIterator<Item = String>) {
+        self.notices.extend(notices);
+    }
+
+    /// Writes progress now (a signal, a closed terminal, the end of the session).
+    pub fn save(&mut self) {
+        self.store.save(&mut self.progress);
+    }
+
+    /// Opens a lesson at a step (0-based, clamped), as `llmf render` and tests need.
+    pub fn open_at(&mut self, lesson: usize, step: usize) {
+        self.lesson = lesson.min(self.course.lessons.len().saturating_sub(1));
+        self.step = step.min(self.lesson().steps.len().saturating_sub(1));
+        self.outline_cursor = self.lesson;
+        self.enter_step(false);
+        self.relayout();
+    }
+
     /// Applies one action; returns whether anything visible changed (and so a redraw is due).
+    /// The layout is worked out again once, here, whenever something changed.
     pub fn update(&mut self, action: Action) -> bool {
+        let changed = self.apply(action);
+        if changed {
+            self.relayout();
+        }
+        changed
+    }
+
+    fn apply(&mut self, action: Action) -> bool {
         if !self.notices.is_empty() && !matches!(action, Action::Resize(..)) {
             self.notices.clear();
             return true;
         }
-        if action == Action::Tick {
-            return self.poll_background();
-        }
-        if let Action::Resize(w, h) = action {
-            if (w, h) == self.size {
-                return false;
+        match action {
+            Action::Tick => return self.panel.poll(),
+            Action::Resize(w, h) => {
+                let changed = (w, h) != self.size;
+                self.size = (w, h);
+                return changed;
             }
-            self.size = (w, h);
-            self.relayout();
-            return true;
+            _ => {}
         }
         if self.text_entry() {
             return self.update_text_entry(action);
@@ -230,7 +279,6 @@ impl App {
             Action::FocusPrev => self.cycle_focus(-1),
             Action::ToggleOutline => {
                 self.outline_wanted = !self.outline_wanted;
-                self.relayout();
                 self.outline_cursor = self.lesson;
                 true
             }
@@ -244,43 +292,20 @@ impl App {
         }
     }
 
-    /// Whether a visualizer has background work under way, so the event loop should tick.
-    pub fn busy(&self) -> bool {
-        matches!(&self.panel, PanelState::Viz(v) if v.busy())
-    }
-
-    fn poll_background(&mut self) -> bool {
-        let changed = match &mut self.panel {
-            PanelState::Viz(v) => v.poll(),
-            _ => false,
-        };
-        if changed {
-            self.relayout();
-        }
-        changed
-    }
-
-    /// Whether keys are being typed into a visualizer's text field.
-    pub fn text_entry(&self) -> bool {
-        self.focus == Focus::Panel && matches!(&self.panel, PanelState::Viz(v) if v.is_editing())
-    }
-
     fn update_text_entry(&mut self, action: Action) -> bool {
+        if action == Action::Quit {
+            return self.quit_now();
+        }
         let PanelState::Viz(viz) = &mut self.panel else {
             return false;
         };
-        let changed = match action {
+        match action {
             Action::Char(c) => viz.type_char(c),
             Action::Backspace => viz.backspace(),
             Action::Enter => viz.commit_edit(),
             Action::Back => viz.cancel_edit(),
-            Action::Quit => return self.quit_now(),
             _ => false,
-        };
-        if changed {
-            self.relayout();
         }
-        changed
     }
 
     fn quit_now(&mut self) -> bool {
@@ -292,19 +317,7 @@ impl App {
     fn set_focus(&mut self, focus: Focus) -> bool {
         let changed = self.focus != focus;
         self.focus = focus;
-        if changed {
-            // The split between prose and a stacked panel follows the focus.
-            self.relayout();
-        }
         changed
-    }
-
-    /// Opens a lesson at a step (0-based, clamped), as `llmf render` and tests need.
-    pub fn open_at(&mut self, lesson: usize, step: usize) {
-        self.lesson = lesson.min(self.course.lessons.len().saturating_sub(1));
-        self.step = step.min(self.lesson().steps.len().saturating_sub(1));
-        self.outline_cursor = self.lesson;
-        self.enter_step(false);
     }
 
     fn focus_order(&self) -> Vec<Focus> {
@@ -313,7 +326,7 @@ impl App {
             order.push(Focus::Outline);
         }
         order.push(Focus::Prose);
-        if !matches!(self.panel, PanelState::None) {
+        if !self.panel.is_none() {
             order.push(Focus::Panel);
         }
         order
@@ -364,7 +377,7 @@ impl App {
             Action::Left => self.go_step(-1),
             Action::Right => self.go_step(1),
             Action::Enter => {
-                if matches!(self.panel, PanelState::None) {
+                if self.panel.is_none() {
                     self.go_step(1)
                 } else {
                     self.set_focus(Focus::Panel)
@@ -373,7 +386,7 @@ impl App {
             // Typing an answer (or a choice number) on a question step goes straight to it.
             Action::Char(_) if matches!(self.panel, PanelState::Quiz(_)) => {
                 self.set_focus(Focus::Panel);
-                self.update_quiz(action);
+                self.update_panel(action);
                 true
             }
             _ => false,
@@ -381,7 +394,7 @@ impl App {
     }
 
     fn update_panel(&mut self, action: Action) -> bool {
-        let changed = match &mut self.panel {
+        match &mut self.panel {
             PanelState::Viz(viz) => match action {
                 Action::Enter => viz.begin_edit(),
                 Action::Up => viz.select(-1),
@@ -394,99 +407,42 @@ impl App {
                 Action::Bottom => viz.select(1000),
                 _ => false,
             },
-            PanelState::Quiz(_) => return self.update_quiz(action),
-            PanelState::Broken(_) | PanelState::None => match action {
-                Action::Left => return self.go_step(-1),
-                Action::Right => return self.go_step(1),
-                _ => false,
+            PanelState::Quiz(q) => match q.handle(action) {
+                QuizInput::Unchanged => false,
+                QuizInput::Changed => true,
+                QuizInput::Answered { correct } => {
+                    let id = q.quiz.id.clone();
+                    self.record_answer(id, correct);
+                    true
+                }
+                QuizInput::Ignored => self.step_keys(action),
             },
-        };
-        if changed {
-            // A taller or shorter view moves the split between prose and panel.
-            self.relayout();
+            PanelState::Broken(_) | PanelState::None => self.step_keys(action),
         }
-        changed
     }
 
-    fn update_quiz(&mut self, action: Action) -> bool {
-        let PanelState::Quiz(q) = &mut self.panel else {
-            return false;
-        };
-        let numeric = matches!(q.quiz.kind, QuizKind::Numeric { .. });
-        let n_choices = match &q.quiz.kind {
-            QuizKind::Choice { choices, .. } => choices.len(),
-            QuizKind::Numeric { .. } => 0,
-        };
-        let changed = match action {
-            Action::Up if !numeric => {
-                let old = q.selected;
-                q.selected = q.selected.saturating_sub(1);
-                old != q.selected
-            }
-            Action::Down if !numeric => {
-                let old = q.selected;
-                q.selected = (q.selected + 1).min(n_choices.saturating_sub(1));
-                old != q.selected
-            }
-            Action::Char(c) if numeric && q.input.chars().count() < 24 => {
-                q.input.push(c);
-                q.feedback = None;
-                true
-            }
-            Action::Char(c) if !numeric => match c.to_digit(10) {
-                Some(d) if d >= 1 && (d as usize) <= n_choices => {
-                    let old = q.selected;
-                    q.selected = d as usize - 1;
-                    old != q.selected
-                }
-                _ => false,
-            },
-            Action::Backspace if numeric => q.input.pop().is_some(),
-            Action::Enter => {
-                let answer = if numeric {
-                    match q.input.trim().replace(',', "").parse::<f64>() {
-                        Ok(x) if x.is_finite() => Some(Answer::Number(x)),
-                        _ => None,
-                    }
-                } else {
-                    Some(Answer::Choice(q.selected))
-                };
-                match answer {
-                    None => q.feedback = Some(Feedback::NotANumber),
-                    Some(a) => {
-                        let correct = q.quiz.is_correct(&a);
-                        q.feedback = Some(if correct {
-                            Feedback::Correct
-                        } else {
-                            Feedback::Wrong
-                        });
-                        if !correct {
-                            q.misses += 1;
-                        }
-                        let id = q.quiz.id.clone();
-                        let slug = self.course.lessons[self.lesson].slug.clone();
-                        let rec = self
-                            .progress
-                            .lesson_mut(&slug)
-                            .answers
-                            .entry(id)
-                            .or_default();
-                        rec.first_try |= correct && rec.attempts == 0;
-                        rec.attempts += 1;
-                        rec.correct |= correct;
-                        self.save();
-                    }
-                }
-                true
-            }
-            Action::Left => return self.go_step(-1),
-            Action::Right => return self.go_step(1),
+    /// ← and → move between steps where nothing else uses them.
+    fn step_keys(&mut self, action: Action) -> bool {
+        match action {
+            Action::Left => self.go_step(-1),
+            Action::Right => self.go_step(1),
             _ => false,
-        };
-        if changed {
-            self.relayout();
         }
-        changed
+    }
+
+    /// Notes an answer in the learner's progress and saves it.
+    fn record_answer(&mut self, quiz_id: String, correct: bool) {
+        let slug = self.course.lessons[self.lesson].slug.clone();
+        let rec = self
+            .progress
+            .lesson_mut(&slug)
+            .answers
+            .entry(quiz_id)
+            .or_default();
+        rec.first_try |= correct && rec.attempts == 0;
+        rec.attempts += 1;
+        rec.correct |= correct;
+        self.save();
     }
 
     /// Moves one step forward or back, crossing into the next or previous lesson at the ends.
@@ -528,7 +484,8 @@ impl App {
         self.enter_step(true);
     }
 
-    /// Builds the step's panel, records the visit and, when `save`, writes progress.
+    /// Builds the step's panel, records the visit and, when `save`, writes progress. The
+    /// caller (`update`, `open_at`, `new`) lays the new step out.
     fn enter_step(&mut self, save: bool) {
         if self.course.lessons.is_empty() {
             return;
@@ -537,21 +494,8 @@ impl App {
         let slug = self.lesson().slug.clone();
         let last = self.lesson().steps.len() - 1;
         let step = self.step;
-        self.panel = match &self.current_step().panel {
-            None => PanelState::None,
-            Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
-                Ok(v) => PanelState::Viz(Box::new(v)),
-                Err(e) => PanelState::Broken(format!("{}:{}: {e}", self.lesson().file, spec.line)),
-            },
-            Some(Panel::Quiz(quiz)) => PanelState::Quiz(QuizState {
-                quiz: quiz.clone(),
-                selected: 0,
-                input: String::new(),
-                feedback: None,
-                misses: 0,
-            }),
-        };
-        if self.focus == Focus::Panel && matches!(self.panel, PanelState::None) {
+        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
+        if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }
         self.progress.current = Some(slug.clone());
@@ -561,18 +505,15 @@ impl App {
         if step == last {
             lp.done = true;
         }
+        // The new step's prose is wrapped afresh by `relayout`.
         self.prose_width = 0;
-        self.relayout();
         if save {
             self.save();
         }
     }
 
-    pub fn save(&mut self) {
-        self.store.save(&mut self.progress);
-    }
-
-    /// Re-wraps the prose if its width changed, and keeps the scroll in range.
+    /// Works out the layout for the state, re-wraps the prose if its width changed, and keeps
+    /// the scroll in range.
     fn relayout(&mut self) {
         self.layout = self.compute_areas();
         // A hidden outline (toggled off, or the terminal got narrower) cannot keep the focus.
@@ -593,10 +534,6 @@ impl App {
             self.prose_width = width;
         }
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
-    }
-
-    pub fn prose_height(&self) -> u16 {
-        self.areas().prose_text.height
     }
 
     fn max_scroll(&self) -> u16 {

@@ -1,13 +1,25 @@
 //! llmf — LLM Foundations in the terminal.
+//!
+//! Layers, each importing only those below it:
+//! - `course` loads and validates lessons; `labs` computes (neither knows ratatui);
+//! - `viz` turns a visualizer's settings into plain-data views;
+//! - `action`, `quiz`, `panel` and `app` hold the state and its one `update(Action)`;
+//! - `ui` draws the state; `keymap` is the one key table (lookup, help, hints, README);
+//! - `session` is the core a driver runs (`handle(event)`, `draw(frame)`), and `term` is the
+//!   local driver: the real terminal, signals and the event loop.
+pub mod action;
 pub mod app;
 pub mod check;
 pub mod course;
 pub mod keymap;
 pub mod labs;
 pub mod output;
+pub mod panel;
 pub mod progress;
+pub mod quiz;
 pub mod safe_read;
 pub mod sanitize;
+pub mod session;
 pub mod signals;
 pub mod term;
 pub mod tokenize_cmd;

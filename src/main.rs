@@ -169,6 +169,12 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// List every key binding (from the one key table the app uses).
+    Keys {
+        /// Print the Markdown table README.md carries.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(u16, u16), String> {
@@ -313,6 +319,16 @@ fn main() -> ExitCode {
             out!("{}", sanitize::lines(&ui::buffer_text(&buf)));
             ExitCode::SUCCESS
         }
+        Some(Command::Keys { markdown }) => {
+            if markdown {
+                print!("{}", llmf::keymap::markdown_table());
+            } else {
+                for b in llmf::keymap::BINDINGS {
+                    println!("{:<12} {:<20} {}", b.context.name(), b.label, b.help);
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Some(Command::Attention {
             text,
             heads,
@@ -327,7 +343,7 @@ fn main() -> ExitCode {
             vocab,
             list,
             json,
-                }) => llmf::tokenize_cmd::run(text.as_deref(), &tokenizer, vocab as usize, list, json),
+        }) => llmf::tokenize_cmd::run(text.as_deref(), &tokenizer, vocab as usize, list, json),
         Some(Command::Train {
             preset,
             steps,
@@ -485,9 +501,9 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
         return ExitCode::from(1);
     };
     let (store, progress, messages) = Store::open(default_dir());
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let mut app = App::new(course, progress, store, Options { ascii }, size);
-    app.notices = messages;
+    app.add_notices(messages);
     match llmf::term::run(app, theme) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,24 +1,36 @@
-//! The terminal session: raw mode and the alternate screen in, always restored out (on quit,
-//! panic and every signal that ends the process), suspended on Ctrl-Z, left when the
-//! terminal is closed, and an event loop that sleeps until something happens.
+//! The local driver: raw mode and the alternate screen in, always restored out (on quit,
+//! panic and every signal that ends the process), suspended on Ctrl-Z, left when the terminal
+//! is closed, and an event loop that sleeps until something happens and runs a [`Session`].
 //!
-//! Key input, signals and (later) background work all arrive over one channel, so the loop
-//! blocks on `recv` and uses no CPU while the learner reads.
+//! Key input and signals arrive over one channel, so the loop blocks on `recv` and uses no CPU
+//! while the learner reads. Everything already queued is handled before drawing, so a paste or
+//! a held key costs one frame, and a key that changes nothing draws nothing.
 
-use crate::app::App;
-use crate::keymap::action_for;
+use crate::app::{Action, App};
+use crate::session::Session;
 use crate::signals::{self, Meaning};
-use crate::ui::{self, theme::Theme};
-use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
-use crossterm::execute;
+use crate::ui::theme::Theme;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
 use std::io::stdout;
 use std::sync::mpsc;
+use std::time::Duration;
 
 enum Msg {
     Term(Event),
-    /// The terminal went away (read failed): save and leave.
+    /// The terminal went away (read failed, or the watcher saw it close): save and leave.
     Closed,
     Signal(i32),
+}
+
+/// What one message asks of the loop.
+enum Step {
+    Continue {
+        redraw: bool,
+    },
+    /// Leave the loop; `Some(signal)` when a signal ends the session, so the process can end
+    /// by that signal once the terminal is back.
+    Stop(Option<i32>),
 }
 
 pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
@@ -59,22 +71,22 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 }
             });
         }
-        Err(e) => app.notices.push(format!(
+        Err(e) => app.add_notices([format!(
             "signals will not be caught ({e}): quit with q to be safe"
-        )),
+        )]),
     }
     drop(tx);
 
     if let Ok(size) = terminal.size() {
-        app.update(crate::app::Action::Resize(size.width, size.height));
+        app.update(Action::Resize(size.width, size.height));
     }
+    let mut session = Session::new(app, theme);
     let mut result = Ok(());
     let mut dirty = true;
-    // Set when a signal ends the session: the process ends by it once the terminal is back.
     let mut ended_by = None;
-    loop {
+    'outer: loop {
         if dirty {
-            if let Err(e) = terminal.draw(|f| ui::render(&app, f.area(), f.buffer_mut(), &theme)) {
+            if let Err(e) = terminal.draw(|f| session.draw(f)) {
                 result = Err(format!("drawing failed: {e}"));
                 break;
             }
@@ -82,11 +94,11 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
         }
         // Idle, the loop sleeps until an event arrives; while a visualizer works in the
         // background it wakes ten times a second to show progress.
-        let msg = if app.busy() {
-            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+        let first = if session.busy() {
+            match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    dirty |= app.update(crate::app::Action::Tick);
+                    dirty |= session.tick();
                     continue;
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -97,32 +109,23 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 Err(_) => break,
             }
         };
-        match msg {
-            Msg::Term(ev) if crate::tty::is_suspend_key(&ev) => {
-                dirty |= suspend_and_resume(&mut app, &mut terminal);
-            }
-            Msg::Term(ev) => {
-                if let Some(action) = action_for(&ev, app.text_entry()) {
-                    dirty |= app.update(action);
+        // The first message and everything queued behind it, then one frame.
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match handle(&mut session, &mut terminal, msg) {
+                Step::Continue { redraw } => dirty |= redraw,
+                Step::Stop(signal) => {
+                    ended_by = signal;
+                    break 'outer;
                 }
             }
-            Msg::Signal(sig) => match signals::meaning(sig) {
-                Meaning::End(sig) => {
-                    ended_by = Some(sig);
-                    break;
-                }
-                Meaning::Suspend => dirty |= suspend_and_resume(&mut app, &mut terminal),
-                Meaning::Resume => dirty |= resume(&mut terminal),
-            },
-            Msg::Closed => {
-                app.save();
-                break;
+            if session.quit_requested() {
+                break 'outer;
             }
-        }
-        if app.quit {
-            break;
+            next = rx.try_recv().ok();
         }
     }
+    let mut app = session.into_app();
     app.save();
     let _ = execute!(stdout(), DisableMouseCapture);
     // try_restore: restore() prints a failure with eprintln!, which panics on a closed terminal.
@@ -131,7 +134,7 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     // that it could not. release() shows the cursor, ignoring a terminal that is gone.
     std::mem::forget(terminal);
     crate::tty::release();
-    if let Some(w) = &app.store.warning {
+    if let Some(w) = app.store_warning() {
         crate::errln!("llmf: {}", crate::sanitize::field(w));
     }
     if let Some(sig) = ended_by {
@@ -140,10 +143,31 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     result
 }
 
+fn handle(session: &mut Session, terminal: &mut ratatui::DefaultTerminal, msg: Msg) -> Step {
+    match msg {
+        Msg::Term(ev) if crate::tty::is_suspend_key(&ev) => Step::Continue {
+            redraw: suspend_and_resume(session, terminal),
+        },
+        Msg::Term(ev) => Step::Continue {
+            redraw: session.handle(&ev),
+        },
+        Msg::Signal(sig) => match signals::meaning(sig) {
+            Meaning::End(sig) => Step::Stop(Some(sig)),
+            Meaning::Suspend => Step::Continue {
+                redraw: suspend_and_resume(session, terminal),
+            },
+            Meaning::Resume => Step::Continue {
+                redraw: resume(terminal),
+            },
+        },
+        Msg::Closed => Step::Stop(None),
+    }
+}
+
 /// Ctrl-Z or SIGTSTP: save (the shell may never bring us back), hand the terminal back,
 /// stop; after `fg`, take it again and redraw everything.
-fn suspend_and_resume(app: &mut App, terminal: &mut ratatui::DefaultTerminal) -> bool {
-    app.save();
+fn suspend_and_resume(session: &mut Session, terminal: &mut ratatui::DefaultTerminal) -> bool {
+    session.app_mut().save();
     crate::tty::suspend();
     resume(terminal)
 }

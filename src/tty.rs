@@ -2,11 +2,13 @@
 //! whether it can show the UI at all, and how to hand it back and take it again around a
 //! suspend (Ctrl-Z), as less and vim do.
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyModifiers};
-use crossterm::terminal::{
+use ratatui::crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyModifiers,
+};
+use ratatui::crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
-use crossterm::{cursor, execute};
+use ratatui::crossterm::{cursor, execute};
 use std::io::stdout;
 use std::time::Duration;
 
@@ -32,7 +34,7 @@ pub fn watch_hangup(gone: impl FnOnce() + Send + 'static) {
 pub fn is_suspend_key(ev: &Event) -> bool {
     matches!(ev, Event::Key(k) if k.code == KeyCode::Char('z')
         && k.modifiers.contains(KeyModifiers::CONTROL)
-        && k.kind == crossterm::event::KeyEventKind::Press)
+        && k.kind == ratatui::crossterm::event::KeyEventKind::Press)
 }
 
 /// Gives the terminal back as it was: no mouse tracking, the main screen, a cursor, cooked

@@ -1,30 +1,19 @@
-//! The app without a terminal: feed actions, assert on state.
+//! The app without a terminal: feed actions (or real key events through the key table) and
+//! assert on state. Everything runs on the small fixture course in `tests/fixtures/course`,
+//! so the tests do not change when the built-in course grows.
 
+mod common;
+
+use common::{app_at, draw, fixture, key, typed, Driven};
 use llmf::app::{Action, App, Feedback, Focus, Options, PanelState};
-use llmf::course::{embedded::Embedded, Course, Panel, QuizKind};
+use llmf::course::{Panel, QuizKind};
 use llmf::progress::{Progress, Store};
-use llmf::ui::{self, theme::Theme};
 use proptest::prelude::*;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::KeyCode;
 
-fn course() -> Course {
-    shared_course()
-}
-
-fn app_at(w: u16, h: u16) -> App {
-    App::new(
-        course(),
-        Progress::default(),
-        Store::memory(),
-        Options::default(),
-        (w, h),
-    )
-}
-
-/// The first step of the first lesson that holds a question of the given shape.
+/// The step of the fixture course that holds a question of the given shape.
 fn find_quiz(app: &App, numeric: bool) -> (usize, usize) {
-    for (li, lesson) in app.course.lessons.iter().enumerate() {
+    for (li, lesson) in app.course().lessons.iter().enumerate() {
         for (si, step) in lesson.steps.iter().enumerate() {
             if let Some(Panel::Quiz(q)) = &step.panel {
                 if matches!(q.kind, QuizKind::Numeric { .. }) == numeric {
@@ -33,72 +22,74 @@ fn find_quiz(app: &App, numeric: bool) -> (usize, usize) {
             }
         }
     }
-    panic!("no such question in the course");
+    panic!("no such question in the fixture course");
 }
 
-fn draw(app: &App) -> String {
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
-    let mut buf = Buffer::empty(area);
-    ui::render(app, area, &mut buf, &Theme::default_color());
-    ui::buffer_text(&buf)
+fn quiz(app: &App) -> &llmf::app::QuizState {
+    match app.panel() {
+        PanelState::Quiz(q) => q,
+        other => panic!("expected a question, got {other:?}"),
+    }
 }
 
 #[test]
 fn steps_forward_across_lessons_and_back() {
     let mut app = app_at(80, 24);
-    assert_eq!((app.lesson, app.step), (0, 0));
+    assert_eq!(app.position(), (0, 0));
     let steps = app.lesson().steps.len();
     for _ in 0..steps {
         assert!(app.update(Action::NextStep));
     }
     assert_eq!(
-        (app.lesson, app.step),
+        app.position(),
         (1, 0),
         "n at the last step opens the next lesson"
     );
     assert!(app
-        .progress
-        .lesson(&app.course.lessons[0].slug)
+        .progress()
+        .lesson(&app.course().lessons[0].slug)
         .is_some_and(|p| p.done));
     assert!(app.update(Action::PrevStep));
-    assert_eq!((app.lesson, app.step), (0, steps - 1));
+    assert_eq!(app.position(), (0, steps - 1));
     assert!(app.update(Action::Left), "← on the prose goes back too");
-    assert_eq!(app.step, steps - 2);
-    // Nothing before the very first step.
+    assert_eq!(app.position(), (0, steps - 2));
+    // Nothing before the very first step, nothing after the very last.
     app.open_at(0, 0);
     assert!(!app.update(Action::PrevStep));
+    app.open_at(1, 99);
+    assert_eq!(app.position(), (1, 2), "clamped to the last step");
+    assert!(!app.update(Action::NextStep));
 }
 
 #[test]
 fn resumes_where_the_learner_left_off() {
     let mut progress = Progress {
-        current: Some("attention-math".into()),
+        current: Some("trying".into()),
         ..Progress::default()
     };
-    progress.lesson_mut("attention-math").step = 4;
+    progress.lesson_mut("trying").step = 1;
     let app = App::new(
-        course(),
+        fixture(),
         progress,
         Store::memory(),
         Options::default(),
         (80, 24),
     );
-    assert_eq!(app.lesson().slug, "attention-math");
-    assert_eq!(app.step, 4);
+    assert_eq!(app.position(), (1, 1));
     // A step beyond the lesson's end (the lesson got shorter) is clamped.
     let mut progress = Progress {
-        current: Some("matmul".into()),
+        current: Some("reading".into()),
         ..Progress::default()
     };
-    progress.lesson_mut("matmul").step = 999;
+    progress.lesson_mut("reading").step = 999;
     let app = App::new(
-        course(),
+        fixture(),
         progress,
         Store::memory(),
         Options::default(),
         (80, 24),
     );
-    assert_eq!(app.step, app.lesson().steps.len() - 1);
+    assert_eq!(app.position(), (0, app.lesson().steps.len() - 1));
 }
 
 #[test]
@@ -107,8 +98,13 @@ fn a_key_that_changes_nothing_asks_for_no_redraw() {
     assert!(!app.update(Action::Up), "already at the top");
     assert!(!app.update(Action::Backspace));
     assert!(!app.update(Action::Resize(80, 24)));
-    assert!(app.update(Action::Down));
-    assert_eq!(app.prose_scroll, 1);
+    assert!(
+        app.update(Action::Down),
+        "the first step's prose is longer than the screen"
+    );
+    assert_eq!(app.prose_scroll(), 1);
+    assert!(app.update(Action::Bottom));
+    assert!(!app.update(Action::Down), "already at the bottom");
 }
 
 #[test]
@@ -116,26 +112,31 @@ fn focus_cycles_through_what_is_on_screen() {
     let mut app = app_at(80, 24);
     let (li, si) = find_quiz(&app, false);
     app.open_at(li, si);
-    assert_eq!(app.focus, Focus::Prose);
+    assert_eq!(app.focus(), Focus::Prose);
     app.update(Action::FocusNext);
-    assert_eq!(app.focus, Focus::Panel);
+    assert_eq!(app.focus(), Focus::Panel);
     app.update(Action::FocusNext);
-    assert_eq!(app.focus, Focus::Prose, "no outline at 80 columns");
+    assert_eq!(app.focus(), Focus::Prose, "no outline at 80 columns");
     let mut wide = app_at(160, 48);
     wide.update(Action::FocusPrev);
-    assert_eq!(wide.focus, Focus::Outline);
+    assert_eq!(wide.focus(), Focus::Outline);
     wide.update(Action::Down);
+    assert_eq!(wide.outline_cursor(), 1);
     wide.update(Action::Enter);
-    assert_eq!(wide.lesson, 1, "Enter in the outline opens the lesson");
-    assert_eq!(wide.focus, Focus::Prose);
+    assert_eq!(
+        wide.position().0,
+        1,
+        "Enter in the outline opens the lesson"
+    );
+    assert_eq!(wide.focus(), Focus::Prose);
     wide.update(Action::ToggleOutline);
     assert!(!wide.outline_shown());
     // Focus on the outline, then make the terminal too narrow for it: focus moves to the prose.
     wide.update(Action::ToggleOutline);
     wide.update(Action::FocusPrev);
-    assert_eq!(wide.focus, Focus::Outline);
+    assert_eq!(wide.focus(), Focus::Outline);
     wide.update(Action::Resize(80, 24));
-    assert_eq!(wide.focus, Focus::Prose);
+    assert_eq!(wide.focus(), Focus::Prose);
 }
 
 #[test]
@@ -144,25 +145,20 @@ fn a_choice_question_is_answered_retried_and_recorded() {
     let (li, si) = find_quiz(&app, false);
     app.open_at(li, si);
     app.update(Action::Enter); // Enter on the prose moves into the panel
-    assert_eq!(app.focus, Focus::Panel);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!("expected a question")
-    };
-    let QuizKind::Choice { answer, choices } = &q.quiz.kind else {
+    assert_eq!(app.focus(), Focus::Panel);
+    let QuizKind::Choice { answer, choices } = &quiz(&app).quiz.kind else {
         panic!()
     };
     let (answer, n) = (*answer, choices.len());
-    let id = q.quiz.id.clone();
+    let id = quiz(&app).quiz.id.clone();
     let wrong = (answer + 1) % n;
     app.update(Action::Char(
         char::from_digit(wrong as u32 + 1, 10).unwrap(),
     ));
     app.update(Action::Enter);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    assert_eq!(q.feedback, Some(Feedback::Wrong));
-    assert!(!q.show_explanation(), "one miss: try again first");
+    assert_eq!(quiz(&app).feedback, Some(Feedback::Wrong));
+    assert!(!quiz(&app).show_explanation(), "one miss: try again first");
+    assert!(draw(&app).contains("Not quite: try another answer."));
     for _ in 0..n {
         app.update(Action::Up);
     }
@@ -170,16 +166,17 @@ fn a_choice_question_is_answered_retried_and_recorded() {
         app.update(Action::Down);
     }
     app.update(Action::Enter);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    assert_eq!(q.feedback, Some(Feedback::Correct));
-    assert!(q.show_explanation());
-    let rec = app.progress.lesson(&app.lesson().slug).unwrap().answers[&id];
+    assert_eq!(quiz(&app).feedback, Some(Feedback::Correct));
+    let rec = app.progress().lesson(&app.lesson().slug).unwrap().answers[&id];
     assert!(rec.correct);
     assert!(!rec.first_try);
     assert_eq!(rec.attempts, 2);
-    assert!(draw(&app).contains("Right."));
+    let screen = draw(&app);
+    assert!(screen.contains("Right."), "{screen}");
+    assert!(
+        screen.contains("Two is the second choice"),
+        "the explanation shows"
+    );
 }
 
 #[test]
@@ -188,70 +185,87 @@ fn a_numeric_question_takes_typed_numbers() {
     let (li, si) = find_quiz(&app, true);
     app.open_at(li, si);
     app.update(Action::FocusNext);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    let QuizKind::Numeric { answer, .. } = q.quiz.kind else {
+    let QuizKind::Numeric { answer, .. } = quiz(&app).quiz.kind else {
         panic!()
     };
     app.update(Action::Char('e'));
     app.update(Action::Enter);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    assert_eq!(
-        q.feedback,
-        Some(Feedback::NotANumber),
-        "typed {:?}",
-        q.input
-    );
-    for _ in 0..3 {
-        app.update(Action::Backspace);
-    }
+    assert_eq!(quiz(&app).feedback, Some(Feedback::NotANumber));
+    app.update(Action::Backspace);
     for c in format!("{answer}").chars() {
         app.update(Action::Char(c));
     }
     app.update(Action::Enter);
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    assert_eq!(q.feedback, Some(Feedback::Correct), "typed {:?}", q.input);
-    assert!(app.progress.lesson(&app.lesson().slug).unwrap().answers[&q.quiz.id].first_try);
+    assert_eq!(
+        quiz(&app).feedback,
+        Some(Feedback::Correct),
+        "typed {:?}",
+        quiz(&app).input
+    );
+    assert!(
+        app.progress().lesson(&app.lesson().slug).unwrap().answers[&quiz(&app).quiz.id].first_try
+    );
 }
 
 #[test]
 fn visualizer_controls_recompute_the_view() {
     let mut app = app_at(80, 24);
-    let lesson = app.course.find("attention-math").expect("lesson 06");
-    app.open_at(lesson, 2); // the first softmax step
-    let PanelState::Viz(v) = &app.panel else {
-        panic!("expected a visualizer, got {:?}", app.panel)
+    app.open_at(1, 0); // softmax
+    let PanelState::Viz(v) = app.panel() else {
+        panic!("expected a visualizer, got {:?}", app.panel())
     };
     let before = v.view().clone();
     app.update(Action::FocusNext);
     assert!(app.update(Action::Left), "lower the temperature");
-    let PanelState::Viz(v) = &app.panel else {
+    let PanelState::Viz(v) = app.panel() else {
         panic!()
     };
     assert_ne!(&before.parts, &v.view().parts);
     assert!(app.update(Action::Down));
-    let PanelState::Viz(v) = &app.panel else {
+    let PanelState::Viz(v) = app.panel() else {
         panic!()
     };
     assert_eq!(v.view().selected_control, 1);
 }
 
 #[test]
-fn help_opens_and_closes_and_quit_saves() {
+fn help_opens_and_closes() {
     let mut app = app_at(80, 24);
     app.update(Action::ToggleHelp);
-    assert!(app.help_open);
-    assert!(draw(&app).contains("Keys"));
+    assert!(app.help_open());
+    let screen = draw(&app);
+    assert!(
+        screen.contains("Keys") && screen.contains("Everywhere"),
+        "{screen}"
+    );
+    assert!(screen.contains("Here (reading)"), "{screen}");
     assert!(!app.update(Action::Down), "keys go to the help screen only");
     app.update(Action::Back);
-    assert!(!app.help_open);
-    app.update(Action::Quit);
-    assert!(app.quit);
+    assert!(!app.help_open());
+}
+
+#[test]
+fn quit_saves_to_the_progress_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, progress, notices) = Store::open(Some(dir.path().to_path_buf()));
+    assert!(notices.is_empty(), "{notices:?}");
+    let mut app = App::new(fixture(), progress, store, Options::default(), (80, 24));
+    app.open_at(1, 1);
+    assert!(app.update(Action::Quit));
+    assert!(app.quit_requested());
+    assert_eq!(app.store_warning(), None);
+    // A new session reads what the first one wrote.
+    let (_, reread, _) = Store::open(Some(dir.path().to_path_buf()));
+    assert_eq!(reread.current.as_deref(), Some("trying"));
+    assert_eq!(reread.lesson("trying").map(|l| l.step), Some(1));
+    let app = App::new(
+        fixture(),
+        reread,
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    assert_eq!(app.position(), (1, 1), "and opens where the learner quit");
 }
 
 #[test]
@@ -298,17 +312,17 @@ fn action_strategy() -> impl Strategy<Value = Action> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Any sequence of keys and resizes, drawn after every action, never panics.
+    /// Any sequence of keys and resizes, drawn after every action, never panics, and the
+    /// layout kept between frames is always the one the state implies.
     #[test]
     fn random_keys_and_resizes_never_panic(actions in prop::collection::vec(action_strategy(), 1..120)) {
         let mut app = app_at(80, 24);
         for action in actions {
             app.update(action);
-            // The layout kept between frames is the one the state implies.
             prop_assert_eq!(app.areas(), app.compute_areas(), "after {:?}", action);
             let _ = draw(&app);
         }
-        prop_assert!(app.step < app.lesson().steps.len());
+        prop_assert!(app.position().1 < app.lesson().steps.len());
     }
 }
 
@@ -317,23 +331,69 @@ fn typing_on_a_question_step_answers_it_and_a_new_step_starts_on_the_prose() {
     let mut app = app_at(80, 24);
     let (li, si) = find_quiz(&app, true);
     app.open_at(li, si);
-    assert_eq!(app.focus, Focus::Prose);
+    assert_eq!(app.focus(), Focus::Prose);
     assert!(app.update(Action::Char('4')));
-    assert_eq!(app.focus, Focus::Panel, "a digit moves into the question");
-    let PanelState::Quiz(q) = &app.panel else {
-        panic!()
-    };
-    assert_eq!(q.input, "4");
+    assert_eq!(app.focus(), Focus::Panel, "a digit moves into the question");
+    assert_eq!(quiz(&app).input, "4");
     app.update(Action::NextStep);
-    assert_eq!(app.focus, Focus::Prose);
+    assert_eq!(app.focus(), Focus::Prose);
 }
 
-/// The built-in course, loaded and checked once for the whole test binary.
-fn shared_course() -> llmf::course::Course {
-    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
-    COURSE
-        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
-        .clone()
+// ---- Real key events, through the key table, drawn like the terminal draws ----
+
+#[test]
+fn keys_through_the_table_move_answer_and_quit() {
+    let mut d = Driven::new(app_at(80, 24));
+    assert!(d.press(KeyCode::Char('n')));
+    assert_eq!(d.app().position(), (0, 1));
+    assert!(
+        d.screen().contains("Which number is two?"),
+        "{}",
+        d.screen()
+    );
+    // Into the question with Tab, pick with j, answer with Enter.
+    d.press(KeyCode::Tab);
+    d.press(KeyCode::Char('j'));
+    d.press(KeyCode::Enter);
+    assert!(d.screen().contains("Right."), "{}", d.screen());
+    // ? opens the help for where the focus is; Esc closes it.
+    d.press(KeyCode::Char('?'));
+    assert!(d.screen().contains("Here (question)"), "{}", d.screen());
+    d.press(KeyCode::Esc);
+    assert!(!d.app().help_open());
+    assert!(d.press(KeyCode::Char('q')));
+    assert!(d.session.quit_requested());
+}
+
+#[test]
+fn unbound_and_no_op_keys_draw_nothing() {
+    let mut d = Driven::new(app_at(80, 24));
+    let frames = d.frames;
+    assert!(!d.press(KeyCode::Char('z')), "unbound");
+    assert!(!d.press(KeyCode::Up), "already at the top");
+    assert!(!d.press(KeyCode::F(5)));
+    assert_eq!(d.frames, frames);
+}
+
+#[test]
+fn a_batch_of_keys_costs_one_frame() {
+    let mut d = Driven::new(app_at(80, 24));
+    let (li, si) = find_quiz(d.app(), true);
+    d.session.app_mut().open_at(li, si);
+    let frames = d.frames;
+    // A paste of "7" then Enter, as one batch: a digit on the prose jumps into the question.
+    let mut batch = typed("7");
+    batch.push(key(KeyCode::Enter));
+    assert!(d.send(&batch));
+    assert_eq!(d.frames, frames + 1, "one frame for the whole batch");
+    assert_eq!(quiz(d.app()).feedback, Some(Feedback::Correct));
+    assert!(d.screen().contains("Right."));
+    // A held key: twenty presses of ↓ on the prose, one frame.
+    d.press(KeyCode::Char('p'));
+    d.press(KeyCode::Char('p'));
+    let frames = d.frames;
+    d.send(&vec![key(KeyCode::Down); 20]);
+    assert_eq!(d.frames, frames + 1);
 }
 
 #[test]
@@ -376,4 +436,24 @@ fn background_timing_reports_progress_while_keys_keep_working() {
     assert!(moved, "a key moved the selection during the sweep");
     assert!(!app.busy(), "the sweep finished");
     assert!(draw(&app).contains("done: 4 sizes"), "{}", draw(&app));
+}
+
+#[test]
+fn readme_keys_table_is_the_generated_one() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("<!-- keys:")
+        .expect("the keys table's start marker");
+    let body = &readme[start..];
+    let body = &body[body.find('\n').expect("marker line") + 1..];
+    let end = body
+        .find("<!-- /keys -->")
+        .expect("the keys table's end marker");
+    let expected = llmf::keymap::markdown_table();
+    assert!(
+        body[..end] == expected,
+        "README.md's keys table differs from the key table; replace it with the output of \
+         `cargo run -- keys --markdown`:\n{expected}"
+    );
 }

@@ -1,24 +1,25 @@
-//! Snapshots of real screens: each Part II lesson's first step and one visualizer step, at
-//! 80x24 and 160x48, as plain text; plus style checks where reverse video carries meaning.
+//! Snapshots of whole screens of the fixture course (`tests/fixtures/course`) at 80x24 and
+//! 160x48, as plain text: prose, a question, a visualizer, the help overlay and `--ascii`;
+//! plus style checks where reverse video carries meaning, and an ASCII check over every step
+//! of the built-in course. Review changed snapshots with `make snapshots`.
 
+mod common;
+
+use common::{built_in, draw_buffer, fixture};
 use llmf::app::{Action, App, Options};
-use llmf::course::embedded::Embedded;
-use llmf::course::Panel;
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 
-fn screen(
-    lesson: &str,
-    step: usize,
+/// A step of `course` drawn at a size, after some actions.
+fn screen_of(
+    course: llmf::course::Course,
+    (lesson, step): (usize, usize),
     (w, h): (u16, u16),
-    focus_panel: bool,
+    actions: &[Action],
     theme: &Theme,
 ) -> (String, Buffer) {
-    let course = shared_course();
-    let index = course.find(lesson).expect("lesson exists");
     let mut app = App::new(
         course,
         Progress::default(),
@@ -26,58 +27,59 @@ fn screen(
         Options { ascii: theme.ascii },
         (w, h),
     );
-    app.open_at(index, step);
-    if focus_panel {
-        app.update(Action::FocusNext);
+    app.open_at(lesson, step);
+    for a in actions {
+        app.update(*a);
     }
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    ui::render(&app, area, &mut buf, theme);
+    let buf = draw_buffer(&app, theme);
     (ui::buffer_text(&buf), buf)
 }
 
-/// The first step of the lesson that holds a visualizer.
-fn first_viz_step(lesson: &str) -> usize {
-    let course = shared_course();
-    let l = &course.lessons[course.find(lesson).expect("lesson")];
-    l.steps
-        .iter()
-        .position(|s| matches!(s.panel, Some(Panel::Viz(_))))
-        .expect("a visualizer step")
+fn screen(at: (usize, usize), size: (u16, u16), actions: &[Action]) -> String {
+    screen_of(fixture(), at, size, actions, &Theme::default_color()).0
 }
 
 macro_rules! snap {
-    ($name:ident, $lesson:expr, $which:expr, $size:expr) => {
+    ($name:ident, $at:expr, $size:expr, $actions:expr) => {
         #[test]
         fn $name() {
-            let step = match $which {
-                "first" => 0,
-                _ => first_viz_step($lesson),
-            };
-            let (text, _) = screen(
-                $lesson,
-                step,
-                $size,
-                $which != "first",
-                &Theme::default_color(),
-            );
-            insta::assert_snapshot!(text);
+            insta::assert_snapshot!(screen($at, $size, $actions));
         }
     };
 }
 
-snap!(matmul_first_80x24, "05", "first", (80, 24));
-snap!(matmul_first_160x48, "05", "first", (160, 48));
-snap!(matmul_viz_80x24, "05", "viz", (80, 24));
-snap!(matmul_viz_160x48, "05", "viz", (160, 48));
-snap!(attention_math_first_80x24, "06", "first", (80, 24));
-snap!(attention_math_first_160x48, "06", "first", (160, 48));
-snap!(attention_math_viz_80x24, "06", "viz", (80, 24));
-snap!(attention_math_viz_160x48, "06", "viz", (160, 48));
-snap!(rnn_first_80x24, "07", "first", (80, 24));
-snap!(rnn_first_160x48, "07", "first", (160, 48));
-snap!(rnn_viz_80x24, "07", "viz", (80, 24));
-snap!(rnn_viz_160x48, "07", "viz", (160, 48));
+snap!(prose_80x24, (0, 0), (80, 24), &[]);
+snap!(prose_160x48, (0, 0), (160, 48), &[]);
+snap!(prose_scrolled_80x24, (0, 0), (80, 24), &[Action::PageDown]);
+snap!(
+    choice_answered_80x24,
+    (0, 1),
+    (80, 24),
+    &[Action::FocusNext, Action::Char('2'), Action::Enter]
+);
+snap!(choice_160x48, (0, 1), (160, 48), &[]);
+snap!(numeric_typed_80x24, (0, 2), (80, 24), &[Action::Char('7')]);
+snap!(
+    softmax_focused_80x24,
+    (1, 0),
+    (80, 24),
+    &[Action::FocusNext]
+);
+snap!(softmax_160x48, (1, 0), (160, 48), &[]);
+snap!(matmul_focused_80x24, (1, 1), (80, 24), &[Action::FocusNext]);
+snap!(help_80x24, (0, 0), (80, 24), &[Action::ToggleHelp]);
+snap!(
+    help_on_a_visualizer_160x48,
+    (1, 0),
+    (160, 48),
+    &[Action::FocusNext, Action::ToggleHelp]
+);
+
+#[test]
+fn ascii_prose_80x24() {
+    let (text, _) = screen_of(fixture(), (0, 0), (80, 24), &[], &Theme::new(true, true));
+    insta::assert_snapshot!(text);
+}
 
 /// Characters that `--ascii` promises not to draw: box drawing, block elements, arrows,
 /// geometric shapes and Braille. (Lesson prose may still quote maths such as `·` or `√`.)
@@ -87,12 +89,13 @@ fn is_fancy_glyph(c: char) -> bool {
 
 #[test]
 fn ascii_mode_draws_no_box_block_or_arrow_glyphs_on_any_step() {
-    let course = shared_course();
+    let course = built_in();
     let theme = Theme::new(true, true);
-    for lesson in &course.lessons {
+    for (li, lesson) in course.lessons.iter().enumerate() {
         for step in 0..lesson.steps.len() {
             for (size, focus) in [((100, 30), false), ((80, 24), true), ((160, 48), true)] {
-                let (text, _) = screen(&lesson.slug, step, size, focus, &theme);
+                let actions: &[Action] = if focus { &[Action::FocusNext] } else { &[] };
+                let (text, _) = screen_of(course.clone(), (li, step), size, actions, &theme);
                 let bad: String = text.chars().filter(|c| is_fancy_glyph(*c)).collect();
                 assert!(
                     bad.is_empty(),
@@ -108,7 +111,7 @@ fn ascii_mode_draws_no_box_block_or_arrow_glyphs_on_any_step() {
 #[test]
 fn focus_and_selection_do_not_rely_on_colour() {
     let theme = Theme::new(true, false); // NO_COLOR
-    let (text, buf) = screen("05", first_viz_step("05"), (80, 24), true, &theme);
+    let (text, buf) = screen_of(fixture(), (1, 1), (80, 24), &[Action::FocusNext], &theme);
     // The focused pane's title carries a marker, the selected control a marker and reverse video.
     assert!(text.contains("▶ Try it: Matrix multiplication"), "{text}");
     let (x, y) = find(&text, "▸ output cell").expect("selected control marker");
@@ -131,12 +134,4 @@ fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
         line.find(needle)
             .map(|byte| (unicode_width::UnicodeWidthStr::width(&line[..byte]), y))
     })
-}
-
-/// The built-in course, loaded and checked once for the whole test binary.
-fn shared_course() -> llmf::course::Course {
-    static COURSE: std::sync::OnceLock<llmf::course::Course> = std::sync::OnceLock::new();
-    COURSE
-        .get_or_init(|| llmf::check::load_checked(&Embedded).expect("built-in course"))
-        .clone()
 }

@@ -298,96 +298,134 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
     lines
 }
 
-/// Greedy word wrap of styled runs, with a prefix on the first line and an indent after.
-fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mut Vec<Line>) {
-    // Words with their style and whether a space stood before them.
-    let mut words: Vec<(String, Emph, bool)> = Vec::new();
+/// A unit of wrapping for textwrap: one or more styled pieces with no space between them
+/// (`**bold**.` wraps as one, so punctuation never starts a line on its own), or one chunk of
+/// a word too long for any line.
+#[derive(Debug)]
+struct Fragment {
+    pieces: Vec<(String, Emph)>,
+    width: usize,
+    /// Whether a space follows, to be kept when the next fragment shares the line.
+    space_after: bool,
+}
+
+impl textwrap::core::Fragment for Fragment {
+    fn width(&self) -> f64 {
+        self.width as f64
+    }
+    fn whitespace_width(&self) -> f64 {
+        f64::from(u8::from(self.space_after))
+    }
+    fn penalty_width(&self) -> f64 {
+        0.0
+    }
+}
+
+/// Styled runs as fragments: words split at whitespace, with pieces that touch kept together.
+fn fragments(runs: &[(String, Emph)], max: usize) -> Vec<Fragment> {
+    // Groups of touching pieces, and whether a space stood before each group.
+    let mut groups: Vec<(Vec<(String, Emph)>, bool)> = Vec::new();
     let mut space_pending = false;
     for (text, emph) in runs {
-        let mut current = String::new();
-        for c in text.chars() {
-            if c.is_whitespace() {
-                if !current.is_empty() {
-                    words.push((std::mem::take(&mut current), *emph, space_pending));
-                }
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            if word_len == 0 {
+                let c = rest.chars().next().map_or(1, char::len_utf8);
+                rest = &rest[c..];
                 space_pending = true;
-            } else {
-                if current.is_empty() && words.is_empty() {
-                    space_pending = false;
-                }
-                current.push(c);
+                continue;
             }
-        }
-        if !current.is_empty() {
-            words.push((current, *emph, space_pending));
+            let word = rest[..word_len].to_string();
+            rest = &rest[word_len..];
+            match groups.last_mut() {
+                Some((pieces, _)) if !space_pending => pieces.push((word, *emph)),
+                _ => groups.push((vec![(word, *emph)], space_pending)),
+            }
             space_pending = false;
         }
     }
-    // Pieces with no space between them (`**bold**.`) wrap as one unit, so punctuation never
-    // starts a line on its own.
-    let mut groups: Vec<(Vec<(String, Emph)>, bool)> = Vec::new();
-    for (word, emph, space) in words {
-        match groups.last_mut() {
-            Some((pieces, _)) if !space => pieces.push((word, emph)),
-            _ => groups.push((vec![(word, emph)], space)),
+    let mut out: Vec<Fragment> = Vec::new();
+    for (pieces, space_before) in groups {
+        if let Some(prev) = out.last_mut() {
+            prev.space_after = space_before;
         }
-    }
-    let marker_emph = Emph::Marker;
-    let mut line = Line {
-        spans: if first.is_empty() {
-            vec![]
-        } else {
-            vec![(first.to_string(), marker_emph)]
-        },
-    };
-    let mut used = first.width();
-    let mut line_has_words = false;
-    for (pieces, space) in groups {
-        let w: usize = pieces.iter().map(|(p, _)| p.width()).sum();
-        let gap = usize::from(space && line_has_words);
-        if line_has_words && used + gap + w > width {
-            out.push(std::mem::take(&mut line));
-            line.spans.push((hang.to_string(), Emph::Marker));
-            used = hang.width();
-            line_has_words = false;
+        let width: usize = pieces.iter().map(|(p, _)| p.width()).sum();
+        if width <= max {
+            out.push(Fragment {
+                pieces,
+                width,
+                space_after: false,
+            });
+            continue;
         }
-        if space && line_has_words {
-            push_run(&mut line, " ", pieces[0].1);
-            used += 1;
-        }
-        if used + w <= width {
-            for (piece, emph) in &pieces {
-                push_run(&mut line, piece, *emph);
-            }
-            used += w;
-        } else {
-            // A word longer than the line: cut it by characters.
-            for (piece, emph) in &pieces {
-                for c in piece.chars() {
-                    let cw = c.width().unwrap_or(0);
-                    if used + cw > width && line_has_words_or_text(&line, hang) {
-                        out.push(std::mem::take(&mut line));
-                        line.spans.push((hang.to_string(), Emph::Marker));
-                        used = hang.width();
-                    }
-                    push_run(&mut line, c.encode_utf8(&mut [0; 4]), *emph);
-                    used += cw;
+        // A word longer than a line: chunks of at most a line each, cut between characters.
+        let mut chunk = Fragment {
+            pieces: Vec::new(),
+            width: 0,
+            space_after: false,
+        };
+        for (piece, emph) in pieces {
+            for c in piece.chars() {
+                let cw = c.width().unwrap_or(0);
+                if chunk.width + cw > max && chunk.width > 0 {
+                    out.push(std::mem::replace(
+                        &mut chunk,
+                        Fragment {
+                            pieces: Vec::new(),
+                            width: 0,
+                            space_after: false,
+                        },
+                    ));
                 }
+                push_piece(&mut chunk.pieces, c.encode_utf8(&mut [0; 4]), emph);
+                chunk.width += cw;
             }
         }
-        line_has_words = true;
+        out.push(chunk);
     }
-    out.push(line);
+    out
 }
 
-fn line_has_words_or_text(line: &Line, hang: &str) -> bool {
-    line.width() > hang.width()
+/// Word wrap of styled runs (textwrap's first-fit, so lines fill greedily), with a prefix on
+/// the first line and a hanging indent after.
+fn wrap(runs: &[(String, Emph)], width: usize, first: &str, hang: &str, out: &mut Vec<Line>) {
+    let room = |prefix: &str| width.saturating_sub(prefix.width()).max(1);
+    let frags = fragments(runs, room(hang));
+    let widths = [room(first) as f64, room(hang) as f64];
+    let lines = textwrap::wrap_algorithms::wrap_first_fit(&frags, &widths);
+    if lines.is_empty() {
+        out.push(Line {
+            spans: if first.is_empty() {
+                vec![]
+            } else {
+                vec![(first.to_string(), Emph::Marker)]
+            },
+        });
+        return;
+    }
+    for (i, frags) in lines.into_iter().enumerate() {
+        let prefix = if i == 0 { first } else { hang };
+        let mut spans: Vec<(String, Emph)> = Vec::new();
+        if !prefix.is_empty() {
+            spans.push((prefix.to_string(), Emph::Marker));
+        }
+        for (j, frag) in frags.iter().enumerate() {
+            if j > 0 && frags[j - 1].space_after {
+                push_piece(&mut spans, " ", frag.pieces[0].1);
+            }
+            for (piece, emph) in &frag.pieces {
+                push_piece(&mut spans, piece, *emph);
+            }
+        }
+        out.push(Line { spans });
+    }
 }
 
-fn push_run(line: &mut Line, text: &str, emph: Emph) {
-    match line.spans.last_mut() {
+fn push_piece(spans: &mut Vec<(String, Emph)>, text: &str, emph: Emph) {
+    match spans.last_mut() {
         Some((s, e)) if *e == emph => s.push_str(text),
-        _ => line.spans.push((text.to_string(), emph)),
+        _ => spans.push((text.to_string(), emph)),
     }
 }
 

@@ -208,8 +208,8 @@ pub fn log_betas(hi: f64, lo: f64, steps: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::softmax::entropy;
     use crate::labs::rng::Rng;
+    use crate::labs::softmax::entropy;
 
     const REF: [f64; 3] = [0.5, 0.3, 0.2];
     const R: [f64; 3] = [1.0, 2.0, 0.0];

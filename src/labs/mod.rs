@@ -1,10 +1,10 @@
 //! Labs: the computations the lessons explain, as plain functions on `ndarray` matrices.
 //! No drawing here; visualizers in `crate::viz` call these and show the results.
 pub mod attention;
+pub mod bpe;
 pub mod cost;
 pub mod dedup;
 pub mod dedup_docs;
-pub mod bpe;
 pub mod dk_variance;
 pub mod embeddings;
 pub mod fast_attention;
@@ -12,17 +12,17 @@ pub mod fertility;
 pub mod fertility_data;
 pub mod finetune_memory;
 pub mod flops;
+pub mod glitch;
+pub mod heads;
 pub mod kl_policy;
 pub mod lm;
+pub mod long_context;
 pub mod packing;
 pub mod parallelism;
 pub mod policy_training;
 pub mod preference;
 pub mod quality;
 pub mod quant;
-pub mod glitch;
-pub mod heads;
-pub mod long_context;
 pub mod rng;
 pub mod rnn;
 pub mod scaling;

@@ -1,8 +1,10 @@
 //! Where everything goes on screen, as a pure function of the terminal size and the state, so
-//! the app (for scrolling and wrapping) and the drawing code always agree.
+//! the app (for scrolling and wrapping) and the drawing code always agree. The split is made
+//! with ratatui's `Layout` constraints; only the stacked panel's height is worked out here,
+//! from what the panel needs and what the prose must keep.
 
-use crate::app::PanelState;
-use ratatui::layout::Rect;
+use crate::panel::PanelState;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 
 /// The smallest terminal the course draws in; below it a message asks for more room.
 pub const MIN_WIDTH: u16 = 60;
@@ -36,12 +38,7 @@ pub struct Areas {
 
 /// Inside a bordered box, with one column of padding on each side.
 pub fn inner(r: Rect) -> Rect {
-    Rect::new(
-        r.x.saturating_add(2),
-        r.y.saturating_add(1),
-        r.width.saturating_sub(4),
-        r.height.saturating_sub(2),
-    )
+    r.inner(Margin::new(2, 1))
 }
 
 /// Rows the panel would like at a given inner width.
@@ -67,37 +64,28 @@ pub fn areas(
             ..Areas::default()
         };
     }
-    let header = Rect::new(size.x, size.y, size.width, 1);
-    let status = Rect::new(size.x, size.y + size.height - 1, size.width, 1);
-    let body = Rect::new(size.x, size.y + 1, size.width, size.height - 2);
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(size);
     let (outline, rest) = if outline_wanted && size.width >= OUTLINE_MIN_TERMINAL {
-        (
-            Some(Rect::new(body.x, body.y, OUTLINE_WIDTH, body.height)),
-            Rect::new(
-                body.x + OUTLINE_WIDTH,
-                body.y,
-                body.width - OUTLINE_WIDTH,
-                body.height,
-            ),
-        )
+        let [outline, rest] =
+            Layout::horizontal([Constraint::Length(OUTLINE_WIDTH), Constraint::Fill(1)])
+                .areas(body);
+        (Some(outline), rest)
     } else {
         (None, body)
     };
-    let has_panel = !matches!(panel, PanelState::None);
-    let (prose, panel_rect, side) = if !has_panel {
+    let (prose, panel_rect, side) = if panel.is_none() {
         (rest, None, false)
     } else if rest.width >= SIDE_BY_SIDE_MIN {
-        let prose_w = rest.width / 2;
-        (
-            Rect::new(rest.x, rest.y, prose_w, rest.height),
-            Some(Rect::new(
-                rest.x + prose_w,
-                rest.y,
-                rest.width - prose_w,
-                rest.height,
-            )),
-            true,
-        )
+        // Prose gets the narrower half when the width is odd.
+        let [prose, panel] =
+            Layout::horizontal([Constraint::Length(rest.width / 2), Constraint::Fill(1)])
+                .areas(rest);
+        (prose, Some(panel), true)
     } else {
         let needs = panel_needs(panel, rest.width.saturating_sub(4), ascii).saturating_add(2);
         let keep = if panel_focused {
@@ -107,12 +95,9 @@ pub fn areas(
         };
         let max_panel = rest.height.saturating_sub(keep);
         let panel_h = needs.clamp(5.min(max_panel), max_panel);
-        let prose_h = rest.height - panel_h;
-        (
-            Rect::new(rest.x, rest.y, rest.width, prose_h),
-            Some(Rect::new(rest.x, rest.y + prose_h, rest.width, panel_h)),
-            false,
-        )
+        let [prose, panel] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(panel_h)]).areas(rest);
+        (prose, Some(panel), false)
     };
     Areas {
         too_small: false,
@@ -124,5 +109,70 @@ pub fn areas(
         panel_inner: panel_rect.map(inner),
         status,
         side_by_side: side,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(w: u16, h: u16, outline: bool, panel: &PanelState, focused: bool) -> Areas {
+        areas(Rect::new(0, 0, w, h), outline, panel, focused, false)
+    }
+
+    #[test]
+    fn too_small_below_the_minimum() {
+        assert!(at(59, 24, true, &PanelState::None, false).too_small);
+        assert!(at(80, 15, true, &PanelState::None, false).too_small);
+        assert!(!at(60, 16, true, &PanelState::None, false).too_small);
+    }
+
+    #[test]
+    fn header_body_status_and_prose_padding() {
+        let a = at(80, 24, true, &PanelState::None, false);
+        assert_eq!(a.header, Rect::new(0, 0, 80, 1));
+        assert_eq!(a.status, Rect::new(0, 23, 80, 1));
+        assert_eq!(a.outline, None, "no outline below 110 columns");
+        assert_eq!(a.prose, Rect::new(0, 1, 80, 22));
+        // Borders and one column of padding: 80 - 2 - 2 wide, 22 - 2 tall.
+        assert_eq!(a.prose_text, Rect::new(2, 2, 76, 20));
+        assert_eq!(a.panel, None);
+    }
+
+    #[test]
+    fn outline_then_side_by_side_halves() {
+        let panel = PanelState::Broken("x".into());
+        let a = at(160, 48, true, &panel, false);
+        assert_eq!(a.outline, Some(Rect::new(0, 1, 30, 46)));
+        // 160 - 30 = 130 columns beside the outline, at least 120: halves of 65.
+        assert!(a.side_by_side);
+        assert_eq!(a.prose, Rect::new(30, 1, 65, 46));
+        assert_eq!(a.panel, Some(Rect::new(95, 1, 65, 46)));
+        // Odd width: the prose gets the smaller half.
+        let b = at(151, 40, false, &panel, false);
+        assert_eq!((b.prose.width, b.panel.map(|p| p.width)), (75, Some(76)));
+        // Hiding the outline gives its columns back.
+        assert_eq!(at(160, 48, false, &panel, false).prose.width, 80);
+    }
+
+    #[test]
+    fn a_stacked_panel_takes_what_it_needs_within_what_the_prose_keeps() {
+        // A one-line message needs 1 row + its 2 padding rows, + 2 for borders = 5.
+        let small = PanelState::Broken("short".into());
+        let a = at(80, 24, false, &small, false);
+        assert!(!a.side_by_side);
+        assert_eq!(a.panel, Some(Rect::new(0, 18, 80, 5)));
+        assert_eq!(a.prose, Rect::new(0, 1, 80, 17));
+        // A long message asks for more than there is: the prose keeps 9 rows, or 5 when the
+        // panel has the focus (22 body rows - 9 = 13, - 5 = 17).
+        let long = PanelState::Broken("word ".repeat(400));
+        assert_eq!(
+            at(80, 24, false, &long, false).panel.map(|p| p.height),
+            Some(13)
+        );
+        assert_eq!(
+            at(80, 24, false, &long, true).panel.map(|p| p.height),
+            Some(17)
+        );
     }
 }

@@ -7,8 +7,10 @@ pub mod quiz;
 pub mod theme;
 pub mod widgets;
 
-use crate::app::{App, Focus, PanelState};
+use crate::app::{App, Focus};
 use crate::course::prose::Emph;
+use crate::keymap::{self, Context};
+use crate::panel::PanelState;
 use layout::{MIN_HEIGHT, MIN_WIDTH};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
@@ -17,6 +19,7 @@ use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use theme::Theme;
+use unicode_truncate::UnicodeTruncateStr;
 use unicode_width::UnicodeWidthStr;
 
 /// Box-drawing characters, or plain ASCII ones for `--ascii`.
@@ -92,10 +95,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         render_panel(app, panel, buf, theme);
     }
     render_status(app, areas.status, buf, theme);
-    if app.help_open {
-        render_help(area, buf, theme);
+    if app.help_open() {
+        render_help(Context::of(app), area, buf, theme);
     }
-    if !app.notices.is_empty() {
+    if !app.notices().is_empty() {
         render_notices(app, area, buf, theme);
     }
     if theme.ascii {
@@ -143,26 +146,17 @@ pub fn fit(text: &str, width: usize, ascii: bool) -> String {
     if text.width() <= width {
         return text.to_string();
     }
+    if width == 0 {
+        return String::new();
+    }
     let mark = if ascii { "~" } else { "…" };
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push_str(mark);
-    }
-    out
+    let (cut, _) = text.unicode_truncate(width - 1);
+    format!("{cut}{mark}")
 }
 
 fn render_header(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let lesson = app.lesson();
-    let right = format!(" step {}/{} ", app.step + 1, lesson.steps.len());
+    let right = format!(" step {}/{} ", app.position().1 + 1, lesson.steps.len());
     let left = format!(
         " llmf · {} {} · {}",
         lesson.number,
@@ -183,13 +177,13 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
 }
 
 fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let focused = app.focus == Focus::Outline;
+    let focused = app.focus() == Focus::Outline;
     let block = pane("Course", focused, theme);
     let inner = block.inner(area);
     block.render(area, buf);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_line = 0;
-    for (pi, part) in app.course.parts.iter().enumerate() {
+    for (pi, part) in app.course().parts.iter().enumerate() {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
@@ -199,27 +193,27 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             theme.heading,
         )));
         for (li, lesson) in app
-            .course
+            .course()
             .lessons
             .iter()
             .enumerate()
             .filter(|(_, l)| l.part == pi)
         {
-            let done = app.progress.lesson(&lesson.slug).is_some_and(|p| p.done);
+            let done = app.progress().lesson(&lesson.slug).is_some_and(|p| p.done);
             let mark = match (done, theme.ascii) {
                 (true, true) => "[x] ",
                 (true, false) => " ✓ ",
                 (false, true) => "[ ] ",
                 (false, false) => " · ",
             };
-            let here = li == app.lesson;
+            let here = li == app.position().0;
             let pointer = match (here, theme.ascii) {
                 (true, true) => ">",
                 (true, false) => "▶",
                 _ => " ",
             };
             let mut style = if here { theme.bold } else { theme.text };
-            if focused && li == app.outline_cursor {
+            if focused && li == app.outline_cursor() {
                 style = theme.selected;
                 cursor_line = lines.len();
             }
@@ -256,13 +250,13 @@ fn emph_style(e: Emph, theme: &Theme) -> Style {
 }
 
 fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let focused = app.focus == Focus::Prose;
+    let focused = app.focus() == Focus::Prose;
     let step = app.current_step();
     let mut block = pane(&step.title, focused, theme);
-    let total = app.prose.len();
+    let total = app.prose().len();
     let height = usize::from(layout::inner(area).height);
     if total > height {
-        let top = usize::from(app.prose_scroll);
+        let top = usize::from(app.prose_scroll());
         let more = if top + height < total {
             if theme.ascii {
                 " v more "
@@ -285,9 +279,9 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     block.render(area, buf);
     let text = layout::inner(area);
     for (row, line) in app
-        .prose
+        .prose()
         .iter()
-        .skip(usize::from(app.prose_scroll))
+        .skip(usize::from(app.prose_scroll()))
         .take(height)
         .enumerate()
     {
@@ -305,8 +299,8 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
 }
 
 fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let focused = app.focus == Focus::Panel;
-    let title = match &app.panel {
+    let focused = app.focus() == Focus::Panel;
+    let title = match app.panel() {
         PanelState::Viz(v) => format!("Try it: {}", v.title),
         PanelState::Quiz(_) => "Checkpoint".to_string(),
         PanelState::Broken(_) => "Visualizer error".to_string(),
@@ -314,11 +308,11 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     };
     pane(&title, focused, theme).render(area, buf);
     let inner = layout::inner(area);
-    match &app.panel {
+    match app.panel() {
         PanelState::Viz(v) => widgets::render_view(v.view(), inner, buf, theme, focused),
         PanelState::Quiz(q) => {
             let record = app
-                .progress
+                .progress()
                 .lesson(&app.lesson().slug)
                 .and_then(|p| p.answers.get(&q.quiz.id))
                 .copied();
@@ -332,29 +326,13 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
 }
 
-/// The keys that matter where the focus is.
-fn focus_keys(app: &App, ascii: bool) -> &'static str {
-    if app.text_entry() {
-        return "type  Enter apply  Esc cancel";
-    }
-    match (app.focus, &app.panel, ascii) {
-        (Focus::Outline, _, false) => "↑↓ lesson  Enter open",
-        (Focus::Outline, _, true) => "up/down lesson  Enter open",
-        (Focus::Panel, PanelState::Viz(_), false) => "↑↓ control  ←→ change",
-        (Focus::Panel, PanelState::Viz(_), true) => "up/down control  left/right change",
-        (Focus::Panel, PanelState::Quiz(_), _) => "Enter answer",
-        (_, _, false) => "↑↓ scroll  ←→ step",
-        (_, _, true) => "up/down scroll  left/right step",
-    }
-}
-
 fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let lesson = app.lesson();
     let place = format!(
         " Lesson {}/{} · step {}/{} ",
-        app.lesson + 1,
-        app.course.lessons.len(),
-        app.step + 1,
+        app.position().0 + 1,
+        app.course().lessons.len(),
+        app.position().1 + 1,
         lesson.steps.len()
     );
     buf.set_style(area, theme.status);
@@ -366,12 +344,14 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         theme.status,
     );
     let room = usize::from(area.right().saturating_sub(x));
-    let rest = match &app.store.warning {
+    let rest = match app.store_warning() {
         Some(w) => fit(&format!("| {w}"), room, theme.ascii),
         None => {
-            // Hints in order of need; each is shown only if it fits whole.
-            let mut rest = format!("│ {}", focus_keys(app, theme.ascii));
-            for hint in ["? help", "q quit", "Tab focus", "n/p step"] {
+            // Hints in order of need, from the key table: the focused context's all, then
+            // each general one only if it fits whole.
+            let (here, general) = keymap::hints(Context::of(app));
+            let mut rest = format!("│ {}", here.join("  "));
+            for hint in general {
                 if rest.width() + 2 + hint.width() <= room {
                     rest.push_str("  ");
                     rest.push_str(hint);
@@ -381,34 +361,12 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         }
     };
     let rest = if theme.ascii {
-        rest.replace('│', "|")
+        keymap::ascii_label(&rest.replace('│', "|"))
     } else {
         rest
     };
     buf.set_stringn(x, area.y, &rest, room, theme.status);
 }
-
-/// Every key, for the `?` screen and the README.
-pub const KEYS: &[(&str, &str)] = &[
-    (
-        "n / p, → / ←",
-        "next / previous step (crosses into the next lesson)",
-    ),
-    ("↑ ↓ / k j", "scroll prose · pick a control · pick a choice"),
-    (
-        "← → / h l",
-        "change the picked control (visualizer focused)",
-    ),
-    ("PgUp PgDn Space", "scroll a page · big control steps"),
-    ("g / G", "top / bottom of the prose"),
-    ("Tab / Shift-Tab", "move focus: outline, prose, panel"),
-    ("Enter", "answer a checkpoint · open a lesson"),
-    ("1–9, digits", "pick a choice · type a numeric answer"),
-    ("o", "show or hide the course outline"),
-    ("Esc", "close help · focus back on the prose"),
-    ("?", "this help"),
-    ("q / Ctrl-C", "quit (progress is saved)"),
-];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -421,28 +379,47 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn render_help(area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let key_w = KEYS.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
-    let mut lines: Vec<Line> = KEYS
+/// The `?` overlay: the keys that work everywhere and those for where the learner is, from
+/// the key table.
+fn render_help(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let rows = keymap::help_rows(context);
+    let label = |text: &str| {
+        if theme.ascii {
+            keymap::ascii_label(text)
+        } else {
+            text.to_string()
+        }
+    };
+    let key_w = rows
         .iter()
-        .map(|(k, what)| {
-            let k = if theme.ascii {
-                ascii_keys(k)
-            } else {
-                (*k).to_string()
+        .map(|b| label(b.label).width())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut last = None;
+    for b in rows {
+        if last != Some(b.context) {
+            if last.is_some() {
+                lines.push(Line::default());
+            }
+            let heading = match b.context {
+                Context::Everywhere => "Everywhere".to_string(),
+                here => format!("Here ({})", here.name()),
             };
-            Line::from(vec![
-                Span::styled(format!("{k:<key_w$}  "), theme.key),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+            lines.push(Line::from(Span::styled(heading, theme.heading)));
+            last = Some(b.context);
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<key_w$}  ", label(b.label)), theme.key),
+            Span::raw(label(b.help)),
+        ]));
+    }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "The mouse wheel scrolls the prose. ? or Esc closes.",
         theme.dim,
     )));
-    let w = 72;
+    let w = 76;
     let rect = centered(area, w, lines.len() as u16 + 2);
     Clear.render(rect, buf);
     let block = pane("Keys", true, theme);
@@ -453,16 +430,12 @@ fn render_help(area: Rect, buf: &mut Buffer, theme: &Theme) {
         .render(inner, buf);
 }
 
-fn ascii_keys(k: &str) -> String {
-    k.replace('→', "Right")
-        .replace('←', "Left")
-        .replace('↑', "Up")
-        .replace('↓', "Down")
-        .replace('–', "-")
-}
-
 fn render_notices(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let mut lines: Vec<Line> = app.notices.iter().map(|n| Line::from(n.clone())).collect();
+    let mut lines: Vec<Line> = app
+        .notices()
+        .iter()
+        .map(|n| Line::from(n.clone()))
+        .collect();
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "Press any key to continue.",

@@ -1,8 +1,12 @@
-//! A dot canvas: each cell holds 2×4 Braille dots (plain `.` in ASCII mode), so thousands of
-//! points fit a small panel; marked points get a marker and a label.
+//! A point plot on ratatui's `Canvas` with Braille dots (2×4 dots a cell, so thousands of points
+//! fit a small panel; plain `.` in ASCII mode); marked points get a marker and a label.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::canvas::{Canvas, Points};
 use ratatui::widgets::Widget;
 
 use crate::ui::theme::Theme;
@@ -23,18 +27,25 @@ impl ScatterWidget<'_> {
     }
 }
 
-/// The bit of a Braille cell for dot (dx, dy), dx in 0..2, dy in 0..4.
-fn braille_bit(dx: usize, dy: usize) -> u32 {
-    match (dx, dy) {
-        (0, 0) => 0x01,
-        (0, 1) => 0x02,
-        (0, 2) => 0x04,
-        (1, 0) => 0x08,
-        (1, 1) => 0x10,
-        (1, 2) => 0x20,
-        (0, _) => 0x40,
-        _ => 0x80,
+/// The smallest box holding every point, never zero wide or tall.
+fn bounds(points: impl Iterator<Item = (f64, f64)>) -> Option<([f64; 2], [f64; 2])> {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    let mut any = false;
+    for (x, y) in points {
+        any = true;
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
     }
+    any.then(|| ([x0, x1.max(x0 + 1e-12)], [y0, y1.max(y0 + 1e-12)]))
+}
+
+fn is_braille(symbol: &str) -> bool {
+    symbol
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{2801}'..='\u{28FF}').contains(&c))
 }
 
 impl Widget for ScatterWidget<'_> {
@@ -49,71 +60,59 @@ impl Widget for ScatterWidget<'_> {
             buf.set_stringn(area.x, top, &v.title, usize::from(area.width), t.bold);
             top += 1;
         }
-        let rows = usize::from(v.rows.min(area.bottom().saturating_sub(top)));
-        let cols = usize::from(area.width);
+        let rows = v.rows.min(area.bottom().saturating_sub(top));
         if rows == 0 {
             return;
         }
-        let all = v
-            .points
-            .iter()
-            .copied()
-            .chain(v.marks.iter().map(|m| (m.0, m.1)));
-        let finite: Vec<(f64, f64)> = all.filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
-        if finite.is_empty() {
-            return;
-        }
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (x, y) in &finite {
-            x0 = x0.min(*x);
-            x1 = x1.max(*x);
-            y0 = y0.min(*y);
-            y1 = y1.max(*y);
-        }
-        let (w, h) = ((x1 - x0).max(1e-12), (y1 - y0).max(1e-12));
-        let (dots_x, dots_y) = (cols * 2, rows * 4);
-        let to_dot = |x: f64, y: f64| -> (usize, usize) {
-            let dx = (((x - x0) / w) * (dots_x - 1) as f64).round() as usize;
-            let dy = (((y1 - y) / h) * (dots_y - 1) as f64).round() as usize;
-            (dx.min(dots_x - 1), dy.min(dots_y - 1))
-        };
-        let mut cells = vec![0u32; rows * cols];
-        for &(x, y) in v
-            .points
-            .iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-        {
-            let (dx, dy) = to_dot(x, y);
-            cells[(dy / 4) * cols + dx / 2] |= braille_bit(dx % 2, dy % 4);
-        }
-        for (i, bits) in cells.iter().enumerate() {
-            if *bits == 0 {
-                continue;
-            }
-            let (cx, cy) = ((i % cols) as u16, (i / cols) as u16);
-            let glyph = if t.ascii {
-                '.'
-            } else {
-                char::from_u32(0x2800 + bits).unwrap_or('.')
-            };
-            buf[(area.x + cx, top + cy)]
-                .set_char(glyph)
-                .set_style(t.dim);
-        }
-        for (x, y, label) in v
+        let plot = Rect::new(area.x, top, area.width, rows);
+        let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+        let points: Vec<(f64, f64)> = v.points.iter().copied().filter(finite).collect();
+        let marks: Vec<&(f64, f64, String)> = v
             .marks
             .iter()
             .filter(|m| m.0.is_finite() && m.1.is_finite())
-        {
-            let (dx, dy) = to_dot(*x, *y);
-            let (cx, cy) = (dx / 2, dy / 4);
-            let (px, py) = (area.x + cx as u16, top + cy as u16);
-            buf[(px, py)]
-                .set_char(if t.ascii { '*' } else { '●' })
-                .set_style(t.highlight_soft);
-            let room = cols.saturating_sub(cx + 1);
-            if room > 0 {
-                buf.set_stringn(px + 1, py, label, room, t.bold);
+            .collect();
+        let Some((x_bounds, y_bounds)) = bounds(
+            points
+                .iter()
+                .copied()
+                .chain(marks.iter().map(|m| (m.0, m.1))),
+        ) else {
+            return;
+        };
+        let marker = if t.ascii { "*" } else { "●" };
+        Canvas::default()
+            .marker(Marker::Braille)
+            .x_bounds(x_bounds)
+            .y_bounds(y_bounds)
+            .paint(|ctx| {
+                ctx.draw(&Points {
+                    coords: &points,
+                    color: t.dim.fg.unwrap_or(Color::Reset),
+                });
+                ctx.layer();
+                for (x, y, label) in &marks {
+                    ctx.print(
+                        *x,
+                        *y,
+                        Line::from(vec![
+                            Span::styled(marker, t.highlight_soft),
+                            Span::styled(label.clone(), t.bold),
+                        ]),
+                    );
+                }
+            })
+            .render(plot, buf);
+        // Dots take the theme's dim style (colour is not the only signal), and `.` in ASCII.
+        for y in plot.top()..plot.bottom() {
+            for x in plot.left()..plot.right() {
+                let cell = &mut buf[(x, y)];
+                if is_braille(cell.symbol()) {
+                    if t.ascii {
+                        cell.set_char('.');
+                    }
+                    cell.set_style(t.dim);
+                }
             }
         }
     }

@@ -11,11 +11,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::widgets::Widget;
+use std::cell::RefCell;
+use std::rc::Rc;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use crate::ui::theme::Theme;
-use crate::viz::view::{StripDetail, TokenStripView};
+use crate::viz::view::{StripDetail, StripToken, TokenStripView};
 
 pub struct TokenStripWidget<'a> {
     pub view: &'a TokenStripView,
@@ -54,24 +56,46 @@ fn visible_graphemes(text: &str, ascii: bool) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Where each token's pieces go: (row, column, text, token index).
-fn layout(view: &TokenStripView, width: usize, ascii: bool) -> Vec<(usize, usize, String, usize)> {
+/// A piece of the laid-out strip: a visible grapheme, or (empty `text`) the boundary mark after
+/// a token.
+#[derive(Debug, Clone, PartialEq)]
+struct Piece {
+    row: usize,
+    col: usize,
+    text: String,
+    token: usize,
+}
+
+/// The strip laid out for one width: plain data the widget draws from.
+#[derive(Debug, PartialEq)]
+struct StripLayout {
+    pieces: Vec<Piece>,
+    rows: usize,
+}
+
+/// Where each token's pieces go.
+fn lay_out(tokens: &[StripToken], width: usize, ascii: bool) -> StripLayout {
     let boundary = 1;
-    let mut placed = Vec::new();
+    let mut pieces = Vec::new();
     let (mut row, mut col) = (0usize, 0usize);
-    for (i, tok) in view.tokens.iter().enumerate() {
-        let pieces = visible_graphemes(&tok.text, ascii);
-        let total: usize = pieces.iter().map(|p| p.1).sum::<usize>() + boundary;
+    for (i, tok) in tokens.iter().enumerate() {
+        let graphemes = visible_graphemes(&tok.text, ascii);
+        let total: usize = graphemes.iter().map(|p| p.1).sum::<usize>() + boundary;
         if col > 0 && col + total > width {
             row += 1;
             col = 0;
         }
-        for (g, w) in pieces {
+        for (g, w) in graphemes {
             if col > 0 && col + w > width {
                 row += 1;
                 col = 0;
             }
-            placed.push((row, col, g, i));
+            pieces.push(Piece {
+                row,
+                col,
+                text: g,
+                token: i,
+            });
             col += w;
         }
         // The boundary after each token.
@@ -79,10 +103,62 @@ fn layout(view: &TokenStripView, width: usize, ascii: bool) -> Vec<(usize, usize
             row += 1;
             col = 0;
         }
-        placed.push((row, col, String::new(), i));
+        pieces.push(Piece {
+            row,
+            col,
+            text: String::new(),
+            token: i,
+        });
         col += boundary;
     }
-    placed
+    let rows = pieces.last().map_or(0, |p| p.row + 1);
+    StripLayout { pieces, rows }
+}
+
+/// Layouts kept between frames: measuring and drawing a frame, and every frame until the
+/// tokens or the width change, reuse one layout instead of cutting 2 KB of text into
+/// graphemes three times a frame. Keyed on the tokens themselves (comparing them costs far
+/// less than laying them out), the width and the glyph set; measuring (ASCII) and drawing
+/// (Unicode) each keep an entry, so a few entries suffice.
+struct Kept {
+    tokens: Vec<StripToken>,
+    width: usize,
+    ascii: bool,
+    layout: Rc<StripLayout>,
+}
+
+const KEPT_LAYOUTS: usize = 4;
+
+thread_local! {
+    static KEPT: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+}
+
+fn layout(tokens: &[StripToken], width: usize, ascii: bool) -> Rc<StripLayout> {
+    KEPT.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if let Some(at) = kept
+            .iter()
+            .position(|k| k.width == width && k.ascii == ascii && k.tokens == tokens)
+        {
+            // Most recently used goes to the front.
+            let hit = kept.remove(at);
+            let layout = Rc::clone(&hit.layout);
+            kept.insert(0, hit);
+            return layout;
+        }
+        let layout = Rc::new(lay_out(tokens, width, ascii));
+        kept.insert(
+            0,
+            Kept {
+                tokens: tokens.to_vec(),
+                width,
+                ascii,
+                layout: Rc::clone(&layout),
+            },
+        );
+        kept.truncate(KEPT_LAYOUTS);
+        layout
+    })
 }
 
 impl TokenStripWidget<'_> {
@@ -112,9 +188,7 @@ impl TokenStripWidget<'_> {
     /// Rows the strip needs at `width`: title, the wrapped tokens, and the detail lines.
     pub fn height(&self, width: u16) -> u16 {
         let w = usize::from(width.max(1));
-        let rows = layout(self.view, w, self.theme.ascii)
-            .last()
-            .map_or(0, |p| p.0 + 1);
+        let rows = layout(&self.view.tokens, w, self.theme.ascii).rows;
         let title = usize::from(!self.view.title.is_empty());
         let detail = self.detail_text();
         let detail_rows = if detail.is_empty() {
@@ -143,7 +217,9 @@ impl Widget for TokenStripWidget<'_> {
             y += 1;
         }
         let boundary = if t.ascii { "|" } else { "▏" };
-        for (row, col, text, i) in layout(self.view, usize::from(area.width), t.ascii) {
+        let laid = layout(&self.view.tokens, usize::from(area.width), t.ascii);
+        for piece in &laid.pieces {
+            let (row, col, text, i) = (piece.row, piece.col, &piece.text, piece.token);
             let yy = y + row as u16;
             if yy >= area.bottom() {
                 break;
@@ -163,13 +239,10 @@ impl Widget for TokenStripWidget<'_> {
             };
             let room = usize::from(area.right().saturating_sub(x));
             if text.width() <= room {
-                buf.set_stringn(x, yy, &text, room, style);
+                buf.set_stringn(x, yy, text, room, style);
             }
         }
-        let rows = layout(self.view, usize::from(area.width), t.ascii)
-            .last()
-            .map_or(0, |p| p.0 + 1);
-        let mut y = y + rows as u16;
+        let mut y = y + laid.rows as u16;
         let detail = self.detail_text();
         let w = usize::from(area.width);
         let mut rest = detail.as_str();
@@ -270,6 +343,27 @@ mod tests {
         view.detail = StripDetail::Offsets;
         let l = lines(&render(&view, &Theme::new(true, true), 30, 3));
         assert_eq!(l[1], format!("bytes: 0..8 8..{}", text.len()));
+    }
+
+    #[test]
+    fn kept_layouts_follow_the_tokens_and_the_width() {
+        let a = strip("the cat sat", &[3, 7]);
+        let b = strip("the cat sat", &[4]);
+        let first = layout(&a.tokens, 5, true);
+        assert!(Rc::ptr_eq(&first, &layout(&a.tokens, 5, true)), "kept");
+        // Other tokens, another width, the other glyph set: each its own layout.
+        assert_eq!(*layout(&b.tokens, 5, true), lay_out(&b.tokens, 5, true));
+        assert_eq!(*layout(&a.tokens, 20, true), lay_out(&a.tokens, 20, true));
+        assert_eq!(*layout(&a.tokens, 5, false), lay_out(&a.tokens, 5, false));
+        assert_ne!(lay_out(&a.tokens, 5, true), lay_out(&b.tokens, 5, true));
+        // "the|" fits 5 columns, "_cat|" is 5 wide and fits a row of its own.
+        assert_eq!(lay_out(&a.tokens, 5, true).rows, 3);
+        // Enough other layouts to push the first out: it is laid out afresh, the same.
+        let other = strip("x", &[]);
+        for w in 0..KEPT_LAYOUTS {
+            let _ = layout(&other.tokens, w + 1, true);
+        }
+        assert_eq!(*layout(&a.tokens, 5, true), lay_out(&a.tokens, 5, true));
     }
 
     proptest! {

@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_truncate::UnicodeTruncateStr;
+use unicode_width::UnicodeWidthStr;
 
 /// Replaces control characters with spaces.
 ///
@@ -34,15 +35,6 @@ pub(crate) fn width(s: &str) -> usize {
     UnicodeWidthStr::width(clean(s).as_ref())
 }
 
-/// Display width of one character; control characters count as one space, like [`clean`].
-fn char_width(c: char) -> usize {
-    if c.is_control() {
-        1
-    } else {
-        UnicodeWidthChar::width(c).unwrap_or(0)
-    }
-}
-
 /// `usize` to `u16`, saturating: widths of huge data must not wrap around.
 pub(crate) fn to_u16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
@@ -63,18 +55,8 @@ pub(crate) fn truncate(s: &str, max: usize, ell: &str) -> String {
     } else {
         (max, "")
     };
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = char_width(c);
-        if used + w > budget {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push_str(tail);
-    out
+    let (cut, _) = s.unicode_truncate(budget);
+    format!("{cut}{tail}")
 }
 
 /// `s` padded with spaces on the left to `w` columns (right-aligned); longer text is kept whole.
@@ -191,39 +173,16 @@ pub(crate) fn wrap(line: &str, max: usize) -> Vec<String> {
     } else {
         String::new()
     };
-    let mut out = Vec::new();
-    let mut cur = indent.clone();
-    let mut cur_w = indent.len();
-    for word in body.split(' ').filter(|w| !w.is_empty()) {
-        let ww = width(word);
-        let sep = usize::from(cur_w > indent.len());
-        if cur_w + sep + ww <= max {
-            if sep == 1 {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-            cur_w += sep + ww;
-            continue;
-        }
-        if cur_w > indent.len() {
-            out.push(std::mem::replace(&mut cur, indent.clone()));
-            cur_w = indent.len();
-        }
-        // The word starts a line; break it between characters if it is still too long.
-        for c in word.chars() {
-            let cw = char_width(c);
-            if cur_w + cw > max && cur_w > indent.len() {
-                out.push(std::mem::replace(&mut cur, indent.clone()));
-                cur_w = indent.len();
-            }
-            cur.push(c);
-            cur_w += cw;
-        }
-    }
-    if cur_w > indent.len() || out.is_empty() {
-        out.push(cur);
-    }
-    out
+    let options = textwrap::Options::new(max)
+        .initial_indent(&indent)
+        .subsequent_indent(&indent)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
+        .break_words(true);
+    textwrap::wrap(body, &options)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,36 @@
+//! What the learner can ask for. Keys, the mouse, the terminal and background work all become
+//! an [`Action`]; the app's one `update` applies it. A module of its own so the state modules
+//! (the app, a question) and the key table can all name actions without importing each other.
+
+/// Everything the learner can ask for. Keys, the mouse and the terminal map onto these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    Quit,
+    NextStep,
+    PrevStep,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Mouse wheel over the screen: scroll the prose.
+    ScrollUp,
+    ScrollDown,
+    FocusNext,
+    FocusPrev,
+    ToggleOutline,
+    ToggleHelp,
+    /// Esc: close whatever is open.
+    Back,
+    Enter,
+    /// A digit or number character typed (numeric answers, choice numbers), or any character
+    /// while a text field has the keys.
+    Char(char),
+    Backspace,
+    Resize(u16, u16),
+    /// Time passed while background work runs: collect its results.
+    Tick,
+}

@@ -1,0 +1,62 @@
+//! The core a driver runs: terminal events in, frames out, and nothing about which terminal.
+//!
+//! `term` drives a [`Session`] from the local terminal; a server could drive one per
+//! connection from its own event source and draw into a buffer-backed terminal. The driver
+//! decides when to draw: after a batch of events of which at least one asked for it.
+
+use crate::app::{Action, App};
+use crate::keymap::{self, Context};
+use crate::ui::{self, theme::Theme};
+use ratatui::crossterm::event::Event;
+use ratatui::Frame;
+
+pub struct Session {
+    app: App,
+    theme: Theme,
+}
+
+impl Session {
+    pub fn new(app: App, theme: Theme) -> Self {
+        Self { app, theme }
+    }
+
+    /// Applies one terminal event; whether the screen needs drawing again.
+    pub fn handle(&mut self, event: &Event) -> bool {
+        match keymap::action_for(event, Context::of(&self.app)) {
+            Some(action) => self.app.update(action),
+            None => false,
+        }
+    }
+
+    /// Collects background work's results; whether the screen needs drawing again.
+    pub fn tick(&mut self) -> bool {
+        self.app.update(Action::Tick)
+    }
+
+    /// Whether background work is under way, so the driver should call `tick` now and then.
+    pub fn busy(&self) -> bool {
+        self.app.busy()
+    }
+
+    /// Draws the whole screen into the frame.
+    pub fn draw(&self, frame: &mut Frame) {
+        ui::render(&self.app, frame.area(), frame.buffer_mut(), &self.theme);
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.app.quit_requested()
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    pub fn app_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+
+    /// The app back, when the session ends.
+    pub fn into_app(self) -> App {
+        self.app
+    }
+}

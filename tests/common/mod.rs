@@ -1,0 +1,132 @@
+//! Shared by the integration tests: the small fixture course (so tests do not break when the
+//! built-in course grows), apps built on it, drawing to text, and real key events.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use llmf::app::{App, Options};
+use llmf::course::{Course, DirSource};
+use llmf::progress::{Progress, Store};
+use llmf::session::Session;
+use llmf::ui::{self, theme::Theme};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+use std::path::PathBuf;
+
+/// `tests/fixtures/course`: two lessons with prose, two questions and two visualizers.
+pub fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course")
+}
+
+/// The fixture course, loaded and fully checked once per test binary.
+pub fn fixture() -> Course {
+    static COURSE: std::sync::OnceLock<Course> = std::sync::OnceLock::new();
+    COURSE
+        .get_or_init(|| {
+            let dir = fixture_dir();
+            llmf::check::load_checked(&DirSource(&dir)).expect("the fixture course checks")
+        })
+        .clone()
+}
+
+/// The built-in course, for the tests that are about it.
+pub fn built_in() -> Course {
+    static COURSE: std::sync::OnceLock<Course> = std::sync::OnceLock::new();
+    COURSE
+        .get_or_init(|| {
+            llmf::check::load_checked(&llmf::course::embedded::Embedded).expect("built-in course")
+        })
+        .clone()
+}
+
+/// The fixture course at a size, with fresh progress that is not saved anywhere.
+pub fn app_at(w: u16, h: u16) -> App {
+    App::new(
+        fixture(),
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (w, h),
+    )
+}
+
+/// The screen as text, drawn with the default colour theme.
+pub fn draw(app: &App) -> String {
+    ui::buffer_text(&draw_buffer(app, &Theme::default_color()))
+}
+
+pub fn draw_buffer(app: &App, theme: &Theme) -> Buffer {
+    let (w, h) = app.size();
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    ui::render(app, area, &mut buf, theme);
+    buf
+}
+
+/// A key press as the terminal sends it.
+pub fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Typed text, one key event per character.
+pub fn typed(text: &str) -> Vec<Event> {
+    text.chars().map(|c| key(KeyCode::Char(c))).collect()
+}
+
+/// A session driven like the terminal drives it: events in, a frame when one asked for it.
+pub struct Driven {
+    pub session: Session,
+    pub terminal: Terminal<TestBackend>,
+    /// Frames drawn so far.
+    pub frames: usize,
+}
+
+impl Driven {
+    pub fn new(app: App) -> Self {
+        let (w, h) = app.size();
+        let mut d = Self {
+            session: Session::new(app, Theme::default_color()),
+            terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
+            frames: 0,
+        };
+        d.draw();
+        d
+    }
+
+    /// Handles a batch of events and draws once if any of them asked for it; whether it drew.
+    pub fn send(&mut self, events: &[Event]) -> bool {
+        let mut redraw = false;
+        for e in events {
+            redraw |= self.session.handle(e);
+        }
+        if redraw {
+            self.draw();
+        }
+        redraw
+    }
+
+    pub fn press(&mut self, code: KeyCode) -> bool {
+        self.send(&[key(code)])
+    }
+
+    fn draw(&mut self) {
+        let session = &self.session;
+        self.terminal
+            .draw(|f| session.draw(f))
+            .expect("draw into the test backend");
+        self.frames += 1;
+    }
+
+    pub fn screen(&self) -> String {
+        ui::buffer_text(self.terminal.backend().buffer())
+    }
+
+    pub fn app(&self) -> &App {
+        self.session.app()
+    }
+}
