@@ -42,7 +42,7 @@ snapshots:
 		echo "then rename the ones you accept over the .snap (or: cargo install cargo-insta)."; \
 	fi
 
-## Retrain the shipped base model from its fixed seed on the frozen corpus (about 2-3 minutes
+## Retrain the shipped base model from its fixed seed on the frozen corpus (about 1-2 minutes
 ## on one core); then rebuild so the binary embeds it.
 model:
 	$(CARGO) run --release --locked --quiet -- train --preset base --out assets/model/base.safetensors

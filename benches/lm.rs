@@ -6,7 +6,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use llmf::labs::lm::{self, Data, Filters, Rng, TrainState};
 
 fn benches(c: &mut Criterion) {
-    lm::threads::single_threaded(|| {
+    // Criterion cannot move into a one-thread pool, so this process asks candle for one
+    // thread directly: gemm reads RAYON_NUM_THREADS on every product (1 means no splitting),
+    // and the element-wise pool reads CANDLE_NUM_THREADS once.
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+    lm::threads::limit_candle_threads();
+    {
         let data = Data::corpus();
         let demo = lm::preset("demo").expect("demo preset");
         let mut state = TrainState::fresh(
@@ -26,7 +31,7 @@ fn benches(c: &mut Criterion) {
         c.bench_function("base generate 200 chars, KV cache (1 thread)", |b| {
             b.iter(|| lm::generate(base, "The ", 200, &filters, &mut Rng::new(1)).expect("gen"))
         });
-    });
+    }
 }
 
 criterion_group! {

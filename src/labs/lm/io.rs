@@ -180,7 +180,7 @@ impl<'a> Parsed<'a> {
         let model = Model::new(config, vocab, 0).map_err(|e| format!("{}: {e}", self.origin))?;
         for (name, var) in model.params() {
             let values = self.floats(&name, var.dims())?;
-            set(var, values, &self.origin, &name)?;
+            set(var, values, self.origin, &name)?;
         }
         Ok(model)
     }

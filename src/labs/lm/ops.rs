@@ -79,7 +79,7 @@ mod tests {
         let b = Var::new(&[0f32, 0., 0.5, 0.], &dev).unwrap();
         let y = layer_norm(x.as_tensor(), g.as_tensor(), b.as_tensor()).unwrap();
         let s = (3.5f32 + 1e-5).sqrt();
-        let want = [-2.0 / s, 2.0 * -1.0 / s, 0.5, 3.0 / s];
+        let want = [-2.0 / s, -2.0 / s, 0.5, 3.0 / s];
         for (a, w) in y.to_vec2::<f32>().unwrap()[0].iter().zip(want) {
             assert!((a - w).abs() < 1e-6);
         }

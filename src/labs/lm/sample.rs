@@ -317,8 +317,8 @@ mod tests {
         for _ in 0..20_000 {
             counts[s.draw(&mut rng) as usize] += 1;
         }
-        for i in 0..5 {
-            let share = counts[i] as f64 / 20_000.0;
+        for (i, &count) in counts.iter().enumerate() {
+            let share = count as f64 / 20_000.0;
             // Standard error at p = 0.5 is √(0.25/20000) ≈ 0.0035.
             assert!((share - s.final_probs[i]).abs() < 0.015, "{i}: {share}");
         }
