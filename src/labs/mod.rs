@@ -1,6 +1,9 @@
 //! Labs: the computations the lessons explain, as plain functions on `ndarray` matrices.
 //! No drawing here; visualizers in `crate::viz` call these and show the results.
 pub mod attention;
+pub mod cost;
+pub mod dedup;
+pub mod dedup_docs;
 pub mod embeddings;
 pub mod fertility_data;
 pub mod finetune_memory;
@@ -10,7 +13,11 @@ pub mod lm;
 pub mod policy_training;
 pub mod preference;
 pub mod quant;
+pub mod packing;
+pub mod parallelism;
+pub mod quality;
 pub mod rnn;
+pub mod scaling;
 pub mod shared;
 pub mod similarity;
 pub mod softmax;
