@@ -3,6 +3,8 @@ mod attention;
 mod attention_extra;
 pub mod attention_map;
 mod flops;
+mod lm_common;
+mod lm_train;
 mod long_context;
 mod matmul;
 mod rnn;
@@ -42,6 +44,7 @@ pub const ALL: &[&KindDef] = &[
     &text_labs::RETRIEVAL,
     &text_labs::METRICS,
     &text_labs::CONCENTRATION,
+    &lm_train::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
@@ -85,7 +88,7 @@ mod tests {
     }
 
     /// Catches an `adjust` whose numbering has drifted from `controls`: moving control i must
-    /// change control i (typed text, the timing's re-run switch and empty sliders excepted).
+    /// change control i (typed text, the re-run and reset switches and empty sliders excepted).
     #[test]
     fn each_control_moves_itself() {
         for kind in ALL.iter().map(|k| k.name) {
@@ -98,6 +101,7 @@ mod tests {
                 if fixed
                     || matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
                     || before.label.starts_with("re-run")
+                    || before.label == "reset"
                 {
                     continue;
                 }
