@@ -5,6 +5,7 @@ pub mod attention_map;
 mod flops;
 mod lm_common;
 mod lm_train;
+mod next_token;
 mod long_context;
 mod matmul;
 mod rnn;
@@ -45,6 +46,7 @@ pub const ALL: &[&KindDef] = &[
     &text_labs::METRICS,
     &text_labs::CONCENTRATION,
     &lm_train::KIND,
+    &next_token::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
