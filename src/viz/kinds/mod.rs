@@ -5,6 +5,7 @@ pub mod attention_map;
 mod flops;
 mod lm_common;
 mod lm_train;
+mod loss_position;
 mod next_token;
 mod long_context;
 mod matmul;
@@ -47,6 +48,7 @@ pub const ALL: &[&KindDef] = &[
     &text_labs::CONCENTRATION,
     &lm_train::KIND,
     &next_token::KIND,
+    &loss_position::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
