@@ -10,6 +10,7 @@ mod next_token;
 mod long_context;
 mod matmul;
 mod rnn;
+mod scaling_sweep;
 mod shapes;
 mod softmax;
 mod text_labs;
@@ -49,6 +50,7 @@ pub const ALL: &[&KindDef] = &[
     &lm_train::KIND,
     &next_token::KIND,
     &loss_position::KIND,
+    &scaling_sweep::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
