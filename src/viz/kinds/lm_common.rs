@@ -62,7 +62,7 @@ impl Source {
         usize::from(self == Self::Trained)
     }
     pub fn options() -> Vec<String> {
-        vec!["shipped model".into(), "trained in lm-train".into()]
+        vec!["shipped".into(), "trained live".into()]
     }
 }
 
@@ -151,10 +151,7 @@ impl<E: Send + 'static> Background<E> {
         match spawned {
             Ok(_) => me,
             // No thread: the channel is already closed, so the work reads as finished.
-            Err(_) => Self {
-                live: false,
-                ..me
-            },
+            Err(_) => Self { live: false, ..me },
         }
     }
 

@@ -188,13 +188,38 @@ mod tests {
         let logits = model.logits(&model.vocab.encode("The a")).unwrap();
         let p = lm::model::probabilities(logits.last().unwrap());
         let want = -p[model.vocab.id('t') as usize].ln();
-        assert!((f64::from(r.losses[4]) - want).abs() < 1e-4, "{} vs {want}", r.losses[4]);
+        assert!(
+            (f64::from(r.losses[4]) - want).abs() < 1e-4,
+            "{} vs {want}",
+            r.losses[4]
+        );
         let parts = t.view(&r);
         let Part::Text(lines) = &parts[1] else {
             panic!()
         };
-        assert!(lines[0].starts_with("5: after \"The a\" comes 't'"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("5: after \"The a\" comes 't'"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].contains(&fmt_num(want)), "{}", lines[0]);
+    }
+
+    /// The full view with a model (the shipped one may be missing when `llmf check` runs)
+    /// at 80x24's stacked panel: 76 columns, 15 rows.
+    #[test]
+    fn the_full_view_fits_the_small_screen() {
+        let model = trained();
+        let long = "word ".repeat(40);
+        let mut t = lab(json!({ "text": long.trim() }));
+        t.adjust(1, 500);
+        let r = t.report(&model).unwrap();
+        let view = crate::viz::view::View {
+            controls: t.controls(),
+            selected_control: 0,
+            parts: t.view(&r),
+        };
+        assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
     }
 
     #[test]

@@ -5,10 +5,10 @@ pub mod attention_map;
 mod flops;
 mod lm_common;
 mod lm_train;
-mod loss_position;
-mod next_token;
 mod long_context;
+mod loss_position;
 mod matmul;
+mod next_token;
 mod rnn;
 mod scaling_sweep;
 mod shapes;
@@ -107,7 +107,7 @@ mod tests {
                 if fixed
                     || matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
                     || before.label.starts_with("re-run")
-                    || before.label == "reset"
+                    || before.label.starts_with("reset")
                 {
                     continue;
                 }

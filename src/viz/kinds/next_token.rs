@@ -152,6 +152,10 @@ impl NextToken {
         let shown_text = format!("{}{}", self.prefix, pred.appended);
         let notes = vec![
             format!("after \"{}\"", tail(&lm_common::one_line(&shown_text), 18)),
+            format!(
+                "appended \"{}\"",
+                tail(&lm_common::one_line(&pred.appended), 15)
+            ),
             format!("bars: softmax(z/{:.1})", self.temperature),
             "k, p: kept by top-k, top-p".into(),
             format!("top-k keeps {kept_k} of {}", s.probs.len()),
@@ -203,7 +207,14 @@ impl Visual for NextToken {
                 vec!["sampled".into(), "greedy".into()],
                 usize::from(self.greedy),
             ),
-            slider("appended", self.appended as f64, 0.0, MAX_APPENDED as f64, 1.0, 0),
+            slider(
+                "appended",
+                self.appended as f64,
+                0.0,
+                MAX_APPENDED as f64,
+                1.0,
+                0,
+            ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
             choice("model", Source::options(), self.source.index()),
         ]
@@ -285,8 +296,10 @@ pub(crate) mod tests {
     #[test]
     fn probabilities_sum_to_one_and_the_kept_sets_are_the_samplers() {
         let model = trained();
-        let t = lab(json!({"prefix": "The model predicts the ne", "temperature": 0.7,
-                            "top_k": 10, "top_p": 0.8}));
+        let t = lab(
+            json!({"prefix": "The model predicts the ne", "temperature": 0.7,
+                            "top_k": 10, "top_p": 0.8}),
+        );
         let pred = t.predict(&model).unwrap();
         let s = &pred.step;
         assert!((s.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -311,7 +324,8 @@ pub(crate) mod tests {
             panic!()
         };
         let Part::Bars(bars) = &cols[0] else { panic!() };
-        for ((id, _), (label, value)) in s.top(10).iter().zip(bars.labels.iter().zip(&bars.values)) {
+        for ((id, _), (label, value)) in s.top(10).iter().zip(bars.labels.iter().zip(&bars.values))
+        {
             assert_eq!(*value, s.probs[*id as usize]);
             assert_eq!(label.ends_with('p'), s.after_top_p[*id as usize], "{label}");
         }
@@ -339,11 +353,31 @@ pub(crate) mod tests {
         assert_eq!(g.next as usize, best);
     }
 
+    /// `llmf check` measures views with the shipped model, which may not be built yet; this
+    /// measures the full view (bars and notes) at 80x24's stacked panel: 76 columns, 15 rows.
+    #[test]
+    fn the_full_view_fits_the_small_screen() {
+        let model = trained();
+        let t = lab(
+            json!({"prefix": "a long prefix that the notes column has to cut short", "top_k": 5}),
+        );
+        let pred = t.predict(&model).unwrap();
+        let view = crate::viz::view::View {
+            controls: t.controls(),
+            selected_control: 0,
+            parts: t.view(&model, &pred),
+        };
+        assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+    }
+
     #[test]
     fn a_missing_model_is_explained() {
         let t = lab(json!({}));
         let text = format!("{:?}", t.parts());
         // With the shipped model built this shows bars; without it, what to do.
-        assert!(text.contains("Bars") || text.contains("make model"), "{text}");
+        assert!(
+            text.contains("Bars") || text.contains("make model"),
+            "{text}"
+        );
     }
 }

@@ -64,7 +64,9 @@ pub fn train_size(
     data: &Data,
     on_step: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Option<f32>, String> {
-    let base = lm::preset("demo").ok_or("the demo preset is missing")?.train;
+    let base = lm::preset("demo")
+        .ok_or("the demo preset is missing")?
+        .train;
     let recipe = lm::TrainConfig {
         steps,
         seed,
@@ -75,7 +77,8 @@ pub fn train_size(
         ..base
     };
     let cfg = config(size, data.vocab.len());
-    let mut state = TrainState::fresh(cfg, data.vocab.clone(), recipe).map_err(|e| e.to_string())?;
+    let mut state =
+        TrainState::fresh(cfg, data.vocab.clone(), recipe).map_err(|e| e.to_string())?;
     for step in 1..=steps {
         state.step(data).map_err(|e| e.to_string())?;
         if !on_step(step) {
@@ -89,9 +92,18 @@ pub fn train_size(
 
 /// What the sweep thread reports.
 pub enum SweepEvent {
-    Progress { size: usize, step: usize, seconds: f64 },
-    Done { size: usize, val_loss: f32 },
-    Finished { seconds: f64 },
+    Progress {
+        size: usize,
+        step: usize,
+        seconds: f64,
+    },
+    Done {
+        size: usize,
+        val_loss: f32,
+    },
+    Finished {
+        seconds: f64,
+    },
     Failed(String),
 }
 
@@ -101,7 +113,7 @@ fn sweep(steps: usize, seed: u64, tx: &Sender<SweepEvent>) {
     let begin = Instant::now();
     for size in 0..SIZES.len() {
         let mut report = |step: usize| {
-            step % REPORT_EVERY != 0
+            !step.is_multiple_of(REPORT_EVERY)
                 || tx
                     .send(SweepEvent::Progress {
                         size,
@@ -366,12 +378,12 @@ impl Visual for ScalingSweep {
         let measured = self
             .results
             .iter()
-            .map(|(_, n, l)| format!("N {}: {l:.3}", fmt_n(*n)))
+            .map(|(_, n, l)| format!("{} {l:.3}", fmt_n(*n)))
             .collect::<Vec<_>>()
             .join(" · ");
         let mut text = vec![self.status(), fit_line];
         if !measured.is_empty() {
-            text.push(measured);
+            text.push(format!("N → val loss: {measured}"));
         }
         vec![Part::Text(text), self.chart(fit.as_ref())]
     }
@@ -435,6 +447,9 @@ mod tests {
             );
         }
         let text = format!("{:?}", s.parts());
-        assert!(text.contains(&format!("α = {}", fmt_num(fit.alpha))), "{text}");
+        assert!(
+            text.contains(&format!("α = {}", fmt_num(fit.alpha))),
+            "{text}"
+        );
     }
 }
