@@ -17,8 +17,12 @@ mod fertility;
 mod flops;
 mod glitch;
 mod kv_cache;
+mod lm_common;
+mod lm_train;
+mod loss_position;
 mod matmul;
 mod metrics;
+mod next_token;
 mod padding_mask;
 mod parallelism;
 mod param_counter;
@@ -26,6 +30,7 @@ mod positional;
 mod retrieval;
 mod rnn_gradient;
 mod rnn_vs_attention;
+mod scaling_sweep;
 mod shapes;
 mod softmax;
 mod streaming;
@@ -68,6 +73,10 @@ pub const ALL: &[&KindDef] = &[
     &chinchilla::KIND,
     &diminishing::KIND,
     &cost_projector::KIND,
+    &lm_train::KIND,
+    &next_token::KIND,
+    &loss_position::KIND,
+    &scaling_sweep::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
