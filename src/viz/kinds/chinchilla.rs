@@ -95,6 +95,7 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
     series.push(Series {
         name: "optimum for C".into(),
         marker: '@',
+        // On the same axis as the curves: the reducible part L − E, not the whole loss.
         points: vec![(opt.n, opt.loss - fit.e)],
     });
     ChartView {
@@ -102,8 +103,8 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
             "L − E = {}/N^{} + {}/D^{} against N, log–log",
             fit.a, fit.alpha, fit.b, fit.beta
         ),
-        x_label: String::new(),
-        y_label: String::new(),
+        x_label: "parameters N".into(),
+        y_label: "loss − E".into(),
         x_log: true,
         y_log: true,
         series,
@@ -280,6 +281,19 @@ mod tests {
         let parts = lab(json!({"fit": "epoch"})).parts();
         let Part::Text(t) = &parts[1] else { panic!() };
         assert!(t[0].ends_with("18.1 tokens/param (rule: 20)"), "{}", t[0]);
+    }
+
+    /// The curves plot L − E, so the optimum's marker must too: at C = 1e24 (python3)
+    /// L = 1.911195, E = 1.69, so the marker sits at 0.221195, not at 1.91.
+    #[test]
+    fn optimum_marker_is_on_the_curves_axis() {
+        let parts = lab(json!({})).parts();
+        let Part::Chart(chart) = &parts[0] else {
+            panic!()
+        };
+        let marker = chart.series.last().unwrap().points[0];
+        assert!((marker.1 - 0.221195).abs() < 1e-6, "{marker:?}");
+        assert_eq!(chart.y_label, "loss − E");
     }
 
     #[test]
