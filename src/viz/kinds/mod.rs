@@ -120,7 +120,7 @@ mod tests {
     }
 
     /// Catches an `adjust` whose numbering has drifted from `controls`: moving control i must
-    /// change control i (typed text, the timing's re-run switch and empty sliders excepted).
+    /// change control i (typed text, the re-run and reset switches and empty sliders excepted).
     #[test]
     fn each_control_moves_itself() {
         for kind in ALL.iter().map(|k| k.name) {
@@ -133,6 +133,7 @@ mod tests {
                 if fixed
                     || matches!(before.kind, crate::viz::view::ControlKind::Text { .. })
                     || before.label.starts_with("re-run")
+                    || before.label.starts_with("reset")
                 {
                     continue;
                 }
