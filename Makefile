@@ -35,7 +35,7 @@ fmt:
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked --test screens
 
-## Retrain the shipped base model from its fixed seed on the frozen corpus (about 2-3 minutes
+## Retrain the shipped base model from its fixed seed on the frozen corpus (about 1-2 minutes
 ## on one core); then rebuild so the binary embeds it.
 model:
 	$(CARGO) run --release --locked --quiet -- train --preset base --out assets/model/base.safetensors

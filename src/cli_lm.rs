@@ -81,6 +81,14 @@ pub fn train(args: TrainArgs) -> ExitCode {
     let (tx, rx) = mpsc::channel();
     let handle = Trainer::spawn(state, data.clone(), tx);
     let mut val = String::new();
+    // Losses and samples go above the bar, or straight to stderr when it is hidden (no tty).
+    let note = |line: String| {
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
     for event in rx {
         match event {
             TrainEvent::Step {
@@ -94,12 +102,12 @@ pub fn train(args: TrainArgs) -> ExitCode {
             }
             TrainEvent::Eval { step, val_loss, .. } => {
                 val = format!("  val {val_loss:.3}");
-                bar.println(format!(
+                note(format!(
                     "step {step:>5}: validation loss {val_loss:.4} nats/char"
                 ));
             }
             TrainEvent::Sample { step, text } => {
-                bar.println(format!(
+                note(format!(
                     "step {step:>5} sample: The {}",
                     text.replace('\n', " ")
                 ));

@@ -177,7 +177,7 @@ pub fn presets() -> Vec<Preset> {
                 eval_chars: 0,
                 eval_every: 250,
                 sample_every: 500,
-                ..recipe(2000, 32, 3e-3, 100, Schedule::Cosine)
+                ..recipe(300, 16, 3e-3, 100, Schedule::Cosine)
             },
         },
     ]

@@ -331,3 +331,23 @@ fn trainer_thread_reports_pauses_resumes_and_stops() {
     let state = handle.join().unwrap();
     assert!(state.step < 1000);
 }
+
+#[test]
+fn shipped_model_reproduces_its_recorded_validation_loss() {
+    let model = base_model().unwrap();
+    let recipe = base_recipe().unwrap();
+    let data = Data::corpus();
+    assert_eq!(recipe.corpus_sha256, data.sha256);
+    assert_eq!(recipe.config, model.config);
+    assert_eq!(recipe.params, model.param_count());
+    let val = loss::mean_loss(model, &data.val).unwrap() as f64;
+    assert!(
+        (val - recipe.val_loss).abs() < 1e-5,
+        "validation loss {val} vs recorded {}",
+        recipe.val_loss
+    );
+    // Well below the uniform baseline: the model learned something.
+    assert!(val < (model.config.vocab as f64).ln() - 2.0);
+    // The file fits the size budget of the binary.
+    assert!(BASE_MODEL.len() <= 1_000_000, "{} bytes", BASE_MODEL.len());
+}
