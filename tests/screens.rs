@@ -110,7 +110,7 @@ fn focus_and_selection_do_not_rely_on_colour() {
     let theme = Theme::new(true, false); // NO_COLOR
     let (text, buf) = screen("05", first_viz_step("05"), (80, 24), true, &theme);
     // The focused pane's title carries a marker, the selected control a marker and reverse video.
-    assert!(text.contains("▶ Try it: matmul"), "{text}");
+    assert!(text.contains("▶ Try it: Matrix multiplication"), "{text}");
     let (x, y) = find(&text, "▸ output cell").expect("selected control marker");
     assert!(buf[(x as u16 + 2, y as u16)]
         .modifier
