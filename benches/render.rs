@@ -132,7 +132,7 @@ fn render_process(c: &mut Criterion) {
 /// redraw after a toggle on the attention map for a short sentence.
 fn attention(c: &mut Criterion) {
     use llmf::labs::attention::{attention_output, Options as AttnOptions};
-    use llmf::viz::rng::Rng;
+    use llmf::labs::rng::Rng;
     use ndarray::Array2;
     let mut rng = Rng::new(1);
     let mut m = |r: usize, c: usize| Array2::from_shape_fn((r, c), |_| rng.normal());
@@ -221,6 +221,7 @@ fn keystroke(c: &mut Criterion) {
         params: serde_json::Map::new(),
         line: 1,
         key_lines: vec![],
+        expect: vec![],
     };
     let mut viz = Visualizer::build(&spec).expect("token-split");
     viz.poll();

@@ -120,7 +120,7 @@ impl Plan {
     /// Data-parallel replicas, or `None` when t·p does not divide the GPUs.
     pub fn data_parallel(&self) -> Option<usize> {
         let model_parallel = self.tensor.max(1) * self.pipeline.max(1);
-        (self.gpus >= model_parallel && self.gpus % model_parallel == 0)
+        (self.gpus >= model_parallel && self.gpus.is_multiple_of(model_parallel))
             .then(|| self.gpus / model_parallel)
     }
 }

@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 
 /// The parameters of one visualizer block; each read removes its key so that
 /// [`Params::finish`] can report any key left over as unknown.
+/// Whether one word (or text) of a list parameter is acceptable.
+type WordRule = Box<dyn Fn(&str) -> bool>;
+
 pub struct Params {
     map: Map<String, Value>,
     kind: &'static KindDef,
@@ -146,7 +149,7 @@ impl Params {
     /// A `Words` or `Texts` parameter.
     pub fn words(&mut self, name: &str) -> ParamResult<Vec<String>> {
         let (def, value) = self.take(name)?;
-        let (len, default, fits): (_, _, Box<dyn Fn(&str) -> bool>) = match def.ty {
+        let (len, default, fits): (_, _, WordRule) = match def.ty {
             ParamType::Words { len, default } => (
                 len,
                 default,

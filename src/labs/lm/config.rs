@@ -36,7 +36,7 @@ impl Config {
         if self.vocab < 2 || self.d_model == 0 || self.layers == 0 || self.context < 2 {
             return Err(format!("model shape out of range: {self:?}"));
         }
-        if self.heads == 0 || self.d_model % self.heads != 0 {
+        if self.heads == 0 || !self.d_model.is_multiple_of(self.heads) {
             return Err(format!(
                 "d_model {} is not a multiple of heads {}",
                 self.d_model, self.heads

@@ -12,7 +12,7 @@ pub const KIND: KindDef = KindDef {
     title: "Word analogies by vector arithmetic",
     about: "solves a − b + c with the course's word vectors and shows the top answers, with and without excluding the three input words",
     params: &[ParamDef { name: "a", ty: ParamType::Text { max_words: 1, default: "keys" }, doc: "the word to start from" }, ParamDef { name: "b", ty: ParamType::Text { max_words: 1, default: "key" }, doc: "the word subtracted" }, ParamDef { name: "c", ty: ParamType::Text { max_words: 1, default: "value" }, doc: "the word added" }, ParamDef { name: "exclude", ty: ParamType::Bool { default: true }, doc: "leave the three input words out of the answers" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

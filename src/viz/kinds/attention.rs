@@ -31,7 +31,7 @@ pub const KIND: KindDef = KindDef {
     title: "Attention, stage by stage",
     about: "steps through X, Q, K, V, scores QKᵀ, scaled by √d_k, softmax weights and output; picks the query row",
     params: &[ParamDef { name: "tokens", ty: ParamType::Words { len: (2, 6), default: &["the", "cat", "sat", "down"] }, doc: "the words attended over" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 8, default: 4 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 7 }, doc: "seed of the random embeddings and projections" }, ParamDef { name: "stage", ty: ParamType::Int { min: 0, max: 7, default: 0 }, doc: "the stage shown first (0 = X … 7 = output)" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

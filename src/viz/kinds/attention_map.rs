@@ -38,7 +38,7 @@ pub const KIND: KindDef = KindDef {
     title: "Who attends to whom",
     about: "types a sentence (Enter on the text control edits it); sees the attention weights as a heatmap (queries down, keys across) with a cursor (a query row and a key column) that reads any weight, and the query row's weights as bars: how much of each value row it mixes in; toggles the causal mask and the √d_k scale, moves the temperature, switches head, re-rolls random weights or picks a hand-built head",
     params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: MAX_WORDS, default: "the cat sat on the mat" }, doc: "the sentence attended over" }, ParamDef { name: "weights", ty: ParamType::Choice { options: PATTERNS, default: "random" }, doc: "random projections or a hand-built head" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }, ParamDef { name: "scaled", ty: ParamType::Bool { default: true }, doc: "divide the scores by √d_k" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.1, max: 5.0, default: 1.0 }, doc: "divides the scores before the softmax" }, ParamDef { name: "heads", ty: ParamType::Int { min: 1, max: 4, default: 1 }, doc: "number of heads to switch between" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

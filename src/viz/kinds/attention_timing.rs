@@ -33,7 +33,7 @@ pub const KIND: KindDef = KindDef {
     title: "Attention timed on this machine",
     about: "times one head of attention (Q·Kᵀ, softmax, ·V) on this machine for n = 64, 128, … max_n, in the background with a progress line while the learner reads on; sees the measured times on log–log axes against c·n² fitted to the largest n, and the memory of the n×n matrix; `re-run` times again",
     params: &[ParamDef { name: "max_n", ty: ParamType::IntAmong { allowed: &MAX_NS, default: 4096 }, doc: "the longest sequence timed" }, ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DS, default: 64 }, doc: "width of the head" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -18,7 +18,7 @@ pub const KIND: KindDef = KindDef {
     title: "One transformer block, shape by shape",
     about: "runs one transformer block forward on the typed words and shows the shape (and the size of the numbers) at every stage: LayerNorm, each head's weights, concat, W_O, residual, feed-forward, residual",
     params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the words run through the block" }, ParamDef { name: "d_model", ty: ParamType::Choice { options: &["8", "16", "32", "64"], default: "16" }, doc: "model width" }, ParamDef { name: "heads", ty: ParamType::Choice { options: &["1", "2", "4"], default: "2" }, doc: "attention heads" }, ParamDef { name: "pre_ln", ty: ParamType::Bool { default: true }, doc: "LayerNorm before each sublayer (GPT-2) rather than after" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -15,7 +15,7 @@ pub const KIND: KindDef = KindDef {
     title: "BPE merges, one at a time",
     about: "steps through the trained BPE's merges on the typed word one at a time: the pair merged, its rank, the pieces after it",
     params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 6, default: "tokenization" }, doc: "the word whose merges are replayed" }, ParamDef { name: "vocab", ty: ParamType::IntAmong { allowed: &VOCABS, default: 1000 }, doc: "vocabulary of the trained BPE" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

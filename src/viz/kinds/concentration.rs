@@ -16,7 +16,7 @@ pub const KIND: KindDef = KindDef {
     title: "Distances in many dimensions",
     about: "sees (farthest − nearest)/nearest distance from a random query shrink as the dimension grows from 2 to 4096, measured live",
     params: &[ParamDef { name: "points", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "random points per dimension (rounded up to 100, 500, 1000 or 2000)" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

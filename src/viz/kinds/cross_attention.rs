@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     title: "Cross-attention between two sentences",
     about: "types two sequences; sees the rectangular target × source weights (queries from the target, keys and values from the source) with a cursor",
     params: &[ParamDef { name: "target", ty: ParamType::Text { max_words: 8, default: "the cat sat" }, doc: "the sequence the queries come from" }, ParamDef { name: "source", ty: ParamType::Text { max_words: 8, default: "le chat s'est assis" }, doc: "the sequence keys and values come from" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

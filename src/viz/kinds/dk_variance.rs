@@ -18,7 +18,7 @@ pub const KIND: KindDef = KindDef {
     title: "Why divide by √d_k",
     about: "samples random q and k with unit-variance entries; sees the measured variance of q·k against d, and the softmax entropy over 16 keys with and without ÷√d as d grows",
     params: &[ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DIMS, default: 64 }, doc: "the dimension read out in the text" }, ParamDef { name: "samples", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "q·k pairs sampled per dimension (rounded up to 100, 500, 1000 or 2000)" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the samples" }, ParamDef { name: "chart", ty: ParamType::Choice { options: &["variance", "entropy"], default: "variance" }, doc: "the chart shown first" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

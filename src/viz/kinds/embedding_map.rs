@@ -13,7 +13,7 @@ pub const KIND: KindDef = KindDef {
     title: "A map of word vectors",
     about: "word vectors built from the course's text (PPMI + SVD); the vocabulary projected to 2-D on a Braille canvas with the typed word and its nearest neighbours marked, and the neighbours with their cosine",
     params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 1, default: "attention" }, doc: "the word whose neighbours are marked" }, ParamDef { name: "neighbours", ty: ParamType::Int { min: 3, max: 12, default: 8 }, doc: "neighbours listed" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

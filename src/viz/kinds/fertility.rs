@@ -16,7 +16,7 @@ pub const KIND: KindDef = KindDef {
     title: "Tokens per word across languages",
     about: "sees the same three sentences in 15 languages and 10 scripts: the cost ratio to English for every tokenizer as a table, and (the `view` control) bars of the chosen tokenizer with tokens per word, on one scale across both pages",
     params: &[ParamDef { name: "tokenizer", ty: ParamType::Choice { options: &["r50k", "cl100k", "o200k"], default: "cl100k" }, doc: "the encoding whose bars are shown" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -26,7 +26,7 @@ pub const KIND: KindDef = KindDef {
     title: "Counting FLOPs",
     about: "FLOPs of one linear layer (2·n·d_in·d_out) and of a model: 2N per token forward, 6ND to train, in PF-days",
     params: &[ParamDef { name: "tokens", ty: ParamType::Int { min: 1, max: 8192, default: 1 }, doc: "tokens through the layer" }, ParamDef { name: "d_in", ty: ParamType::Choice { options: DIM_NAMES, default: "768" }, doc: "input width of the layer" }, ParamDef { name: "d_out", ty: ParamType::Choice { options: DIM_NAMES, default: "3072" }, doc: "output width of the layer" }, ParamDef { name: "model", ty: ParamType::Choice { options: MODEL_KEYS, default: "gpt2-small" }, doc: "the model whose FLOPs per token and training cost are shown" }, ParamDef { name: "data", ty: ParamType::Choice { options: DATA_NAMES, default: "300B" }, doc: "training tokens for the 6·N·D estimate" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -16,7 +16,7 @@ pub const KIND: KindDef = KindDef {
     title: "Glitch tokens and odd splits",
     about: "unused: r50k tokens that the course's text never produces (long, odd ones first); magikarp: \" SolidGoldMagikarp\" in r50k against cl100k and o200k; numbers: how each tokenizer cuts numbers",
     params: &[ParamDef { name: "view", ty: ParamType::Choice { options: &GLITCH_VIEWS, default: "unused" }, doc: "the page shown first" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -21,7 +21,7 @@ pub const KIND: KindDef = KindDef {
     title: "How big the KV cache gets",
     about: "bytes of keys and values cached per token (2 × layers × KV heads × d_head × bytes) and in total, against the weights' own size; GQA's saving",
     params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: KV_KEYS, default: "llama2-7b" }, doc: "the model whose cache is sized" }, ParamDef { name: "context", ty: ParamType::PowerOfTwo { min: 512, max: 131_072, default: 4096 }, doc: "tokens in the cache" }, ParamDef { name: "batch", ty: ParamType::Int { min: 1, max: 64, default: 1 }, doc: "sequences cached at once" }, ParamDef { name: "precision", ty: ParamType::Choice { options: PRECISION_NAMES, default: "fp16" }, doc: "bytes per cached number" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

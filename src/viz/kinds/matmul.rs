@@ -16,7 +16,7 @@ pub const KIND: KindDef = KindDef {
     title: "Matrix multiplication, cell by cell",
     about: "steps through the cells of C = A·B; the row of A and column of B behind the cell light up and the dot product is written out",
     params: &[ParamDef { name: "m", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "rows of A" }, ParamDef { name: "k", ty: ParamType::Int { min: 1, max: 6, default: 4 }, doc: "columns of A and rows of B" }, ParamDef { name: "n", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "columns of B" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random entries" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

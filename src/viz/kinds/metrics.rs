@@ -14,7 +14,7 @@ pub const KIND: KindDef = KindDef {
     title: "Cosine, dot product and distance",
     about: "moves two 2-D vectors and sees cosine, dot product and Euclidean distance, and with normalizing on, that ‖a−b‖² = 2 − 2·cos",
     params: &[ParamDef { name: "a", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[3.0, 1.0] }, doc: "the first vector (x, y)" }, ParamDef { name: "b", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[1.0, 2.0] }, doc: "the second vector (x, y)" }, ParamDef { name: "normalize", ty: ParamType::Bool { default: false }, doc: "scale both to length 1" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

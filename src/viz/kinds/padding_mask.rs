@@ -21,7 +21,7 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "sentences", ty: ParamType::Texts { len: (2, 4), max_words: 8, default: &["the cat sat", "a dog ran into the park", "birds sing"] }, doc: "the batch, one sentence per row" },
         ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens too" },
     ],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

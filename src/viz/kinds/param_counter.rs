@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     title: "Where the parameters are",
     about: "counts parameters part by part (embeddings, positions, attention, feed-forward, norms) for a preset or free settings, against the 12·L·d² rule",
     params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: PRESETS, default: "gpt2-small" }, doc: "a real model, or custom for the three settings below" }, ParamDef { name: "layers", ty: ParamType::Int { min: 1, max: 128, default: 12 }, doc: "layers of the custom model" }, ParamDef { name: "d_model", ty: ParamType::IntAmong { allowed: WIDTHS, default: 768 }, doc: "width of the custom model" }, ParamDef { name: "vocab", ty: ParamType::Int { min: 1000, max: 256_000, default: 50_257 }, doc: "vocabulary of the custom model" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -20,7 +20,7 @@ pub const KIND: KindDef = KindDef {
     title: "Where each token is: positional encodings",
     about: "heatmap: the sinusoidal encoding, position down × dimension across; curves: a few dimensions against position, fast to slow; rope: one 2-D pair of a query rotated by position, and q·k depending only on the offset; shuffle: attention without positions on the sentence and on a shuffled copy, outputs identical up to the same shuffle (checked numerically), and different once positions are added",
     params: &[ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "heatmap" }, doc: "which picture opens first" }, ParamDef { name: "positions", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "positions in the heatmap and curves" }, ParamDef { name: "d_model", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "width of the encoding (even)" }, ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the sentence of the shuffle view" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -14,7 +14,7 @@ pub const KIND: KindDef = KindDef {
     title: "Finding paragraphs: BM25 and word vectors",
     about: "ranks the course's paragraphs for a typed query by BM25 (sparse) and by averaged word vectors (dense), side by side, with k1 and b adjustable",
     params: &[ParamDef { name: "query", ty: ParamType::Text { max_words: 10, default: "softmax temperature" }, doc: "the search query" }, ParamDef { name: "k1", ty: ParamType::Float { min: 0.0, max: 3.0, default: 1.2 }, doc: "BM25's term-frequency saturation" }, ParamDef { name: "b", ty: ParamType::Float { min: 0.0, max: 1.0, default: 0.75 }, doc: "BM25's length normalization" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

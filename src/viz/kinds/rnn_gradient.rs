@@ -13,7 +13,7 @@ pub const KIND: KindDef = KindDef {
     title: "Gradients through an RNN",
     about: "sets the spectral radius of the recurrent matrix; sees the gradient norm shrink or blow up with distance on a log scale",
     params: &[ParamDef { name: "radius", ty: ParamType::Float { min: 0.5, max: 1.5, default: 0.9 }, doc: "spectral radius of the recurrent matrix" }, ParamDef { name: "steps", ty: ParamType::Int { min: 10, max: 200, default: 60 }, doc: "time steps the gradient travels back" }, ParamDef { name: "hidden", ty: ParamType::Int { min: 2, max: 64, default: 16 }, doc: "size of the hidden state" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 3 }, doc: "seed of the random recurrent matrix" }, ParamDef { name: "tanh", ty: ParamType::Bool { default: true }, doc: "pass each step through tanh" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

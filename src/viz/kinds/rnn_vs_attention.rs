@@ -26,7 +26,7 @@ pub const KIND: KindDef = KindDef {
     title: "RNN or attention: the cost as sequences grow",
     about: "grows the sequence length; sees sequential steps, operations per layer and path length for an RNN and for self-attention, on log–log axes",
     params: &[ParamDef { name: "n", ty: ParamType::PowerOfTwo { min: 16, max: 65536, default: 1024 }, doc: "sequence length" }, ParamDef { name: "d", ty: ParamType::PowerOfTwo { min: 64, max: 4096, default: 512 }, doc: "model width" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

@@ -14,7 +14,7 @@ pub const KIND: KindDef = KindDef {
     title: "Do these shapes multiply?",
     about: "picks the shapes of (m×k)·(k2×n); sees the result shape and its FLOPs, or why the shapes do not fit",
     params: &[ParamDef { name: "m", ty: ParamType::Choice { options: DIM_NAMES, default: "4" }, doc: "rows of A" }, ParamDef { name: "k", ty: ParamType::Choice { options: DIM_NAMES, default: "8" }, doc: "columns of A" }, ParamDef { name: "k2", ty: ParamType::Choice { options: DIM_NAMES, default: "8" }, doc: "rows of B" }, ParamDef { name: "n", ty: ParamType::Choice { options: DIM_NAMES, default: "3" }, doc: "columns of B" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

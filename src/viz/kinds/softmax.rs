@@ -17,7 +17,7 @@ pub const KIND: KindDef = KindDef {
     title: "Softmax and temperature",
     about: "moves each logit, the temperature and a shift added to every logit; sees probabilities, entropy and the overflow that subtracting the max avoids",
     params: &[ParamDef { name: "logits", ty: ParamType::Floats { len: (2, 6), range: (-20.0, 20.0), default: &[2.0, 1.0, 0.5, -1.0] }, doc: "the scores z" }, ParamDef { name: "labels", ty: ParamType::Words { len: (2, 6), default: &[] }, doc: "one label per logit (default z1, z2, …)" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.05, max: 5.0, default: 1.0 }, doc: "the temperature T dividing every logit" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

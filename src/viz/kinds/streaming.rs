@@ -15,7 +15,7 @@ pub const KIND: KindDef = KindDef {
     title: "Streaming with a window and sink tokens",
     about: "streams a long sequence through a toy attention pattern in which, as in trained models, the first token draws a large share (a sink) and recent tokens a little more than old ones; compares full attention, a sliding window and the window plus sink tokens: where the attention mass goes at the current step, and how far each drifts from full attention (KL divergence) as tokens are evicted",
     params: &[ParamDef { name: "window", ty: ParamType::Int { min: 8, max: 64, default: 16 }, doc: "keys the cache holds" }, ParamDef { name: "sinks", ty: ParamType::Int { min: 0, max: 8, default: 4 }, doc: "of those, keys pinned to the start of the stream" }, ParamDef { name: "length", ty: ParamType::Int { min: 32, max: 512, default: 256 }, doc: "tokens in the stream" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {

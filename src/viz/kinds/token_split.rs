@@ -15,7 +15,7 @@ pub const KIND: KindDef = KindDef {
     title: "Text split into tokens",
     about: "types or pastes text and sees it split live by BPE, WordPiece and Unigram trained on the course's own text at the chosen vocabulary size (retrained in the background), or by the real r50k (GPT-2), cl100k and o200k encodings, with token counts, ids or byte offsets",
     params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: 40, default: "Tokenizers split text into pieces." }, doc: "the text split" }, ParamDef { name: "vocab", ty: ParamType::IntAmong { allowed: &VOCABS, default: 1000 }, doc: "vocabulary of the tokenizers trained here" }, ParamDef { name: "show", ty: ParamType::Choice { options: &["trained", "real", "file"], default: "trained" }, doc: "tokenizers trained on the course, the real encodings, or the file given with --tokenizer" }, ParamDef { name: "detail", ty: ParamType::Choice { options: &["none", "ids", "offsets"], default: "none" }, doc: "what each token shows under it" }],
-    build: build,
+    build,
 };
 
 fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
