@@ -37,7 +37,10 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
             let panel = match &step.panel {
                 None => PanelState::None,
                 Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
-                    Ok(v) => PanelState::Viz(Box::new(v)),
+                    Ok(v) => {
+                        problems.extend(check_expectations(file, spec));
+                        PanelState::Viz(Box::new(v))
+                    }
                     Err(e) => {
                         problems.push(Problem::new(file, spec.line_for(&e), e));
                         continue;
@@ -226,4 +229,87 @@ pub fn stats_table(course: &Course) -> String {
         ));
     }
     out
+}
+
+/// The width panels are drawn at to look for quoted texts: wide enough that nothing is cut.
+const EXPECT_WIDTH: u16 = 160;
+
+/// Checks that every text the prose quotes from a panel (its block's `expect` list) is on the
+/// panel at the stated settings, after any background work has finished.
+pub fn check_expectations(file: &str, spec: &crate::course::VizSpec) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for expectation in &spec.expect {
+        let mut params = spec.params.clone();
+        for (key, value) in &expectation.with {
+            params.insert(key.clone(), value.clone());
+        }
+        let variant = crate::course::VizSpec {
+            params,
+            expect: Vec::new(),
+            ..spec.clone()
+        };
+        let shown = match panel_text(&variant) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(Problem::new(file, expectation.line, e));
+                continue;
+            }
+        };
+        for quote in &expectation.shows {
+            if !shown.contains(&squeeze(quote)) {
+                let settings = if expectation.with.is_empty() {
+                    "at the block's settings".to_string()
+                } else {
+                    format!(
+                        "with {}",
+                        serde_json::Value::Object(expectation.with.clone())
+                    )
+                };
+                problems.push(Problem::new(
+                    file,
+                    expectation.line,
+                    format!(
+                        "the \"{}\" panel does not show \"{quote}\" {settings}: it now shows {}; update the prose and its expect list together",
+                        spec.kind,
+                        excerpt(&shown)
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Everything a panel shows, as one line with runs of spaces squeezed to one.
+fn panel_text(spec: &crate::course::VizSpec) -> Result<String, String> {
+    let mut viz = Visualizer::build(spec)?;
+    // Background work (training a tokenizer, timing) must finish before the panel is read;
+    // quotes never depend on timings, so only its completion matters.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while viz.busy() && std::time::Instant::now() < deadline {
+        if !viz.poll() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    let height = crate::ui::widgets::view_height(viz.view(), EXPECT_WIDTH).clamp(1, 400);
+    let area = Rect::new(0, 0, EXPECT_WIDTH, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    let theme = crate::ui::theme::Theme::new(false, false);
+    crate::ui::widgets::render_view(viz.view(), area, &mut buf, &theme, true);
+    Ok(squeeze(&crate::ui::buffer_text(&buf)))
+}
+
+/// Collapses every run of whitespace to one space, so quotes need not match alignment.
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The start of a panel's text, for messages.
+fn excerpt(text: &str) -> String {
+    let cut: String = text.chars().take(160).collect();
+    if cut.len() < text.len() {
+        format!("\"{cut}…\"")
+    } else {
+        format!("\"{cut}\"")
+    }
 }

@@ -253,3 +253,32 @@ fn a_tokenizer_file_joins_the_course_and_a_bad_one_is_named() {
     assert_eq!(code, 1);
     assert!(err.contains("broken.json"), "{err}");
 }
+
+#[test]
+fn quoted_panel_numbers_that_hold_pass() {
+    let (code, out, err) = llmf(&["check", "tests/fixtures/expect-holds"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn quoted_panel_numbers_gone_stale_are_named_at_their_line() {
+    let (code, out, err) = llmf(&["check", "tests/fixtures/expect-stale"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("tests/fixtures/expect-stale/01-stale.md:13: the \"softmax\" panel does not show \"0.75\" at the block's settings"),
+        "{all}"
+    );
+    assert!(
+        all.contains("tests/fixtures/expect-stale/01-stale.md:14: the \"softmax\" panel does not show \"0.99\" with {\"temperature\":2.0}"),
+        "{all}"
+    );
+    // The quote that holds is not reported.
+    assert!(!all.contains("\"0.731\" at"), "{all}");
+    assert!(
+        all.contains(
+            "tests/fixtures/expect-stale/02-malformed.md:8: \"expect\" has an unknown key \"when\""
+        ),
+        "{all}"
+    );
+}

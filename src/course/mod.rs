@@ -64,6 +64,21 @@ pub struct VizSpec {
     pub line: usize,
     /// The line of each parameter's key, for messages about that parameter.
     pub key_lines: Vec<(String, usize)>,
+    /// Texts the prose quotes from this panel, which `llmf check` finds on the panel so a
+    /// changed computation cannot leave the prose quoting stale numbers.
+    pub expect: Vec<Expectation>,
+}
+
+/// Texts a panel must show at some settings: the block's own, or with a few parameters set
+/// otherwise (`{"with": {"temperature": 0.5}, "shows": ["0.54"]}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// Parameters that replace the block's own for this check.
+    pub with: serde_json::Map<String, serde_json::Value>,
+    /// Texts that must each appear on the panel (spaces need not match exactly).
+    pub shows: Vec<String>,
+    /// The line of the entry in the lesson file.
+    pub line: usize,
 }
 
 impl VizSpec {

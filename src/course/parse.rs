@@ -324,6 +324,10 @@ fn parse_viz(file: &str, fence_line: usize, body: &str) -> Result<VizSpec, Probl
                 "a visualizer needs \"kind\": a name such as \"softmax\" (see lessons/README.md)",
             )),
         };
+    let expect = match params.remove("expect") {
+        None => Vec::new(),
+        Some(value) => parse_expect(file, fence_line, body, value)?,
+    };
     let key_lines = params
         .keys()
         .map(|k| (k.clone(), fence_line + line_of(body, &format!("\"{k}\""))))
@@ -333,7 +337,80 @@ fn parse_viz(file: &str, fence_line: usize, body: &str) -> Result<VizSpec, Probl
         params,
         line: fence_line,
         key_lines,
+        expect,
     })
+}
+
+/// Reads a visualizer's `"expect"`: a list whose entries are either a text the panel shows at
+/// the block's settings, or `{"with": {params}, "shows": [texts]}`.
+fn parse_expect(
+    file: &str,
+    fence_line: usize,
+    body: &str,
+    value: Value,
+) -> Result<Vec<crate::course::Expectation>, Problem> {
+    let expect_line = fence_line + line_of(body, "\"expect\"");
+    let bad = |line: usize, what: &str| {
+        Problem::new(
+            file,
+            line,
+            format!(
+                "\"expect\" {what}: write a list of quoted texts, or of {{\"with\": {{\"param\": value}}, \"shows\": [\"text\"]}}"
+            ),
+        )
+    };
+    let Value::Array(entries) = value else {
+        return Err(bad(expect_line, "must be a list"));
+    };
+    // Each entry is blamed on the first line after "expect" that holds its first text.
+    let mut search_from = (expect_line - fence_line).saturating_sub(1);
+    let mut out = Vec::new();
+    for entry in entries {
+        let (with, shows) = match entry {
+            Value::String(text) => (serde_json::Map::new(), vec![text]),
+            Value::Object(mut map) => {
+                let with = match map.remove("with") {
+                    None => serde_json::Map::new(),
+                    Some(Value::Object(w)) => w,
+                    Some(_) => {
+                        return Err(bad(expect_line, "has a \"with\" that is not an object"))
+                    }
+                };
+                let shows = match map.remove("shows") {
+                    Some(Value::Array(items)) if !items.is_empty() => items
+                        .into_iter()
+                        .map(|v| match v {
+                            Value::String(s) if !s.trim().is_empty() => Ok(s),
+                            _ => Err(bad(expect_line, "has a \"shows\" entry that is not a text")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => return Err(bad(expect_line, "has an entry without \"shows\"")),
+                };
+                if let Some(key) = map.keys().next() {
+                    return Err(bad(expect_line, &format!("has an unknown key \"{key}\"")));
+                }
+                (with, shows)
+            }
+            _ => {
+                return Err(bad(
+                    expect_line,
+                    "holds something that is neither a text nor an object",
+                ))
+            }
+        };
+        let needle = serde_json::to_string(&shows[0]).unwrap_or_default();
+        let line = body
+            .lines()
+            .enumerate()
+            .skip(search_from)
+            .find(|(_, l)| l.contains(&needle))
+            .map_or(expect_line, |(i, _)| {
+                search_from = i;
+                fence_line + i + 1
+            });
+        out.push(crate::course::Expectation { with, shows, line });
+    }
+    Ok(out)
 }
 
 fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem> {

@@ -2,6 +2,10 @@
 mod attention;
 mod attention_extra;
 pub mod attention_map;
+mod chinchilla;
+mod cost_projector;
+mod dedup;
+mod diminishing;
 mod flops;
 mod lm_common;
 mod lm_train;
@@ -9,6 +13,7 @@ mod loss_position;
 mod next_token;
 mod long_context;
 mod matmul;
+mod parallelism;
 mod rnn;
 mod scaling_sweep;
 mod shapes;
@@ -51,6 +56,11 @@ pub const ALL: &[&KindDef] = &[
     &next_token::KIND,
     &loss_position::KIND,
     &scaling_sweep::KIND,
+    &dedup::KIND,
+    &parallelism::KIND,
+    &chinchilla::KIND,
+    &diminishing::KIND,
+    &cost_projector::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.

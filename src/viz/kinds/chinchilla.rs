@@ -1,0 +1,296 @@
+//! The Chinchilla fit on log–log axes (lesson 17): loss against model size for several amounts
+//! of data, or the compute-optimal N and D against the budget; and a calculator that turns a
+//! budget C into N_opt, D_opt, tokens per parameter and the predicted loss. Kaplan's
+//! single-factor laws are the third option.
+
+use crate::labs::fmt_num;
+use crate::labs::scaling::{compute, kaplan, Fit, FITS};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{ChartView, Control, Part, Series};
+use crate::viz::{choice, step_index, Visual};
+
+const FIT_KEYS: &[&str] = &["hoffmann", "epoch", "kaplan"];
+const FIT_NAMES: &[&str] = &["Chinchilla", "Epoch refit", "Kaplan"];
+const VIEWS: &[&str] = &["loss-vs-n", "frontier"];
+/// Budgets 10^18 … 10^27 FLOPs.
+const MIN_EXP: i32 = 18;
+const MAX_EXP: i32 = 27;
+/// Data sizes drawn as one curve each in the loss-vs-N view.
+const DATA: &[(f64, char)] = &[(1e10, 'a'), (1e11, 'b'), (1e12, 'c'), (1e13, 'd')];
+
+/// The `chinchilla` kind: how lessons name it, its parameters and how to build it.
+pub const KIND: KindDef = KindDef {
+    name: "chinchilla",
+    title: "Scaling laws and the compute-optimal model",
+    about: "plots a scaling-law fit on log-log axes (loss against N for four data sizes, or the compute-optimal N and D against the budget) and computes N_opt, D_opt, tokens per parameter and loss for a compute budget",
+    params: &[
+        ParamDef {
+            name: "fit",
+            ty: ParamType::Choice { options: FIT_KEYS, default: "hoffmann" },
+            doc: "Chinchilla (Hoffmann et al.), the Epoch refit, or Kaplan",
+        },
+        ParamDef {
+            name: "view",
+            ty: ParamType::Choice { options: VIEWS, default: "loss-vs-n" },
+            doc: "loss against N, or the compute-optimal frontier",
+        },
+        ParamDef {
+            name: "budget",
+            ty: ParamType::Int { min: MIN_EXP as i64, max: MAX_EXP as i64, default: 24 },
+            doc: "compute budget as a power of ten (24 = 1e24 FLOPs)",
+        },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Chinchilla::new(p)?))
+}
+
+pub struct Chinchilla {
+    fit: usize,
+    view: usize,
+    budget_exp: i32,
+}
+
+impl Chinchilla {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let fit = p.index("fit")?;
+        let view = p.index("view")?;
+        let budget_exp = p.int("budget")? as i32;
+        p.finish()?;
+        Ok(Self {
+            fit,
+            view,
+            budget_exp,
+        })
+    }
+
+    fn budget(&self) -> f64 {
+        10f64.powi(self.budget_exp)
+    }
+}
+
+/// `n` points from 10^lo to 10^hi, evenly spaced in the exponent.
+fn log_range(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
+        .collect()
+}
+
+fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
+    let mut series: Vec<Series> = DATA
+        .iter()
+        .map(|(d, marker)| Series {
+            name: format!("D={}", fmt_num(*d)),
+            marker: *marker,
+            points: log_range(7.0, 12.0, 40)
+                .into_iter()
+                .map(|n| (n, fit.loss(n, *d) - fit.e))
+                .collect(),
+        })
+        .collect();
+    let opt = fit.optimum(budget);
+    series.push(Series {
+        name: "optimum for C".into(),
+        marker: '@',
+        points: vec![(opt.n, opt.loss - fit.e)],
+    });
+    ChartView {
+        title: format!(
+            "L − E = {}/N^{} + {}/D^{} against N, log–log",
+            fit.a, fit.alpha, fit.b, fit.beta
+        ),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: true,
+        y_log: true,
+        series,
+    }
+}
+
+fn frontier(fit: &Fit, budget: f64) -> ChartView {
+    let cs = log_range(f64::from(MIN_EXP), f64::from(MAX_EXP), 40);
+    let opt = |c: f64| fit.optimum(c);
+    ChartView {
+        title: "compute-optimal N and D against budget C (FLOPs)".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: true,
+        y_log: true,
+        series: vec![
+            Series {
+                name: "D_opt".into(),
+                marker: 'D',
+                points: cs.iter().map(|c| (*c, opt(*c).d)).collect(),
+            },
+            Series {
+                name: "20·N_opt".into(),
+                marker: '2',
+                points: cs.iter().map(|c| (*c, 20.0 * opt(*c).n)).collect(),
+            },
+            Series {
+                name: "N_opt".into(),
+                marker: 'N',
+                points: cs.iter().map(|c| (*c, opt(*c).n)).collect(),
+            },
+            Series {
+                name: "this C".into(),
+                marker: '@',
+                points: vec![(budget, opt(budget).n), (budget, opt(budget).d)],
+            },
+        ],
+    }
+}
+
+fn kaplan_chart() -> ChartView {
+    let xs = log_range(7.0, 13.0, 40);
+    ChartView {
+        title: "Kaplan: L(N) = (8.8e13/N)^0.076, L(D) = (5.4e13/D)^0.095".into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: true,
+        y_log: true,
+        series: vec![
+            Series {
+                name: "L(N)".into(),
+                marker: 'N',
+                points: xs.iter().map(|x| (*x, kaplan::loss_n(*x))).collect(),
+            },
+            Series {
+                name: "L(D)".into(),
+                marker: 'D',
+                points: xs.iter().map(|x| (*x, kaplan::loss_d(*x))).collect(),
+            },
+        ],
+    }
+}
+
+impl Visual for Chinchilla {
+    fn controls(&self) -> Vec<Control> {
+        let mut c = vec![
+            choice(
+                "fit",
+                FIT_NAMES.iter().map(|s| (*s).to_string()).collect(),
+                self.fit,
+            ),
+            choice(
+                "budget C (FLOPs)",
+                (MIN_EXP..=MAX_EXP).map(|e| format!("1e{e}")).collect(),
+                (self.budget_exp - MIN_EXP) as usize,
+            ),
+        ];
+        if self.fit < FITS.len() {
+            c.push(choice(
+                "chart",
+                vec!["loss vs N".into(), "optimal N, D".into()],
+                self.view,
+            ));
+        }
+        c
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.fit = step_index(self.fit, delta, FIT_KEYS.len()),
+            1 => {
+                let i = step_index(
+                    (self.budget_exp - MIN_EXP) as usize,
+                    delta,
+                    (MAX_EXP - MIN_EXP + 1) as usize,
+                );
+                self.budget_exp = MIN_EXP + i as i32;
+            }
+            2 => self.view = step_index(self.view, delta, VIEWS.len()),
+            _ => {}
+        }
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let c = self.budget();
+        let Some(fit) = FITS.get(self.fit) else {
+            return vec![
+                Part::Chart(kaplan_chart()),
+                Part::Text(vec![
+                    format!(
+                        "C = 1e{}: L(C) = (3.1e8 PF-days / C)^0.050 = {}",
+                        self.budget_exp,
+                        fmt_num(kaplan::loss_c(c))
+                    ),
+                    "Kaplan's N leaves out embeddings and the loss is on another dataset,".into(),
+                    "so values do not compare with Chinchilla's. They advised N_opt ∝ C^0.73."
+                        .into(),
+                ]),
+            ];
+        };
+        let opt = fit.optimum(c);
+        let chart = if self.view == 0 {
+            loss_vs_n(fit, c)
+        } else {
+            frontier(fit, c)
+        };
+        vec![
+            Part::Chart(chart),
+            Part::Text(vec![
+                format!(
+                    "C = 1e{}: N_opt = {}, D_opt = {}: {} tokens/param (rule: 20)",
+                    self.budget_exp,
+                    fmt_num(opt.n),
+                    fmt_num(opt.d),
+                    fmt_num((opt.tokens_per_param() * 10.0).round() / 10.0),
+                ),
+                format!(
+                    "L = {} nats; N_opt ∝ C^{:.3}, D_opt ∝ C^{:.3}; 6·N·D = {}",
+                    fmt_num(opt.loss),
+                    fit.beta / (fit.alpha + fit.beta),
+                    fit.alpha / (fit.alpha + fit.beta),
+                    fmt_num(compute(opt.n, opt.d))
+                ),
+            ]),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn lab(v: Value) -> Chinchilla {
+        let map: Map<String, Value> = v.as_object().cloned().unwrap_or_default();
+        Chinchilla::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    /// python3 at C = 1e24: Hoffmann N = 4.1297e10, D = 4.0358e12, 97.7 tokens/param,
+    /// L = 1.911; exponents 0.28/0.62 = 0.452, 0.34/0.62 = 0.548. Epoch: 18.1 tokens/param.
+    #[test]
+    fn calculator_lines() {
+        let parts = lab(json!({})).parts();
+        let Part::Text(t) = &parts[1] else { panic!() };
+        let want = "N_opt = 4.13e10, D_opt = 4.04e12: 97.7 tokens/param";
+        assert!(t[0].contains(want), "{}", t[0]);
+        assert!(t[1].starts_with("L = 1.91 nats"), "{}", t[1]);
+        assert!(
+            t[1].contains("C^0.452") && t[1].contains("C^0.548"),
+            "{}",
+            t[1]
+        );
+        assert!(t[1].ends_with("6·N·D = 1.00e24"), "{}", t[1]);
+        let parts = lab(json!({"fit": "epoch"})).parts();
+        let Part::Text(t) = &parts[1] else { panic!() };
+        assert!(t[0].ends_with("18.1 tokens/param (rule: 20)"), "{}", t[0]);
+    }
+
+    #[test]
+    fn kaplan_has_its_own_chart() {
+        let mut l = lab(json!({"fit": "kaplan", "budget": 20}));
+        assert_eq!(l.controls().len(), 2);
+        let parts = l.parts();
+        let Part::Text(t) = &parts[1] else { panic!() };
+        // 1e20 FLOPs = 1.1574 PF-days; (3.1e8/1.1574)**0.05 = 2.6388 (python3).
+        assert!(t[0].ends_with("= 2.64"), "{}", t[0]);
+        l.adjust(0, -1);
+        assert_eq!(l.controls().len(), 3);
+    }
+}
