@@ -151,10 +151,7 @@ impl<E: Send + 'static> Background<E> {
         match spawned {
             Ok(_) => me,
             // No thread: the channel is already closed, so the work reads as finished.
-            Err(_) => Self {
-                live: false,
-                ..me
-            },
+            Err(_) => Self { live: false, ..me },
         }
     }
 

@@ -166,10 +166,7 @@ impl LmTrain {
 
     /// New settings: a run in progress restarts with them; a paused or finished one is cleared.
     fn settings_changed(&mut self) {
-        let going = self
-            .run
-            .as_ref()
-            .is_some_and(|r| !r.paused && !r.finished);
+        let going = self.run.as_ref().is_some_and(|r| !r.paused && !r.finished);
         self.run = None;
         if going {
             self.start();
@@ -306,7 +303,11 @@ impl LmTrain {
             y_log: false,
             series: vec![
                 Series {
-                    name: format!("uniform ln {} = {:.2}", lm_common::corpus().vocab.len(), uniform),
+                    name: format!(
+                        "uniform ln {} = {:.2}",
+                        lm_common::corpus().vocab.len(),
+                        uniform
+                    ),
                     marker: '-',
                     points: vec![(0.0, uniform), (self.steps as f64, uniform)],
                 },
@@ -353,10 +354,7 @@ fn fmt_count(n: u64) -> String {
 
 impl Visual for LmTrain {
     fn controls(&self) -> Vec<Control> {
-        let going = self
-            .run
-            .as_ref()
-            .is_some_and(|r| !r.paused && !r.finished);
+        let going = self.run.as_ref().is_some_and(|r| !r.paused && !r.finished);
         vec![
             toggle("train", going),
             toggle("reset", false),
@@ -402,9 +400,7 @@ impl Visual for LmTrain {
 
     /// Busy while a run is going: paused or finished, the app goes idle.
     fn busy(&self) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|r| !r.finished && !r.paused)
+        self.run.as_ref().is_some_and(|r| !r.finished && !r.paused)
     }
 
     fn poll(&mut self) -> bool {
@@ -461,7 +457,10 @@ mod tests {
         assert!(!t.busy());
         t.adjust(0, 1);
         assert!(t.busy());
-        assert_eq!(t.controls()[0].kind, crate::viz::view::ControlKind::Toggle(true));
+        assert_eq!(
+            t.controls()[0].kind,
+            crate::viz::view::ControlKind::Toggle(true)
+        );
         t.adjust(0, 1);
         assert!(!t.busy(), "paused runs leave the app idle");
         t.adjust(0, 1);

@@ -188,12 +188,20 @@ mod tests {
         let logits = model.logits(&model.vocab.encode("The a")).unwrap();
         let p = lm::model::probabilities(logits.last().unwrap());
         let want = -p[model.vocab.id('t') as usize].ln();
-        assert!((f64::from(r.losses[4]) - want).abs() < 1e-4, "{} vs {want}", r.losses[4]);
+        assert!(
+            (f64::from(r.losses[4]) - want).abs() < 1e-4,
+            "{} vs {want}",
+            r.losses[4]
+        );
         let parts = t.view(&r);
         let Part::Text(lines) = &parts[1] else {
             panic!()
         };
-        assert!(lines[0].starts_with("5: after \"The a\" comes 't'"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("5: after \"The a\" comes 't'"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].contains(&fmt_num(want)), "{}", lines[0]);
     }
 

@@ -203,7 +203,14 @@ impl Visual for NextToken {
                 vec!["sampled".into(), "greedy".into()],
                 usize::from(self.greedy),
             ),
-            slider("appended", self.appended as f64, 0.0, MAX_APPENDED as f64, 1.0, 0),
+            slider(
+                "appended",
+                self.appended as f64,
+                0.0,
+                MAX_APPENDED as f64,
+                1.0,
+                0,
+            ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
             choice("model", Source::options(), self.source.index()),
         ]
@@ -285,8 +292,10 @@ pub(crate) mod tests {
     #[test]
     fn probabilities_sum_to_one_and_the_kept_sets_are_the_samplers() {
         let model = trained();
-        let t = lab(json!({"prefix": "The model predicts the ne", "temperature": 0.7,
-                            "top_k": 10, "top_p": 0.8}));
+        let t = lab(
+            json!({"prefix": "The model predicts the ne", "temperature": 0.7,
+                            "top_k": 10, "top_p": 0.8}),
+        );
         let pred = t.predict(&model).unwrap();
         let s = &pred.step;
         assert!((s.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -311,7 +320,8 @@ pub(crate) mod tests {
             panic!()
         };
         let Part::Bars(bars) = &cols[0] else { panic!() };
-        for ((id, _), (label, value)) in s.top(10).iter().zip(bars.labels.iter().zip(&bars.values)) {
+        for ((id, _), (label, value)) in s.top(10).iter().zip(bars.labels.iter().zip(&bars.values))
+        {
             assert_eq!(*value, s.probs[*id as usize]);
             assert_eq!(label.ends_with('p'), s.after_top_p[*id as usize], "{label}");
         }
@@ -344,6 +354,9 @@ pub(crate) mod tests {
         let t = lab(json!({}));
         let text = format!("{:?}", t.parts());
         // With the shipped model built this shows bars; without it, what to do.
-        assert!(text.contains("Bars") || text.contains("make model"), "{text}");
+        assert!(
+            text.contains("Bars") || text.contains("make model"),
+            "{text}"
+        );
     }
 }

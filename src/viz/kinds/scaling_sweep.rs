@@ -64,7 +64,9 @@ pub fn train_size(
     data: &Data,
     on_step: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Option<f32>, String> {
-    let base = lm::preset("demo").ok_or("the demo preset is missing")?.train;
+    let base = lm::preset("demo")
+        .ok_or("the demo preset is missing")?
+        .train;
     let recipe = lm::TrainConfig {
         steps,
         seed,
@@ -75,7 +77,8 @@ pub fn train_size(
         ..base
     };
     let cfg = config(size, data.vocab.len());
-    let mut state = TrainState::fresh(cfg, data.vocab.clone(), recipe).map_err(|e| e.to_string())?;
+    let mut state =
+        TrainState::fresh(cfg, data.vocab.clone(), recipe).map_err(|e| e.to_string())?;
     for step in 1..=steps {
         state.step(data).map_err(|e| e.to_string())?;
         if !on_step(step) {
@@ -89,9 +92,18 @@ pub fn train_size(
 
 /// What the sweep thread reports.
 pub enum SweepEvent {
-    Progress { size: usize, step: usize, seconds: f64 },
-    Done { size: usize, val_loss: f32 },
-    Finished { seconds: f64 },
+    Progress {
+        size: usize,
+        step: usize,
+        seconds: f64,
+    },
+    Done {
+        size: usize,
+        val_loss: f32,
+    },
+    Finished {
+        seconds: f64,
+    },
     Failed(String),
 }
 
@@ -435,6 +447,9 @@ mod tests {
             );
         }
         let text = format!("{:?}", s.parts());
-        assert!(text.contains(&format!("α = {}", fmt_num(fit.alpha))), "{text}");
+        assert!(
+            text.contains(&format!("α = {}", fmt_num(fit.alpha))),
+            "{text}"
+        );
     }
 }
