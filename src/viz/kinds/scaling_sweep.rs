@@ -383,7 +383,7 @@ impl Visual for ScalingSweep {
             .join(" · ");
         let mut text = vec![self.status(), fit_line];
         if !measured.is_empty() {
-            text.push(format!("N → val loss: {measured}"));
+            text.push(format!("L(N): {measured}"));
         }
         vec![Part::Text(text), self.chart(fit.as_ref())]
     }
@@ -451,5 +451,15 @@ mod tests {
             text.contains(&format!("α = {}", fmt_num(fit.alpha))),
             "{text}"
         );
+        // Every result shown, it still fits 80x24's stacked panel (76 columns, 15 rows).
+        for log in [false, true] {
+            s.log_reducible = log;
+            let view = crate::viz::view::View {
+                controls: s.controls(),
+                selected_control: 0,
+                parts: s.parts(),
+            };
+            assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+        }
     }
 }
