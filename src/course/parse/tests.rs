@@ -1,0 +1,80 @@
+use super::*;
+
+const GOOD: &str = "# Title\n\n## One\nHello *there*.\n\n```viz\n{\"kind\": \"softmax\", \"temperature\": 2}\n```\n\n## Two\n```quiz\n{\"id\": \"a\", \"question\": \"Q?\", \"choices\": [\"x\", \"y\"], \"answer\": 2, \"explain\": \"because\"}\n```\n";
+
+#[test]
+fn parses_a_good_lesson() {
+    let lesson = parse_lesson("06-attention-math.md", GOOD, 0).unwrap();
+    assert_eq!(lesson.number, "06");
+    assert_eq!(lesson.slug, "attention-math");
+    assert_eq!(lesson.title, "Title");
+    assert_eq!(lesson.steps.len(), 2);
+    assert_eq!(lesson.steps[1].line, 10);
+    match &lesson.steps[0].panel {
+        Some(Panel::Viz(v)) => {
+            assert_eq!(v.kind, "softmax");
+            assert_eq!(v.line, 6);
+            assert_eq!(v.params.get("temperature"), Some(&Value::from(2)));
+        }
+        other => panic!("expected a viz, got {other:?}"),
+    }
+    match &lesson.steps[1].panel {
+        Some(Panel::Quiz(q)) => {
+            assert_eq!(
+                q.kind,
+                QuizKind::Choice {
+                    choices: vec!["x".into(), "y".into()],
+                    answer: 1
+                }
+            );
+        }
+        other => panic!("expected a quiz, got {other:?}"),
+    }
+}
+
+#[test]
+fn reports_problems_with_lines() {
+    let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"choices\": [\"a\", \"b\"],\n \"answer\": 3, \"explain\": \"e\"}\n```\n```viz\n{\"kind\": \"x\"}\n```\n";
+    let problems = parse_lesson("01-x.md", text, 0).unwrap_err();
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        vec!["01-x.md:5: \"answer\" must be the number of the right choice, 1 to 2".to_string(),]
+    );
+    let text = "# T\ntext\n## S\n```viz\n{\"kind\": 1\n```\n";
+    let shown: Vec<String> = parse_lesson("bad.md", text, 0)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(shown[0].starts_with("bad.md:1: lesson file names"));
+    assert!(shown[1].starts_with("bad.md:2: text before the first step"));
+    assert!(shown[2].starts_with("bad.md:5: invalid JSON"), "{shown:?}");
+}
+
+#[test]
+fn numeric_quiz_and_tolerance() {
+    let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"answer\": 7.39, \"tolerance\": 0.05, \"explain\": \"e\"}\n```\n";
+    let lesson = parse_lesson("01-x.md", text, 0).unwrap();
+    let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else {
+        panic!()
+    };
+    assert!(q.is_correct(&crate::course::Answer::Number(7.4)));
+    assert!(!q.is_correct(&crate::course::Answer::Number(7.5)));
+    assert!(!q.is_correct(&crate::course::Answer::Number(f64::NAN)));
+}
+
+#[test]
+fn manifest_lines_point_at_each_lesson() {
+    let text = "{\n \"title\": \"C\",\n \"parts\": [\n  {\"title\": \"P\", \"lessons\": [\n   \"05-a.md\",\n   \"06-b.md\"]}]}";
+    let m = parse_manifest(text).unwrap();
+    assert_eq!(
+        m.parts[0].lessons,
+        vec![("05-a.md".into(), 5), ("06-b.md".into(), 6)]
+    );
+    assert!(parse_manifest("{")
+        .unwrap_err()
+        .to_string()
+        .starts_with("course.json:1: invalid JSON"));
+}
