@@ -31,6 +31,6 @@ pub enum Action {
     Char(char),
     Backspace,
     Resize(u16, u16),
-    /// Time passed while background work runs: collect its results.
+    /// Background work posted something (its job woke the driver): collect it.
     Tick,
 }

@@ -12,6 +12,7 @@ pub use crate::quiz::{Feedback, QuizState};
 
 use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
+use crate::jobs::Waker;
 use crate::progress::{Progress, Store};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
@@ -54,6 +55,8 @@ pub struct App {
     store: Store,
     options: Options,
     quit: bool,
+    /// Wakes the driver when a panel's background work posts; set by the driver.
+    waker: Waker,
 }
 
 impl App {
@@ -94,6 +97,7 @@ impl App {
             store,
             options,
             quit: false,
+            waker: Waker::none(),
         };
         app.enter_step(false);
         app.relayout();
@@ -194,9 +198,19 @@ impl App {
         self.areas().outline.is_some()
     }
 
-    /// Whether a visualizer has background work under way, so the event loop should tick.
+    /// Whether a visualizer has background work under way.
     pub fn busy(&self) -> bool {
         self.panel.busy()
+    }
+
+    /// Gives the app the driver's waker, so panels' background work wakes the driver's loop
+    /// (instead of the loop polling on a timer). The current panel is built again with it.
+    pub fn set_waker(&mut self, waker: Waker) {
+        self.waker = waker;
+        if !self.course.lessons.is_empty() {
+            self.panel =
+                PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
+        }
     }
 
     /// Whether keys are being typed into a visualizer's text field.
@@ -494,7 +508,7 @@ impl App {
         let slug = self.lesson().slug.clone();
         let last = self.lesson().steps.len() - 1;
         let step = self.step;
-        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
+        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
         if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }

@@ -16,14 +16,42 @@ pub const NARROW_SIDE: (u16, u16) = (layout::SIDE_BY_SIDE_MIN, 40);
 
 /// Loads a course and checks it fully: the course, or every problem found.
 pub fn load_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
+    load_with(source, false)
+}
+
+/// [`load_checked`] plus every number the prose quotes from a panel, checked against what the
+/// panel shows ([`check_quotes`]): what `llmf check` runs. Slow (panels train and time to
+/// settle), so neither start-up nor the tests' course loading pays for it.
+pub fn load_fully_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
+    load_with(source, true)
+}
+
+fn load_with(source: &dyn crate::course::Source, quotes: bool) -> Result<Course, Vec<Problem>> {
     let (course, mut problems) = crate::course::load_all(source);
     if let Some(c) = &course {
         problems.extend(check_course(c));
+        if quotes {
+            problems.extend(check_quotes(c));
+        }
     }
     match course {
         Some(c) if problems.is_empty() && !c.lessons.is_empty() => Ok(c),
         _ => Err(problems),
     }
+}
+
+/// Every `expect` quote of every panel, against what the panel shows once its background
+/// work is done.
+pub fn check_quotes(course: &Course) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for lesson in &course.lessons {
+        for step in &lesson.steps {
+            if let Some(Panel::Viz(spec)) = &step.panel {
+                problems.extend(check_expectations(&lesson.file, spec));
+            }
+        }
+    }
+    problems
 }
 
 /// All problems in a loaded course (parse problems come from `course::load`).
@@ -37,10 +65,7 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
             let panel = match &step.panel {
                 None => PanelState::None,
                 Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
-                    Ok(v) => {
-                        problems.extend(check_expectations(file, spec));
-                        PanelState::Viz(Box::new(v))
-                    }
+                    Ok(v) => PanelState::Viz(Box::new(v)),
                     Err(e) => {
                         problems.push(Problem::new(file, spec.line_for(&e), e));
                         continue;

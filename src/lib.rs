@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod check;
 pub mod course;
+pub mod jobs;
 pub mod keymap;
 pub mod labs;
 pub mod output;

@@ -190,9 +190,15 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// Loads and fully checks a course; problems come back as printable lines.
-fn load_checked(source: &dyn Source, prefix: &str) -> (Option<Course>, Vec<String>) {
-    match llmf::check::load_checked(source) {
+/// Loads and checks a course (with `quotes`, also every number the prose quotes from a
+/// panel); problems come back as printable lines.
+fn load_checked(source: &dyn Source, prefix: &str, quotes: bool) -> (Option<Course>, Vec<String>) {
+    let loaded = if quotes {
+        llmf::check::load_fully_checked(source)
+    } else {
+        llmf::check::load_checked(source)
+    };
+    match loaded {
         Ok(c) => (Some(c), Vec::new()),
         Err(problems) => (
             None,
@@ -245,7 +251,7 @@ fn main() -> ExitCode {
         Some(Command::Check { dir, stats, .. }) => {
             let dir = dir.or(cli.lessons);
             let (source, prefix) = source_for(dir.as_deref());
-            let (course, problems) = load_checked(source.as_ref(), &prefix);
+            let (course, problems) = load_checked(source.as_ref(), &prefix, true);
             for p in &problems {
                 outln!("{}", sanitize::field(p));
             }
@@ -485,7 +491,7 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
     // A teacher's folder gets the full check; the built-in course passed it at build time
     // (`make test` runs `llmf check lessons`), so start-up only parses it.
     let (course, problems) = if dir.is_some() {
-        load_checked(source.as_ref(), &prefix)
+        load_checked(source.as_ref(), &prefix, false)
     } else {
         let (course, problems) = course::load(source.as_ref());
         let shown: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();

@@ -3,6 +3,7 @@
 //! entered and dropped when it is left, so background work belongs to its step.
 
 use crate::course::{Panel, Step};
+use crate::jobs::Waker;
 use crate::quiz::QuizState;
 use crate::viz::Visualizer;
 
@@ -16,11 +17,17 @@ pub enum PanelState {
 }
 
 impl PanelState {
-    /// The panel for a step; `file` names the lesson file in an error.
-    pub fn for_step(step: &Step, file: &str) -> Self {
+    /// The panel for a step; `file` names the lesson file in an error. Its background work
+    /// wakes the driver through `waker`; with a waker that wakes nobody (tests, `llmf
+    /// render`) the first view is waited for instead.
+    pub fn for_step(step: &Step, file: &str, waker: &Waker) -> Self {
         match &step.panel {
             None => Self::None,
-            Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
+            Some(Panel::Viz(spec)) => match if waker.is_none() {
+                Visualizer::build(spec)
+            } else {
+                Visualizer::build_with(spec, waker)
+            } {
                 Ok(v) => Self::Viz(Box::new(v)),
                 Err(e) => Self::Broken(format!("{file}:{}: {e}", spec.line)),
             },

@@ -5,6 +5,7 @@
 //! decides when to draw: after a batch of events of which at least one asked for it.
 
 use crate::app::{Action, App};
+use crate::jobs::Waker;
 use crate::keymap::{self, Context};
 use crate::ui::{self, theme::Theme};
 use ratatui::crossterm::event::Event;
@@ -16,7 +17,10 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(app: App, theme: Theme) -> Self {
+    /// A session whose panels' background work calls `waker` when it has something to show;
+    /// the driver then calls [`Session::tick`] on its own thread.
+    pub fn new(mut app: App, theme: Theme, waker: Waker) -> Self {
+        app.set_waker(waker);
         Self { app, theme }
     }
 
@@ -28,12 +32,13 @@ impl Session {
         }
     }
 
-    /// Collects background work's results; whether the screen needs drawing again.
+    /// Collects what background work has posted; whether the screen needs drawing again.
+    /// The driver calls it when the waker it gave [`Session::new`] has fired.
     pub fn tick(&mut self) -> bool {
         self.app.update(Action::Tick)
     }
 
-    /// Whether background work is under way, so the driver should call `tick` now and then.
+    /// Whether background work is under way.
     pub fn busy(&self) -> bool {
         self.app.busy()
     }

@@ -2,22 +2,25 @@
 //! panic and every signal that ends the process), suspended on Ctrl-Z, left when the terminal
 //! is closed, and an event loop that sleeps until something happens and runs a [`Session`].
 //!
-//! Key input and signals arrive over one channel, so the loop blocks on `recv` and uses no CPU
-//! while the learner reads. Everything already queued is handled before drawing, so a paste or
+//! Key input, signals and background work's wake-ups arrive over one channel, so the loop
+//! blocks on `recv` and uses no CPU while the learner reads. Everything already queued is handled before drawing, so a paste or
 //! a held key costs one frame, and a key that changes nothing draws nothing.
 
 use crate::app::{Action, App};
+use crate::jobs::Waker;
 use crate::session::Session;
 use crate::signals::{self, Meaning};
 use crate::ui::theme::Theme;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
 use std::io::stdout;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 enum Msg {
     Term(Event),
+    /// A panel's background work posted something.
+    Wake,
     /// The terminal went away (read failed, or the watcher saw it close): save and leave.
     Closed,
     Signal(i32),
@@ -75,12 +78,24 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
             "signals will not be caught ({e}): quit with q to be safe"
         )]),
     }
+    // Background work wakes the loop through the same channel. A busy trainer posts many
+    // events a second: one wake-up waits in the channel at a time, and handling it collects
+    // everything posted so far.
+    let wake_pending = Arc::new(AtomicBool::new(false));
+    let waker = {
+        let (tx, pending) = (tx.clone(), Arc::clone(&wake_pending));
+        Waker::new(move || {
+            if !pending.swap(true, Ordering::AcqRel) {
+                let _ = tx.send(Msg::Wake);
+            }
+        })
+    };
     drop(tx);
 
     if let Ok(size) = terminal.size() {
         app.update(Action::Resize(size.width, size.height));
     }
-    let mut session = Session::new(app, theme);
+    let mut session = Session::new(app, theme, waker);
     let mut result = Ok(());
     let mut dirty = true;
     let mut ended_by = None;
@@ -92,26 +107,17 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
             }
             dirty = false;
         }
-        // Idle, the loop sleeps until an event arrives; while a visualizer works in the
-        // background it wakes ten times a second to show progress.
-        let first = if session.busy() {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(msg) => msg,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    dirty |= session.tick();
-                    continue;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        } else {
-            match rx.recv() {
-                Ok(msg) => msg,
-                Err(_) => break,
-            }
+        // The loop sleeps until a key, a signal or background work has something.
+        let Ok(first) = rx.recv() else {
+            break;
         };
         // The first message and everything queued behind it, then one frame.
         let mut next = Some(first);
         while let Some(msg) = next {
+            if matches!(msg, Msg::Wake) {
+                // Cleared before collecting, so work posting meanwhile wakes us again.
+                wake_pending.store(false, Ordering::Release);
+            }
             match handle(&mut session, &mut terminal, msg) {
                 Step::Continue { redraw } => dirty |= redraw,
                 Step::Stop(signal) => {
@@ -159,6 +165,9 @@ fn handle(session: &mut Session, terminal: &mut ratatui::DefaultTerminal, msg: M
             Meaning::Resume => Step::Continue {
                 redraw: resume(terminal),
             },
+        },
+        Msg::Wake => Step::Continue {
+            redraw: session.tick(),
         },
         Msg::Closed => Step::Stop(None),
     }

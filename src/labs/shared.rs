@@ -57,33 +57,38 @@ pub fn user_tokenizer() -> Option<&'static (String, Tokenizer)> {
 /// BPE, WordPiece and Unigram trained at one vocabulary size.
 pub type Trio = Arc<Vec<(Algorithm, Tokenizer)>>;
 
-type TrioCache = Mutex<HashMap<usize, Trio>>;
+/// One cell per vocabulary size: the first caller trains into it and any caller arriving
+/// meanwhile waits for that training instead of starting a second one.
+type TrioCell = Arc<OnceLock<Result<Trio, String>>>;
 
-fn trio_cache() -> &'static TrioCache {
-    static CACHE: OnceLock<TrioCache> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+fn trio_cell(vocab: usize) -> TrioCell {
+    static CELLS: OnceLock<Mutex<HashMap<usize, TrioCell>>> = OnceLock::new();
+    let cells = CELLS.get_or_init(|| Mutex::new(HashMap::new()));
+    match cells.lock() {
+        Ok(mut map) => Arc::clone(map.entry(vocab).or_default()),
+        // A panic while the map was held: a private cell still gives a correct answer.
+        Err(_) => Arc::default(),
+    }
 }
 
 /// The trained trio at `vocab`, if it is ready.
 pub fn trained(vocab: usize) -> Option<Trio> {
-    trio_cache()
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&vocab).cloned())
+    trio_cell(vocab)
+        .get()
+        .and_then(|r| r.as_ref().ok())
+        .cloned()
 }
 
-/// Trains the trio at `vocab` now (blocking) unless it is cached.
+/// Trains the trio at `vocab` now (blocking) unless it is cached or being trained, in which
+/// case it waits for that training.
 pub fn train_trio(vocab: usize) -> Result<Trio, String> {
-    if let Some(t) = trained(vocab) {
-        return Ok(t);
-    }
-    let mut out = Vec::new();
-    for alg in Algorithm::ALL {
-        out.push((alg, train(alg, vocab, course_text())?));
-    }
-    let trio: Trio = Arc::new(out);
-    if let Ok(mut c) = trio_cache().lock() {
-        c.insert(vocab, Arc::clone(&trio));
-    }
-    Ok(trio)
+    let cell = trio_cell(vocab);
+    cell.get_or_init(|| {
+        let mut out = Vec::new();
+        for alg in Algorithm::ALL {
+            out.push((alg, train(alg, vocab, course_text())?));
+        }
+        Ok(Arc::new(out))
+    })
+    .clone()
 }

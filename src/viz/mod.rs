@@ -10,6 +10,8 @@ pub mod registry;
 pub mod view;
 
 use crate::course::VizSpec;
+use crate::jobs::{Job, Waker};
+use std::time::Duration;
 use view::{Control, ControlKind, Part, View};
 
 /// One kind of visualizer: typed settings, the controls that show them, and the parts they
@@ -23,13 +25,16 @@ pub trait Visual: Send {
     fn parts(&self) -> Vec<Part>;
     /// Takes typed text for text control `index` (kinds without text controls ignore it).
     fn set_text(&mut self, _index: usize, _text: &str) {}
-    /// Whether background work is under way (or waiting to start), so the app keeps polling.
+    /// Whether background work is under way (or waiting to start).
     fn busy(&self) -> bool {
         false
     }
-    /// Picks up background results (starting the work on the first call); returns whether
-    /// there is anything new to show.
-    fn poll(&mut self) -> bool {
+    /// Starts the background work the current settings need and picks up what running work
+    /// has posted; returns whether there is anything new to show. Called right after the
+    /// panel's first view, after every change of settings, and whenever a job wakes the
+    /// driver. Work is started here (never in `adjust`) with [`Job::spawn`] and `waker`, so
+    /// every job wakes the driver it belongs to.
+    fn poll(&mut self, _waker: &Waker) -> bool {
         false
     }
     /// Whether text fields apply on every keystroke (splits that update as the learner types).
@@ -50,6 +55,35 @@ pub struct Visualizer {
     view: View,
     /// What the learner is typing into the selected text control, while they type.
     editing: Option<String>,
+    /// Wakes the driver when this panel's background work posts.
+    waker: Waker,
+    /// The first view, computed off the UI thread: some kinds build tables, train a tokenizer
+    /// or load a model the first time they are shown.
+    first: Option<Job<FirstView>>,
+}
+
+/// A kind and the view computed from its settings, handed back by the first-view job.
+struct FirstView {
+    visual: Box<dyn Visual>,
+    controls: Vec<Control>,
+    parts: Vec<Part>,
+}
+
+/// How long opening a step waits for a panel's first view before showing "preparing" and
+/// letting it arrive later: well under a frame, so the key path never waits longer.
+const FIRST_VIEW_WAIT: Duration = Duration::from_millis(8);
+
+/// Stands in for a kind while its first view is computed (or after that computation failed).
+struct Placeholder(&'static str);
+
+impl Visual for Placeholder {
+    fn controls(&self) -> Vec<Control> {
+        Vec::new()
+    }
+    fn adjust(&mut self, _index: usize, _delta: i32) {}
+    fn parts(&self) -> Vec<Part> {
+        vec![Part::Text(vec![self.0.to_string()])]
+    }
 }
 
 impl std::fmt::Debug for Visualizer {
@@ -59,18 +93,83 @@ impl std::fmt::Debug for Visualizer {
 }
 
 impl Visualizer {
-    /// Builds a visualizer from a lesson's block; the error names the bad parameter.
+    /// Builds a visualizer from a lesson's block and waits for its first view, for callers
+    /// without an event loop (tests, `llmf render`, `llmf check`), which collect any further
+    /// background work by polling; the error names the bad parameter.
     pub fn build(spec: &VizSpec) -> Result<Self, String> {
+        let mut viz = Self::build_with(spec, &Waker::none())?;
+        let first = viz
+            .first
+            .as_mut()
+            .map(|job| job.wait(Duration::from_secs(3600)));
+        match first {
+            Some(Some(first)) => viz.install(first),
+            // Still None after the wait: the job ended without a view, which poll reports.
+            Some(None) => {
+                viz.poll();
+            }
+            None => {}
+        }
+        Ok(viz)
+    }
+
+    /// Builds a visualizer whose background work wakes the driver through `waker`.
+    ///
+    /// Parameters are checked here, on the caller's thread, so a mistake is reported at once;
+    /// the first view is computed on a job. If it is ready within [`FIRST_VIEW_WAIT`] it is
+    /// shown straight away, otherwise the panel says it is preparing and [`Self::poll`] puts
+    /// the view in when the job posts it.
+    pub fn build_with(spec: &VizSpec, waker: &Waker) -> Result<Self, String> {
         let (def, visual) = registry::build(&spec.kind, &spec.params)?;
+        let first = Job::spawn("first-view", waker, move |reporter| {
+            let controls = visual.controls();
+            let parts = visual.parts();
+            let _ = reporter.send(FirstView {
+                visual,
+                controls,
+                parts,
+            });
+        });
         let mut viz = Self {
             kind: spec.kind.clone(),
             title: def.title,
-            visual,
+            visual: Box::new(Placeholder("Preparing this panel...")),
             view: View::default(),
             editing: None,
+            waker: waker.clone(),
+            first: Some(first),
         };
-        viz.refresh();
+        let ready = viz.first.as_mut().and_then(|job| job.wait(FIRST_VIEW_WAIT));
+        match ready {
+            Some(first) => {
+                viz.install(first);
+            }
+            None => viz.refresh(),
+        }
         Ok(viz)
+    }
+
+    /// Puts the first view in place and starts the kind's own background work.
+    fn install(&mut self, first: FirstView) {
+        self.first = None;
+        self.visual = first.visual;
+        self.view = View {
+            controls: first.controls,
+            selected_control: 0,
+            parts: first.parts,
+        };
+        self.visual.after_refresh();
+        self.start_work();
+    }
+
+    /// Lets the kind start (or restart) background work for its current settings; whether
+    /// the view changed.
+    fn start_work(&mut self) -> bool {
+        let news = self.visual.poll(&self.waker);
+        if news {
+            self.refresh();
+        }
+        news
     }
 
     pub fn view(&self) -> &View {
@@ -96,12 +195,12 @@ impl Visualizer {
         }
         let before = self.view.controls.clone();
         self.visual.adjust(self.view.selected_control, delta);
-        let after = self.visual.controls();
-        if after == before {
-            return false;
+        let changed = self.visual.controls() != before;
+        if changed {
+            self.refresh();
         }
-        self.refresh();
-        true
+        // A button-like control (re-run) changes no setting but asks for work.
+        self.start_work() || changed
     }
 
     fn refresh(&mut self) {
@@ -129,14 +228,31 @@ impl Visualizer {
         }
     }
 
-    /// Whether the visualizer has background work to wait for.
+    /// Whether the visualizer has background work to wait for (its first view included).
     pub fn busy(&self) -> bool {
-        self.visual.busy()
+        self.first.is_some() || self.visual.busy()
     }
 
-    /// Collects background results; returns whether the view changed.
+    /// Collects background results; returns whether the view changed. The driver calls it
+    /// when a job has woken it.
     pub fn poll(&mut self) -> bool {
-        if self.visual.poll() {
+        if let Some(job) = &mut self.first {
+            if let Some(first) = job.drain().pop() {
+                self.install(first);
+                return true;
+            }
+            if job.live() {
+                return false;
+            }
+            // The job ended without a view: the kind panicked computing it.
+            self.first = None;
+            self.visual = Box::new(Placeholder(
+                "This panel failed to compute its first view (a bug: please report it).",
+            ));
+            self.refresh();
+            return true;
+        }
+        if self.visual.poll(&self.waker) {
             self.refresh();
             true
         } else {
@@ -187,6 +303,7 @@ impl Visualizer {
             if let Some(text) = self.editing.clone() {
                 self.visual.set_text(self.view.selected_control, &text);
                 self.refresh();
+                self.start_work();
                 return;
             }
         }
@@ -200,6 +317,7 @@ impl Visualizer {
         };
         self.visual.set_text(self.view.selected_control, &text);
         self.refresh();
+        self.start_work();
         true
     }
 

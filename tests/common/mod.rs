@@ -90,7 +90,8 @@ impl Driven {
     pub fn new(app: App) -> Self {
         let (w, h) = app.size();
         let mut d = Self {
-            session: Session::new(app, Theme::default_color()),
+            // No waker: panels wait for their first view, as `llmf render` does.
+            session: Session::new(app, Theme::default_color(), llmf::jobs::Waker::none()),
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
             frames: 0,
         };

@@ -10,8 +10,8 @@ use super::optim::AdamW;
 use super::rng::Rng;
 use super::sample::{generate, Filters};
 use super::vocab::Vocab;
+use crate::jobs::Sink;
 use candle_core::{Device, Result, Tensor};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -183,8 +183,13 @@ pub struct Trainer;
 
 impl Trainer {
     /// Trains `state` on `data` until `state.recipe.steps`, on a new thread that keeps candle
-    /// to one compute thread, posting events to `sender` (a closed receiver stops the run).
-    pub fn spawn(state: TrainState, data: Arc<Data>, sender: Sender<TrainEvent>) -> TrainerHandle {
+    /// to one compute thread, posting events to `sender` (a job's reporter, or a plain channel
+    /// sender; a closed receiver stops the run).
+    pub fn spawn(
+        state: TrainState,
+        data: Arc<Data>,
+        sender: impl Sink<TrainEvent> + 'static,
+    ) -> TrainerHandle {
         let control = Arc::new(Control {
             run: Mutex::new(Run::Going),
             wake: Condvar::new(),
@@ -201,7 +206,7 @@ impl Trainer {
 }
 
 /// Waits while paused; false once the run should stop.
-fn keep_going(ctl: &Control, sender: &Sender<TrainEvent>, step: usize) -> bool {
+fn keep_going(ctl: &Control, sender: &dyn Sink<TrainEvent>, step: usize) -> bool {
     let Ok(mut r) = ctl.run.lock() else {
         return false;
     };
@@ -223,7 +228,7 @@ fn keep_going(ctl: &Control, sender: &Sender<TrainEvent>, step: usize) -> bool {
 fn run(
     mut state: TrainState,
     data: &Data,
-    sender: &Sender<TrainEvent>,
+    sender: &dyn Sink<TrainEvent>,
     ctl: &Control,
 ) -> TrainState {
     let total = state.recipe.steps;
@@ -281,7 +286,7 @@ fn run(
     state
 }
 
-fn report_eval(state: &TrainState, data: &Data, sender: &Sender<TrainEvent>) -> Result<()> {
+fn report_eval(state: &TrainState, data: &Data, sender: &dyn Sink<TrainEvent>) -> Result<()> {
     let n = state.recipe.eval_chars;
     let head = |ids: &[u32]| -> Vec<u32> {
         if n == 0 {

@@ -1,6 +1,7 @@
 //! BPE merges replayed on one word, one merge at a time, with the trained merge ranks.
 
-use super::token_common::{count, train_in_background, VOCABS};
+use super::token_common::{count, TrioTraining, VOCABS};
+use crate::jobs::Waker;
 use crate::labs::bpe::{bpe_merges, replay, ReplayStep};
 use crate::labs::shared::trained;
 use crate::labs::tokenize::Algorithm;
@@ -26,8 +27,7 @@ pub struct BpeReplay {
     word: String,
     vocab: usize,
     step: usize,
-    /// Whether the last computed view had the trained merges (busy until it has).
-    shown_ready: bool,
+    training: TrioTraining,
 }
 
 impl BpeReplay {
@@ -39,7 +39,7 @@ impl BpeReplay {
             word,
             vocab,
             step: 0,
-            shown_ready: false,
+            training: TrioTraining::default(),
         })
     }
 
@@ -79,7 +79,6 @@ impl Visual for BpeReplay {
             2 => {
                 self.vocab = step_index(self.vocab, delta, VOCABS.len());
                 self.step = 0;
-                self.shown_ready = false;
             }
             _ => {}
         }
@@ -93,16 +92,11 @@ impl Visual for BpeReplay {
     }
 
     fn busy(&self) -> bool {
-        !self.shown_ready
+        self.training.running()
     }
 
-    fn poll(&mut self) -> bool {
-        train_in_background(VOCABS[self.vocab]);
-        self.steps().is_some() && !self.shown_ready
-    }
-
-    fn after_refresh(&mut self) {
-        self.shown_ready = self.steps().is_some();
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.training.poll(VOCABS[self.vocab], waker)
     }
 
     fn parts(&self) -> Vec<Part> {

@@ -1,7 +1,6 @@
 //! What the language-model visualizers of Part IV share: which model they read (the shipped
 //! one, or the one trained live in `lm-train`), the corpus loaded once, characters written so
-//! a space or a newline can be seen, and [`Background`], the one adapter through which these
-//! kinds run work off the UI thread.
+//! a space or a newline can be seen. (Their background work runs on [`crate::jobs::Job`]s.)
 //!
 //! # The "last trained model" slot
 //! `lm-train` trains a model in the background; `next-token` and `loss-at-position` can read
@@ -14,7 +13,6 @@
 //! [`crate::viz::Visual`] interface for a single pair of kinds.
 
 use crate::labs::lm::{self, Data, Model};
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The model most recently trained by `lm-train` in this session.
@@ -125,68 +123,6 @@ pub fn tail(text: &str, n: usize) -> String {
     }
 }
 
-/// Background work seen from the UI thread: the work runs on its own thread and posts events
-/// to a channel, which [`Background::drain`] empties without ever waiting. Dropping the
-/// `Background` closes the channel, and the work stops at its next send. All the background
-/// plumbing of these kinds is this one type, so moving them onto a job runner changes only it.
-pub struct Background<E> {
-    rx: Receiver<E>,
-    /// False once the worker has dropped its sender (finished, failed or stopped).
-    live: bool,
-}
-
-impl<E: Send + 'static> Background<E> {
-    /// A channel whose sending end goes to work started elsewhere (e.g. `Trainer::spawn`).
-    pub fn channel() -> (Sender<E>, Self) {
-        let (tx, rx) = mpsc::channel();
-        (tx, Self { rx, live: true })
-    }
-
-    /// Runs `work` on a new thread named `name`; it reports through the sender it is given.
-    pub fn spawn(name: &str, work: impl FnOnce(Sender<E>) + Send + 'static) -> Self {
-        let (tx, me) = Self::channel();
-        let spawned = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || work(tx));
-        match spawned {
-            Ok(_) => me,
-            // No thread: the channel is already closed, so the work reads as finished.
-            Err(_) => Self { live: false, ..me },
-        }
-    }
-
-    /// Every event posted since the last call, oldest first.
-    pub fn drain(&mut self) -> Vec<E> {
-        let mut out = Vec::new();
-        loop {
-            match self.rx.try_recv() {
-                Ok(e) => out.push(e),
-                Err(TryRecvError::Empty) => return out,
-                Err(TryRecvError::Disconnected) => {
-                    self.live = false;
-                    return out;
-                }
-            }
-        }
-    }
-
-    /// Whether the worker may still post events.
-    pub fn live(&self) -> bool {
-        self.live
-    }
-
-    /// Blocks until the worker ends, collecting every event (tests drive runs with this).
-    #[cfg(test)]
-    pub fn wait_all(&mut self) -> Vec<E> {
-        let mut out = Vec::new();
-        while let Ok(e) = self.rx.recv() {
-            out.push(e);
-        }
-        self.live = false;
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,17 +135,5 @@ mod tests {
         assert_eq!(one_line("a b\nc"), "a b⏎c");
         assert_eq!(tail("abcdef", 4), "…def");
         assert_eq!(tail("abc", 4), "abc");
-    }
-
-    #[test]
-    fn background_events_arrive_in_order_and_the_end_is_seen() {
-        let mut bg = Background::spawn("test", |tx| {
-            for i in 0..3 {
-                let _ = tx.send(i);
-            }
-        });
-        assert_eq!(bg.wait_all(), vec![0, 1, 2]);
-        assert!(!bg.live());
-        assert!(bg.drain().is_empty());
     }
 }

@@ -3,7 +3,8 @@
 //! keys are answered while it runs. Leaving the step drops the visualizer, which drops the
 //! trainer's handle and stops the run.
 
-use super::lm_common::{self, one_line, Background};
+use super::lm_common::{self, one_line};
+use crate::jobs::{Job, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer, TrainerHandle};
 use crate::viz::params::{ParamResult, Params};
@@ -48,7 +49,7 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
 struct Run {
     /// Dropping it stops the training thread.
     handle: TrainerHandle,
-    events: Background<TrainEvent>,
+    events: Job<TrainEvent>,
     paused: bool,
     step: usize,
     tokens: u64,
@@ -71,6 +72,8 @@ pub struct LmTrain {
     run: Option<Run>,
     /// Why the last start failed (a fresh model only fails on a bad shape).
     start_error: Option<String>,
+    /// The driver's waker, as the last poll gave it (a run starts from a key press).
+    waker: Waker,
 }
 
 impl LmTrain {
@@ -90,6 +93,7 @@ impl LmTrain {
             show_samples: false,
             run: None,
             start_error: None,
+            waker: Waker::none(),
         })
     }
 
@@ -131,7 +135,7 @@ impl LmTrain {
             }
         };
         let params = state.model.param_count();
-        let (tx, events) = Background::channel();
+        let (tx, events) = Job::channel(&self.waker);
         let handle = Trainer::spawn(state, data, tx);
         self.run = Some(Run {
             handle,
@@ -230,7 +234,7 @@ impl LmTrain {
         self.start();
         if let Some(run) = &mut self.run {
             let events = run.events.wait_all();
-            let (tx, rx) = Background::channel();
+            let (tx, rx) = Job::channel(&Waker::none());
             for e in events {
                 let _ = tx.send(e);
             }
@@ -411,7 +415,8 @@ impl Visual for LmTrain {
         self.run.as_ref().is_some_and(|r| !r.finished && !r.paused)
     }
 
-    fn poll(&mut self) -> bool {
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.waker = waker.clone();
         self.take_events()
     }
 

@@ -5,7 +5,8 @@
 //! a log axis with the power law with a floor, L = a·N^−α + c, fitted to them
 //! ([`crate::labs::scaling::fit_power_law`]).
 
-use super::lm_common::{self, Background};
+use super::lm_common;
+use crate::jobs::{Job, Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
 use crate::labs::scaling::{fit_power_law, PowerFit};
@@ -13,7 +14,6 @@ use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
-use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 /// The sizes swept: (d_model, layers), all with 4 heads and a context of 32.
@@ -108,7 +108,7 @@ pub enum SweepEvent {
 }
 
 /// The whole sweep, on the calling thread (the visualizer runs it on its own).
-fn sweep(steps: usize, seed: u64, tx: &Sender<SweepEvent>) {
+fn sweep(steps: usize, seed: u64, tx: &dyn Sink<SweepEvent>) {
     let data = lm_common::corpus();
     let begin = Instant::now();
     for size in 0..SIZES.len() {
@@ -144,7 +144,9 @@ pub struct ScalingSweep {
     steps: usize,
     seed: u64,
     log_reducible: bool,
-    job: Option<Background<SweepEvent>>,
+    job: Option<Job<SweepEvent>>,
+    /// The driver's waker, as the last poll gave it (a sweep starts from a key press).
+    waker: Waker,
     /// (size, N, validation loss) of each finished size.
     results: Vec<(usize, f64, f64)>,
     /// (size, step, seconds) of the latest progress report.
@@ -163,6 +165,7 @@ impl ScalingSweep {
             seed,
             log_reducible: false,
             job: None,
+            waker: Waker::none(),
             results: Vec::new(),
             progress: None,
             finished: None,
@@ -185,7 +188,7 @@ impl ScalingSweep {
     fn start(&mut self) {
         self.clear();
         let (steps, seed) = (STEPS[self.steps], self.seed);
-        self.job = Some(Background::spawn("scaling-sweep", move |tx| {
+        self.job = Some(Job::spawn("scaling-sweep", &self.waker, move |tx| {
             lm::threads::single_threaded(|| sweep(steps, seed, &tx));
         }));
     }
@@ -348,10 +351,11 @@ impl Visual for ScalingSweep {
     }
 
     fn busy(&self) -> bool {
-        self.job.as_ref().is_some_and(Background::live)
+        self.job.as_ref().is_some_and(Job::live)
     }
 
-    fn poll(&mut self) -> bool {
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.waker = waker.clone();
         let Some(job) = &mut self.job else {
             return false;
         };

@@ -1,11 +1,11 @@
 //! What the tokenizer kinds share: the vocabulary sizes offered, token strips built from a
-//! split, and training the course's tokenizers in the background.
+//! split, and training the course's tokenizers in the background ([`TrioTraining`]).
 
+use crate::jobs::{Job, Waker};
 use crate::labs::bpe::byte_level_decode;
 use crate::labs::shared::{train_trio, trained};
 use crate::labs::tokenize::Token;
 use crate::viz::view::{Part, StripDetail, StripToken, TokenStripView};
-use std::sync::{Mutex, OnceLock};
 
 pub const VOCABS: [usize; 6] = [300, 500, 1000, 2000, 4000, 8000];
 
@@ -49,27 +49,42 @@ pub fn strip(title: String, input: &str, tokens: &[Token], detail: StripDetail) 
     })
 }
 
-/// Trains the trio at `vocab` on a background thread unless it is cached; `poll` sees it land.
-pub fn train_in_background(vocab: usize) {
-    static RUNNING: OnceLock<Mutex<Vec<usize>>> = OnceLock::new();
-    let running = RUNNING.get_or_init(|| Mutex::new(Vec::new()));
-    if trained(vocab).is_some() {
-        return;
-    }
-    if let Ok(mut r) = running.lock() {
-        if r.contains(&vocab) {
-            return;
+/// The course's tokenizers being trained at one vocabulary size for a panel that shows them.
+/// Training runs on a job; dropping this (the learner left the step) lets the work finish
+/// into the cache (it cannot be interrupted) while nobody waits for it.
+#[derive(Debug, Default)]
+pub struct TrioTraining {
+    job: Option<(usize, Job<()>)>,
+}
+
+impl TrioTraining {
+    /// Starts training at `vocab` unless that trio is cached or already on its way; returns
+    /// whether training at `vocab` finished since the last call (the view should change).
+    pub fn poll(&mut self, vocab: usize, waker: &Waker) -> bool {
+        if self.job.as_ref().is_some_and(|(v, _)| *v != vocab) {
+            self.job = None;
         }
-        r.push(vocab);
-    }
-    let _ = std::thread::Builder::new()
-        .name("train-tokenizers".into())
-        .spawn(move || {
-            let _ = train_trio(vocab);
-            if let Some(r) = RUNNING.get() {
-                if let Ok(mut r) = r.lock() {
-                    r.retain(|v| *v != vocab);
-                }
+        if let Some((_, job)) = &mut self.job {
+            job.drain();
+            if !job.live() {
+                self.job = None;
+                return true;
             }
-        });
+            return false;
+        }
+        if trained(vocab).is_none() {
+            let job = Job::spawn("train-tokenizers", waker, move |reporter| {
+                // Concurrent callers for one size share a single training (see train_trio).
+                let _ = train_trio(vocab);
+                let _ = reporter.send(());
+            });
+            self.job = Some((vocab, job));
+        }
+        false
+    }
+
+    /// Whether training is under way.
+    pub fn running(&self) -> bool {
+        self.job.is_some()
+    }
 }

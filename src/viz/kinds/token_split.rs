@@ -1,7 +1,8 @@
 //! Text split into tokens live: by BPE, WordPiece and Unigram trained on the course's text,
 //! by the real r50k, cl100k and o200k encodings, or by the learner's own tokenizer.json.
 
-use super::token_common::{count, strip, train_in_background, VOCABS};
+use super::token_common::{count, strip, TrioTraining, VOCABS};
+use crate::jobs::Waker;
 use crate::labs::shared::{trained, user_tokenizer, Trio};
 use crate::labs::tokenize::{encode, Pretrained};
 use crate::viz::params::{ParamResult, Params};
@@ -28,9 +29,7 @@ pub struct TokenSplit {
     /// 0: trained here, 1: the real encodings, 2: the learner's own tokenizer.json.
     source: usize,
     detail: usize,
-    /// Whether the trained trio was ready the last time the view was computed.
-    shown_ready: bool,
-    started: bool,
+    training: TrioTraining,
 }
 
 const DETAILS: [(&str, StripDetail); 3] = [
@@ -51,8 +50,7 @@ impl TokenSplit {
             vocab,
             source,
             detail,
-            shown_ready: false,
-            started: false,
+            training: TrioTraining::default(),
         })
     }
 
@@ -96,7 +94,6 @@ impl Visual for TokenSplit {
             1 => self.source = step_index(self.source, delta, Self::sources().len()),
             2 => {
                 self.vocab = step_index(self.vocab, delta, VOCABS.len());
-                self.started = false;
             }
             3 => self.detail = step_index(self.detail, delta, DETAILS.len()),
             _ => {}
@@ -114,16 +111,11 @@ impl Visual for TokenSplit {
     }
 
     fn busy(&self) -> bool {
-        let ready = trained(VOCABS[self.vocab]).is_some();
-        self.trained_view() && (ready != self.shown_ready || !ready)
+        self.training.running()
     }
 
-    fn poll(&mut self) -> bool {
-        if self.trained_view() && !self.started {
-            self.started = true;
-            train_in_background(VOCABS[self.vocab]);
-        }
-        trained(VOCABS[self.vocab]).is_some() != self.shown_ready
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.trained_view() && self.training.poll(VOCABS[self.vocab], waker)
     }
 
     fn parts(&self) -> Vec<Part> {
@@ -168,10 +160,6 @@ impl Visual for TokenSplit {
             )])];
         };
         trio_parts(&trio, &self.text, vocab, detail)
-    }
-
-    fn after_refresh(&mut self) {
-        self.shown_ready = trained(VOCABS[self.vocab]).is_some();
     }
 }
 

@@ -1,0 +1,278 @@
+//! The one way work runs off the UI thread: training, timing, a tokenizer learning its
+//! vocabulary, a panel's first heavy computation.
+//!
+//! A [`Job`] is the UI's end of a piece of work running on its own thread. The work reports
+//! through a [`Reporter`]: every event it sends lands in the job's channel *and* wakes the
+//! driver through a [`Waker`], so the driver's event loop (which blocks on one channel for
+//! keys, signals and these wake-ups alike) sleeps until there is something to show. Nothing
+//! polls on a timer. When the learner leaves a step its panel is dropped with its jobs; the
+//! work's next send fails and the work stops there.
+//!
+//! Nothing here knows about terminals: the local driver's waker posts a message to its event
+//! channel; a server's posts to the session's task; `llmf check` waits on a plain channel.
+
+use std::fmt;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tells the driver that a job has something new. Cheap to clone; waking an absent driver
+/// (tests, command-line tools) does nothing.
+#[derive(Clone, Default)]
+pub struct Waker(Option<Arc<dyn Fn() + Send + Sync>>);
+
+impl Waker {
+    /// A waker that runs `wake` (from any thread) each time a job posts.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(wake)))
+    }
+
+    /// A waker that wakes nobody: for callers that collect results by waiting instead.
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// Whether this waker wakes nobody (so results must be waited for).
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn wake(&self) {
+        if let Some(wake) = &self.0 {
+            wake();
+        }
+    }
+}
+
+impl fmt::Debug for Waker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Waker"
+        } else {
+            "Waker(none)"
+        })
+    }
+}
+
+/// The receiving end went away: the work should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed;
+
+/// Where work posts its events. Implemented by a [`Reporter`] (a job seen by the UI) and by a
+/// plain [`mpsc::Sender`] (the command line and tests, which wait on the receiver), so the
+/// labs' long-running loops (`Trainer`) need not know who listens.
+pub trait Sink<E>: Send {
+    fn send(&self, event: E) -> Result<(), Closed>;
+}
+
+impl<E: Send> Sink<E> for Sender<E> {
+    fn send(&self, event: E) -> Result<(), Closed> {
+        Sender::send(self, event).map_err(|_| Closed)
+    }
+}
+
+/// The working end of a [`Job`]: sends events and wakes the driver for each. Dropping it (the
+/// work has ended, however it ended) wakes the driver once more, so the UI sees the end.
+pub struct Reporter<E> {
+    tx: Sender<E>,
+    waker: Waker,
+}
+
+impl<E> Clone for Reporter<E> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+}
+
+impl<E: Send> Sink<E> for Reporter<E> {
+    fn send(&self, event: E) -> Result<(), Closed> {
+        self.tx.send(event).map_err(|_| Closed)?;
+        self.waker.wake();
+        Ok(())
+    }
+}
+
+impl<E> Reporter<E> {
+    /// Posts `event`; `Err(Closed)` once the job was dropped, so the work should stop.
+    pub fn send(&self, event: E) -> Result<(), Closed>
+    where
+        E: Send,
+    {
+        Sink::send(self, event)
+    }
+}
+
+impl<E> Drop for Reporter<E> {
+    fn drop(&mut self) {
+        self.waker.wake();
+    }
+}
+
+/// The UI's end of a piece of background work: the events it posted, and whether it may post
+/// more. Dropping it closes the channel, which stops the work at its next send.
+pub struct Job<E> {
+    rx: Receiver<E>,
+    /// False once every reporter is gone (the work finished, failed or stopped).
+    live: bool,
+}
+
+impl<E> fmt::Debug for Job<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Job(live: {})", self.live)
+    }
+}
+
+impl<E: Send + 'static> Job<E> {
+    /// A job whose reporter goes to work started elsewhere (a trainer with its own thread).
+    pub fn channel(waker: &Waker) -> (Reporter<E>, Self) {
+        let (tx, rx) = mpsc::channel();
+        let reporter = Reporter {
+            tx,
+            waker: waker.clone(),
+        };
+        (reporter, Self { rx, live: true })
+    }
+
+    /// Runs `work` on a new thread named `name`, reporting through the reporter it is given.
+    pub fn spawn(
+        name: &str,
+        waker: &Waker,
+        work: impl FnOnce(Reporter<E>) + Send + 'static,
+    ) -> Self {
+        let (reporter, job) = Self::channel(waker);
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || work(reporter));
+        match spawned {
+            Ok(_) => job,
+            // No thread: its closure (and the reporter) is already dropped, so the job reads
+            // as ended on the first drain.
+            Err(_) => job,
+        }
+    }
+
+    /// Every event posted since the last call, oldest first; never waits.
+    pub fn drain(&mut self) -> Vec<E> {
+        let mut out = Vec::new();
+        loop {
+            match self.rx.try_recv() {
+                Ok(e) => out.push(e),
+                Err(TryRecvError::Empty) => return out,
+                Err(TryRecvError::Disconnected) => {
+                    self.live = false;
+                    return out;
+                }
+            }
+        }
+    }
+
+    /// Whether the work may still post events (as of the last drain).
+    pub fn live(&self) -> bool {
+        self.live
+    }
+
+    /// Waits up to `timeout` for the next event (for callers with no event loop: the first
+    /// frame of a panel, `llmf check`). `None` on timeout or when the work has ended.
+    pub fn wait(&mut self, timeout: Duration) -> Option<E> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => {
+                self.live = false;
+                None
+            }
+        }
+    }
+
+    /// Blocks until the work ends, collecting every event (tests drive runs with this).
+    pub fn wait_all(&mut self) -> Vec<E> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.rx.recv() {
+            out.push(e);
+        }
+        self.live = false;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counting() -> (Waker, Arc<AtomicUsize>) {
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&count);
+        let waker = Waker::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+        (waker, count)
+    }
+
+    #[test]
+    fn every_event_and_the_end_wake_the_driver() {
+        let (waker, wakes) = counting();
+        let mut job = Job::spawn("test", &waker, |r| {
+            for i in 0..3 {
+                r.send(i).unwrap();
+            }
+        });
+        assert_eq!(job.wait_all(), vec![0, 1, 2]);
+        assert!(!job.live());
+        // Three events, then the reporter's drop: four wake-ups.
+        assert_eq!(wakes.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn dropping_the_job_stops_the_work_at_its_next_send() {
+        let (first_sent_tx, first_sent) = mpsc::channel::<()>();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel::<usize>();
+        let job = Job::spawn("test", &Waker::none(), move |r| {
+            let mut sent = 0;
+            for i in 0..1000 {
+                if r.send(i).is_err() {
+                    break;
+                }
+                sent += 1;
+                if i == 0 {
+                    // Let the test drop the job before the second send.
+                    first_sent_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                }
+            }
+            done_tx.send(sent).unwrap();
+        });
+        first_sent.recv().unwrap();
+        drop(job);
+        go_tx.send(()).unwrap();
+        assert_eq!(
+            done_rx.recv().unwrap(),
+            1,
+            "only the event before the drop went out"
+        );
+    }
+
+    #[test]
+    fn drain_never_waits_and_sees_the_end() {
+        let (reporter, mut job) = Job::<u8>::channel(&Waker::none());
+        assert!(job.drain().is_empty());
+        assert!(job.live());
+        reporter.send(7).unwrap();
+        drop(reporter);
+        assert_eq!(job.drain(), vec![7]);
+        assert!(!job.live());
+    }
+
+    #[test]
+    fn a_plain_sender_is_a_sink_too() {
+        let (tx, rx) = mpsc::channel();
+        let sink: &dyn Sink<u8> = &tx;
+        sink.send(3).unwrap();
+        drop(rx);
+        assert_eq!(sink.send(4), Err(Closed));
+    }
+}
