@@ -135,3 +135,72 @@ fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
             .map(|byte| (unicode_width::UnicodeWidthStr::width(&line[..byte]), y))
     })
 }
+
+/// What a panel must never show a learner: a number that failed to compute (NaN, an
+/// infinity) or a panic's message. "inf" inside a word (info, infinite) is prose.
+fn broken_number(text: &str) -> Option<&'static str> {
+    // Softmax's panel explains the overflow it avoids ("… overflows to inf → inf/inf = NaN").
+    let text: String = text
+        .lines()
+        .filter(|l| !l.contains("overflows to inf"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = text.as_str();
+    ["NaN", "inf", "panicked"].into_iter().find(|bad| {
+        text.match_indices(*bad).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + bad.len()..].chars().next();
+            !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
+        })
+    })
+}
+
+#[test]
+fn the_broken_number_check_can_fail() {
+    assert_eq!(broken_number("loss NaN nats"), Some("NaN"));
+    assert_eq!(broken_number("ratio -inf"), Some("inf"));
+    assert_eq!(broken_number("information about infinite sums"), None);
+}
+
+/// Every kind, drawn with its defaults and after every control is pushed to both ends, shows
+/// no failed number: catches a division by zero or an empty range at an extreme setting.
+#[test]
+fn no_panel_shows_a_failed_number_at_any_setting() {
+    let theme = Theme::new(false, false);
+    let drawn = |viz: &llmf::viz::Visualizer| {
+        let height = llmf::ui::widgets::view_height(viz.view(), 120).clamp(1, 300);
+        let area = ratatui::layout::Rect::new(0, 0, 120, height);
+        let mut buf = Buffer::empty(area);
+        llmf::ui::widgets::render_view(viz.view(), area, &mut buf, &theme, true);
+        ui::buffer_text(&buf)
+    };
+    for def in llmf::viz::kinds::ALL {
+        let spec = llmf::course::VizSpec {
+            kind: def.name.to_string(),
+            params: serde_json::Map::new(),
+            line: 1,
+            key_lines: Vec::new(),
+            expect: Vec::new(),
+        };
+        let mut viz = llmf::viz::Visualizer::build(&spec).expect("builds with defaults");
+        let text = drawn(&viz);
+        if let Some(bad) = broken_number(&text) {
+            panic!("{} shows {bad} with its defaults:\n{text}", def.name);
+        }
+        let controls = viz.view().controls.len();
+        for i in 0..controls {
+            viz.select(-100);
+            viz.select(i as i32);
+            for delta in [50, -100, 1] {
+                viz.adjust(delta);
+                let text = drawn(&viz);
+                if let Some(bad) = broken_number(&text) {
+                    panic!(
+                        "{} shows {bad} after control {i} moved by {delta}:\n{text}",
+                        def.name
+                    );
+                }
+            }
+        }
+    }
+}

@@ -327,5 +327,22 @@ mod tests {
         }
         let ln = layer_norm(&x);
         assert!(row_means(&ln).iter().all(|m| m.abs() < 1e-12));
+        // Variance 1 per row, with 1/n as LayerNorm divides (up to its ε).
+        for row in ln.rows() {
+            let var = row.iter().map(|v| v * v).sum::<f64>() / row.len() as f64;
+            assert!((var - 1.0).abs() < 1e-4, "row variance {var}");
+        }
+    }
+
+    #[test]
+    fn layer_norm_matches_a_hand_computed_row() {
+        // Row [1, 2, 3, 4]: mean 2.5, variance (2.25 + 0.25 + 0.25 + 2.25)/4 = 1.25,
+        // so (x − 2.5)/√1.25 = [−1.3416, −0.4472, 0.4472, 1.3416].
+        let x = Array2::from_shape_vec((1, 4), vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let ln = layer_norm(&x);
+        let want = [-1.341_640_8, -0.447_213_6, 0.447_213_6, 1.341_640_8];
+        for (got, want) in ln.iter().zip(want) {
+            assert!((got - want).abs() < 1e-4, "{got} vs {want}");
+        }
     }
 }
