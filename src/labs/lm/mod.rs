@@ -47,6 +47,7 @@
 pub mod cache;
 pub mod config;
 pub mod data;
+pub mod infer;
 pub mod io;
 pub mod loss;
 pub mod model;

@@ -2,7 +2,7 @@
 //! draw. [`filter`] returns every stage, so a visualizer can show which characters each filter
 //! keeps; [`generate`] samples text with the KV cache.
 
-use super::cache::KvCache;
+use super::infer::{FastCache, Weights};
 use super::model::Model;
 use super::rng::Rng;
 use candle_core::Result;
@@ -151,10 +151,12 @@ pub fn generate(
     if ids.is_empty() {
         ids.push(model.vocab.id('\n'));
     }
-    let mut cache = KvCache::new(model);
+    // The candle-free path: the same arithmetic as `KvCache`, without per-operation overhead.
+    let weights = Weights::of(model)?;
+    let mut cache = FastCache::new(&weights);
     let mut logits = Vec::new();
     for &id in &ids {
-        logits = cache.push(model, id)?;
+        logits = cache.push(&weights, id);
     }
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
@@ -171,7 +173,7 @@ pub fn generate(
                 .collect(),
         });
         if i + 1 < n {
-            logits = cache.push(model, id)?;
+            logits = cache.push(&weights, id);
         }
     }
     Ok(Generated {
