@@ -1,9 +1,10 @@
-//! Lesson prose: a small Markdown subset parsed once into blocks, then laid out into lines of
+//! Lesson prose: Markdown (CommonMark, by pulldown-cmark) parsed once into blocks, then laid out into lines of
 //! styled text for a given width.
 //!
 //! Layout is pure and cheap to cache per width (the app keeps the result until the width or
 //! the step changes), so drawing a frame never re-parses or re-wraps text.
 
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A piece of prose, as parsed from the lesson file.
@@ -51,122 +52,144 @@ impl Line {
     }
 }
 
-/// Parses the prose lines of one step (panel blocks already removed) into blocks.
+/// Parses the prose lines of one step (panel blocks already removed) into blocks, with
+/// pulldown-cmark (CommonMark). Inline markup stays in the blocks' text, re-written in the
+/// one form [`inline`] reads, so a block can be laid out at any width later; nested lists are
+/// flattened, links show their text, HTML shows as written.
 pub fn parse(lines: &[&str]) -> Vec<Block> {
+    let text = lines.join("\n");
     let mut blocks = Vec::new();
-    let mut para: Vec<String> = Vec::new();
-    // The block the current run of lines continues: a paragraph, an item or a quote.
+    // Each open list's next number (None: a bullet list).
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut quote_depth = 0usize;
+    // The block whose text is being collected, and that text.
     let mut open: Option<Block> = None;
-    let mut code: Option<Vec<String>> = None;
-    let mut i = 0;
+    let mut buf = String::new();
+    let mut code: Option<String> = None;
 
-    fn flush(open: &mut Option<Block>, para: &mut Vec<String>, blocks: &mut Vec<Block>) {
-        if let Some(block) = open.take() {
-            let text = para.join(" ");
-            blocks.push(match block {
-                Block::Item { marker, .. } => Block::Item { marker, text },
-                Block::Quote(_) => Block::Quote(text),
-                _ => Block::Paragraph(text),
-            });
+    let finish = |open: &mut Option<Block>, buf: &mut String, blocks: &mut Vec<Block>| {
+        let text = std::mem::take(buf)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        match open.take() {
+            Some(Block::Heading(_)) => blocks.push(Block::Heading(text)),
+            Some(Block::Item { marker, .. }) => blocks.push(Block::Item { marker, text }),
+            Some(Block::Quote(_)) if !text.is_empty() => blocks.push(Block::Quote(text)),
+            Some(Block::Paragraph(_)) if !text.is_empty() => blocks.push(Block::Paragraph(text)),
+            _ => {}
         }
-        para.clear();
-    }
+    };
 
-    while i < lines.len() {
-        let raw = lines[i];
-        i += 1;
-        if let Some(code_lines) = code.as_mut() {
-            if raw.trim_start().starts_with("```") {
-                blocks.push(Block::Code(std::mem::take(code_lines)));
-                code = None;
-            } else {
-                code_lines.push(raw.trim_end().to_string());
-            }
-            continue;
-        }
-        let trimmed = raw.trim();
-        if trimmed.starts_with("```") {
-            flush(&mut open, &mut para, &mut blocks);
-            code = Some(Vec::new());
-            continue;
-        }
-        if trimmed.is_empty() {
-            flush(&mut open, &mut para, &mut blocks);
-            continue;
-        }
-        if open.is_none() && raw.starts_with("    ") {
-            let mut lines_of_code = vec![raw[4..].trim_end().to_string()];
-            while i < lines.len() && (lines[i].starts_with("    ") || lines[i].trim().is_empty()) {
-                if lines[i].trim().is_empty() {
-                    // A blank line ends the code block unless more indented code follows.
-                    if i + 1 < lines.len() && lines[i + 1].starts_with("    ") {
-                        lines_of_code.push(String::new());
-                        i += 1;
-                        continue;
-                    }
-                    break;
+    for event in Parser::new_ext(&text, Options::empty()) {
+        if let Some(body) = code.as_mut() {
+            match event {
+                Event::Text(t) => body.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let body = code.take().unwrap_or_default();
+                    let lines = body.trim_end_matches('\n').lines();
+                    blocks.push(Block::Code(
+                        lines.map(|l| l.trim_end().to_string()).collect(),
+                    ));
                 }
-                lines_of_code.push(lines[i][4..].trim_end().to_string());
-                i += 1;
+                _ => {}
             }
-            blocks.push(Block::Code(lines_of_code));
             continue;
         }
-        if let Some(rest) = trimmed.strip_prefix('#') {
-            flush(&mut open, &mut para, &mut blocks);
-            blocks.push(Block::Heading(
-                rest.trim_start_matches('#').trim().to_string(),
-            ));
-            continue;
-        }
-        if let Some(marker) = list_marker(trimmed) {
-            flush(&mut open, &mut para, &mut blocks);
-            let text = trimmed[marker.len()..].trim().to_string();
-            let shown = if marker.trim_end().ends_with('.') {
-                marker.trim().to_string()
-            } else {
-                "•".to_string()
-            };
-            open = Some(Block::Item {
-                marker: shown,
-                text: String::new(),
-            });
-            para.push(text);
-            continue;
-        }
-        if let Some(rest) = trimmed.strip_prefix('>') {
-            if !matches!(open, Some(Block::Quote(_))) {
-                flush(&mut open, &mut para, &mut blocks);
-                open = Some(Block::Quote(String::new()));
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                open = Some(Block::Heading(String::new()));
             }
-            para.push(rest.trim().to_string());
-            continue;
+            Event::Start(Tag::CodeBlock(_)) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                code = Some(String::new());
+            }
+            Event::Start(Tag::List(first)) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                lists.push(first);
+            }
+            Event::End(TagEnd::List(_)) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                let marker = match lists.last_mut() {
+                    Some(Some(n)) => {
+                        *n += 1;
+                        format!("{}.", *n - 1)
+                    }
+                    _ => "•".to_string(),
+                };
+                open = Some(Block::Item {
+                    marker,
+                    text: String::new(),
+                });
+            }
+            Event::Start(Tag::BlockQuote(_)) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                quote_depth += 1;
+            }
+            Event::End(TagEnd::BlockQuote(_)) => {
+                finish(&mut open, &mut buf, &mut blocks);
+                quote_depth = quote_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::Paragraph) => {
+                if matches!(open, Some(Block::Item { .. })) {
+                    // A loose item's paragraphs continue the item's text.
+                    buf.push(' ');
+                } else {
+                    finish(&mut open, &mut buf, &mut blocks);
+                    open = Some(if quote_depth > 0 {
+                        Block::Quote(String::new())
+                    } else {
+                        Block::Paragraph(String::new())
+                    });
+                }
+            }
+            Event::End(TagEnd::Paragraph) if !matches!(open, Some(Block::Item { .. })) => {
+                finish(&mut open, &mut buf, &mut blocks);
+            }
+            Event::End(TagEnd::Heading(_) | TagEnd::Item) => {
+                finish(&mut open, &mut buf, &mut blocks);
+            }
+            // Inline content, written back as the markup `inline` reads.
+            Event::Start(Tag::Strong) | Event::End(TagEnd::Strong) => buf.push_str("**"),
+            Event::Start(Tag::Emphasis) | Event::End(TagEnd::Emphasis) => buf.push('*'),
+            Event::Code(t) => {
+                buf.push('`');
+                buf.push_str(&escape_markers(&t));
+                buf.push('`');
+            }
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                if open.is_none() {
+                    open = Some(Block::Paragraph(String::new()));
+                }
+                buf.push_str(&escape_markers(&t));
+            }
+            Event::SoftBreak | Event::HardBreak => buf.push(' '),
+            _ => {}
         }
-        if open.is_none() {
-            open = Some(Block::Paragraph(String::new()));
-        }
-        para.push(trimmed.to_string());
     }
-    if let Some(code_lines) = code {
-        blocks.push(Block::Code(code_lines));
+    if let Some(body) = code.take() {
+        blocks.push(Block::Code(
+            body.lines().map(|l| l.trim_end().to_string()).collect(),
+        ));
     }
-    flush(&mut open, &mut para, &mut blocks);
+    finish(&mut open, &mut buf, &mut blocks);
     blocks
 }
 
-/// `- `, `* `, `+ ` or `12. ` at the start of a line.
-fn list_marker(line: &str) -> Option<&str> {
-    for m in ["- ", "* ", "+ "] {
-        if line.starts_with(m) {
-            return Some(&line[..2]);
-        }
-    }
-    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits < 4 && line[digits..].starts_with(". ") {
-        return Some(&line[..digits + 2]);
-    }
-    None
+/// Literal `*` and `` ` `` in parsed text (`2 * 3`, an escaped `\*`) are swapped for
+/// stand-ins so [`inline`] does not read them as markup again; it swaps them back.
+fn escape_markers(text: &str) -> String {
+    text.replace('*', LITERAL_STAR).replace('`', LITERAL_TICK)
 }
+
+/// Private-use characters standing for a literal `*` and `` ` `` between parsing and layout.
+const LITERAL_STAR: &str = "\u{F8FF}";
+const LITERAL_TICK: &str = "\u{F8FE}";
 
 /// Counts the words a learner reads in these blocks.
 pub fn word_count(blocks: &[Block]) -> usize {
@@ -182,9 +205,11 @@ pub fn word_count(blocks: &[Block]) -> usize {
         .sum()
 }
 
-/// Splits inline Markdown (`**bold**`, `*italic*`, `` `code` ``) into runs. An opener without
-/// a closer is kept as a literal character, so `2 * 3` stays as written.
+/// Splits the inline markup [`parse`] leaves in a block (`**bold**`, `*italic*`, `` `code` ``)
+/// into runs. Text that was literal in the lesson (`2 * 3`) comes back as written; an opener
+/// without a closer (in text not from `parse`, such as a question) stays a character too.
 pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
+    let literal = |s: &str| s.replace(LITERAL_STAR, "*").replace(LITERAL_TICK, "`");
     let mut out: Vec<(String, Emph)> = Vec::new();
     let mut plain = String::new();
     let mut rest = text;
@@ -204,9 +229,9 @@ pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
         match after.find(delim) {
             Some(end) if end > 0 && !after.starts_with(' ') => {
                 if !plain.is_empty() {
-                    out.push((std::mem::take(&mut plain), base));
+                    out.push((literal(&std::mem::take(&mut plain)), base));
                 }
-                out.push((after[..end].to_string(), emph));
+                out.push((literal(&after[..end]), emph));
                 rest = &after[end + delim.len()..];
             }
             _ => {
@@ -216,7 +241,7 @@ pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
         }
     }
     if !plain.is_empty() {
-        out.push((plain, base));
+        out.push((literal(&plain), base));
     }
     out
 }
@@ -537,5 +562,40 @@ mod tests {
         let lines = layout(&blocks, 8, false);
         assert!(lines.iter().all(|l| l.width() <= 8), "{lines:?}");
         assert_eq!(lines.last().map(Line::text).as_deref(), Some("汉字 ok"));
+    }
+
+    #[test]
+    fn commonmark_rules_where_the_old_scanner_went_wrong() {
+        // A number and a dot opening a wrapped line do not start a list inside a paragraph
+        // (lesson 01 wrapped "until rank\n7. The word" and showed a list item "7.").
+        let blocks = parse(&["waits until rank", "7. The word never appeared."]);
+        assert_eq!(
+            blocks,
+            vec![Block::Paragraph(
+                "waits until rank 7. The word never appeared.".into()
+            )]
+        );
+        // Escaped and spaced asterisks stay characters; links show their text.
+        let blocks = parse(&["2 * 3 and \\*not italic\\* and [a link](https://x.y)"]);
+        let Block::Paragraph(text) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(
+            inline(text, Emph::Plain),
+            vec![("2 * 3 and *not italic* and a link".into(), Emph::Plain)]
+        );
+        // Inline code keeps an asterisk inside it as written.
+        let blocks = parse(&["use `a*b` here"]);
+        let Block::Paragraph(text) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(
+            inline(text, Emph::Plain),
+            vec![
+                ("use ".into(), Emph::Plain),
+                ("a*b".into(), Emph::Code),
+                (" here".into(), Emph::Plain)
+            ]
+        );
     }
 }
