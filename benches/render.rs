@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 fn frames(c: &mut Criterion) {
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let theme = Theme::default_color();
     for (w, h) in [(80u16, 24u16), (200, 60)] {
         let mut group = c.benchmark_group(format!("frame_{w}x{h}"));
@@ -53,7 +53,7 @@ fn frames(c: &mut Criterion) {
 /// course's own prose typed into it and applied: the token strip is at its longest. Its layout
 /// is kept between frames, so a frame redraws from the kept layout.
 fn token_strip_frames(c: &mut Criterion) {
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let theme = Theme::default_color();
     let text: String = llmf::labs::shared::course_text()
         .join(" ")
@@ -152,7 +152,21 @@ fn attention(c: &mut Criterion) {
         });
     });
 
-    let course = llmf::check::load_checked(&Embedded).expect("built-in course");
+    // The path lesson 13's timing panel measures: f32, ndarray's GEMM, one workspace reused.
+    // Compare with `python3 benches/numpy_attention.py` (numpy + OpenBLAS, one thread).
+    {
+        use llmf::labs::fast_attention::{attention_f32, to_f32, Workspace};
+        let (q, k, v) = (to_f32(&q), to_f32(&k), to_f32(&v));
+        let mut ws = Workspace::default();
+        group.bench_function("one_head_n512_d64_f32_timed_path", |b| {
+            b.iter(|| {
+                attention_f32(q.view(), k.view(), v.view(), false, &mut ws);
+                black_box(ws.output());
+            });
+        });
+    }
+
+    let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let index = course.find("masking").expect("lesson 10");
     let step = course.lessons[index]
         .steps
