@@ -47,7 +47,9 @@
 pub mod cache;
 pub mod config;
 pub mod data;
+pub mod finetune;
 pub mod io;
+pub mod lora;
 pub mod loss;
 pub mod model;
 pub mod ops;
@@ -55,6 +57,7 @@ pub mod optim;
 pub mod recipe;
 pub mod rng;
 pub mod sample;
+pub mod sft;
 pub mod threads;
 pub mod train;
 pub mod vocab;
