@@ -221,7 +221,7 @@ impl Finetuner {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {
     pub step: usize,
-    /// On (the first `eval_chars` of) the new training data.
+    /// On (the first `eval_chars` of) the new training data, response characters.
     pub train: f32,
     /// On held-out examples of the same kind.
     pub held_out: f32,
@@ -231,7 +231,8 @@ pub struct Point {
     pub ms_per_step: f64,
 }
 
-/// Evaluates `model` on the run's three sets.
+/// Evaluates `model` on the run's three sets. The new data is always scored on response
+/// characters only, whether training masks the prompt or not, so runs compare on one measure.
 pub fn evaluate(model: &Model, data: &FtData, cfg: &FtConfig, step: usize) -> Result<Point> {
     let n = cfg.eval_chars;
     let original = data.original.val[..if n == 0 {
@@ -242,8 +243,8 @@ pub fn evaluate(model: &Model, data: &FtData, cfg: &FtConfig, step: usize) -> Re
         .to_vec();
     Ok(Point {
         step,
-        train: eval_loss(model, &data.train.head(n), cfg.mask_prompt)?,
-        held_out: eval_loss(model, &data.held_out.head(n), cfg.mask_prompt)?,
+        train: eval_loss(model, &data.train.head(n), true)?,
+        held_out: eval_loss(model, &data.held_out.head(n), true)?,
         original: super::loss::mean_loss(model, &original)?,
         ms_per_step: 0.0,
     })

@@ -54,6 +54,7 @@ pub mod loss;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod quantized;
 pub mod recipe;
 pub mod rng;
 pub mod sample;

@@ -1,0 +1,307 @@
+//! Lesson 20: supervised fine-tuning of the shipped model on the course's own checkpoint
+//! questions, live. Shows which characters the loss counts (prompt masked or not), the loss on
+//! the training questions, on held-out questions and on the original corpus as it trains, and
+//! what the model writes after a held-out question before and after. Runs in the background,
+//! from the first poll; changing a setting starts again.
+
+use super::ft_common::{self, loss_chart, progress, sample_line, Runs};
+use super::lm_common::{tail, visible};
+use crate::labs::lm::finetune::{FtConfig, FtData, Method};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part};
+use crate::viz::{choice, slider, step_index, step_value, toggle, Visual};
+
+const LRS: [f64; 3] = [3e-4, 1e-3, 3e-3];
+const LR_NAMES: [&str; 3] = ["0.0003", "0.001", "0.003"];
+const SHOW: [&str; 3] = ["curves", "samples", "mask"];
+/// Windows per batch and characters per window (the shipped model's context).
+const BATCH: usize = 8;
+
+pub const KIND: KindDef = KindDef {
+    name: "sft",
+    title: "Fine-tuning on question-answer pairs",
+    about: "fine-tunes the shipped model on the course's own checkpoint questions (Q: question, A: answer and explanation) in the background: which characters the loss counts with and without the prompt masked, loss on training questions, held-out questions and the original corpus by step, and samples for a held-out question before and after; learning rate, epochs, masking",
+    params: &[
+        ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.001" }, doc: "learning rate (constant, AdamW)" },
+        ParamDef { name: "epochs", ty: ParamType::Int { min: 1, max: 8, default: 3 }, doc: "passes over the training questions (in batches of 8 windows of 64 characters)" },
+        ParamDef { name: "mask", ty: ParamType::Bool { default: true }, doc: "count the loss on answer characters only (the prompt masked)" },
+        ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW, default: "curves" }, doc: "what the panel shows: loss curves, samples before and after, or the mask on one example" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Sft::new(p)?))
+}
+
+pub struct Sft {
+    lr: usize,
+    epochs: usize,
+    mask: bool,
+    show: usize,
+    runs: Option<Runs>,
+    start_error: Option<String>,
+}
+
+/// Steps for one pass over `data.train`: its characters over those a batch reads.
+fn steps_per_epoch(data: &FtData) -> usize {
+    let context = crate::labs::lm::base_model().map_or(64, |m| m.config.context);
+    data.train.len().div_ceil(BATCH * context)
+}
+
+impl Sft {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let lr = p.index("lr")?;
+        let epochs = p.int("epochs")? as usize;
+        let mask = p.boolean("mask")?;
+        let show = p.index("show")?;
+        p.finish()?;
+        Ok(Self {
+            lr,
+            epochs,
+            mask,
+            show,
+            runs: None,
+            start_error: None,
+        })
+    }
+
+    fn steps(&self) -> usize {
+        ft_common::course_data().map_or(0, |d| self.epochs * steps_per_epoch(&d))
+    }
+
+    fn start(&mut self) {
+        let data = match ft_common::course_data() {
+            Ok(d) => d,
+            Err(e) => {
+                self.start_error = Some(e);
+                return;
+            }
+        };
+        let mut cfg = FtConfig::new(Method::Full, self.steps(), LRS[self.lr]);
+        cfg.batch = BATCH;
+        cfg.mask_prompt = self.mask;
+        cfg.eval_every = (cfg.steps / 12).max(5);
+        cfg.eval_chars = ft_common::EVAL_CHARS;
+        let prompt = ft_common::held_out_prompt();
+        self.runs = Some(Runs::start(vec![cfg], data, Some(prompt)));
+        self.start_error = None;
+    }
+
+    fn status(&self, runs: &Runs) -> Vec<String> {
+        let name = if self.mask {
+            "SFT, answers only".to_string()
+        } else {
+            "SFT, every character".to_string()
+        };
+        let mut lines = vec![progress(runs, &[name], self.steps())];
+        if let Some(d) = ft_common::course_data().ok() {
+            lines.push(format!(
+                "{} training questions ({} chars), {} held out; 1 epoch = {} steps",
+                d.train.examples,
+                d.train.len(),
+                d.held_out.examples,
+                steps_per_epoch(&d)
+            ));
+        }
+        let log = runs.logs.first();
+        if let (Some(first), Some(last)) = (
+            log.and_then(|l| l.points.first()),
+            log.and_then(|l| l.points.last()),
+        ) {
+            lines.push(format!(
+                "answer loss: train {:.2} → {:.2}, held-out {:.2} → {:.2}; original text {:.2} → {:.2} nats/char",
+                first.train, last.train, first.held_out, last.held_out, first.original, last.original
+            ));
+        }
+        lines
+    }
+
+    fn samples(&self, runs: &Runs) -> Part {
+        let prompt = ft_common::held_out_prompt();
+        let mut lines = vec![
+            "A held-out question (never trained on), temperature 0.5:".into(),
+            tail(&prompt.replace('\n', " "), 70),
+        ];
+        lines.push(sample_line("before", runs.before.as_ref()));
+        lines.push(sample_line(
+            "after ",
+            runs.logs.first().and_then(|l| l.sample.as_ref()),
+        ));
+        Part::Text(lines)
+    }
+
+    /// The first training example with a mark under each character: ^ where its loss counts.
+    fn mask_view(&self) -> Part {
+        let Ok(data) = ft_common::course_data() else {
+            return Part::Text(vec!["no data".into()]);
+        };
+        let set = &data.train;
+        let (prompt, _) = crate::course::qa::builtin_pairs()
+            .0
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let start = prompt.chars().count().saturating_sub(24);
+        let chars: Vec<char> = set.ids[start..(start + 60).min(set.len())]
+            .iter()
+            .map(|&i| crate::labs::lm::base_model().map_or('?', |m| m.vocab.char(i)))
+            .collect();
+        let marks: String = set.is_response[start..start + chars.len()]
+            .iter()
+            .map(|&r| if r || !self.mask { '^' } else { '.' })
+            .collect();
+        let shown: String = chars
+            .iter()
+            .map(|&c| visible(c).chars().next().unwrap_or('?'))
+            .collect();
+        let counted = |mask: bool| {
+            set.target_weights(mask)
+                .iter()
+                .filter(|&&w| w > 0.0)
+                .count()
+        };
+        let total = set.len().saturating_sub(1);
+        Part::Text(vec![
+            format!("…{shown}"),
+            format!(" {marks}"),
+            "^ the loss counts predicting this character, . masked (prompt)".into(),
+            format!(
+                "targets counted in the training set: answers only {} of {total} ({:.0}%), every character {total}",
+                counted(true),
+                100.0 * counted(true) as f64 / total.max(1) as f64
+            ),
+        ])
+    }
+}
+
+impl Visual for Sft {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "learning rate",
+                LR_NAMES.iter().map(ToString::to_string).collect(),
+                self.lr,
+            ),
+            slider("epochs", self.epochs as f64, 1.0, 8.0, 1.0, 0),
+            toggle("mask the prompt", self.mask),
+            choice(
+                "show",
+                SHOW.iter().map(ToString::to_string).collect(),
+                self.show,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.lr = step_index(self.lr, delta, LRS.len()),
+            1 => self.epochs = step_value(self.epochs as f64, delta, 1.0, 1.0, 8.0) as usize,
+            2 => self.mask = !self.mask,
+            3 => {
+                self.show = step_index(self.show, delta, SHOW.len());
+                return;
+            }
+            _ => return,
+        }
+        self.runs = None;
+    }
+
+    fn busy(&self) -> bool {
+        self.start_error.is_none() && self.runs.as_ref().is_none_or(Runs::busy)
+    }
+
+    fn poll(&mut self) -> bool {
+        if self.runs.is_none() && self.start_error.is_none() {
+            self.start();
+            return true;
+        }
+        self.runs.as_mut().is_some_and(Runs::take)
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let Some(runs) = &self.runs else {
+            return vec![Part::Text(vec![match &self.start_error {
+                Some(e) => format!("could not start: {e}"),
+                None => "starting…".into(),
+            }])];
+        };
+        let body = match self.show {
+            0 => loss_chart(
+                "answer loss by step: train *, held-out +, original text o",
+                runs,
+                &["train".into()],
+                &['*'],
+                |p| p.train,
+            ),
+            1 => self.samples(runs),
+            _ => self.mask_view(),
+        };
+        let body = match (self.show, body) {
+            (0, crate::viz::view::Part::Chart(mut c)) => {
+                let log = runs.logs.first().cloned().unwrap_or_default();
+                let line = |f: fn(&crate::labs::lm::finetune::Point) -> f32| -> Vec<(f64, f64)> {
+                    log.points
+                        .iter()
+                        .map(|p| (p.step as f64, f64::from(f(p))))
+                        .collect()
+                };
+                c.series.push(crate::viz::view::Series {
+                    name: "held-out".into(),
+                    marker: '+',
+                    points: line(|p| p.held_out),
+                });
+                c.series.push(crate::viz::view::Series {
+                    name: "original text (nats/char by step)".into(),
+                    marker: 'o',
+                    points: line(|p| p.original),
+                });
+                Part::Chart(c)
+            }
+            (_, b) => b,
+        };
+        vec![Part::Text(self.status(runs)), body]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn lab(params: Value) -> Sft {
+        let map: Map<String, Value> = serde_json::from_value(params).unwrap();
+        Sft::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    #[test]
+    fn one_epoch_lowers_the_answer_loss_and_samples_before_and_after() {
+        let mut s = lab(json!({"epochs": 1, "lr": "0.003"}));
+        assert!(s.poll());
+        s.runs.as_mut().unwrap().wait();
+        let runs = s.runs.as_ref().unwrap();
+        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        let log = &runs.logs[0];
+        assert!(log.done);
+        let (first, last) = (log.points[0], *log.points.last().unwrap());
+        assert_eq!(last.step, s.steps());
+        assert!(last.train < first.train, "{first:?} {last:?}");
+        assert!(runs.before.is_some() && log.sample.is_some());
+        assert_ne!(runs.before, log.sample);
+    }
+
+    #[test]
+    fn the_mask_view_marks_prompt_characters_only_when_masking() {
+        let mut s = lab(json!({"show": "mask"}));
+        let text = |s: &Sft| match s.mask_view() {
+            Part::Text(l) => l,
+            _ => unreachable!(),
+        };
+        let on = text(&s);
+        assert!(on[1].contains('.') && on[1].contains('^'), "{on:?}");
+        s.adjust(2, 1);
+        let off = text(&s);
+        assert!(!off[1].contains('.'), "{off:?}");
+    }
+}
