@@ -4,7 +4,7 @@
 //! starting when the panel opens; changing a setting starts it again.
 
 use super::ft_common::{self, loss_chart, progress, Runs};
-use crate::labs::fmt_num;
+use crate::labs::{fmt_count, fmt_num};
 use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::lora::{Proj, QV};
 use crate::viz::params::{ParamResult, Params};
@@ -19,7 +19,7 @@ pub const RANKS: [usize; 3] = [1, 4, 8];
 /// Learning rates: adapters start from zero and have few parameters, so they take a larger
 /// step than full fine-tuning, which would wreck the base at that rate.
 pub const LORA_LR: f64 = 3e-3;
-pub const FULL_LR: f64 = 1e-3;
+pub const FULL_LR: f64 = 3e-4;
 
 pub const KIND: KindDef = KindDef {
     name: "lora",
@@ -27,7 +27,7 @@ pub const KIND: KindDef = KindDef {
     about: "fine-tunes the shipped model on the course's question-answer pairs four times in the background (LoRA rank 1, 4 and 8, then full fine-tuning): trainable parameters, ms per step, loss on held-out questions and on the original corpus, the largest logit difference after merging BA into W; targets and steps",
     params: &[
         ParamDef { name: "targets", ty: ParamType::Choice { options: &TARGET_NAMES, default: "qv" }, doc: "projections that get adapters: W_q and W_v (the paper's choice), all four attention matrices, or attention and MLP" },
-        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 120 }, doc: "optimizer steps per run (batches of 8 windows of 64 characters)" },
+        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 100 }, doc: "optimizer steps per run (batches of 8 windows of 64 characters)" },
     ],
     build,
 };
@@ -71,7 +71,7 @@ impl LoraLab {
             .collect();
         out.push(FtConfig::new(Method::Full, self.steps, FULL_LR));
         for c in &mut out {
-            c.eval_every = (self.steps / 6).max(5);
+            c.eval_every = (self.steps / 5).max(5);
             c.eval_chars = ft_common::EVAL_CHARS;
         }
         out
@@ -104,7 +104,7 @@ impl LoraLab {
                 };
                 vec![
                     name,
-                    log.trainable.to_string(),
+                    fmt_count(log.trainable as f64),
                     if log.trainable == 0 {
                         "…".into()
                     } else {
@@ -224,7 +224,7 @@ mod tests {
         for log in &runs.logs[..3] {
             assert!(log.done);
             assert!(log.merge_diff.unwrap() < 1e-4, "{:?}", log.merge_diff);
-            // Evaluations at 0, every max(20/6, 5) = 5 steps, and 20.
+            // Evaluations at 0, every max(20/5, 5) = 5 steps, and 20.
             let steps: Vec<usize> = log.points.iter().map(|p| p.step).collect();
             assert_eq!(steps, vec![0, 5, 10, 15, 20]);
         }

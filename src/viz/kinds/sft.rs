@@ -6,6 +6,7 @@
 
 use super::ft_common::{self, loss_chart, progress, sample_line, Runs};
 use super::lm_common::{tail, visible};
+use crate::labs::fmt_count;
 use crate::labs::lm::finetune::{FtConfig, FtData, Method};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
@@ -23,7 +24,7 @@ pub const KIND: KindDef = KindDef {
     title: "Fine-tuning on question-answer pairs",
     about: "fine-tunes the shipped model on the course's own checkpoint questions (Q: question, A: answer and explanation) in the background: which characters the loss counts with and without the prompt masked, loss on training questions, held-out questions and the original corpus by step, and samples for a held-out question before and after; learning rate, epochs, masking",
     params: &[
-        ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.001" }, doc: "learning rate (constant, AdamW)" },
+        ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.0003" }, doc: "learning rate (constant, AdamW)" },
         ParamDef { name: "epochs", ty: ParamType::Int { min: 1, max: 8, default: 3 }, doc: "passes over the training questions (in batches of 8 windows of 64 characters)" },
         ParamDef { name: "mask", ty: ParamType::Bool { default: true }, doc: "count the loss on answer characters only (the prompt masked)" },
         ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW, default: "curves" }, doc: "what the panel shows: loss curves, samples before and after, or the mask on one example" },
@@ -65,6 +66,10 @@ impl Sft {
             runs: None,
             start_error: None,
         })
+    }
+
+    fn mask_only(&self) -> bool {
+        self.show == 2 && self.runs.is_none()
     }
 
     fn steps(&self) -> usize {
@@ -134,43 +139,42 @@ impl Sft {
 
     /// The first training example with a mark under each character: ^ where its loss counts.
     fn mask_view(&self) -> Part {
-        let Ok(data) = ft_common::course_data() else {
-            return Part::Text(vec!["no data".into()]);
+        let (Ok(data), Ok(base)) = (ft_common::course_data(), crate::labs::lm::base_model())
+        else {
+            return Part::Text(vec!["the shipped model is missing".into()]);
         };
         let set = &data.train;
-        let (prompt, _) = crate::course::qa::builtin_pairs()
+        let prompt_len = crate::course::qa::builtin_pairs()
             .0
             .first()
-            .cloned()
-            .unwrap_or_default();
-        let start = prompt.chars().count().saturating_sub(24);
-        let chars: Vec<char> = set.ids[start..(start + 60).min(set.len())]
+            .map_or(0, |(p, _)| p.chars().count());
+        // The end of the first prompt and the start of its answer.
+        let start = prompt_len.saturating_sub(24).min(set.len());
+        let end = (start + 60).min(set.len());
+        // One column per character, so each mark sits under its character: spaces stay spaces.
+        let shown: String = set.ids[start..end]
             .iter()
-            .map(|&i| crate::labs::lm::base_model().map_or('?', |m| m.vocab.char(i)))
+            .map(|&i| match base.vocab.char(i) {
+                ' ' => ' ',
+                c => visible(c).chars().next().unwrap_or('?'),
+            })
             .collect();
-        let marks: String = set.is_response[start..start + chars.len()]
+        let marks: String = set.is_response[start..end]
             .iter()
             .map(|&r| if r || !self.mask { '^' } else { '.' })
             .collect();
-        let shown: String = chars
-            .iter()
-            .map(|&c| visible(c).chars().next().unwrap_or('?'))
-            .collect();
-        let counted = |mask: bool| {
-            set.target_weights(mask)
-                .iter()
-                .filter(|&&w| w > 0.0)
-                .count()
-        };
+        let counted = set.target_weights(true).iter().filter(|&&w| w > 0.0).count();
         let total = set.len().saturating_sub(1);
         Part::Text(vec![
             format!("…{shown}"),
             format!(" {marks}"),
             "^ the loss counts predicting this character, . masked (prompt)".into(),
             format!(
-                "targets counted in the training set: answers only {} of {total} ({:.0}%), every character {total}",
-                counted(true),
-                100.0 * counted(true) as f64 / total.max(1) as f64
+                "targets counted in the training set: answers only {} of {} ({:.0}%), every character {}",
+                fmt_count(counted as f64),
+                fmt_count(total as f64),
+                100.0 * counted as f64 / total.max(1) as f64,
+                fmt_count(total as f64)
             ),
         ])
     }
@@ -208,12 +212,16 @@ impl Visual for Sft {
         self.runs = None;
     }
 
+    /// The mask view needs no training: nothing runs until another view is chosen.
     fn busy(&self) -> bool {
-        self.start_error.is_none() && self.runs.as_ref().is_none_or(Runs::busy)
+        match &self.runs {
+            None => self.start_error.is_none() && !self.mask_only(),
+            Some(r) => r.busy(),
+        }
     }
 
     fn poll(&mut self) -> bool {
-        if self.runs.is_none() && self.start_error.is_none() {
+        if self.runs.is_none() && self.start_error.is_none() && !self.mask_only() {
             self.start();
             return true;
         }
@@ -221,6 +229,9 @@ impl Visual for Sft {
     }
 
     fn parts(&self) -> Vec<Part> {
+        if self.mask_only() {
+            return vec![self.mask_view()];
+        }
         let Some(runs) = &self.runs else {
             return vec![Part::Text(vec![match &self.start_error {
                 Some(e) => format!("could not start: {e}"),
@@ -277,7 +288,7 @@ mod tests {
 
     #[test]
     fn one_epoch_lowers_the_answer_loss_and_samples_before_and_after() {
-        let mut s = lab(json!({"epochs": 1, "lr": "0.003"}));
+        let mut s = lab(json!({"epochs": 1, "lr": "0.0003"}));
         assert!(s.poll());
         s.runs.as_mut().unwrap().wait();
         let runs = s.runs.as_ref().unwrap();
