@@ -4,7 +4,7 @@
 //! --model FILE` reads.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use llmf::labs::lm::finetune::{evaluate, FtConfig, FtData, Finetuner, Method};
+use llmf::labs::lm::finetune::{evaluate, Finetuner, FtConfig, FtData, Method};
 use llmf::labs::lm::lora::QV;
 use llmf::labs::lm::sft::SftSet;
 use llmf::labs::lm::{self, io, Data, Model};
@@ -76,7 +76,11 @@ pub fn finetune(args: FinetuneArgs) -> ExitCode {
         Some(r) if (1..=MAX_RANK).contains(&r) => Method::lora(r, &QV),
         Some(r) => return fail(format!("--lora {r} is out of range (1 to {MAX_RANK})")),
     };
-    let lr = if args.lora.is_some() { LORA_LR } else { FULL_LR };
+    let lr = if args.lora.is_some() {
+        LORA_LR
+    } else {
+        FULL_LR
+    };
     let steps = args.steps.unwrap_or(DEFAULT_STEPS);
     if steps == 0 {
         return fail("--steps must be at least 1");

@@ -7,10 +7,11 @@
 //! 1/√in, so x·A has entries of order 1), B starts at zero: ΔW = 0 and the model's output at
 //! step 0 is exactly the pre-trained one.
 //!
-//! Frozen means frozen: the forward pass reads the base weights through detached tensors
-//! ([`super::Model::forward_lora`]), so backpropagation computes no gradient for them at all,
-//! not a gradient that is then thrown away. That is where LoRA's training-time saving comes
-//! from (no weight gradients for the big matrices, no optimizer moments for them).
+//! Frozen means frozen: in [`super::Model::forward_lora`] every base matrix is applied by
+//! [`super::frozen::matmul`], whose backward pass computes the input's gradient only, and the
+//! small vectors (layer norms, biases, embeddings) are read detached. No weight gradient of a
+//! big matrix is computed and thrown away, which is where LoRA's training-time saving comes from
+//! (with no optimizer moments for the base).
 //!
 //! [`Lora::merged`] adds (α/r)·A·B into W₀: the merged model is an ordinary model, with no
 //! extra work per token.

@@ -48,6 +48,7 @@ pub mod cache;
 pub mod config;
 pub mod data;
 pub mod finetune;
+pub mod frozen;
 pub mod io;
 pub mod lora;
 pub mod loss;

@@ -188,6 +188,14 @@ impl Model {
                 v.as_tensor().clone()
             }
         };
+        // A frozen matrix goes through `frozen::matmul`, whose backward computes no dW at all.
+        let mm = |x: &Tensor, v: &Tensor| -> Result<Tensor> {
+            if lora.is_some() {
+                super::frozen::matmul(x, v)
+            } else {
+                x.matmul(v)
+            }
+        };
         let delta = |out: Tensor, d: Result<Option<Tensor>>| -> Result<Tensor> {
             match d? {
                 Some(d) => out + d,
@@ -210,7 +218,7 @@ impl Model {
         let scale = 1.0 / (dh as f64).sqrt();
         for (layer, blk) in self.blocks.iter().enumerate() {
             let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?.reshape((b * t, d))?;
-            let qkv = a.matmul(&w(&blk.w_qkv))?.broadcast_add(&w(&blk.b_qkv))?;
+            let qkv = mm(&a, blk.w_qkv.as_tensor())?.broadcast_add(&w(&blk.b_qkv))?;
             let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?
                 .reshape((b, t, 3, h, dh))?;
             let part = |i: usize| -> Result<Tensor> {
@@ -223,22 +231,20 @@ impl Model {
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&mask)?;
             let heads = softmax(&scores)?.matmul(&v)?; // (b, h, t, dh)
             let merged = heads.transpose(1, 2)?.reshape((b * t, d))?;
-            let attn = merged.matmul(&w(&blk.w_o))?.broadcast_add(&w(&blk.b_o))?;
+            let attn = mm(&merged, blk.w_o.as_tensor())?.broadcast_add(&w(&blk.b_o))?;
             let attn = delta(
                 attn,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
             )?;
             x = (x + attn.reshape((b, t, d))?)?;
             let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?.reshape((b * t, d))?;
-            let pre = m.matmul(&w(&blk.w_in))?.broadcast_add(&w(&blk.b_in))?;
+            let pre = mm(&m, blk.w_in.as_tensor())?.broadcast_add(&w(&blk.b_in))?;
             let hidden = delta(
                 pre,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m)),
             )?
             .relu()?;
-            let mlp = hidden
-                .matmul(&w(&blk.w_out))?
-                .broadcast_add(&w(&blk.b_out))?;
+            let mlp = mm(&hidden, blk.w_out.as_tensor())?.broadcast_add(&w(&blk.b_out))?;
             let mlp = delta(
                 mlp,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
@@ -246,7 +252,7 @@ impl Model {
             x = (x + mlp.reshape((b, t, d))?)?;
         }
         let x = layer_norm(&x, &w(&self.lnf_g), &w(&self.lnf_b))?;
-        let logits = x.reshape((b * t, d))?.matmul(&w(&self.wte).t()?)?;
+        let logits = mm(&x.reshape((b * t, d))?, &self.wte.as_tensor().t()?)?;
         logits.reshape((b, t, c.vocab))
     }
 

@@ -4,9 +4,9 @@
 //! starting when the panel opens; changing a setting starts it again.
 
 use super::ft_common::{self, loss_chart, progress, Runs};
-use crate::labs::{fmt_count, fmt_num};
 use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::lora::{Proj, QV};
+use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, TableView};

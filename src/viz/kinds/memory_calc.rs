@@ -203,7 +203,7 @@ impl Visual for MemoryCalc {
                 TARGET_LABELS.iter().map(ToString::to_string).collect(),
                 self.targets,
             ),
-            toggle("double quantization", self.double_quant),
+            toggle("double quant", self.double_quant),
             toggle("papers' figures", self.papers),
         ]
     }

@@ -193,7 +193,7 @@ impl Visual for Quantize {
                 BLOCKS.iter().map(ToString::to_string).collect(),
                 self.block,
             ),
-            toggle("double quantization", self.double_quant),
+            toggle("double quant", self.double_quant),
             choice("matrix", matrices, self.matrix),
         ]
     }

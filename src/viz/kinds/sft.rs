@@ -139,8 +139,7 @@ impl Sft {
 
     /// The first training example with a mark under each character: ^ where its loss counts.
     fn mask_view(&self) -> Part {
-        let (Ok(data), Ok(base)) = (ft_common::course_data(), crate::labs::lm::base_model())
-        else {
+        let (Ok(data), Ok(base)) = (ft_common::course_data(), crate::labs::lm::base_model()) else {
             return Part::Text(vec!["the shipped model is missing".into()]);
         };
         let set = &data.train;
@@ -163,7 +162,11 @@ impl Sft {
             .iter()
             .map(|&r| if r || !self.mask { '^' } else { '.' })
             .collect();
-        let counted = set.target_weights(true).iter().filter(|&&w| w > 0.0).count();
+        let counted = set
+            .target_weights(true)
+            .iter()
+            .filter(|&&w| w > 0.0)
+            .count();
         let total = set.len().saturating_sub(1);
         Part::Text(vec![
             format!("…{shown}"),
