@@ -8,7 +8,7 @@ use llmf::labs::lm::finetune::{evaluate, Finetuner, FtConfig, FtData, Method};
 use llmf::labs::lm::lora::QV;
 use llmf::labs::lm::sft::SftSet;
 use llmf::labs::lm::{self, io, Data, Model};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -103,7 +103,7 @@ pub fn finetune(args: FinetuneArgs) -> ExitCode {
     lm::threads::single_threaded(|| run(&base, cfg, &data, &name, &out))
 }
 
-fn run(base: &Model, cfg: FtConfig, data: &FtData, name: &str, out: &PathBuf) -> ExitCode {
+fn run(base: &Model, cfg: FtConfig, data: &FtData, name: &str, out: &Path) -> ExitCode {
     let mut ft = match Finetuner::new(base, cfg.clone()) {
         Ok(f) => f,
         Err(e) => return fail(e),

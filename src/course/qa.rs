@@ -50,8 +50,11 @@ pub fn split_held_out<T: Clone>(pairs: &[T], every: usize) -> (Vec<T>, Vec<T>) {
     (train, held)
 }
 
-/// The built-in course's pairs of lessons 01–19, split with every 6th held out.
-pub fn builtin_pairs() -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// `(prompt, response)` pairs.
+pub type Pairs = Vec<(String, String)>;
+
+/// The built-in course's pairs of lessons 01–19 as (train, held out), every 6th held out.
+pub fn builtin_pairs() -> (Pairs, Pairs) {
     let (course, _) = super::load(&super::embedded::Embedded);
     let pairs = course.map_or_else(Vec::new, |c| checkpoint_pairs(&c, 20));
     split_held_out(&pairs, HELD_OUT_EVERY)

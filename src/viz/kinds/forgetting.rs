@@ -7,7 +7,7 @@
 //!
 //! Both run in the background from the first poll; a changed setting starts again.
 
-use super::ft_common::{self, loss_chart, progress, Runs};
+use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
 use crate::labs::lm::lora::QV;
 use crate::viz::params::{ParamResult, Params};
@@ -50,7 +50,6 @@ pub struct Forgetting {
     replay: f64,
     steps: usize,
     runs: Option<Runs>,
-    start_error: Option<String>,
 }
 
 impl Forgetting {
@@ -64,7 +63,6 @@ impl Forgetting {
             replay,
             steps,
             runs: None,
-            start_error: None,
         })
     }
 
@@ -115,18 +113,12 @@ impl Forgetting {
     }
 
     fn start(&mut self) {
-        let data = if self.overfitting() {
-            ft_common::small_course_data(SMALL_SET)
+        let which = if self.overfitting() {
+            DataSet::Small(SMALL_SET)
         } else {
-            ft_common::course_data()
+            DataSet::All
         };
-        match data {
-            Ok(d) => {
-                self.runs = Some(Runs::start(self.configs(), d, None));
-                self.start_error = None;
-            }
-            Err(e) => self.start_error = Some(e),
-        }
+        self.runs = Some(Runs::start(self.configs(), which, None));
     }
 
     fn forgetting_parts(&self, runs: &Runs) -> Vec<Part> {
@@ -234,11 +226,11 @@ impl Visual for Forgetting {
     }
 
     fn busy(&self) -> bool {
-        self.start_error.is_none() && self.runs.as_ref().is_none_or(Runs::busy)
+        self.runs.as_ref().is_none_or(Runs::busy)
     }
 
     fn poll(&mut self) -> bool {
-        if self.runs.is_none() && self.start_error.is_none() {
+        if self.runs.is_none() {
             self.start();
             return true;
         }
@@ -246,11 +238,10 @@ impl Visual for Forgetting {
     }
 
     fn parts(&self) -> Vec<Part> {
-        match (&self.runs, &self.start_error) {
-            (_, Some(e)) => vec![Part::Text(vec![format!("could not start: {e}")])],
-            (None, None) => vec![Part::Text(vec!["starting…".into()])],
-            (Some(runs), None) if self.overfitting() => self.overfitting_parts(runs),
-            (Some(runs), None) => self.forgetting_parts(runs),
+        match &self.runs {
+            None => vec![Part::Text(vec!["starting…".into()])],
+            Some(runs) if self.overfitting() => self.overfitting_parts(runs),
+            Some(runs) => self.forgetting_parts(runs),
         }
     }
 }

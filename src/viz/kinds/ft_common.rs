@@ -3,7 +3,7 @@
 //! [`Background`]), and the curves and status lines they draw.
 
 use super::lm_common::{self, one_line, Background};
-use crate::course::qa::builtin_pairs;
+use crate::course::qa::{builtin_pairs, Pairs};
 use crate::labs::lm::finetune::{self, FtConfig, FtData, Point};
 use crate::labs::lm::sft::{Pair, SftSet};
 use crate::labs::lm::{self, Filters, Model, Rng};
@@ -13,44 +13,61 @@ use std::sync::{Arc, OnceLock};
 /// Characters of each evaluation set scored at every evaluation (keeps a run near a minute).
 pub const EVAL_CHARS: usize = 2048;
 
+/// (train, held out) question–answer pairs of the built-in course, parsed once.
+pub fn course_pairs() -> &'static (Pairs, Pairs) {
+    static PAIRS: OnceLock<(Pairs, Pairs)> = OnceLock::new();
+    PAIRS.get_or_init(builtin_pairs)
+}
+
 fn pairs(v: &[(String, String)]) -> Vec<Pair> {
     v.iter().map(|(p, r)| Pair::new(p, r)).collect()
 }
 
-/// The built-in course's checkpoint questions (lessons 01–19), every 6th held out, with the
-/// shipped model's alphabet; the original corpus beside them.
-pub fn course_data() -> Result<Arc<FtData>, String> {
-    static DATA: OnceLock<Result<Arc<FtData>, String>> = OnceLock::new();
-    DATA.get_or_init(|| {
+/// Which fine-tuning data a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataSet {
+    /// Every training question of lessons 01–19 (every 6th held out).
+    All,
+    /// Only the first `n` training questions (a small set that overfits).
+    Small(usize),
+}
+
+/// The data set, with the shipped model's alphabet and the original corpus beside it. Built
+/// on the worker thread (encoding and copying the corpus takes a moment); `All` is kept.
+pub fn course_data(which: DataSet) -> Result<Arc<FtData>, String> {
+    static ALL: OnceLock<Result<Arc<FtData>, String>> = OnceLock::new();
+    let build = |n: Option<usize>| -> Result<Arc<FtData>, String> {
         let base = lm::base_model()?;
-        let (train, held) = builtin_pairs();
+        let (train, held) = course_pairs();
         if train.is_empty() || held.is_empty() {
             return Err("the built-in course has no checkpoint questions".into());
         }
+        let train = &train[..n.unwrap_or(train.len()).min(train.len())];
         Ok(Arc::new(FtData {
-            train: SftSet::new(&pairs(&train), &base.vocab),
-            held_out: SftSet::new(&pairs(&held), &base.vocab),
+            train: SftSet::new(&pairs(train), &base.vocab),
+            held_out: SftSet::new(&pairs(held), &base.vocab),
             original: (*lm_common::corpus()).clone(),
         }))
-    })
-    .clone()
+    };
+    match which {
+        DataSet::All => ALL.get_or_init(|| build(None)).clone(),
+        DataSet::Small(n) => build(Some(n)),
+    }
 }
 
-/// The same data with only the first `n` training questions (a small set that overfits).
-pub fn small_course_data(n: usize) -> Result<Arc<FtData>, String> {
-    let base = lm::base_model()?;
-    let (train, held) = builtin_pairs();
-    let n = n.min(train.len());
-    Ok(Arc::new(FtData {
-        train: SftSet::new(&pairs(&train[..n]), &base.vocab),
-        held_out: SftSet::new(&pairs(&held), &base.vocab),
-        original: (*lm_common::corpus()).clone(),
-    }))
+/// Characters of the training questions as laid end to end (each pair plus its newline),
+/// and how many of the predictions count with the prompt masked, without encoding anything.
+pub fn train_counts() -> (usize, usize) {
+    let (train, _) = course_pairs();
+    let chars = |s: &str| s.chars().count();
+    let total: usize = train.iter().map(|(p, r)| chars(p) + chars(r) + 1).sum();
+    let answers: usize = train.iter().map(|(_, r)| chars(r) + 1).sum();
+    (total, answers)
 }
 
 /// The first held-out question's prompt (the samples' prompt).
 pub fn held_out_prompt() -> String {
-    builtin_pairs()
+    course_pairs()
         .1
         .first()
         .map(|(p, _)| p.clone())
@@ -116,13 +133,17 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 /// value stops the work at its next report.
 pub fn spawn_runs(
     configs: Vec<FtConfig>,
-    data: Arc<FtData>,
+    which: DataSet,
     prompt: Option<String>,
 ) -> Background<FtEvent> {
     Background::spawn("fine-tune", move |tx| {
         lm::threads::limit_candle_threads();
         let fail = |e: String| {
             let _ = tx.send(FtEvent::Failed(e));
+        };
+        let data = match course_data(which) {
+            Ok(d) => d,
+            Err(e) => return fail(e),
         };
         let base = match lm::base_model() {
             Ok(b) => b,
@@ -198,10 +219,10 @@ pub struct Runs {
 }
 
 impl Runs {
-    pub fn start(configs: Vec<FtConfig>, data: Arc<FtData>, prompt: Option<String>) -> Self {
+    pub fn start(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>) -> Self {
         let n = configs.len();
         Self {
-            events: spawn_runs(configs, data, prompt),
+            events: spawn_runs(configs, which, prompt),
             logs: vec![RunLog::default(); n],
             before: None,
             failed: None,

@@ -3,7 +3,7 @@
 //! the new data and on the original corpus, and the merge check. Runs in the background,
 //! starting when the panel opens; changing a setting starts it again.
 
-use super::ft_common::{self, loss_chart, progress, Runs};
+use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::lora::{Proj, QV};
 use crate::labs::{fmt_count, fmt_num};
@@ -48,7 +48,6 @@ pub struct LoraLab {
     targets: usize,
     steps: usize,
     runs: Option<Runs>,
-    start_error: Option<String>,
 }
 
 impl LoraLab {
@@ -60,7 +59,6 @@ impl LoraLab {
             targets,
             steps,
             runs: None,
-            start_error: None,
         })
     }
 
@@ -82,13 +80,7 @@ impl LoraLab {
     }
 
     fn start(&mut self) {
-        match ft_common::course_data() {
-            Ok(data) => {
-                self.runs = Some(Runs::start(self.configs(), data, None));
-                self.start_error = None;
-            }
-            Err(e) => self.start_error = Some(e),
-        }
+        self.runs = Some(Runs::start(self.configs(), DataSet::All, None));
     }
 
     fn table(&self, runs: &Runs) -> Part {
@@ -162,11 +154,11 @@ impl Visual for LoraLab {
     }
 
     fn busy(&self) -> bool {
-        self.start_error.is_none() && self.runs.as_ref().is_none_or(Runs::busy)
+        self.runs.as_ref().is_none_or(Runs::busy)
     }
 
     fn poll(&mut self) -> bool {
-        if self.runs.is_none() && self.start_error.is_none() {
+        if self.runs.is_none() {
             self.start();
             return true;
         }
@@ -175,10 +167,7 @@ impl Visual for LoraLab {
 
     fn parts(&self) -> Vec<Part> {
         let Some(runs) = &self.runs else {
-            return vec![Part::Text(vec![match &self.start_error {
-                Some(e) => format!("could not start: {e}"),
-                None => "starting…".into(),
-            }])];
+            return vec![Part::Text(vec!["starting…".into()])];
         };
         let names = self.names();
         vec![

@@ -4,10 +4,11 @@
 //! what the model writes after a held-out question before and after. Runs in the background,
 //! from the first poll; changing a setting starts again.
 
-use super::ft_common::{self, loss_chart, progress, sample_line, Runs};
+use super::ft_common::{self, loss_chart, progress, sample_line, DataSet, Runs};
 use super::lm_common::{tail, visible};
 use crate::labs::fmt_count;
-use crate::labs::lm::finetune::{FtConfig, FtData, Method};
+use crate::labs::lm::finetune::{FtConfig, Method};
+use crate::labs::lm::sft::{Pair, SftSet};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part};
@@ -42,13 +43,12 @@ pub struct Sft {
     mask: bool,
     show: usize,
     runs: Option<Runs>,
-    start_error: Option<String>,
 }
 
-/// Steps for one pass over `data.train`: its characters over those a batch reads.
-fn steps_per_epoch(data: &FtData) -> usize {
+/// Steps for one pass over the training questions: their characters over those a batch reads.
+fn steps_per_epoch() -> usize {
     let context = crate::labs::lm::base_model().map_or(64, |m| m.config.context);
-    data.train.len().div_ceil(BATCH * context)
+    ft_common::train_counts().0.div_ceil(BATCH * context)
 }
 
 impl Sft {
@@ -64,7 +64,6 @@ impl Sft {
             mask,
             show,
             runs: None,
-            start_error: None,
         })
     }
 
@@ -73,25 +72,17 @@ impl Sft {
     }
 
     fn steps(&self) -> usize {
-        ft_common::course_data().map_or(0, |d| self.epochs * steps_per_epoch(&d))
+        self.epochs * steps_per_epoch()
     }
 
     fn start(&mut self) {
-        let data = match ft_common::course_data() {
-            Ok(d) => d,
-            Err(e) => {
-                self.start_error = Some(e);
-                return;
-            }
-        };
         let mut cfg = FtConfig::new(Method::Full, self.steps(), LRS[self.lr]);
         cfg.batch = BATCH;
         cfg.mask_prompt = self.mask;
         cfg.eval_every = (cfg.steps / 12).max(5);
         cfg.eval_chars = ft_common::EVAL_CHARS;
         let prompt = ft_common::held_out_prompt();
-        self.runs = Some(Runs::start(vec![cfg], data, Some(prompt)));
-        self.start_error = None;
+        self.runs = Some(Runs::start(vec![cfg], DataSet::All, Some(prompt)));
     }
 
     fn status(&self, runs: &Runs) -> Vec<String> {
@@ -101,15 +92,14 @@ impl Sft {
             "SFT, every character".to_string()
         };
         let mut lines = vec![progress(runs, &[name], self.steps())];
-        if let Some(d) = ft_common::course_data().ok() {
-            lines.push(format!(
-                "{} training questions ({} chars), {} held out; 1 epoch = {} steps",
-                d.train.examples,
-                d.train.len(),
-                d.held_out.examples,
-                steps_per_epoch(&d)
-            ));
-        }
+        let (train, held) = ft_common::course_pairs();
+        lines.push(format!(
+            "{} training questions ({} chars), {} held out; 1 epoch = {} steps",
+            train.len(),
+            fmt_count(ft_common::train_counts().0 as f64),
+            held.len(),
+            steps_per_epoch()
+        ));
         let log = runs.logs.first();
         if let (Some(first), Some(last)) = (
             log.and_then(|l| l.points.first()),
@@ -139,16 +129,15 @@ impl Sft {
 
     /// The first training example with a mark under each character: ^ where its loss counts.
     fn mask_view(&self) -> Part {
-        let (Ok(data), Ok(base)) = (ft_common::course_data(), crate::labs::lm::base_model()) else {
+        let Ok(base) = crate::labs::lm::base_model() else {
             return Part::Text(vec!["the shipped model is missing".into()]);
         };
-        let set = &data.train;
-        let prompt_len = crate::course::qa::builtin_pairs()
-            .0
-            .first()
-            .map_or(0, |(p, _)| p.chars().count());
+        let Some((prompt, response)) = ft_common::course_pairs().0.first() else {
+            return Part::Text(vec!["the course has no questions".into()]);
+        };
+        let set = SftSet::new(&[Pair::new(prompt, response)], &base.vocab);
         // The end of the first prompt and the start of its answer.
-        let start = prompt_len.saturating_sub(24).min(set.len());
+        let start = prompt.chars().count().saturating_sub(24).min(set.len());
         let end = (start + 60).min(set.len());
         // One column per character, so each mark sits under its character: spaces stay spaces.
         let shown: String = set.ids[start..end]
@@ -162,12 +151,10 @@ impl Sft {
             .iter()
             .map(|&r| if r || !self.mask { '^' } else { '.' })
             .collect();
-        let counted = set
-            .target_weights(true)
-            .iter()
-            .filter(|&&w| w > 0.0)
-            .count();
-        let total = set.len().saturating_sub(1);
+        // Over the whole training set: every character after the first is a target; with the
+        // prompt masked, only answer characters (and each answer's closing newline).
+        let (chars, counted) = ft_common::train_counts();
+        let total = chars.saturating_sub(1);
         Part::Text(vec![
             format!("…{shown}"),
             format!(" {marks}"),
@@ -218,13 +205,13 @@ impl Visual for Sft {
     /// The mask view needs no training: nothing runs until another view is chosen.
     fn busy(&self) -> bool {
         match &self.runs {
-            None => self.start_error.is_none() && !self.mask_only(),
+            None => !self.mask_only(),
             Some(r) => r.busy(),
         }
     }
 
     fn poll(&mut self) -> bool {
-        if self.runs.is_none() && self.start_error.is_none() && !self.mask_only() {
+        if self.runs.is_none() && !self.mask_only() {
             self.start();
             return true;
         }
@@ -236,10 +223,7 @@ impl Visual for Sft {
             return vec![self.mask_view()];
         }
         let Some(runs) = &self.runs else {
-            return vec![Part::Text(vec![match &self.start_error {
-                Some(e) => format!("could not start: {e}"),
-                None => "starting…".into(),
-            }])];
+            return vec![Part::Text(vec!["starting…".into()])];
         };
         let body = match self.show {
             0 => loss_chart(
