@@ -5,7 +5,7 @@
 
 use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::labs::lm::finetune::{FtConfig, Method};
-use crate::labs::lm::lora::{Proj, QV};
+use crate::labs::lm::lora::{self, Proj, QV};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
@@ -84,24 +84,33 @@ impl LoraLab {
     }
 
     fn table(&self, runs: &Runs) -> Part {
-        let full = runs.logs.last().map_or(0, |l| l.trainable).max(1);
+        // Trainable counts are known before any run starts: LoRA's from the adapter shapes,
+        // full fine-tuning's from the model (the runs report the same numbers; a test checks).
+        let (counts, full) = match crate::labs::lm::base_model() {
+            Ok(m) => {
+                let mut c: Vec<usize> = RANKS
+                    .iter()
+                    .map(|&r| lora::count(&m.config, r, &targets(self.targets)))
+                    .collect();
+                c.push(m.param_count());
+                (c, m.param_count().max(1))
+            }
+            Err(_) => (vec![0; RANKS.len() + 1], 1),
+        };
         let rows = runs
             .logs
             .iter()
             .zip(self.names())
-            .map(|(log, name)| {
+            .zip(counts)
+            .map(|((log, name), trainable)| {
                 let last = log.points.last().filter(|_| log.done);
                 let cell = |f: fn(&crate::labs::lm::finetune::Point) -> f32| {
                     last.map_or("…".into(), |p| format!("{:.3}", f(p)))
                 };
                 vec![
                     name,
-                    fmt_count(log.trainable as f64),
-                    if log.trainable == 0 {
-                        "…".into()
-                    } else {
-                        format!("{}%", fmt_num(100.0 * log.trainable as f64 / full as f64))
-                    },
+                    fmt_count(trainable as f64),
+                    format!("{}%", fmt_num(100.0 * trainable as f64 / full as f64)),
                     last.map_or("…".into(), |p| format!("{:.1}", p.ms_per_step)),
                     cell(|p| p.held_out),
                     cell(|p| p.original),
