@@ -2,6 +2,7 @@
 //! commands check a course, render a step as text, and show or reset progress.
 
 mod cli_attention;
+mod cli_finetune;
 mod cli_lm;
 
 use clap::{Parser, Subcommand};
@@ -134,6 +135,17 @@ enum Command {
         /// Continue the run saved in this checkpoint (--steps sets the new total).
         #[arg(long, value_name = "FILE")]
         resume: Option<PathBuf>,
+        /// Fine-tune instead of training from scratch, starting from "base" (the built-in
+        /// model) or a model FILE; needs --data.
+        #[arg(long, value_name = "base|FILE", requires = "data", conflicts_with_all = ["preset", "resume", "checkpoint"])]
+        from: Option<String>,
+        /// The text file to fine-tune on (its last 10% is held out to measure the loss).
+        #[arg(long, value_name = "FILE", requires = "from")]
+        data: Option<PathBuf>,
+        /// Train LoRA adapters of this rank on W_q and W_v (the base frozen), merged into the
+        /// model written; without it every weight is fine-tuned.
+        #[arg(long, value_name = "R", requires = "from")]
+        lora: Option<usize>,
     },
     /// Continue a prompt with the character-level GPT (default: the built-in base model).
     Generate {
@@ -352,12 +364,29 @@ fn main() -> ExitCode {
             json,
         }) => llmf::tokenize_cmd::run(text.as_deref(), &tokenizer, vocab as usize, list, json),
         Some(Command::Train {
+            steps,
+            seed,
+            out,
+            from: Some(from),
+            data: Some(data),
+            lora,
+            ..
+        }) => cli_finetune::finetune(cli_finetune::FinetuneArgs {
+            from,
+            data,
+            lora,
+            steps,
+            seed,
+            out,
+        }),
+        Some(Command::Train {
             preset,
             steps,
             seed,
             out,
             checkpoint,
             resume,
+            ..
         }) => cli_lm::train(cli_lm::TrainArgs {
             preset,
             steps,

@@ -6,6 +6,7 @@
 pub mod embedded;
 pub mod parse;
 pub mod prose;
+pub mod qa;
 
 use std::fmt;
 use std::path::Path;

@@ -10,6 +10,7 @@
 //! candle's unseedable generator.
 
 use super::config::Config;
+use super::lora::{Lora, Proj};
 use super::ops::{layer_norm, softmax};
 use super::rng::Rng;
 use super::vocab::Vocab;
@@ -169,6 +170,38 @@ impl Model {
 
     /// Logits (B, T, V) for token ids (B, T) u32, T ≤ context. Position t sees tokens 0..=t.
     pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        self.forward_with(ids, None)
+    }
+
+    /// The same with LoRA adapters added to their projections and every weight of this model
+    /// read detached: backpropagation computes gradients for the adapters only.
+    pub fn forward_lora(&self, ids: &Tensor, lora: &Lora) -> Result<Tensor> {
+        self.forward_with(ids, Some(lora))
+    }
+
+    fn forward_with(&self, ids: &Tensor, lora: Option<&Lora>) -> Result<Tensor> {
+        // A frozen weight is a detached view: no gradient is ever computed for it.
+        let w = |v: &Var| -> Tensor {
+            if lora.is_some() {
+                v.as_tensor().detach()
+            } else {
+                v.as_tensor().clone()
+            }
+        };
+        // A frozen matrix goes through `frozen::matmul`, whose backward computes no dW at all.
+        let mm = |x: &Tensor, v: &Tensor| -> Result<Tensor> {
+            if lora.is_some() {
+                super::frozen::matmul(x, v)
+            } else {
+                x.matmul(v)
+            }
+        };
+        let delta = |out: Tensor, d: Result<Option<Tensor>>| -> Result<Tensor> {
+            match d? {
+                Some(d) => out + d,
+                None => Ok(out),
+            }
+        };
         let (b, t) = ids.dims2()?;
         let c = self.config;
         if t > c.context {
@@ -178,17 +211,15 @@ impl Model {
             )));
         }
         let (d, h, dh) = (c.d_model, c.heads, c.d_head());
-        let tok = self.wte.as_tensor().index_select(&ids.flatten_all()?, 0)?;
-        let pos = self.wpe.as_tensor().narrow(0, 0, t)?;
+        let tok = w(&self.wte).index_select(&ids.flatten_all()?, 0)?;
+        let pos = w(&self.wpe).narrow(0, 0, t)?;
         let mut x = tok.reshape((b, t, d))?.broadcast_add(&pos)?;
         let mask = causal_mask(t)?;
         let scale = 1.0 / (dh as f64).sqrt();
-        for blk in &self.blocks {
-            let a = layer_norm(&x, blk.ln1_g.as_tensor(), blk.ln1_b.as_tensor())?;
-            let qkv = a
-                .reshape((b * t, d))?
-                .matmul(blk.w_qkv.as_tensor())?
-                .broadcast_add(blk.b_qkv.as_tensor())?
+        for (layer, blk) in self.blocks.iter().enumerate() {
+            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?.reshape((b * t, d))?;
+            let qkv = mm(&a, blk.w_qkv.as_tensor())?.broadcast_add(&w(&blk.b_qkv))?;
+            let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?
                 .reshape((b, t, 3, h, dh))?;
             let part = |i: usize| -> Result<Tensor> {
                 qkv.narrow(2, i, 1)?
@@ -200,23 +231,28 @@ impl Model {
             let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&mask)?;
             let heads = softmax(&scores)?.matmul(&v)?; // (b, h, t, dh)
             let merged = heads.transpose(1, 2)?.reshape((b * t, d))?;
-            let attn = merged
-                .matmul(blk.w_o.as_tensor())?
-                .broadcast_add(blk.b_o.as_tensor())?;
+            let attn = mm(&merged, blk.w_o.as_tensor())?.broadcast_add(&w(&blk.b_o))?;
+            let attn = delta(
+                attn,
+                lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
+            )?;
             x = (x + attn.reshape((b, t, d))?)?;
-            let m = layer_norm(&x, blk.ln2_g.as_tensor(), blk.ln2_b.as_tensor())?;
-            let hidden = m
-                .reshape((b * t, d))?
-                .matmul(blk.w_in.as_tensor())?
-                .broadcast_add(blk.b_in.as_tensor())?
-                .relu()?;
-            let mlp = hidden
-                .matmul(blk.w_out.as_tensor())?
-                .broadcast_add(blk.b_out.as_tensor())?;
+            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?.reshape((b * t, d))?;
+            let pre = mm(&m, blk.w_in.as_tensor())?.broadcast_add(&w(&blk.b_in))?;
+            let hidden = delta(
+                pre,
+                lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m)),
+            )?
+            .relu()?;
+            let mlp = mm(&hidden, blk.w_out.as_tensor())?.broadcast_add(&w(&blk.b_out))?;
+            let mlp = delta(
+                mlp,
+                lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
+            )?;
             x = (x + mlp.reshape((b, t, d))?)?;
         }
-        let x = layer_norm(&x, self.lnf_g.as_tensor(), self.lnf_b.as_tensor())?;
-        let logits = x.reshape((b * t, d))?.matmul(&self.wte.as_tensor().t()?)?;
+        let x = layer_norm(&x, &w(&self.lnf_g), &w(&self.lnf_b))?;
+        let logits = mm(&x.reshape((b * t, d))?, &self.wte.as_tensor().t()?)?;
         logits.reshape((b, t, c.vocab))
     }
 

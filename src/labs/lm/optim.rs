@@ -8,7 +8,7 @@
 //! the update easy to check by hand.
 
 use super::model::Model;
-use candle_core::{backprop::GradStore, Result, Tensor};
+use candle_core::{backprop::GradStore, Result, Tensor, Var};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdamW {
@@ -26,6 +26,12 @@ pub struct AdamW {
 impl AdamW {
     pub fn new(model: &Model, beta1: f64, beta2: f64, eps: f64, weight_decay: f64) -> Self {
         let sizes: Vec<usize> = model.params().iter().map(|(_, v)| v.elem_count()).collect();
+        Self::for_sizes(&sizes, beta1, beta2, eps, weight_decay)
+    }
+
+    /// An optimizer for any list of variables of these sizes (LoRA adapters train this way:
+    /// only they have moments, so the frozen weights cost no optimizer memory).
+    pub fn for_sizes(sizes: &[usize], beta1: f64, beta2: f64, eps: f64, weight_decay: f64) -> Self {
         Self {
             beta1,
             beta2,
@@ -41,12 +47,18 @@ impl AdamW {
     /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ),
     /// θ ← θ − lr·(m̂/(√v̂ + ε) + λθ).
     pub fn update(&mut self, model: &Model, grads: &GradStore, lr: f64) -> Result<()> {
+        let vars: Vec<&Var> = model.params().into_iter().map(|(_, v)| v).collect();
+        self.update_vars(&vars, grads, lr)
+    }
+
+    /// The same update over `vars`, in the order the optimizer was made for.
+    pub fn update_vars(&mut self, vars: &[&Var], grads: &GradStore, lr: f64) -> Result<()> {
         self.step += 1;
         let t = self.step as i32;
         let (b1, b2) = (self.beta1, self.beta2);
         let c1 = 1.0 - b1.powi(t);
         let c2 = 1.0 - b2.powi(t);
-        for (i, (_, var)) in model.params().into_iter().enumerate() {
+        for (i, var) in vars.iter().enumerate() {
             let Some(g) = grads.get(var) else { continue };
             let g: Vec<f32> = g.flatten_all()?.to_vec1()?;
             let mut theta: Vec<f32> = var.as_tensor().flatten_all()?.to_vec1()?;

@@ -15,22 +15,28 @@ mod dk_variance;
 mod embedding_map;
 mod fertility;
 mod flops;
+mod forgetting;
+mod ft_common;
 mod glitch;
 mod kv_cache;
 mod lm_common;
 mod lm_train;
+mod lora;
 mod loss_position;
 mod matmul;
+mod memory_calc;
 mod metrics;
 mod next_token;
 mod padding_mask;
 mod parallelism;
 mod param_counter;
 mod positional;
+mod quantize;
 mod retrieval;
 mod rnn_gradient;
 mod rnn_vs_attention;
 mod scaling_sweep;
+mod sft;
 mod shapes;
 mod softmax;
 mod streaming;
@@ -77,6 +83,11 @@ pub const ALL: &[&KindDef] = &[
     &next_token::KIND,
     &loss_position::KIND,
     &scaling_sweep::KIND,
+    &sft::KIND,
+    &lora::KIND,
+    &quantize::KIND,
+    &memory_calc::KIND,
+    &forgetting::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.

@@ -1,0 +1,302 @@
+//! Lesson 22: forgetting and overfitting, measured on the shipped model.
+//! - forgetting: fine-tune on the course's question–answer pairs three ways (full, LoRA, full
+//!   with a share of each batch replayed from the original corpus) and watch the loss on the
+//!   original corpus;
+//! - overfitting: fine-tune on a handful of questions for many steps and watch the training
+//!   loss fall while the held-out loss turns back up, with the early-stopping point marked.
+//!
+//! Both run in the background from the first poll; a changed setting starts again.
+
+use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
+use crate::jobs::Waker;
+use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
+use crate::labs::lm::lora::QV;
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, Series, TableView};
+use crate::viz::{choice, slider, step_index, step_value, Visual};
+
+const EXPERIMENTS: [&str; 2] = ["forgetting", "overfitting"];
+/// Full fine-tuning's learning rate (the full and replay runs): high enough for the damage to
+/// show within a minute.
+pub const LR: f64 = 1e-3;
+/// The LoRA run's: three times higher, as adapters start from zero and take larger steps, and
+/// still it forgets less.
+pub const LORA_LR: f64 = 3e-3;
+/// The LoRA run's rank (on W_q and W_v).
+pub const RANK: usize = 8;
+/// Training questions in the overfitting run, and its (gentle) learning rate: small enough
+/// that the held-out loss first improves before memorising takes over.
+pub const SMALL_SET: usize = 24;
+pub const OVERFIT_LR: f64 = 1e-4;
+
+pub const KIND: KindDef = KindDef {
+    name: "forgetting",
+    title: "Forgetting and overfitting, measured",
+    about: "fine-tunes the shipped model on the course's question-answer pairs in the background: loss on the original corpus as full fine-tuning, LoRA and replay (a share of each batch from the original corpus) train; or, on a handful of questions, train and held-out loss diverging with the best early-stopping step marked",
+    params: &[
+        ParamDef { name: "experiment", ty: ParamType::Choice { options: &EXPERIMENTS, default: "forgetting" }, doc: "forgetting (full vs LoRA vs replay) or overfitting (a small training set)" },
+        ParamDef { name: "replay", ty: ParamType::Float { min: 0.0, max: 0.9, default: 0.5 }, doc: "share of each batch taken from the original corpus in the replay run" },
+        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 100 }, doc: "optimizer steps per run (forgetting) or of the single run (overfitting, which takes twice as many)" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Forgetting::new(p)?))
+}
+
+pub struct Forgetting {
+    experiment: usize,
+    replay: f64,
+    steps: usize,
+    runs: Option<Runs>,
+}
+
+impl Forgetting {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let experiment = p.index("experiment")?;
+        let replay = p.float("replay")?;
+        let steps = p.int("steps")? as usize;
+        p.finish()?;
+        Ok(Self {
+            experiment,
+            replay,
+            steps,
+            runs: None,
+        })
+    }
+
+    fn overfitting(&self) -> bool {
+        self.experiment == 1
+    }
+
+    fn run_steps(&self) -> usize {
+        if self.overfitting() {
+            2 * self.steps
+        } else {
+            self.steps
+        }
+    }
+
+    fn configs(&self) -> Vec<FtConfig> {
+        let n = self.run_steps();
+        let every = (n / 12).max(5);
+        let cfg = |method: Method, replay: f64| {
+            let lr = if method == Method::Full { LR } else { LORA_LR };
+            let mut c = FtConfig::new(method, n, lr);
+            c.replay = replay;
+            c.eval_every = every;
+            c.eval_chars = ft_common::EVAL_CHARS;
+            c
+        };
+        if self.overfitting() {
+            let mut c = cfg(Method::Full, 0.0);
+            c.lr = OVERFIT_LR;
+            return vec![c];
+        }
+        vec![
+            cfg(Method::Full, 0.0),
+            cfg(Method::lora(RANK, &QV), 0.0),
+            cfg(Method::Full, self.replay),
+        ]
+    }
+
+    fn names(&self) -> Vec<String> {
+        if self.overfitting() {
+            return vec![format!("full, {SMALL_SET} questions")];
+        }
+        vec![
+            "full".into(),
+            format!("LoRA r={RANK}"),
+            format!("replay {:.0}%", 100.0 * self.replay),
+        ]
+    }
+
+    fn start(&mut self, waker: &Waker) {
+        let which = if self.overfitting() {
+            DataSet::Small(SMALL_SET)
+        } else {
+            DataSet::All
+        };
+        self.runs = Some(Runs::start(self.configs(), which, None, waker));
+    }
+
+    fn forgetting_parts(&self, runs: &Runs) -> Vec<Part> {
+        let names = self.names();
+        let rows = runs
+            .logs
+            .iter()
+            .zip(&names)
+            .map(|(log, name)| {
+                let (first, last) = (log.points.first(), log.points.last().filter(|_| log.done));
+                let f = |x: Option<f32>| x.map_or("…".into(), |v| format!("{v:.3}"));
+                vec![
+                    name.clone(),
+                    f(last.map(|p| p.held_out)),
+                    f(first.map(|p| p.original)),
+                    f(last.map(|p| p.original)),
+                    match (first, last) {
+                        (Some(a), Some(b)) => format!("{:+.3}", b.original - a.original),
+                        _ => "…".into(),
+                    },
+                ]
+            })
+            .collect();
+        vec![
+            Part::Text(vec![progress(runs, &names, self.run_steps())]),
+            Part::Table(TableView {
+                title: "loss in nats/char: new = held-out answers".into(),
+                headers: ["run", "new", "original before", "after", "change"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+                highlight: None,
+            }),
+            loss_chart(
+                "loss on the original corpus by step",
+                runs,
+                &names,
+                &['F', 'L', 'R'],
+                |p| p.original,
+            ),
+        ]
+    }
+
+    fn overfitting_parts(&self, runs: &Runs) -> Vec<Part> {
+        let names = self.names();
+        let log = runs.logs.first().cloned().unwrap_or_default();
+        let mut lines = vec![progress(runs, &names, self.run_steps())];
+        let best = best_stop(&log.points);
+        if let (Some(b), Some(last)) = (best, log.points.last()) {
+            lines.push(format!(
+                "lowest held-out loss {:.3} at step {} (train {:.3}); at step {}: held-out {:.3}, train {:.3}",
+                b.held_out, b.step, b.train, last.step, last.held_out, last.train
+            ));
+        }
+        let mut chart = loss_chart(
+            "answer loss by step: train *, held-out +, best stop X",
+            runs,
+            &["train".into()],
+            &['*'],
+            |p| p.train,
+        );
+        if let Part::Chart(c) = &mut chart {
+            c.series.push(Series {
+                name: "held-out".into(),
+                marker: '+',
+                points: log
+                    .points
+                    .iter()
+                    .map(|p| (p.step as f64, f64::from(p.held_out)))
+                    .collect(),
+            });
+            if let Some(b) = best {
+                c.series.push(Series {
+                    name: format!("early stop: step {}", b.step),
+                    marker: 'X',
+                    points: vec![(b.step as f64, f64::from(b.held_out))],
+                });
+            }
+        }
+        vec![Part::Text(lines), chart]
+    }
+}
+
+impl Visual for Forgetting {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "experiment",
+                EXPERIMENTS.iter().map(ToString::to_string).collect(),
+                self.experiment,
+            ),
+            slider("replay share", self.replay, 0.0, 0.9, 0.1, 1),
+            slider("steps", self.steps as f64, 20.0, 400.0, 20.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.experiment = step_index(self.experiment, delta, EXPERIMENTS.len()),
+            1 => self.replay = step_value(self.replay, delta, 0.1, 0.0, 0.9),
+            2 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
+            _ => return,
+        }
+        self.runs = None;
+    }
+
+    fn busy(&self) -> bool {
+        self.runs.as_ref().is_none_or(Runs::busy)
+    }
+
+    fn poll(&mut self, waker: &Waker) -> bool {
+        if self.runs.is_none() {
+            self.start(waker);
+            return true;
+        }
+        self.runs.as_mut().is_some_and(Runs::take)
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        match &self.runs {
+            None => vec![Part::Text(vec!["starting…".into()])],
+            Some(runs) if self.overfitting() => self.overfitting_parts(runs),
+            Some(runs) => self.forgetting_parts(runs),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn lab(params: Value) -> Forgetting {
+        let map: Map<String, Value> = serde_json::from_value(params).unwrap();
+        Forgetting::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    #[test]
+    fn full_fine_tuning_raises_the_original_loss_and_replay_limits_it() {
+        let mut f = lab(json!({"steps": 60, "replay": 0.5}));
+        assert!(f.poll(&crate::jobs::Waker::none()));
+        f.runs.as_mut().unwrap().wait();
+        let runs = f.runs.as_ref().unwrap();
+        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        let rise = |i: usize| {
+            let p = &runs.logs[i].points;
+            p.last().unwrap().original - p[0].original
+        };
+        // All three start from the same model, so from the same original loss.
+        assert_eq!(
+            runs.logs[0].points[0].original,
+            runs.logs[2].points[0].original
+        );
+        assert!(rise(0) > 0.0, "full fine-tuning forgets: {}", rise(0));
+        assert!(
+            rise(2) < rise(0),
+            "replay forgets less: {} vs {}",
+            rise(2),
+            rise(0)
+        );
+        assert!(
+            rise(1) < rise(0),
+            "LoRA forgets less: {} vs {}",
+            rise(1),
+            rise(0)
+        );
+    }
+
+    #[test]
+    fn settings_restart_and_the_overfitting_run_has_one_series_of_points() {
+        let mut f = lab(json!({"experiment": "overfitting", "steps": 20}));
+        assert_eq!(f.configs().len(), 1);
+        assert_eq!(f.run_steps(), 40);
+        f.poll(&crate::jobs::Waker::none());
+        assert!(f.busy());
+        f.adjust(1, 1);
+        assert!(f.runs.is_none());
+        assert!((f.replay - 0.6).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,345 @@
+//! What the fine-tuning visualizers of Part V share: the course's own question–answer pairs as
+//! the fine-tuning data, runs of [`finetune::run`] in the background (through
+//! [`Job`]), and the curves and status lines they draw.
+
+use super::lm_common::{self, one_line};
+use crate::course::qa::{builtin_pairs, Pairs};
+use crate::jobs::{Job, Waker};
+use crate::labs::lm::finetune::{self, FtConfig, FtData, Point};
+use crate::labs::lm::sft::{Pair, SftSet};
+use crate::labs::lm::{self, Filters, Model, Rng};
+use crate::viz::view::{ChartView, Part, Series};
+use std::sync::{Arc, OnceLock};
+
+/// Characters of each evaluation set scored at every evaluation (keeps a run near a minute).
+pub const EVAL_CHARS: usize = 2048;
+
+/// (train, held out) question–answer pairs of the built-in course, parsed once.
+pub fn course_pairs() -> &'static (Pairs, Pairs) {
+    static PAIRS: OnceLock<(Pairs, Pairs)> = OnceLock::new();
+    PAIRS.get_or_init(builtin_pairs)
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<Pair> {
+    v.iter().map(|(p, r)| Pair::new(p, r)).collect()
+}
+
+/// Which fine-tuning data a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataSet {
+    /// Every training question of lessons 01–19 (every 6th held out).
+    All,
+    /// Only the first `n` training questions (a small set that overfits).
+    Small(usize),
+}
+
+/// The data set, with the shipped model's alphabet and the original corpus beside it. Built
+/// on the worker thread (encoding and copying the corpus takes a moment); `All` is kept.
+pub fn course_data(which: DataSet) -> Result<Arc<FtData>, String> {
+    static ALL: OnceLock<Result<Arc<FtData>, String>> = OnceLock::new();
+    let build = |n: Option<usize>| -> Result<Arc<FtData>, String> {
+        let base = lm::base_model()?;
+        let (train, held) = course_pairs();
+        if train.is_empty() || held.is_empty() {
+            return Err("the built-in course has no checkpoint questions".into());
+        }
+        let train = &train[..n.unwrap_or(train.len()).min(train.len())];
+        Ok(Arc::new(FtData {
+            train: SftSet::new(&pairs(train), &base.vocab),
+            held_out: SftSet::new(&pairs(held), &base.vocab),
+            original: (*lm_common::corpus()).clone(),
+        }))
+    };
+    match which {
+        DataSet::All => ALL.get_or_init(|| build(None)).clone(),
+        DataSet::Small(n) => build(Some(n)),
+    }
+}
+
+/// Characters of the training questions as laid end to end (each pair plus its newline),
+/// and how many of the predictions count with the prompt masked, without encoding anything.
+pub fn train_counts() -> (usize, usize) {
+    let (train, _) = course_pairs();
+    let chars = |s: &str| s.chars().count();
+    let total: usize = train.iter().map(|(p, r)| chars(p) + chars(r) + 1).sum();
+    let answers: usize = train.iter().map(|(_, r)| chars(r) + 1).sum();
+    (total, answers)
+}
+
+/// The first held-out question's prompt (the samples' prompt).
+pub fn held_out_prompt() -> String {
+    course_pairs()
+        .1
+        .first()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| "Q: What is fine-tuning?\nA: ".into())
+}
+
+/// What a background series of runs reports.
+pub enum FtEvent {
+    /// Run `run` started: its trainable parameters.
+    Started {
+        run: usize,
+        trainable: usize,
+    },
+    Point {
+        run: usize,
+        point: Point,
+    },
+    /// A sample after the prompt, from the starting model (`run` = None) or after run `run`.
+    Sample {
+        run: Option<usize>,
+        text: String,
+    },
+    /// Run `run` ended; with LoRA, the largest |logit| difference between the merged model and
+    /// the adapters applied on top of the frozen base, on a window of the held-out text.
+    Done {
+        run: usize,
+        merge_diff: Option<f32>,
+    },
+    Failed(String),
+}
+
+/// Sampling settings of the before/after samples: mild temperature, fixed seed.
+const SAMPLE_CHARS: usize = 90;
+
+fn sample(model: &Model, prompt: &str) -> Result<String, String> {
+    let filters = Filters {
+        temperature: 0.5,
+        ..Filters::default()
+    };
+    lm::generate(model, prompt, SAMPLE_CHARS, &filters, &mut Rng::new(7))
+        .map(|g| g.text())
+        .map_err(|e| e.to_string())
+}
+
+fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Option<f32>> {
+    let Some(lora) = &ft.lora else {
+        return Ok(None);
+    };
+    let t = ft.model.config.context.min(data.held_out.len());
+    let ids = candle_core::Tensor::from_slice(
+        &data.held_out.ids[..t],
+        (1, t),
+        &candle_core::Device::Cpu,
+    )?;
+    let merged = lora.merged(&ft.model)?.forward(&ids)?;
+    let adapted = ft.model.forward_lora(&ids, lora)?;
+    let gap = (merged - adapted)?.abs()?.flatten_all()?.max(0)?;
+    Ok(Some(gap.to_scalar()?))
+}
+
+/// Runs `configs` one after the other from the shipped model on a background thread, posting
+/// their points; with `prompt`, a sample before and after each run. Dropping the returned
+/// value stops the work at its next report.
+pub fn spawn_runs(
+    configs: Vec<FtConfig>,
+    which: DataSet,
+    prompt: Option<String>,
+    waker: &Waker,
+) -> Job<FtEvent> {
+    Job::spawn("fine-tune", waker, move |tx| {
+        lm::threads::limit_candle_threads();
+        let fail = |e: String| {
+            let _ = tx.send(FtEvent::Failed(e));
+        };
+        let data = match course_data(which) {
+            Ok(d) => d,
+            Err(e) => return fail(e),
+        };
+        let base = match lm::base_model() {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        if let Some(p) = &prompt {
+            match sample(base, p) {
+                Ok(text) => {
+                    if tx.send(FtEvent::Sample { run: None, text }).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        for (run, cfg) in configs.into_iter().enumerate() {
+            let trainable = match finetune::Finetuner::new(base, cfg.clone()) {
+                Ok(f) => f.trainable(),
+                Err(e) => return fail(e.to_string()),
+            };
+            if tx.send(FtEvent::Started { run, trainable }).is_err() {
+                return;
+            }
+            let result = finetune::run(base, cfg, &data, |point| {
+                tx.send(FtEvent::Point { run, point }).is_ok()
+            });
+            let ft = match result {
+                Ok(ft) => ft,
+                Err(e) => return fail(e.to_string()),
+            };
+            let merge_diff = match merge_gap(&ft, &data) {
+                Ok(d) => d,
+                Err(e) => return fail(e.to_string()),
+            };
+            if let Some(p) = &prompt {
+                let text = ft
+                    .current()
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| sample(&m, p));
+                match text {
+                    Ok(text) => {
+                        let _ = tx.send(FtEvent::Sample {
+                            run: Some(run),
+                            text,
+                        });
+                    }
+                    Err(e) => return fail(e),
+                }
+            }
+            if tx.send(FtEvent::Done { run, merge_diff }).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// What the panel keeps of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunLog {
+    pub trainable: usize,
+    pub points: Vec<Point>,
+    pub done: bool,
+    pub merge_diff: Option<f32>,
+    pub sample: Option<String>,
+}
+
+/// A series of runs seen from the UI thread.
+pub struct Runs {
+    pub events: Job<FtEvent>,
+    pub logs: Vec<RunLog>,
+    pub before: Option<String>,
+    pub failed: Option<String>,
+}
+
+impl Runs {
+    pub fn start(
+        configs: Vec<FtConfig>,
+        which: DataSet,
+        prompt: Option<String>,
+        waker: &Waker,
+    ) -> Self {
+        let n = configs.len();
+        Self {
+            events: spawn_runs(configs, which, prompt, waker),
+            logs: vec![RunLog::default(); n],
+            before: None,
+            failed: None,
+        }
+    }
+
+    /// Takes every event posted so far; returns whether anything changed.
+    pub fn take(&mut self) -> bool {
+        let events = self.events.drain();
+        let news = !events.is_empty();
+        for e in events {
+            match e {
+                FtEvent::Started { run, trainable } => self.log(run).trainable = trainable,
+                FtEvent::Point { run, point } => self.log(run).points.push(point),
+                FtEvent::Sample { run: None, text } => self.before = Some(text),
+                FtEvent::Sample { run: Some(r), text } => self.log(r).sample = Some(text),
+                FtEvent::Done { run, merge_diff } => {
+                    let log = self.log(run);
+                    log.done = true;
+                    log.merge_diff = merge_diff;
+                }
+                FtEvent::Failed(why) => self.failed = Some(why),
+            }
+        }
+        news || !self.events.live()
+    }
+
+    fn log(&mut self, run: usize) -> &mut RunLog {
+        if run >= self.logs.len() {
+            self.logs.resize(run + 1, RunLog::default());
+        }
+        &mut self.logs[run]
+    }
+
+    /// Whether the work is still going.
+    pub fn busy(&self) -> bool {
+        self.events.live() && self.failed.is_none()
+    }
+
+    /// Runs the work to its end on this thread's behalf (tests).
+    #[cfg(test)]
+    pub fn wait(&mut self) {
+        let events = self.events.wait_all();
+        let (tx, rx) = Job::channel(&Waker::none());
+        for e in events {
+            let _ = tx.send(e);
+        }
+        drop(tx);
+        self.events = rx;
+        self.take();
+    }
+}
+
+/// "run 2 of 4, step 40/150" style progress, or "done" / the failure.
+pub fn progress(runs: &Runs, names: &[String], steps: usize) -> String {
+    if let Some(why) = &runs.failed {
+        return format!("failed: {why}");
+    }
+    let current = runs.logs.iter().position(|l| !l.done);
+    match current {
+        None => "done".into(),
+        Some(i) => {
+            let step = runs.logs[i].points.last().map_or(0, |p| p.step);
+            format!(
+                "training {} ({} of {}): step {step}/{steps}",
+                names.get(i).map_or("", String::as_str),
+                i + 1,
+                names.len()
+            )
+        }
+    }
+}
+
+/// A chart of one loss per run against step.
+pub fn loss_chart(
+    title: &str,
+    runs: &Runs,
+    names: &[String],
+    markers: &[char],
+    pick: fn(&Point) -> f32,
+) -> Part {
+    let series = runs
+        .logs
+        .iter()
+        .zip(names)
+        .zip(markers)
+        .map(|((log, name), &marker)| Series {
+            name: name.clone(),
+            marker,
+            points: log
+                .points
+                .iter()
+                .map(|p| (p.step as f64, f64::from(pick(p))))
+                .collect(),
+        })
+        .collect();
+    Part::Chart(ChartView {
+        title: title.into(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: false,
+        y_log: false,
+        series,
+    })
+}
+
+/// A sample shown on one line after its prompt's last few characters.
+pub fn sample_line(label: &str, text: Option<&String>) -> String {
+    match text {
+        Some(t) => format!("{label}: {}", one_line(t)),
+        None => format!("{label}: (not yet)"),
+    }
+}

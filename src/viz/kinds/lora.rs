@@ -1,0 +1,239 @@
+//! Lesson 21: LoRA adapters of rank 1, 4 and 8 trained live on the shipped model against full
+//! fine-tuning, on the same question–answer data: trainable parameters, ms per step, loss on
+//! the new data and on the original corpus, and the merge check. Runs in the background,
+//! starting when the panel opens; changing a setting starts it again.
+
+use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
+use crate::jobs::Waker;
+use crate::labs::lm::finetune::{FtConfig, Method};
+use crate::labs::lm::lora::{self, Proj, QV};
+use crate::labs::{fmt_count, fmt_num};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part, TableView};
+use crate::viz::{choice, slider, step_index, step_value, Visual};
+
+const TARGET_NAMES: [&str; 3] = ["qv", "attention", "all"];
+const TARGET_LABELS: [&str; 3] = ["W_q, W_v", "W_q, W_k, W_v, W_o", "attention and MLP"];
+/// The ranks compared with full fine-tuning.
+pub const RANKS: [usize; 3] = [1, 4, 8];
+/// Learning rates: adapters start from zero and have few parameters, so they take a larger
+/// step than full fine-tuning, which would wreck the base at that rate.
+pub const LORA_LR: f64 = 3e-3;
+pub const FULL_LR: f64 = 3e-4;
+
+pub const KIND: KindDef = KindDef {
+    name: "lora",
+    title: "LoRA ranks 1, 4, 8 against full fine-tuning",
+    about: "fine-tunes the shipped model on the course's question-answer pairs four times in the background (LoRA rank 1, 4 and 8, then full fine-tuning): trainable parameters, ms per step, loss on held-out questions and on the original corpus, the largest logit difference after merging BA into W; targets and steps",
+    params: &[
+        ParamDef { name: "targets", ty: ParamType::Choice { options: &TARGET_NAMES, default: "qv" }, doc: "projections that get adapters: W_q and W_v (the paper's choice), all four attention matrices, or attention and MLP" },
+        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 100 }, doc: "optimizer steps per run (batches of 8 windows of 64 characters)" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(LoraLab::new(p)?))
+}
+
+fn targets(i: usize) -> Vec<Proj> {
+    match i {
+        0 => QV.to_vec(),
+        1 => vec![Proj::Q, Proj::K, Proj::V, Proj::O],
+        _ => Proj::ALL.to_vec(),
+    }
+}
+
+pub struct LoraLab {
+    targets: usize,
+    steps: usize,
+    runs: Option<Runs>,
+}
+
+impl LoraLab {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let targets = p.index("targets")?;
+        let steps = p.int("steps")? as usize;
+        p.finish()?;
+        Ok(Self {
+            targets,
+            steps,
+            runs: None,
+        })
+    }
+
+    fn configs(&self) -> Vec<FtConfig> {
+        let mut out: Vec<FtConfig> = RANKS
+            .iter()
+            .map(|&r| FtConfig::new(Method::lora(r, &targets(self.targets)), self.steps, LORA_LR))
+            .collect();
+        out.push(FtConfig::new(Method::Full, self.steps, FULL_LR));
+        for c in &mut out {
+            c.eval_every = (self.steps / 5).max(5);
+            c.eval_chars = ft_common::EVAL_CHARS;
+        }
+        out
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.configs().iter().map(|c| c.method.name()).collect()
+    }
+
+    fn start(&mut self, waker: &Waker) {
+        self.runs = Some(Runs::start(self.configs(), DataSet::All, None, waker));
+    }
+
+    fn table(&self, runs: &Runs) -> Part {
+        // Trainable counts are known before any run starts: LoRA's from the adapter shapes,
+        // full fine-tuning's from the model (the runs report the same numbers; a test checks).
+        let (counts, full) = match crate::labs::lm::base_model() {
+            Ok(m) => {
+                let mut c: Vec<usize> = RANKS
+                    .iter()
+                    .map(|&r| lora::count(&m.config, r, &targets(self.targets)))
+                    .collect();
+                c.push(m.param_count());
+                (c, m.param_count().max(1))
+            }
+            Err(_) => (vec![0; RANKS.len() + 1], 1),
+        };
+        let rows = runs
+            .logs
+            .iter()
+            .zip(self.names())
+            .zip(counts)
+            .map(|((log, name), trainable)| {
+                let last = log.points.last().filter(|_| log.done);
+                let cell = |f: fn(&crate::labs::lm::finetune::Point) -> f32| {
+                    last.map_or("…".into(), |p| format!("{:.3}", f(p)))
+                };
+                vec![
+                    name,
+                    fmt_count(trainable as f64),
+                    format!("{}%", fmt_num(100.0 * trainable as f64 / full as f64)),
+                    last.map_or("…".into(), |p| format!("{:.1}", p.ms_per_step)),
+                    cell(|p| p.held_out),
+                    cell(|p| p.original),
+                    match (log.done, log.merge_diff) {
+                        (true, Some(d)) => format!("{d:.0e}"),
+                        (true, None) => "-".into(),
+                        _ => "…".into(),
+                    },
+                ]
+            })
+            .collect();
+        Part::Table(TableView {
+            title: "after training (losses in nats/char)".into(),
+            headers: [
+                "method",
+                "trainable",
+                "share",
+                "ms/step",
+                "new",
+                "original",
+                "merge Δ",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+            highlight: None,
+        })
+    }
+}
+
+impl Visual for LoraLab {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "adapters on",
+                TARGET_LABELS.iter().map(ToString::to_string).collect(),
+                self.targets,
+            ),
+            slider("steps", self.steps as f64, 20.0, 400.0, 20.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.targets = step_index(self.targets, delta, TARGET_NAMES.len()),
+            1 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
+            _ => return,
+        }
+        self.runs = None;
+    }
+
+    fn busy(&self) -> bool {
+        self.runs.as_ref().is_none_or(Runs::busy)
+    }
+
+    fn poll(&mut self, waker: &Waker) -> bool {
+        if self.runs.is_none() {
+            self.start(waker);
+            return true;
+        }
+        self.runs.as_mut().is_some_and(Runs::take)
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let Some(runs) = &self.runs else {
+            return vec![Part::Text(vec!["starting…".into()])];
+        };
+        let names = self.names();
+        vec![
+            Part::Text(vec![progress(runs, &names, self.steps)]),
+            self.table(runs),
+            loss_chart(
+                "loss on held-out questions by step",
+                runs,
+                &names,
+                &['1', '4', '8', 'F'],
+                |p| p.held_out,
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn lab(params: Value) -> LoraLab {
+        let map: Map<String, Value> = serde_json::from_value(params).unwrap();
+        LoraLab::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    #[test]
+    fn four_runs_report_counts_losses_and_an_exact_merge() {
+        let mut l = lab(json!({"steps": 20}));
+        assert!(l.busy());
+        assert!(
+            l.poll(&crate::jobs::Waker::none()),
+            "the first poll starts the work"
+        );
+        l.runs.as_mut().unwrap().wait();
+        assert!(!l.busy());
+        let runs = l.runs.as_ref().unwrap();
+        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        // W_q and W_v, d 96, 2 layers: 768r (lora::tests works it out).
+        let counts: Vec<usize> = runs.logs.iter().map(|g| g.trainable).collect();
+        assert_eq!(&counts[..3], &[768, 3_072, 6_144]);
+        assert_eq!(
+            counts[3],
+            crate::labs::lm::base_model().unwrap().param_count()
+        );
+        for log in &runs.logs[..3] {
+            assert!(log.done);
+            assert!(log.merge_diff.unwrap() < 1e-4, "{:?}", log.merge_diff);
+            // Evaluations at 0, every max(20/5, 5) = 5 steps, and 20.
+            let steps: Vec<usize> = log.points.iter().map(|p| p.step).collect();
+            assert_eq!(steps, vec![0, 5, 10, 15, 20]);
+        }
+        let text = format!("{:?}", l.parts());
+        assert!(text.contains("LoRA r=8"), "{text}");
+        // Changing a setting clears the runs; the next poll starts again.
+        l.adjust(0, 1);
+        assert!(l.runs.is_none() && l.busy());
+    }
+}

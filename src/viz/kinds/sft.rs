@@ -1,0 +1,306 @@
+//! Lesson 20: supervised fine-tuning of the shipped model on the course's own checkpoint
+//! questions, live. Shows which characters the loss counts (prompt masked or not), the loss on
+//! the training questions, on held-out questions and on the original corpus as it trains, and
+//! what the model writes after a held-out question before and after. Runs in the background,
+//! from the first poll; changing a setting starts again.
+
+use super::ft_common::{self, loss_chart, progress, sample_line, DataSet, Runs};
+use super::lm_common::{tail, visible};
+use crate::jobs::Waker;
+use crate::labs::fmt_count;
+use crate::labs::lm::finetune::{FtConfig, Method};
+use crate::labs::lm::sft::{Pair, SftSet};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{Control, Part};
+use crate::viz::{choice, slider, step_index, step_value, toggle, Visual};
+
+const LRS: [f64; 3] = [3e-4, 1e-3, 3e-3];
+const LR_NAMES: [&str; 3] = ["0.0003", "0.001", "0.003"];
+const SHOW: [&str; 3] = ["curves", "samples", "mask"];
+/// Windows per batch and characters per window (the shipped model's context).
+const BATCH: usize = 8;
+
+pub const KIND: KindDef = KindDef {
+    name: "sft",
+    title: "Fine-tuning on question-answer pairs",
+    about: "fine-tunes the shipped model on the course's own checkpoint questions (Q: question, A: answer and explanation) in the background: which characters the loss counts with and without the prompt masked, loss on training questions, held-out questions and the original corpus by step, and samples for a held-out question before and after; learning rate, epochs, masking",
+    params: &[
+        ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.0003" }, doc: "learning rate (constant, AdamW)" },
+        ParamDef { name: "epochs", ty: ParamType::Int { min: 1, max: 8, default: 3 }, doc: "passes over the training questions (in batches of 8 windows of 64 characters)" },
+        ParamDef { name: "mask", ty: ParamType::Bool { default: true }, doc: "count the loss on answer characters only (the prompt masked)" },
+        ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW, default: "curves" }, doc: "what the panel shows: loss curves, samples before and after, or the mask on one example" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Sft::new(p)?))
+}
+
+pub struct Sft {
+    lr: usize,
+    epochs: usize,
+    mask: bool,
+    show: usize,
+    runs: Option<Runs>,
+}
+
+/// Steps for one pass over the training questions: their characters over those a batch reads.
+fn steps_per_epoch() -> usize {
+    let context = crate::labs::lm::base_model().map_or(64, |m| m.config.context);
+    ft_common::train_counts().0.div_ceil(BATCH * context)
+}
+
+impl Sft {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let lr = p.index("lr")?;
+        let epochs = p.int("epochs")? as usize;
+        let mask = p.boolean("mask")?;
+        let show = p.index("show")?;
+        p.finish()?;
+        Ok(Self {
+            lr,
+            epochs,
+            mask,
+            show,
+            runs: None,
+        })
+    }
+
+    fn mask_only(&self) -> bool {
+        self.show == 2 && self.runs.is_none()
+    }
+
+    fn steps(&self) -> usize {
+        self.epochs * steps_per_epoch()
+    }
+
+    fn start(&mut self, waker: &Waker) {
+        let mut cfg = FtConfig::new(Method::Full, self.steps(), LRS[self.lr]);
+        cfg.batch = BATCH;
+        cfg.mask_prompt = self.mask;
+        cfg.eval_every = (cfg.steps / 12).max(5);
+        cfg.eval_chars = ft_common::EVAL_CHARS;
+        let prompt = ft_common::held_out_prompt();
+        self.runs = Some(Runs::start(vec![cfg], DataSet::All, Some(prompt), waker));
+    }
+
+    fn status(&self, runs: &Runs) -> Vec<String> {
+        let name = if self.mask {
+            "SFT, answers only".to_string()
+        } else {
+            "SFT, every character".to_string()
+        };
+        let mut lines = vec![progress(runs, &[name], self.steps())];
+        let (train, held) = ft_common::course_pairs();
+        lines.push(format!(
+            "{} training questions ({} chars), {} held out; 1 epoch = {} steps",
+            train.len(),
+            fmt_count(ft_common::train_counts().0 as f64),
+            held.len(),
+            steps_per_epoch()
+        ));
+        let log = runs.logs.first();
+        if let (Some(first), Some(last)) = (
+            log.and_then(|l| l.points.first()),
+            log.and_then(|l| l.points.last()),
+        ) {
+            lines.push(format!(
+                "answer loss: train {:.2} → {:.2}, held-out {:.2} → {:.2}; original text {:.2} → {:.2} nats/char",
+                first.train, last.train, first.held_out, last.held_out, first.original, last.original
+            ));
+        }
+        lines
+    }
+
+    fn samples(&self, runs: &Runs) -> Part {
+        let prompt = ft_common::held_out_prompt();
+        let mut lines = vec![
+            "A held-out question (never trained on), temperature 0.5:".into(),
+            tail(&prompt.replace('\n', " "), 70),
+        ];
+        lines.push(sample_line("before", runs.before.as_ref()));
+        lines.push(sample_line(
+            "after ",
+            runs.logs.first().and_then(|l| l.sample.as_ref()),
+        ));
+        Part::Text(lines)
+    }
+
+    /// The first training example with a mark under each character: ^ where its loss counts.
+    fn mask_view(&self) -> Part {
+        let Ok(base) = crate::labs::lm::base_model() else {
+            return Part::Text(vec!["the shipped model is missing".into()]);
+        };
+        let Some((prompt, response)) = ft_common::course_pairs().0.first() else {
+            return Part::Text(vec!["the course has no questions".into()]);
+        };
+        let set = SftSet::new(&[Pair::new(prompt, response)], &base.vocab);
+        // The end of the first prompt and the start of its answer.
+        let start = prompt.chars().count().saturating_sub(24).min(set.len());
+        let end = (start + 60).min(set.len());
+        // One column per character, so each mark sits under its character: spaces stay spaces.
+        let shown: String = set.ids[start..end]
+            .iter()
+            .map(|&i| match base.vocab.char(i) {
+                ' ' => ' ',
+                c => visible(c).chars().next().unwrap_or('?'),
+            })
+            .collect();
+        let marks: String = set.is_response[start..end]
+            .iter()
+            .map(|&r| if r || !self.mask { '^' } else { '.' })
+            .collect();
+        // Over the whole training set: every character after the first is a target; with the
+        // prompt masked, only answer characters (and each answer's closing newline).
+        let (chars, counted) = ft_common::train_counts();
+        let total = chars.saturating_sub(1);
+        Part::Text(vec![
+            format!("…{shown}"),
+            format!(" {marks}"),
+            "^ the loss counts predicting this character, . masked (prompt)".into(),
+            format!(
+                "targets counted in the training set: answers only {} of {} ({:.0}%), every character {}",
+                fmt_count(counted as f64),
+                fmt_count(total as f64),
+                100.0 * counted as f64 / total.max(1) as f64,
+                fmt_count(total as f64)
+            ),
+        ])
+    }
+}
+
+impl Visual for Sft {
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            choice(
+                "learning rate",
+                LR_NAMES.iter().map(ToString::to_string).collect(),
+                self.lr,
+            ),
+            slider("epochs", self.epochs as f64, 1.0, 8.0, 1.0, 0),
+            toggle("mask the prompt", self.mask),
+            choice(
+                "show",
+                SHOW.iter().map(ToString::to_string).collect(),
+                self.show,
+            ),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        match index {
+            0 => self.lr = step_index(self.lr, delta, LRS.len()),
+            1 => self.epochs = step_value(self.epochs as f64, delta, 1.0, 1.0, 8.0) as usize,
+            2 => self.mask = !self.mask,
+            3 => {
+                self.show = step_index(self.show, delta, SHOW.len());
+                return;
+            }
+            _ => return,
+        }
+        self.runs = None;
+    }
+
+    /// The mask view needs no training: nothing runs until another view is chosen.
+    fn busy(&self) -> bool {
+        match &self.runs {
+            None => !self.mask_only(),
+            Some(r) => r.busy(),
+        }
+    }
+
+    fn poll(&mut self, waker: &Waker) -> bool {
+        if self.runs.is_none() && !self.mask_only() {
+            self.start(waker);
+            return true;
+        }
+        self.runs.as_mut().is_some_and(Runs::take)
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        if self.mask_only() {
+            return vec![self.mask_view()];
+        }
+        let Some(runs) = &self.runs else {
+            return vec![Part::Text(vec!["starting…".into()])];
+        };
+        let body = match self.show {
+            0 => loss_chart(
+                "answer loss by step: train *, held-out +, original text o",
+                runs,
+                &["train".into()],
+                &['*'],
+                |p| p.train,
+            ),
+            1 => self.samples(runs),
+            _ => self.mask_view(),
+        };
+        let body = match (self.show, body) {
+            (0, crate::viz::view::Part::Chart(mut c)) => {
+                let log = runs.logs.first().cloned().unwrap_or_default();
+                let line = |f: fn(&crate::labs::lm::finetune::Point) -> f32| -> Vec<(f64, f64)> {
+                    log.points
+                        .iter()
+                        .map(|p| (p.step as f64, f64::from(f(p))))
+                        .collect()
+                };
+                c.series.push(crate::viz::view::Series {
+                    name: "held-out".into(),
+                    marker: '+',
+                    points: line(|p| p.held_out),
+                });
+                c.series.push(crate::viz::view::Series {
+                    name: "original text (nats/char by step)".into(),
+                    marker: 'o',
+                    points: line(|p| p.original),
+                });
+                Part::Chart(c)
+            }
+            (_, b) => b,
+        };
+        vec![Part::Text(self.status(runs)), body]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn lab(params: Value) -> Sft {
+        let map: Map<String, Value> = serde_json::from_value(params).unwrap();
+        Sft::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    #[test]
+    fn one_epoch_lowers_the_answer_loss_and_samples_before_and_after() {
+        let mut s = lab(json!({"epochs": 1, "lr": "0.0003"}));
+        assert!(s.poll(&crate::jobs::Waker::none()));
+        s.runs.as_mut().unwrap().wait();
+        let runs = s.runs.as_ref().unwrap();
+        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        let log = &runs.logs[0];
+        assert!(log.done);
+        let (first, last) = (log.points[0], *log.points.last().unwrap());
+        assert_eq!(last.step, s.steps());
+        assert!(last.train < first.train, "{first:?} {last:?}");
+        assert!(runs.before.is_some() && log.sample.is_some());
+        assert_ne!(runs.before, log.sample);
+    }
+
+    #[test]
+    fn the_mask_view_marks_prompt_characters_only_when_masking() {
+        let mut s = lab(json!({"show": "mask"}));
+        let text = |s: &Sft| match s.mask_view() {
+            Part::Text(l) => l,
+            _ => unreachable!(),
+        };
+        let on = text(&s);
+        assert!(on[1].contains('.') && on[1].contains('^'), "{on:?}");
+        s.adjust(2, 1);
+        let off = text(&s);
+        assert!(!off[1].contains('.'), "{off:?}");
+    }
+}
