@@ -16,6 +16,7 @@ mod embedding_map;
 mod fertility;
 mod flops;
 mod glitch;
+mod kl_optimum;
 mod kv_cache;
 mod lm_common;
 mod lm_train;
@@ -23,11 +24,13 @@ mod loss_position;
 mod matmul;
 mod metrics;
 mod next_token;
+mod overoptimization;
 mod padding_mask;
 mod parallelism;
 mod param_counter;
 mod positional;
 mod retrieval;
+mod reward_model;
 mod rnn_gradient;
 mod rnn_vs_attention;
 mod scaling_sweep;
@@ -77,6 +80,9 @@ pub const ALL: &[&KindDef] = &[
     &next_token::KIND,
     &loss_position::KIND,
     &scaling_sweep::KIND,
+    &reward_model::KIND,
+    &kl_optimum::KIND,
+    &overoptimization::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
