@@ -44,17 +44,21 @@
 //! # let _ = step;
 //! ```
 
+pub mod batch_sample;
 pub mod cache;
 pub mod config;
 pub mod data;
+pub mod dpo;
 pub mod io;
 pub mod loss;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod policy;
 pub mod recipe;
 pub mod rng;
 pub mod sample;
+pub mod text_reward;
 pub mod threads;
 pub mod train;
 pub mod vocab;

@@ -12,6 +12,7 @@ mod cross_attention;
 mod dedup;
 mod diminishing;
 mod dk_variance;
+mod dpo;
 mod embedding_map;
 mod fertility;
 mod flops;
@@ -28,6 +29,7 @@ mod overoptimization;
 mod padding_mask;
 mod parallelism;
 mod param_counter;
+mod policy_kl;
 mod positional;
 mod retrieval;
 mod reward_model;
@@ -83,6 +85,8 @@ pub const ALL: &[&KindDef] = &[
     &reward_model::KIND,
     &kl_optimum::KIND,
     &overoptimization::KIND,
+    &policy_kl::KIND,
+    &dpo::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.

@@ -96,7 +96,7 @@ impl Visual for Overoptimization {
         let (len, quality) = self.habits(self.at);
         let text = Part::Text(vec![
             format!(
-                "β = {}: proxy {:.2} · gold {:.2} · √KL {:.2} · entropy {:.2} nats",
+                "β = {}: proxy {:.2} · gold {:.2} · √KL {:.2} · H {:.2} nats",
                 fmt_beta(here.beta),
                 here.proxy,
                 here.gold,
@@ -104,7 +104,7 @@ impl Visual for Overoptimization {
                 here.entropy
             ),
             format!(
-                "writes {len:.1} paragraphs of quality {quality:.2} · gold peaks at {:.2} (β = {})",
+                "{len:.1} paragraphs, quality {quality:.2} · gold peaks at {:.2} (β = {})",
                 peak.gold,
                 fmt_beta(peak.beta)
             ),

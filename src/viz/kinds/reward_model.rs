@@ -7,8 +7,8 @@
 use crate::course::{self, embedded::Embedded, Panel, QuizKind};
 use crate::labs::preference::{self, Comparison};
 use crate::labs::reward_model::{
-    accuracy, fit, mean_loss, pairs_from_questions, score, split_questions, toy_score, words,
-    FeaturePair, Question, FEATURES, TOY_ANSWERS,
+    accuracy, features, fit, mean_loss, pairs_from_questions, score, split_questions, toy_score,
+    words, FeaturePair, Question, FEATURES, TOY_ANSWERS,
 };
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
@@ -18,6 +18,18 @@ use crate::viz::{choice, slider, step_index, step_seed, step_value, Visual};
 use std::sync::OnceLock;
 
 const DATA: &[&str] = &["quizzes", "toy"];
+const SHOWS: &[&str] = &["weights", "question"];
+
+/// The controls a setting offers (the panel fits 80x24 only with four at a time).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctl {
+    Data,
+    Show,
+    L2,
+    Question,
+    Judgements,
+    Seed,
+}
 /// L2 strengths offered (λ in (λ/2)·‖w‖²).
 const L2: &[f64] = &[0.01, 0.1, 0.3, 1.0, 3.0, 10.0];
 const L2_NAMES: &[&str] = &["0.01", "0.1", "0.3", "1", "3", "10"];
@@ -31,6 +43,7 @@ pub const KIND: KindDef = KindDef {
     about: "fits a Bradley–Terry reward model r = w·φ(answer) to the course's quizzes (right answer preferred to each wrong one) and shows the learned weights, train and held-out accuracy and a held-out question scored; or fits scores to a toy labeller's noisy judgements of six answers and compares them with the rule it hid",
     params: &[
         ParamDef { name: "data", ty: ParamType::Choice { options: DATA, default: "quizzes" }, doc: "the course's quiz pairs or the toy labeller" },
+        ParamDef { name: "show", ty: ParamType::Choice { options: SHOWS, default: "weights" }, doc: "quizzes: the learned weights, or held-out questions scored one at a time" },
         ParamDef { name: "l2", ty: ParamType::Choice { options: L2_NAMES, default: "1" }, doc: "strength λ of the penalty (λ/2)·‖w‖² that keeps weights small" },
         ParamDef { name: "held_out", ty: ParamType::Float { min: 0.1, max: 0.5, default: 0.25 }, doc: "share of quiz questions held out for testing" },
         ParamDef { name: "judgements", ty: ParamType::Int { min: 10, max: 2000, default: 200 }, doc: "toy judgements to fit (another as many are held out)" },
@@ -79,6 +92,7 @@ pub fn course_questions() -> &'static [Question] {
 
 pub struct RewardModel {
     data: usize,
+    show: usize,
     l2: usize,
     held_out: f64,
     judgements: usize,
@@ -100,6 +114,7 @@ impl RewardModel {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let s = Self {
             data: p.index("data")?,
+            show: p.index("show")?,
             l2: p.index("l2")?,
             held_out: p.float("held_out")?,
             judgements: p.int("judgements")? as usize,
@@ -131,51 +146,44 @@ impl RewardModel {
         let pct = |x: f64| format!("{:.1}%", 100.0 * x);
         let mut parts = vec![Part::Text(vec![
             format!(
-                "{} pairs from {} questions fit; {} pairs from {} held-out questions test",
+                "fit on {} pairs ({} questions); {} pairs ({} questions) held out",
                 f.train.len(),
                 f.train_questions,
                 f.test.len(),
                 f.test_questions.len()
             ),
             format!(
-                "accuracy: train {} · held out {} (coin: 50%)",
+                "accuracy: train {} · held out {} · loss {:.3} / {:.3}",
                 pct(accuracy(&f.weights, &f.train)),
-                pct(accuracy(&f.weights, &f.test))
-            ),
-            format!(
-                "loss −ln σ(r_w − r_l): train {:.3} · held out {:.3} (w = 0: 0.693)",
+                pct(accuracy(&f.weights, &f.test)),
                 mean_loss(&f.weights, &f.train),
                 mean_loss(&f.weights, &f.test)
             ),
         ])];
-        parts.push(Part::Table(TableView {
-            title: String::new(),
-            headers: vec!["feature φ".into(), "weight w".into()],
-            rows: FEATURES
-                .iter()
-                .zip(&f.weights)
-                .map(|(n, w)| vec![(*n).to_string(), format!("{w:+.2}")])
-                .collect(),
-            highlight: None,
-        }));
-        if let Some(&qi) = f
-            .test_questions
-            .get(self.shown.min(f.test_questions.len().saturating_sub(1)))
-        {
+        if self.show == 0 {
+            parts.push(Part::Table(TableView {
+                title: String::new(),
+                headers: vec!["feature φ".into(), "weight w".into()],
+                rows: FEATURES
+                    .iter()
+                    .zip(&f.weights)
+                    .map(|(n, w)| vec![(*n).to_string(), format!("{w:+.2}")])
+                    .collect(),
+                highlight: None,
+            }));
+            return parts;
+        }
+        let shown = self.shown.min(f.test_questions.len().saturating_sub(1));
+        if let Some(&qi) = f.test_questions.get(shown) {
             let q = &course_questions()[qi];
             let scores: Vec<f64> = q
                 .choices
                 .iter()
-                .map(|c| {
-                    score(
-                        &f.weights,
-                        &crate::labs::reward_model::features(&q.question, c),
-                    )
-                })
+                .map(|c| score(&f.weights, &features(&q.question, c)))
                 .collect();
             let best = (0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b]));
             parts.push(Part::Table(TableView {
-                title: format!("held-out {}: {}", q.id, cut(&q.question, 52)),
+                title: cut(&format!("{}: {}", q.id, q.question), 70),
                 headers: vec!["answer".into(), "r".into(), String::new()],
                 rows: q
                     .choices
@@ -184,7 +192,7 @@ impl RewardModel {
                     .enumerate()
                     .map(|(i, (c, s))| {
                         vec![
-                            cut(c, 44),
+                            cut(c, 48),
                             format!("{s:+.2}"),
                             if i == q.answer {
                                 "right".into()
@@ -220,7 +228,7 @@ impl RewardModel {
         let pct = |x: f64| format!("{:.1}%", 100.0 * x);
         vec![
             Part::Text(vec![
-                "rule: +2 correct, +0.5 polite, −0.05 per word; P(A≻B) = σ(r_A − r_B)".into(),
+                "hidden rule: +2 correct, +0.5 polite, −0.05 per word (shown with mean 0)".into(),
                 format!(
                     "{} judgements fit · held-out accuracy {} (the true rule: {})",
                     self.judgements,
@@ -229,7 +237,7 @@ impl RewardModel {
                 ),
             ]),
             Part::Table(TableView {
-                title: "scores (both shifted to mean 0)".into(),
+                title: String::new(),
                 headers: vec![
                     "answer to \"What does a tokenizer do?\"".into(),
                     "true".into(),
@@ -262,64 +270,67 @@ fn cut(text: &str, n: usize) -> String {
     }
 }
 
+impl RewardModel {
+    fn ctls(&self) -> [Ctl; 4] {
+        match (self.data, self.show) {
+            (0, 0) => [Ctl::Data, Ctl::Show, Ctl::L2, Ctl::Seed],
+            (0, _) => [Ctl::Data, Ctl::Show, Ctl::Question, Ctl::Seed],
+            _ => [Ctl::Data, Ctl::L2, Ctl::Judgements, Ctl::Seed],
+        }
+    }
+
+    fn held_out_count(&self) -> usize {
+        split_questions(course_questions().len(), self.held_out, self.seed)
+            .1
+            .len()
+    }
+}
+
 impl Visual for RewardModel {
     fn controls(&self) -> Vec<Control> {
-        let mut c = vec![
-            choice(
-                "data",
-                DATA.iter().map(|s| (*s).to_string()).collect(),
-                self.data,
-            ),
-            choice(
-                "λ (L2)",
-                L2_NAMES.iter().map(|s| (*s).to_string()).collect(),
-                self.l2,
-            ),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ];
-        if self.data == 0 {
-            c.push(slider("held out", self.held_out, 0.1, 0.5, 0.05, 2));
-            let n = split_questions(course_questions().len(), self.held_out, self.seed)
-                .1
-                .len();
-            c.push(slider(
-                "question",
-                self.shown.min(n.saturating_sub(1)) as f64 + 1.0,
-                1.0,
-                n.max(1) as f64,
-                1.0,
-                0,
-            ));
-        } else {
-            c.push(slider(
-                "judgements",
-                self.judgements as f64,
-                10.0,
-                2000.0,
-                10.0,
-                0,
-            ));
-        }
-        c
+        let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        self.ctls()
+            .iter()
+            .map(|c| match c {
+                Ctl::Data => choice("data", names(DATA), self.data),
+                Ctl::Show => choice("show", names(SHOWS), self.show),
+                Ctl::L2 => choice("λ (L2)", names(L2_NAMES), self.l2),
+                Ctl::Seed => slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+                Ctl::Question => {
+                    let n = self.held_out_count();
+                    slider(
+                        "question",
+                        self.shown.min(n.saturating_sub(1)) as f64 + 1.0,
+                        1.0,
+                        n.max(1) as f64,
+                        1.0,
+                        0,
+                    )
+                }
+                Ctl::Judgements => {
+                    slider("judgements", self.judgements as f64, 10.0, 2000.0, 10.0, 0)
+                }
+            })
+            .collect()
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        match (index, self.data) {
-            (0, _) => self.data = step_index(self.data, delta, DATA.len()),
-            (1, _) => self.l2 = step_index(self.l2, delta, L2.len()),
-            (2, _) => self.seed = step_seed(self.seed, delta),
-            (3, 0) => self.held_out = step_value(self.held_out, delta, 0.05, 0.1, 0.5),
-            (4, 0) => {
-                let n = split_questions(course_questions().len(), self.held_out, self.seed)
-                    .1
-                    .len();
+        let Some(c) = self.ctls().get(index).copied() else {
+            return;
+        };
+        match c {
+            Ctl::Data => self.data = step_index(self.data, delta, DATA.len()),
+            Ctl::Show => self.show = step_index(self.show, delta, SHOWS.len()),
+            Ctl::L2 => self.l2 = step_index(self.l2, delta, L2.len()),
+            Ctl::Seed => self.seed = step_seed(self.seed, delta),
+            Ctl::Question => {
+                let n = self.held_out_count();
                 self.shown = step_index(self.shown.min(n.saturating_sub(1)), delta, n);
             }
-            (3, _) => {
+            Ctl::Judgements => {
                 self.judgements =
                     step_value(self.judgements as f64, delta, 10.0, 10.0, 2000.0) as usize;
             }
-            _ => {}
         }
     }
 
@@ -362,6 +373,21 @@ mod tests {
         assert!(f.weights[0] > 0.3, "{:?}", f.weights);
         let text = format!("{:?}", lab("quizzes").parts());
         assert!(text.contains("held out"), "{text}");
+        // Every setting fits 80x24's stacked panel (76 columns, 15 rows).
+        for (data, show) in [(0, 0), (0, 1), (1, 0)] {
+            let mut l = lab("quizzes");
+            l.data = data;
+            l.show = show;
+            let view = crate::viz::view::View {
+                controls: l.controls(),
+                selected_control: 0,
+                parts: l.parts(),
+            };
+            assert!(
+                crate::ui::widgets::view_height(&view, 76) <= 15,
+                "{data} {show}"
+            );
+        }
     }
 
     #[test]
