@@ -46,7 +46,7 @@ pub fn gold(text: &str, word: &str, dict: &HashSet<String>) -> f64 {
     };
     let ws = words(trimmed);
     let w = word.to_lowercase();
-    let mentions = f64::from(u8::from(ws.iter().any(|x| *x == w)));
+    let mentions = f64::from(u8::from(ws.contains(&w)));
     if ws.is_empty() {
         return mentions;
     }

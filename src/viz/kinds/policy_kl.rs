@@ -338,7 +338,7 @@ impl Visual for PolicyKl {
         }
         let series = (0..BETAS.len())
             .map(|b| Series {
-                name: format!("{}: β={}", b + 1, BETAS[b]),
+                name: format!("β={}", BETAS[b]),
                 marker: char::from_digit(b as u32 + 1, 10).unwrap_or('o'),
                 points: (1..=self.points[b].len())
                     .map(|i| (i as f64, self.smoothed(b, i)))
