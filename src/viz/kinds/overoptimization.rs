@@ -13,7 +13,7 @@ use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, step_index, Visual};
 
-const VIEWS: &[&str] = &["rewards", "entropy"];
+const VIEWS: &[&str] = &["rewards", "gold", "entropy"];
 /// β from 100 down to 0.01 in 41 points, evenly in log β: ten per factor of 10.
 const POINTS: usize = 41;
 
@@ -22,7 +22,7 @@ pub const KIND: KindDef = KindDef {
     title: "A proxy reward, over-optimised",
     about: "lowers β and sees the optimum of a flawed proxy reward (it likes length) score higher on the proxy while the gold reward peaks and falls, against √KL; or the policy's entropy collapse as β → 0",
     params: &[
-        ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "rewards" }, doc: "proxy and gold against √KL, or entropy against β" },
+        ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "rewards" }, doc: "proxy and gold against √KL, gold alone (its peak at full height), or entropy against β" },
         ParamDef { name: "beta_index", ty: ParamType::Int { min: 0, max: 40, default: 20 }, doc: "which β is marked: 0 is β = 100, 40 is β = 0.01, 10 steps per factor of 10" },
     ],
     build,
@@ -109,10 +109,32 @@ impl Visual for Overoptimization {
                 fmt_beta(peak.beta)
             ),
         ]);
-        let chart = if self.view == 0 {
+        let chart = if self.view == 1 {
             ChartView {
-                title: "proxy (p) and gold (g) reward against √KL(π‖π_ref)".into(),
-                x_label: "√KL".into(),
+                title: String::new(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: false,
+                y_log: false,
+                series: vec![
+                    Series {
+                        name: "gold".into(),
+                        marker: 'g',
+                        points: self.points.iter().map(|p| (p.sqrt_kl, p.gold)).collect(),
+                    },
+                    Series {
+                        name: "this β (x axis: √KL)".into(),
+                        marker: '•',
+                        points: vec![(here.sqrt_kl, here.gold)],
+                    },
+                ],
+            }
+        } else if self.view == 0 {
+            ChartView {
+                // No title or axis label: at 80x24 every row goes to the plot, so the gold
+                // peak stays visible; the legend names the x axis.
+                title: String::new(),
+                x_label: String::new(),
                 y_label: String::new(),
                 x_log: false,
                 y_log: false,
@@ -128,7 +150,7 @@ impl Visual for Overoptimization {
                         points: self.points.iter().map(|p| (p.sqrt_kl, p.gold)).collect(),
                     },
                     Series {
-                        name: "β".into(),
+                        name: "this β (x axis: √KL)".into(),
                         marker: '•',
                         points: vec![(here.sqrt_kl, here.proxy), (here.sqrt_kl, here.gold)],
                     },
@@ -136,8 +158,8 @@ impl Visual for Overoptimization {
             }
         } else {
             ChartView {
-                title: "entropy of the policy (nats) against β".into(),
-                x_label: "β".into(),
+                title: String::new(),
+                x_label: String::new(),
                 y_label: String::new(),
                 x_log: true,
                 y_log: false,
@@ -148,7 +170,7 @@ impl Visual for Overoptimization {
                         points: self.points.iter().map(|p| (p.beta, p.entropy)).collect(),
                     },
                     Series {
-                        name: "β".into(),
+                        name: "this β (x axis: β, log)".into(),
                         marker: '•',
                         points: vec![(here.beta, here.entropy)],
                     },
@@ -187,7 +209,12 @@ mod tests {
         let l = lab(json!({}));
         assert!((l.points[0].beta - 100.0).abs() < 1e-9);
         assert!((l.points[40].beta - 0.01).abs() < 1e-9);
-        // Ten points per decade: index 20 is β = 1.
+        // Ten points per decade: index 20 is β = 1. Every view draws.
+        for view in 0..VIEWS.len() {
+            let mut v = lab(json!({}));
+            v.view = view;
+            assert!(matches!(v.parts()[1], Part::Chart(_)));
+        }
         assert!((l.points[20].beta - 1.0).abs() < 1e-9);
         let last = l.points[40];
         assert!(last.proxy > l.points[0].proxy && last.gold < l.points[0].gold);
