@@ -23,6 +23,7 @@ pub mod policy_training;
 pub mod preference;
 pub mod quality;
 pub mod quant;
+pub mod reward_model;
 pub mod rng;
 pub mod rnn;
 pub mod scaling;

@@ -116,7 +116,7 @@ pub fn fit(items: usize, comparisons: &[Comparison], l2: f64) -> Fit {
 
 /// Solves a·x = b by Gaussian elimination with partial pivoting (a is small and positive
 /// definite here).
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+pub fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
         let pivot = (col..n)

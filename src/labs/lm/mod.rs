@@ -44,9 +44,11 @@
 //! # let _ = step;
 //! ```
 
+pub mod batch_sample;
 pub mod cache;
 pub mod config;
 pub mod data;
+pub mod dpo;
 pub mod finetune;
 pub mod frozen;
 pub mod infer;
@@ -56,11 +58,13 @@ pub mod loss;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod policy;
 pub mod quantized;
 pub mod recipe;
 pub mod rng;
 pub mod sample;
 pub mod sft;
+pub mod text_reward;
 pub mod threads;
 pub mod train;
 pub mod vocab;

@@ -12,12 +12,14 @@ mod cross_attention;
 mod dedup;
 mod diminishing;
 mod dk_variance;
+mod dpo;
 mod embedding_map;
 mod fertility;
 mod flops;
 mod forgetting;
 mod ft_common;
 mod glitch;
+mod kl_optimum;
 mod kv_cache;
 mod lm_common;
 mod lm_train;
@@ -27,12 +29,15 @@ mod matmul;
 mod memory_calc;
 mod metrics;
 mod next_token;
+mod overoptimization;
 mod padding_mask;
 mod parallelism;
 mod param_counter;
+mod policy_kl;
 mod positional;
 mod quantize;
 mod retrieval;
+mod reward_model;
 mod rnn_gradient;
 mod rnn_vs_attention;
 mod scaling_sweep;
@@ -88,6 +93,11 @@ pub const ALL: &[&KindDef] = &[
     &quantize::KIND,
     &memory_calc::KIND,
     &forgetting::KIND,
+    &reward_model::KIND,
+    &kl_optimum::KIND,
+    &overoptimization::KIND,
+    &policy_kl::KIND,
+    &dpo::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.

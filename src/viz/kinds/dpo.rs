@@ -1,0 +1,402 @@
+//! Lesson 24: DPO on the tiny GPT, live ([`crate::labs::lm::dpo`]). The preference pairs are
+//! the course's quizzes (lessons 01–19): the prompt "Q: question⏎A: ", the right answer
+//! preferred to each wrong one; whole questions are held out for testing. The panel plots the
+//! DPO loss, the implicit reward margin, or how far the preferred and rejected answers'
+//! log-probabilities moved from the reference, on training and held-out pairs.
+
+use super::reward_model::course_questions;
+use crate::jobs::{Job, Sink, Waker};
+use crate::labs::lm;
+use crate::labs::lm::dpo::{DpoConfig, DpoStats, DpoTrainer, PrefText};
+use crate::labs::reward_model::{split_questions, Question};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{ChartView, Control, Part, Series};
+use crate::viz::{choice, step_index, toggle, Visual};
+
+use std::time::Instant;
+
+const CHARTS: &[&str] = &["loss", "margin", "shifts"];
+const CHART_NAMES: &[&str] = &["DPO loss", "implicit reward margin", "ln π − ln π_ref"];
+const BETAS: &[f64] = &[0.1, 0.2, 0.5, 1.0];
+const BETA_NAMES: &[&str] = &["0.1", "0.2", "0.5", "1"];
+const STEPS: &[usize] = &[50, 100];
+/// Pairs per step, characters of each answer kept, Adam's learning rate.
+const BATCH: usize = 8;
+const MAX_RESPONSE: usize = 40;
+const LR: f64 = 3e-4;
+/// Share of questions held out, and how often (in steps) every pair is scored.
+const HELD_OUT: f64 = 0.25;
+const EVAL_EVERY: usize = 10;
+
+pub const KIND: KindDef = KindDef {
+    name: "dpo",
+    title: "DPO on the tiny GPT",
+    about: "trains a copy of the shipped model with DPO on the course's quiz pairs (right answer preferred to each wrong one, whole questions held out) and plots the DPO loss, the implicit reward margin β·(Δ_w − Δ_l), or how far the preferred and rejected answers' log-probabilities moved from the frozen reference, on training and held-out pairs",
+    params: &[
+        ParamDef { name: "beta", ty: ParamType::Choice { options: BETA_NAMES, default: "0.1" }, doc: "DPO's β" },
+        ParamDef { name: "chart", ty: ParamType::Choice { options: CHARTS, default: "loss" }, doc: "what the chart plots first" },
+        ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: STEPS, default: 100 }, doc: "DPO steps (8 pairs each)" },
+        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the question split and the batches" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(Dpo::new(p)?))
+}
+
+/// The quiz pairs as text, split by question: (train, held out).
+pub fn quiz_pairs(questions: &[Question], seed: u64) -> (Vec<PrefText>, Vec<PrefText>) {
+    let (train, test) = split_questions(questions.len(), HELD_OUT, seed);
+    let texts = |ids: &[usize]| -> Vec<PrefText> {
+        let mut out = Vec::new();
+        for &i in ids {
+            let q = &questions[i];
+            let Some(right) = q.choices.get(q.answer) else {
+                continue;
+            };
+            for (j, c) in q.choices.iter().enumerate() {
+                if j != q.answer {
+                    out.push(PrefText {
+                        prompt: format!("Q: {}\nA: ", q.question),
+                        chosen: right.clone(),
+                        rejected: c.clone(),
+                    });
+                }
+            }
+        }
+        out
+    };
+    (texts(&train), texts(&test))
+}
+
+pub enum Event {
+    /// Every pair scored at `step` (step 0: before training).
+    Eval {
+        step: usize,
+        train: DpoStats,
+        test: DpoStats,
+        seconds: f64,
+    },
+    Finished {
+        seconds: f64,
+    },
+    Failed(String),
+}
+
+pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
+    let begin = Instant::now();
+    let fail = |e: String| {
+        let _ = tx.send(Event::Failed(e));
+    };
+    let base = match lm::base_model() {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let (train, test) = quiz_pairs(course_questions(), seed);
+    let cfg = DpoConfig {
+        beta,
+        lr: LR,
+        batch: BATCH,
+        max_response: MAX_RESPONSE,
+        seed,
+    };
+    let mut t = match DpoTrainer::new(base, &train, &test, cfg) {
+        Ok(t) => t,
+        Err(e) => return fail(e.to_string()),
+    };
+    for step in 0..=steps {
+        if step % EVAL_EVERY == 0 || step == steps {
+            match (t.evaluate(false), t.evaluate(true)) {
+                (Ok(a), Ok(b)) => {
+                    if tx
+                        .send(Event::Eval {
+                            step,
+                            train: a,
+                            test: b,
+                            seconds: begin.elapsed().as_secs_f64(),
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => return fail(e.to_string()),
+            }
+        }
+        if step < steps {
+            if let Err(e) = t.step() {
+                return fail(e.to_string());
+            }
+        }
+    }
+    let _ = tx.send(Event::Finished {
+        seconds: begin.elapsed().as_secs_f64(),
+    });
+}
+
+pub struct Dpo {
+    beta: usize,
+    chart: usize,
+    steps: usize,
+    seed: u64,
+    job: Option<Job<Event>>,
+    /// The driver's waker, as the last poll gave it (a run starts from a key press).
+    waker: Waker,
+    evals: Vec<(usize, DpoStats, DpoStats)>,
+    seconds: f64,
+    finished: Option<f64>,
+    failed: Option<String>,
+}
+
+impl Dpo {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let s = Self {
+            beta: p.index("beta")?,
+            chart: p.index("chart")?,
+            steps: p.index("steps")?,
+            seed: p.int("seed")? as u64,
+            job: None,
+            waker: Waker::none(),
+            evals: Vec::new(),
+            seconds: 0.0,
+            finished: None,
+            failed: None,
+        };
+        p.finish()?;
+        Ok(s)
+    }
+
+    fn running(&self) -> bool {
+        self.job.is_some() && self.finished.is_none() && self.failed.is_none()
+    }
+
+    fn clear(&mut self) {
+        self.job = None;
+        self.evals.clear();
+        self.seconds = 0.0;
+        self.finished = None;
+        self.failed = None;
+    }
+
+    fn start(&mut self) {
+        self.clear();
+        let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
+        self.job = Some(Job::spawn("dpo", &self.waker, move |tx| {
+            lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
+        }));
+    }
+
+    fn take(&mut self, events: Vec<Event>) {
+        for e in events {
+            match e {
+                Event::Eval {
+                    step,
+                    train,
+                    test,
+                    seconds,
+                } => {
+                    self.evals.push((step, train, test));
+                    self.seconds = seconds;
+                }
+                Event::Finished { seconds } => self.finished = Some(seconds),
+                Event::Failed(why) => self.failed = Some(why),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub fn run_to_end(&mut self) {
+        self.start();
+        if let Some(job) = &mut self.job {
+            let events = job.wait_all();
+            self.take(events);
+        }
+    }
+
+    fn status(&self) -> String {
+        let total = STEPS[self.steps];
+        let (train, test) = quiz_pairs(course_questions(), self.seed);
+        if let Some(why) = &self.failed {
+            return format!("failed: {why}");
+        }
+        if let Some(s) = self.finished {
+            return format!(
+                "done, {total} steps, {s:.0} s ({} pairs, {} held out)",
+                train.len(),
+                test.len()
+            );
+        }
+        if self.job.is_none() {
+            return format!(
+                "select \"run\", press → ({total} steps; {} pairs, {} held out)",
+                train.len(),
+                test.len()
+            );
+        }
+        let step = self.evals.last().map_or(0, |e| e.0);
+        format!("step {step}/{total}, {:.0} s", self.seconds)
+    }
+}
+
+impl Visual for Dpo {
+    fn controls(&self) -> Vec<Control> {
+        let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        vec![
+            toggle("run", self.running()),
+            choice("show", names(CHART_NAMES), self.chart),
+            choice("β", names(BETA_NAMES), self.beta),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let was_running = self.running();
+        match index {
+            0 => {
+                if was_running {
+                    self.job = None;
+                } else {
+                    self.start();
+                }
+                return;
+            }
+            1 => {
+                self.chart = step_index(self.chart, delta, CHARTS.len());
+                return;
+            }
+            2 => self.beta = step_index(self.beta, delta, BETAS.len()),
+            _ => return,
+        }
+        self.clear();
+        if was_running {
+            self.start();
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.job.as_ref().is_some_and(Job::live)
+    }
+
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.waker = waker.clone();
+        let Some(job) = &mut self.job else {
+            return false;
+        };
+        let events = job.drain();
+        let news = !events.is_empty() || !job.live();
+        self.take(events);
+        news
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        let mut text = vec![self.status()];
+        if let Some((step, a, b)) = self.evals.last() {
+            text.push(if self.chart == 2 {
+                format!(
+                    "step {step}, train pairs: Δ_w {:+.2} · Δ_l {:+.2} nats",
+                    a.chosen_shift, a.rejected_shift
+                )
+            } else {
+                format!(
+                    "step {step}, train / held out: loss {:.2} / {:.2} · margin {:+.2} / {:+.2}",
+                    a.loss, b.loss, a.margin, b.margin
+                )
+            });
+        }
+        let pick = |f: fn(&DpoStats) -> f64, test: bool| -> Vec<(f64, f64)> {
+            self.evals
+                .iter()
+                .map(|(s, a, b)| (*s as f64, f(if test { b } else { a })))
+                .collect()
+        };
+        let pair = |f: fn(&DpoStats) -> f64| {
+            vec![
+                Series {
+                    name: "train".into(),
+                    marker: 't',
+                    points: pick(f, false),
+                },
+                Series {
+                    name: "held out".into(),
+                    marker: 'h',
+                    points: pick(f, true),
+                },
+            ]
+        };
+        let series = match self.chart {
+            0 => pair(|s| s.loss),
+            1 => pair(|s| s.margin),
+            _ => vec![
+                Series {
+                    name: "Δ_w preferred".into(),
+                    marker: 'w',
+                    points: pick(|s| s.chosen_shift, false),
+                },
+                Series {
+                    name: "Δ_l rejected".into(),
+                    marker: 'l',
+                    points: pick(|s| s.rejected_shift, false),
+                },
+            ],
+        };
+        vec![
+            Part::Text(text),
+            Part::Chart(ChartView {
+                title: String::new(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: false,
+                y_log: false,
+                series,
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    #[test]
+    fn pairs_hold_out_whole_questions() {
+        let qs = course_questions();
+        let (train, test) = quiz_pairs(qs, 1);
+        let pairs: usize = qs.iter().map(|q| q.choices.len() - 1).sum();
+        assert_eq!(train.len() + test.len(), pairs);
+        assert!(train
+            .iter()
+            .all(|t| !test.iter().any(|u| u.prompt == t.prompt)));
+    }
+
+    #[test]
+    fn training_lowers_the_loss_on_the_pairs_it_sees() {
+        let m: Map<String, Value> =
+            serde_json::from_value(json!({"steps": 50, "beta": "0.5"})).unwrap();
+        let mut d = Dpo::new(Params::new(&m, &KIND)).unwrap();
+        d.run_to_end();
+        assert!(d.failed.is_none(), "{:?}", d.failed);
+        let (first, last) = (&d.evals[0], d.evals.last().unwrap());
+        assert_eq!(first.0, 0);
+        assert_eq!(last.0, 50);
+        // Step 0: the policy is the reference, margin 0 and loss ln 2 on every pair.
+        assert!(
+            first.1.margin.abs() < 1e-4 && (first.1.loss - std::f64::consts::LN_2).abs() < 1e-4
+        );
+        assert!(
+            last.1.loss < first.1.loss && last.1.margin > 0.0,
+            "{last:?}"
+        );
+        // Every view, results shown, fits 80x24's stacked panel (76 columns, 15 rows).
+        for chart in 0..CHARTS.len() {
+            d.chart = chart;
+            let view = crate::viz::view::View {
+                controls: d.controls(),
+                selected_control: 0,
+                parts: d.parts(),
+            };
+            assert!(crate::ui::widgets::view_height(&view, 76) <= 15, "{chart}");
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! Lessons 24 and 25: policy-gradient training of the shipped tiny GPT on a KL leash,
+//! live ([`crate::labs::lm::policy`]). Three copies of the model are trained side by side,
+//! one per β, against a crude reward that counts a favourite word
+//! ([`crate::labs::lm::text_reward::proxy`]); each keeps its own frozen copy of the starting
+//! model as the reference. The panel plots, per β, the reward, the KL to the reference, the
+//! gold reward the proxy stands in for, the entropy per character, or distinct-2 of the
+//! batch, as training goes.
+
+use super::lm_common;
+use crate::jobs::{Job, Sink, Waker};
+use crate::labs::kl_policy::distinct_n;
+use crate::labs::lm::policy::{PolicyConfig, PolicyStep, PolicyTrainer};
+use crate::labs::lm::{self, text_reward};
+use crate::viz::params::{ParamResult, Params};
+use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::view::{ChartView, Control, Part, Series};
+use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
+
+use std::time::Instant;
+
+const WORDS: &[&str] = &["token", "model", "attention", "the"];
+const CHARTS: &[&str] = &["reward", "kl", "gold", "entropy", "distinct", "samples"];
+const CHART_NAMES: &[&str] = &[
+    "proxy reward",
+    "KL to reference",
+    "gold reward",
+    "entropy / char",
+    "distinct-2",
+    "samples",
+];
+/// The β of each policy trained side by side (the markers on the chart are 1, 2, 3).
+pub const BETAS: [f64; 3] = [1.0, 0.3, 0.1];
+const STEPS: &[usize] = &[20, 40, 60];
+/// Responses sampled per step, and their length in characters.
+pub const BATCH: usize = 16;
+pub const LEN: usize = 24;
+pub const PROMPT: &str = "The ";
+pub const LR: f64 = 1e-3;
+/// Points on the chart are the mean of this many steps, to calm the batch noise.
+const SMOOTH: usize = 5;
+
+pub const KIND: KindDef = KindDef {
+    name: "policy-kl",
+    title: "RLHF on the tiny GPT: reward against KL",
+    about: "trains three copies of the shipped model side by side with policy gradients (β = 1, 0.3 and 0.1) against a reward that counts a favourite word, each with a per-token KL penalty to its own frozen copy of the start; plots the reward, KL to the reference, a gold reward, entropy per character or distinct-2 as they train, with each policy's latest sample",
+    params: &[
+        ParamDef { name: "word", ty: ParamType::Choice { options: WORDS, default: "token" }, doc: "the favourite word the proxy reward counts" },
+        ParamDef { name: "chart", ty: ParamType::Choice { options: CHARTS, default: "reward" }, doc: "what the chart plots first, or the latest samples" },
+        ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: STEPS, default: 40 }, doc: "policy-gradient steps for each β (16 responses of 24 characters per step)" },
+        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the sampled responses" },
+    ],
+    build,
+};
+
+fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+    Ok(Box::new(PolicyKl::new(p)?))
+}
+
+/// One step of one policy, as the chart needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub reward: f64,
+    pub kl: f64,
+    pub gold: f64,
+    pub entropy: f64,
+    pub distinct: f64,
+    pub sample: String,
+}
+
+impl Point {
+    fn of(s: &PolicyStep, word: &str) -> Self {
+        let dict = text_reward::dictionary();
+        let n = s.responses.len().max(1) as f64;
+        let refs: Vec<&str> = s.responses.iter().map(String::as_str).collect();
+        Self {
+            reward: s.reward,
+            kl: s.kl,
+            gold: s
+                .responses
+                .iter()
+                .map(|r| text_reward::gold(r, word, dict))
+                .sum::<f64>()
+                / n,
+            entropy: s.entropy,
+            distinct: distinct_n(&refs, 2),
+            sample: s.responses.first().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn get(&self, chart: usize) -> f64 {
+        match chart {
+            0 => self.reward,
+            1 => self.kl,
+            2 => self.gold,
+            3 => self.entropy,
+            _ => self.distinct,
+        }
+    }
+}
+
+pub enum Event {
+    Step {
+        beta: usize,
+        point: Point,
+        seconds: f64,
+    },
+    Finished {
+        seconds: f64,
+    },
+    Failed(String),
+}
+
+/// Trains the three policies in turn, one step each, `steps` times.
+pub fn run(word: &str, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
+    let begin = Instant::now();
+    let base = match lm::base_model() {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = tx.send(Event::Failed(e));
+            return;
+        }
+    };
+    let mut trainers = Vec::new();
+    for (i, &beta) in BETAS.iter().enumerate() {
+        let cfg = PolicyConfig {
+            prompt: PROMPT.into(),
+            batch: BATCH,
+            len: LEN,
+            beta,
+            lr: LR,
+            seed: seed.wrapping_mul(31).wrapping_add(i as u64),
+        };
+        match PolicyTrainer::new(base, cfg) {
+            Ok(t) => trainers.push(t),
+            Err(e) => {
+                let _ = tx.send(Event::Failed(e.to_string()));
+                return;
+            }
+        }
+    }
+    let reward = |s: &str| text_reward::proxy(s, word);
+    for _ in 0..steps {
+        for (beta, t) in trainers.iter_mut().enumerate() {
+            match t.step(&reward) {
+                Ok(s) => {
+                    let event = Event::Step {
+                        beta,
+                        point: Point::of(&s, word),
+                        seconds: begin.elapsed().as_secs_f64(),
+                    };
+                    if tx.send(event).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Event::Failed(e.to_string()));
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.send(Event::Finished {
+        seconds: begin.elapsed().as_secs_f64(),
+    });
+}
+
+pub struct PolicyKl {
+    word: usize,
+    chart: usize,
+    steps: usize,
+    seed: u64,
+    job: Option<Job<Event>>,
+    /// The driver's waker, as the last poll gave it (a run starts from a key press).
+    waker: Waker,
+    points: [Vec<Point>; 3],
+    seconds: f64,
+    finished: Option<f64>,
+    failed: Option<String>,
+}
+
+impl PolicyKl {
+    pub fn new(mut p: Params) -> ParamResult<Self> {
+        let s = Self {
+            word: p.index("word")?,
+            chart: p.index("chart")?,
+            steps: p.index("steps")?,
+            seed: p.int("seed")? as u64,
+            job: None,
+            waker: Waker::none(),
+            points: [Vec::new(), Vec::new(), Vec::new()],
+            seconds: 0.0,
+            finished: None,
+            failed: None,
+        };
+        p.finish()?;
+        Ok(s)
+    }
+
+    fn running(&self) -> bool {
+        self.job.is_some() && self.finished.is_none() && self.failed.is_none()
+    }
+
+    fn clear(&mut self) {
+        self.job = None;
+        self.points = [Vec::new(), Vec::new(), Vec::new()];
+        self.seconds = 0.0;
+        self.finished = None;
+        self.failed = None;
+    }
+
+    fn start(&mut self) {
+        self.clear();
+        let (word, steps, seed) = (WORDS[self.word], STEPS[self.steps], self.seed);
+        self.job = Some(Job::spawn("policy-kl", &self.waker, move |tx| {
+            lm::threads::single_threaded(|| run(word, steps, seed, &tx));
+        }));
+    }
+
+    fn take(&mut self, events: Vec<Event>) {
+        for e in events {
+            match e {
+                Event::Step {
+                    beta,
+                    point,
+                    seconds,
+                } => {
+                    self.points[beta].push(point);
+                    self.seconds = seconds;
+                }
+                Event::Finished { seconds } => self.finished = Some(seconds),
+                Event::Failed(why) => self.failed = Some(why),
+            }
+        }
+    }
+
+    /// Runs to the end on this thread (tests).
+    #[cfg(test)]
+    pub fn run_to_end(&mut self) {
+        self.start();
+        if let Some(job) = &mut self.job {
+            let events = job.wait_all();
+            self.take(events);
+        }
+    }
+
+    /// Mean of `chart` over the last [`SMOOTH`] steps of policy `b` up to step `upto`.
+    fn smoothed(&self, b: usize, upto: usize) -> f64 {
+        let pts = &self.points[b][..upto];
+        let from = upto.saturating_sub(SMOOTH);
+        let window = &pts[from..];
+        window.iter().map(|p| p.get(self.chart)).sum::<f64>() / window.len().max(1) as f64
+    }
+
+    fn status(&self) -> String {
+        let total = STEPS[self.steps];
+        if let Some(why) = &self.failed {
+            return format!("failed: {why}");
+        }
+        if let Some(s) = self.finished {
+            return format!("done, {total} steps, {s:.0} s");
+        }
+        if self.job.is_none() {
+            return format!(
+                "{}: select \"run\", press → (3 policies × {total} steps)",
+                CHART_NAMES[self.chart]
+            );
+        }
+        let done = self.points.iter().map(Vec::len).min().unwrap_or(0);
+        format!("step {done}/{total}, {:.0} s", self.seconds)
+    }
+}
+
+impl Visual for PolicyKl {
+    fn controls(&self) -> Vec<Control> {
+        let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        vec![
+            toggle("run", self.running()),
+            choice("show", names(CHART_NAMES), self.chart),
+            choice("word", names(WORDS), self.word),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+        ]
+    }
+
+    fn adjust(&mut self, index: usize, delta: i32) {
+        let was_running = self.running();
+        match index {
+            0 => {
+                if was_running {
+                    self.job = None;
+                } else {
+                    self.start();
+                }
+                return;
+            }
+            1 => {
+                self.chart = step_index(self.chart, delta, CHARTS.len());
+                return;
+            }
+            2 => self.word = step_index(self.word, delta, WORDS.len()),
+            3 => self.seed = step_seed(self.seed, delta),
+            _ => return,
+        }
+        self.clear();
+        if was_running {
+            self.start();
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.job.as_ref().is_some_and(Job::live)
+    }
+
+    fn poll(&mut self, waker: &Waker) -> bool {
+        self.waker = waker.clone();
+        let Some(job) = &mut self.job else {
+            return false;
+        };
+        let events = job.drain();
+        let news = !events.is_empty() || !job.live();
+        self.take(events);
+        news
+    }
+
+    fn parts(&self) -> Vec<Part> {
+        // One line: where the run is, and each β's latest value of what is shown.
+        let mut line = self.status();
+        if self.chart < CHARTS.len() - 1 && self.points.iter().any(|p| !p.is_empty()) {
+            let latest: Vec<String> = (0..BETAS.len())
+                .filter(|&b| !self.points[b].is_empty())
+                .map(|b| format!("{}: {:.2}", b + 1, self.smoothed(b, self.points[b].len())))
+                .collect();
+            line = format!("{line} · {}", latest.join("  "));
+        }
+        let text = Part::Text(vec![line]);
+        if self.chart == CHARTS.len() - 1 {
+            let samples: Vec<String> = (0..BETAS.len())
+                .map(|b| match self.points[b].last() {
+                    Some(p) => format!("β={}: The {}", BETAS[b], lm_common::one_line(&p.sample)),
+                    None => format!("β={}: (no sample yet)", BETAS[b]),
+                })
+                .collect();
+            return vec![text, Part::Text(samples)];
+        }
+        let series = (0..BETAS.len())
+            .map(|b| Series {
+                name: format!("β={}", BETAS[b]),
+                marker: char::from_digit(b as u32 + 1, 10).unwrap_or('o'),
+                points: (1..=self.points[b].len())
+                    .map(|i| (i as f64, self.smoothed(b, i)))
+                    .collect(),
+            })
+            .collect();
+        vec![
+            text,
+            Part::Chart(ChartView {
+                title: String::new(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_log: false,
+                y_log: false,
+                series,
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    #[test]
+    fn a_short_run_reports_every_step_of_every_beta() {
+        let m: Map<String, Value> = serde_json::from_value(json!({"steps": 20})).unwrap();
+        let mut l = PolicyKl::new(Params::new(&m, &KIND)).unwrap();
+        l.run_to_end();
+        assert!(l.failed.is_none(), "{:?}", l.failed);
+        assert!(l.points.iter().all(|p| p.len() == 20));
+        // Every policy starts at its reference: KL exactly 0 at the first step.
+        assert!(l.points.iter().all(|p| p[0].kl == 0.0));
+        // On a looser leash (β = 0.1) the policy drifts further than with β = 1.
+        let tail = |b: usize| l.points[b][10..].iter().map(|p| p.kl).sum::<f64>() / 10.0;
+        assert!(tail(2) > tail(0), "{} vs {}", tail(2), tail(0));
+        let text = format!("{:?}", l.parts());
+        assert!(text.contains("done, 20 steps"), "{text}");
+        // Every view, results shown, fits 80x24's stacked panel (76 columns, 15 rows).
+        for chart in 0..CHARTS.len() {
+            l.chart = chart;
+            let view = crate::viz::view::View {
+                controls: l.controls(),
+                selected_control: 0,
+                parts: l.parts(),
+            };
+            assert!(crate::ui::widgets::view_height(&view, 76) <= 15, "{chart}");
+        }
+    }
+}
