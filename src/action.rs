@@ -22,6 +22,8 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     ToggleOutline,
+    /// Open the lesson picker (any lesson, at any terminal size).
+    OpenPicker,
     ToggleHelp,
     /// Esc: close whatever is open.
     Back,

@@ -12,8 +12,10 @@ pub use crate::quiz::{Feedback, QuizState};
 
 use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
+use crate::picker::Picker;
 use crate::progress::{Progress, Store};
 use crate::quiz::QuizInput;
+use crate::record::Record;
 use crate::ui::layout::{self, Areas};
 use ratatui::layout::Rect;
 
@@ -39,6 +41,8 @@ pub struct App {
     outline_wanted: bool,
     outline_cursor: usize,
     help_open: bool,
+    /// The lesson picker, while it is open (it takes every key until closed).
+    picker: Option<Picker>,
     /// Messages from start-up (a progress file moved aside, say), shown until a key is pressed.
     notices: Vec<String>,
     size: (u16, u16),
@@ -83,6 +87,7 @@ impl App {
             outline_wanted: true,
             outline_cursor: lesson,
             help_open: false,
+            picker: None,
             notices: Vec::new(),
             size,
             prose_scroll: 0,
@@ -130,6 +135,11 @@ impl App {
 
     pub fn help_open(&self) -> bool {
         self.help_open
+    }
+
+    /// The lesson picker, when open.
+    pub fn picker(&self) -> Option<&Picker> {
+        self.picker.as_ref()
     }
 
     /// Start-up messages shown until a key is pressed.
@@ -240,8 +250,14 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> bool {
-        if !self.notices.is_empty() && !matches!(action, Action::Resize(..)) {
+        // A start-up notice closes on the next key, and that key still does its job (q still
+        // quits); only Esc and Enter, the keys that answer a notice, stop there.
+        if !self.notices.is_empty() && !matches!(action, Action::Resize(..) | Action::Tick) {
             self.notices.clear();
+            if matches!(action, Action::Back | Action::Enter) {
+                return true;
+            }
+            self.apply(action);
             return true;
         }
         match action {
@@ -252,6 +268,9 @@ impl App {
                 return changed;
             }
             _ => {}
+        }
+        if self.picker.is_some() {
+            return self.update_picker(action);
         }
         if self.text_entry() {
             return self.update_text_entry(action);
@@ -277,6 +296,11 @@ impl App {
             Action::PrevStep => self.go_step(-1),
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
+            Action::OpenPicker => {
+                self.help_open = false;
+                self.picker = Some(Picker::new(&self.course, self.lesson));
+                true
+            }
             Action::ToggleOutline => {
                 self.outline_wanted = !self.outline_wanted;
                 self.outline_cursor = self.lesson;
@@ -304,6 +328,42 @@ impl App {
             Action::Backspace => viz.backspace(),
             Action::Enter => viz.commit_edit(),
             Action::Back => viz.cancel_edit(),
+            _ => false,
+        }
+    }
+
+    /// Keys while the picker is open: move, type to narrow, Enter opens, Esc closes.
+    fn update_picker(&mut self, action: Action) -> bool {
+        let Some(picker) = self.picker.as_mut() else {
+            return false;
+        };
+        let course = &self.course;
+        match action {
+            Action::Quit => self.quit_now(),
+            Action::Back => {
+                self.picker = None;
+                true
+            }
+            Action::Up => picker.move_by(course, -1),
+            Action::Down => picker.move_by(course, 1),
+            Action::PageUp => picker.move_by(course, -10),
+            Action::PageDown => picker.move_by(course, 10),
+            Action::Top => picker.move_by(course, -10_000),
+            Action::Bottom => picker.move_by(course, 10_000),
+            Action::Char(c) => picker.type_char(c),
+            Action::Backspace => picker.backspace(),
+            Action::Enter => {
+                let Some(target) = picker.chosen(course) else {
+                    return false;
+                };
+                self.picker = None;
+                if target != self.lesson {
+                    self.open_lesson(target);
+                }
+                self.outline_cursor = self.lesson;
+                self.focus = Focus::Prose;
+                true
+            }
             _ => false,
         }
     }
@@ -376,13 +436,10 @@ impl App {
             Action::Bottom => self.scroll_to(u16::MAX),
             Action::Left => self.go_step(-1),
             Action::Right => self.go_step(1),
-            Action::Enter => {
-                if self.panel.is_none() {
-                    self.go_step(1)
-                } else {
-                    self.set_focus(Focus::Panel)
-                }
-            }
+            // Into the panel; a step without one has nothing for Enter (n moves on), so the
+            // learner never skips a step by a key that means "answer" elsewhere.
+            Action::Enter if self.panel.is_none() => false,
+            Action::Enter => self.set_focus(Focus::Panel),
             // Typing an answer (or a choice number) on a question step goes straight to it.
             Action::Char(_) if matches!(self.panel, PanelState::Quiz(_)) => {
                 self.set_focus(Focus::Panel);
@@ -401,8 +458,9 @@ impl App {
                 Action::Down => viz.select(1),
                 Action::Left => viz.adjust(-1),
                 Action::Right => viz.adjust(1),
-                Action::PageUp => viz.adjust(-10),
-                Action::PageDown => viz.adjust(10),
+                // Up means more, as ↑ and → do: PgUp raises a value, PgDn lowers it.
+                Action::PageUp => viz.adjust(10),
+                Action::PageDown => viz.adjust(-10),
                 Action::Top => viz.select(-1000),
                 Action::Bottom => viz.select(1000),
                 _ => false,
@@ -442,7 +500,19 @@ impl App {
         rec.first_try |= correct && rec.attempts == 0;
         rec.attempts += 1;
         rec.correct |= correct;
+        self.note_done();
         self.save();
+    }
+
+    /// Marks the open lesson done in the progress file once every step is seen and every
+    /// question answered (see `crate::record`); a done lesson stays done.
+    fn note_done(&mut self) {
+        let lesson = &self.course.lessons[self.lesson];
+        let done = Record::of(lesson, self.progress.lesson(&lesson.slug)).done();
+        if done {
+            let slug = lesson.slug.clone();
+            self.progress.lesson_mut(&slug).done = true;
+        }
     }
 
     /// Moves one step forward or back, crossing into the next or previous lesson at the ends.
@@ -492,9 +562,9 @@ impl App {
         }
         self.prose_scroll = 0;
         let slug = self.lesson().slug.clone();
-        let last = self.lesson().steps.len() - 1;
         let step = self.step;
         self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
+        self.panel.set_ascii(self.options.ascii);
         if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }
@@ -502,9 +572,7 @@ impl App {
         let lp = self.progress.lesson_mut(&slug);
         lp.step = step;
         lp.visited.insert(step);
-        if step == last {
-            lp.done = true;
-        }
+        self.note_done();
         // The new step's prose is wrapped afresh by `relayout`.
         self.prose_width = 0;
         if save {

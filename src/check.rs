@@ -52,6 +52,7 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                     input: String::new(),
                     feedback: Some(Feedback::Wrong),
                     misses: 2,
+                    tries: 2,
                 }),
             };
             // The prose column is narrowest either stacked at 80 wide or side by side.

@@ -29,11 +29,16 @@ pub enum Context {
     Question,
     /// Typing into a visualizer's text field.
     Typing,
+    /// The lesson picker is open.
+    Picker,
 }
 
 impl Context {
     /// The context the app is in now.
     pub fn of(app: &App) -> Self {
+        if app.picker().is_some() {
+            return Self::Picker;
+        }
         if app.text_entry() {
             return Self::Typing;
         }
@@ -54,7 +59,13 @@ impl Context {
             Self::Visualizer => "visualizer",
             Self::Question => "question",
             Self::Typing => "text field",
+            Self::Picker => "lesson picker",
         }
+    }
+
+    /// Contexts where printable keys are text: only their own rows apply there.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Self::Typing | Self::Picker)
     }
 }
 
@@ -65,7 +76,7 @@ pub enum Key {
     Press(KeyCode),
     /// This letter with Ctrl held.
     Ctrl(char),
-    /// A character of a number: a digit, `.`, `-`, `+`, `e` or `E`.
+    /// A character of a number: a digit, `.`, `,`, `/`, `-`, `+`, `e` or `E`.
     NumberChar,
     /// Any character typed without Ctrl.
     Printable,
@@ -151,22 +162,29 @@ pub const BINDINGS: &[Binding] = &[
     row(
         Context::Everywhere,
         &[
-            (Press(KeyCode::Char('q')), Act(Action::Quit)),
-            (Ctrl('c'), Act(Action::Quit)),
-        ],
-        "q, Ctrl-C",
-        Some("q quit"),
-        "quit (progress is saved)",
-    ),
-    row(
-        Context::Everywhere,
-        &[
             (Press(KeyCode::Tab), Act(Action::FocusNext)),
             (Press(KeyCode::BackTab), Act(Action::FocusPrev)),
         ],
         "Tab / Shift-Tab",
         Some("Tab focus"),
         "move the focus: outline, prose, panel",
+    ),
+    row(
+        Context::Everywhere,
+        &[(Press(KeyCode::Char('o')), Act(Action::OpenPicker))],
+        "o",
+        Some("o lessons"),
+        "pick a lesson: type its number or part of its title",
+    ),
+    row(
+        Context::Everywhere,
+        &[
+            (Press(KeyCode::Char('q')), Act(Action::Quit)),
+            (Ctrl('c'), Act(Action::Quit)),
+        ],
+        "q, Ctrl-C",
+        Some("q quit"),
+        "quit (progress is saved)",
     ),
     row(
         Context::Everywhere,
@@ -180,8 +198,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     row(
         Context::Everywhere,
-        &[(Press(KeyCode::Char('o')), Act(Action::ToggleOutline))],
-        "o",
+        &[(Press(KeyCode::Char('O')), Act(Action::ToggleOutline))],
+        "O",
         None,
         "show or hide the course outline (from 110 columns)",
     ),
@@ -225,7 +243,7 @@ pub const BINDINGS: &[Binding] = &[
         ENTER,
         "Enter",
         None,
-        "into the panel, or the next step when there is none",
+        "into the step's panel (a step without one: n moves on)",
     ),
     row(
         Context::Prose,
@@ -281,7 +299,7 @@ pub const BINDINGS: &[Binding] = &[
         PAGES,
         "PgUp PgDn Space",
         None,
-        "change the picked control in big steps",
+        "big steps: PgUp raises the picked control, PgDn lowers it",
     ),
     row(
         Context::Visualizer,
@@ -324,6 +342,65 @@ pub const BINDINGS: &[Binding] = &[
         "← → or h l",
         None,
         "previous / next step",
+    ),
+    row(
+        Context::Picker,
+        &[
+            (Press(KeyCode::Up), Act(Action::Up)),
+            (Press(KeyCode::Down), Act(Action::Down)),
+            (Ctrl('p'), Act(Action::Up)),
+            (Ctrl('n'), Act(Action::Down)),
+        ],
+        "↑ ↓, Ctrl-P / Ctrl-N",
+        Some("↑↓ lesson"),
+        "move the highlight",
+    ),
+    row(
+        Context::Picker,
+        &[(Printable, TypeIt)],
+        "digits, letters",
+        Some("type to find"),
+        "narrow the list: a lesson number (6 or 06) or part of a title",
+    ),
+    row(
+        Context::Picker,
+        ENTER,
+        "Enter",
+        Some("Enter open"),
+        "open the highlighted lesson where you left it",
+    ),
+    row(
+        Context::Picker,
+        ESC,
+        "Esc",
+        Some("Esc close"),
+        "close the picker",
+    ),
+    row(
+        Context::Picker,
+        &[
+            (Press(KeyCode::PageUp), Act(Action::PageUp)),
+            (Press(KeyCode::PageDown), Act(Action::PageDown)),
+            (Press(KeyCode::Home), Act(Action::Top)),
+            (Press(KeyCode::End), Act(Action::Bottom)),
+        ],
+        "PgUp PgDn, Home End",
+        None,
+        "move by ten lessons, to the first or last",
+    ),
+    row(
+        Context::Picker,
+        BACKSPACE,
+        "Backspace",
+        None,
+        "delete the last typed character",
+    ),
+    row(
+        Context::Picker,
+        &[(Ctrl('c'), Act(Action::Quit))],
+        "Ctrl-C",
+        None,
+        "quit (progress is saved)",
     ),
     row(
         Context::Typing,
@@ -369,7 +446,7 @@ impl Key {
             (Press(code), pressed) if code == pressed => Some('\0'),
             (Ctrl(c), KeyCode::Char(p)) if ctrl && p.eq_ignore_ascii_case(&c) => Some(p),
             (NumberChar, KeyCode::Char(c))
-                if c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E') =>
+                if c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E') =>
             {
                 Some(c)
             }
@@ -382,16 +459,11 @@ impl Key {
 /// The rows that apply in a context, its own first. Outside a text field the other contexts'
 /// rows follow: a key means the same everywhere, and the app decides what it does here.
 fn rows_for(context: Context) -> impl Iterator<Item = &'static Binding> {
-    let typing = context == Context::Typing;
-    let applicable = move |b: &&Binding| (b.context == Context::Typing) == typing;
-    let own = BINDINGS
-        .iter()
-        .filter(applicable)
-        .filter(move |b| b.context == context);
+    let text = context.takes_text();
+    let own = BINDINGS.iter().filter(move |b| b.context == context);
     let rest = BINDINGS
         .iter()
-        .filter(applicable)
-        .filter(move |b| b.context != context);
+        .filter(move |b| !text && !b.context.takes_text() && b.context != context);
     own.chain(rest)
 }
 
@@ -425,7 +497,7 @@ pub fn key_action(key: &KeyEvent, context: Context) -> Option<Action> {
 /// here (a text field has only its own).
 pub fn help_rows(context: Context) -> Vec<&'static Binding> {
     let mut rows: Vec<&Binding> = Vec::new();
-    if context != Context::Typing {
+    if !context.takes_text() {
         rows.extend(BINDINGS.iter().filter(|b| b.context == Context::Everywhere));
     }
     rows.extend(BINDINGS.iter().filter(|b| b.context == context));
@@ -442,7 +514,7 @@ pub fn hints(context: Context) -> (Vec<&'static str>, Vec<&'static str>) {
             .filter_map(|b| b.hint)
             .collect::<Vec<_>>()
     };
-    let general = if context == Context::Typing {
+    let general = if context.takes_text() {
         Vec::new()
     } else {
         of(Context::Everywhere)

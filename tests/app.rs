@@ -45,10 +45,6 @@ fn steps_forward_across_lessons_and_back() {
         (1, 0),
         "n at the last step opens the next lesson"
     );
-    assert!(app
-        .progress()
-        .lesson(&app.course().lessons[0].slug)
-        .is_some_and(|p| p.done));
     assert!(app.update(Action::PrevStep));
     assert_eq!(app.position(), (0, steps - 1));
     assert!(app.update(Action::Left), "← on the prose goes back too");
@@ -456,4 +452,67 @@ fn readme_keys_table_is_the_generated_one() {
         "README.md's keys table differs from the key table; replace it with the output of \
          `cargo run -- keys --markdown`:\n{expected}"
     );
+}
+
+#[test]
+fn the_picker_opens_any_lesson_by_number_or_title_through_real_keys() {
+    let mut d = Driven::new(app_at(60, 16));
+    assert!(d.press(KeyCode::Char('o')), "o opens the picker");
+    assert!(d.app().picker().is_some());
+    let screen = d.screen();
+    assert!(
+        screen.contains("Find:") && screen.contains("02 Trying"),
+        "{screen}"
+    );
+    // Typing narrows by number; Enter opens; the picker closes.
+    d.send(&typed("2"));
+    assert_eq!(d.app().picker().map(|p| p.query.as_str()), Some("2"));
+    d.press(KeyCode::Enter);
+    assert!(d.app().picker().is_none());
+    assert_eq!(d.app().position(), (1, 0));
+    // By title, ignoring case; q is text in the picker, not quit.
+    d.press(KeyCode::Char('o'));
+    d.send(&typed("READq"));
+    assert!(!d.app().quit_requested());
+    d.press(KeyCode::Backspace);
+    d.press(KeyCode::Enter);
+    assert_eq!(d.app().position().0, 0);
+    // Arrows move; Esc closes and leaves the lesson as it was.
+    d.press(KeyCode::Char('o'));
+    d.press(KeyCode::Down);
+    assert!(d.press(KeyCode::Esc));
+    assert!(d.app().picker().is_none());
+    assert_eq!(d.app().position().0, 0);
+    // No match: Enter does nothing and the picker stays.
+    d.press(KeyCode::Char('o'));
+    d.send(&typed("zzz"));
+    assert!(d.screen().contains("No lesson matches"), "{}", d.screen());
+    assert!(!d.press(KeyCode::Enter));
+    assert!(d.app().picker().is_some());
+}
+
+#[test]
+fn a_lesson_is_done_when_every_step_is_seen_and_every_question_answered() {
+    let mut app = app_at(80, 24);
+    let slug = app.lesson().slug.clone();
+    let steps = app.lesson().steps.len();
+    for _ in 1..steps {
+        app.update(Action::NextStep);
+    }
+    let done = |app: &App| app.progress().lesson(&slug).is_some_and(|p| p.done);
+    assert!(
+        !done(&app),
+        "paging to the end is not done: the questions are open"
+    );
+    for (li, si) in [find_quiz(&app, false), find_quiz(&app, true)] {
+        app.open_at(li, si);
+        app.update(Action::FocusNext);
+        // Two misses show the explanation: that counts as answered.
+        for _ in 0..2 {
+            app.update(Action::Char('9'));
+            app.update(Action::Char('9'));
+            app.update(Action::Enter);
+        }
+    }
+    assert!(done(&app), "{:?}", app.progress().lesson(&slug));
 }

@@ -111,7 +111,8 @@ pub fn lines<'a>(
         }
     };
     out.push(Line::default());
-    let before = match record {
+    // Only what earlier visits recorded: this visit's answers show as feedback below.
+    let before = match record.filter(|r| r.attempts > q.tries) {
         Some(r) if r.correct => {
             if ascii {
                 "  (answered before: right)"
@@ -143,7 +144,7 @@ pub fn lines<'a>(
             out.push(Line::from(Span::styled(format!("{mark}{text}"), theme.bad)));
         }
         Some(Feedback::NotANumber) => out.push(Line::from(Span::styled(
-            "That is not a number: type digits, a point or e (like 7.39 or 5.9e23).",
+            "That is not a number: try 7.39, 7,39, 1/20 or 5.9e23.",
             theme.bad,
         ))),
         None => {}

@@ -50,6 +50,8 @@ pub struct Visualizer {
     view: View,
     /// What the learner is typing into the selected text control, while they type.
     editing: Option<String>,
+    /// `--ascii`: every string of the view is spelled in 7-bit ASCII after each recompute.
+    ascii: bool,
 }
 
 impl std::fmt::Debug for Visualizer {
@@ -68,6 +70,7 @@ impl Visualizer {
             visual,
             view: View::default(),
             editing: None,
+            ascii: false,
         };
         viz.refresh();
         Ok(viz)
@@ -75,6 +78,19 @@ impl Visualizer {
 
     pub fn view(&self) -> &View {
         &self.view
+    }
+
+    /// Spells the view in ASCII from now on (`--ascii`), without computing it again.
+    pub fn set_ascii(&mut self, on: bool) {
+        self.ascii = on;
+        self.fold_view();
+    }
+
+    fn fold_view(&mut self) {
+        if self.ascii {
+            self.view
+                .map_text(&|s: &str| crate::ascii::fold(s).into_owned());
+        }
     }
 
     /// Moves the selection among the controls; returns whether anything changed.
@@ -114,6 +130,7 @@ impl Visualizer {
         self.visual.after_refresh();
         self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
         self.show_edit();
+        self.fold_view();
     }
 
     /// Shows the text being typed in place of the control's value.
