@@ -32,7 +32,30 @@ pub enum Action {
     /// while a text field has the keys.
     Char(char),
     Backspace,
+    /// An editing key in a text field (cursor moves, word deletes, undo).
+    Edit(Edit),
     Resize(u16, u16),
     /// Time passed while background work runs: collect its results.
     Tick,
+}
+
+/// Editing keys of a text field, beyond typing a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    Backspace,
+    Delete,
+    /// The word before the cursor (Ctrl-W).
+    DeleteWord,
+    /// Everything before the cursor (Ctrl-U).
+    DeleteToStart,
+    /// Everything after the cursor (Ctrl-K).
+    DeleteToEnd,
+    Undo,
+    Redo,
 }

@@ -6,18 +6,21 @@
 //! layout is worked out once at the end of every `update` that changed something, so drawing a
 //! frame never measures anything again.
 
-pub use crate::action::Action;
+pub use crate::action::{Action, Edit};
 pub use crate::panel::PanelState;
 pub use crate::quiz::{Feedback, QuizState};
 
 use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
+use crate::field::Field;
 use crate::picker::Picker;
 use crate::progress::{Progress, Store};
 use crate::quiz::QuizInput;
 use crate::record::Record;
 use crate::ui::layout::{self, Areas};
 use ratatui::layout::Rect;
+
+mod entry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -43,6 +46,8 @@ pub struct App {
     help_open: bool,
     /// The lesson picker, while it is open (it takes every key until closed).
     picker: Option<Picker>,
+    /// The editor of the visualizer's text field being typed into.
+    field: Option<Field>,
     /// Messages from start-up (a progress file moved aside, say), shown until a key is pressed.
     notices: Vec<String>,
     size: (u16, u16),
@@ -88,6 +93,7 @@ impl App {
             outline_cursor: lesson,
             help_open: false,
             picker: None,
+            field: None,
             notices: Vec::new(),
             size,
             prose_scroll: 0,
@@ -140,6 +146,11 @@ impl App {
     /// The lesson picker, when open.
     pub fn picker(&self) -> Option<&Picker> {
         self.picker.as_ref()
+    }
+
+    /// What the text field being edited has to say (a paste that was cut, say).
+    pub fn field_note(&self) -> Option<&str> {
+        self.field.as_ref().and_then(Field::note)
     }
 
     /// Start-up messages shown until a key is pressed.
@@ -316,58 +327,6 @@ impl App {
         }
     }
 
-    fn update_text_entry(&mut self, action: Action) -> bool {
-        if action == Action::Quit {
-            return self.quit_now();
-        }
-        let PanelState::Viz(viz) = &mut self.panel else {
-            return false;
-        };
-        match action {
-            Action::Char(c) => viz.type_char(c),
-            Action::Backspace => viz.backspace(),
-            Action::Enter => viz.commit_edit(),
-            Action::Back => viz.cancel_edit(),
-            _ => false,
-        }
-    }
-
-    /// Keys while the picker is open: move, type to narrow, Enter opens, Esc closes.
-    fn update_picker(&mut self, action: Action) -> bool {
-        let Some(picker) = self.picker.as_mut() else {
-            return false;
-        };
-        let course = &self.course;
-        match action {
-            Action::Quit => self.quit_now(),
-            Action::Back => {
-                self.picker = None;
-                true
-            }
-            Action::Up => picker.move_by(course, -1),
-            Action::Down => picker.move_by(course, 1),
-            Action::PageUp => picker.move_by(course, -10),
-            Action::PageDown => picker.move_by(course, 10),
-            Action::Top => picker.move_by(course, -10_000),
-            Action::Bottom => picker.move_by(course, 10_000),
-            Action::Char(c) => picker.type_char(c),
-            Action::Backspace => picker.backspace(),
-            Action::Enter => {
-                let Some(target) = picker.chosen(course) else {
-                    return false;
-                };
-                self.picker = None;
-                if target != self.lesson {
-                    self.open_lesson(target);
-                }
-                self.outline_cursor = self.lesson;
-                self.focus = Focus::Prose;
-                true
-            }
-            _ => false,
-        }
-    }
-
     fn quit_now(&mut self) -> bool {
         self.save();
         self.quit = true;
@@ -453,7 +412,13 @@ impl App {
     fn update_panel(&mut self, action: Action) -> bool {
         match &mut self.panel {
             PanelState::Viz(viz) => match action {
-                Action::Enter => viz.begin_edit(),
+                Action::Enter => match viz.begin_edit() {
+                    Some(text) => {
+                        self.field = Some(Field::new(&text, crate::viz::MAX_FIELD_CHARS));
+                        true
+                    }
+                    None => false,
+                },
                 Action::Up => viz.select(-1),
                 Action::Down => viz.select(1),
                 Action::Left => viz.adjust(-1),
@@ -563,6 +528,7 @@ impl App {
         self.prose_scroll = 0;
         let slug = self.lesson().slug.clone();
         let step = self.step;
+        self.field = None;
         self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
         self.panel.set_ascii(self.options.ascii);
         if self.focus == Focus::Panel && self.panel.is_none() {

@@ -76,6 +76,10 @@ pub enum Key {
     Press(KeyCode),
     /// This letter with Ctrl held.
     Ctrl(char),
+    /// This key with Alt held.
+    Alt(KeyCode),
+    /// This key with Ctrl held (Ctrl-← jumps a word).
+    CtrlKey(KeyCode),
     /// A character of a number: a digit, `.`, `,`, `/`, `-`, `+`, `e` or `E`.
     NumberChar,
     /// Any character typed without Ctrl.
@@ -102,355 +106,27 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+mod table;
+pub use table::BINDINGS;
+
 use Does::{Act, TypeIt};
-use Key::{Ctrl, NumberChar, Press, Printable};
-
-const UP_DOWN: &[(Key, Does)] = &[
-    (Press(KeyCode::Up), Act(Action::Up)),
-    (Press(KeyCode::Char('k')), Act(Action::Up)),
-    (Press(KeyCode::Down), Act(Action::Down)),
-    (Press(KeyCode::Char('j')), Act(Action::Down)),
-];
-const LEFT_RIGHT: &[(Key, Does)] = &[
-    (Press(KeyCode::Left), Act(Action::Left)),
-    (Press(KeyCode::Char('h')), Act(Action::Left)),
-    (Press(KeyCode::Right), Act(Action::Right)),
-    (Press(KeyCode::Char('l')), Act(Action::Right)),
-];
-const PAGES: &[(Key, Does)] = &[
-    (Press(KeyCode::PageUp), Act(Action::PageUp)),
-    (Press(KeyCode::PageDown), Act(Action::PageDown)),
-    (Press(KeyCode::Char(' ')), Act(Action::PageDown)),
-];
-const ENDS: &[(Key, Does)] = &[
-    (Press(KeyCode::Char('g')), Act(Action::Top)),
-    (Press(KeyCode::Home), Act(Action::Top)),
-    (Press(KeyCode::Char('G')), Act(Action::Bottom)),
-    (Press(KeyCode::End), Act(Action::Bottom)),
-];
-const ENTER: &[(Key, Does)] = &[(Press(KeyCode::Enter), Act(Action::Enter))];
-const BACKSPACE: &[(Key, Does)] = &[(Press(KeyCode::Backspace), Act(Action::Backspace))];
-const ESC: &[(Key, Does)] = &[(Press(KeyCode::Esc), Act(Action::Back))];
-const NUMBER: &[(Key, Does)] = &[(NumberChar, TypeIt)];
-
-const fn row(
-    context: Context,
-    keys: &'static [(Key, Does)],
-    label: &'static str,
-    hint: Option<&'static str>,
-    help: &'static str,
-) -> Binding {
-    Binding {
-        context,
-        keys,
-        label,
-        hint,
-        help,
-    }
-}
-
-/// Every key binding. Rows of a context come in the order their hints are worth room in the
-/// status bar; `Everywhere` rows' hints follow the focused context's.
-pub const BINDINGS: &[Binding] = &[
-    row(
-        Context::Everywhere,
-        &[(Press(KeyCode::Char('?')), Act(Action::ToggleHelp))],
-        "?",
-        Some("? help"),
-        "this help: the keys for where you are",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Tab), Act(Action::FocusNext)),
-            (Press(KeyCode::BackTab), Act(Action::FocusPrev)),
-        ],
-        "Tab / Shift-Tab",
-        Some("Tab focus"),
-        "move the focus: outline, prose, panel",
-    ),
-    row(
-        Context::Everywhere,
-        &[(Press(KeyCode::Char('o')), Act(Action::OpenPicker))],
-        "o",
-        Some("o lessons"),
-        "pick a lesson: type its number or part of its title",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Char('q')), Act(Action::Quit)),
-            (Ctrl('c'), Act(Action::Quit)),
-        ],
-        "q, Ctrl-C",
-        Some("q quit"),
-        "quit (progress is saved)",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Char('n')), Act(Action::NextStep)),
-            (Press(KeyCode::Char('p')), Act(Action::PrevStep)),
-        ],
-        "n / p",
-        Some("n/p step"),
-        "next / previous step (crosses into the next lesson)",
-    ),
-    row(
-        Context::Everywhere,
-        &[(Press(KeyCode::Char('O')), Act(Action::ToggleOutline))],
-        "O",
-        None,
-        "show or hide the course outline (from 110 columns)",
-    ),
-    row(
-        Context::Everywhere,
-        ESC,
-        "Esc",
-        None,
-        "close help, focus back on the prose",
-    ),
-    row(
-        Context::Prose,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ scroll"),
-        "scroll the prose",
-    ),
-    row(
-        Context::Prose,
-        LEFT_RIGHT,
-        "← → or h l",
-        Some("←→ step"),
-        "previous / next step",
-    ),
-    row(
-        Context::Prose,
-        PAGES,
-        "PgUp PgDn Space",
-        None,
-        "scroll a page",
-    ),
-    row(
-        Context::Prose,
-        ENDS,
-        "g / G, Home / End",
-        None,
-        "top / bottom of the prose",
-    ),
-    row(
-        Context::Prose,
-        ENTER,
-        "Enter",
-        None,
-        "into the step's panel (a step without one: n moves on)",
-    ),
-    row(
-        Context::Prose,
-        NUMBER,
-        "digits",
-        None,
-        "on a question step: start typing the answer",
-    ),
-    row(
-        Context::Outline,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ lesson"),
-        "pick a lesson",
-    ),
-    row(
-        Context::Outline,
-        ENTER,
-        "Enter",
-        Some("Enter open"),
-        "open the picked lesson",
-    ),
-    row(
-        Context::Outline,
-        ENDS,
-        "g / G, Home / End",
-        None,
-        "first / last lesson",
-    ),
-    row(
-        Context::Outline,
-        LEFT_RIGHT,
-        "← → or h l",
-        None,
-        "previous / next step",
-    ),
-    row(
-        Context::Visualizer,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ control"),
-        "pick a control",
-    ),
-    row(
-        Context::Visualizer,
-        LEFT_RIGHT,
-        "← → or h l",
-        Some("←→ change"),
-        "change the picked control",
-    ),
-    row(
-        Context::Visualizer,
-        PAGES,
-        "PgUp PgDn Space",
-        None,
-        "big steps: PgUp raises the picked control, PgDn lowers it",
-    ),
-    row(
-        Context::Visualizer,
-        ENTER,
-        "Enter",
-        None,
-        "edit the picked text field",
-    ),
-    row(
-        Context::Question,
-        ENTER,
-        "Enter",
-        Some("Enter answer"),
-        "answer",
-    ),
-    row(
-        Context::Question,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        None,
-        "pick a choice",
-    ),
-    row(
-        Context::Question,
-        NUMBER,
-        "1–9, digits",
-        None,
-        "pick a choice by number · type a numeric answer",
-    ),
-    row(
-        Context::Question,
-        BACKSPACE,
-        "Backspace",
-        None,
-        "delete the last typed character",
-    ),
-    row(
-        Context::Question,
-        LEFT_RIGHT,
-        "← → or h l",
-        None,
-        "previous / next step",
-    ),
-    row(
-        Context::Picker,
-        &[
-            (Press(KeyCode::Up), Act(Action::Up)),
-            (Press(KeyCode::Down), Act(Action::Down)),
-            (Ctrl('p'), Act(Action::Up)),
-            (Ctrl('n'), Act(Action::Down)),
-        ],
-        "↑ ↓, Ctrl-P / Ctrl-N",
-        Some("↑↓ lesson"),
-        "move the highlight",
-    ),
-    row(
-        Context::Picker,
-        &[(Printable, TypeIt)],
-        "digits, letters",
-        Some("type to find"),
-        "narrow the list: a lesson number (6 or 06) or part of a title",
-    ),
-    row(
-        Context::Picker,
-        ENTER,
-        "Enter",
-        Some("Enter open"),
-        "open the highlighted lesson where you left it",
-    ),
-    row(
-        Context::Picker,
-        ESC,
-        "Esc",
-        Some("Esc close"),
-        "close the picker",
-    ),
-    row(
-        Context::Picker,
-        &[
-            (Press(KeyCode::PageUp), Act(Action::PageUp)),
-            (Press(KeyCode::PageDown), Act(Action::PageDown)),
-            (Press(KeyCode::Home), Act(Action::Top)),
-            (Press(KeyCode::End), Act(Action::Bottom)),
-        ],
-        "PgUp PgDn, Home End",
-        None,
-        "move by ten lessons, to the first or last",
-    ),
-    row(
-        Context::Picker,
-        BACKSPACE,
-        "Backspace",
-        None,
-        "delete the last typed character",
-    ),
-    row(
-        Context::Picker,
-        &[(Ctrl('c'), Act(Action::Quit))],
-        "Ctrl-C",
-        None,
-        "quit (progress is saved)",
-    ),
-    row(
-        Context::Typing,
-        &[(Printable, TypeIt)],
-        "any character",
-        Some("type"),
-        "goes into the field",
-    ),
-    row(
-        Context::Typing,
-        ENTER,
-        "Enter",
-        Some("Enter apply"),
-        "apply the text",
-    ),
-    row(
-        Context::Typing,
-        ESC,
-        "Esc",
-        Some("Esc cancel"),
-        "put the text back as it was",
-    ),
-    row(
-        Context::Typing,
-        BACKSPACE,
-        "Backspace",
-        None,
-        "delete the last character",
-    ),
-    row(
-        Context::Typing,
-        &[(Ctrl('c'), Act(Action::Quit))],
-        "Ctrl-C",
-        Some("Ctrl-C quit"),
-        "quit (progress is saved)",
-    ),
-];
+use Key::{Alt, Ctrl, CtrlKey, NumberChar, Press, Printable};
 
 impl Key {
     fn matches(self, key: &KeyEvent) -> Option<char> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
         match (self, key.code) {
             (Press(code), pressed) if code == pressed => Some('\0'),
+            (Alt(code), pressed) if alt && code == pressed => Some('\0'),
+            (CtrlKey(code), pressed) if ctrl && code == pressed => Some('\0'),
             (Ctrl(c), KeyCode::Char(p)) if ctrl && p.eq_ignore_ascii_case(&c) => Some(p),
             (NumberChar, KeyCode::Char(c))
                 if c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E') =>
             {
                 Some(c)
             }
-            (Printable, KeyCode::Char(c)) if !ctrl => Some(c),
+            (Printable, KeyCode::Char(c)) if !ctrl && !alt => Some(c),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod ascii;
 pub mod check;
 pub mod course;
+pub mod field;
 pub mod keymap;
 pub mod labs;
 pub mod output;

@@ -516,3 +516,118 @@ fn a_lesson_is_done_when_every_step_is_seen_and_every_question_answered() {
     }
     assert!(done(&app), "{:?}", app.progress().lesson(&slug));
 }
+
+/// Lesson 06 step 9 of the built-in course: the attention panel, whose last control is a
+/// text field, focused and that field picked.
+fn on_a_text_field() -> Driven {
+    let course = common::built_in();
+    let li = course.find("06").expect("lesson 06");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    app.open_at(li, 8);
+    let mut d = Driven::new(app);
+    d.press(KeyCode::Tab);
+    let PanelState::Viz(v) = d.app().panel() else {
+        panic!("a visualizer")
+    };
+    let at = v
+        .view()
+        .controls
+        .iter()
+        .position(|c| c.label == "text")
+        .expect("a text control");
+    for _ in 0..at {
+        d.press(KeyCode::Down);
+    }
+    d
+}
+
+fn field_text(d: &Driven) -> (String, Option<usize>) {
+    let PanelState::Viz(v) = d.app().panel() else {
+        panic!("a visualizer")
+    };
+    let c = &v.view().controls[v.view().selected_control];
+    match &c.kind {
+        llmf::viz::view::ControlKind::Text { value, editing } => (value.clone(), *editing),
+        other => panic!("not a text control: {other:?}"),
+    }
+}
+
+#[test]
+fn a_text_field_edits_like_a_prompt_through_real_keys() {
+    use common::ctrl;
+    let mut d = on_a_text_field();
+    d.press(KeyCode::Enter);
+    assert!(d.app().text_entry());
+    let (start, cursor) = field_text(&d);
+    assert_eq!(cursor, Some(start.chars().count()), "cursor at the end");
+    // Ctrl-U clears what is before the cursor; q and n are text here.
+    d.send(&[ctrl('u')]);
+    d.send(&typed("the cat sat"));
+    assert_eq!(field_text(&d), ("the cat sat".into(), Some(11)));
+    d.send(&[ctrl('w')]);
+    assert_eq!(field_text(&d).0, "the cat ");
+    d.send(&[ctrl('a')]);
+    d.press(KeyCode::Delete);
+    assert_eq!(field_text(&d), ("he cat ".into(), Some(0)));
+    d.press(KeyCode::End);
+    d.send(&typed("ran"));
+    d.press(KeyCode::Left);
+    d.press(KeyCode::Left);
+    d.press(KeyCode::Backspace);
+    assert_eq!(field_text(&d), ("he cat an".into(), Some(7)));
+    d.send(&[ctrl('z')]);
+    assert_eq!(field_text(&d).0, "he cat ran", "undo");
+    // The status line shows the editing keys, not the reading ones.
+    let status = d.screen().lines().last().unwrap_or_default().to_string();
+    assert!(
+        status.contains("Enter apply") && !status.contains("q quit"),
+        "{status}"
+    );
+    d.press(KeyCode::Enter);
+    assert!(!d.app().text_entry());
+    assert_eq!(field_text(&d), ("he cat ran".into(), None));
+}
+
+#[test]
+fn a_paste_is_text_never_keys() {
+    let mut d = on_a_text_field();
+    let at = d.app().position();
+    // Outside a field a paste does nothing at all: "nnq" does not move or quit.
+    assert!(!d.send(&[ratatui::crossterm::event::Event::Paste("nnq\n".into())]));
+    assert_eq!(d.app().position(), at);
+    assert!(!d.app().quit_requested());
+    d.press(KeyCode::Enter);
+    d.send(&[common::ctrl('u')]);
+    d.send(&[ratatui::crossterm::event::Event::Paste(
+        "nnq\nmore words".into(),
+    )]);
+    assert!(!d.app().quit_requested());
+    assert_eq!(d.app().position(), at);
+    assert!(d.app().text_entry(), "the newline did not commit");
+    assert_eq!(field_text(&d).0, "nnq more words");
+    // A paste longer than the field is cut, and the status line says so.
+    let big = "word ".repeat(20_000);
+    d.send(&[ratatui::crossterm::event::Event::Paste(big)]);
+    assert_eq!(field_text(&d).0.chars().count(), llmf::viz::MAX_FIELD_CHARS);
+    let status = d.screen().lines().last().unwrap_or_default().to_string();
+    assert!(
+        status.contains("pasted 100000 characters, kept the first"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_numeric_answer_can_be_pasted() {
+    let mut app = app_at(80, 24);
+    let (li, si) = find_quiz(&app, true);
+    app.open_at(li, si);
+    assert!(app.paste(" 7\n"));
+    assert_eq!(quiz(&app).input, "7");
+    assert_eq!(app.focus(), Focus::Panel);
+}

@@ -348,7 +348,7 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         theme.status,
     );
     let room = usize::from(area.right().saturating_sub(x));
-    let rest = match app.store_warning() {
+    let rest = match app.store_warning().or(app.field_note()) {
         Some(w) => fit(&format!("| {w}"), room, theme.ascii),
         None => {
             // Hints in order of need, from the key table: the focused context's all, then

@@ -50,6 +50,8 @@ pub struct Visualizer {
     view: View,
     /// What the learner is typing into the selected text control, while they type.
     editing: Option<String>,
+    /// Where the cursor is in `editing`, in characters.
+    edit_cursor: usize,
     /// `--ascii`: every string of the view is spelled in 7-bit ASCII after each recompute.
     ascii: bool,
 }
@@ -70,6 +72,7 @@ impl Visualizer {
             visual,
             view: View::default(),
             editing: None,
+            edit_cursor: 0,
             ascii: false,
         };
         viz.refresh();
@@ -141,7 +144,7 @@ impl Visualizer {
         ) {
             control.kind = ControlKind::Text {
                 value: text.clone(),
-                editing: true,
+                editing: Some(self.edit_cursor),
             };
         }
     }
@@ -166,36 +169,37 @@ impl Visualizer {
         self.editing.is_some()
     }
 
-    /// Starts typing into the selected control if it takes text; returns whether it did.
-    pub fn begin_edit(&mut self) -> bool {
+    /// Starts typing into the selected control if it takes text: the text to edit, or
+    /// `None` when the control takes none.
+    pub fn begin_edit(&mut self) -> Option<String> {
         let Some(Control {
             kind: ControlKind::Text { value, .. },
             ..
         }) = self.view.controls.get(self.view.selected_control)
         else {
-            return false;
+            return None;
         };
+        let value = value.clone();
         self.editing = Some(value.clone());
+        self.edit_cursor = value.chars().count();
         self.show_edit();
-        true
+        Some(value)
     }
 
-    /// Types one character; a field holds at most 2,048 characters (a pasted paragraph).
-    pub fn type_char(&mut self, c: char) -> bool {
-        match &mut self.editing {
-            Some(text) if text.chars().count() < 2048 && !c.is_control() => {
-                text.push(c);
-                self.apply_live();
-                true
-            }
-            _ => false,
+    /// The field's text and cursor after an edit (the app owns the editor). Live kinds
+    /// recompute when the text changed, once per call: a paste is one call, not one per
+    /// character.
+    pub fn set_edit(&mut self, text: &str, cursor: usize) {
+        if self.editing.is_none() {
+            return;
         }
-    }
-
-    pub fn backspace(&mut self) -> bool {
-        let changed = self.editing.as_mut().and_then(String::pop).is_some();
+        self.edit_cursor = cursor;
+        if self.editing.as_deref() == Some(text) {
+            self.show_edit();
+            return;
+        }
+        self.editing = Some(text.to_string());
         self.apply_live();
-        changed
     }
 
     /// Live kinds recompute on every keystroke; the others just show the typed text.
@@ -228,6 +232,9 @@ impl Visualizer {
     }
 }
 
+/// Longest text a field holds: a pasted paragraph, not a pasted book.
+pub const MAX_FIELD_CHARS: usize = 2048;
+
 /// A slider control.
 pub fn slider(label: &str, value: f64, min: f64, max: f64, step: f64, decimals: usize) -> Control {
     Control {
@@ -256,7 +263,7 @@ pub fn text_field(label: &str, value: &str) -> Control {
         label: label.to_string(),
         kind: ControlKind::Text {
             value: value.to_string(),
-            editing: false,
+            editing: None,
         },
     }
 }

@@ -166,8 +166,12 @@ pub enum ControlKind {
     Choice { options: Vec<String>, index: usize },
     /// On or off.
     Toggle(bool),
-    /// A line of text the learner types (Enter starts and ends editing).
-    Text { value: String, editing: bool },
+    /// A line of text the learner types (Enter starts and ends editing); while it is being
+    /// edited, `editing` holds the cursor (in characters from the start).
+    Text {
+        value: String,
+        editing: Option<usize>,
+    },
 }
 
 impl View {
