@@ -14,7 +14,7 @@ use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
 use crate::field::Field;
 use crate::picker::Picker;
-use crate::progress::{Progress, Store};
+use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::record::Record;
 use crate::ui::layout::{self, Areas};
@@ -60,7 +60,10 @@ pub struct App {
     layout: Areas,
     panel: PanelState,
     progress: Progress,
-    store: Store,
+    /// Saves progress on a thread of its own, so a step change never waits for the disk.
+    writer: Writer,
+    /// The writer's last problem, read after every update so drawing can borrow it.
+    store_warning: Option<String>,
     options: Options,
     quit: bool,
 }
@@ -102,7 +105,8 @@ impl App {
             layout: Areas::default(),
             panel: PanelState::None,
             progress,
-            store,
+            store_warning: store.warning.clone(),
+            writer: Writer::new(store),
             options,
             quit: false,
         };
@@ -186,7 +190,7 @@ impl App {
 
     /// Why progress could not be saved, if it could not.
     pub fn store_warning(&self) -> Option<&str> {
-        self.store.warning.as_deref()
+        self.store_warning.as_deref()
     }
 
     /// Whether the learner asked to quit (progress is already saved).
@@ -238,7 +242,14 @@ impl App {
 
     /// Writes progress now (a signal, a closed terminal, the end of the session).
     pub fn save(&mut self) {
-        self.store.save(&mut self.progress);
+        self.writer.save_now(&mut self.progress);
+        self.store_warning = self.writer.warning();
+    }
+
+    /// Queues a save for the writer thread: the key path does not wait for the disk.
+    fn save_soon(&mut self) {
+        self.writer.save_soon(&self.progress);
+        self.store_warning = self.writer.warning();
     }
 
     /// Opens a lesson at a step (0-based, clamped), as `llmf render` and tests need.
@@ -253,7 +264,9 @@ impl App {
     /// Applies one action; returns whether anything visible changed (and so a redraw is due).
     /// The layout is worked out again once, here, whenever something changed.
     pub fn update(&mut self, action: Action) -> bool {
-        let changed = self.apply(action);
+        let warning_before = self.store_warning.is_some();
+        self.store_warning = self.writer.warning();
+        let changed = self.apply(action) || warning_before != self.store_warning.is_some();
         if changed {
             self.relayout();
         }
@@ -466,7 +479,7 @@ impl App {
         rec.attempts += 1;
         rec.correct |= correct;
         self.note_done();
-        self.save();
+        self.save_soon();
     }
 
     /// Marks the open lesson done in the progress file once every step is seen and every
@@ -542,7 +555,7 @@ impl App {
         // The new step's prose is wrapped afresh by `relayout`.
         self.prose_width = 0;
         if save {
-            self.save();
+            self.save_soon();
         }
     }
 
