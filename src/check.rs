@@ -314,3 +314,64 @@ fn excerpt(text: &str) -> String {
         format!("\"{cut}\"")
     }
 }
+
+/// Share of multiple-choice answers one position may hold across the course before `llmf
+/// check` warns: a learner guessing "the first one" must not do well.
+pub const MAX_POSITION_SHARE: f64 = 0.35;
+
+/// Things worth a teacher's look that do not stop the course: a lesson whose choice
+/// questions all have their answer in one position, and a course where one position holds
+/// more than [`MAX_POSITION_SHARE`] of the answers (checked from 8 questions up).
+pub fn warnings(course: &Course) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    let mut total = 0;
+    for lesson in &course.lessons {
+        let answers: Vec<(usize, usize)> = lesson
+            .steps
+            .iter()
+            .filter_map(|s| match &s.panel {
+                Some(Panel::Quiz(q)) => match q.kind {
+                    crate::course::QuizKind::Choice { answer, .. } => Some((answer, q.line)),
+                    crate::course::QuizKind::Numeric { .. } => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for (a, _) in &answers {
+            *counts.entry(*a).or_default() += 1;
+            total += 1;
+        }
+        if let [(first, line), rest @ ..] = answers.as_slice() {
+            if !rest.is_empty() && rest.iter().all(|(a, _)| a == first) {
+                out.push(Problem::new(
+                    &lesson.file,
+                    *line,
+                    format!(
+                        "warning: all {} choice questions are answered by choice {}: move some answers so position is no clue",
+                        answers.len(),
+                        first + 1
+                    ),
+                ));
+            }
+        }
+    }
+    if total >= 8 {
+        for (pos, n) in counts {
+            let share = n as f64 / total as f64;
+            if share > MAX_POSITION_SHARE {
+                out.push(Problem::new(
+                    "course.json",
+                    1,
+                    format!(
+                        "warning: {n} of {total} choice answers ({:.0}%) are choice {}; keep each position at most {:.0}%",
+                        share * 100.0,
+                        pos + 1,
+                        MAX_POSITION_SHARE * 100.0
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}

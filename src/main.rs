@@ -261,6 +261,9 @@ fn main() -> ExitCode {
             for p in &problems {
                 outln!("{}", sanitize::field(p));
             }
+            for w in course.iter().flat_map(llmf::check::warnings) {
+                errln!("{prefix}{}", sanitize::field(&w.to_string()));
+            }
             if stats {
                 let (course, _) = course::load(source.as_ref());
                 if let Some(c) = course {
@@ -303,7 +306,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(1);
             };
-            let (index, step) = match locate(&course, &lesson, step) {
+            let (index, step) = match course.locate(&lesson, step) {
                 Ok(at) => at,
                 Err(e) => {
                     errln!("llmf: {}", sanitize::field(&e));
@@ -484,31 +487,6 @@ fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The lesson index and 0-based step that `lesson` (number or slug) and `step` (from 1) name,
-/// or what is wrong with them.
-fn locate(course: &Course, lesson: &str, step: usize) -> Result<(usize, usize), String> {
-    let Some(index) = course.find(lesson) else {
-        let known: Vec<String> = course
-            .lessons
-            .iter()
-            .map(|l| format!("{} {}", l.number, l.slug))
-            .collect();
-        return Err(format!(
-            "no lesson \"{lesson}\"; the course has: {}",
-            known.join(", ")
-        ));
-    };
-    let l = &course.lessons[index];
-    let steps = l.steps.len();
-    if step == 0 || step > steps {
-        return Err(format!(
-            "lesson {} ({}) has steps 1 to {steps}, not {step}: pass --step 1 to {steps}",
-            l.number, l.slug
-        ));
-    }
-    Ok((index, step - 1))
-}
-
 fn run_tui(
     dir: Option<&Path>,
     start: Option<(String, usize)>,
@@ -535,7 +513,7 @@ fn run_tui(
         );
         return ExitCode::from(1);
     };
-    let at = match start.map(|(lesson, step)| locate(&course, &lesson, step)) {
+    let at = match start.map(|(lesson, step)| course.locate(&lesson, step)) {
         Some(Err(e)) => {
             errln!("llmf: {}", sanitize::field(&e));
             return ExitCode::from(1);

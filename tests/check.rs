@@ -352,3 +352,42 @@ fn quoted_panel_numbers_gone_stale_are_named_at_their_line() {
         "{all}"
     );
 }
+
+#[test]
+fn answer_positions_are_balanced_and_a_one_position_lesson_is_warned_about() {
+    // The built-in course: no position holds more than 35% of the choice answers.
+    let course =
+        llmf::check::load_checked(&llmf::course::embedded::Embedded).expect("built-in course");
+    assert!(
+        llmf::check::warnings(&course).is_empty(),
+        "{:?}",
+        llmf::check::warnings(&course)
+    );
+    // A lesson whose two questions are both answered by choice 1 is named, at its line.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let quiz = |id: &str| {
+        format!(
+            "```quiz\n{{ \"id\": \"{id}\", \"question\": \"Which?\", \"choices\": [\"a\", \"b\"], \"answer\": 1, \"explain\": \"a.\" }}\n```\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!(
+            "# T\n\n## A\nProse.\n\n{}\n## B\nProse.\n\n{}",
+            quiz("x"),
+            quiz("y")
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = llmf(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning does not fail the check: {err}");
+    assert!(
+        err.contains("01-t.md:") && err.contains("all 2 choice questions are answered by choice 1"),
+        "{err}"
+    );
+}
