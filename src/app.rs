@@ -16,11 +16,11 @@ use crate::field::Field;
 use crate::picker::Picker;
 use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
-use crate::record::Record;
 use crate::ui::layout::{self, Areas};
 use ratatui::layout::Rect;
 
 mod entry;
+mod steps;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -466,99 +466,6 @@ impl App {
         }
     }
 
-    /// Notes an answer in the learner's progress and saves it.
-    fn record_answer(&mut self, quiz_id: String, correct: bool) {
-        let slug = self.course.lessons[self.lesson].slug.clone();
-        let rec = self
-            .progress
-            .lesson_mut(&slug)
-            .answers
-            .entry(quiz_id)
-            .or_default();
-        rec.first_try |= correct && rec.attempts == 0;
-        rec.attempts += 1;
-        rec.correct |= correct;
-        self.note_done();
-        self.save_soon();
-    }
-
-    /// Marks the open lesson done in the progress file once every step is seen and every
-    /// question answered (see `crate::record`); a done lesson stays done.
-    fn note_done(&mut self) {
-        let lesson = &self.course.lessons[self.lesson];
-        let done = Record::of(lesson, self.progress.lesson(&lesson.slug)).done();
-        if done {
-            let slug = lesson.slug.clone();
-            self.progress.lesson_mut(&slug).done = true;
-        }
-    }
-
-    /// Moves one step forward or back, crossing into the next or previous lesson at the ends.
-    fn go_step(&mut self, delta: i32) -> bool {
-        let steps = self.lesson().steps.len();
-        if delta > 0 {
-            if self.step + 1 < steps {
-                self.step += 1;
-            } else if self.lesson + 1 < self.course.lessons.len() {
-                self.lesson += 1;
-                self.step = 0;
-            } else {
-                return false;
-            }
-        } else if self.step > 0 {
-            self.step -= 1;
-        } else if self.lesson > 0 {
-            self.lesson -= 1;
-            self.step = self.lesson().steps.len() - 1;
-        } else {
-            return false;
-        }
-        self.outline_cursor = self.lesson;
-        // A new step is read first: the focus goes back to its prose.
-        if self.focus == Focus::Panel {
-            self.focus = Focus::Prose;
-        }
-        self.enter_step(true);
-        true
-    }
-
-    fn open_lesson(&mut self, index: usize) {
-        self.lesson = index;
-        let lesson = &self.course.lessons[index];
-        self.step = self
-            .progress
-            .lesson(&lesson.slug)
-            .map_or(0, |p| p.step.min(lesson.steps.len() - 1));
-        self.enter_step(true);
-    }
-
-    /// Builds the step's panel, records the visit and, when `save`, writes progress. The
-    /// caller (`update`, `open_at`, `new`) lays the new step out.
-    fn enter_step(&mut self, save: bool) {
-        if self.course.lessons.is_empty() {
-            return;
-        }
-        self.prose_scroll = 0;
-        let slug = self.lesson().slug.clone();
-        let step = self.step;
-        self.field = None;
-        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
-        self.panel.set_ascii(self.options.ascii);
-        if self.focus == Focus::Panel && self.panel.is_none() {
-            self.focus = Focus::Prose;
-        }
-        self.progress.current = Some(slug.clone());
-        let lp = self.progress.lesson_mut(&slug);
-        lp.step = step;
-        lp.visited.insert(step);
-        self.note_done();
-        // The new step's prose is wrapped afresh by `relayout`.
-        self.prose_width = 0;
-        if save {
-            self.save_soon();
-        }
-    }
-
     /// Works out the layout for the state, re-wraps the prose if its width changed, and keeps
     /// the scroll in range.
     fn relayout(&mut self) {
@@ -573,11 +480,16 @@ impl App {
         }
         let width = self.layout.prose_text.width;
         if width != self.prose_width {
-            self.prose = prose::layout(
-                &self.current_step().prose,
-                usize::from(width),
-                self.options.ascii,
-            );
+            let mut blocks = self.current_step().prose.clone();
+            // The last step of a lesson ends with what the learner did in it.
+            if self.step + 1 == self.lesson().steps.len() {
+                blocks.extend(crate::record::summary(
+                    &self.course,
+                    self.lesson,
+                    &self.progress,
+                ));
+            }
+            self.prose = prose::layout(&blocks, usize::from(width), self.options.ascii);
             self.prose_width = width;
         }
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());

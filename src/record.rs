@@ -6,8 +6,9 @@
 //! twice so the explanation showed — not merely that the last page was opened. The picker,
 //! the outline, the end-of-lesson summary and `llmf progress` all read this one definition.
 
-use crate::course::{Lesson, Panel};
-use crate::progress::LessonProgress;
+use crate::course::prose::Block;
+use crate::course::{Course, Lesson, Panel};
+use crate::progress::{LessonProgress, Progress};
 
 /// Misses after which a question counts as answered: the explanation has been shown.
 pub const MISSES_THAT_EXPLAIN: u32 = 2;
@@ -65,6 +66,72 @@ impl Record {
     }
 }
 
+/// Steps as the learner counts them: "step 5", "steps 5, 8 and 9".
+fn step_list(steps: &[usize]) -> String {
+    let names: Vec<String> = steps.iter().map(|s| (s + 1).to_string()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("step {one}"),
+        [init @ .., last] => format!("steps {} and {last}", init.join(", ")),
+    }
+}
+
+/// What closes the last step of a lesson: steps seen, questions right at the first try,
+/// where questions were missed or are still open, and what comes next (or that the course
+/// is finished).
+pub fn summary(course: &Course, index: usize, progress: &Progress) -> Vec<Block> {
+    let Some(lesson) = course.lessons.get(index) else {
+        return Vec::new();
+    };
+    let r = Record::of(lesson, progress.lesson(&lesson.slug));
+    let item = |text: String| Block::Item {
+        marker: "•".into(),
+        text,
+    };
+    let mut out = vec![
+        Block::Heading(format!("End of lesson {}", lesson.number)),
+        item(format!("Steps seen: {} of {}.", r.steps_seen, r.steps)),
+    ];
+    if r.questions > 0 {
+        out.push(item(format!(
+            "Questions right at the first try: {} of {}.",
+            r.first_try, r.questions
+        )));
+    }
+    if !r.missed.is_empty() {
+        out.push(item(format!(
+            "Missed at least once: {} (p goes back to reread).",
+            step_list(&r.missed)
+        )));
+    }
+    if !r.open_questions.is_empty() {
+        out.push(item(format!(
+            "Not answered yet: {}; the lesson counts as done once it is.",
+            step_list(&r.open_questions)
+        )));
+    } else if r.done() {
+        out.push(item("Lesson done.".into()));
+    }
+    match course.lessons.get(index + 1) {
+        Some(next) => out.push(Block::Paragraph(format!(
+            "Next: lesson {}, {}. Press n to go on, or o to pick another lesson.",
+            next.number, next.title
+        ))),
+        None => {
+            let done = course
+                .lessons
+                .iter()
+                .filter(|l| Record::of(l, progress.lesson(&l.slug)).done())
+                .count();
+            out.push(Block::Paragraph(format!(
+                "This is the end of the course: {done} of {} lessons done. o lists them all, with your scores.",
+                course.lessons.len()
+            )));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +168,43 @@ mod tests {
             part: 0,
             steps: vec![step(None), step(Some("a")), step(Some("b"))],
         }
+    }
+
+    #[test]
+    fn the_summary_names_missed_and_open_questions_and_what_comes_next() {
+        let course = Course {
+            title: "c".into(),
+            parts: vec!["P".into()],
+            lessons: vec![lesson(), {
+                let mut l = lesson();
+                l.slug = "m".into();
+                l.number = "02".into();
+                l.title = "More".into();
+                l
+            }],
+        };
+        let mut p = Progress::default();
+        p.lesson_mut("l").visited.extend([0, 1, 2]);
+        p.lesson_mut("l").answers.insert(
+            "a".into(),
+            AnswerRecord {
+                correct: true,
+                attempts: 2,
+                first_try: false,
+            },
+        );
+        let text = format!("{:?}", summary(&course, 0, &p));
+        assert!(text.contains("Steps seen: 3 of 3."), "{text}");
+        assert!(text.contains("right at the first try: 0 of 2"), "{text}");
+        assert!(text.contains("Missed at least once: step 2 "), "{text}");
+        assert!(text.contains("Not answered yet: step 3;"), "{text}");
+        assert!(text.contains("Next: lesson 02, More."), "{text}");
+        let last = format!("{:?}", summary(&course, 1, &p));
+        assert!(
+            last.contains("end of the course: 0 of 2 lessons done"),
+            "{last}"
+        );
+        assert_eq!(step_list(&[4, 7, 8]), "steps 5, 8 and 9");
     }
 
     #[test]
