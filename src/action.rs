@@ -22,6 +22,9 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     ToggleOutline,
+    /// Scroll the panel's content (when it is taller than its box).
+    PanelUp,
+    PanelDown,
     /// Open the lesson picker (any lesson, at any terminal size).
     OpenPicker,
     ToggleHelp,

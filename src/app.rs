@@ -59,6 +59,9 @@ pub struct App {
     /// so drawing a frame does not measure the panel again.
     layout: Areas,
     panel: PanelState,
+    /// Rows the panel's content takes at the panel's width, and the first one shown.
+    panel_rows: u16,
+    panel_scroll: u16,
     progress: Progress,
     /// Saves progress on a thread of its own, so a step change never waits for the disk.
     writer: Writer,
@@ -104,6 +107,8 @@ impl App {
             prose_width: 0,
             layout: Areas::default(),
             panel: PanelState::None,
+            panel_rows: 0,
+            panel_scroll: 0,
             progress,
             store_warning: store.warning.clone(),
             writer: Writer::new(store),
@@ -178,6 +183,16 @@ impl App {
 
     pub fn panel(&self) -> &PanelState {
         &self.panel
+    }
+
+    /// Rows the panel's content needs at the panel's width (more than its box: it scrolls).
+    pub fn panel_rows(&self) -> u16 {
+        self.panel_rows
+    }
+
+    /// The first row of the panel's content on screen.
+    pub fn panel_scroll(&self) -> u16 {
+        self.panel_scroll
     }
 
     pub fn progress(&self) -> &Progress {
@@ -330,6 +345,8 @@ impl App {
                 self.outline_cursor = self.lesson;
                 true
             }
+            Action::PanelUp => self.scroll_panel(-1),
+            Action::PanelDown => self.scroll_panel(1),
             Action::ScrollUp => self.scroll_by(-3),
             Action::ScrollDown => self.scroll_by(3),
             _ => match self.focus {
@@ -493,6 +510,26 @@ impl App {
             self.prose_width = width;
         }
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
+        self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
+            layout::panel_needs(&self.panel, inner.width, self.options.ascii)
+        });
+        self.panel_scroll = self.panel_scroll.min(self.max_panel_scroll());
+    }
+
+    fn max_panel_scroll(&self) -> u16 {
+        let shown = self.layout.panel_inner.map_or(0, |r| r.height);
+        self.panel_rows.saturating_sub(shown)
+    }
+
+    /// Moves the panel's content by half a box in `direction` (-1 up, 1 down).
+    fn scroll_panel(&mut self, direction: i32) -> bool {
+        let shown = self.layout.panel_inner.map_or(0, |r| r.height);
+        let step = i32::from((shown / 2).max(1)) * direction;
+        let target = (i32::from(self.panel_scroll) + step).clamp(0, i32::from(u16::MAX));
+        let new = (target as u16).min(self.max_panel_scroll());
+        let changed = new != self.panel_scroll;
+        self.panel_scroll = new;
+        changed
     }
 
     fn max_scroll(&self) -> u16 {

@@ -151,3 +151,58 @@ fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
             .map(|byte| (unicode_width::UnicodeWidthStr::width(&line[..byte]), y))
     })
 }
+
+#[test]
+fn every_panel_line_can_be_brought_into_view_at_80x24() {
+    let course = built_in();
+    let theme = Theme::default_color();
+    for (li, lesson) in course.lessons.iter().enumerate() {
+        // Unfocused the panel shares the screen with more prose, so it scrolls more often.
+        for (step, focus) in (0..lesson.steps.len()).flat_map(|s| [(s, false), (s, true)]) {
+            let mut app = App::new(
+                course.clone(),
+                Progress::default(),
+                Store::memory(),
+                Options::default(),
+                (80, 24),
+            );
+            app.open_at(li, step);
+            if focus {
+                app.update(Action::FocusNext);
+            }
+            let Some(inner) = app.areas().panel_inner else {
+                continue;
+            };
+            let rows = app.panel_rows();
+            if rows <= inner.height {
+                continue;
+            }
+            let first = ui::buffer_text(&common::draw_buffer(&app, &theme));
+            assert!(
+                first.contains(&format!("1-{} of {rows} ] more", inner.height)),
+                "{} step {}: no scroll counter\n{first}",
+                lesson.slug,
+                step + 1
+            );
+            let mut presses = 0;
+            while app.update(Action::PanelDown) {
+                presses += 1;
+                assert!(presses < 200, "scrolling never ends");
+            }
+            assert_eq!(
+                app.panel_scroll() + inner.height,
+                rows,
+                "{} step {}: the last rows cannot be reached",
+                lesson.slug,
+                step + 1
+            );
+            let last = ui::buffer_text(&common::draw_buffer(&app, &theme));
+            assert!(
+                last.contains(&format!("of {rows} [ back")),
+                "{} step {}\n{last}",
+                lesson.slug,
+                step + 1
+            );
+        }
+    }
+}

@@ -84,6 +84,7 @@ impl App {
         let slug = self.lesson().slug.clone();
         let step = self.step;
         self.field = None;
+        self.panel_scroll = 0;
         self.panel = PanelState::for_step(self.current_step(), &self.lesson().file);
         self.panel.set_ascii(self.options.ascii);
         if self.focus == Focus::Panel && self.panel.is_none() {

@@ -101,6 +101,16 @@ pub const BINDINGS: &[Binding] = &[
     ),
     row(
         Context::Everywhere,
+        &[
+            (Press(KeyCode::Char('[')), Act(Action::PanelUp)),
+            (Press(KeyCode::Char(']')), Act(Action::PanelDown)),
+        ],
+        "[ / ]",
+        None,
+        "scroll a cut-off panel (its border says ] more)",
+    ),
+    row(
+        Context::Everywhere,
         &[(Press(KeyCode::Char('O')), Act(Action::ToggleOutline))],
         "O",
         None,

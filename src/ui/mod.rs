@@ -308,8 +308,38 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         PanelState::Broken(_) => "Visualizer error".to_string(),
         PanelState::None => String::new(),
     };
-    pane(&title, focused, theme).render(area, buf);
     let inner = layout::inner(area);
+    let rows = app.panel_rows();
+    let mut block = pane(&title, focused, theme);
+    if rows <= inner.height {
+        block.render(area, buf);
+        render_panel_content(app, inner, buf, theme, focused);
+        return;
+    }
+    // Taller than its box: draw it whole off screen and show the rows scrolled to, with a
+    // counter on the border like the prose has.
+    let top = app.panel_scroll();
+    let bottom = (top + inner.height).min(rows);
+    let more = match (bottom < rows, top > 0) {
+        (true, _) => " ] more ",
+        (false, true) => " [ back ",
+        (false, false) => " ",
+    };
+    block = block.title_bottom(
+        Line::from(format!(" {}-{bottom} of {rows}{more}", top + 1)).alignment(Alignment::Right),
+    );
+    block.render(area, buf);
+    let tall = Rect::new(0, 0, inner.width, rows);
+    let mut off = Buffer::empty(tall);
+    render_panel_content(app, tall, &mut off, theme, focused);
+    for dy in 0..inner.height.min(rows - top) {
+        for dx in 0..inner.width {
+            buf[(inner.x + dx, inner.y + dy)] = off[(dx, top + dy)].clone();
+        }
+    }
+}
+
+fn render_panel_content(app: &App, inner: Rect, buf: &mut Buffer, theme: &Theme, focused: bool) {
     match app.panel() {
         PanelState::Viz(v) => widgets::render_view(v.view(), inner, buf, theme, focused),
         PanelState::Quiz(q) => {
@@ -427,6 +457,10 @@ fn render_help(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
         "The mouse wheel scrolls the prose. ? or Esc closes.",
         theme.dim,
     )));
+    // On a short screen the blank separators go first, so every key still shows.
+    if lines.len() + 2 > usize::from(area.height) {
+        lines.retain(|l| l.width() > 0);
+    }
     let w = 76;
     let rect = centered(area, w, lines.len() as u16 + 2);
     Clear.render(rect, buf);
