@@ -25,8 +25,10 @@ pub enum Context {
     Outline,
     /// A visualizer has the focus.
     Visualizer,
-    /// A checkpoint question has the focus.
+    /// A multiple-choice question has the focus.
     Question,
+    /// A numeric question's answer box has the focus: every character is typed into it.
+    Answer,
     /// Typing into a visualizer's text field.
     Typing,
     /// The lesson picker is open.
@@ -45,6 +47,7 @@ impl Context {
         match (app.focus(), app.panel()) {
             (Focus::Outline, _) => Self::Outline,
             (Focus::Panel, PanelState::Viz(_)) => Self::Visualizer,
+            (Focus::Panel, PanelState::Quiz(q)) if q.is_numeric() => Self::Answer,
             (Focus::Panel, PanelState::Quiz(_)) => Self::Question,
             _ => Self::Prose,
         }
@@ -60,12 +63,13 @@ impl Context {
             Self::Question => "question",
             Self::Typing => "text field",
             Self::Picker => "lesson picker",
+            Self::Answer => "answer box",
         }
     }
 
     /// Contexts where printable keys are text: only their own rows apply there.
     pub fn takes_text(self) -> bool {
-        matches!(self, Self::Typing | Self::Picker)
+        matches!(self, Self::Typing | Self::Picker | Self::Answer)
     }
 }
 

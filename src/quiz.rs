@@ -29,6 +29,8 @@ pub enum Feedback {
     Wrong,
     /// The typed text is not a number.
     NotANumber,
+    /// A typed character that cannot be part of a number (refused, not typed).
+    Refused(char),
 }
 
 /// What a key did to the question.
@@ -55,6 +57,11 @@ impl QuizState {
             misses: 0,
             tries: 0,
         }
+    }
+
+    /// Whether the answer is a typed number (not a choice).
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.quiz.kind, QuizKind::Numeric { .. })
     }
 
     pub fn show_explanation(&self) -> bool {
@@ -97,6 +104,12 @@ impl QuizState {
                 _ => QuizInput::Unchanged,
             },
             (Action::Char(c), None) => {
+                if !(c.is_ascii_digit()
+                    || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E' | ' '))
+                {
+                    self.feedback = Some(Feedback::Refused(c));
+                    return QuizInput::Changed;
+                }
                 if self.input.chars().count() >= MAX_INPUT {
                     return QuizInput::Unchanged;
                 }
@@ -277,6 +290,12 @@ mod tests {
         q.handle(Action::Backspace);
         q.handle(Action::Backspace);
         assert_eq!(q.input, "7");
+        // A letter that is no part of a number is refused, and said so.
+        assert_eq!(q.handle(Action::Char('x')), QuizInput::Changed);
+        assert_eq!(
+            (q.input.as_str(), q.feedback.clone()),
+            ("7", Some(Feedback::Refused('x')))
+        );
         q.handle(Action::Char('e'));
         assert_eq!(q.handle(Action::Enter), QuizInput::Changed);
         assert_eq!(q.feedback, Some(Feedback::NotANumber));

@@ -384,7 +384,9 @@ fn a_batch_of_keys_costs_one_frame() {
     assert_eq!(d.frames, frames + 1, "one frame for the whole batch");
     assert_eq!(quiz(d.app()).feedback, Some(Feedback::Correct));
     assert!(d.screen().contains("Right."));
-    // A held key: twenty presses of ↓ on the prose, one frame.
+    // A held key: twenty presses of ↓ on the prose, one frame (Esc leaves the answer box,
+    // where p would be typed).
+    d.press(KeyCode::Esc);
     d.press(KeyCode::Char('p'));
     d.press(KeyCode::Char('p'));
     let frames = d.frames;
@@ -630,4 +632,38 @@ fn a_numeric_answer_can_be_pasted() {
     assert!(app.paste(" 7\n"));
     assert_eq!(quiz(&app).input, "7");
     assert_eq!(app.focus(), Focus::Panel);
+}
+
+#[test]
+fn a_numeric_answer_box_refuses_what_is_not_a_number_and_esc_leaves_it() {
+    let mut app = app_at(80, 24);
+    let (li, si) = find_quiz(&app, true);
+    app.open_at(li, si);
+    let mut d = Driven::new(app);
+    d.press(KeyCode::Tab);
+    // q, n and x are typed into the box: x is refused and said so, nothing quits or moves.
+    d.send(&typed("1x"));
+    assert_eq!(quiz(d.app()).input, "1");
+    assert_eq!(quiz(d.app()).feedback, Some(Feedback::Refused('x')));
+    assert!(
+        d.screen().contains("'x' cannot be part of a number"),
+        "{}",
+        d.screen()
+    );
+    d.send(&typed("nq"));
+    assert!(!d.app().quit_requested());
+    assert_eq!(d.app().position(), (li, si));
+    // A decimal comma and a fraction are numbers; Esc leaves and q quits again.
+    d.press(KeyCode::Backspace);
+    d.send(&typed("4/2"));
+    d.press(KeyCode::Enter);
+    assert_eq!(
+        quiz(d.app()).feedback,
+        Some(Feedback::Wrong),
+        "14/2 = 7? no: 1 was kept"
+    );
+    assert!(d.press(KeyCode::Esc));
+    assert_eq!(d.app().focus(), Focus::Prose);
+    d.press(KeyCode::Char('q'));
+    assert!(d.app().quit_requested());
 }

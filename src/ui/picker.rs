@@ -35,6 +35,7 @@ pub fn render(app: &App, picker: &Picker, area: Rect, buf: &mut Buffer, theme: &
     let course = app.course();
     let matches = picker.matches(course);
     let cursor = if theme.ascii { "_" } else { "▏" };
+    let dot = if theme.ascii { "-" } else { "·" };
     let mut head = vec![
         Line::from(vec![
             Span::styled("Find: ", theme.bold),
@@ -43,7 +44,7 @@ pub fn render(app: &App, picker: &Picker, area: Rect, buf: &mut Buffer, theme: &
         Line::from(Span::styled(
             fit(
                 &format!(
-                    "{} of {} lessons · {} done · n/m = right at first try",
+                    "{} of {} lessons {dot} {} done {dot} n/m = right at first try",
                     matches.len(),
                     course.lessons.len(),
                     if theme.ascii { "[x]" } else { "✓" }

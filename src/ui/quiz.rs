@@ -107,7 +107,7 @@ pub fn lines<'a>(
                 Span::styled("Your answer: ", theme.bold),
                 Span::styled(format!("{}{cursor}", q.input), theme.selected),
             ]));
-            "type a number · Enter answers"
+            "type a number · Enter answers · Esc leaves"
         }
     };
     out.push(Line::default());
@@ -143,6 +143,10 @@ pub fn lines<'a>(
             let mark = if ascii { "[x] " } else { "✗ " };
             out.push(Line::from(Span::styled(format!("{mark}{text}"), theme.bad)));
         }
+        Some(Feedback::Refused(c)) => out.push(Line::from(Span::styled(
+            format!("'{c}' cannot be part of a number: digits, . or , and / for a fraction."),
+            theme.bad,
+        ))),
         Some(Feedback::NotANumber) => out.push(Line::from(Span::styled(
             "That is not a number: try 7.39, 7,39, 1/20 or 5.9e23.",
             theme.bad,
