@@ -667,3 +667,53 @@ fn a_numeric_answer_box_refuses_what_is_not_a_number_and_esc_leaves_it() {
     d.press(KeyCode::Char('q'));
     assert!(d.app().quit_requested());
 }
+
+#[test]
+fn regressions_notice_keys_enter_without_a_panel_and_page_up_raises() {
+    // A start-up notice closes on the first key, and that key still does its job.
+    let mut d = Driven::new(app_at(80, 24));
+    d.session
+        .app_mut()
+        .add_notices(["progress moved aside".to_string()]);
+    d.press(KeyCode::Char('q'));
+    assert!(d.app().notices().is_empty());
+    assert!(d.app().quit_requested(), "q quits even over a notice");
+    // Enter on a step without a panel does not skip the step.
+    let mut app = app_at(80, 24);
+    assert!(
+        app.panel().is_none(),
+        "the fixture's first step is prose only"
+    );
+    assert!(!app.update(Action::Enter));
+    assert_eq!((app.position(), app.focus()), ((0, 0), Focus::Prose));
+    // PgUp raises the picked slider, PgDn lowers it.
+    app.open_at(1, 0); // softmax: its first control is a slider
+    app.update(Action::FocusNext);
+    let value = |app: &App| match app.panel() {
+        PanelState::Viz(v) => match v.view().controls[0].kind {
+            llmf::viz::view::ControlKind::Slider { value, .. } => value,
+            ref other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let before = value(&app);
+    app.update(Action::PageUp);
+    assert!(value(&app) > before, "PgUp raises");
+    app.update(Action::PageDown);
+    assert_eq!(value(&app), before, "PgDn lowers back");
+}
+
+#[test]
+fn tried_before_speaks_of_earlier_visits_only() {
+    let mut app = app_at(80, 24);
+    let (li, si) = find_quiz(&app, false);
+    app.open_at(li, si);
+    app.update(Action::FocusNext);
+    app.update(Action::Char('3'));
+    app.update(Action::Enter);
+    assert!(!draw(&app).contains("tried before"), "{}", draw(&app));
+    // Leave and come back: now it was tried before.
+    app.update(Action::NextStep);
+    app.update(Action::PrevStep);
+    assert!(draw(&app).contains("(tried before)"), "{}", draw(&app));
+}
