@@ -206,3 +206,25 @@ fn every_panel_line_can_be_brought_into_view_at_80x24() {
         }
     }
 }
+
+#[test]
+fn no_two_outline_rows_read_alike_at_120_columns() {
+    let course = built_in();
+    let (text, _) = screen_of(course, (0, 0), (120, 40), &[], &Theme::default_color());
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.get(..l.char_indices().nth(30).map_or(l.len(), |(i, _)| i)))
+        .filter_map(|outline| {
+            let t = outline.trim_matches(|c: char| c == '│' || c.is_whitespace());
+            let t = t.trim_start_matches(['▶', '·', '✓', ' ']);
+            // "05 From embeddings to …" -> "From embeddings to …"
+            let (num, rest) = t.split_once(' ')?;
+            (num.len() == 2 && num.chars().all(|c| c.is_ascii_digit())).then(|| rest.to_string())
+        })
+        .collect();
+    assert!(names.len() >= 10, "{names:?}\n{text}");
+    let mut seen = std::collections::HashSet::new();
+    for n in &names {
+        assert!(seen.insert(n), "two rows read {n:?}\n{text}");
+    }
+}

@@ -223,11 +223,7 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
                 Span::styled(pointer, theme.bold),
                 Span::styled(mark, if done { theme.good } else { theme.dim }),
                 Span::styled(
-                    fit(
-                        &format!("{} {}", lesson.number, lesson.title),
-                        room.saturating_sub(5),
-                        theme.ascii,
-                    ),
+                    outline_name(app.course(), li, room.saturating_sub(5), theme.ascii),
                     style,
                 ),
             ]));
@@ -237,6 +233,29 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let skip = cursor_line.saturating_sub(usize::from(inner.height).saturating_sub(1));
     let visible: Vec<Line> = lines.into_iter().skip(skip).collect();
     Paragraph::new(visible).render(inner, buf);
+}
+
+/// A lesson's name in the outline: its number and title, cut to fit. When the cut title
+/// would read the same as another lesson's (two titles that start "From embeddings to"), the
+/// lesson's slug stands in for it, so no two rows look alike.
+fn outline_name(course: &crate::course::Course, index: usize, width: usize, ascii: bool) -> String {
+    let cut = |l: &crate::course::Lesson| {
+        fit(&l.title, width.saturating_sub(l.number.width() + 1), ascii)
+    };
+    let lesson = &course.lessons[index];
+    let mine = cut(lesson);
+    let clash = mine != lesson.title
+        && course
+            .lessons
+            .iter()
+            .enumerate()
+            .any(|(i, l)| i != index && cut(l) == mine);
+    let name = if clash {
+        lesson.slug.replace('-', " ")
+    } else {
+        lesson.title.clone()
+    };
+    fit(&format!("{} {name}", lesson.number), width, ascii)
 }
 
 fn emph_style(e: Emph, theme: &Theme) -> Style {
