@@ -245,9 +245,9 @@ fn keystroke(c: &mut Criterion) {
         .chars()
         .take(2000)
         .collect();
-    for ch in paragraph.chars() {
-        viz.type_char(ch);
-    }
+    let typed = format!("{paragraph}x");
+    let (n, m) = (paragraph.chars().count(), typed.chars().count());
+    viz.set_edit(&paragraph, n);
     let theme = Theme::default_color();
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
     let mut group = c.benchmark_group("typing");
@@ -256,8 +256,8 @@ fn keystroke(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     group.bench_function("token_split_2kb_keystroke_and_redraw", |b| {
         b.iter(|| {
-            viz.type_char('x');
-            viz.backspace();
+            viz.set_edit(&typed, m);
+            viz.set_edit(&paragraph, n);
             term.draw(|f| {
                 llmf::ui::widgets::render_view(viz.view(), f.area(), f.buffer_mut(), &theme, true)
             })

@@ -22,6 +22,11 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     ToggleOutline,
+    /// Scroll the panel's content (when it is taller than its box).
+    PanelUp,
+    PanelDown,
+    /// Open the lesson picker (any lesson, at any terminal size).
+    OpenPicker,
     ToggleHelp,
     /// Esc: close whatever is open.
     Back,
@@ -30,7 +35,30 @@ pub enum Action {
     /// while a text field has the keys.
     Char(char),
     Backspace,
+    /// An editing key in a text field (cursor moves, word deletes, undo).
+    Edit(Edit),
     Resize(u16, u16),
     /// Background work posted something (its job woke the driver): collect it.
     Tick,
+}
+
+/// Editing keys of a text field, beyond typing a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    Backspace,
+    Delete,
+    /// The word before the cursor (Ctrl-W).
+    DeleteWord,
+    /// Everything before the cursor (Ctrl-U).
+    DeleteToStart,
+    /// Everything after the cursor (Ctrl-K).
+    DeleteToEnd,
+    Undo,
+    Redo,
 }

@@ -6,17 +6,22 @@
 //! layout is worked out once at the end of every `update` that changed something, so drawing a
 //! frame never measures anything again.
 
-pub use crate::action::Action;
+pub use crate::action::{Action, Edit};
 pub use crate::panel::PanelState;
 pub use crate::quiz::{Feedback, QuizState};
 
 use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
+use crate::field::Field;
 use crate::jobs::Waker;
-use crate::progress::{Progress, Store};
+use crate::picker::Picker;
+use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
 use ratatui::layout::Rect;
+
+mod entry;
+mod steps;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -40,6 +45,10 @@ pub struct App {
     outline_wanted: bool,
     outline_cursor: usize,
     help_open: bool,
+    /// The lesson picker, while it is open (it takes every key until closed).
+    picker: Option<Picker>,
+    /// The editor of the visualizer's text field being typed into.
+    field: Option<Field>,
     /// Messages from start-up (a progress file moved aside, say), shown until a key is pressed.
     notices: Vec<String>,
     size: (u16, u16),
@@ -51,8 +60,14 @@ pub struct App {
     /// so drawing a frame does not measure the panel again.
     layout: Areas,
     panel: PanelState,
+    /// Rows the panel's content takes at the panel's width, and the first one shown.
+    panel_rows: u16,
+    panel_scroll: u16,
     progress: Progress,
-    store: Store,
+    /// Saves progress on a thread of its own, so a step change never waits for the disk.
+    writer: Writer,
+    /// The writer's last problem, read after every update so drawing can borrow it.
+    store_warning: Option<String>,
     options: Options,
     quit: bool,
     /// Wakes the driver when a panel's background work posts; set by the driver.
@@ -86,6 +101,8 @@ impl App {
             outline_wanted: true,
             outline_cursor: lesson,
             help_open: false,
+            picker: None,
+            field: None,
             notices: Vec::new(),
             size,
             prose_scroll: 0,
@@ -93,8 +110,11 @@ impl App {
             prose_width: 0,
             layout: Areas::default(),
             panel: PanelState::None,
+            panel_rows: 0,
+            panel_scroll: 0,
             progress,
-            store,
+            store_warning: store.warning.clone(),
+            writer: Writer::new(store),
             options,
             quit: false,
             waker: Waker::none(),
@@ -136,6 +156,16 @@ impl App {
         self.help_open
     }
 
+    /// The lesson picker, when open.
+    pub fn picker(&self) -> Option<&Picker> {
+        self.picker.as_ref()
+    }
+
+    /// What the text field being edited has to say (a paste that was cut, say).
+    pub fn field_note(&self) -> Option<&str> {
+        self.field.as_ref().and_then(Field::note)
+    }
+
     /// Start-up messages shown until a key is pressed.
     pub fn notices(&self) -> &[String] {
         &self.notices
@@ -159,6 +189,16 @@ impl App {
         &self.panel
     }
 
+    /// Rows the panel's content needs at the panel's width (more than its box: it scrolls).
+    pub fn panel_rows(&self) -> u16 {
+        self.panel_rows
+    }
+
+    /// The first row of the panel's content on screen.
+    pub fn panel_scroll(&self) -> u16 {
+        self.panel_scroll
+    }
+
     pub fn progress(&self) -> &Progress {
         &self.progress
     }
@@ -169,7 +209,7 @@ impl App {
 
     /// Why progress could not be saved, if it could not.
     pub fn store_warning(&self) -> Option<&str> {
-        self.store.warning.as_deref()
+        self.store_warning.as_deref()
     }
 
     /// Whether the learner asked to quit (progress is already saved).
@@ -210,6 +250,7 @@ impl App {
         if !self.course.lessons.is_empty() {
             self.panel =
                 PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
+            self.panel.set_ascii(self.options.ascii);
         }
     }
 
@@ -231,7 +272,14 @@ impl App {
 
     /// Writes progress now (a signal, a closed terminal, the end of the session).
     pub fn save(&mut self) {
-        self.store.save(&mut self.progress);
+        self.writer.save_now(&mut self.progress);
+        self.store_warning = self.writer.warning();
+    }
+
+    /// Queues a save for the writer thread: the key path does not wait for the disk.
+    fn save_soon(&mut self) {
+        self.writer.save_soon(&self.progress);
+        self.store_warning = self.writer.warning();
     }
 
     /// Opens a lesson at a step (0-based, clamped), as `llmf render` and tests need.
@@ -246,7 +294,9 @@ impl App {
     /// Applies one action; returns whether anything visible changed (and so a redraw is due).
     /// The layout is worked out again once, here, whenever something changed.
     pub fn update(&mut self, action: Action) -> bool {
-        let changed = self.apply(action);
+        let warning_before = self.store_warning.is_some();
+        self.store_warning = self.writer.warning();
+        let changed = self.apply(action) || warning_before != self.store_warning.is_some();
         if changed {
             self.relayout();
         }
@@ -254,8 +304,14 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> bool {
-        if !self.notices.is_empty() && !matches!(action, Action::Resize(..)) {
+        // A start-up notice closes on the next key, and that key still does its job (q still
+        // quits); only Esc and Enter, the keys that answer a notice, stop there.
+        if !self.notices.is_empty() && !matches!(action, Action::Resize(..) | Action::Tick) {
             self.notices.clear();
+            if matches!(action, Action::Back | Action::Enter) {
+                return true;
+            }
+            self.apply(action);
             return true;
         }
         match action {
@@ -266,6 +322,9 @@ impl App {
                 return changed;
             }
             _ => {}
+        }
+        if self.picker.is_some() {
+            return self.update_picker(action);
         }
         if self.text_entry() {
             return self.update_text_entry(action);
@@ -291,11 +350,18 @@ impl App {
             Action::PrevStep => self.go_step(-1),
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
+            Action::OpenPicker => {
+                self.help_open = false;
+                self.picker = Some(Picker::new(&self.course, self.lesson));
+                true
+            }
             Action::ToggleOutline => {
                 self.outline_wanted = !self.outline_wanted;
                 self.outline_cursor = self.lesson;
                 true
             }
+            Action::PanelUp => self.scroll_panel(-1),
+            Action::PanelDown => self.scroll_panel(1),
             Action::ScrollUp => self.scroll_by(-3),
             Action::ScrollDown => self.scroll_by(3),
             _ => match self.focus {
@@ -303,22 +369,6 @@ impl App {
                 Focus::Prose => self.update_prose(action),
                 Focus::Panel => self.update_panel(action),
             },
-        }
-    }
-
-    fn update_text_entry(&mut self, action: Action) -> bool {
-        if action == Action::Quit {
-            return self.quit_now();
-        }
-        let PanelState::Viz(viz) = &mut self.panel else {
-            return false;
-        };
-        match action {
-            Action::Char(c) => viz.type_char(c),
-            Action::Backspace => viz.backspace(),
-            Action::Enter => viz.commit_edit(),
-            Action::Back => viz.cancel_edit(),
-            _ => false,
         }
     }
 
@@ -390,13 +440,10 @@ impl App {
             Action::Bottom => self.scroll_to(u16::MAX),
             Action::Left => self.go_step(-1),
             Action::Right => self.go_step(1),
-            Action::Enter => {
-                if self.panel.is_none() {
-                    self.go_step(1)
-                } else {
-                    self.set_focus(Focus::Panel)
-                }
-            }
+            // Into the panel; a step without one has nothing for Enter (n moves on), so the
+            // learner never skips a step by a key that means "answer" elsewhere.
+            Action::Enter if self.panel.is_none() => false,
+            Action::Enter => self.set_focus(Focus::Panel),
             // Typing an answer (or a choice number) on a question step goes straight to it.
             Action::Char(_) if matches!(self.panel, PanelState::Quiz(_)) => {
                 self.set_focus(Focus::Panel);
@@ -410,13 +457,20 @@ impl App {
     fn update_panel(&mut self, action: Action) -> bool {
         match &mut self.panel {
             PanelState::Viz(viz) => match action {
-                Action::Enter => viz.begin_edit(),
+                Action::Enter => match viz.begin_edit() {
+                    Some(text) => {
+                        self.field = Some(Field::new(&text, crate::viz::MAX_FIELD_CHARS));
+                        true
+                    }
+                    None => false,
+                },
                 Action::Up => viz.select(-1),
                 Action::Down => viz.select(1),
                 Action::Left => viz.adjust(-1),
                 Action::Right => viz.adjust(1),
-                Action::PageUp => viz.adjust(-10),
-                Action::PageDown => viz.adjust(10),
+                // Up means more, as ↑ and → do: PgUp raises a value, PgDn lowers it.
+                Action::PageUp => viz.adjust(10),
+                Action::PageDown => viz.adjust(-10),
                 Action::Top => viz.select(-1000),
                 Action::Bottom => viz.select(1000),
                 _ => false,
@@ -444,88 +498,6 @@ impl App {
         }
     }
 
-    /// Notes an answer in the learner's progress and saves it.
-    fn record_answer(&mut self, quiz_id: String, correct: bool) {
-        let slug = self.course.lessons[self.lesson].slug.clone();
-        let rec = self
-            .progress
-            .lesson_mut(&slug)
-            .answers
-            .entry(quiz_id)
-            .or_default();
-        rec.first_try |= correct && rec.attempts == 0;
-        rec.attempts += 1;
-        rec.correct |= correct;
-        self.save();
-    }
-
-    /// Moves one step forward or back, crossing into the next or previous lesson at the ends.
-    fn go_step(&mut self, delta: i32) -> bool {
-        let steps = self.lesson().steps.len();
-        if delta > 0 {
-            if self.step + 1 < steps {
-                self.step += 1;
-            } else if self.lesson + 1 < self.course.lessons.len() {
-                self.lesson += 1;
-                self.step = 0;
-            } else {
-                return false;
-            }
-        } else if self.step > 0 {
-            self.step -= 1;
-        } else if self.lesson > 0 {
-            self.lesson -= 1;
-            self.step = self.lesson().steps.len() - 1;
-        } else {
-            return false;
-        }
-        self.outline_cursor = self.lesson;
-        // A new step is read first: the focus goes back to its prose.
-        if self.focus == Focus::Panel {
-            self.focus = Focus::Prose;
-        }
-        self.enter_step(true);
-        true
-    }
-
-    fn open_lesson(&mut self, index: usize) {
-        self.lesson = index;
-        let lesson = &self.course.lessons[index];
-        self.step = self
-            .progress
-            .lesson(&lesson.slug)
-            .map_or(0, |p| p.step.min(lesson.steps.len() - 1));
-        self.enter_step(true);
-    }
-
-    /// Builds the step's panel, records the visit and, when `save`, writes progress. The
-    /// caller (`update`, `open_at`, `new`) lays the new step out.
-    fn enter_step(&mut self, save: bool) {
-        if self.course.lessons.is_empty() {
-            return;
-        }
-        self.prose_scroll = 0;
-        let slug = self.lesson().slug.clone();
-        let last = self.lesson().steps.len() - 1;
-        let step = self.step;
-        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
-        if self.focus == Focus::Panel && self.panel.is_none() {
-            self.focus = Focus::Prose;
-        }
-        self.progress.current = Some(slug.clone());
-        let lp = self.progress.lesson_mut(&slug);
-        lp.step = step;
-        lp.visited.insert(step);
-        if step == last {
-            lp.done = true;
-        }
-        // The new step's prose is wrapped afresh by `relayout`.
-        self.prose_width = 0;
-        if save {
-            self.save();
-        }
-    }
-
     /// Works out the layout for the state, re-wraps the prose if its width changed, and keeps
     /// the scroll in range.
     fn relayout(&mut self) {
@@ -540,14 +512,39 @@ impl App {
         }
         let width = self.layout.prose_text.width;
         if width != self.prose_width {
-            self.prose = prose::layout(
-                &self.current_step().prose,
-                usize::from(width),
-                self.options.ascii,
-            );
+            let mut blocks = self.current_step().prose.clone();
+            // The last step of a lesson ends with what the learner did in it.
+            if self.step + 1 == self.lesson().steps.len() {
+                blocks.extend(crate::record::summary(
+                    &self.course,
+                    self.lesson,
+                    &self.progress,
+                ));
+            }
+            self.prose = prose::layout(&blocks, usize::from(width), self.options.ascii);
             self.prose_width = width;
         }
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
+        self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
+            layout::panel_needs(&self.panel, inner.width, self.options.ascii)
+        });
+        self.panel_scroll = self.panel_scroll.min(self.max_panel_scroll());
+    }
+
+    fn max_panel_scroll(&self) -> u16 {
+        let shown = self.layout.panel_inner.map_or(0, |r| r.height);
+        self.panel_rows.saturating_sub(shown)
+    }
+
+    /// Moves the panel's content by half a box in `direction` (-1 up, 1 down).
+    fn scroll_panel(&mut self, direction: i32) -> bool {
+        let shown = self.layout.panel_inner.map_or(0, |r| r.height);
+        let step = i32::from((shown / 2).max(1)) * direction;
+        let target = (i32::from(self.panel_scroll) + step).clamp(0, i32::from(u16::MAX));
+        let new = (target as u16).min(self.max_panel_scroll());
+        let changed = new != self.panel_scroll;
+        self.panel_scroll = new;
+        changed
     }
 
     fn max_scroll(&self) -> u16 {

@@ -77,6 +77,7 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                     input: String::new(),
                     feedback: Some(Feedback::Wrong),
                     misses: 2,
+                    tries: 2,
                 }),
             };
             // The prose column is narrowest either stacked at 80 wide or side by side.
@@ -120,10 +121,16 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                     (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
                     (other, _) => layout::panel_needs(other, inner.width, false),
                 };
-                // With the panel focused it may take all but the prose's minimum rows.
+                // With the panel focused it may take all but the prose's minimum rows. A
+                // visualizer taller than that scrolls ([ and ]), up to two boxes' worth; a
+                // question must fit whole, its choices and explanation in one view.
                 let available =
                     (SMALL.1 - 2).saturating_sub(layout::PROSE_MIN_ROWS_PANEL_FOCUSED + 2);
-                if needs > available {
+                let allowed = match &step.panel {
+                    Some(Panel::Viz(_)) => available * 2,
+                    _ => available,
+                };
+                if needs > allowed {
                     let (line, what) = match &step.panel {
                         Some(Panel::Viz(v)) => (v.line, format!("visualizer \"{}\"", v.kind)),
                         Some(Panel::Quiz(q)) => (
@@ -136,8 +143,8 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                         file,
                         line,
                         format!(
-                            "{what} needs {needs} rows but only {} fit at {}x{}: shorten the text or use smaller parameters",
-                            available, SMALL.0, SMALL.1
+                            "{what} needs {needs} rows but at most {allowed} fit at {}x{} (with scrolling for a visualizer): shorten the text or use smaller parameters",
+                            SMALL.0, SMALL.1
                         ),
                     ));
                 }
@@ -337,4 +344,65 @@ fn excerpt(text: &str) -> String {
     } else {
         format!("\"{cut}\"")
     }
+}
+
+/// Share of multiple-choice answers one position may hold across the course before `llmf
+/// check` warns: a learner guessing "the first one" must not do well.
+pub const MAX_POSITION_SHARE: f64 = 0.35;
+
+/// Things worth a teacher's look that do not stop the course: a lesson whose choice
+/// questions all have their answer in one position, and a course where one position holds
+/// more than [`MAX_POSITION_SHARE`] of the answers (checked from 8 questions up).
+pub fn warnings(course: &Course) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    let mut total = 0;
+    for lesson in &course.lessons {
+        let answers: Vec<(usize, usize)> = lesson
+            .steps
+            .iter()
+            .filter_map(|s| match &s.panel {
+                Some(Panel::Quiz(q)) => match q.kind {
+                    crate::course::QuizKind::Choice { answer, .. } => Some((answer, q.line)),
+                    crate::course::QuizKind::Numeric { .. } => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for (a, _) in &answers {
+            *counts.entry(*a).or_default() += 1;
+            total += 1;
+        }
+        if let [(first, line), rest @ ..] = answers.as_slice() {
+            if !rest.is_empty() && rest.iter().all(|(a, _)| a == first) {
+                out.push(Problem::new(
+                    &lesson.file,
+                    *line,
+                    format!(
+                        "warning: all {} choice questions are answered by choice {}: move some answers so position is no clue",
+                        answers.len(),
+                        first + 1
+                    ),
+                ));
+            }
+        }
+    }
+    if total >= 8 {
+        for (pos, n) in counts {
+            let share = n as f64 / total as f64;
+            if share > MAX_POSITION_SHARE {
+                out.push(Problem::new(
+                    "course.json",
+                    1,
+                    format!(
+                        "warning: {n} of {total} choice answers ({:.0}%) are choice {}; keep each position at most {:.0}%",
+                        share * 100.0,
+                        pos + 1,
+                        MAX_POSITION_SHARE * 100.0
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }

@@ -25,21 +25,29 @@ pub enum Context {
     Outline,
     /// A visualizer has the focus.
     Visualizer,
-    /// A checkpoint question has the focus.
+    /// A multiple-choice question has the focus.
     Question,
+    /// A numeric question's answer box has the focus: every character is typed into it.
+    Answer,
     /// Typing into a visualizer's text field.
     Typing,
+    /// The lesson picker is open.
+    Picker,
 }
 
 impl Context {
     /// The context the app is in now.
     pub fn of(app: &App) -> Self {
+        if app.picker().is_some() {
+            return Self::Picker;
+        }
         if app.text_entry() {
             return Self::Typing;
         }
         match (app.focus(), app.panel()) {
             (Focus::Outline, _) => Self::Outline,
             (Focus::Panel, PanelState::Viz(_)) => Self::Visualizer,
+            (Focus::Panel, PanelState::Quiz(q)) if q.is_numeric() => Self::Answer,
             (Focus::Panel, PanelState::Quiz(_)) => Self::Question,
             _ => Self::Prose,
         }
@@ -54,7 +62,14 @@ impl Context {
             Self::Visualizer => "visualizer",
             Self::Question => "question",
             Self::Typing => "text field",
+            Self::Picker => "lesson picker",
+            Self::Answer => "answer box",
         }
+    }
+
+    /// Contexts where printable keys are text: only their own rows apply there.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Self::Typing | Self::Picker | Self::Answer)
     }
 }
 
@@ -65,7 +80,11 @@ pub enum Key {
     Press(KeyCode),
     /// This letter with Ctrl held.
     Ctrl(char),
-    /// A character of a number: a digit, `.`, `-`, `+`, `e` or `E`.
+    /// This key with Alt held.
+    Alt(KeyCode),
+    /// This key with Ctrl held (Ctrl-← jumps a word).
+    CtrlKey(KeyCode),
+    /// A character of a number: a digit, `.`, `,`, `/`, `-`, `+`, `e` or `E`.
     NumberChar,
     /// Any character typed without Ctrl.
     Printable,
@@ -91,289 +110,27 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+mod table;
+pub use table::BINDINGS;
+
 use Does::{Act, TypeIt};
-use Key::{Ctrl, NumberChar, Press, Printable};
-
-const UP_DOWN: &[(Key, Does)] = &[
-    (Press(KeyCode::Up), Act(Action::Up)),
-    (Press(KeyCode::Char('k')), Act(Action::Up)),
-    (Press(KeyCode::Down), Act(Action::Down)),
-    (Press(KeyCode::Char('j')), Act(Action::Down)),
-];
-const LEFT_RIGHT: &[(Key, Does)] = &[
-    (Press(KeyCode::Left), Act(Action::Left)),
-    (Press(KeyCode::Char('h')), Act(Action::Left)),
-    (Press(KeyCode::Right), Act(Action::Right)),
-    (Press(KeyCode::Char('l')), Act(Action::Right)),
-];
-const PAGES: &[(Key, Does)] = &[
-    (Press(KeyCode::PageUp), Act(Action::PageUp)),
-    (Press(KeyCode::PageDown), Act(Action::PageDown)),
-    (Press(KeyCode::Char(' ')), Act(Action::PageDown)),
-];
-const ENDS: &[(Key, Does)] = &[
-    (Press(KeyCode::Char('g')), Act(Action::Top)),
-    (Press(KeyCode::Home), Act(Action::Top)),
-    (Press(KeyCode::Char('G')), Act(Action::Bottom)),
-    (Press(KeyCode::End), Act(Action::Bottom)),
-];
-const ENTER: &[(Key, Does)] = &[(Press(KeyCode::Enter), Act(Action::Enter))];
-const BACKSPACE: &[(Key, Does)] = &[(Press(KeyCode::Backspace), Act(Action::Backspace))];
-const ESC: &[(Key, Does)] = &[(Press(KeyCode::Esc), Act(Action::Back))];
-const NUMBER: &[(Key, Does)] = &[(NumberChar, TypeIt)];
-
-const fn row(
-    context: Context,
-    keys: &'static [(Key, Does)],
-    label: &'static str,
-    hint: Option<&'static str>,
-    help: &'static str,
-) -> Binding {
-    Binding {
-        context,
-        keys,
-        label,
-        hint,
-        help,
-    }
-}
-
-/// Every key binding. Rows of a context come in the order their hints are worth room in the
-/// status bar; `Everywhere` rows' hints follow the focused context's.
-pub const BINDINGS: &[Binding] = &[
-    row(
-        Context::Everywhere,
-        &[(Press(KeyCode::Char('?')), Act(Action::ToggleHelp))],
-        "?",
-        Some("? help"),
-        "this help: the keys for where you are",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Char('q')), Act(Action::Quit)),
-            (Ctrl('c'), Act(Action::Quit)),
-        ],
-        "q, Ctrl-C",
-        Some("q quit"),
-        "quit (progress is saved)",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Tab), Act(Action::FocusNext)),
-            (Press(KeyCode::BackTab), Act(Action::FocusPrev)),
-        ],
-        "Tab / Shift-Tab",
-        Some("Tab focus"),
-        "move the focus: outline, prose, panel",
-    ),
-    row(
-        Context::Everywhere,
-        &[
-            (Press(KeyCode::Char('n')), Act(Action::NextStep)),
-            (Press(KeyCode::Char('p')), Act(Action::PrevStep)),
-        ],
-        "n / p",
-        Some("n/p step"),
-        "next / previous step (crosses into the next lesson)",
-    ),
-    row(
-        Context::Everywhere,
-        &[(Press(KeyCode::Char('o')), Act(Action::ToggleOutline))],
-        "o",
-        None,
-        "show or hide the course outline (from 110 columns)",
-    ),
-    row(
-        Context::Everywhere,
-        ESC,
-        "Esc",
-        None,
-        "close help, focus back on the prose",
-    ),
-    row(
-        Context::Prose,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ scroll"),
-        "scroll the prose",
-    ),
-    row(
-        Context::Prose,
-        LEFT_RIGHT,
-        "← → or h l",
-        Some("←→ step"),
-        "previous / next step",
-    ),
-    row(
-        Context::Prose,
-        PAGES,
-        "PgUp PgDn Space",
-        None,
-        "scroll a page",
-    ),
-    row(
-        Context::Prose,
-        ENDS,
-        "g / G, Home / End",
-        None,
-        "top / bottom of the prose",
-    ),
-    row(
-        Context::Prose,
-        ENTER,
-        "Enter",
-        None,
-        "into the panel, or the next step when there is none",
-    ),
-    row(
-        Context::Prose,
-        NUMBER,
-        "digits",
-        None,
-        "on a question step: start typing the answer",
-    ),
-    row(
-        Context::Outline,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ lesson"),
-        "pick a lesson",
-    ),
-    row(
-        Context::Outline,
-        ENTER,
-        "Enter",
-        Some("Enter open"),
-        "open the picked lesson",
-    ),
-    row(
-        Context::Outline,
-        ENDS,
-        "g / G, Home / End",
-        None,
-        "first / last lesson",
-    ),
-    row(
-        Context::Outline,
-        LEFT_RIGHT,
-        "← → or h l",
-        None,
-        "previous / next step",
-    ),
-    row(
-        Context::Visualizer,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        Some("↑↓ control"),
-        "pick a control",
-    ),
-    row(
-        Context::Visualizer,
-        LEFT_RIGHT,
-        "← → or h l",
-        Some("←→ change"),
-        "change the picked control",
-    ),
-    row(
-        Context::Visualizer,
-        PAGES,
-        "PgUp PgDn Space",
-        None,
-        "change the picked control in big steps",
-    ),
-    row(
-        Context::Visualizer,
-        ENTER,
-        "Enter",
-        None,
-        "edit the picked text field",
-    ),
-    row(
-        Context::Question,
-        ENTER,
-        "Enter",
-        Some("Enter answer"),
-        "answer",
-    ),
-    row(
-        Context::Question,
-        UP_DOWN,
-        "↑ ↓ or k j",
-        None,
-        "pick a choice",
-    ),
-    row(
-        Context::Question,
-        NUMBER,
-        "1–9, digits",
-        None,
-        "pick a choice by number · type a numeric answer",
-    ),
-    row(
-        Context::Question,
-        BACKSPACE,
-        "Backspace",
-        None,
-        "delete the last typed character",
-    ),
-    row(
-        Context::Question,
-        LEFT_RIGHT,
-        "← → or h l",
-        None,
-        "previous / next step",
-    ),
-    row(
-        Context::Typing,
-        &[(Printable, TypeIt)],
-        "any character",
-        Some("type"),
-        "goes into the field",
-    ),
-    row(
-        Context::Typing,
-        ENTER,
-        "Enter",
-        Some("Enter apply"),
-        "apply the text",
-    ),
-    row(
-        Context::Typing,
-        ESC,
-        "Esc",
-        Some("Esc cancel"),
-        "put the text back as it was",
-    ),
-    row(
-        Context::Typing,
-        BACKSPACE,
-        "Backspace",
-        None,
-        "delete the last character",
-    ),
-    row(
-        Context::Typing,
-        &[(Ctrl('c'), Act(Action::Quit))],
-        "Ctrl-C",
-        Some("Ctrl-C quit"),
-        "quit (progress is saved)",
-    ),
-];
+use Key::{Alt, Ctrl, CtrlKey, NumberChar, Press, Printable};
 
 impl Key {
     fn matches(self, key: &KeyEvent) -> Option<char> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
         match (self, key.code) {
             (Press(code), pressed) if code == pressed => Some('\0'),
+            (Alt(code), pressed) if alt && code == pressed => Some('\0'),
+            (CtrlKey(code), pressed) if ctrl && code == pressed => Some('\0'),
             (Ctrl(c), KeyCode::Char(p)) if ctrl && p.eq_ignore_ascii_case(&c) => Some(p),
             (NumberChar, KeyCode::Char(c))
-                if c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E') =>
+                if c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E') =>
             {
                 Some(c)
             }
-            (Printable, KeyCode::Char(c)) if !ctrl => Some(c),
+            (Printable, KeyCode::Char(c)) if !ctrl && !alt => Some(c),
             _ => None,
         }
     }
@@ -382,16 +139,11 @@ impl Key {
 /// The rows that apply in a context, its own first. Outside a text field the other contexts'
 /// rows follow: a key means the same everywhere, and the app decides what it does here.
 fn rows_for(context: Context) -> impl Iterator<Item = &'static Binding> {
-    let typing = context == Context::Typing;
-    let applicable = move |b: &&Binding| (b.context == Context::Typing) == typing;
-    let own = BINDINGS
-        .iter()
-        .filter(applicable)
-        .filter(move |b| b.context == context);
+    let text = context.takes_text();
+    let own = BINDINGS.iter().filter(move |b| b.context == context);
     let rest = BINDINGS
         .iter()
-        .filter(applicable)
-        .filter(move |b| b.context != context);
+        .filter(move |b| !text && !b.context.takes_text() && b.context != context);
     own.chain(rest)
 }
 
@@ -425,7 +177,7 @@ pub fn key_action(key: &KeyEvent, context: Context) -> Option<Action> {
 /// here (a text field has only its own).
 pub fn help_rows(context: Context) -> Vec<&'static Binding> {
     let mut rows: Vec<&Binding> = Vec::new();
-    if context != Context::Typing {
+    if !context.takes_text() {
         rows.extend(BINDINGS.iter().filter(|b| b.context == Context::Everywhere));
     }
     rows.extend(BINDINGS.iter().filter(|b| b.context == context));
@@ -442,7 +194,7 @@ pub fn hints(context: Context) -> (Vec<&'static str>, Vec<&'static str>) {
             .filter_map(|b| b.hint)
             .collect::<Vec<_>>()
     };
-    let general = if context == Context::Typing {
+    let general = if context.takes_text() {
         Vec::new()
     } else {
         of(Context::Everywhere)

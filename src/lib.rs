@@ -3,21 +3,25 @@
 //! Layers, each importing only those below it:
 //! - `course` loads and validates lessons; `labs` computes (neither knows ratatui);
 //! - `viz` turns a visualizer's settings into plain-data views;
-//! - `action`, `quiz`, `panel` and `app` hold the state and its one `update(Action)`;
+//! - `action`, `quiz`, `panel`, `picker` and `app` hold the state and its one `update(Action)`;
 //! - `ui` draws the state; `keymap` is the one key table (lookup, help, hints, README);
 //! - `session` is the core a driver runs (`handle(event)`, `draw(frame)`), and `term` is the
 //!   local driver: the real terminal, signals and the event loop.
 pub mod action;
 pub mod app;
+pub mod ascii;
 pub mod check;
 pub mod course;
+pub mod field;
 pub mod jobs;
 pub mod keymap;
 pub mod labs;
 pub mod output;
 pub mod panel;
+pub mod picker;
 pub mod progress;
 pub mod quiz;
+pub mod record;
 pub mod safe_read;
 pub mod sanitize;
 pub mod session;

@@ -41,6 +41,9 @@ struct Cli {
     /// A tokenizer.json to show beside the course's own tokenizers (lesson 01's panel).
     #[arg(long = "tokenizer", value_name = "FILE")]
     tokenizer_file: Option<PathBuf>,
+    /// Open the course at this lesson (number like 06, or slug), as `llmf open` does.
+    #[arg(value_name = "LESSON")]
+    lesson: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -57,6 +60,14 @@ enum Command {
         /// (what `make docs` runs), then stop.
         #[arg(long, value_name = "FILE")]
         kinds_doc: Option<PathBuf>,
+    },
+    /// Open the course at a lesson (and step) instead of where you left off.
+    Open {
+        /// Lesson number (06) or slug (attention-math).
+        lesson: String,
+        /// Step number, from 1.
+        #[arg(long, default_value_t = 1)]
+        step: usize,
     },
     /// Print one step exactly as the screen shows it, as plain text.
     Render {
@@ -104,8 +115,9 @@ enum Command {
         /// the path of a tokenizer.json.
         #[arg(long, default_value = "r50k")]
         tokenizer: String,
-        /// Vocabulary size for the tokenizers trained here.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(100..=20000))]
+        /// Vocabulary size for the tokenizers trained here, 300 to 8000 (the range the
+        /// lessons' panels offer and the course's text can train).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(300..=8000))]
         vocab: u32,
         /// List the tokenizer names.
         #[arg(long)]
@@ -267,6 +279,9 @@ fn main() -> ExitCode {
             for p in &problems {
                 outln!("{}", sanitize::field(p));
             }
+            for w in course.iter().flat_map(llmf::check::warnings) {
+                errln!("{prefix}{}", sanitize::field(&w.to_string()));
+            }
             if stats {
                 let (course, _) = course::load(source.as_ref());
                 if let Some(c) = course {
@@ -309,21 +324,16 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(1);
             };
-            let Some(index) = course.find(&lesson) else {
-                let known: Vec<String> = course
-                    .lessons
-                    .iter()
-                    .map(|l| format!("{} {}", l.number, l.slug))
-                    .collect();
-                errln!(
-                    "llmf: no lesson \"{lesson}\"; the course has: {}",
-                    known.join(", ")
-                );
-                return ExitCode::from(1);
+            let (index, step) = match course.locate(&lesson, step) {
+                Ok(at) => at,
+                Err(e) => {
+                    errln!("llmf: {}", sanitize::field(&e));
+                    return ExitCode::from(1);
+                }
             };
             let opts = Options { ascii: cli.ascii };
             let mut app = App::new(course, Default::default(), Store::memory(), opts, size);
-            app.open_at(index, step.saturating_sub(1));
+            app.open_at(index, step);
             if panel {
                 app.update(llmf::app::Action::FocusNext);
             }
@@ -417,10 +427,27 @@ fn main() -> ExitCode {
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }
+        Some(Command::Open { lesson, step }) => {
+            let ascii = cli.ascii
+                || (!cli.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()));
+            let start = Some((lesson, step));
+            run_tui(
+                cli.lessons.as_deref(),
+                start,
+                ascii,
+                Theme::new(no_color, ascii),
+            )
+        }
         None => {
             let ascii = cli.ascii
                 || (!cli.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()));
-            run_tui(cli.lessons.as_deref(), ascii, Theme::new(no_color, ascii))
+            let start = cli.lesson.map(|l| (l, 1));
+            run_tui(
+                cli.lessons.as_deref(),
+                start,
+                ascii,
+                Theme::new(no_color, ascii),
+            )
         }
     }
 }
@@ -457,65 +484,50 @@ fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
             }
         };
     }
-    let (source, _) = source_for(dir);
-    let (course, _) = course::load(source.as_ref());
-    outln!("Progress in {where_}");
+    let (source, prefix) = source_for(dir);
+    let (course, problems) = course::load(source.as_ref());
     let Some(course) = course else {
-        return ExitCode::SUCCESS;
+        for p in &problems {
+            errln!("{prefix}{}", sanitize::field(&p.to_string()));
+        }
+        errln!(
+            "llmf: the course at {} does not load, so progress cannot be shown against it: \
+             check the --lessons folder (`llmf check`)",
+            sanitize::field(&source.describe())
+        );
+        return ExitCode::from(1);
     };
+    outln!("Progress in {where_}");
     for lesson in &course.lessons {
         let p = progress.lesson(&lesson.slug);
-        let seen = p.map_or(0, |p| {
-            p.visited
-                .iter()
-                .filter(|s| **s < lesson.steps.len())
-                .count()
-        });
-        let quiz_ids: Vec<&str> = lesson
-            .steps
-            .iter()
-            .filter_map(|s| match &s.panel {
-                Some(course::Panel::Quiz(q)) => Some(q.id.as_str()),
-                _ => None,
-            })
-            .collect();
-        let right = quiz_ids
-            .iter()
-            .filter(|id| {
-                p.and_then(|p| p.answers.get(**id))
-                    .is_some_and(|a| a.correct)
-            })
-            .count();
+        let record = llmf::record::Record::of(lesson, p);
         let here = if progress.current.as_deref() == Some(lesson.slug.as_str()) {
             format!("  <- you are here (step {})", p.map_or(1, |p| p.step + 1))
         } else {
             String::new()
         };
-        let done = if p.is_some_and(|p| p.done) {
-            "done"
-        } else {
-            "    "
-        };
+        let done = if record.done() { "done" } else { "    " };
         outln!(
-            "  {} {:<22} {done}  steps seen {seen:>2}/{:<2}  questions right {right}/{}{here}",
+            "  {} {:<22} {done}  steps seen {:>2}/{:<2}  questions right {}/{} \
+             (first try {}){here}",
             lesson.number,
             lesson.slug,
-            lesson.steps.len(),
-            quiz_ids.len()
+            record.steps_seen,
+            record.steps,
+            record.right,
+            record.questions,
+            record.first_try
         );
     }
     ExitCode::SUCCESS
 }
 
-fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        errln!("llmf: the course needs a terminal. To print a step as text, try `llmf render 05`.");
-        return ExitCode::from(2);
-    }
-    if let Some(why) = llmf::tty::unusable_reason(std::env::var("TERM").ok().as_deref()) {
-        errln!("llmf: {why}");
-        return ExitCode::from(2);
-    }
+fn run_tui(
+    dir: Option<&Path>,
+    start: Option<(String, usize)>,
+    ascii: bool,
+    theme: Theme,
+) -> ExitCode {
     let (source, prefix) = source_for(dir);
     // A teacher's folder gets the full check; the built-in course passed it at build time
     // (`make test` runs `llmf check lessons`), so start-up only parses it.
@@ -536,9 +548,29 @@ fn run_tui(dir: Option<&Path>, ascii: bool, theme: Theme) -> ExitCode {
         );
         return ExitCode::from(1);
     };
+    let at = match start.map(|(lesson, step)| course.locate(&lesson, step)) {
+        Some(Err(e)) => {
+            errln!("llmf: {}", sanitize::field(&e));
+            return ExitCode::from(1);
+        }
+        Some(Ok(at)) => Some(at),
+        None => None,
+    };
+    // A wrong lesson or step is reported even without a terminal; then the terminal is needed.
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        errln!("llmf: the course needs a terminal. To print a step as text, try `llmf render 05`.");
+        return ExitCode::from(2);
+    }
+    if let Some(why) = llmf::tty::unusable_reason(std::env::var("TERM").ok().as_deref()) {
+        errln!("llmf: {why}");
+        return ExitCode::from(2);
+    }
     let (store, progress, messages) = Store::open(default_dir());
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let mut app = App::new(course, progress, store, Options { ascii }, size);
+    if let Some((lesson, step)) = at {
+        app.open_at(lesson, step);
+    }
     app.add_notices(messages);
     match llmf::term::run(app, theme) {
         Ok(()) => ExitCode::SUCCESS,

@@ -35,6 +35,13 @@ impl PanelState {
         }
     }
 
+    /// Spells a visualizer's view in ASCII (`--ascii`).
+    pub fn set_ascii(&mut self, on: bool) {
+        if let Self::Viz(v) = self {
+            v.set_ascii(on);
+        }
+    }
+
     pub fn is_none(&self) -> bool {
         matches!(self, Self::None)
     }

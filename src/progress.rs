@@ -13,6 +13,9 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+mod writer;
+pub use writer::Writer;
+
 pub const FILE_NAME: &str = "progress.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

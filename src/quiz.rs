@@ -18,6 +18,9 @@ pub struct QuizState {
     pub feedback: Option<Feedback>,
     /// Wrong attempts on this visit; the explanation shows after a right answer or two misses.
     pub misses: u32,
+    /// Answers given on this visit, so the panel speaks of earlier visits only ("tried
+    /// before" must not appear right after the first try).
+    pub tries: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +29,8 @@ pub enum Feedback {
     Wrong,
     /// The typed text is not a number.
     NotANumber,
+    /// A typed character that cannot be part of a number (refused, not typed).
+    Refused(char),
 }
 
 /// What a key did to the question.
@@ -50,7 +55,13 @@ impl QuizState {
             input: String::new(),
             feedback: None,
             misses: 0,
+            tries: 0,
         }
+    }
+
+    /// Whether the answer is a typed number (not a choice).
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.quiz.kind, QuizKind::Numeric { .. })
     }
 
     pub fn show_explanation(&self) -> bool {
@@ -93,6 +104,12 @@ impl QuizState {
                 _ => QuizInput::Unchanged,
             },
             (Action::Char(c), None) => {
+                if !(c.is_ascii_digit()
+                    || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E' | ' '))
+                {
+                    self.feedback = Some(Feedback::Refused(c));
+                    return QuizInput::Changed;
+                }
                 if self.input.chars().count() >= MAX_INPUT {
                     return QuizInput::Unchanged;
                 }
@@ -110,16 +127,14 @@ impl QuizState {
     fn answer(&mut self) -> QuizInput {
         let answer = match self.choices() {
             Some(_) => Some(Answer::Choice(self.selected)),
-            None => match self.input.trim().replace(',', "").parse::<f64>() {
-                Ok(x) if x.is_finite() => Some(Answer::Number(x)),
-                _ => None,
-            },
+            None => parse_number(&self.input).map(Answer::Number),
         };
         let Some(answer) = answer else {
             self.feedback = Some(Feedback::NotANumber);
             return QuizInput::Changed;
         };
         let correct = self.quiz.is_correct(&answer);
+        self.tries += 1;
         self.feedback = Some(if correct {
             Feedback::Correct
         } else {
@@ -130,6 +145,36 @@ impl QuizState {
         }
         QuizInput::Answered { correct }
     }
+}
+
+/// A typed answer as a number. Besides `7.39` and `5.9e23` it takes what people write:
+/// thousands separators (`1,000`, `12,345`), a decimal comma (`0,05`, `7,1`) and a simple
+/// fraction (`1/20`). A comma followed by groups of exactly three digits after a non-zero
+/// leading group is a thousands separator; any other single comma is a decimal point.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let text = text.trim().replace(' ', "");
+    if let Some((num, den)) = text.split_once('/') {
+        let (num, den) = (parse_number(num)?, parse_number(den)?);
+        return (den != 0.0).then(|| num / den).filter(|x| x.is_finite());
+    }
+    let plain = if text.contains(',') {
+        let digits = text.trim_start_matches(['-', '+']);
+        let groups: Vec<&str> = digits.split('.').next().unwrap_or("").split(',').collect();
+        let thousands = groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && !groups[0].starts_with('0')
+            && groups[1..].iter().all(|g| g.len() == 3);
+        if thousands {
+            text.replace(',', "")
+        } else if text.matches(',').count() == 1 && !text.contains('.') {
+            text.replace(',', ".")
+        } else {
+            return None;
+        }
+    } else {
+        text
+    };
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
 #[cfg(test)]
@@ -160,6 +205,31 @@ mod tests {
             explain: "7.".into(),
             line: 1,
         })
+    }
+
+    #[test]
+    fn numbers_are_read_as_people_write_them() {
+        let cases = [
+            ("7", Some(7.0)),
+            (" 7.39 ", Some(7.39)),
+            ("5.9e23", Some(5.9e23)),
+            ("-2", Some(-2.0)),
+            ("1,000", Some(1000.0)),
+            ("12,345,678.5", Some(12_345_678.5)),
+            ("0,05", Some(0.05)),
+            ("7,1", Some(7.1)),
+            ("1,5", Some(1.5)),
+            ("1/20", Some(0.05)),
+            ("3 / 4", Some(0.75)),
+            ("1/0", None),
+            ("1,2,3", None),
+            ("1,000,00", None),
+            ("e", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_number(text), want, "{text:?}");
+        }
     }
 
     #[test]
@@ -220,6 +290,12 @@ mod tests {
         q.handle(Action::Backspace);
         q.handle(Action::Backspace);
         assert_eq!(q.input, "7");
+        // A letter that is no part of a number is refused, and said so.
+        assert_eq!(q.handle(Action::Char('x')), QuizInput::Changed);
+        assert_eq!(
+            (q.input.as_str(), q.feedback.clone()),
+            ("7", Some(Feedback::Refused('x')))
+        );
         q.handle(Action::Char('e'));
         assert_eq!(q.handle(Action::Enter), QuizInput::Changed);
         assert_eq!(q.feedback, Some(Feedback::NotANumber));

@@ -26,6 +26,10 @@ impl Session {
 
     /// Applies one terminal event; whether the screen needs drawing again.
     pub fn handle(&mut self, event: &Event) -> bool {
+        // A paste is text for whatever takes text, never a run of keys.
+        if let Event::Paste(text) = event {
+            return self.app.paste(text);
+        }
         match keymap::action_for(event, Context::of(&self.app)) {
             Some(action) => self.app.update(action),
             None => false,

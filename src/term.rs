@@ -11,7 +11,10 @@ use crate::jobs::Waker;
 use crate::session::Session;
 use crate::signals::{self, Meaning};
 use crate::ui::theme::Theme;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use ratatui::crossterm::execute;
 use std::io::stdout;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,11 +42,12 @@ enum Step {
 pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     let mut terminal =
         ratatui::try_init().map_err(|e| format!("cannot start the terminal UI: {e}"))?;
-    let _ = execute!(stdout(), EnableMouseCapture);
+    // Bracketed paste: a pasted text arrives as one event, so its newlines are not Enter.
+    let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
     // ratatui's hook restores the screen on a panic; mouse capture is ours to undo first.
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         ratatui_hook(info);
     }));
     let (tx, rx) = mpsc::channel::<Msg>();
@@ -133,7 +137,7 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     }
     let mut app = session.into_app();
     app.save();
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     // try_restore: restore() prints a failure with eprintln!, which panics on a closed terminal.
     let _ = ratatui::try_restore();
     // Not dropped: its Drop shows the cursor and, if the terminal is gone, panics printing

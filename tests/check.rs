@@ -99,6 +99,53 @@ fn render_prints_plain_text_of_the_screen() {
 }
 
 #[test]
+fn out_of_range_steps_vocabularies_and_missing_folders_are_errors() {
+    // The step is checked against the lesson, not clamped in silence.
+    for step in ["99", "0"] {
+        let (code, out, err) = llmf(&["render", "06", "--step", step]);
+        assert_eq!(code, 1, "--step {step}: {out}");
+        assert!(
+            err.contains("has steps 1 to 11") && err.contains(&format!("not {step}")),
+            "{err}"
+        );
+    }
+    let (code, _, err) = llmf(&["render", "06", "--step", "11"]);
+    assert_eq!(code, 0, "the last step renders: {err}");
+    // Trained vocabularies run from 300 to 8000, as the panels offer.
+    let (code, _, err) = llmf(&["tokenize", "--tokenizer", "bpe", "--vocab", "123", "hi"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("300..=8000") || err.contains("300"), "{err}");
+    // A course folder that is not there says so and fails.
+    let (code, _, err) = llmf(&["progress", "--lessons", "/nonexistent/llmf-course"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("course.json") && err.contains("does not load"),
+        "{err}"
+    );
+}
+
+#[test]
+fn open_checks_the_lesson_and_step_before_needing_a_terminal() {
+    // Good places parse and then need a terminal (the test has none)...
+    for args in [
+        &["06"][..],
+        &["open", "06", "--step", "2"],
+        &["open", "masking"],
+    ] {
+        let (code, _, err) = llmf(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("needs a terminal"), "{err}");
+    }
+    // ...bad ones say what is wrong.
+    let (code, _, err) = llmf(&["open", "06", "--step", "12"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has steps 1 to 11, not 12"), "{err}");
+    let (code, _, err) = llmf(&["42"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no lesson \"42\""), "{err}");
+}
+
+#[test]
 fn the_course_needs_a_terminal() {
     let (code, _, err) = llmf(&[]);
     assert_eq!(code, 2);
@@ -300,5 +347,44 @@ fn quoted_panel_numbers_gone_stale_are_named_at_their_line() {
             "tests/fixtures/expect-stale/02-malformed.md:8: \"expect\" has an unknown key \"when\""
         ),
         "{all}"
+    );
+}
+
+#[test]
+fn answer_positions_are_balanced_and_a_one_position_lesson_is_warned_about() {
+    // The built-in course: no position holds more than 35% of the choice answers.
+    let course =
+        llmf::check::load_checked(&llmf::course::embedded::Embedded).expect("built-in course");
+    assert!(
+        llmf::check::warnings(&course).is_empty(),
+        "{:?}",
+        llmf::check::warnings(&course)
+    );
+    // A lesson whose two questions are both answered by choice 1 is named, at its line.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let quiz = |id: &str| {
+        format!(
+            "```quiz\n{{ \"id\": \"{id}\", \"question\": \"Which?\", \"choices\": [\"a\", \"b\"], \"answer\": 1, \"explain\": \"a.\" }}\n```\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!(
+            "# T\n\n## A\nProse.\n\n{}\n## B\nProse.\n\n{}",
+            quiz("x"),
+            quiz("y")
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = llmf(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning does not fail the check: {err}");
+    assert!(
+        err.contains("01-t.md:") && err.contains("all 2 choice questions are answered by choice 1"),
+        "{err}"
     );
 }

@@ -68,6 +68,13 @@ snap!(
 snap!(softmax_160x48, (1, 0), (160, 48), &[]);
 snap!(matmul_focused_80x24, (1, 1), (80, 24), &[Action::FocusNext]);
 snap!(help_80x24, (0, 0), (80, 24), &[Action::ToggleHelp]);
+snap!(picker_60x16, (1, 0), (60, 16), &[Action::OpenPicker]);
+snap!(
+    picker_typed_80x24,
+    (0, 0),
+    (80, 24),
+    &[Action::OpenPicker, Action::Char('t'), Action::Char('r')]
+);
 snap!(
     help_on_a_visualizer_160x48,
     (1, 0),
@@ -81,20 +88,29 @@ fn ascii_prose_80x24() {
     insta::assert_snapshot!(text);
 }
 
-/// Characters that `--ascii` promises not to draw: box drawing, block elements, arrows,
-/// geometric shapes and Braille. (Lesson prose may still quote maths such as `·` or `√`.)
+/// `--ascii` promises 7-bit output: no box drawing, arrows or blocks, and no maths or
+/// typography either (`·`, `×`, `√`, `…`, `ᵀ` are spelled out).
 fn is_fancy_glyph(c: char) -> bool {
-    matches!(u32::from(c), 0x2190..=0x21FF | 0x2500..=0x259F | 0x25A0..=0x25FF | 0x2800..=0x28FF)
+    !c.is_ascii()
 }
 
 #[test]
-fn ascii_mode_draws_no_box_block_or_arrow_glyphs_on_any_step() {
+fn ascii_mode_draws_only_7_bit_characters_on_any_step() {
     let course = built_in();
     let theme = Theme::new(true, true);
     for (li, lesson) in course.lessons.iter().enumerate() {
         for step in 0..lesson.steps.len() {
-            for (size, focus) in [((100, 30), false), ((80, 24), true), ((160, 48), true)] {
-                let actions: &[Action] = if focus { &[Action::FocusNext] } else { &[] };
+            for (size, actions) in [
+                ((100, 30), &[][..]),
+                ((80, 24), &[Action::FocusNext][..]),
+                ((160, 48), &[Action::FocusNext][..]),
+                ((80, 24), &[Action::OpenPicker][..]),
+                ((80, 24), &[Action::ToggleHelp][..]),
+            ] {
+                // The overlays do not depend on the step: once per lesson is enough.
+                if step > 0 && actions.len() == 1 && actions[0] != Action::FocusNext {
+                    continue;
+                }
                 let (text, _) = screen_of(course.clone(), (li, step), size, actions, &theme);
                 let bad: String = text.chars().filter(|c| is_fancy_glyph(*c)).collect();
                 assert!(
@@ -202,5 +218,82 @@ fn no_panel_shows_a_failed_number_at_any_setting() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn every_panel_line_can_be_brought_into_view_at_80x24() {
+    let course = built_in();
+    let theme = Theme::default_color();
+    for (li, lesson) in course.lessons.iter().enumerate() {
+        // Unfocused the panel shares the screen with more prose, so it scrolls more often.
+        for (step, focus) in (0..lesson.steps.len()).flat_map(|s| [(s, false), (s, true)]) {
+            let mut app = App::new(
+                course.clone(),
+                Progress::default(),
+                Store::memory(),
+                Options::default(),
+                (80, 24),
+            );
+            app.open_at(li, step);
+            if focus {
+                app.update(Action::FocusNext);
+            }
+            let Some(inner) = app.areas().panel_inner else {
+                continue;
+            };
+            let rows = app.panel_rows();
+            if rows <= inner.height {
+                continue;
+            }
+            let first = ui::buffer_text(&common::draw_buffer(&app, &theme));
+            assert!(
+                first.contains(&format!("1-{} of {rows} ] more", inner.height)),
+                "{} step {}: no scroll counter\n{first}",
+                lesson.slug,
+                step + 1
+            );
+            let mut presses = 0;
+            while app.update(Action::PanelDown) {
+                presses += 1;
+                assert!(presses < 200, "scrolling never ends");
+            }
+            assert_eq!(
+                app.panel_scroll() + inner.height,
+                rows,
+                "{} step {}: the last rows cannot be reached",
+                lesson.slug,
+                step + 1
+            );
+            let last = ui::buffer_text(&common::draw_buffer(&app, &theme));
+            assert!(
+                last.contains(&format!("of {rows} [ back")),
+                "{} step {}\n{last}",
+                lesson.slug,
+                step + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn no_two_outline_rows_read_alike_at_120_columns() {
+    let course = built_in();
+    let (text, _) = screen_of(course, (0, 0), (120, 40), &[], &Theme::default_color());
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.get(..l.char_indices().nth(30).map_or(l.len(), |(i, _)| i)))
+        .filter_map(|outline| {
+            let t = outline.trim_matches(|c: char| c == '│' || c.is_whitespace());
+            let t = t.trim_start_matches(['▶', '·', '✓', ' ']);
+            // "05 From embeddings to …" -> "From embeddings to …"
+            let (num, rest) = t.split_once(' ')?;
+            (num.len() == 2 && num.chars().all(|c| c.is_ascii_digit())).then(|| rest.to_string())
+        })
+        .collect();
+    assert!(names.len() >= 10, "{names:?}\n{text}");
+    let mut seen = std::collections::HashSet::new();
+    for n in &names {
+        assert!(seen.insert(n), "two rows read {n:?}\n{text}");
     }
 }

@@ -172,6 +172,31 @@ impl Course {
             .position(|l| l.number.parse::<u32>().ok() == Some(wanted))
     }
 
+    /// The lesson index and 0-based step that `lesson` (number or slug) and `step` (from 1) name,
+    /// or what is wrong with them.
+    pub fn locate(&self, lesson: &str, step: usize) -> Result<(usize, usize), String> {
+        let Some(index) = self.find(lesson) else {
+            let known: Vec<String> = self
+                .lessons
+                .iter()
+                .map(|l| format!("{} {}", l.number, l.slug))
+                .collect();
+            return Err(format!(
+                "no lesson \"{lesson}\"; the course has: {}",
+                known.join(", ")
+            ));
+        };
+        let l = &self.lessons[index];
+        let steps = l.steps.len();
+        if step == 0 || step > steps {
+            return Err(format!(
+                "lesson {} ({}) has steps 1 to {steps}, not {step}: pass --step 1 to {steps}",
+                l.number, l.slug
+            ));
+        }
+        Ok((index, step - 1))
+    }
+
     pub fn lesson_by_slug(&self, slug: &str) -> Option<usize> {
         self.lessons.iter().position(|l| l.slug == slug)
     }

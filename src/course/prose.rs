@@ -246,29 +246,6 @@ pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
     out
 }
 
-/// Spells arrows out in plain ASCII for `--ascii` (`→` becomes `->`), so prose that says
-/// "press ←/→" still reads right on a terminal without those glyphs.
-pub fn ascii_arrows(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| matches!(c, '→' | '←' | '↑' | '↓' | '⇒'))
-    {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '→' => out.push_str("->"),
-            '←' => out.push_str("<-"),
-            '↑' => out.push_str("Up"),
-            '↓' => out.push_str("Down"),
-            '⇒' => out.push_str("=>"),
-            other => out.push(other),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// Lays blocks out into lines at most `width` columns wide (code blocks excepted: they are
 /// never wrapped, and the renderer clips them).
 pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
@@ -276,7 +253,7 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
     let mut lines = Vec::new();
     let fold = |t: &str| -> String {
         if ascii {
-            ascii_arrows(t).into_owned()
+            crate::ascii::fold(t).into_owned()
         } else {
             t.to_string()
         }

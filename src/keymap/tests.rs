@@ -1,4 +1,5 @@
 use super::*;
+use crate::action::Edit;
 use ratatui::crossterm::event::KeyEventState;
 
 fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
@@ -45,6 +46,20 @@ fn a_text_field_takes_every_printable_key() {
     assert_eq!(act(KeyCode::Enter, t), Some(Action::Enter));
     assert_eq!(act(KeyCode::Esc, t), Some(Action::Back));
     assert_eq!(act(KeyCode::Tab, t), None, "Tab does not leave a field");
+    assert_eq!(act(KeyCode::Left, t), Some(Action::Edit(Edit::Left)));
+    assert_eq!(
+        key_action(&press(KeyCode::Left, KeyModifiers::CONTROL), t),
+        Some(Action::Edit(Edit::WordLeft))
+    );
+    assert_eq!(
+        key_action(&press(KeyCode::Char('b'), KeyModifiers::ALT), t),
+        Some(Action::Edit(Edit::WordLeft)),
+        "Alt-B is a word jump, not a b"
+    );
+    assert_eq!(
+        key_action(&press(KeyCode::Char('w'), KeyModifiers::CONTROL), t),
+        Some(Action::Edit(Edit::DeleteWord))
+    );
     assert_eq!(
         key_action(&press(KeyCode::Char('c'), KeyModifiers::CONTROL), t),
         Some(Action::Quit)
@@ -67,9 +82,9 @@ fn outside_a_field_a_key_means_one_action_everywhere() {
         KeyCode::End,
         KeyCode::Backspace,
     ];
-    for b in BINDINGS.iter().filter(|b| b.context != Context::Typing) {
+    for b in BINDINGS.iter().filter(|b| !b.context.takes_text()) {
         for (k, does) in b.keys {
-            for other in BINDINGS.iter().filter(|o| o.context != Context::Typing) {
+            for other in BINDINGS.iter().filter(|o| !o.context.takes_text()) {
                 for (k2, does2) in other.keys {
                     if k == k2 {
                         assert_eq!(does, does2, "{} and {} disagree", b.label, other.label);
@@ -96,11 +111,20 @@ fn outside_a_field_a_key_means_one_action_everywhere() {
 fn hints_come_from_the_table_in_order() {
     let (here, general) = hints(Context::Prose);
     assert_eq!(here, vec!["↑↓ scroll", "←→ step"]);
-    assert_eq!(general, vec!["? help", "q quit", "Tab focus", "n/p step"]);
+    assert_eq!(
+        general,
+        vec!["? help", "Tab focus", "o lessons", "q quit", "n/p step"]
+    );
     let (here, general) = hints(Context::Typing);
     assert_eq!(
         here,
-        vec!["type", "Enter apply", "Esc cancel", "Ctrl-C quit"]
+        vec![
+            "type",
+            "Enter apply",
+            "Esc cancel",
+            "←→ move",
+            "Ctrl-C quit"
+        ]
     );
     assert!(general.is_empty(), "q and ? are text in a field");
     assert_eq!(hints(Context::Question).0, vec!["Enter answer"]);

@@ -3,6 +3,7 @@
 //! already computed.
 
 pub mod layout;
+pub mod picker;
 pub mod quiz;
 pub mod theme;
 pub mod widgets;
@@ -35,7 +36,7 @@ const ASCII_BORDER: border::Set = border::Set {
 };
 
 /// A bordered box whose focus shows by a marker in its title as well as by style.
-fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+pub(crate) fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
     let marker = match (focused, theme.ascii) {
         (true, true) => "> ",
         (true, false) => "▶ ",
@@ -95,6 +96,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         render_panel(app, panel, buf, theme);
     }
     render_status(app, areas.status, buf, theme);
+    if let Some(p) = app.picker() {
+        picker::render(app, p, area, buf, theme);
+    }
     if app.help_open() {
         render_help(Context::of(app), area, buf, theme);
     }
@@ -106,38 +110,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
 }
 
-/// The last word on `--ascii`: any arrow, box, block, shape or Braille glyph still on screen
-/// (from a label or a lesson's text) becomes a one-column ASCII look-alike, so the layout is
-/// unchanged and nothing the terminal cannot draw reaches it.
+/// The last word on `--ascii`: text was spelled in ASCII before layout (`crate::ascii::fold`),
+/// and any glyph still on screen (a border, a block, a shape, a character a lesson quotes)
+/// becomes a one-column look-alike here, so the layout is unchanged and the output is 7-bit.
 fn fold_to_ascii(buf: &mut Buffer, area: Rect) {
     let area = area.intersection(buf.area);
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             let cell = &mut buf[(x, y)];
-            let mut chars = cell.symbol().chars();
-            let (Some(c), None) = (chars.next(), chars.next()) else {
+            if cell.symbol().is_ascii() {
                 continue;
-            };
-            let plain = match u32::from(c) {
-                0x2190 | 0x21D0 => '<',
-                0x2192 | 0x21D2 => '>',
-                0x2191 => '^',
-                0x2193 => 'v',
-                0x2190..=0x21FF => '>',
-                0x2500..=0x257F => match c {
-                    '│' | '┃' | '║' | '┤' | '├' => '|',
-                    '─' | '━' | '═' => '-',
-                    _ => '+',
-                },
-                0x2580..=0x259F => '#',
-                0x25B6 | 0x25B8 | 0x25BA => '>',
-                0x25C0 | 0x25C2 | 0x25C4 => '<',
-                0x25A0..=0x25FF => 'o',
-                0x2800..=0x28FF => '.',
-                _ => continue,
+            }
+            let mut chars = cell.symbol().chars();
+            let plain = match (chars.next(), chars.next()) {
+                (Some(c), None) => crate::ascii::fold_char(c),
+                _ => '?',
             };
             cell.set_char(plain);
         }
+    }
+}
+
+/// Text as the theme can draw it: spelled in ASCII for `--ascii`.
+fn plain(text: String, theme: &Theme) -> String {
+    if theme.ascii {
+        crate::ascii::fold(&text).into_owned()
+    } else {
+        text
     }
 }
 
@@ -157,12 +156,14 @@ pub fn fit(text: &str, width: usize, ascii: bool) -> String {
 fn render_header(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let lesson = app.lesson();
     let right = format!(" step {}/{} ", app.position().1 + 1, lesson.steps.len());
+    let dot = if theme.ascii { "-" } else { "·" };
     let left = format!(
-        " llmf · {} {} · {}",
+        " llmf {dot} {} {} {dot} {}",
         lesson.number,
         lesson.title,
         app.current_step().title
     );
+    let left = plain(left, theme);
     let room = usize::from(area.width).saturating_sub(right.width() + 1);
     buf.set_style(area, theme.status);
     buf.set_stringn(
@@ -199,7 +200,8 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             .enumerate()
             .filter(|(_, l)| l.part == pi)
         {
-            let done = app.progress().lesson(&lesson.slug).is_some_and(|p| p.done);
+            let done =
+                crate::record::Record::of(lesson, app.progress().lesson(&lesson.slug)).done();
             let mark = match (done, theme.ascii) {
                 (true, true) => "[x] ",
                 (true, false) => " ✓ ",
@@ -221,11 +223,7 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
                 Span::styled(pointer, theme.bold),
                 Span::styled(mark, if done { theme.good } else { theme.dim }),
                 Span::styled(
-                    fit(
-                        &format!("{} {}", lesson.number, lesson.title),
-                        room.saturating_sub(5),
-                        theme.ascii,
-                    ),
+                    outline_name(app.course(), li, room.saturating_sub(5), theme.ascii),
                     style,
                 ),
             ]));
@@ -235,6 +233,29 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let skip = cursor_line.saturating_sub(usize::from(inner.height).saturating_sub(1));
     let visible: Vec<Line> = lines.into_iter().skip(skip).collect();
     Paragraph::new(visible).render(inner, buf);
+}
+
+/// A lesson's name in the outline: its number and title, cut to fit. When the cut title
+/// would read the same as another lesson's (two titles that start "From embeddings to"), the
+/// lesson's slug stands in for it, so no two rows look alike.
+fn outline_name(course: &crate::course::Course, index: usize, width: usize, ascii: bool) -> String {
+    let cut = |l: &crate::course::Lesson| {
+        fit(&l.title, width.saturating_sub(l.number.width() + 1), ascii)
+    };
+    let lesson = &course.lessons[index];
+    let mine = cut(lesson);
+    let clash = mine != lesson.title
+        && course
+            .lessons
+            .iter()
+            .enumerate()
+            .any(|(i, l)| i != index && cut(l) == mine);
+    let name = if clash {
+        lesson.slug.replace('-', " ")
+    } else {
+        lesson.title.clone()
+    };
+    fit(&format!("{} {name}", lesson.number), width, ascii)
 }
 
 fn emph_style(e: Emph, theme: &Theme) -> Style {
@@ -306,8 +327,38 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         PanelState::Broken(_) => "Visualizer error".to_string(),
         PanelState::None => String::new(),
     };
-    pane(&title, focused, theme).render(area, buf);
     let inner = layout::inner(area);
+    let rows = app.panel_rows();
+    let mut block = pane(&title, focused, theme);
+    if rows <= inner.height {
+        block.render(area, buf);
+        render_panel_content(app, inner, buf, theme, focused);
+        return;
+    }
+    // Taller than its box: draw it whole off screen and show the rows scrolled to, with a
+    // counter on the border like the prose has.
+    let top = app.panel_scroll();
+    let bottom = (top + inner.height).min(rows);
+    let more = match (bottom < rows, top > 0) {
+        (true, _) => " ] more ",
+        (false, true) => " [ back ",
+        (false, false) => " ",
+    };
+    block = block.title_bottom(
+        Line::from(format!(" {}-{bottom} of {rows}{more}", top + 1)).alignment(Alignment::Right),
+    );
+    block.render(area, buf);
+    let tall = Rect::new(0, 0, inner.width, rows);
+    let mut off = Buffer::empty(tall);
+    render_panel_content(app, tall, &mut off, theme, focused);
+    for dy in 0..inner.height.min(rows - top) {
+        for dx in 0..inner.width {
+            buf[(inner.x + dx, inner.y + dy)] = off[(dx, top + dy)].clone();
+        }
+    }
+}
+
+fn render_panel_content(app: &App, inner: Rect, buf: &mut Buffer, theme: &Theme, focused: bool) {
     match app.panel() {
         PanelState::Viz(v) => widgets::render_view(v.view(), inner, buf, theme, focused),
         PanelState::Quiz(q) => {
@@ -328,13 +379,15 @@ fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
 
 fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let lesson = app.lesson();
+    let dot = if theme.ascii { "-" } else { "·" };
     let place = format!(
-        " Lesson {}/{} · step {}/{} ",
+        " Lesson {}/{} {dot} step {}/{} ",
         app.position().0 + 1,
         app.course().lessons.len(),
         app.position().1 + 1,
         lesson.steps.len()
     );
+    let place = plain(place, theme);
     buf.set_style(area, theme.status);
     let (x, _) = buf.set_stringn(
         area.x,
@@ -344,31 +397,35 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         theme.status,
     );
     let room = usize::from(area.right().saturating_sub(x));
-    let rest = match app.store_warning() {
+    let rest = match app.store_warning().or(app.field_note()) {
         Some(w) => fit(&format!("| {w}"), room, theme.ascii),
         None => {
             // Hints in order of need, from the key table: the focused context's all, then
             // each general one only if it fits whole.
             let (here, general) = keymap::hints(Context::of(app));
-            let mut rest = format!("│ {}", here.join("  "));
-            for hint in general {
+            let label = |h: &str| {
+                if theme.ascii {
+                    keymap::ascii_label(h)
+                } else {
+                    h.to_string()
+                }
+            };
+            let bar = if theme.ascii { "|" } else { "│" };
+            let here: Vec<String> = here.iter().map(|h| label(h)).collect();
+            let mut rest = format!("{bar} {}", here.join("  "));
+            for hint in general.iter().map(|h| label(h)) {
                 if rest.width() + 2 + hint.width() <= room {
                     rest.push_str("  ");
-                    rest.push_str(hint);
+                    rest.push_str(&hint);
                 }
             }
             rest
         }
     };
-    let rest = if theme.ascii {
-        keymap::ascii_label(&rest.replace('│', "|"))
-    } else {
-        rest
-    };
     buf.set_stringn(x, area.y, &rest, room, theme.status);
 }
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -419,6 +476,10 @@ fn render_help(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
         "The mouse wheel scrolls the prose. ? or Esc closes.",
         theme.dim,
     )));
+    // On a short screen the blank separators go first, so every key still shows.
+    if lines.len() + 2 > usize::from(area.height) {
+        lines.retain(|l| l.width() > 0);
+    }
     let w = 76;
     let rect = centered(area, w, lines.len() as u16 + 2);
     Clear.render(rect, buf);

@@ -107,11 +107,12 @@ pub fn lines<'a>(
                 Span::styled("Your answer: ", theme.bold),
                 Span::styled(format!("{}{cursor}", q.input), theme.selected),
             ]));
-            "type a number · Enter answers"
+            "type a number · Enter answers · Esc leaves"
         }
     };
     out.push(Line::default());
-    let before = match record {
+    // Only what earlier visits recorded: this visit's answers show as feedback below.
+    let before = match record.filter(|r| r.attempts > q.tries) {
         Some(r) if r.correct => {
             if ascii {
                 "  (answered before: right)"
@@ -142,8 +143,12 @@ pub fn lines<'a>(
             let mark = if ascii { "[x] " } else { "✗ " };
             out.push(Line::from(Span::styled(format!("{mark}{text}"), theme.bad)));
         }
+        Some(Feedback::Refused(c)) => out.push(Line::from(Span::styled(
+            format!("'{c}' cannot be part of a number: digits, . or , and / for a fraction."),
+            theme.bad,
+        ))),
         Some(Feedback::NotANumber) => out.push(Line::from(Span::styled(
-            "That is not a number: type digits, a point or e (like 7.39 or 5.9e23).",
+            "That is not a number: try 7.39, 7,39, 1/20 or 5.9e23.",
             theme.bad,
         ))),
         None => {}

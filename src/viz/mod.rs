@@ -60,6 +60,10 @@ pub struct Visualizer {
     /// The first view, computed off the UI thread: some kinds build tables, train a tokenizer
     /// or load a model the first time they are shown.
     first: Option<Job<FirstView>>,
+    /// Where the cursor is in `editing`, in characters.
+    edit_cursor: usize,
+    /// `--ascii`: every string of the view is spelled in 7-bit ASCII after each recompute.
+    ascii: bool,
 }
 
 /// A kind and the view computed from its settings, handed back by the first-view job.
@@ -103,7 +107,9 @@ impl Visualizer {
             .as_mut()
             .map(|job| job.wait(Duration::from_secs(3600)));
         match first {
-            Some(Some(first)) => viz.install(first),
+            // Background work waits for the caller's first poll: `llmf check` builds a panel
+            // many times to measure it and must not start a training run each time.
+            Some(Some(first)) => viz.install(first, false),
             // Still None after the wait: the job ended without a view, which poll reports.
             Some(None) => {
                 viz.poll();
@@ -138,19 +144,21 @@ impl Visualizer {
             editing: None,
             waker: waker.clone(),
             first: Some(first),
+            edit_cursor: 0,
+            ascii: false,
         };
         let ready = viz.first.as_mut().and_then(|job| job.wait(FIRST_VIEW_WAIT));
         match ready {
             Some(first) => {
-                viz.install(first);
+                viz.install(first, true);
             }
             None => viz.refresh(),
         }
         Ok(viz)
     }
 
-    /// Puts the first view in place and starts the kind's own background work.
-    fn install(&mut self, first: FirstView) {
+    /// Puts the first view in place and, with `start`, starts the kind's own background work.
+    fn install(&mut self, first: FirstView, start: bool) {
         self.first = None;
         self.visual = first.visual;
         self.view = View {
@@ -158,8 +166,11 @@ impl Visualizer {
             selected_control: 0,
             parts: first.parts,
         };
+        self.fold_view();
         self.visual.after_refresh();
-        self.start_work();
+        if start {
+            self.start_work();
+        }
     }
 
     /// Lets the kind start (or restart) background work for its current settings; whether
@@ -174,6 +185,19 @@ impl Visualizer {
 
     pub fn view(&self) -> &View {
         &self.view
+    }
+
+    /// Spells the view in ASCII from now on (`--ascii`), without computing it again.
+    pub fn set_ascii(&mut self, on: bool) {
+        self.ascii = on;
+        self.fold_view();
+    }
+
+    fn fold_view(&mut self) {
+        if self.ascii {
+            self.view
+                .map_text(&|s: &str| crate::ascii::fold(s).into_owned());
+        }
     }
 
     /// Moves the selection among the controls; returns whether anything changed.
@@ -213,6 +237,7 @@ impl Visualizer {
         self.visual.after_refresh();
         self.view.selected_control = selected.min(self.view.controls.len().saturating_sub(1));
         self.show_edit();
+        self.fold_view();
     }
 
     /// Shows the text being typed in place of the control's value.
@@ -223,7 +248,7 @@ impl Visualizer {
         ) {
             control.kind = ControlKind::Text {
                 value: text.clone(),
-                editing: true,
+                editing: Some(self.edit_cursor),
             };
         }
     }
@@ -238,7 +263,7 @@ impl Visualizer {
     pub fn poll(&mut self) -> bool {
         if let Some(job) = &mut self.first {
             if let Some(first) = job.drain().pop() {
-                self.install(first);
+                self.install(first, true);
                 return true;
             }
             if job.live() {
@@ -265,36 +290,37 @@ impl Visualizer {
         self.editing.is_some()
     }
 
-    /// Starts typing into the selected control if it takes text; returns whether it did.
-    pub fn begin_edit(&mut self) -> bool {
+    /// Starts typing into the selected control if it takes text: the text to edit, or
+    /// `None` when the control takes none.
+    pub fn begin_edit(&mut self) -> Option<String> {
         let Some(Control {
             kind: ControlKind::Text { value, .. },
             ..
         }) = self.view.controls.get(self.view.selected_control)
         else {
-            return false;
+            return None;
         };
+        let value = value.clone();
         self.editing = Some(value.clone());
+        self.edit_cursor = value.chars().count();
         self.show_edit();
-        true
+        Some(value)
     }
 
-    /// Types one character; a field holds at most 2,048 characters (a pasted paragraph).
-    pub fn type_char(&mut self, c: char) -> bool {
-        match &mut self.editing {
-            Some(text) if text.chars().count() < 2048 && !c.is_control() => {
-                text.push(c);
-                self.apply_live();
-                true
-            }
-            _ => false,
+    /// The field's text and cursor after an edit (the app owns the editor). Live kinds
+    /// recompute when the text changed, once per call: a paste is one call, not one per
+    /// character.
+    pub fn set_edit(&mut self, text: &str, cursor: usize) {
+        if self.editing.is_none() {
+            return;
         }
-    }
-
-    pub fn backspace(&mut self) -> bool {
-        let changed = self.editing.as_mut().and_then(String::pop).is_some();
+        self.edit_cursor = cursor;
+        if self.editing.as_deref() == Some(text) {
+            self.show_edit();
+            return;
+        }
+        self.editing = Some(text.to_string());
         self.apply_live();
-        changed
     }
 
     /// Live kinds recompute on every keystroke; the others just show the typed text.
@@ -329,6 +355,9 @@ impl Visualizer {
     }
 }
 
+/// Longest text a field holds: a pasted paragraph, not a pasted book.
+pub const MAX_FIELD_CHARS: usize = 2048;
+
 /// A slider control.
 pub fn slider(label: &str, value: f64, min: f64, max: f64, step: f64, decimals: usize) -> Control {
     Control {
@@ -357,7 +386,7 @@ pub fn text_field(label: &str, value: &str) -> Control {
         label: label.to_string(),
         kind: ControlKind::Text {
             value: value.to_string(),
-            editing: false,
+            editing: None,
         },
     }
 }

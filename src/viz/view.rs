@@ -166,6 +166,79 @@ pub enum ControlKind {
     Choice { options: Vec<String>, index: usize },
     /// On or off.
     Toggle(bool),
-    /// A line of text the learner types (Enter starts and ends editing).
-    Text { value: String, editing: bool },
+    /// A line of text the learner types (Enter starts and ends editing); while it is being
+    /// edited, `editing` holds the cursor (in characters from the start).
+    Text {
+        value: String,
+        editing: Option<usize>,
+    },
+}
+
+impl View {
+    /// Rewrites every string in the view with `f` (for `--ascii`: `crate::ascii::fold`), so
+    /// the widgets measure and draw the text as it will be shown.
+    pub fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
+        let all = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = f(s));
+        for c in &mut self.controls {
+            c.label = f(&c.label);
+            match &mut c.kind {
+                ControlKind::Choice { options, .. } => all(options),
+                ControlKind::Text { value, .. } => *value = f(value),
+                ControlKind::Slider { .. } | ControlKind::Toggle(_) => {}
+            }
+        }
+        for p in &mut self.parts {
+            p.map_text(f);
+        }
+    }
+}
+
+impl Part {
+    fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
+        let all = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = f(s));
+        match self {
+            Part::Text(lines) => all(lines),
+            Part::Matrix(m) => {
+                m.title = f(&m.title);
+                all(&mut m.row_labels);
+                all(&mut m.col_labels);
+            }
+            Part::Heatmap(h) => {
+                h.title = f(&h.title);
+                all(&mut h.row_labels);
+                all(&mut h.col_labels);
+            }
+            Part::Bars(b) => {
+                b.title = f(&b.title);
+                all(&mut b.labels);
+            }
+            Part::Chart(c) => {
+                c.title = f(&c.title);
+                c.x_label = f(&c.x_label);
+                c.y_label = f(&c.y_label);
+                for s in &mut c.series {
+                    s.name = f(&s.name);
+                    s.marker = crate::ascii::fold_char(s.marker);
+                }
+            }
+            Part::Table(t) => {
+                t.title = f(&t.title);
+                all(&mut t.headers);
+                t.rows.iter_mut().for_each(all);
+            }
+            Part::Columns(parts) => parts.iter_mut().for_each(|p| p.map_text(f)),
+            Part::Tokens(t) => {
+                t.title = f(&t.title);
+                for tok in &mut t.tokens {
+                    tok.text = f(&tok.text);
+                }
+            }
+            Part::Scatter(s) => {
+                s.title = f(&s.title);
+                for m in &mut s.marks {
+                    m.2 = f(&m.2);
+                }
+            }
+        }
+    }
 }

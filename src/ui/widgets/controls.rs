@@ -195,31 +195,17 @@ impl ControlsWidget<'_> {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
                 put(buf, col, x0, y, &label, label_style);
                 let x = x0.saturating_add(to_u16(lw + 2));
-                let cursor = match (editing, t.ascii) {
-                    (true, true) => "_",
-                    (true, false) => "▏",
-                    _ => "",
+                let room = usize::from(col.right().saturating_sub(x)).saturating_sub(2);
+                let shown = match editing {
+                    Some(at) => with_cursor(value, *at, room, t.ascii, ell),
+                    None => truncate(value, room, ell),
                 };
-                let room = usize::from(col.right().saturating_sub(x))
-                    .saturating_sub(2 + cursor.len().min(1));
-                // While typing, the end of the text (where the cursor is) stays in view.
-                let shown = if *editing && width(value) > room {
-                    let mut tail: Vec<char> = Vec::new();
-                    let mut used = 0;
-                    for ch in value.chars().rev() {
-                        let w = width(&ch.to_string());
-                        if used + w + 1 > room {
-                            break;
-                        }
-                        used += w;
-                        tail.push(ch);
-                    }
-                    format!("{ell}{}", tail.into_iter().rev().collect::<String>())
+                let style = if editing.is_some() {
+                    t.selected
                 } else {
-                    truncate(value, room, ell)
+                    t.bold
                 };
-                let style = if *editing { t.selected } else { t.bold };
-                put(buf, col, x, y, &format!("[{shown}{cursor}]"), style);
+                put(buf, col, x, y, &format!("[{shown}]"), style);
             }
             ControlKind::Choice { options, index } => {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
@@ -273,6 +259,46 @@ impl Widget for ControlsWidget<'_> {
     }
 }
 
+/// The text being edited with a cursor mark at `at` (in characters), cut to `room` columns
+/// around the cursor so it always stays in view, with `ell` where text is cut off.
+fn with_cursor(value: &str, at: usize, room: usize, ascii: bool, ell: &str) -> String {
+    let mark = if ascii { '_' } else { '▏' };
+    let chars: Vec<char> = value.chars().collect();
+    let at = at.min(chars.len());
+    let w = |c: &char| width(&c.to_string());
+    let mut start = 0;
+    // Move the window's start right until the text up to the cursor (and the mark) fits.
+    while start < at && chars[start..at].iter().map(w).sum::<usize>() + 2 > room {
+        start += 1;
+    }
+    let mut out = String::new();
+    let mut used = 1;
+    if start > 0 {
+        out.push_str(ell);
+        used += 1;
+    }
+    for c in &chars[start..at] {
+        out.push(*c);
+        used += w(c);
+    }
+    out.push(mark);
+    let rest = &chars[at..];
+    let rest_w: usize = rest.iter().map(w).sum();
+    if used + rest_w <= room {
+        out.extend(rest);
+    } else {
+        for c in rest {
+            if used + w(c) + 1 > room {
+                out.push_str(ell);
+                break;
+            }
+            out.push(*c);
+            used += w(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +347,15 @@ mod tests {
             focused,
             theme,
         }
+    }
+
+    #[test]
+    fn the_cursor_stays_in_view_of_a_long_edited_text() {
+        // 11 characters in 8 columns: at the end, the last 6 after an ellipsis, then the mark.
+        assert_eq!(with_cursor("hello world", 11, 8, false, "…"), "… world▏");
+        // At the start: the mark, the first 6, and an ellipsis for the rest.
+        assert_eq!(with_cursor("hello world", 0, 8, false, "…"), "▏hello …");
+        assert_eq!(with_cursor("abc", 1, 8, true, "~"), "a_bc");
     }
 
     #[test]
