@@ -82,7 +82,8 @@ mod tests {
         screen
             .draw(|f| {
                 assert_eq!(f.area(), Rect::new(0, 0, 20, 3));
-                f.buffer_mut().set_string(0, 1, "hello", Default::default());
+                f.buffer_mut()
+                    .set_string(0, 1, "hello", ratatui::style::Style::new());
             })
             .unwrap();
         let out = sink.take();

@@ -2,6 +2,11 @@
 
 use super::*;
 use crate::progress::Progress;
+
+/// The integration tests' small terminal emulator, to read the screen as a student sees it
+/// (raw output skips cells that did not change, spaces included).
+#[path = "../../../tests/serve/vt.rs"]
+mod vt;
 use std::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -15,6 +20,7 @@ struct Running {
     input: mpsc::Sender<Input>,
     output: UnboundedReceiver<Output>,
     thread: std::thread::JoinHandle<Ending>,
+    vt: vt::Vt,
 }
 
 fn start(class: &std::path::Path, idle: Duration) -> Running {
@@ -34,6 +40,7 @@ fn start(class: &std::path::Path, idle: Duration) -> Running {
         input,
         output,
         thread,
+        vt: vt::Vt::new(80, 24),
     }
 }
 
@@ -53,19 +60,17 @@ fn next(output: &mut UnboundedReceiver<Output>) -> Option<Output> {
 }
 
 impl Running {
-    /// Output until `want` shows up in it (or the session ends, which fails the test).
-    fn read_until(&mut self, want: &str) -> String {
-        let mut text = String::new();
-        while let Some(out) = next(&mut self.output) {
-            match out {
-                Output::Data(b) => text.push_str(&String::from_utf8_lossy(&b)),
-                Output::End(status) => panic!("ended ({status}) before {want:?}: {text}"),
-            }
-            if text.contains(want) {
-                return text;
+    /// Reads output until the screen shows `want` (the session ending first fails the test).
+    fn read_until(&mut self, want: &str) {
+        while !self.vt.text().contains(want) {
+            match next(&mut self.output) {
+                Some(Output::Data(b)) => self.vt.feed(&b),
+                Some(Output::End(status)) => {
+                    panic!("ended ({status}) before {want:?}:\n{}", self.vt.text())
+                }
+                None => panic!("output closed before {want:?}:\n{}", self.vt.text()),
             }
         }
-        panic!("output closed before {want:?}: {text}");
     }
 
     /// Everything up to the end, and the exit status.
@@ -99,12 +104,13 @@ const HOUR: Duration = Duration::from_secs(3600);
 fn first_frame_then_a_key_moves_a_step_and_quit_saves() {
     let class = tempfile::tempdir().unwrap();
     let mut s = start(class.path(), HOUR);
-    let first = s.read_until("step 1/");
-    assert!(
-        first.starts_with("\x1b[?1049h"),
+    assert_eq!(
+        next(&mut s.output),
+        Some(Output::Data(screen::START.to_vec())),
         "the alternate screen first"
     );
-    assert!(first.contains("Signed in as ada"));
+    s.read_until("step 1/");
+    s.read_until("Signed in as ada");
     // Any key closes the welcome notice; then n is the next step.
     s.keys(b" ");
     s.keys(b"n");
@@ -125,8 +131,14 @@ fn a_resize_draws_the_whole_screen_at_the_new_size() {
     let mut s = start(class.path(), HOUR);
     s.read_until("step 1/");
     s.input.send(Input::Resize(100, 30)).unwrap();
-    // Row 30 exists only at the new size: ratatui moves the cursor there (1-based "30;1H").
-    s.read_until("\x1b[30;1H");
+    s.vt.resize(100, 30);
+    // The status bar is drawn again on the new last row.
+    while !s.vt.row_text(29).contains("step 1/") {
+        match next(&mut s.output) {
+            Some(Output::Data(b)) => s.vt.feed(&b),
+            other => panic!("{other:?}:\n{}", s.vt.text()),
+        }
+    }
     s.input.send(Input::Closed).unwrap();
     let (_, _, ending) = s.read_to_end();
     assert_eq!(ending, Ending::Closed);
