@@ -244,8 +244,10 @@ pub fn table(report: &Report) -> String {
 /// `SHA256:` and the first 12 characters of the digest: enough to tell keys apart on screen.
 fn short_key(label: &str) -> String {
     match label.strip_prefix("SHA256:") {
-        Some(d) => format!("SHA256:{}…", d.chars().take(12).collect::<String>()),
-        None => label.to_string(),
+        Some(d) if d.chars().count() > 12 => {
+            format!("SHA256:{}…", d.chars().take(12).collect::<String>())
+        }
+        _ => label.to_string(),
     }
 }
 
@@ -260,5 +262,6 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
         assert_eq!(short_key("SHA256:abcdefghijklmnop"), "SHA256:abcdefghijkl…");
+        assert_eq!(short_key("SHA256:abc"), "SHA256:abc");
     }
 }

@@ -19,6 +19,16 @@ pub enum ClassCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The report, printed again every few seconds on a cleared screen (Ctrl-C stops it).
+    Watch {
+        /// The class folder (default: the one `llmf serve` uses).
+        #[arg(long, value_name = "DIR")]
+        class: Option<PathBuf>,
+        /// Seconds between refreshes.
+        #[arg(long, value_name = "SECS", default_value_t = 5,
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        every: u64,
+    },
 }
 
 pub fn serve(args: ServeArgs, course: course::Course, looks: Looks) -> ExitCode {
@@ -34,6 +44,17 @@ pub fn serve(args: ServeArgs, course: course::Course, looks: Looks) -> ExitCode 
 pub fn class(command: ClassCommand, lessons: Option<&Path>) -> ExitCode {
     match command {
         ClassCommand::Report { class, json } => report(class, lessons, json),
+        ClassCommand::Watch { class, every } => loop {
+            // Clear the screen and go home, then the same report as `class report`.
+            out!("\x1b[2J\x1b[H");
+            let code = report(class.clone(), lessons, false);
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+            outln!("(every {every} s; Ctrl-C stops)");
+            llmf::output::flush();
+            std::thread::sleep(std::time::Duration::from_secs(every));
+        },
     }
 }
 

@@ -453,3 +453,33 @@ fn the_report_gives_each_questions_first_try_rate_lowest_first() {
         .unwrap();
     assert!(hardest < easiest, "{text}");
 }
+
+#[test]
+fn class_watch_prints_the_report_on_a_cleared_screen_until_stopped() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/class");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(["class", "watch", "--every", "1", "--class", fixture])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            seen.push_str(&line);
+            seen.push('\n');
+            // Two refreshes: the screen is cleared before each.
+            if seen.matches("\x1b[2J").count() >= 2 && line.contains("Ctrl-C stops") {
+                let _ = tx.send(seen);
+                break;
+            }
+        }
+    });
+    let seen = rx.recv_timeout(WAIT).expect("two refreshes in 10 s");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains("4 student(s)"), "{seen}");
+    assert!(seen.contains("bpe-lowers"), "{seen}");
+}
