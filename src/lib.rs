@@ -6,11 +6,13 @@
 //! - `action`, `quiz`, `panel`, `picker` and `app` hold the state and its one `update(Action)`;
 //! - `ui` draws the state; `keymap` is the one key table (lookup, help, hints, README);
 //! - `session` is the core a driver runs (`handle(event)`, `draw(frame)`), and `term` is the
-//!   local driver: the real terminal, signals and the event loop.
+//!   local driver: the real terminal, signals and the event loop; `serve` drives one session
+//!   per SSH connection, and `class_report` reads a class folder for the teacher.
 pub mod action;
 pub mod app;
 pub mod ascii;
 pub mod check;
+pub mod class_report;
 pub mod course;
 pub mod field;
 pub mod jobs;
@@ -24,6 +26,7 @@ pub mod quiz;
 pub mod record;
 pub mod safe_read;
 pub mod sanitize;
+pub mod serve;
 pub mod session;
 pub mod signals;
 pub mod term;

@@ -2,6 +2,7 @@
 //! commands check a course, render a step as text, and show or reset progress.
 
 mod cli_attention;
+mod cli_class;
 mod cli_finetune;
 mod cli_lm;
 
@@ -193,6 +194,14 @@ enum Command {
         /// With --reset: do not ask.
         #[arg(long)]
         yes: bool,
+    },
+    /// Serve the course to a class over SSH: students type one `ssh` command, nothing to
+    /// install, no accounts; each student's progress is kept in the class folder.
+    Serve(llmf::serve::ServeArgs),
+    /// The teacher's side of a class folder.
+    Class {
+        #[command(subcommand)]
+        command: cli_class::ClassCommand,
     },
     /// List every key binding (from the one key table the app uses).
     Keys {
@@ -424,6 +433,17 @@ fn main() -> ExitCode {
             json,
             prompt,
         }),
+        Some(Command::Serve(args)) => {
+            let looks = llmf::serve::Looks {
+                no_color,
+                ascii: cli.ascii,
+            };
+            match load_for_session(cli.lessons.as_deref()) {
+                Some(course) => cli_class::serve(args, course, looks),
+                None => ExitCode::from(1),
+            }
+        }
+        Some(Command::Class { command }) => cli_class::class(command, cli.lessons.as_deref()),
         Some(Command::Progress { reset, yes }) => {
             progress_command(cli.lessons.as_deref(), reset, yes)
         }
@@ -528,24 +548,7 @@ fn run_tui(
     ascii: bool,
     theme: Theme,
 ) -> ExitCode {
-    let (source, prefix) = source_for(dir);
-    // A teacher's folder gets the full check; the built-in course passed it at build time
-    // (`make test` runs `llmf check lessons`), so start-up only parses it.
-    let (course, problems) = if dir.is_some() {
-        load_checked(source.as_ref(), &prefix, false)
-    } else {
-        let (course, problems) = course::load(source.as_ref());
-        let shown: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
-        (course.filter(|_| problems.is_empty()), shown)
-    };
-    let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
-        for p in &problems {
-            errln!("{}", sanitize::field(p));
-        }
-        errln!(
-            "llmf: the course at {} has problems; fix them (see `llmf check`) and start again",
-            sanitize::field(&source.describe())
-        );
+    let Some(course) = load_for_session(dir) else {
         return ExitCode::from(1);
     };
     let at = match start.map(|(lesson, step)| course.locate(&lesson, step)) {
@@ -579,6 +582,31 @@ fn run_tui(
             ExitCode::from(1)
         }
     }
+}
+
+/// The course a session opens (the local one or the server's); problems are printed.
+fn load_for_session(dir: Option<&Path>) -> Option<Course> {
+    let (source, prefix) = source_for(dir);
+    // A teacher's folder gets the full check; the built-in course passed it at build time
+    // (`make test` runs `llmf check lessons`), so start-up only parses it.
+    let (course, problems) = if dir.is_some() {
+        load_checked(source.as_ref(), &prefix, false)
+    } else {
+        let (course, problems) = course::load(source.as_ref());
+        let shown: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
+        (course.filter(|_| problems.is_empty()), shown)
+    };
+    let course = course.filter(|c| !c.lessons.is_empty());
+    if course.is_none() {
+        for p in &problems {
+            errln!("{}", sanitize::field(p));
+        }
+        errln!(
+            "llmf: the course at {} has problems; fix them (see `llmf check`) and start again",
+            sanitize::field(&source.describe())
+        );
+    }
+    course
 }
 
 /// Rewrites the generated kinds section of a lessons README (`make docs`).

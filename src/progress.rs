@@ -231,6 +231,16 @@ impl Store {
     }
 }
 
+/// Reads a progress file and changes nothing (the teacher's report over a class folder):
+/// a missing file is `Ok(None)`; a broken or unreadable one is an error saying why.
+pub fn read_only(path: &Path) -> Result<Option<Progress>, String> {
+    match read_disk(path) {
+        Disk::Missing => Ok(None),
+        Disk::Good(p) => Ok(Some(p)),
+        Disk::Unusable(why) | Disk::Unreadable(why) => Err(format!("{}: {why}", path.display())),
+    }
+}
+
 /// What is on disk at the progress file's path.
 enum Disk {
     Missing,

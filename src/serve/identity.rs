@@ -1,0 +1,212 @@
+//! Who a student is, without accounts: their public key's SHA-256 fingerprint when they sign in
+//! with a key, else the name they typed (with the class code as the password).
+//!
+//! Each student gets a folder of their own in the class folder, named so that it can never
+//! leave it (`key-…` or `name-…` followed by characters safe in any file name), and their
+//! progress lives there in the ordinary progress format.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The folder under the class folder that holds one folder per student.
+pub const STUDENTS: &str = "students";
+/// A small file beside each student's progress: the name they typed and their key's
+/// fingerprint, for the teacher's report.
+pub const ABOUT_FILE: &str = "student.json";
+/// Longest name a student may sign in with, in characters.
+pub const NAME_LIMIT: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Student {
+    /// The folder name under `students/`.
+    pub folder: String,
+    /// How the student is shown: their name, or their key's fingerprint.
+    pub label: String,
+    pub about: About,
+}
+
+/// What `student.json` holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    /// The user name given to ssh (for a key, only a hint: anyone may type any name).
+    #[serde(default)]
+    pub name: String,
+    /// `SHA256:…` when the student signed in with a key.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl Student {
+    /// A student known by their public key's fingerprint (`SHA256:` and unpadded base64).
+    pub fn by_key(fingerprint: &str, user: &str) -> Self {
+        let digest = fingerprint.strip_prefix("SHA256:").unwrap_or(fingerprint);
+        // Base64's `/` and `+` become `_` and `-` (the URL-safe alphabet): a file name.
+        let safe: String = digest
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/'))
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
+        Self {
+            folder: format!("key-{safe}"),
+            label: format!("SHA256:{digest}"),
+            about: About {
+                name: clean_name(user).unwrap_or_default(),
+                key: Some(format!("SHA256:{digest}")),
+            },
+        }
+    }
+
+    /// A student known by name; `None` when the name is empty, too long or has control
+    /// characters. Names are compared without case: "Anna" and "anna" are one student.
+    pub fn by_name(user: &str) -> Option<Self> {
+        let name = clean_name(user)?;
+        Some(Self {
+            folder: format!("name-{}", escape(&name)),
+            label: name.clone(),
+            about: About { name, key: None },
+        })
+    }
+
+    /// This student's folder.
+    pub fn dir(&self, class: &Path) -> PathBuf {
+        class.join(STUDENTS).join(&self.folder)
+    }
+
+    /// Writes `student.json` if it is missing or says something else (a new name typed with
+    /// the same key); written whole to a new file then renamed, so it is never half there.
+    pub fn record(&self, class: &Path) -> Result<(), String> {
+        let dir = self.dir(class);
+        let path = dir.join(ABOUT_FILE);
+        let old = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<About>(&b).ok());
+        if old.as_ref() == Some(&self.about) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let json = serde_json::to_string(&self.about).map_err(|e| e.to_string())?;
+        let tmp = dir.join(format!("{ABOUT_FILE}.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, json)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                format!("{}: {e}", path.display())
+            })
+    }
+}
+
+/// The name as the student will see it: trimmed, lower case, at most [`NAME_LIMIT`]
+/// characters, no control characters.
+pub fn clean_name(user: &str) -> Option<String> {
+    let name = user.trim().to_lowercase();
+    let ok = !name.is_empty()
+        && name.chars().count() <= NAME_LIMIT
+        && !name.chars().any(char::is_control);
+    ok.then_some(name)
+}
+
+/// Letters, digits, `.`, `-` and `_` stay; every other byte becomes `%XX`. The result is a
+/// valid file name on every system (no `/`, never `.` or `..` since a prefix comes first).
+fn escape(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The label a student folder stands for, from its name alone (for a folder without
+/// `student.json`): the name, or the key's fingerprint.
+pub fn label_of_folder(folder: &str) -> Option<String> {
+    if let Some(safe) = folder.strip_prefix("key-") {
+        let digest: String = safe
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
+        return Some(format!("SHA256:{digest}"));
+    }
+    let escaped = folder.strip_prefix("name-")?;
+    let mut bytes = Vec::new();
+    let mut rest = escaped.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' && tail.len() >= 2 {
+            let hex = std::str::from_utf8(&tail[..2]).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_case_and_escape_into_safe_folders() {
+        let a = Student::by_name("  Anna ").unwrap();
+        assert_eq!(a.label, "anna");
+        assert_eq!(a.folder, "name-anna");
+        assert_eq!(Student::by_name("ANNA").unwrap().folder, a.folder);
+        // "../x y" = 2E 2E 2F 78 20 79: the slash and the space are escaped.
+        let b = Student::by_name("../x y").unwrap();
+        assert_eq!(b.folder, "name-..%2Fx%20y");
+        assert!(!b.folder.contains('/'));
+        // é is C3 A9 in UTF-8.
+        let c = Student::by_name("José").unwrap();
+        assert_eq!(c.folder, "name-jos%C3%A9");
+        assert_eq!(label_of_folder(&c.folder).as_deref(), Some("josé"));
+        assert_eq!(label_of_folder(&b.folder).as_deref(), Some("../x y"));
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        assert!(Student::by_name("").is_none());
+        assert!(Student::by_name("   ").is_none());
+        assert!(Student::by_name("a\u{1b}[2J").is_none());
+        assert!(Student::by_name(&"x".repeat(NAME_LIMIT + 1)).is_none());
+        assert!(Student::by_name(&"x".repeat(NAME_LIMIT)).is_some());
+    }
+
+    #[test]
+    fn keys_become_folders_and_back() {
+        let s = Student::by_key("SHA256:ab+c/d9", "Bob");
+        assert_eq!(s.folder, "key-ab-c_d9");
+        assert_eq!(s.label, "SHA256:ab+c/d9");
+        assert_eq!(s.about.name, "bob");
+        assert_eq!(
+            label_of_folder(&s.folder).as_deref(),
+            Some("SHA256:ab+c/d9")
+        );
+        assert_eq!(label_of_folder("other"), None);
+    }
+
+    #[test]
+    fn record_writes_once_and_rewrites_on_change() {
+        let class = tempfile::tempdir().unwrap();
+        let s = Student::by_key("SHA256:k", "amy");
+        s.record(class.path()).unwrap();
+        let path = s.dir(class.path()).join(ABOUT_FILE);
+        let about: About = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(about, s.about);
+        let renamed = Student::by_key("SHA256:k", "amelia");
+        renamed.record(class.path()).unwrap();
+        let about: About = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(about.name, "amelia");
+    }
+}

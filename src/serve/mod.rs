@@ -1,0 +1,282 @@
+//! `llmf serve`: the course for a whole class over SSH, with nothing to install and no
+//! accounts.
+//!
+//! Each connection gets its own course session on a thread of its own ([`driver`]), drawn
+//! into the SSH channel through a fixed-size ratatui terminal ([`screen`]), with input bytes
+//! parsed into the key events the local app uses ([`input`]). Students are known by key or
+//! by name and class code ([`identity`]); each one's progress lives in the class folder in
+//! the ordinary progress format. The network side runs on a small tokio pool; a signal saves
+//! every session and says goodbye before the process ends.
+
+pub mod driver;
+mod handler;
+pub mod hostkey;
+pub mod identity;
+pub mod input;
+pub mod limits;
+pub mod screen;
+
+use crate::course::Course;
+use handler::{log, Connection, Shared};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The options of `llmf serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. The default takes only this machine's own connections;
+    /// give a LAN address (or 0.0.0.0) to let a lab in.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2222")]
+    pub listen: SocketAddr,
+    /// The class folder: host key, and one folder of progress per student (default: `class`
+    /// in llmf's data folder).
+    #[arg(long, value_name = "DIR")]
+    pub class: Option<PathBuf>,
+    /// The class code students type as their password (default: a new random one, printed
+    /// at start).
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Most students connected at once; the next one sees a message saying the class is full.
+    #[arg(long, value_name = "N", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_sessions: u32,
+    /// Minutes without a key before a session closes (progress is saved).
+    #[arg(long, value_name = "MIN", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub idle: u32,
+}
+
+/// How the screens look, from the global options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Looks {
+    pub no_color: bool,
+    pub ascii: bool,
+}
+
+/// How long a client has to sign in before the connection is dropped.
+const LOGIN_GRACE: Duration = Duration::from_secs(60);
+/// How long the shutdown waits for sessions to say goodbye.
+const GOODBYE_WAIT: Duration = Duration::from_secs(5);
+
+/// The class folder when none is given: `class` in llmf's data folder.
+pub fn default_class_dir() -> Option<PathBuf> {
+    crate::progress::default_dir().map(|d| d.join("class"))
+}
+
+/// A class code that is easy to read aloud and to type: no 0/o, 1/l/i.
+fn random_code() -> Result<String, String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let bytes = hostkey::random_bytes::<8>()?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// The line students type.
+fn ssh_line(listen: SocketAddr) -> String {
+    let host = if listen.ip().is_unspecified() {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "THIS-MACHINE".into())
+    } else if listen.is_ipv6() {
+        format!("[{}]", listen.ip())
+    } else {
+        listen.ip().to_string()
+    };
+    match listen.port() {
+        22 => format!("ssh YOURNAME@{host}"),
+        port => format!("ssh -p {port} YOURNAME@{host}"),
+    }
+}
+
+/// Runs the server until a signal stops it.
+pub fn run(args: ServeArgs, course: Course, looks: Looks) -> Result<(), String> {
+    let class = args
+        .class
+        .clone()
+        .or_else(default_class_dir)
+        .ok_or("no home folder found: give the class folder with --class DIR")?;
+    let (key, made) = hostkey::load_or_create(&class)?;
+    let code = match &args.code {
+        Some(c) if c.trim().is_empty() => return Err("--code must not be empty".into()),
+        Some(c) => c.clone(),
+        None => random_code()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("llmf-net")
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| format!("cannot start the network threads: {e}"))?;
+    let std_listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let bound = std_listener.local_addr().map_err(|e| e.to_string())?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(std_listener).map_err(|e| e.to_string())?
+    };
+
+    let config = russh::server::Config {
+        keys: vec![key.clone()],
+        methods: Shared::methods(),
+        // OpenSSH first asks with "none" to learn the methods: answered at once, so the
+        // first frame is not held up; real failures wait a second each.
+        auth_rejection_time: Duration::from_secs(1),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        max_auth_attempts: 6,
+        // Idle students are the app's business (--idle, with a message); dead connections
+        // are found by keepalives: four unanswered, 30 s apart.
+        inactivity_timeout: None,
+        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_max: 4,
+        nodelay: true,
+        ..Default::default()
+    };
+    let shared = Arc::new(Shared {
+        course,
+        class: class.clone(),
+        code: code.clone(),
+        max_sessions: args.max_sessions as usize,
+        idle: Duration::from_secs(u64::from(args.idle) * 60),
+        no_color: looks.no_color,
+        force_ascii: looks.ascii,
+        ssh_line: ssh_line(bound),
+        sessions: Mutex::new(Default::default()),
+        connections: AtomicUsize::new(0),
+        sending: AtomicUsize::new(0),
+        limiter: Mutex::new(limits::LoginLimiter::for_class()),
+        next_id: AtomicU64::new(1),
+        stopping: AtomicBool::new(false),
+    });
+
+    let made = if made { " (new)" } else { "" };
+    println!("llmf serve: class folder {}", class.display());
+    println!(
+        "Host key {}{made}: students' ssh shows it the first time.",
+        hostkey::fingerprint(&key)
+    );
+    println!(
+        "Listening on {bound}: up to {} students, {} min idle timeout. Students type:",
+        args.max_sessions, args.idle
+    );
+    println!("    {}", shared.ssh_line);
+    if args.code.is_none() {
+        println!("with any name they like; the class code (their password) is: {code}");
+    } else {
+        println!("with any name they like; their password is the class code you chose.");
+    }
+    println!("Progress: `llmf class report`. Stop with Ctrl-C: every student's work is saved.");
+
+    let signals = signal_hook::iterator::Signals::new([
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+    ]);
+    let mut signals = signals.map_err(|e| format!("cannot catch signals: {e}"))?;
+    runtime.spawn(accept_loop(listener, Arc::new(config), shared.clone()));
+    // The main thread waits for a signal; the pool and the session threads do the work.
+    let first = signals.forever().next();
+    stop(&shared, first);
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(())
+}
+
+/// Tells every session the server stops (each saves and says goodbye), waits for their
+/// goodbyes to go out, at most [`GOODBYE_WAIT`].
+fn stop(shared: &Shared, signal: Option<i32>) {
+    shared.stopping.store(true, Ordering::SeqCst);
+    let sessions: Vec<_> = shared
+        .sessions
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .values()
+        .cloned()
+        .collect();
+    log(&format!(
+        "stopping   (signal {}): saving {} session(s)",
+        signal.unwrap_or(0),
+        sessions.len()
+    ));
+    for tx in &sessions {
+        let _ = tx.send(driver::Input::Shutdown);
+    }
+    let deadline = Instant::now() + GOODBYE_WAIT;
+    while (shared.live_sessions() > 0 || shared.sending.load(Ordering::SeqCst) > 0)
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The goodbye has been handed to each connection; give the packets a moment to leave.
+    std::thread::sleep(Duration::from_millis(100));
+    log("stopped: every session saved");
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+) {
+    // Connections still signing in are bounded too: past the session cap plus some room,
+    // a new connection is closed at once.
+    let most = shared.max_sessions + 32;
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                // Out of file descriptors, say: wait a little rather than spin.
+                log(&format!("accept failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if shared.stopping.load(Ordering::Relaxed) {
+            continue;
+        }
+        if shared.connections.load(Ordering::SeqCst) >= most {
+            log(&format!("refused    {peer}: too many connections at once"));
+            continue;
+        }
+        let _ = socket.set_nodelay(true);
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        log(&format!("connect    {peer}"));
+        let signed_in = Arc::new(AtomicBool::new(false));
+        let handler = Connection::new(shared.clone(), peer, signed_in.clone());
+        let config = config.clone();
+        tokio::spawn(async move {
+            let started = tokio::time::timeout(
+                LOGIN_GRACE,
+                russh::server::run_stream(config, socket, handler),
+            )
+            .await;
+            let Ok(Ok(running)) = started else {
+                return;
+            };
+            let handle = running.handle();
+            let timer = tokio::spawn(async move {
+                tokio::time::sleep(LOGIN_GRACE).await;
+                if !signed_in.load(Ordering::Relaxed) {
+                    let _ = handle
+                        .disconnect(
+                            russh::Disconnect::ByApplication,
+                            "not signed in within a minute".into(),
+                            "en".into(),
+                        )
+                        .await;
+                }
+            });
+            let _ = running.await;
+            timer.abort();
+        });
+    }
+}

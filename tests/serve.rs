@@ -1,0 +1,485 @@
+//! `llmf serve` end to end: the real binary on 127.0.0.1 with a port the system picks, and
+//! russh's client over a pty, read through a small terminal emulator (serve/vt.rs). Every
+//! wait is bounded at 10 s, which turns a hang into a failure; nothing here measures speed.
+
+#[path = "serve/vt.rs"]
+mod vt;
+
+use llmf::serve::identity::Student;
+use russh::client;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
+use russh::ChannelMsg;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use vt::Vt;
+
+const CODE: &str = "blue-fox-7";
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(class: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_llmf"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--code",
+                CODE,
+                "--class",
+            ])
+            .arg(class)
+            .args(extra)
+            .env("LLMF_HOME", class.join("home"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the llmf binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("Listening on ") {
+                    let addr = rest.split(": ").next().unwrap_or_default();
+                    let port = addr.rsplit(':').next().and_then(|p| p.parse().ok());
+                    let _ = tx.send(port);
+                }
+                let mut log = lines.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let port = rx
+            .recv_timeout(WAIT)
+            .expect("the server prints where it listens")
+            .expect("a port number");
+        Self { child, port, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit status (waits at most 10 s).
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not stop in 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Trusts any host key (the test made the server a moment ago).
+struct Trust;
+
+impl client::Handler for Trust {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+fn key(seed: u8) -> PrivateKey {
+    PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
+}
+
+enum Login<'a> {
+    Key(&'a PrivateKey, &'a str),
+    Password(&'a str, &'a str),
+}
+
+async fn connect(port: u16, login: Login<'_>) -> Result<client::Handle<Trust>, String> {
+    let config = Arc::new(client::Config::default());
+    let mut handle = client::connect(config, ("127.0.0.1", port), Trust)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = match login {
+        Login::Key(k, user) => {
+            let k = PrivateKeyWithHashAlg::new(Arc::new(k.clone()), None);
+            handle.authenticate_publickey(user, k).await
+        }
+        Login::Password(user, code) => handle.authenticate_password(user, code).await,
+    };
+    match result {
+        Ok(r) if r.success() => Ok(handle),
+        Ok(_) => Err("refused".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A shell channel and the screen it draws on.
+struct Term {
+    _handle: client::Handle<Trust>,
+    channel: russh::Channel<client::Msg>,
+    vt: Vt,
+    exit: Option<u32>,
+}
+
+async fn open(handle: client::Handle<Trust>, pty: Option<(u32, u32)>) -> Term {
+    let channel = handle.channel_open_session().await.unwrap();
+    let mut vt = Vt::new(80, 24);
+    if let Some((cols, rows)) = pty {
+        channel
+            .request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
+            .await
+            .unwrap();
+        // What the server clamps a size to (src/serve/limits.rs).
+        vt = Vt::new(cols.min(400) as u16, rows.min(200) as u16);
+    }
+    channel.request_shell(true).await.unwrap();
+    Term {
+        _handle: handle,
+        channel,
+        vt,
+        exit: None,
+    }
+}
+
+impl Term {
+    /// Reads until the screen passes `check`; fails after 10 s or if the channel closes.
+    async fn until(&mut self, what: &str, check: impl Fn(&Vt) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !check(&self.vt) {
+            let msg = tokio::time::timeout_at(deadline, self.channel.wait()).await;
+            match msg {
+                Ok(Some(ChannelMsg::Data { data })) => self.vt.feed(&data),
+                Ok(Some(ChannelMsg::ExitStatus { exit_status })) => self.exit = Some(exit_status),
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("closed before {what}:\n{}", self.vt.text()),
+                Err(_) => panic!("no {what} in 10 s:\n{}", self.vt.text()),
+            }
+        }
+    }
+
+    async fn shows(&mut self, text: &str) {
+        let owned = text.to_string();
+        self.until(text, move |vt| vt.text().contains(&owned)).await;
+    }
+
+    /// Reads to the end of the channel; the exit status.
+    async fn end(&mut self) -> Option<u32> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.vt.feed(&data),
+                Ok(Some(ChannelMsg::ExitStatus { exit_status })) => self.exit = Some(exit_status),
+                Ok(Some(_)) => {}
+                Ok(None) => return self.exit,
+                Err(_) => panic!("the channel did not close in 10 s:\n{}", self.vt.text()),
+            }
+        }
+    }
+
+    async fn keys(&self, bytes: &[u8]) {
+        self.channel.data_bytes(bytes.to_vec()).await.unwrap();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn progress_of(class: &Path, student: &Student) -> Option<llmf::progress::Progress> {
+    let file = student.dir(class).join(llmf::progress::FILE_NAME);
+    llmf::progress::read_only(&file).ok().flatten()
+}
+
+/// The step (0-based) of the lesson open last, once saved.
+fn saved_step(class: &Path, student: &Student) -> Option<usize> {
+    let p = progress_of(class, student)?;
+    let current = p.current.clone()?;
+    p.lessons.get(&current).map(|l| l.step)
+}
+
+fn wait_for(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "no {what} in 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn class_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let class = dir.path().join("class");
+    (dir, class)
+}
+
+#[test]
+fn a_student_steps_resizes_leaves_and_resumes_where_they_were() {
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &[]);
+    assert!(class.join("host_ed25519_key").exists());
+    let k = key(7);
+    let fingerprint = k.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let student = Student::by_key(&fingerprint, "ada");
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Key(&k, "ada")).await.unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 1/").await;
+        t.shows("Signed in with your key").await;
+        // The fingerprint shown is the key's (wrapped to the next line at 80 columns).
+        t.shows(&fingerprint[..24]).await;
+        // A key closes the welcome; n is the next step.
+        t.keys(b" ").await;
+        t.keys(b"n").await;
+        t.shows("step 2/").await;
+        // A bigger window: the status bar is drawn on the new last row.
+        t.channel.window_change(100, 30, 0, 0).await.unwrap();
+        t.vt.resize(100, 30);
+        t.until("the status bar on row 30", |vt| {
+            vt.row_text(29).contains("step 2/")
+        })
+        .await;
+        // Leaving without quitting (the connection just goes) still saves.
+        drop(t);
+    });
+    wait_for("saved progress", || saved_step(&class, &student) == Some(1));
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Key(&k, "ada")).await.unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 2/").await;
+        t.keys(b" q").await;
+        assert_eq!(t.end().await, Some(0));
+        assert!(t.vt.text().contains("Your progress is saved"));
+    });
+    // Name and class code: the same student whatever the case of the name.
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Password("Grace", CODE))
+            .await
+            .unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("Signed in as grace").await;
+        t.keys(b" nn").await;
+        t.shows("step 3/").await;
+        t.keys(b"q").await;
+        t.end().await;
+        let handle = connect(server.port, Login::Password("grace", CODE))
+            .await
+            .unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 3/").await;
+        // Stopping the server says goodbye to everyone connected and saves.
+        let status = server.stop();
+        assert!(status.success(), "{status:?}");
+        t.shows("stopped the class server").await;
+    });
+}
+
+#[test]
+fn exec_no_pty_forwarding_wrong_codes_and_a_full_class_are_refused() {
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &["--max-sessions", "2"]);
+    let k = key(9);
+    runtime().block_on(async {
+        let wrong = connect(server.port, Login::Password("amy", "red-cat-1")).await;
+        assert_eq!(wrong.err().as_deref(), Some("refused"));
+
+        // A command instead of the course: refused, nothing runs.
+        let handle = connect(server.port, Login::Key(&k, "eve")).await.unwrap();
+        let mut channel = handle.channel_open_session().await.unwrap();
+        channel.exec(true, "cat /etc/passwd").await.unwrap();
+        let mut failed = false;
+        while let Ok(Some(msg)) = tokio::time::timeout(WAIT, channel.wait()).await {
+            match msg {
+                ChannelMsg::Failure => failed = true,
+                ChannelMsg::Data { data } => panic!("exec ran: {data:?}"),
+                _ => {}
+            }
+        }
+        assert!(failed, "exec is answered with a failure");
+        // Forwarding either way is refused.
+        assert!(handle.tcpip_forward("127.0.0.1", 0).await.is_err());
+        let direct = handle
+            .channel_open_direct_tcpip("127.0.0.1", u32::from(server.port), "127.0.0.1", 1)
+            .await;
+        assert!(direct.is_err());
+
+        // A shell without a pty gets told how to connect, and no session.
+        let handle = connect(server.port, Login::Key(&k, "eve")).await.unwrap();
+        let mut t = open(handle, None).await;
+        t.shows("llmf needs a terminal").await;
+        assert_eq!(t.end().await, Some(1));
+
+        // A client claiming 65535x65535 gets a clamped screen (status bar on row 200).
+        let handle = connect(server.port, Login::Key(&k, "eve")).await.unwrap();
+        let mut huge = open(handle, Some((65535, 65535))).await;
+        huge.until("the status bar on row 200", |vt| {
+            vt.row_text(199).contains("step 1/")
+        })
+        .await;
+        // A second student is unaffected.
+        let handle = connect(server.port, Login::Password("finn", CODE))
+            .await
+            .unwrap();
+        let mut other = open(handle, Some((80, 24))).await;
+        other.shows("step 1/").await;
+        other.keys(b" n").await;
+        other.shows("step 2/").await;
+        // Two sessions is the cap: the third sees why on screen.
+        let handle = connect(server.port, Login::Password("gus", CODE))
+            .await
+            .unwrap();
+        let mut third = open(handle, Some((80, 24))).await;
+        third.shows("The class is full").await;
+        assert_eq!(third.end().await, Some(1));
+        // And the huge session still answers.
+        huge.keys(b" n").await;
+        huge.until("step 2 on row 200", |vt| {
+            vt.row_text(199).contains("step 2/")
+        })
+        .await;
+    });
+    let log = server.log();
+    for line in [
+        "wrong class code",
+        "a command (exec)",
+        "no terminal",
+        "class is full",
+    ] {
+        assert!(log.contains(line), "log lacks {line:?}:\n{log}");
+    }
+    assert!(!log.contains(CODE), "the class code is never logged");
+}
+
+#[test]
+fn the_report_gives_each_questions_first_try_rate_lowest_first() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/class");
+    let broken = Path::new(fixture).join("students/name-dan/progress.json");
+    let before = std::fs::read(&broken).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(["class", "report", "--json", "--class", fixture])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Answers in the fixture (lesson 01):
+    //   why-subwords:   anna first try, bob first try, carol wrong  -> 2/3
+    //   bpe-lowers:     anna 2 attempts, bob 3 attempts             -> 0/2
+    //   byte-level-unk: bob first try                                -> 1/1
+    let q = json["questions"].as_array().unwrap();
+    let row = |i: usize| {
+        (
+            q[i]["id"].as_str().unwrap().to_string(),
+            q[i]["first_try"].as_u64().unwrap(),
+            q[i]["answered"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(row(0), ("bpe-lowers".into(), 0, 2));
+    assert_eq!(row(1), ("why-subwords".into(), 2, 3));
+    assert_eq!(row(2), ("byte-level-unk".into(), 1, 1));
+    assert!((q[1]["rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    // Unanswered questions follow, with no rate.
+    assert_eq!(q[3]["answered"].as_u64(), Some(0));
+    assert!(q[3]["rate"].is_null());
+
+    let s = json["students"].as_array().unwrap();
+    let by = |name: &str| {
+        s.iter()
+            .find(|r| r["student"] == name)
+            .unwrap_or_else(|| panic!("no row for {name}: {json}"))
+    };
+    let anna = by("anna");
+    assert_eq!(
+        (anna["answered"].as_u64(), anna["first_try"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (anna["lesson"].as_str(), anna["step"].as_u64()),
+        (Some("01"), Some(4))
+    );
+    let bob = by("bob");
+    assert_eq!(
+        (bob["lessons_done"].as_u64(), bob["lesson"].as_str()),
+        (Some(1), Some("02"))
+    );
+    let carol = by("SHA256:AbC/d+9");
+    assert_eq!(carol["name"].as_str(), Some("carol"));
+    assert_eq!(
+        (carol["answered"].as_u64(), carol["first_try"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert!(by("dan")["problem"].is_string());
+    // The report only reads: the broken file is left exactly as it was.
+    assert_eq!(std::fs::read(&broken).unwrap(), before);
+
+    let table = Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(["class", "report", "--class", fixture])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("4 student(s)"), "{text}");
+    let hardest = text.lines().position(|l| l.contains("bpe-lowers")).unwrap();
+    let easiest = text
+        .lines()
+        .position(|l| l.contains("byte-level-unk"))
+        .unwrap();
+    assert!(hardest < easiest, "{text}");
+}
+
+#[test]
+fn class_watch_prints_the_report_on_a_cleared_screen_until_stopped() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/class");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(["class", "watch", "--every", "1", "--class", fixture])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            seen.push_str(&line);
+            seen.push('\n');
+            // Two refreshes: the screen is cleared before each.
+            if seen.matches("\x1b[2J").count() >= 2 && line.contains("Ctrl-C stops") {
+                let _ = tx.send(seen);
+                break;
+            }
+        }
+    });
+    let seen = rx.recv_timeout(WAIT).expect("two refreshes in 10 s");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains("4 student(s)"), "{seen}");
+    assert!(seen.contains("bpe-lowers"), "{seen}");
+}
