@@ -5,6 +5,7 @@ mod cli_attention;
 mod cli_class;
 mod cli_finetune;
 mod cli_lm;
+mod cli_progress;
 
 use clap::{Parser, Subcommand};
 use llmf::app::{App, Options};
@@ -15,7 +16,7 @@ use llmf::ui::{self, theme::Theme};
 use llmf::{errln, out, outln};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -445,7 +446,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Class { command }) => cli_class::class(command, cli.lessons.as_deref()),
         Some(Command::Progress { reset, yes }) => {
-            progress_command(cli.lessons.as_deref(), reset, yes)
+            cli_progress::progress_command(cli.lessons.as_deref(), reset, yes)
         }
         Some(Command::Open { lesson, step }) => {
             let ascii = cli.ascii
@@ -470,76 +471,6 @@ fn main() -> ExitCode {
             )
         }
     }
-}
-
-fn progress_command(dir: Option<&Path>, reset: bool, yes: bool) -> ExitCode {
-    let (mut store, progress, messages) = Store::open(default_dir());
-    for m in &messages {
-        errln!("llmf: {}", sanitize::field(m));
-    }
-    let where_ = store
-        .path()
-        .map_or("(nowhere: no home folder)".to_string(), |p| {
-            sanitize::field(&p.display().to_string()).into_owned()
-        });
-    if reset {
-        if !yes {
-            out!("Clear all progress in {where_}? Type yes to confirm: ");
-            let _ = std::io::stdout().flush();
-            let mut answer = String::new();
-            let _ = std::io::stdin().lock().read_line(&mut answer);
-            if answer.trim() != "yes" {
-                outln!("Nothing cleared.");
-                return ExitCode::SUCCESS;
-            }
-        }
-        return match store.reset() {
-            Ok(()) => {
-                outln!("Progress cleared.");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                errln!("llmf: cannot clear progress: {e}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    let (source, prefix) = source_for(dir);
-    let (course, problems) = course::load(source.as_ref());
-    let Some(course) = course else {
-        for p in &problems {
-            errln!("{prefix}{}", sanitize::field(&p.to_string()));
-        }
-        errln!(
-            "llmf: the course at {} does not load, so progress cannot be shown against it: \
-             check the --lessons folder (`llmf check`)",
-            sanitize::field(&source.describe())
-        );
-        return ExitCode::from(1);
-    };
-    outln!("Progress in {where_}");
-    for lesson in &course.lessons {
-        let p = progress.lesson(&lesson.slug);
-        let record = llmf::record::Record::of(lesson, p);
-        let here = if progress.current.as_deref() == Some(lesson.slug.as_str()) {
-            format!("  <- you are here (step {})", p.map_or(1, |p| p.step + 1))
-        } else {
-            String::new()
-        };
-        let done = if record.done() { "done" } else { "    " };
-        outln!(
-            "  {} {:<22} {done}  steps seen {:>2}/{:<2}  questions right {}/{} \
-             (first try {}){here}",
-            lesson.number,
-            lesson.slug,
-            record.steps_seen,
-            record.steps,
-            record.right,
-            record.questions,
-            record.first_try
-        );
-    }
-    ExitCode::SUCCESS
 }
 
 fn run_tui(
