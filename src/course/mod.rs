@@ -3,6 +3,7 @@
 //! Nothing here draws: prose is turned into plain styled lines by [`prose`], visualizers are
 //! only named and parameterised here and built by `crate::viz`.
 
+pub mod blocks;
 pub mod embedded;
 pub mod parse;
 pub mod prose;

@@ -1,6 +1,7 @@
 //! Parsing of `course.json` and of lesson Markdown files, with every problem located at
 //! `file:line` and worded so a teacher knows what to change.
 
+use super::blocks::{self, Mark};
 use super::prose;
 use super::{Lesson, Panel, Problem, Quiz, QuizKind, Step, VizSpec};
 use serde_json::{Map, Value};
@@ -135,143 +136,134 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
     };
     idx += 1;
 
-    struct Draft<'a> {
-        title: String,
-        line: usize,
-        prose: Vec<&'a str>,
-        panel: Option<Panel>,
-        code_lines: Vec<(usize, String)>,
-    }
     let mut steps: Vec<Draft> = Vec::new();
     let mut quiz_ids: Vec<(String, usize)> = Vec::new();
-    let mut in_plain_fence = false;
+    // Headings and code blocks as CommonMark reads them, in line order; the title's own
+    // heading (and anything above it) is behind `idx` already.
+    let marks = blocks::outline(text);
+    let mut marks = marks.iter().peekable();
 
     while idx < all_lines.len() {
         let line_no = idx + 1;
         let line = all_lines[idx];
-        idx += 1;
-        let trimmed = line.trim();
-        if in_plain_fence {
-            if trimmed.starts_with("```") {
-                in_plain_fence = false;
-            }
-            if let Some(step) = steps.last_mut() {
-                step.prose.push(line);
-                if in_plain_fence {
-                    step.code_lines.push((line_no, line.trim_end().to_string()));
-                }
-            }
-            continue;
-        }
-        if let Some(heading) = line.strip_prefix("## ") {
-            if heading.trim().is_empty() {
-                problems.push(Problem::new(
-                    file,
-                    line_no,
-                    "a step heading needs a title after `## `",
-                ));
-            }
-            steps.push(Draft {
-                title: heading.trim().to_string(),
-                line: line_no,
-                prose: Vec::new(),
-                panel: None,
-                code_lines: Vec::new(),
-            });
-            continue;
-        }
-        if line.starts_with("# ") {
-            problems.push(Problem::new(
-                file,
-                line_no,
-                "only the first line may be a `# ` title; start a step with `## `",
-            ));
-            continue;
-        }
-        let fence_lang = trimmed.strip_prefix("```").map(str::trim);
-        if let Some(lang @ ("viz" | "quiz")) = fence_lang {
-            // Collect the JSON body up to the closing fence.
-            let start = idx;
-            while idx < all_lines.len() && !all_lines[idx].trim().starts_with("```") {
+        while marks.next_if(|m| m.first_line() < line_no).is_some() {}
+        let mark = marks.next_if(|m| m.first_line() == line_no);
+        match mark {
+            Some(Mark::Heading { level: 2, .. }) => {
                 idx += 1;
-            }
-            if idx >= all_lines.len() {
-                problems.push(Problem::new(
-                    file,
-                    line_no,
-                    format!("this ```{lang} block is never closed: end it with a ``` line"),
-                ));
-                break;
-            }
-            let body = all_lines[start..idx].join("\n");
-            idx += 1; // the closing fence
-            let Some(step) = steps.last_mut() else {
-                problems.push(Problem::new(
-                    file,
-                    line_no,
-                    format!("a ```{lang} block must sit inside a step (after a `## ` heading)"),
-                ));
-                continue;
-            };
-            if step.panel.is_some() {
-                problems.push(Problem::new(
-                    file,
-                    line_no,
-                    format!(
-                        "step \"{}\" already has a visualizer or question: a step holds one; split it with a new `## ` heading",
-                        step.title
-                    ),
-                ));
-                continue;
-            }
-            let parsed = if lang == "viz" {
-                parse_viz(file, line_no, &body).map(Panel::Viz)
-            } else {
-                parse_quiz(file, line_no, &body).map(Panel::Quiz)
-            };
-            match parsed {
-                Ok(panel) => {
-                    if let Panel::Quiz(q) = &panel {
-                        if let Some((_, first)) = quiz_ids.iter().find(|(id, _)| *id == q.id) {
-                            problems.push(Problem::new(
-                                file,
-                                line_no,
-                                format!("question id \"{}\" is already used on line {first}: ids must be unique in a lesson", q.id),
-                            ));
-                        }
-                        quiz_ids.push((q.id.clone(), line_no));
-                    }
-                    step.panel = Some(panel);
+                let heading = line.trim().trim_start_matches('#').trim();
+                if heading.is_empty() {
+                    problems.push(Problem::new(
+                        file,
+                        line_no,
+                        "a step heading needs a title after `## `",
+                    ));
                 }
-                Err(p) => problems.push(p),
+                steps.push(Draft {
+                    title: heading.to_string(),
+                    line: line_no,
+                    prose: Vec::new(),
+                    panel: None,
+                    code_lines: Vec::new(),
+                });
+                continue;
             }
-            continue;
+            Some(Mark::Heading { level: 1, .. }) => {
+                idx += 1;
+                problems.push(Problem::new(
+                    file,
+                    line_no,
+                    "only the first line may be a `# ` title; start a step with `## `",
+                ));
+                continue;
+            }
+            Some(Mark::Fence {
+                lang,
+                last,
+                body,
+                closed,
+                ..
+            }) if lang == "viz" || lang == "quiz" => {
+                if !closed {
+                    problems.push(Problem::new(
+                        file,
+                        line_no,
+                        format!("this ```{lang} block is never closed: end it with a ``` line"),
+                    ));
+                    break;
+                }
+                idx = *last;
+                let Some(step) = steps.last_mut() else {
+                    problems.push(Problem::new(
+                        file,
+                        line_no,
+                        format!("a ```{lang} block must sit inside a step (after a `## ` heading)"),
+                    ));
+                    continue;
+                };
+                // Without the last newline, so a JSON error at the end names the last line.
+                let body = body.strip_suffix('\n').unwrap_or(body);
+                if let Some(problem) = attach_panel(file, line_no, lang, body, step, &mut quiz_ids)
+                {
+                    problems.push(problem);
+                }
+                continue;
+            }
+            Some(Mark::Fence {
+                first,
+                last,
+                closed,
+                ..
+            }) => {
+                if !closed {
+                    problems.push(Problem::new(
+                        file,
+                        all_lines.len(),
+                        "a ``` code block is never closed",
+                    ));
+                }
+                // The body, without the fence lines, is what `llmf check` measures.
+                let body_end = if *closed { *last - 1 } else { *last };
+                push_verbatim(
+                    &mut steps,
+                    &mut problems,
+                    file,
+                    &all_lines,
+                    *first,
+                    *last,
+                    |n, line| (n > *first && n <= body_end).then(|| line.trim_end().to_string()),
+                );
+                idx = *last;
+                continue;
+            }
+            Some(Mark::Indented { first, last }) => {
+                push_verbatim(
+                    &mut steps,
+                    &mut problems,
+                    file,
+                    &all_lines,
+                    *first,
+                    *last,
+                    |_, line| {
+                        let code = line.strip_prefix("    ").unwrap_or(line);
+                        (!code.trim().is_empty()).then(|| code.trim_end().to_string())
+                    },
+                );
+                idx = *last;
+                continue;
+            }
+            Some(Mark::Heading { .. }) | None => {}
         }
-        if fence_lang.is_some() {
-            in_plain_fence = true;
-        }
+        idx += 1;
         match steps.last_mut() {
-            Some(step) => {
-                if line.starts_with("    ") && !trimmed.is_empty() {
-                    step.code_lines
-                        .push((line_no, line[4..].trim_end().to_string()));
-                }
-                step.prose.push(line);
-            }
-            None if !trimmed.is_empty() => problems.push(Problem::new(
+            Some(step) => step.prose.push(line),
+            None if !line.trim().is_empty() => problems.push(Problem::new(
                 file,
                 line_no,
                 "text before the first step: start the first step with a `## ` heading",
             )),
             None => {}
         }
-    }
-    if in_plain_fence {
-        problems.push(Problem::new(
-            file,
-            all_lines.len(),
-            "a ``` code block is never closed",
-        ));
     }
     if steps.is_empty() && problems.is_empty() {
         problems.push(Problem::new(
@@ -299,6 +291,89 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
         steps,
     };
     (lesson, problems)
+}
+
+/// A step while its lines are being gathered.
+struct Draft<'a> {
+    title: String,
+    line: usize,
+    prose: Vec<&'a str>,
+    panel: Option<Panel>,
+    code_lines: Vec<(usize, String)>,
+}
+
+/// Parses a ```viz or ```quiz block's body and makes it the step's panel, or says why not.
+fn attach_panel(
+    file: &str,
+    line_no: usize,
+    lang: &str,
+    body: &str,
+    step: &mut Draft,
+    quiz_ids: &mut Vec<(String, usize)>,
+) -> Option<Problem> {
+    if step.panel.is_some() {
+        return Some(Problem::new(
+            file,
+            line_no,
+            format!(
+                "step \"{}\" already has a visualizer or question: a step holds one; split it with a new `## ` heading",
+                step.title
+            ),
+        ));
+    }
+    let parsed = if lang == "viz" {
+        parse_viz(file, line_no, body).map(Panel::Viz)
+    } else {
+        parse_quiz(file, line_no, body).map(Panel::Quiz)
+    };
+    let panel = match parsed {
+        Ok(panel) => panel,
+        Err(p) => return Some(p),
+    };
+    let mut problem = None;
+    if let Panel::Quiz(q) = &panel {
+        if let Some((_, first)) = quiz_ids.iter().find(|(id, _)| *id == q.id) {
+            problem = Some(Problem::new(
+                file,
+                line_no,
+                format!(
+                    "question id \"{}\" is already used on line {first}: ids must be unique in a lesson",
+                    q.id
+                ),
+            ));
+        }
+        quiz_ids.push((q.id.clone(), line_no));
+    }
+    step.panel = Some(panel);
+    problem
+}
+
+/// Adds a code block's lines `first..=last` (1-based) to the current step's prose, and those
+/// `code_of` keeps (as shown verbatim) to its verbatim lines; before the first step they are a problem instead.
+fn push_verbatim<'a>(
+    steps: &mut [Draft<'a>],
+    problems: &mut Vec<Problem>,
+    file: &str,
+    lines: &[&'a str],
+    first: usize,
+    last: usize,
+    code_of: impl Fn(usize, &str) -> Option<String>,
+) {
+    let Some(step) = steps.last_mut() else {
+        problems.push(Problem::new(
+            file,
+            first,
+            "text before the first step: start the first step with a `## ` heading",
+        ));
+        return;
+    };
+    for n in first..=last.min(lines.len()) {
+        let line = lines[n - 1];
+        step.prose.push(line);
+        if let Some(code) = code_of(n, line) {
+            step.code_lines.push((n, code));
+        }
+    }
 }
 
 fn parse_json_block(

@@ -78,3 +78,32 @@ fn manifest_lines_point_at_each_lesson() {
         .to_string()
         .starts_with("course.json:1: invalid JSON"));
 }
+
+#[test]
+fn steps_follow_commonmark_blocks() {
+    // A `## ` inside a code block or a quote is text; `##` alone is a heading with no title;
+    // an indented code block's lines are measured without their four spaces.
+    let text = "# T\n## One\n```text\n## not a step\n```\n\n> ## quoted\n\n    wide code\n##\n";
+    let (lesson, problems) = parse_lesson_all("01-x.md", text, 0);
+    let titles: Vec<&str> = lesson.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, vec!["One", ""]);
+    assert_eq!(
+        lesson.steps[0].code_lines,
+        vec![
+            (4, "## not a step".to_string()),
+            (9, "wide code".to_string())
+        ]
+    );
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        vec!["01-x.md:10: a step heading needs a title after `## `".to_string()]
+    );
+    // An unclosed fence is reported at the end of the file and keeps its lines as prose.
+    let (lesson, problems) = parse_lesson_all("01-x.md", "# T\n## S\n```\ncode\n", 0);
+    assert_eq!(lesson.steps[0].code_lines, vec![(4, "code".to_string())]);
+    assert_eq!(
+        problems[0].to_string(),
+        "01-x.md:4: a ``` code block is never closed"
+    );
+}
