@@ -5,7 +5,7 @@
 //! log-probabilities moved from the reference, on training and held-out pairs.
 
 use super::reward_model::course_questions;
-use crate::jobs::{Job, Sink, Waker};
+use crate::jobs::{OnDemand, Sink, Waker};
 use crate::labs::lm;
 use crate::labs::lm::dpo::{DpoConfig, DpoStats, DpoTrainer, PrefText};
 use crate::labs::reward_model::{split_questions, Question};
@@ -141,9 +141,8 @@ pub struct Dpo {
     chart: usize,
     steps: usize,
     seed: u64,
-    job: Option<Job<Event>>,
-    /// The driver's waker, as the last poll gave it (a run starts from a key press).
-    waker: Waker,
+    /// The run, started from a key press.
+    job: OnDemand<Event>,
     evals: Vec<(usize, DpoStats, DpoStats)>,
     seconds: f64,
     finished: Option<f64>,
@@ -157,8 +156,7 @@ impl Dpo {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            job: None,
-            waker: Waker::none(),
+            job: OnDemand::default(),
             evals: Vec::new(),
             seconds: 0.0,
             finished: None,
@@ -169,11 +167,11 @@ impl Dpo {
     }
 
     fn running(&self) -> bool {
-        self.job.is_some() && self.finished.is_none() && self.failed.is_none()
+        self.job.started() && self.finished.is_none() && self.failed.is_none()
     }
 
     fn clear(&mut self) {
-        self.job = None;
+        self.job.stop();
         self.evals.clear();
         self.seconds = 0.0;
         self.finished = None;
@@ -183,9 +181,9 @@ impl Dpo {
     fn start(&mut self) {
         self.clear();
         let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
-        self.job = Some(Job::spawn("dpo", &self.waker, move |tx| {
+        self.job.start("dpo", move |tx| {
             lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
-        }));
+        });
     }
 
     fn take(&mut self, events: Vec<Event>) {
@@ -209,10 +207,8 @@ impl Dpo {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        if let Some(job) = &mut self.job {
-            let events = job.wait_all();
-            self.take(events);
-        }
+        let events = self.job.wait_all();
+        self.take(events);
     }
 
     fn status(&self) -> String {
@@ -228,7 +224,7 @@ impl Dpo {
                 test.len()
             );
         }
-        if self.job.is_none() {
+        if !self.job.started() {
             return format!(
                 "select \"run\", press → ({total} steps; {} pairs, {} held out)",
                 train.len(),
@@ -255,7 +251,7 @@ impl Visual for Dpo {
         match index {
             0 => {
                 if was_running {
-                    self.job = None;
+                    self.job.stop();
                 } else {
                     self.start();
                 }
@@ -275,16 +271,11 @@ impl Visual for Dpo {
     }
 
     fn busy(&self) -> bool {
-        self.job.as_ref().is_some_and(Job::live)
+        self.job.live()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
-        self.waker = waker.clone();
-        let Some(job) = &mut self.job else {
-            return false;
-        };
-        let events = job.drain();
-        let news = !events.is_empty() || !job.live();
+        let (events, news) = self.job.poll(waker);
         self.take(events);
         news
     }

@@ -7,7 +7,7 @@
 //! batch, as training goes.
 
 use super::lm_common;
-use crate::jobs::{Job, Sink, Waker};
+use crate::jobs::{OnDemand, Sink, Waker};
 use crate::labs::kl_policy::distinct_n;
 use crate::labs::lm::policy::{PolicyConfig, PolicyStep, PolicyTrainer};
 use crate::labs::lm::{self, text_reward};
@@ -169,9 +169,8 @@ pub struct PolicyKl {
     chart: usize,
     steps: usize,
     seed: u64,
-    job: Option<Job<Event>>,
-    /// The driver's waker, as the last poll gave it (a run starts from a key press).
-    waker: Waker,
+    /// The run, started from a key press.
+    job: OnDemand<Event>,
     points: [Vec<Point>; 3],
     seconds: f64,
     finished: Option<f64>,
@@ -185,8 +184,7 @@ impl PolicyKl {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            job: None,
-            waker: Waker::none(),
+            job: OnDemand::default(),
             points: [Vec::new(), Vec::new(), Vec::new()],
             seconds: 0.0,
             finished: None,
@@ -197,11 +195,11 @@ impl PolicyKl {
     }
 
     fn running(&self) -> bool {
-        self.job.is_some() && self.finished.is_none() && self.failed.is_none()
+        self.job.started() && self.finished.is_none() && self.failed.is_none()
     }
 
     fn clear(&mut self) {
-        self.job = None;
+        self.job.stop();
         self.points = [Vec::new(), Vec::new(), Vec::new()];
         self.seconds = 0.0;
         self.finished = None;
@@ -211,9 +209,9 @@ impl PolicyKl {
     fn start(&mut self) {
         self.clear();
         let (word, steps, seed) = (WORDS[self.word], STEPS[self.steps], self.seed);
-        self.job = Some(Job::spawn("policy-kl", &self.waker, move |tx| {
+        self.job.start("policy-kl", move |tx| {
             lm::threads::single_threaded(|| run(word, steps, seed, &tx));
-        }));
+        });
     }
 
     fn take(&mut self, events: Vec<Event>) {
@@ -237,10 +235,8 @@ impl PolicyKl {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        if let Some(job) = &mut self.job {
-            let events = job.wait_all();
-            self.take(events);
-        }
+        let events = self.job.wait_all();
+        self.take(events);
     }
 
     /// Mean of `chart` over the last [`SMOOTH`] steps of policy `b` up to step `upto`.
@@ -259,7 +255,7 @@ impl PolicyKl {
         if let Some(s) = self.finished {
             return format!("done, {total} steps, {s:.0} s");
         }
-        if self.job.is_none() {
+        if !self.job.started() {
             return format!(
                 "{}: select \"run\", press → (3 policies × {total} steps)",
                 CHART_NAMES[self.chart]
@@ -286,7 +282,7 @@ impl Visual for PolicyKl {
         match index {
             0 => {
                 if was_running {
-                    self.job = None;
+                    self.job.stop();
                 } else {
                     self.start();
                 }
@@ -307,16 +303,11 @@ impl Visual for PolicyKl {
     }
 
     fn busy(&self) -> bool {
-        self.job.as_ref().is_some_and(Job::live)
+        self.job.live()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
-        self.waker = waker.clone();
-        let Some(job) = &mut self.job else {
-            return false;
-        };
-        let events = job.drain();
-        let news = !events.is_empty() || !job.live();
+        let (events, news) = self.job.poll(waker);
         self.take(events);
         news
     }

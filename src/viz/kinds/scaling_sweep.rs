@@ -6,7 +6,7 @@
 //! ([`crate::labs::scaling::fit_power_law`]).
 
 use super::lm_common;
-use crate::jobs::{Job, Sink, Waker};
+use crate::jobs::{OnDemand, Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
 use crate::labs::scaling::{fit_power_law, PowerFit};
@@ -144,9 +144,8 @@ pub struct ScalingSweep {
     steps: usize,
     seed: u64,
     log_reducible: bool,
-    job: Option<Job<SweepEvent>>,
-    /// The driver's waker, as the last poll gave it (a sweep starts from a key press).
-    waker: Waker,
+    /// The run, started from a key press.
+    job: OnDemand<SweepEvent>,
     /// (size, N, validation loss) of each finished size.
     results: Vec<(usize, f64, f64)>,
     /// (size, step, seconds) of the latest progress report.
@@ -164,8 +163,7 @@ impl ScalingSweep {
             steps,
             seed,
             log_reducible: false,
-            job: None,
-            waker: Waker::none(),
+            job: OnDemand::default(),
             results: Vec::new(),
             progress: None,
             finished: None,
@@ -174,11 +172,11 @@ impl ScalingSweep {
     }
 
     fn running(&self) -> bool {
-        self.job.is_some() && self.finished.is_none() && self.failed.is_none()
+        self.job.started() && self.finished.is_none() && self.failed.is_none()
     }
 
     fn clear(&mut self) {
-        self.job = None;
+        self.job.stop();
         self.results.clear();
         self.progress = None;
         self.finished = None;
@@ -188,9 +186,9 @@ impl ScalingSweep {
     fn start(&mut self) {
         self.clear();
         let (steps, seed) = (STEPS[self.steps], self.seed);
-        self.job = Some(Job::spawn("scaling-sweep", &self.waker, move |tx| {
+        self.job.start("scaling-sweep", move |tx| {
             lm::threads::single_threaded(|| sweep(steps, seed, &tx));
-        }));
+        });
     }
 
     fn take(&mut self, events: Vec<SweepEvent>) {
@@ -216,10 +214,8 @@ impl ScalingSweep {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        if let Some(job) = &mut self.job {
-            let events = job.wait_all();
-            self.take(events);
-        }
+        let events = self.job.wait_all();
+        self.take(events);
     }
 
     pub fn fit(&self) -> Option<PowerFit> {
@@ -241,7 +237,7 @@ impl ScalingSweep {
             );
         }
         match self.progress {
-            _ if self.job.is_none() => format!(
+            _ if !self.job.started() => format!(
                 "Not started: select \"run\" and press → ({total} sizes × {steps} steps each)."
             ),
             Some((size, step, seconds)) => {
@@ -328,7 +324,7 @@ impl Visual for ScalingSweep {
         match index {
             0 => {
                 if was_running {
-                    self.job = None;
+                    self.job.stop();
                     self.progress = None;
                 } else {
                     self.start();
@@ -351,16 +347,11 @@ impl Visual for ScalingSweep {
     }
 
     fn busy(&self) -> bool {
-        self.job.as_ref().is_some_and(Job::live)
+        self.job.live()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
-        self.waker = waker.clone();
-        let Some(job) = &mut self.job else {
-            return false;
-        };
-        let events = job.drain();
-        let news = !events.is_empty() || !job.live();
+        let (events, news) = self.job.poll(waker);
         self.take(events);
         news
     }
