@@ -1,11 +1,24 @@
-//! A small seeded random generator (SplitMix64), so every visualizer is reproducible from its
-//! seed on every machine without a dependency.
+//! A small seeded random generator (SplitMix64), so every visualizer and every model is
+//! reproducible from its seed on every machine without a dependency. Candle's CPU generator
+//! cannot be seeded, so the model lab draws every weight, batch offset and sampled token from
+//! this one too; its whole state is one `u64`, which a checkpoint saves so a resumed run draws
+//! the same batches as an uninterrupted one.
 
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
         Self(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Rebuilds a generator from [`Rng::state`] (a checkpoint).
+    pub fn from_state(state: u64) -> Self {
+        Self(state)
+    }
+
+    pub fn state(&self) -> u64 {
+        self.0
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -31,6 +44,11 @@ impl Rng {
         let u1 = self.unit().max(1e-300);
         let u2 = self.unit();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    /// A whole number in [0, n) (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
     }
 
     /// A whole number in [lo, hi].

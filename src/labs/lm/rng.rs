@@ -1,51 +1,7 @@
-//! The lab's own seeded generator (SplitMix64, the same recurrence as `crate::viz::rng`, kept
-//! here so the model lab depends on nothing outside `labs`). Candle's CPU random generator
-//! cannot be seeded, so every weight, every batch offset and every sampled token comes from
-//! this one: a seed reproduces a run bit for bit. Its whole state is one `u64`, which a
-//! checkpoint saves so a resumed run draws the same batches as an uninterrupted one.
+//! The model lab's seeded generator is the labs' one ([`crate::labs::rng::Rng`]); this name
+//! stays so the lab's modules say where their randomness comes from.
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    /// Rebuilds a generator from [`Rng::state`] (a checkpoint).
-    pub fn from_state(state: u64) -> Self {
-        Self(state)
-    }
-
-    pub fn state(&self) -> u64 {
-        self.0
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Standard normal, by Box–Muller.
-    pub fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(1e-300);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-
-    /// A whole number in [0, n) (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+pub use crate::labs::rng::Rng;
 
 #[cfg(test)]
 mod tests {
