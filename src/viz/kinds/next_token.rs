@@ -159,7 +159,7 @@ impl NextToken {
             format!("bars: softmax(z/{:.1})", self.temperature),
             "k, p: kept by top-k, top-p".into(),
             format!("top-k keeps {kept_k} of {}", s.probs.len()),
-            format!("top-p keeps {kept_p} ({} mass)", fmt_num(mass)),
+            format!("top-p keeps {kept_p} ({mass:.3} mass)"),
             format!(
                 "next ({}): '{}'",
                 if self.greedy { "greedy" } else { "sampled" },
