@@ -46,7 +46,9 @@ impl Visual for Fertility {
                     .map(|p| p.name().to_string())
                     .collect(),
                 self.tokenizer,
-            ),
+            )
+            // The table shows all three tokenizers side by side.
+            .inactive_when(self.view == 0, "table"),
             choice(
                 "view",
                 vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()],

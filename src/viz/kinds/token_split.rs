@@ -80,7 +80,9 @@ impl Visual for TokenSplit {
                 "vocabulary",
                 VOCABS.iter().map(ToString::to_string).collect(),
                 self.vocab,
-            ),
+            )
+            // The real encodings and a file bring their own vocabularies.
+            .inactive_when(!self.trained_view(), "fixed"),
             choice(
                 "detail",
                 DETAILS.iter().map(|d| d.0.to_string()).collect(),
@@ -205,6 +207,17 @@ mod tests {
                 other => panic!("not a strip: {other:?}"),
             })
             .collect()
+    }
+
+    /// Issue 8: the vocabulary control looked live while the real encodings (whose
+    /// vocabularies are fixed) were shown.
+    #[test]
+    fn the_vocabulary_is_inactive_for_the_real_encodings() {
+        let mut lab = TokenSplit::new(Params::new(&serde_json::Map::new(), &KIND)).unwrap();
+        let vocab = |lab: &TokenSplit| lab.controls()[2].inactive.clone();
+        assert_eq!(vocab(&lab), None);
+        lab.adjust(1, 1);
+        assert_eq!(vocab(&lab).as_deref(), Some("fixed"));
     }
 
     /// Issue 8: a text starting with an emoji showed a space token nobody typed (BPE's prefix
