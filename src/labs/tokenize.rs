@@ -104,12 +104,18 @@ impl Pretrained {
     }
 }
 
-/// Bytes as text where they are valid UTF-8, else as `<0xNN>` for each byte.
+/// Bytes as text where they are valid UTF-8, and each byte that is only part of a character
+/// as `<0xNN>`: a token holding a space and the first byte of 東 shows as ` <0xE6>`, its space
+/// drawn like every other space rather than as `<0x20>`.
 pub fn show_bytes(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes.iter().map(|b| format!("<0x{b:02X}>")).collect(),
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("<0x{b:02X}>"));
+        }
     }
+    out
 }
 
 /// The bundled corpus: the prose of the course's own lessons (written for the project), one
@@ -349,6 +355,16 @@ mod tests {
         assert_eq!(bytes_of(" hello"), b" hello".to_vec());
         let first = encode(&tok, "the").unwrap();
         assert!(!first[0].text.starts_with('Ġ'), "{first:?}");
+    }
+
+    /// r50k splits " 東" into " \xE6" and two more bytes; the space showed as `<0x20>`.
+    #[test]
+    fn partial_characters_show_as_bytes_and_the_rest_as_text() {
+        assert_eq!(show_bytes(b" \xE6"), " <0xE6>");
+        assert_eq!(show_bytes(&[0xE6, 0x9D]), "<0xE6><0x9D>");
+        assert_eq!(show_bytes("東".as_bytes()), "東");
+        let tokens = Pretrained::R50k.encode(" 東");
+        assert_eq!(tokens[0].text, " <0xE6>", "{tokens:?}");
     }
 
     #[test]
