@@ -268,14 +268,11 @@ impl Widget for TokenStripWidget<'_> {
                 buf.set_stringn(x, yy, text, room, style);
             }
         }
-        let mut y = y + laid.rows as u16;
+        let first = y + laid.rows as u16;
         let w = usize::from(area.width);
-        for line in detail_lines(&self.detail_text(), w) {
-            if y >= area.bottom() {
-                break;
-            }
-            buf.set_stringn(area.x, y, &line, w, t.dim);
-            y += 1;
+        let rows = (first..area.bottom()).zip(detail_lines(&self.detail_text(), w));
+        for (yy, line) in rows {
+            buf.set_stringn(area.x, yy, &line, w, t.dim);
         }
     }
 }
