@@ -1,6 +1,6 @@
 //! Axis ticks: which values get a tick, and how they are written. Every tick of one axis is
-//! written in one style (one SI unit, or scientific notation throughout), so an axis never
-//! reads `100B 1e12 1e13`.
+//! written in one style, SI units (`500k`, `1M`) or scientific notation throughout, so an axis
+//! never reads `100B 1e12 1e13`.
 
 use super::Scale;
 
@@ -9,7 +9,7 @@ use super::Scale;
 ///
 /// Working from an integer mantissa avoids the `0.30000000000000004` that `3 * 0.1` prints.
 pub(super) fn fmt_scaled(n: i64, e: i32) -> String {
-    fmt_tick(n, e, magnitude(n, e))
+    fmt_tick(n, e, !si_range(magnitude(n, e)))
 }
 
 /// The decimal magnitude of `n × 10^e` (`15 × 10^2` is 3); 0 has none, so `i32::MIN`.
@@ -20,17 +20,22 @@ fn magnitude(n: i64, e: i32) -> i32 {
     to_i32(n.unsigned_abs().to_string().len()) - 1 + e
 }
 
-/// Writes `n × 10^e` in the style an axis whose largest tick has magnitude `axis` uses, so
-/// every tick of one axis shares a style: one SI unit (`0.5M 1M 1.5M`, never `500k 1M`), or
-/// scientific notation throughout (`1e9 … 1e13`, never `1B … 1e13`).
-fn fmt_tick(n: i64, e: i32, axis: i32) -> String {
+/// Whether a magnitude is written with an SI unit (`0.001` up to `999B`); beyond it, `1e12`.
+fn si_range(mag: i32) -> bool {
+    mag == i32::MIN || (-3..12).contains(&mag)
+}
+
+/// Writes `n × 10^e` with an SI unit, or in scientific notation when `sci` (the axis has a
+/// tick beyond the units), so every tick of one axis shares a style: `1e9 … 1e13`, never
+/// `1B … 1e13`.
+fn fmt_tick(n: i64, e: i32, sci: bool) -> String {
     if n == 0 {
         return "0".to_string();
     }
     let sign = if n < 0 { "-" } else { "" };
     let digits = n.unsigned_abs().to_string();
     let mag = to_i32(digits.len()) - 1 + e;
-    if !(-3..12).contains(&axis) || !(-3..12).contains(&mag) {
+    if sci || !si_range(mag) {
         let trimmed = digits.trim_end_matches('0');
         let (first, rest) = trimmed.split_at(1.min(trimmed.len()));
         let mant = if rest.is_empty() {
@@ -40,7 +45,7 @@ fn fmt_tick(n: i64, e: i32, axis: i32) -> String {
         };
         return format!("{sign}{mant}e{mag}");
     }
-    let (unit, suffix) = match axis {
+    let (unit, suffix) = match mag {
         9.. => (9, "B"),
         6..=8 => (6, "M"),
         3..=5 => (3, "k"),
@@ -126,9 +131,9 @@ pub(super) fn linear_scale(lo: f64, hi: f64, max_n: usize) -> Scale {
                 }
             };
             let ks = k0 as i64..=k1 as i64;
-            let axis = ks.clone().map(|k| magnitude(k * m, p)).max().unwrap_or(0);
+            let sci = ks.clone().any(|k| !si_range(magnitude(k * m, p)));
             let ticks: Vec<(f64, String)> =
-                ks.map(|k| (value(k), fmt_tick(k * m, p, axis))).collect();
+                ks.map(|k| (value(k), fmt_tick(k * m, p, sci))).collect();
             return Scale {
                 lo: value(k0 as i64),
                 hi: value(k1 as i64),
