@@ -386,7 +386,8 @@ mod tests {
         assert_eq!((h16.values.ncols(), h64.values.ncols()), (16, 32));
         assert!(t16[0].contains("dims 0–15 of 16"), "{}", t16[0]);
         assert!(t64[0].contains("dims 0–31 of 64"), "{}", t64[0]);
-        // Unlabelled columns make the map number them, i.e. by dimension.
+        // Unlabelled columns make the map number them, i.e. by dimension (see the heatmap
+        // widget's test of all-empty labels).
         assert!(h16.col_labels.iter().all(String::is_empty));
         assert!(
             (h16.values[[7, 2]] - 0.800).abs() < 1e-3,
