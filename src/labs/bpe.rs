@@ -50,6 +50,27 @@ pub fn byte_level_decode(token: &str) -> Vec<u8> {
     out
 }
 
+/// A byte-level piece as the course shows bytes everywhere else: whole characters as
+/// themselves, a space as `Ġ` (the mark the lesson teaches), other control bytes in GPT-2's
+/// alphabet, and bytes that are only part of a character as `<0xE6>` — never as the alphabet's
+/// stand-ins (`æ`), which look like real letters.
+pub fn show_piece(piece: &str) -> String {
+    let bytes = byte_level_decode(piece);
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match u8::try_from(u32::from(c)) {
+                Ok(b) if b <= b' ' || b == 0x7F => out.push(byte_char(b)),
+                _ => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("<0x{b:02X}>"));
+        }
+    }
+    out
+}
+
 /// The character GPT-2's byte-level alphabet uses for one byte.
 fn byte_char(b: u8) -> char {
     let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
@@ -95,6 +116,21 @@ mod tests {
         assert_eq!(byte_level(" a").join(""), "Ġa");
     }
 
+    /// Issue 8: the replay showed the bytes of 東 (E6 9D B1) as GPT-2's stand-ins `æ Ŀ ±`
+    /// while every other panel shows `<0xE6>`. Worked out by hand: byte_level("東") is the three
+    /// stand-ins; alone each is part of a character, so `<0xNN>`; joined they are 東 again.
+    #[test]
+    fn pieces_show_partial_bytes_as_hex_and_whole_characters_as_text() {
+        let stand_ins = byte_level("東");
+        assert_eq!(stand_ins.join(""), "æĿ±");
+        let shown: Vec<String> = stand_ins.iter().map(|p| show_piece(p)).collect();
+        assert_eq!(shown, ["<0xE6>", "<0x9D>", "<0xB1>"]);
+        assert_eq!(show_piece(&stand_ins.join("")), "東");
+        assert_eq!(show_piece("Ġtoken"), "Ġtoken");
+        assert_eq!(show_piece(&byte_level(" é")[..2].join("")), "Ġ<0xC3>");
+        assert_eq!(show_piece(&byte_level("a\n").join("")), "aĊ");
+    }
+
     #[test]
     fn replay_merges_lowest_rank_first() {
         let merges = vec![
@@ -116,7 +152,7 @@ mod tests {
         let steps = replay(" attention", &bpe_merges(bpe));
         let ours: Vec<String> = steps.last().unwrap().0.clone();
         let theirs: Vec<String> = bpe
-            .encode("attention", false)
+            .encode(" attention", false)
             .unwrap()
             .get_tokens()
             .to_vec();

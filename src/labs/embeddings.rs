@@ -272,8 +272,81 @@ pub fn pca_2d(v: &Array2<f64>) -> Array2<f64> {
     centred.dot(&basis)
 }
 
+/// Words of the vocabulary spelled most like `query`, for "not among the words; try: …":
+/// fewest edits first (Levenshtein distance), then the longest shared beginning, then the
+/// vocabulary's own order. One- and two-letter words are left out unless the query is that
+/// short itself: "d" or "k" helps nobody who typed "atention".
+pub fn similar_spellings<'a>(words: &'a [String], query: &str, n: usize) -> Vec<&'a str> {
+    let q: Vec<char> = query.to_lowercase().chars().collect();
+    let shortest = 3.min(q.len());
+    let mut scored: Vec<(usize, std::cmp::Reverse<usize>, usize, &str)> = words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.chars().count() >= shortest)
+        .map(|(i, w)| {
+            let w_chars: Vec<char> = w.chars().collect();
+            let prefix = q.iter().zip(&w_chars).take_while(|(a, b)| a == b).count();
+            (
+                edit_distance(&q, &w_chars),
+                std::cmp::Reverse(prefix),
+                i,
+                w.as_str(),
+            )
+        })
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(n).map(|s| s.3).collect()
+}
+
+/// Levenshtein distance: the fewest single-character insertions, deletions or substitutions
+/// that turn `a` into `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    /// Issue 8: an unknown word suggested "d, token, k". Distances by hand (and checked with a
+    /// python3 Levenshtein): "atention" → "attention" is 1 (insert t), → "retention" and
+    /// "tension" 2, → "token" 6; "kitten" → "sitting" is the textbook 3.
+    #[test]
+    fn suggestions_are_spelled_like_the_query() {
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(super::edit_distance(&chars("kitten"), &chars("sitting")), 3);
+        assert_eq!(super::edit_distance(&chars(""), &chars("abc")), 3);
+        assert_eq!(super::edit_distance(&chars("flaw"), &chars("lawn")), 2);
+        let vocab: Vec<String> = [
+            "d",
+            "token",
+            "k",
+            "retention",
+            "attention",
+            "attend",
+            "tension",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+        let got = super::similar_spellings(&vocab, "atention", 3);
+        assert_eq!(got[0], "attention");
+        assert!(!got.contains(&"d") && !got.contains(&"k"), "{got:?}");
+        // "tokens" is 1 from "token" (delete s) and 4 or more from every other word.
+        assert_eq!(super::similar_spellings(&vocab, "tokens", 1), ["token"]);
+        // Equal distance: the longer shared beginning first ("retention" and "tension" are
+        // both 2 from "atention"; neither shares its first letter, so vocabulary order).
+        assert_eq!(got[1..], ["retention", "tension"]);
+    }
+
     use super::*;
     use ndarray::array;
 

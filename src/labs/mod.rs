@@ -94,6 +94,22 @@ pub fn fmt_bytes(b: f64) -> String {
     }
 }
 
+/// Numbers for a comma-separated list, `[1002, 1001, 1000.5, 999]`: as [`fmt_num`] but whole
+/// numbers without thousands separators, whose commas would read as more list items
+/// (`[1,002, 1,001]`).
+pub fn fmt_list(xs: &[f64]) -> String {
+    xs.iter()
+        .map(|&x| {
+            if x.is_finite() && x.fract() == 0.0 && (1.0..1e6).contains(&x.abs()) {
+                format!("{}", x as i64)
+            } else {
+                fmt_num(x)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -113,6 +129,24 @@ fn group_thousands(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::fmt_num;
+
+    /// Issue 8: a list showed `[1,002, 1,001, 1000.5, 999]`, four numbers reading as six.
+    #[test]
+    fn lists_have_no_thousands_commas() {
+        assert_eq!(
+            super::fmt_list(&[1002.0, 1001.0, 1000.5, 999.0]),
+            "1002, 1001, 1000.5, 999"
+        );
+        assert_eq!(
+            super::fmt_list(&[-2500.0, 0.25, 2e6]),
+            "-2500, 0.250, 2.00e6"
+        );
+        assert_eq!(
+            fmt_num(1002.0),
+            "1,002",
+            "single numbers keep their separators"
+        );
+    }
 
     #[test]
     fn formats_numbers_compactly() {

@@ -104,12 +104,18 @@ impl Pretrained {
     }
 }
 
-/// Bytes as text where they are valid UTF-8, else as `<0xNN>` for each byte.
+/// Bytes as text where they are valid UTF-8, and each byte that is only part of a character
+/// as `<0xNN>`: a token holding a space and the first byte of 東 shows as ` <0xE6>`, its space
+/// drawn like every other space rather than as `<0x20>`.
 pub fn show_bytes(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes.iter().map(|b| format!("<0x{b:02X}>")).collect(),
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("<0x{b:02X}>"));
+        }
     }
+    out
 }
 
 /// The bundled corpus: the prose of the course's own lessons (written for the project), one
@@ -175,8 +181,13 @@ pub fn train(
                 .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
                 .build()
                 .into(),
-            ByteLevel::default().into(),
-            decoders::byte_level::ByteLevel::default().into(),
+            // No prefix space: GPT-2's own setting. With one (the library's default) every
+            // text, and every training paragraph, gained a space nobody typed, and a text
+            // starting with an emoji split into a lone "Ġ" before its bytes.
+            ByteLevel::default().add_prefix_space(false).into(),
+            decoders::byte_level::ByteLevel::default()
+                .add_prefix_space(false)
+                .into(),
         ),
         Algorithm::WordPiece => (
             WordPiece::default().into(),
@@ -323,6 +334,37 @@ mod tests {
             assert!(!ours.is_empty());
             assert!(ours.iter().all(|t| t.end <= text.len() && t.start <= t.end));
         }
+    }
+
+    /// Issue 8: `llmf tokenize --tokenizer bpe '🦜'` began with `"Ġ" 220`, a space the learner
+    /// never typed, because the byte-level pre-tokenizer added a prefix space. The split of a
+    /// text must hold exactly its bytes: 🦜 is F0 9F A6 9C, four bytes, no 0x20.
+    #[test]
+    fn trained_bpe_adds_no_space_that_was_not_typed() {
+        let tok = train(Algorithm::Bpe, 300, &corpus()).unwrap_or_else(|e| panic!("{e}"));
+        let bytes_of = |text: &str| -> Vec<u8> {
+            encode(&tok, text)
+                .unwrap()
+                .iter()
+                .flat_map(|t| crate::labs::bpe::byte_level_decode(&t.text))
+                .collect()
+        };
+        assert_eq!(bytes_of("🦜"), vec![0xF0, 0x9F, 0xA6, 0x9C]);
+        assert_eq!(bytes_of("hello world"), b"hello world".to_vec());
+        // A space that was typed is kept, inside the next token.
+        assert_eq!(bytes_of(" hello"), b" hello".to_vec());
+        let first = encode(&tok, "the").unwrap();
+        assert!(!first[0].text.starts_with('Ġ'), "{first:?}");
+    }
+
+    /// r50k splits " 東" into " \xE6" and two more bytes; the space showed as `<0x20>`.
+    #[test]
+    fn partial_characters_show_as_bytes_and_the_rest_as_text() {
+        assert_eq!(show_bytes(b" \xE6"), " <0xE6>");
+        assert_eq!(show_bytes(&[0xE6, 0x9D]), "<0xE6><0x9D>");
+        assert_eq!(show_bytes("東".as_bytes()), "東");
+        let tokens = Pretrained::R50k.encode(" 東");
+        assert_eq!(tokens[0].text, " <0xE6>", "{tokens:?}");
     }
 
     #[test]

@@ -368,8 +368,20 @@ pub fn slider(label: &str, value: f64, min: f64, max: f64, step: f64, decimals: 
             max,
             step,
             decimals,
+            log: false,
         },
+        inactive: None,
     }
+}
+
+/// A slider over a range stepped by factors (each press doubles or halves): the knob moves on a
+/// log scale so that it moves evenly.
+pub fn log_slider(label: &str, value: f64, min: f64, max: f64) -> Control {
+    let mut c = slider(label, value, min, max, 1.0, 0);
+    if let ControlKind::Slider { log, .. } = &mut c.kind {
+        *log = true;
+    }
+    c
 }
 
 /// A choice among named options.
@@ -377,6 +389,7 @@ pub fn choice(label: &str, options: Vec<String>, index: usize) -> Control {
     Control {
         label: label.to_string(),
         kind: ControlKind::Choice { options, index },
+        inactive: None,
     }
 }
 
@@ -388,6 +401,7 @@ pub fn text_field(label: &str, value: &str) -> Control {
             value: value.to_string(),
             editing: None,
         },
+        inactive: None,
     }
 }
 
@@ -395,6 +409,7 @@ pub fn toggle(label: &str, on: bool) -> Control {
     Control {
         label: label.to_string(),
         kind: ControlKind::Toggle(on),
+        inactive: None,
     }
 }
 

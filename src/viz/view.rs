@@ -150,6 +150,19 @@ pub struct TableView {
 pub struct Control {
     pub label: String,
     pub kind: ControlKind,
+    /// Why the control does nothing in the panel's current mode, in one word (`real`,
+    /// `table`), or `None` when it is live. An inactive control is drawn dimmed with its
+    /// reason, so the learner does not press keys that cannot change anything.
+    pub inactive: Option<String>,
+}
+
+impl Control {
+    /// The same control, marked as doing nothing while `idle` holds, for `why`.
+    #[must_use]
+    pub fn inactive_when(mut self, idle: bool, why: &str) -> Self {
+        self.inactive = idle.then(|| why.to_string());
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +174,9 @@ pub enum ControlKind {
         max: f64,
         step: f64,
         decimals: usize,
+        /// Stepped by factors (doubling, halving): the knob sits on a log scale, so each press
+        /// moves it the same distance.
+        log: bool,
     },
     /// One of several named options.
     Choice { options: Vec<String>, index: usize },
@@ -181,6 +197,9 @@ impl View {
         let all = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = f(s));
         for c in &mut self.controls {
             c.label = f(&c.label);
+            if let Some(why) = &mut c.inactive {
+                *why = f(why);
+            }
             match &mut c.kind {
                 ControlKind::Choice { options, .. } => all(options),
                 ControlKind::Text { value, .. } => *value = f(value),

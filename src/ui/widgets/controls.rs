@@ -12,7 +12,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::util::{fmt_value, pad_left, pad_right, put, short_ellipsis, to_u16, truncate, width};
+use super::util::{
+    fmt_value, pad_left, pad_right, put, short_ellipsis, style_rect, to_u16, truncate, width,
+};
 use crate::ui::theme::Theme;
 use crate::viz::view::{Control, ControlKind};
 
@@ -71,11 +73,16 @@ impl Glyphs {
 /// Where the knob sits on a track of `cells` cells (0-based).
 // The fraction is clamped to [0, 1], so the product fits in `usize`.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn knob_pos(value: f64, min: f64, max: f64, cells: usize) -> usize {
+fn knob_pos(value: f64, min: f64, max: f64, log: bool, cells: usize) -> usize {
     if cells == 0 {
         return 0;
     }
-    let frac = if max > min && value.is_finite() {
+    // A slider stepped by factors (1, 2, 4 … 8192) measures its track in log units, so each
+    // doubling moves the knob the same distance; on a linear track the first ten presses
+    // would not move it at all.
+    let frac = if log && min > 0.0 && max > min && value > 0.0 && value.is_finite() {
+        ((value.ln() - min.ln()) / (max.ln() - min.ln())).clamp(0.0, 1.0)
+    } else if max > min && value.is_finite() {
         ((value - min) / (max - min)).clamp(0.0, 1.0)
     } else if value == f64::INFINITY {
         1.0
@@ -109,7 +116,7 @@ impl ControlsWidget<'_> {
             }
             ControlKind::Toggle(_) => 2 + 4 + width(&c.label).min(MAX_LABEL),
             ControlKind::Text { value, .. } => 2 + lw + 2 + 1 + width(value) + 2,
-        };
+        } + c.inactive.as_ref().map_or(0, |why| width(why) + 3);
         to_u16(self.controls.iter().map(line).max().unwrap_or(0))
     }
 
@@ -162,18 +169,19 @@ impl ControlsWidget<'_> {
             put(buf, col, col.x, y, g.marker, t.selected);
         }
         let x0 = col.x.saturating_add(2);
-        match &control.kind {
+        let end = match &control.kind {
             ControlKind::Toggle(state) => {
                 let boxed = if *state { "[x] " } else { "[ ] " };
                 let x = put(buf, col, x0, y, boxed, t.bold);
                 let label = truncate(&control.label, MAX_LABEL, ell);
-                put(buf, col, x, y, &label, label_style);
+                put(buf, col, x, y, &label, label_style)
             }
             ControlKind::Slider {
                 value,
                 min,
                 max,
                 decimals,
+                log,
                 ..
             } => {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
@@ -181,7 +189,7 @@ impl ControlsWidget<'_> {
                 let track = cw
                     .saturating_sub(2 + lw + 2 + 2 + 1 + vw)
                     .clamp(1, MAX_TRACK);
-                let knob = knob_pos(*value, *min, *max, track);
+                let knob = knob_pos(*value, *min, *max, *log, track);
                 let mut x = x0.saturating_add(to_u16(lw + 2));
                 x = put(buf, col, x, y, g.left, t.dim);
                 x = put(buf, col, x, y, &g.filled.repeat(knob), t.bar);
@@ -189,7 +197,7 @@ impl ControlsWidget<'_> {
                 x = put(buf, col, x, y, &g.empty.repeat(track - knob - 1), t.dim);
                 x = put(buf, col, x, y, g.right, t.dim);
                 let text = pad_left(&fmt_value(*value, *decimals, t.ascii), vw);
-                put(buf, col, x.saturating_add(1), y, &text, t.text);
+                put(buf, col, x.saturating_add(1), y, &text, t.text)
             }
             ControlKind::Text { value, editing } => {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
@@ -205,7 +213,7 @@ impl ControlsWidget<'_> {
                 } else {
                     t.bold
                 };
-                put(buf, col, x, y, &format!("[{shown}]"), style);
+                put(buf, col, x, y, &format!("[{shown}]"), style)
             }
             ControlKind::Choice { options, index } => {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
@@ -222,8 +230,13 @@ impl ControlsWidget<'_> {
                     &format!(" {} ", truncate(option, room, ell)),
                     t.bold,
                 );
-                put(buf, col, x, y, g.right, t.dim);
+                put(buf, col, x, y, g.right, t.dim)
             }
+        };
+        if let Some(why) = &control.inactive {
+            let drawn = Rect::new(x0, y, end.saturating_sub(x0), 1);
+            style_rect(buf, col, drawn, t.dim);
+            put(buf, col, end, y, &format!(" ({why})"), t.dim);
         }
     }
 }
@@ -315,7 +328,9 @@ mod tests {
                     max: 2.0,
                     step: 0.05,
                     decimals: 2,
+                    log: false,
                 },
+                inactive: None,
             },
             Control {
                 label: "sampling".into(),
@@ -323,14 +338,17 @@ mod tests {
                     options: vec!["greedy".into(), "top-k".into()],
                     index: 1,
                 },
+                inactive: None,
             },
             Control {
                 label: "show logits".into(),
                 kind: ControlKind::Toggle(true),
+                inactive: None,
             },
             Control {
                 label: "causal mask".into(),
                 kind: ControlKind::Toggle(false),
+                inactive: None,
             },
         ]
     }
@@ -417,14 +435,63 @@ mod tests {
         assert_eq!(plain(&buf), expected);
     }
 
+    /// Issue 8: the tokens slider doubles per press (1 … 8192) but its knob moved linearly,
+    /// so the first ten presses did not move it. On a log track of 14 cells each doubling is
+    /// one cell: 2^k sits at k · 13/13 = k (8192 = 2^13 at cell 13).
+    #[test]
+    fn a_log_slider_moves_its_knob_one_step_per_doubling() {
+        let cells: Vec<usize> = (0..14)
+            .map(|k| knob_pos(2f64.powi(k), 1.0, 8192.0, true, 14))
+            .collect();
+        assert_eq!(cells, (0..14).collect::<Vec<_>>());
+        // Linear, 2, 4 … 512 would all sit in cell 0 or 1.
+        assert_eq!(knob_pos(512.0, 1.0, 8192.0, false, 14), 1);
+        let c = [crate::viz::log_slider("tokens", 64.0, 1.0, 8192.0)];
+        let theme = Theme::new(true, true);
+        let l = lines(&render(widget(&c, 0, false, &theme), 30, 1));
+        // 64 = 2^6: the knob is in cell 6 of the track (after "<" and six "=").
+        assert!(l[0].contains("<======O"), "{}", l[0]);
+    }
+
+    /// Issue 8: controls that do nothing in the panel's mode looked live. An inactive control
+    /// is dimmed and says why in one word.
+    #[test]
+    fn an_inactive_control_is_dimmed_and_says_why() {
+        let c = [
+            crate::viz::choice("vocabulary", vec!["1000".into()], 0).inactive_when(true, "fixed")
+        ];
+        // Colours on (no_color false), so "dim" is a real style to look for.
+        let theme = Theme::new(false, true);
+        let buf = render(widget(&c, 0, false, &theme), 40, 1);
+        assert_eq!(lines(&buf)[0].trim_end(), "  vocabulary  < 1000 > (fixed)");
+        let dim = theme.dim;
+        assert!(dim.add_modifier.contains(Modifier::DIM));
+        for x in 2..30 {
+            assert!(
+                buf[(x, 0)].modifier.contains(Modifier::DIM),
+                "cell {x} not dimmed"
+            );
+        }
+        let live =
+            [crate::viz::choice("vocabulary", vec!["1000".into()], 0)
+                .inactive_when(false, "fixed")];
+        let l = lines(&render(widget(&live, 0, false, &theme), 40, 1));
+        assert!(!l[0].contains("(fixed)"));
+    }
+
     #[test]
     fn knob_stays_on_the_track() {
-        assert_eq!(knob_pos(0.0, 0.0, 1.0, 10), 0);
-        assert_eq!(knob_pos(1.0, 0.0, 1.0, 10), 9);
-        assert_eq!(knob_pos(5.0, 0.0, 1.0, 10), 9);
-        assert_eq!(knob_pos(f64::NAN, 0.0, 1.0, 10), 0);
-        assert_eq!(knob_pos(0.5, 1.0, 1.0, 10), 0);
-        assert_eq!(knob_pos(0.5, 0.0, 1.0, 0), 0);
+        assert_eq!(knob_pos(0.0, 0.0, 1.0, false, 10), 0);
+        assert_eq!(knob_pos(1.0, 0.0, 1.0, false, 10), 9);
+        assert_eq!(knob_pos(5.0, 0.0, 1.0, false, 10), 9);
+        assert_eq!(knob_pos(f64::NAN, 0.0, 1.0, false, 10), 0);
+        assert_eq!(knob_pos(0.5, 1.0, 1.0, false, 10), 0);
+        assert_eq!(knob_pos(0.5, 0.0, 1.0, false, 0), 0);
+        assert_eq!(
+            knob_pos(0.0, 0.0, 1.0, true, 10),
+            0,
+            "log of 0: the linear rule"
+        );
     }
 
     #[test]
@@ -436,6 +503,7 @@ mod tests {
                 options: vec![],
                 index: 3,
             },
+            inactive: None,
         });
         odd.push(Control {
             label: String::new(),
@@ -445,7 +513,9 @@ mod tests {
                 max: -5.0,
                 step: 0.0,
                 decimals: 300,
+                log: false,
             },
+            inactive: None,
         });
         for theme in [Theme::new(false, false), Theme::new(true, true)] {
             for c in [controls(), odd.clone(), vec![]] {

@@ -114,7 +114,10 @@ impl HeatmapWidget<'_> {
     fn header(&self) -> Header {
         let ncols = self.view.values.ncols();
         let labels = &self.view.col_labels;
-        if labels.len() >= ncols && labels.iter().take(ncols).all(|l| width(l) <= 1) {
+        // Labels that are all empty ask for numbered columns (no legend follows them).
+        let unlabelled = labels.iter().take(ncols).all(String::is_empty);
+        if !unlabelled && labels.len() >= ncols && labels.iter().take(ncols).all(|l| width(l) <= 1)
+        {
             Header::Exact
         } else {
             Header::Numbered { tens: ncols > 10 }
@@ -376,6 +379,27 @@ mod tests {
 
     fn widget<'a>(v: &'a HeatmapView, theme: &'a Theme) -> HeatmapWidget<'a> {
         HeatmapWidget { view: v, theme }
+    }
+
+    /// Issue 8: the positional map's dimension axis was blank. Columns whose labels are all
+    /// empty are numbered (tens above units), with no legend; before, the empty labels were
+    /// drawn "exactly", as nothing.
+    #[test]
+    fn all_empty_labels_number_the_columns() {
+        let v = HeatmapView {
+            title: String::new(),
+            row_labels: vec!["0".into()],
+            col_labels: vec![String::new(); 12],
+            values: Array2::from_elem((1, 12), 0.5),
+            range: Some((0.0, 1.0)),
+            cursor: None,
+        };
+        let theme = Theme::new(true, true);
+        let w = widget(&v, &theme);
+        assert_eq!(w.height(40), 2 + 1 + 1, "tens, units, one row, the scale");
+        let l = lines(&render(w, 40, 4));
+        assert_eq!(l[0].trim_end(), "                       1");
+        assert_eq!(l[1].trim_end(), "   0 1 2 3 4 5 6 7 8 9 0 1");
     }
 
     #[test]

@@ -29,6 +29,19 @@ pub struct TableWidget<'a> {
     pub theme: &'a Theme,
 }
 
+/// Whether a cell reads as a number: `0.25`, `1,308,761`, `41%`, `2.5 GB`, `-3`, `≈7B`, `$12`.
+/// Numbers written with separators or units are right-aligned like bare ones, so one column
+/// never mixes alignments. A word (`GPT-2`, `n/a`) is not a number.
+fn looks_numeric(cell: &str) -> bool {
+    let rest = cell.trim_start_matches(['-', '−', '+', '~', '≈', '$', '×']);
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some('.') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 impl TableWidget<'_> {
     fn ncols(&self) -> usize {
         let v = self.view;
@@ -67,7 +80,7 @@ impl TableWidget<'_> {
             .map(|c| c.trim())
             .filter(|c| !c.is_empty())
             .peekable();
-        cells.peek().is_some() && cells.all(|c| c.parse::<f64>().is_ok())
+        cells.peek().is_some() && cells.all(looks_numeric)
     }
 
     /// Rows needed: the title and header lines (when present) and one line per row.
@@ -195,6 +208,39 @@ mod tests {
             "  tiny                            ",
         ]);
         assert_eq!(plain(&buf), expected);
+    }
+
+    /// Issue 8: a column of `1,308,761`, `25` and `41%` was left-aligned because the commas
+    /// and the unit stopped the cells parsing as numbers, while bare numbers were right-aligned.
+    #[test]
+    fn numbers_with_separators_or_units_align_right_like_bare_ones() {
+        let theme = Theme::new(true, true);
+        let v = TableView {
+            title: String::new(),
+            headers: vec!["what".into(), "value".into()],
+            rows: vec![
+                vec!["hours".into(), "1,308,761".into()],
+                vec!["share".into(), "41%".into()],
+                vec!["size".into(), "2.5 GB".into()],
+                vec!["n".into(), "25".into()],
+            ],
+            highlight: None,
+        };
+        let l: Vec<String> = lines(&render(widget(&v, &theme), 19, 5))
+            .iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        assert_eq!(
+            &l[1..5],
+            [
+                "  hours  1,308,761",
+                "  share        41%",
+                "  size      2.5 GB",
+                "  n             25"
+            ]
+        );
+        assert!(looks_numeric("-3") && looks_numeric(".5") && looks_numeric("≈7B"));
+        assert!(!looks_numeric("GPT-2") && !looks_numeric("n/a") && !looks_numeric("."));
     }
 
     #[test]

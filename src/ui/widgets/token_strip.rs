@@ -161,6 +161,37 @@ fn layout(tokens: &[StripToken], width: usize, ascii: bool) -> Rc<StripLayout> {
     })
 }
 
+/// The detail line (`ids: 3290 11 …`) wrapped at the spaces between its numbers, so that no id
+/// or offset is ever cut in two across rows (`3290` read as `3` and `290`). Only an item
+/// wider than the whole row is cut, at the row's width. The detail text is ASCII.
+fn detail_lines(detail: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in detail.split(' ').filter(|s| !s.is_empty()) {
+        let needed = if line.is_empty() {
+            item.len()
+        } else {
+            line.len() + 1 + item.len()
+        };
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(item);
+        while line.len() > width {
+            let rest = line.split_off(width);
+            lines.push(std::mem::replace(&mut line, rest));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 impl TokenStripWidget<'_> {
     fn detail_text(&self) -> String {
         let v = self.view;
@@ -190,12 +221,7 @@ impl TokenStripWidget<'_> {
         let w = usize::from(width.max(1));
         let rows = layout(&self.view.tokens, w, self.theme.ascii).rows;
         let title = usize::from(!self.view.title.is_empty());
-        let detail = self.detail_text();
-        let detail_rows = if detail.is_empty() {
-            0
-        } else {
-            detail.width().div_ceil(w)
-        };
+        let detail_rows = detail_lines(&self.detail_text(), w).len();
         u16::try_from(title + rows + detail_rows).unwrap_or(u16::MAX)
     }
 
@@ -242,16 +268,11 @@ impl Widget for TokenStripWidget<'_> {
                 buf.set_stringn(x, yy, text, room, style);
             }
         }
-        let mut y = y + laid.rows as u16;
-        let detail = self.detail_text();
+        let first = y + laid.rows as u16;
         let w = usize::from(area.width);
-        let mut rest = detail.as_str();
-        while !rest.is_empty() && y < area.bottom() {
-            // Cut at a char boundary within the width (the detail line is ASCII).
-            let cut = rest.char_indices().nth(w).map_or(rest.len(), |(b, _)| b);
-            buf.set_stringn(area.x, y, &rest[..cut], w, t.dim);
-            rest = &rest[cut..];
-            y += 1;
+        let rows = (first..area.bottom()).zip(detail_lines(&self.detail_text(), w));
+        for (yy, line) in rows {
+            buf.set_stringn(area.x, yy, &line, w, t.dim);
         }
     }
 }
@@ -343,6 +364,31 @@ mod tests {
         view.detail = StripDetail::Offsets;
         let l = lines(&render(&view, &Theme::new(true, true), 30, 3));
         assert_eq!(l[1], format!("bytes: 0..8 8..{}", text.len()));
+    }
+
+    /// Issue 8: at 80 columns the ids line wrapped inside a number (`3290` read as `3` and
+    /// `290`). Every id must stay whole on one row, and the rows hold all of them in order.
+    #[test]
+    fn ids_wrap_between_numbers_never_inside_one() {
+        let mut view = strip("aaaa", &[1, 2, 3]);
+        for (t, id) in view.tokens.iter_mut().zip([3290, 11, 3290, 290]) {
+            t.id = id;
+        }
+        view.detail = StripDetail::Ids;
+        // "ids: 3290 11 3290 290" at width 10: "ids: 3290" / "11 3290" / "290".
+        let l = lines(&render(&view, &Theme::new(true, true), 10, 5));
+        assert_eq!(&l[1..4], ["ids: 3290", "11 3290", "290"]);
+        let height = TokenStripWidget {
+            view: &view,
+            theme: &Theme::new(true, true),
+        }
+        .height(10);
+        assert_eq!(height, 4, "one strip row and three detail rows");
+        // A single item wider than the row is cut at the width rather than lost.
+        assert_eq!(
+            detail_lines("ids: 123456789", 4),
+            ["ids:", "1234", "5678", "9"]
+        );
     }
 
     #[test]

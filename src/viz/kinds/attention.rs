@@ -3,8 +3,8 @@
 //! model's; the same word always gets the same made-up embedding.
 
 use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
-use crate::labs::fmt_num;
 use crate::labs::rng::Rng;
+use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, MatrixView, Part};
@@ -145,13 +145,7 @@ impl Visual for Attention {
         let word = &self.tokens[q];
         let toks = self.tokens.clone();
         let sqrt_dk = (self.d_k as f64).sqrt();
-        let row_list = |m: &Array2<f64>| {
-            m.row(q)
-                .iter()
-                .map(|v| fmt_num(*v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let row_list = |m: &Array2<f64>| fmt_list(&m.row(q).to_vec());
         let (main, note) = match self.stage {
             0 => (
                 self.matrix(

@@ -138,7 +138,9 @@ impl Visual for AttentionMap {
             toggle("causal mask", self.causal),
             toggle("÷√d_k", self.scaled),
             slider("temperature", self.temperature, 0.1, 5.0, 0.1, 1),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            // A built-in head's weights are written out, not drawn from the seed.
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0)
+                .inactive_when(self.pattern != 0, "fixed"),
         ];
         if self.heads_now() > 1 {
             c.push(choice(
@@ -211,6 +213,24 @@ mod tests {
     fn lab(v: serde_json::Value) -> AttentionMap {
         let map: Map<String, serde_json::Value> = v.as_object().cloned().unwrap_or_default();
         AttentionMap::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    /// Issue 8: the seed looked live while a built-in head (whose weights no seed draws) was
+    /// shown; changing it there changes nothing.
+    #[test]
+    fn the_seed_is_inactive_for_built_in_heads() {
+        let seed = |l: &AttentionMap| l.controls()[7].inactive.clone();
+        let random = lab(json!({"text": "a b c"}));
+        assert_eq!(seed(&random), None);
+        let mut fixed = lab(json!({"text": "a b c", "weights": "previous-token"}));
+        assert_eq!(seed(&fixed).as_deref(), Some("fixed"));
+        let before = fixed.stages().weights;
+        fixed.adjust(7, 5);
+        assert_eq!(
+            fixed.stages().weights,
+            before,
+            "the seed really does nothing here"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::token_common::{count, TrioTraining, VOCABS};
 use crate::jobs::Waker;
-use crate::labs::bpe::{bpe_merges, replay, ReplayStep};
+use crate::labs::bpe::{bpe_merges, byte_level_decode, replay, show_piece, ReplayStep};
 use crate::labs::shared::trained;
 use crate::labs::tokenize::Algorithm;
 use crate::viz::params::{ParamResult, Params};
@@ -113,7 +113,12 @@ impl Visual for BpeReplay {
                 "start: {} byte-level symbols (a space shows as Ġ)",
                 pieces.len()
             ),
-            Some((a, b, r)) => format!("step {k}: merge \"{a}\" + \"{b}\" (rank {r}) → \"{a}{b}\""),
+            Some((a, b, r)) => format!(
+                "step {k}: merge \"{}\" + \"{}\" (rank {r}) → \"{}\"",
+                show_piece(a),
+                show_piece(b),
+                show_piece(&format!("{a}{b}"))
+            ),
         }];
         lines.push(format!(
             "{} after {k} of {} merges",
@@ -125,13 +130,14 @@ impl Visual for BpeReplay {
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                let len = byte_level_decode(p).len();
                 let t = StripToken {
-                    text: p.clone(),
+                    text: show_piece(p),
                     id: i as u32,
                     start,
-                    end: start + p.len(),
+                    end: start + len,
                 };
-                start += p.len();
+                start += len;
                 t
             })
             .collect();

@@ -1,5 +1,6 @@
 //! The course's word vectors on a 2-D map, a typed word and its nearest neighbours marked.
 
+use crate::labs::embeddings::similar_spellings;
 use crate::labs::shared::word_map;
 use crate::labs::shared::word_vectors;
 use crate::viz::params::{ParamResult, Params};
@@ -59,7 +60,7 @@ impl Visual for EmbeddingMap {
         let proj = word_map();
         let points: Vec<(f64, f64)> = proj.rows().into_iter().map(|r| (r[0], r[1])).collect();
         let Some(near) = wv.neighbours(&self.word, self.k) else {
-            let some: Vec<&str> = wv.words.iter().take(12).map(String::as_str).collect();
+            let some = similar_spellings(&wv.words, &self.word, 6);
             return vec![
                 Part::Text(vec![format!(
                     "\"{}\" is not among the {} words of the course's text; try: {}",
@@ -102,5 +103,24 @@ impl Visual for EmbeddingMap {
                     .join(" · ")
             )]),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 8: "atention" was answered with "try: d, token, k". The suggestions now start
+    /// with the course's word one letter away.
+    #[test]
+    fn a_misspelt_word_gets_real_nearby_words() {
+        let lab = EmbeddingMap {
+            word: "atention".into(),
+            k: 8,
+        };
+        let Some(Part::Text(t)) = lab.parts().into_iter().next() else {
+            panic!("no text")
+        };
+        assert!(t[0].contains("try: attention,"), "{}", t[0]);
     }
 }

@@ -14,7 +14,7 @@ use crate::viz::{choice, step_index, Visual};
 pub const KIND: KindDef = KindDef {
     name: "fertility",
     title: "Tokens per word across languages",
-    about: "sees the same three sentences in 15 languages and 10 scripts: the cost ratio to English for every tokenizer as a table, and (the `view` control) bars of the chosen tokenizer with tokens per word, on one scale across both pages",
+    about: "sees the same three sentences in 15 languages and 10 scripts: the cost ratio to English for every tokenizer as a table, and (the `view` control) bars of the chosen tokenizer with tokens per word, on one scale across both pages and all three tokenizers",
     params: &[ParamDef { name: "tokenizer", ty: ParamType::Choice { options: &["r50k", "cl100k", "o200k"], default: "cl100k" }, doc: "the encoding whose bars are shown" }],
     build,
 };
@@ -46,7 +46,9 @@ impl Visual for Fertility {
                     .map(|p| p.name().to_string())
                     .collect(),
                 self.tokenizer,
-            ),
+            )
+            // The table shows all three tokenizers side by side.
+            .inactive_when(self.view == 0, "table"),
             choice(
                 "view",
                 vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()],
@@ -145,8 +147,59 @@ impl Visual for Fertility {
             values: range.map(|i| ratio(i, t)).collect(),
             decimals: 2,
             highlight: None,
-            // One scale for both pages, so bar lengths compare across them.
-            max: Some((0..SAMPLES.len()).map(|i| ratio(i, t)).fold(0.0, f64::max)),
+            // One scale for both pages and all three tokenizers, so bar lengths compare
+            // across them: a per-tokenizer scale made newer tokenizers' bars as long as
+            // older ones' and so look as expensive.
+            max: Some(
+                (0..SAMPLES.len())
+                    .flat_map(|i| (0..3).map(move |t| (i, t)))
+                    .map(|(i, t)| ratio(i, t))
+                    .fold(0.0, f64::max),
+            ),
         })]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars(tokenizer: usize, view: usize) -> BarsView {
+        match (Fertility { tokenizer, view }).parts().pop() {
+            Some(Part::Bars(b)) => b,
+            other => panic!("no bars: {other:?}"),
+        }
+    }
+
+    /// Issue 8: the bars' scale followed the tokenizer, so o200k's shorter costs filled the
+    /// same width as r50k's longer ones. One scale: the largest ratio of any language under any
+    /// tokenizer, the same on every page for every tokenizer.
+    #[test]
+    fn bars_share_one_scale_across_tokenizers_and_pages() {
+        let table = fertility_table();
+        let mut largest: f64 = 0.0;
+        for row in table.iter() {
+            for t in 0..3 {
+                largest = largest.max(row[t] as f64 / table[0][t] as f64);
+            }
+        }
+        for t in 0..3 {
+            for view in 1..3 {
+                assert_eq!(
+                    bars(t, view).max,
+                    Some(largest),
+                    "tokenizer {t} page {view}"
+                );
+            }
+        }
+        // So an o200k bar is shorter than the r50k bar of the same language when it costs less.
+        let (r50k, o200k) = (bars(0, 1), bars(2, 1));
+        let worst = (0..r50k.values.len())
+            .max_by(|a, b| {
+                (r50k.values[*a] - o200k.values[*a])
+                    .total_cmp(&(r50k.values[*b] - o200k.values[*b]))
+            })
+            .unwrap();
+        assert!(o200k.values[worst] < r50k.values[worst]);
     }
 }

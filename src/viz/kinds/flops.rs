@@ -7,7 +7,7 @@ use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, Visual};
+use crate::viz::{choice, log_slider, step_index, Visual};
 
 /// The keys of `MODELS`, in its order (a test keeps them equal).
 const MODEL_KEYS: &[&str] = &[
@@ -62,7 +62,7 @@ impl Flops {
 impl Visual for Flops {
     fn controls(&self) -> Vec<Control> {
         vec![
-            slider("tokens n", f64::from(self.tokens), 1.0, 8192.0, 1.0, 0),
+            log_slider("tokens n", f64::from(self.tokens), 1.0, 8192.0),
             choice("d_in", dim_options(), self.d_in),
             choice("d_out", dim_options(), self.d_out),
             choice(

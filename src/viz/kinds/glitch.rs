@@ -1,7 +1,7 @@
 //! Glitch tokens: r50k tokens the course never produces, " SolidGoldMagikarp" across the
 //! three encodings, and how each cuts numbers.
 
-use super::token_common::{count, strip};
+use super::token_common::{count, strip, Pieces};
 use crate::labs::fmt_count;
 use crate::labs::glitch::unused_tokens;
 use crate::labs::tokenize::Pretrained;
@@ -81,6 +81,7 @@ impl Visual for Glitch {
                             text,
                             &tokens,
                             StripDetail::Ids,
+                            Pieces::ByteLevel,
                         )
                     })
                     .collect()
@@ -96,6 +97,7 @@ impl Visual for Glitch {
                             text,
                             &tokens,
                             StripDetail::None,
+                            Pieces::ByteLevel,
                         )
                     })
                     .collect()

@@ -116,18 +116,38 @@ impl Visual for PaddingMask {
                 format!("{mark}{}: {}  mask {mask}", i + 1, cells.join(" "))
             })
             .collect();
+        let real = rows[self.shown].len();
         let mut labels = rows[self.shown].clone();
         labels.resize(len, "PAD".into());
+        let mut values = self.weights();
+        // Future real keys are blocked by the causal mask, not by padding: they are drawn as
+        // "·" so that only PAD keys show the 0.00 the title promises, and the two masks can be
+        // told apart at a glance.
+        if self.causal {
+            for i in 0..real {
+                for j in i + 1..real {
+                    values[[i, j]] = f64::NAN;
+                }
+            }
+        }
+        let title = if self.causal {
+            format!(
+                "weights of sentence {}: PAD keys exactly 0.00, future keys · (causal mask)",
+                self.shown + 1
+            )
+        } else {
+            format!(
+                "weights of sentence {} (PAD keys get exactly 0)",
+                self.shown + 1
+            )
+        };
         vec![
             Part::Text(lines),
             Part::Matrix(MatrixView {
-                title: format!(
-                    "weights of sentence {} (PAD keys get exactly 0)",
-                    self.shown + 1
-                ),
+                title,
                 row_labels: labels.clone(),
                 col_labels: labels,
-                values: self.weights(),
+                values,
                 decimals: 2,
                 cell: None,
                 row: None,
@@ -153,5 +173,38 @@ mod tests {
             assert!((w.row(i).sum() - 1.0).abs() < 1e-12);
         }
         assert!(w[[4, 0]].is_nan(), "pad queries are not used");
+    }
+
+    /// Issue 8: with the causal mask on, future keys and PAD keys both showed 0.00 under
+    /// "(PAD keys get exactly 0)". Future real keys are now blank (·), PAD keys stay 0.00, and
+    /// the title says which is which.
+    #[test]
+    fn future_keys_are_told_apart_from_pad_keys() {
+        let mut lab = PaddingMask::new(Params::new(&Map::new(), &KIND)).unwrap();
+        lab.causal = true;
+        let Some(Part::Matrix(m)) = lab.parts().pop() else {
+            panic!("no matrix")
+        };
+        // Sentence 1 is "the cat sat" padded to 6: row "the" sees only itself.
+        assert_eq!(m.values[[0, 0]], 1.0);
+        assert!(
+            m.values[[0, 1]].is_nan() && m.values[[0, 2]].is_nan(),
+            "future keys"
+        );
+        assert!(m.values[[1, 2]].is_nan());
+        for i in 0..3 {
+            for j in 3..6 {
+                assert_eq!(m.values[[i, j]], 0.0, "PAD key ({i}, {j})");
+            }
+        }
+        assert!(m.title.contains("future keys ·"), "{}", m.title);
+        // Without the causal mask nothing real is blanked.
+        lab.causal = false;
+        let Some(Part::Matrix(m)) = lab.parts().pop() else {
+            panic!("no matrix")
+        };
+        for i in 0..3 {
+            assert!((0..3).all(|j| !m.values[[i, j]].is_nan()), "row {i}");
+        }
     }
 }

@@ -53,7 +53,8 @@ impl Positional {
             positions,
             d_model,
             text,
-            pos: 3,
+            // A key two positions earlier is at 3, as in the lesson's example.
+            pos: 5,
             pair: 0,
             seed: 1,
         })
@@ -62,6 +63,15 @@ impl Positional {
     fn shuffle_parts(&self) -> Vec<Part> {
         let tokens = words(&self.text, 7);
         let n = tokens.len();
+        // One word has no order to shuffle: both runs would match with or without positions,
+        // which would contradict the lesson's point rather than show it.
+        if n < 2 {
+            return vec![Part::Text(vec![
+                format!("original: {}", tokens.join(" ")),
+                String::new(),
+                "A single word has no order to shuffle: type two words or more to compare.".into(),
+            ])];
+        }
         // A seeded shuffle of the word order.
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = Rng::new(self.seed);
@@ -148,7 +158,7 @@ impl Visual for Positional {
                 c.push(slider("d_model", self.d_model as f64, 8.0, 64.0, 8.0, 0));
             }
             2 => {
-                c.push(slider("position m", self.pos as f64, 0.0, 64.0, 1.0, 0));
+                c.push(slider("position m", self.pos as f64, 2.0, 64.0, 1.0, 0));
                 c.push(slider(
                     "pair i",
                     self.pair as f64,
@@ -183,7 +193,7 @@ impl Visual for Positional {
                 self.d_model = step_value(self.d_model as f64, delta, 8.0, 8.0, 64.0) as usize;
                 self.pair = self.pair.min(self.d_model / 2 - 1);
             }
-            (1, 2) => self.pos = step_value(self.pos as f64, delta, 1.0, 0.0, 64.0) as usize,
+            (1, 2) => self.pos = step_value(self.pos as f64, delta, 1.0, 2.0, 64.0) as usize,
             (2, 2) => self.pair = step_index(self.pair, delta, self.d_model / 2),
             (2, _) => self.seed = step_seed(self.seed, delta),
             _ => {}
@@ -200,44 +210,33 @@ impl Visual for Positional {
         let d = self.d_model;
         match self.view {
             0 => {
-                // Eight rows spread over the positions and at most 32 dimensions spread over
-                // d_model, so the map fits an 80x24 screen whatever the settings.
+                // Eight rows spread over the positions, and the first dimensions as they are
+                // (at most 32, so the map fits 80 columns). Spreading a sample of columns over
+                // d_model drew the same picture at every width: the rates depend on dim / d.
+                // Shown as they are, a wider model visibly spreads its waves over more columns.
                 let pe = sinusoidal(self.positions, d);
                 let rows: Vec<usize> = (0..8).map(|r| r * (self.positions - 1) / 7).collect();
-                // Whole (sin, cos) pairs are kept, so both halves of the pattern stay visible.
-                let stride = d.div_ceil(32);
-                let cols: Vec<usize> = (0..d / 2)
-                    .step_by(stride)
-                    .flat_map(|i| [2 * i, 2 * i + 1])
-                    .collect();
-                let values = Array2::from_shape_fn((rows.len(), cols.len()), |(r, c)| {
-                    pe[[rows[r], cols[c]]]
-                });
+                let shown = d.min(32);
+                let values = Array2::from_shape_fn((rows.len(), shown), |(r, c)| pe[[rows[r], c]]);
                 vec![
-                    Part::Text(vec![format!(
-                        "↓ position, → dimension{}; λ {} (dim 0) … {} (dim {})",
-                        if stride > 1 {
-                            format!(" (1 in {stride})")
-                        } else {
-                            String::new()
-                        },
-                        fmt_num(wavelength(0, d)),
-                        fmt_num(wavelength(d / 2 - 1, d)),
-                        d - 2
-                    )]),
+                    Part::Text(vec![
+                        format!(
+                            "↓ position, → dimension (numbered along the top): dims 0–{} of {d}",
+                            shown - 1
+                        ),
+                        format!(
+                            "wavelength λ {} at dim 0 … {} at dim {}",
+                            fmt_num(wavelength(0, d)),
+                            fmt_num(wavelength(d / 2 - 1, d)),
+                            d - 2
+                        ),
+                    ]),
                     Part::Heatmap(HeatmapView {
                         title: String::new(),
                         row_labels: rows.iter().map(ToString::to_string).collect(),
-                        col_labels: cols
-                            .iter()
-                            .map(|j| {
-                                if j % 8 == 0 {
-                                    (j / 8).to_string()
-                                } else {
-                                    " ".into()
-                                }
-                            })
-                            .collect(),
+                        // No labels of its own: the map numbers its columns 0, 1, 2 …, which
+                        // are the dimensions themselves.
+                        col_labels: vec![String::new(); shown],
                         values,
                         range: Some((-1.0, 1.0)),
                         cursor: None,
@@ -291,23 +290,24 @@ impl Visual for Positional {
                     format!("  → ({}, {})", fmt_num(r.0), fmt_num(r.1)),
                     String::new(),
                     "q·k with k = (0.6, 0.8), both rotated by their positions:".into(),
+                    // The query sits at m, the position the slider names, in every line.
                     format!(
                         "  q at {}, k at {}: {}",
-                        self.pos + 2,
                         self.pos,
-                        fmt_num(qk(m + 2.0, m))
+                        self.pos - 2,
+                        fmt_num(qk(m, m - 2.0))
                     ),
                     format!(
                         "  q at {}, k at {}: {}",
-                        self.pos + 102,
                         self.pos + 100,
-                        fmt_num(qk(m + 102.0, m + 100.0))
+                        self.pos + 98,
+                        fmt_num(qk(m + 100.0, m + 98.0))
                     ),
                     format!(
                         "  q at {}, k at {}: {}",
-                        self.pos + 5,
-                        self.pos,
-                        fmt_num(qk(m + 5.0, m))
+                        self.pos + 3,
+                        self.pos - 2,
+                        fmt_num(qk(m + 3.0, m - 2.0))
                     ),
                     "Same offset, same score: only m − n matters.".into(),
                 ])]
@@ -325,6 +325,82 @@ mod tests {
     fn params(v: serde_json::Value) -> Map<String, serde_json::Value> {
         v.as_object().cloned().unwrap_or_default()
     }
+    fn texts(lab: &Positional) -> Vec<String> {
+        lab.parts()
+            .iter()
+            .flat_map(|p| match p {
+                Part::Text(t) => t.clone(),
+                _ => vec![],
+            })
+            .collect()
+    }
+
+    /// Issue 8: the RoPE view named the slider's position m as the query's, then listed the
+    /// query at m + 2 and the key at m. Every line now puts the query at m. Worked out by hand
+    /// for pair 0 (θ = 1): q·k = cos(offset)·0.6 + sin(offset)·0.8 for q = (1, 0), k = (0.6,
+    /// 0.8) rotated by m and n; offset 2: 0.6·cos 2 + 0.8·sin 2 = −0.2497 + 0.7274 = 0.478.
+    #[test]
+    fn rope_lines_put_the_query_at_the_slider_position() {
+        let lab = Positional::new(Params::new(&params(json!({"view": "rope"})), &KIND)).unwrap();
+        let t = texts(&lab);
+        assert!(t[1].contains("position m = 5"), "{}", t[1]);
+        assert_eq!(t[5], "  q at 5, k at 3: 0.478");
+        assert!(t[7].starts_with("  q at 8, k at 3:"), "{}", t[7]);
+    }
+
+    /// Issue 8: one word "shuffled" showed both differences at rounding level, contradicting
+    /// the prose (positions make the second differ). It now asks for two words or more.
+    #[test]
+    fn a_one_word_shuffle_asks_for_more_words() {
+        let lab = Positional::new(Params::new(
+            &params(json!({"view": "shuffle", "text": "dog"})),
+            &KIND,
+        ))
+        .unwrap();
+        let t = texts(&lab).join("\n");
+        assert!(t.contains("no order to shuffle"), "{t}");
+        assert!(!t.contains("largest difference"), "{t}");
+    }
+
+    /// Issue 8: the heatmap's dimension axis had no numbers and a new d_model drew the same
+    /// picture. The columns are now the first dimensions themselves (numbered by the map), so
+    /// d_model 16 shows 16 columns and 64 shows 32, with different values in column 2:
+    /// PE(7, 2) = sin(7 / 10000^(2/d)): d = 16 gives sin(7 / 3.162) = 0.800, d = 64 gives
+    /// sin(7 / 1.334) = −0.859 (python3: math.sin(7/10000**(2/16)), math.sin(7/10000**(2/64))).
+    #[test]
+    fn the_heatmap_numbers_its_dimensions_and_follows_d_model() {
+        let map = |d: i64| {
+            let lab = Positional::new(Params::new(
+                &params(json!({"view": "heatmap", "positions": 8, "d_model": d})),
+                &KIND,
+            ))
+            .unwrap();
+            let (text, heat) = match &lab.parts()[..] {
+                [Part::Text(t), Part::Heatmap(h)] => (t.clone(), h.clone()),
+                other => panic!("{other:?}"),
+            };
+            (text, heat)
+        };
+        let (t16, h16) = map(16);
+        let (t64, h64) = map(64);
+        assert_eq!((h16.values.ncols(), h64.values.ncols()), (16, 32));
+        assert!(t16[0].contains("dims 0–15 of 16"), "{}", t16[0]);
+        assert!(t64[0].contains("dims 0–31 of 64"), "{}", t64[0]);
+        // Unlabelled columns make the map number them, i.e. by dimension (see the heatmap
+        // widget's test of all-empty labels).
+        assert!(h16.col_labels.iter().all(String::is_empty));
+        assert!(
+            (h16.values[[7, 2]] - 0.800).abs() < 1e-3,
+            "{}",
+            h16.values[[7, 2]]
+        );
+        assert!(
+            (h64.values[[7, 2]] + 0.859).abs() < 1e-3,
+            "{}",
+            h64.values[[7, 2]]
+        );
+    }
+
     #[test]
     fn shuffle_view_checks_permutation_equivariance() {
         let lab = Positional::new(Params::new(&params(json!({"view": "shuffle"})), &KIND)).unwrap();

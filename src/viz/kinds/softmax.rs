@@ -1,8 +1,8 @@
 //! Softmax bars: move each logit, the temperature and a shift added to every logit; see the
 //! probabilities, their entropy, and where the naive formula overflows.
 
-use crate::labs::fmt_num;
 use crate::labs::softmax::{entropy, softmax, softmax_naive};
+use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};
@@ -98,12 +98,7 @@ impl Visual for Softmax {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(i, _)| i);
-        let list = |xs: &[f64]| {
-            xs.iter()
-                .map(|x| fmt_num(*x))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let list = |xs: &[f64]| fmt_list(xs);
         let scaled: Vec<f64> = z.iter().map(|x| x / t).collect();
         let stable: Vec<f64> = z.iter().map(|x| ((x - max) / t).exp()).collect();
         let naive_ok = naive.iter().all(|x| x.is_finite());
@@ -167,5 +162,17 @@ mod tests {
             panic!()
         };
         assert!(cold.values[0] > 0.99);
+    }
+
+    /// Issue 8: with the logits shifted by 1000 the lists read `[1,002, 1,001, 1000.5, 999]`.
+    /// z + 1000 for z = 2, 1, 0.5, −1 at T = 1 is 1002, 1001, 1000.5, 999.
+    #[test]
+    fn shifted_logits_list_without_thousands_commas() {
+        let mut lab = Softmax::new(Params::new(&Map::new(), &KIND)).unwrap();
+        lab.adjust(1, 6); // shift by +1000
+        let Part::Text(t) = &lab.parts()[1] else {
+            panic!()
+        };
+        assert_eq!(t[0], "z/T = [1002, 1001, 1000.5, 999]");
     }
 }

@@ -14,9 +14,26 @@ pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
-pub fn strip(title: String, input: &str, tokens: &[Token], detail: StripDetail) -> Part {
-    // Byte-level tokens that share one character's offsets each hold some of its bytes: show
-    // those bytes (<0xF0>…) rather than the whole character again and again.
+/// How a tokenizer writes its pieces, which says how to show a piece that covers no stretch of
+/// the input of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pieces {
+    /// GPT-2's byte alphabet: pieces sharing one character's offsets hold some of its bytes.
+    ByteLevel,
+    /// Plain text with markers (`▁` for a space, `##` inside a word), which are never drawn.
+    Marked,
+}
+
+pub fn strip(
+    title: String,
+    input: &str,
+    tokens: &[Token],
+    detail: StripDetail,
+    pieces: Pieces,
+) -> Part {
+    // Tokens that share one character's offsets: byte-level ones each hold some of its bytes,
+    // shown as <0xF0>… rather than the whole character again and again; a marker-only piece
+    // (Unigram's "▁" before a word it cannot join) is the space it stands for, drawn as one.
     let shared = |i: usize| {
         let same = |j: usize| {
             tokens
@@ -31,8 +48,11 @@ pub fn strip(title: String, input: &str, tokens: &[Token], detail: StripDetail) 
             .iter()
             .enumerate()
             .map(|(i, t)| StripToken {
-                text: if shared(i) {
+                text: if shared(i) && pieces == Pieces::ByteLevel {
                     crate::labs::tokenize::show_bytes(&byte_level_decode(&t.text))
+                } else if shared(i) {
+                    let plain = t.text.replace('\u{2581}', " ");
+                    plain.strip_prefix("##").unwrap_or(&plain).to_string()
                 } else {
                     // What the token covers in the input when its offsets allow; else its text.
                     input

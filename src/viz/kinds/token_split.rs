@@ -1,10 +1,10 @@
 //! Text split into tokens live: by BPE, WordPiece and Unigram trained on the course's text,
 //! by the real r50k, cl100k and o200k encodings, or by the learner's own tokenizer.json.
 
-use super::token_common::{count, strip, TrioTraining, VOCABS};
+use super::token_common::{count, strip, Pieces, TrioTraining, VOCABS};
 use crate::jobs::Waker;
 use crate::labs::shared::{trained, user_tokenizer, Trio};
-use crate::labs::tokenize::{encode, Pretrained};
+use crate::labs::tokenize::{encode, Algorithm, Pretrained};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, StripDetail};
@@ -80,7 +80,9 @@ impl Visual for TokenSplit {
                 "vocabulary",
                 VOCABS.iter().map(ToString::to_string).collect(),
                 self.vocab,
-            ),
+            )
+            // The real encodings and a file bring their own vocabularies.
+            .inactive_when(!self.trained_view(), "fixed"),
             choice(
                 "detail",
                 DETAILS.iter().map(|d| d.0.to_string()).collect(),
@@ -131,6 +133,7 @@ impl Visual for TokenSplit {
                             &self.text,
                             &tokens,
                             detail,
+                            Pieces::ByteLevel,
                         )
                     })
                     .collect();
@@ -142,6 +145,7 @@ impl Visual for TokenSplit {
                         &self.text,
                         &tokens,
                         detail,
+                        file_pieces(tok),
                     ),
                     Err(e) => Part::Text(vec![format!("{name}: {e}")]),
                 }];
@@ -171,8 +175,69 @@ fn trio_parts(trio: &Trio, text: &str, vocab: usize, detail: StripDetail) -> Vec
                 text,
                 &tokens,
                 detail,
+                if *alg == Algorithm::Bpe {
+                    Pieces::ByteLevel
+                } else {
+                    Pieces::Marked
+                },
             ),
             Err(e) => Part::Text(vec![format!("{}: {e}", alg.name())]),
         })
         .collect()
+}
+
+/// A tokenizer.json whose decoder is byte-level writes its pieces in GPT-2's byte alphabet.
+fn file_pieces(tok: &tokenizers::Tokenizer) -> Pieces {
+    match tok.get_decoder() {
+        Some(tokenizers::DecoderWrapper::ByteLevel(_)) => Pieces::ByteLevel,
+        _ => Pieces::Marked,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::shared::train_trio;
+
+    fn shown(parts: &[Part]) -> Vec<Vec<String>> {
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Tokens(v) => v.tokens.iter().map(|t| t.text.clone()).collect(),
+                other => panic!("not a strip: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// Issue 8: the vocabulary control looked live while the real encodings (whose
+    /// vocabularies are fixed) were shown.
+    #[test]
+    fn the_vocabulary_is_inactive_for_the_real_encodings() {
+        let mut lab = TokenSplit::new(Params::new(&serde_json::Map::new(), &KIND)).unwrap();
+        let vocab = |lab: &TokenSplit| lab.controls()[2].inactive.clone();
+        assert_eq!(vocab(&lab), None);
+        lab.adjust(1, 1);
+        assert_eq!(vocab(&lab).as_deref(), Some("fixed"));
+    }
+
+    /// Issue 8: a text starting with an emoji showed a space token nobody typed (BPE's prefix
+    /// space), and the Unigram row drew its `▁` marker although the lesson says markers are not
+    /// drawn. 🦜 is the four bytes F0 9F A6 9C; neither the course's BPE nor its Unigram knows
+    /// it, so BPE spells those bytes and Unigram gives its unknown token.
+    #[test]
+    fn an_emoji_shows_its_bytes_and_no_marker_or_untyped_space() {
+        let trio = train_trio(300).unwrap();
+        let rows = shown(&trio_parts(&trio, "🦜", 300, StripDetail::Ids));
+        assert_eq!(rows[0], ["<0xF0>", "<0x9F>", "<0xA6>", "<0x9C>"], "bpe");
+        for row in &rows {
+            assert!(
+                row.iter()
+                    .all(|t| !t.contains('\u{2581}') && !t.contains('Ġ')),
+                "{rows:?}"
+            );
+        }
+        // Unigram's lone "▁" before a word it cannot join is drawn as the space it stands for.
+        let rows = shown(&trio_parts(&trio, "x 🦜", 300, StripDetail::None));
+        assert!(rows[2].iter().all(|t| !t.contains('\u{2581}')), "{rows:?}");
+    }
 }

@@ -1,3 +1,4 @@
+use super::ticks::{fmt_pow10, fmt_scaled, linear_scale, log_scale};
 use super::*;
 use crate::ui::widgets::util::testing::{all_ascii, lines, plain, render, render_inset};
 use crate::viz::view::Series;
@@ -270,4 +271,28 @@ fn tiny_areas_and_odd_data_never_panic() {
             }
         }
     }
+}
+
+/// Issue 8: one axis read `10M 100M 1B 10B 100B 1e12 1e13`. Each axis now writes all its
+/// ticks in one style: SI units, or powers of ten throughout.
+#[test]
+fn every_tick_of_an_axis_shares_one_style() {
+    let labels = |s: &Scale| s.ticks.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
+    // log10 of 1e7 … 1e13: a decade (12, 13) has no SI unit, so all are powers of ten.
+    assert_eq!(
+        labels(&log_scale(7.0, 13.0, 7)),
+        ["1e7", "1e8", "1e9", "1e10", "1e11", "1e12", "1e13"]
+    );
+    // Decades that all have units keep them.
+    assert_eq!(labels(&log_scale(0.0, 6.0, 4)), ["1", "100", "10k", "1M"]);
+    // Linear 0 … 1.5M in steps of 0.5M: all within the units.
+    assert_eq!(
+        labels(&linear_scale(0.0, 1.5e6, 4)),
+        ["0", "500k", "1M", "1.5M"]
+    );
+    // 0.5e12 … 1.5e12 reaches past B: scientific notation for every tick, 500B included.
+    assert_eq!(
+        labels(&linear_scale(5e11, 1.5e12, 3)),
+        ["5e11", "1e12", "1.5e12"]
+    );
 }

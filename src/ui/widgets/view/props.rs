@@ -169,12 +169,17 @@ fn control() -> impl Strategy<Value = Control> {
                 max,
                 step: 0.1,
                 decimals,
+                log: false,
             }
         }),
         (labels(), 0usize..9).prop_map(|(options, index)| ControlKind::Choice { options, index }),
         any::<bool>().prop_map(ControlKind::Toggle),
     ];
-    (label(), kind).prop_map(|(label, kind)| Control { label, kind })
+    (label(), kind).prop_map(|(label, kind)| Control {
+        label,
+        kind,
+        inactive: None,
+    })
 }
 
 /// Whether every string in the view is ASCII (chart markers need not be: they fall back).

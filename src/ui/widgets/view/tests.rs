@@ -24,6 +24,7 @@ fn view() -> View {
         controls: vec![Control {
             label: "n".into(),
             kind: ControlKind::Toggle(true),
+            inactive: None,
         }],
         selected_control: 0,
         parts: vec![
