@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 /// What every connection shares: settings, the live sessions and the login budget.
 pub struct Shared {
-    pub course: Course,
+    /// Parsed once; every session shares it.
+    pub course: Arc<Course>,
     pub class: PathBuf,
     pub code: String,
     pub max_sessions: usize,

@@ -166,7 +166,7 @@ pub fn run(args: ServeArgs, course: Course, looks: Looks) -> Result<(), String> 
         ..Default::default()
     };
     let shared = Arc::new(Shared {
-        course,
+        course: Arc::new(course),
         class: class.clone(),
         code: code.clone(),
         max_sessions: args.max_sessions as usize,
