@@ -66,10 +66,9 @@ impl AsyncRead for Stream {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.tcp).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            if !this.quick.stopped() {
-                acknowledge_now(&this.tcp);
-            }
+        let got_bytes = matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before;
+        if got_bytes && !this.quick.stopped() {
+            acknowledge_now(&this.tcp);
         }
         polled
     }
