@@ -19,6 +19,7 @@ use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
 use ratatui::layout::Rect;
+use std::sync::Arc;
 
 mod entry;
 mod steps;
@@ -37,7 +38,8 @@ pub struct Options {
 }
 
 pub struct App {
-    course: Course,
+    /// Read-only once loaded, so a server's sessions share one copy.
+    course: Arc<Course>,
     lesson: usize,
     step: usize,
     focus: Focus,
@@ -75,14 +77,16 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the course where the learner left off (or at the start).
+    /// Opens the course where the learner left off (or at the start). The course is a
+    /// `Course` of its own or an `Arc` shared with other sessions (`llmf serve`).
     pub fn new(
-        course: Course,
+        course: impl Into<Arc<Course>>,
         progress: Progress,
         store: Store,
         options: Options,
         size: (u16, u16),
     ) -> Self {
+        let course = course.into();
         let lesson = progress
             .current
             .as_deref()

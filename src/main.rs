@@ -438,6 +438,7 @@ fn main() -> ExitCode {
             let looks = llmf::serve::Looks {
                 no_color,
                 ascii: cli.ascii,
+                unicode: cli.unicode,
             };
             match load_for_session(cli.lessons.as_deref()) {
                 Some(course) => cli_class::serve(args, course, looks),

@@ -20,6 +20,7 @@ use ratatui::layout::Rect;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the connection sends the session.
@@ -50,7 +51,8 @@ pub type OutputTx = tokio::sync::mpsc::UnboundedSender<Output>;
 /// Everything a session starts from.
 pub struct Start {
     pub student: Student,
-    pub course: Course,
+    /// The one parsed course every session reads.
+    pub course: Arc<Course>,
     pub class: PathBuf,
     pub size: (u16, u16),
     pub ascii: bool,

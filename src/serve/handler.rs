@@ -4,6 +4,7 @@
 use super::driver::{self, Input, Output, Start};
 use super::identity::Student;
 use super::limits::{self, LoginLimiter};
+use super::quickack::QuickAck;
 use super::screen;
 use crate::course::Course;
 use russh::keys::{HashAlg, PublicKey};
@@ -18,13 +19,14 @@ use std::time::{Duration, Instant};
 
 /// What every connection shares: settings, the live sessions and the login budget.
 pub struct Shared {
-    pub course: Course,
+    /// Parsed once; every session shares it.
+    pub course: Arc<Course>,
     pub class: PathBuf,
     pub code: String,
     pub max_sessions: usize,
     pub idle: Duration,
-    pub no_color: bool,
-    pub force_ascii: bool,
+    /// `--ascii`, `--unicode` and `--no-color` as the server was started.
+    pub looks: super::Looks,
     /// The `ssh …` line for students, repeated in refusals.
     pub ssh_line: String,
     /// Live sessions by id: how to tell each that the server stops.
@@ -69,6 +71,8 @@ pub struct Connection {
     peer: SocketAddr,
     /// Set once signed in, so the login timer knows to leave the connection alone.
     signed_in: Arc<AtomicBool>,
+    /// Ends the stream's quick acknowledgements once the session's first output is out.
+    quick: QuickAck,
     student: Option<Student>,
     channel: Option<ChannelId>,
     pty: Option<(u16, u16)>,
@@ -79,13 +83,19 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>, peer: SocketAddr, signed_in: Arc<AtomicBool>) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        peer: SocketAddr,
+        signed_in: Arc<AtomicBool>,
+        quick: QuickAck,
+    ) -> Self {
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
         Self {
             shared,
             id,
             peer,
             signed_in,
+            quick,
             student: None,
             channel: None,
             pty: None,
@@ -107,17 +117,7 @@ impl Connection {
     }
 
     fn ascii(&self) -> bool {
-        if self.shared.force_ascii {
-            return true;
-        }
-        // No locale sent: most clients are UTF-8 today, so Unicode.
-        !self.locale.is_empty()
-            && !crate::tty::locale_is_utf8(|k| {
-                self.locale
-                    .iter()
-                    .find(|(name, _)| name == k)
-                    .map(|(_, v)| v.clone())
-            })
+        self.shared.looks.ascii_for(&self.locale)
     }
 
     /// Shows a message on the student's terminal and ends the channel.
@@ -148,14 +148,20 @@ impl Connection {
         self.input = Some(input_tx);
         let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
         self.shared.sending.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(forward(handle, channel, out_rx, self.shared.clone()));
+        tokio::spawn(forward(
+            handle,
+            channel,
+            out_rx,
+            self.shared.clone(),
+            self.quick.clone(),
+        ));
         let start = Start {
             student: student.clone(),
             course: self.shared.course.clone(),
             class: self.shared.class.clone(),
             size,
             ascii: self.ascii(),
-            no_color: self.shared.no_color,
+            no_color: self.shared.looks.no_color,
             idle: self.shared.idle,
             waker: {
                 // The session's background work wakes its thread through its own input
@@ -216,11 +222,14 @@ impl Connection {
 }
 
 /// Carries a session's output to its channel; at the end, the exit status and the close.
+/// Once the session's first output (its start and first frame follow at once) is handed over,
+/// the stream stops asking for quick acknowledgements.
 async fn forward(
     handle: Handle,
     channel: ChannelId,
     mut output: tokio::sync::mpsc::UnboundedReceiver<Output>,
     shared: Arc<Shared>,
+    quick: QuickAck,
 ) {
     while let Some(out) = output.recv().await {
         match out {
@@ -228,6 +237,7 @@ async fn forward(
                 if handle.data(channel, bytes).await.is_err() {
                     break;
                 }
+                quick.stop();
             }
             Output::End(status) => {
                 let _ = handle.exit_status_request(channel, status).await;

@@ -14,6 +14,7 @@ pub mod hostkey;
 pub mod identity;
 pub mod input;
 pub mod limits;
+mod quickack;
 pub mod screen;
 
 use crate::course::Course;
@@ -53,7 +54,29 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Looks {
     pub no_color: bool,
+    /// `--ascii`: every session draws in 7-bit ASCII.
     pub ascii: bool,
+    /// `--unicode`: every session draws with Unicode, whatever locale its client sends.
+    pub unicode: bool,
+}
+
+impl Looks {
+    /// Whether a session draws in ASCII, given the locale variables its client sent (LANG,
+    /// LC_ALL, LC_CTYPE): the server's `--ascii` or `--unicode` decides first; then a client
+    /// that sent a locale gets ASCII unless it is UTF-8, and one that sent none gets Unicode
+    /// (most terminals are UTF-8 today, and OpenSSH sends no locale unless configured to).
+    pub fn ascii_for(&self, locale: &[(String, String)]) -> bool {
+        if self.ascii || self.unicode {
+            return self.ascii;
+        }
+        !locale.is_empty()
+            && !crate::tty::locale_is_utf8(|k| {
+                locale
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map(|(_, v)| v.clone())
+            })
+    }
 }
 
 /// How long a client has to sign in before the connection is dropped.
@@ -143,13 +166,12 @@ pub fn run(args: ServeArgs, course: Course, looks: Looks) -> Result<(), String> 
         ..Default::default()
     };
     let shared = Arc::new(Shared {
-        course,
+        course: Arc::new(course),
         class: class.clone(),
         code: code.clone(),
         max_sessions: args.max_sessions as usize,
         idle: Duration::from_secs(u64::from(args.idle) * 60),
-        no_color: looks.no_color,
-        force_ascii: looks.ascii,
+        looks,
         ssh_line: ssh_line(bound),
         sessions: Mutex::new(Default::default()),
         connections: AtomicUsize::new(0),
@@ -251,12 +273,14 @@ async fn accept_loop(
         shared.connections.fetch_add(1, Ordering::SeqCst);
         log(&format!("connect    {peer}"));
         let signed_in = Arc::new(AtomicBool::new(false));
-        let handler = Connection::new(shared.clone(), peer, signed_in.clone());
+        let quick = quickack::QuickAck::default();
+        let handler = Connection::new(shared.clone(), peer, signed_in.clone(), quick.clone());
+        let stream = quickack::Stream::new(socket, quick);
         let config = config.clone();
         tokio::spawn(async move {
             let started = tokio::time::timeout(
                 LOGIN_GRACE,
-                russh::server::run_stream(config, socket, handler),
+                russh::server::run_stream(config, stream, handler),
             )
             .await;
             let Ok(Ok(running)) = started else {
@@ -278,5 +302,42 @@ async fn accept_loop(
             let _ = running.await;
             timer.abort();
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locale(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_client_locale_decides_unless_the_server_was_told() {
+        let latin1 = locale(&[("LANG", "de_DE.ISO-8859-1")]);
+        let utf8 = locale(&[("LANG", "C"), ("LC_ALL", "en_US.UTF-8")]);
+        let plain = Looks::default();
+        assert!(plain.ascii_for(&latin1));
+        assert!(!plain.ascii_for(&utf8));
+        assert!(!plain.ascii_for(&[]), "no locale sent: Unicode");
+
+        let unicode = Looks {
+            unicode: true,
+            ..Looks::default()
+        };
+        assert!(
+            !unicode.ascii_for(&latin1),
+            "--unicode wins over the locale"
+        );
+        let ascii = Looks {
+            ascii: true,
+            ..Looks::default()
+        };
+        assert!(ascii.ascii_for(&utf8), "--ascii wins over the locale");
+        assert!(ascii.ascii_for(&[]));
     }
 }

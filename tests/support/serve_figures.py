@@ -4,7 +4,8 @@
 usage: python3 tests/support/serve_figures.py target/release/llmf   (N=20 connections by default)
 A manual measurement, not part of the test suite: it reports times and never asserts on them.
 Prints: connect-to-first-frame (median of N), RSS per idle session with 30 sessions, CPU while
-all idle, RSS after all disconnect and reconnect, keypress round trip with 30 connected.
+all idle, keypress round trip with 30 connected, RSS after all disconnect and after each of
+ROUNDS (default 5) rounds of 30 reconnecting and disconnecting.
 """
 import os, pty, re, select, signal, statistics, subprocess, sys, tempfile, time
 
@@ -131,7 +132,10 @@ for s in sessions:
     s.close()
 time.sleep(1.0)
 after = rss_kb(srv.pid)
-for round_ in range(2):
+# 4. Reconnect and disconnect all 30, ROUNDS times (default 5): RSS after each round shows
+# whether memory comes back or keeps growing.
+rounds = []
+for round_ in range(int(os.environ.get("ROUNDS", "5"))):
     again = []
     for i in range(30):
         s2 = Ssh(user=f"s{i}")
@@ -140,6 +144,8 @@ for round_ in range(2):
     for s2 in again:
         s2.close()
     time.sleep(1.0)
-print(f"RSS after all disconnect: {after} kB; after 2 more rounds of 30: {rss_kb(srv.pid)} kB")
+    rounds.append(rss_kb(srv.pid))
+print(f"RSS after all disconnect: {after} kB; after each further round of 30: "
+      + ", ".join(f"{r}" for r in rounds) + " kB")
 srv.send_signal(signal.SIGTERM)
 srv.wait(timeout=10)

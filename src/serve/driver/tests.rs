@@ -10,10 +10,10 @@ mod vt;
 use std::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-fn course() -> Course {
+fn course() -> std::sync::Arc<Course> {
     let (course, problems) = crate::course::load(&crate::course::embedded::Embedded);
     assert!(problems.is_empty(), "{problems:?}");
-    course.unwrap()
+    std::sync::Arc::new(course.unwrap())
 }
 
 struct Running {
