@@ -72,6 +72,8 @@ impl Visual for EmbeddingMap {
                     points,
                     marks: vec![],
                     rows: 7,
+                    equal_aspect: false,
+                    extent: None,
                 }),
             ];
         };
@@ -92,6 +94,8 @@ impl Visual for EmbeddingMap {
                 points,
                 marks,
                 rows: 7,
+                equal_aspect: false,
+                extent: None,
             }),
             Part::Text(vec![format!(
                 "nearest to \"{}\": {}",

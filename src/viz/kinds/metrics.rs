@@ -41,6 +41,20 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// A square about the origin holding both vectors as set (and the unit circle), with a
+    /// little room for the labels.
+    fn extent(&self) -> ([f64; 2], [f64; 2]) {
+        let r = self
+            .a
+            .iter()
+            .chain(&self.b)
+            .fold(1.0_f64, |m, v| m.max(v.abs()))
+            * 1.1;
+        ([-r, r], [-r, r])
+    }
+}
+
 impl Visual for Metrics {
     fn controls(&self) -> Vec<Control> {
         vec![
@@ -105,13 +119,13 @@ impl Visual for Metrics {
         };
         let mut points: Vec<(f64, f64)> = along(&a);
         points.extend(along(&b));
-        points.extend([(-5.0, -5.0), (5.0, 5.0)].iter().map(|p| {
-            if self.normalize {
-                (p.0 / 5.0, p.1 / 5.0)
-            } else {
-                *p
-            }
-        }));
+        if self.normalize {
+            // The unit circle: both normalized vectors end on it.
+            points.extend((0..72).map(|i| {
+                let t = f64::from(i) * std::f64::consts::TAU / 72.0;
+                (t.cos(), t.sin())
+            }));
+        }
         vec![
             Part::Text(lines),
             Part::Scatter(ScatterView {
@@ -123,6 +137,10 @@ impl Visual for Metrics {
                     (0.0, 0.0, "0".into()),
                 ],
                 rows: 6,
+                equal_aspect: true,
+                // The box of the vectors as set, normalized or not, so normalizing is seen to
+                // shrink them to length 1.
+                extent: Some(self.extent()),
             }),
         ]
     }
