@@ -18,7 +18,9 @@ use crate::picker::Picker;
 use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
+use crate::viz::Visualizer;
 use ratatui::layout::Rect;
+use std::collections::HashMap;
 
 mod entry;
 mod steps;
@@ -60,6 +62,11 @@ pub struct App {
     /// so drawing a frame does not measure the panel again.
     layout: Areas,
     panel: PanelState,
+    /// The (lesson, step) the panel belongs to.
+    panel_at: (usize, usize),
+    /// Visualizers of steps the learner has left, with their settings and results, by
+    /// (lesson, step): kept for the session, their background work stopped.
+    kept: HashMap<(usize, usize), Box<Visualizer>>,
     /// Rows the panel's content takes at the panel's width, and the first one shown.
     panel_rows: u16,
     panel_scroll: u16,
@@ -110,6 +117,8 @@ impl App {
             prose_width: 0,
             layout: Areas::default(),
             panel: PanelState::None,
+            panel_at: (lesson, step),
+            kept: HashMap::new(),
             panel_rows: 0,
             panel_scroll: 0,
             progress,

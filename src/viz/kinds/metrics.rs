@@ -113,8 +113,8 @@ impl Visual for Metrics {
         }
         // Points along each arrow from the origin.
         let along = |v: &[f64]| -> Vec<(f64, f64)> {
-            (0..=20)
-                .map(|i| (v[0] * f64::from(i) / 20.0, v[1] * f64::from(i) / 20.0))
+            (0..=80)
+                .map(|i| (v[0] * f64::from(i) / 80.0, v[1] * f64::from(i) / 80.0))
                 .collect()
         };
         let mut points: Vec<(f64, f64)> = along(&a);
@@ -136,7 +136,9 @@ impl Visual for Metrics {
                     (b[0], b[1], "b".into()),
                     (0.0, 0.0, "0".into()),
                 ],
-                rows: 6,
+                // Equal aspect makes the plot narrow (two columns a row): 8 rows keep the
+                // labels of a and b clear of the origin's.
+                rows: 8,
                 equal_aspect: true,
                 // The box of the vectors as set, normalized or not, so normalizing is seen to
                 // shrink them to length 1.
