@@ -58,7 +58,7 @@ pub fn check_quotes(course: &Course) -> Vec<Problem> {
 pub fn check_course(course: &Course) -> Vec<Problem> {
     let mut problems = Vec::new();
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
-    let no_panel = layout::areas(small, false, &PanelState::None, false, false);
+    let no_panel = layout::areas(small, false, &PanelState::None, false, false, &|_| 0);
     for lesson in &course.lessons {
         let file = lesson.file.as_str();
         for step in &lesson.steps {
@@ -81,13 +81,14 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                 }),
             };
             // The prose column is narrowest either stacked at 80 wide or side by side.
-            let stacked = layout::areas(small, false, &panel, true, false);
+            let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
             let side = layout::areas(
                 Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
                 false,
                 &panel,
                 true,
                 false,
+                &|_| 0,
             );
             let prose_width = stacked.prose_text.width.min(if side.side_by_side {
                 side.prose_text.width

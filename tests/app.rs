@@ -806,3 +806,46 @@ fn a_kept_timing_panel_shows_its_finished_table_and_redoes_a_cut_short_sweep() {
     assert!(!app.busy(), "a finished sweep is not run again");
     assert_eq!(draw(&app), table);
 }
+
+#[test]
+fn a_focused_panel_keeps_the_steps_instructions_in_view_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let long = "A sentence that explains softmax at some length. ".repeat(30);
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!(
+            "# T\n\n## Softmax\n{long}\n\nThings to try:\n\n- Lower the temperature to 0.1.\n- Raise it to 5.\n\n```viz\n{{\"kind\": \"softmax\"}}\n```\n"
+        ),
+    )
+    .unwrap();
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    let before = draw(&app);
+    assert!(!before.contains("Raise it to 5"), "{before}");
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus(), Focus::Panel);
+    let pinned = draw(&app);
+    for line in [
+        "Things to try:",
+        "Lower the temperature to 0.1.",
+        "Raise it to 5.",
+    ] {
+        assert!(pinned.contains(line), "{line} in\n{pinned}");
+    }
+    assert!(pinned.contains("what to try"), "{pinned}");
+    // Back on the prose, it scrolls as before.
+    app.update(Action::FocusNext);
+    assert!(!draw(&app).contains("Raise it to 5"));
+}

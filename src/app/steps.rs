@@ -115,6 +115,12 @@ impl App {
         self.field = None;
         self.panel_scroll = 0;
         self.swap_panel();
+        self.instructions = match self.panel {
+            PanelState::Viz(_) => {
+                crate::course::instructions::instructions(&self.current_step().prose)
+            }
+            _ => None,
+        };
         if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }

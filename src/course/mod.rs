@@ -4,6 +4,7 @@
 //! only named and parameterised here and built by `crate::viz`.
 
 pub mod embedded;
+pub mod instructions;
 pub mod parse;
 pub mod prose;
 pub mod qa;
