@@ -18,7 +18,9 @@ use crate::picker::Picker;
 use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
+use crate::viz::Visualizer;
 use ratatui::layout::Rect;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 mod entry;
@@ -58,10 +60,19 @@ pub struct App {
     /// The current step's prose laid out for `prose_width`.
     prose: Vec<Line>,
     prose_width: u16,
+    /// What the step asks the learner to do with its visualizer (see
+    /// `course::instructions`), and those blocks laid out for the prose box when pinned.
+    instructions: Option<Vec<prose::Block>>,
+    pinned: Vec<Line>,
     /// Where everything goes, worked out in `relayout` when something that moves it changes,
     /// so drawing a frame does not measure the panel again.
     layout: Areas,
     panel: PanelState,
+    /// The (lesson, step) the panel belongs to.
+    panel_at: (usize, usize),
+    /// Visualizers of steps the learner has left, with their settings and results, by
+    /// (lesson, step): kept for the session, their background work stopped.
+    kept: HashMap<(usize, usize), Box<Visualizer>>,
     /// Rows the panel's content takes at the panel's width, and the first one shown.
     panel_rows: u16,
     panel_scroll: u16,
@@ -112,8 +123,12 @@ impl App {
             prose_scroll: 0,
             prose: Vec::new(),
             prose_width: 0,
+            instructions: None,
+            pinned: Vec::new(),
             layout: Areas::default(),
             panel: PanelState::None,
+            panel_at: (lesson, step),
+            kept: HashMap::new(),
             panel_rows: 0,
             panel_scroll: 0,
             progress,
@@ -228,13 +243,27 @@ impl App {
 
     /// The layout worked out afresh; `areas()` must always equal it (tests check this).
     pub fn compute_areas(&self) -> Areas {
+        let ascii = self.options.ascii;
+        let pinned_rows = |width: u16| {
+            self.instructions.as_deref().map_or(0, |blocks| {
+                let rows = prose::layout(blocks, usize::from(width), ascii).len();
+                u16::try_from(rows).unwrap_or(u16::MAX)
+            })
+        };
         layout::areas(
             Rect::new(0, 0, self.size.0, self.size.1),
             self.outline_wanted,
             &self.panel,
             self.focus == Focus::Panel,
-            self.options.ascii,
+            ascii,
+            &pinned_rows,
         )
+    }
+
+    /// The step's instructions laid out for the prose box, while they are pinned there (the
+    /// panel has the focus in the stacked layout).
+    pub fn pinned(&self) -> Option<&[Line]> {
+        self.layout.pinned.then_some(self.pinned.as_slice())
     }
 
     /// Whether the outline is on screen now.
@@ -528,6 +557,10 @@ impl App {
             self.prose = prose::layout(&blocks, usize::from(width), self.options.ascii);
             self.prose_width = width;
         }
+        self.pinned = match (&self.instructions, self.layout.pinned) {
+            (Some(blocks), true) => prose::layout(blocks, usize::from(width), self.options.ascii),
+            _ => Vec::new(),
+        };
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
         self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
             layout::panel_needs(&self.panel, inner.width, self.options.ascii)

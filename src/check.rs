@@ -19,6 +19,36 @@ pub fn load_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Pr
     load_with(source, false)
 }
 
+/// What start-up with `--lessons DIR` needs: the course parses and every visualizer's
+/// parameters are valid ([`check_specs`]), without computing a single view. The layout checks
+/// of [`load_checked`] build and measure every panel (slow); `llmf check` runs them.
+pub fn load_for_start(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
+    let (course, mut problems) = crate::course::load_all(source);
+    if let Some(c) = &course {
+        problems.extend(check_specs(c));
+    }
+    match course {
+        Some(c) if problems.is_empty() && !c.lessons.is_empty() => Ok(c),
+        _ => Err(problems),
+    }
+}
+
+/// Every visualizer spec of the course against its kind's parameters (names, types,
+/// ranges), each panel's settings built but no view computed.
+pub fn check_specs(course: &Course) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for lesson in &course.lessons {
+        for step in &lesson.steps {
+            if let Some(Panel::Viz(spec)) = &step.panel {
+                if let Err(e) = crate::viz::registry::build(&spec.kind, &spec.params) {
+                    problems.push(Problem::new(&lesson.file, spec.line_for(&e), e));
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// [`load_checked`] plus every number the prose quotes from a panel, checked against what the
 /// panel shows ([`check_quotes`]): what `llmf check` runs. Slow (panels train and time to
 /// settle), so neither start-up nor the tests' course loading pays for it.
@@ -58,7 +88,7 @@ pub fn check_quotes(course: &Course) -> Vec<Problem> {
 pub fn check_course(course: &Course) -> Vec<Problem> {
     let mut problems = Vec::new();
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
-    let no_panel = layout::areas(small, false, &PanelState::None, false, false);
+    let no_panel = layout::areas(small, false, &PanelState::None, false, false, &|_| 0);
     for lesson in &course.lessons {
         let file = lesson.file.as_str();
         for step in &lesson.steps {
@@ -81,13 +111,14 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                 }),
             };
             // The prose column is narrowest either stacked at 80 wide or side by side.
-            let stacked = layout::areas(small, false, &panel, true, false);
+            let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
             let side = layout::areas(
                 Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
                 false,
                 &panel,
                 true,
                 false,
+                &|_| 0,
             );
             let prose_width = stacked.prose_text.width.min(if side.side_by_side {
                 side.prose_text.width

@@ -519,10 +519,17 @@ fn run_tui(
 /// The course a session opens (the local one or the server's); problems are printed.
 fn load_for_session(dir: Option<&Path>) -> Option<Course> {
     let (source, prefix) = source_for(dir);
-    // A teacher's folder gets the full check; the built-in course passed it at build time
-    // (`make test` runs `llmf check lessons`), so start-up only parses it.
+    // A teacher's folder is parsed and its panels' parameters checked (no view is computed:
+    // `llmf check` measures every panel); the built-in course passed the full check at build
+    // time (`make test` runs `llmf check lessons`), so start-up only parses it.
     let (course, problems) = if dir.is_some() {
-        load_checked(source.as_ref(), &prefix, false)
+        match llmf::check::load_for_start(source.as_ref()) {
+            Ok(c) => (Some(c), Vec::new()),
+            Err(problems) => (
+                None,
+                problems.iter().map(|p| format!("{prefix}{p}")).collect(),
+            ),
+        }
     } else {
         let (course, problems) = course::load(source.as_ref());
         let shown: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();

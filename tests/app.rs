@@ -727,3 +727,135 @@ fn tried_before_speaks_of_earlier_visits_only() {
     app.update(Action::PrevStep);
     assert!(draw(&app).contains("(tried before)"), "{}", draw(&app));
 }
+
+/// The panel's controls, as drawn into the view.
+fn controls(app: &App) -> Vec<llmf::viz::view::Control> {
+    match app.panel() {
+        PanelState::Viz(v) => v.view().controls.clone(),
+        other => panic!("expected a visualizer, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_panel_keeps_its_settings_when_the_learner_leaves_and_comes_back() {
+    let mut app = app_at(80, 24);
+    app.open_at(1, 0); // softmax
+    let fresh = controls(&app);
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Left), "lower the temperature");
+    assert!(app.update(Action::Down), "select the next control");
+    let changed = controls(&app);
+    assert_ne!(fresh, changed);
+    // Away and back, by step keys and by opening the lesson again.
+    app.update(Action::NextStep);
+    app.update(Action::PrevStep);
+    assert_eq!(app.position(), (1, 0));
+    assert_eq!(
+        controls(&app),
+        changed,
+        "settings kept across a step change"
+    );
+    let PanelState::Viz(v) = app.panel() else {
+        panic!()
+    };
+    assert_eq!(v.view().selected_control, 1, "and the selected control");
+    app.open_at(0, 0);
+    app.open_at(1, 0);
+    assert_eq!(controls(&app), changed, "kept across lessons too");
+}
+
+#[test]
+fn a_kept_timing_panel_shows_its_finished_table_and_redoes_a_cut_short_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        "# T\n\n## Timing\nProse.\n\n```viz\n{\"kind\": \"attention-timing\", \"max_n\": 512, \"d\": 16}\n```\n\n## After\nMore prose.\n",
+    )
+    .unwrap();
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    let run_out = |app: &mut App| {
+        for _ in 0..4000 {
+            if !app.busy() {
+                return;
+            }
+            app.update(Action::Tick);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("the sweep did not finish");
+    };
+    // Leaving stops the work: nothing is busy on the next step. Coming back times again when
+    // the sweep was cut short (the kind's own test covers that case without a race).
+    // The sweep starts with the panel (or at the first tick when its first view was slow).
+    assert!(
+        app.busy(),
+        "the sweep is under way or waits for the first tick"
+    );
+    app.update(Action::Tick);
+    app.update(Action::NextStep);
+    assert!(!app.busy(), "no work runs for a step that is not shown");
+    app.update(Action::PrevStep);
+    run_out(&mut app);
+    let table = draw(&app);
+    assert!(table.contains("done: 4 sizes"), "{table}");
+    // Finished: the same table comes back, not a new sweep.
+    app.update(Action::NextStep);
+    app.update(Action::PrevStep);
+    assert!(!app.busy(), "a finished sweep is not run again");
+    assert_eq!(draw(&app), table);
+}
+
+#[test]
+fn a_focused_panel_keeps_the_steps_instructions_in_view_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let long = "A sentence that explains softmax at some length. ".repeat(30);
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!(
+            "# T\n\n## Softmax\n{long}\n\nThings to try:\n\n- Lower the temperature to 0.1.\n- Raise it to 5.\n\n```viz\n{{\"kind\": \"softmax\"}}\n```\n"
+        ),
+    )
+    .unwrap();
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
+    let mut app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    let before = draw(&app);
+    assert!(!before.contains("Raise it to 5"), "{before}");
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus(), Focus::Panel);
+    let pinned = draw(&app);
+    for line in [
+        "Things to try:",
+        "Lower the temperature to 0.1.",
+        "Raise it to 5.",
+    ] {
+        assert!(pinned.contains(line), "{line} in\n{pinned}");
+    }
+    assert!(pinned.contains("what to try"), "{pinned}");
+    // Back on the prose, it scrolls as before.
+    app.update(Action::FocusNext);
+    assert!(!draw(&app).contains("Raise it to 5"));
+}

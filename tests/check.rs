@@ -388,3 +388,29 @@ fn answer_positions_are_balanced_and_a_one_position_lesson_is_warned_about() {
         "{err}"
     );
 }
+
+#[test]
+fn start_up_checks_every_panels_parameters_without_measuring_the_course() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
+    let problems = llmf::check::load_for_start(&llmf::course::DirSource(&dir))
+        .err()
+        .unwrap_or_default();
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    // The bad parameter and the unknown kind are found with a line to fix ...
+    assert!(
+        text.iter()
+            .any(|p| p.starts_with("03-out-of-range.md:") && p.contains("\"m\"")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|p| p.starts_with("02-unknown-kind.md:")),
+        "{text:#?}"
+    );
+    // ... but a code line too wide for 80 columns is `llmf check`'s to report, not start-up's.
+    assert!(
+        !text.iter().any(|p| p.starts_with("07-long-code.md:")),
+        "{text:#?}"
+    );
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    llmf::check::load_for_start(&llmf::course::DirSource(&good)).expect("lessons/ starts");
+}

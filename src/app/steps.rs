@@ -6,6 +6,35 @@ use crate::panel::PanelState;
 use crate::record::Record;
 
 impl App {
+    /// Puts the panel of the step being left aside (when it can be kept, see
+    /// [`crate::viz::Visualizer::leave`]) and brings out the current step's: the one kept
+    /// from an earlier visit, resumed, or a new one.
+    fn swap_panel(&mut self) {
+        let here = (self.lesson, self.step);
+        let old = std::mem::replace(&mut self.panel, PanelState::None);
+        if let PanelState::Viz(mut viz) = old {
+            if here != self.panel_at && viz.leave() {
+                self.kept.insert(self.panel_at, viz);
+            } else if here == self.panel_at {
+                self.panel = PanelState::Viz(viz);
+                return;
+            }
+        }
+        self.panel_at = here;
+        self.panel = match self.kept.remove(&here) {
+            Some(mut viz) => {
+                viz.resume(&self.waker);
+                PanelState::Viz(viz)
+            }
+            None => {
+                let mut panel =
+                    PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
+                panel.set_ascii(self.options.ascii);
+                panel
+            }
+        };
+    }
+
     /// Notes an answer in the learner's progress and saves it.
     pub(super) fn record_answer(&mut self, quiz_id: String, correct: bool) {
         let slug = self.course.lessons[self.lesson].slug.clone();
@@ -85,8 +114,13 @@ impl App {
         let step = self.step;
         self.field = None;
         self.panel_scroll = 0;
-        self.panel = PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
-        self.panel.set_ascii(self.options.ascii);
+        self.swap_panel();
+        self.instructions = match self.panel {
+            PanelState::Viz(_) => {
+                crate::course::instructions::instructions(&self.current_step().prose)
+            }
+            _ => None,
+        };
         if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }

@@ -5,6 +5,7 @@
 
 pub mod blocks;
 pub mod embedded;
+pub mod instructions;
 pub mod parse;
 pub mod prose;
 pub mod qa;

@@ -34,6 +34,9 @@ pub struct Areas {
     pub panel_inner: Option<Rect>,
     pub status: Rect,
     pub side_by_side: bool,
+    /// The prose box shows the step's instructions, pinned, instead of the scrolled prose:
+    /// the panel has the focus in the stacked layout.
+    pub pinned: bool,
 }
 
 /// Inside a bordered box, with one column of padding on each side.
@@ -51,12 +54,16 @@ pub fn panel_needs(panel: &PanelState, width: u16, ascii: bool) -> u16 {
     }
 }
 
+/// Where everything goes. `pinned_rows` gives the rows the step's instructions take at a prose
+/// width (0 when the step has none): while the panel has the focus in the stacked layout the
+/// prose box keeps them in view, up to half the body.
 pub fn areas(
     size: Rect,
     outline_wanted: bool,
     panel: &PanelState,
     panel_focused: bool,
     ascii: bool,
+    pinned_rows: &dyn Fn(u16) -> u16,
 ) -> Areas {
     if size.width < MIN_WIDTH || size.height < MIN_HEIGHT {
         return Areas {
@@ -78,6 +85,7 @@ pub fn areas(
     } else {
         (None, body)
     };
+    let mut pinned = false;
     let (prose, panel_rect, side) = if panel.is_none() {
         (rest, None, false)
     } else if rest.width >= SIDE_BY_SIDE_MIN {
@@ -88,7 +96,17 @@ pub fn areas(
         (prose, Some(panel), true)
     } else {
         let needs = panel_needs(panel, rest.width.saturating_sub(4), ascii).saturating_add(2);
-        let keep = if panel_focused {
+        let instructions = if panel_focused {
+            pinned_rows(inner(rest).width)
+        } else {
+            0
+        };
+        pinned = instructions > 0;
+        let keep = if pinned {
+            instructions
+                .saturating_add(2)
+                .clamp(PROSE_MIN_ROWS_PANEL_FOCUSED, rest.height / 2)
+        } else if panel_focused {
             PROSE_MIN_ROWS_PANEL_FOCUSED
         } else {
             PROSE_MIN_ROWS
@@ -109,6 +127,7 @@ pub fn areas(
         panel_inner: panel_rect.map(inner),
         status,
         side_by_side: side,
+        pinned,
     }
 }
 
@@ -117,7 +136,14 @@ mod tests {
     use super::*;
 
     fn at(w: u16, h: u16, outline: bool, panel: &PanelState, focused: bool) -> Areas {
-        areas(Rect::new(0, 0, w, h), outline, panel, focused, false)
+        areas(
+            Rect::new(0, 0, w, h),
+            outline,
+            panel,
+            focused,
+            false,
+            &|_| 0,
+        )
     }
 
     #[test]
@@ -174,5 +200,26 @@ mod tests {
             at(80, 24, false, &long, true).panel.map(|p| p.height),
             Some(17)
         );
+    }
+
+    #[test]
+    fn a_focused_stacked_panel_keeps_the_instructions_in_view() {
+        let long = PanelState::Broken("word ".repeat(400));
+        let size = Rect::new(0, 0, 80, 24);
+        // 6 rows of instructions at the 76-column prose width: a box of 8 rows.
+        let six = |w: u16| if w == 76 { 6 } else { 0 };
+        let a = areas(size, false, &long, true, false, &six);
+        assert!(a.pinned);
+        assert_eq!(a.prose.height, 8);
+        assert_eq!(a.panel.map(|p| p.height), Some(22 - 8));
+        // Never more than half the body (22 rows), never less than the usual 5.
+        let a = areas(size, false, &long, true, false, &|_| 40);
+        assert_eq!(a.prose.height, 11);
+        let a = areas(size, false, &long, true, false, &|_| 1);
+        assert_eq!(a.prose.height, 5);
+        // Unfocused, or side by side: nothing is pinned.
+        assert!(!areas(size, false, &long, false, false, &six).pinned);
+        let wide = Rect::new(0, 0, 160, 48);
+        assert!(!areas(wide, false, &long, true, false, &|_| 6).pinned);
     }
 }

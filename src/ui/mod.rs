@@ -274,10 +274,22 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let focused = app.focus() == Focus::Prose;
     let step = app.current_step();
     let mut block = pane(&step.title, focused, theme);
-    let total = app.prose().len();
+    // While the panel has the focus in the stacked layout, the box keeps the step's
+    // instructions in view instead of wherever the prose was scrolled to.
+    let (lines, top) = match app.pinned() {
+        Some(pinned) => (pinned, 0),
+        None => (app.prose(), usize::from(app.prose_scroll())),
+    };
+    let total = lines.len();
     let height = usize::from(layout::inner(area).height);
-    if total > height {
-        let top = usize::from(app.prose_scroll());
+    let shown = format!(" {}-{} of {total}", top + 1, (top + height).min(total));
+    if app.pinned().is_some() {
+        let cut = if total > height { shown } else { String::new() };
+        block = block.title_bottom(
+            Line::from(format!("{cut} what to try · Tab: all the prose "))
+                .alignment(Alignment::Right),
+        );
+    } else if total > height {
         let more = if top + height < total {
             if theme.ascii {
                 " v more "
@@ -287,25 +299,12 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         } else {
             " end "
         };
-        block = block.title_bottom(
-            Line::from(format!(
-                " {}-{} of {}{more}",
-                top + 1,
-                (top + height).min(total),
-                total
-            ))
-            .alignment(Alignment::Right),
-        );
+        block =
+            block.title_bottom(Line::from(format!("{shown}{more}")).alignment(Alignment::Right));
     }
     block.render(area, buf);
     let text = layout::inner(area);
-    for (row, line) in app
-        .prose()
-        .iter()
-        .skip(usize::from(app.prose_scroll()))
-        .take(height)
-        .enumerate()
-    {
+    for (row, line) in lines.iter().skip(top).take(height).enumerate() {
         let y = text.y + row as u16;
         let mut x = text.x;
         for (s, e) in &line.spans {

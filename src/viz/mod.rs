@@ -43,6 +43,14 @@ pub trait Visual: Send {
     }
     /// Called after each recompute, for kinds that remember what they last showed.
     fn after_refresh(&mut self) {}
+    /// The learner left the step; the panel is kept for the session so its settings and
+    /// results are there when they come back. Stops any background work (no job may run for
+    /// a step that is not shown) and returns whether the kept panel still tells the truth:
+    /// the next [`Self::poll`] must resume or redo what was cut short. By default a panel is
+    /// kept only when no work is under way; a kind that can stop and resume says so here.
+    fn leave(&mut self) -> bool {
+        !self.busy()
+    }
 }
 
 /// A built visualizer: its settings and the view last computed from them.
@@ -352,6 +360,26 @@ impl Visualizer {
         let was = self.editing.take().is_some();
         self.refresh();
         was
+    }
+
+    /// The learner left the step: stops background work and drops a half-typed edit. Whether
+    /// the panel may be kept for their return (see [`Visual::leave`]); a panel still
+    /// preparing its first view is not.
+    pub fn leave(&mut self) -> bool {
+        if self.first.is_some() {
+            return false;
+        }
+        if self.editing.is_some() {
+            self.cancel_edit();
+        }
+        self.visual.leave()
+    }
+
+    /// The learner came back to a kept panel: its work resumes (or starts again) for the
+    /// settings it had, waking the driver through `waker`.
+    pub fn resume(&mut self, waker: &Waker) {
+        self.waker = waker.clone();
+        self.start_work();
     }
 }
 

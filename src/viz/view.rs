@@ -40,8 +40,13 @@ pub struct ScatterView {
     pub points: Vec<(f64, f64)>,
     /// Points drawn with a marker and their label.
     pub marks: Vec<(f64, f64, String)>,
-    /// Rows the canvas takes.
+    /// Rows the canvas takes at least; it grows into a taller panel's spare rows.
     pub rows: u16,
+    /// One unit spans as many dots up as across (vectors: lengths and angles read true).
+    pub equal_aspect: bool,
+    /// A box (x range, y range) always shown, whatever the points: keeps the scale still
+    /// while points move, so a vector that shrinks is seen to shrink.
+    pub extent: Option<([f64; 2], [f64; 2])>,
 }
 
 /// Text shown as its tokens, in order.

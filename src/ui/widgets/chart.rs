@@ -143,6 +143,14 @@ impl ChartWidget<'_> {
         to_u16(optional + NATURAL_PLOT + 2)
     }
 
+    /// Rows the chart can put to use beyond [`Self::height`] at `width`: the plot grows until
+    /// it is about as tall as it is wide (a cell is twice as tall as it is wide; the y tick
+    /// labels take up to [`MAX_Y_LABEL`] + 2 columns).
+    pub fn max_growth(&self, width: u16) -> u16 {
+        let plot_w = width.saturating_sub(to_u16(MAX_Y_LABEL + 2));
+        (plot_w / 2).saturating_sub(to_u16(NATURAL_PLOT))
+    }
+
     /// A comfortable width; a chart can be drawn at any width, this is what a column asks for.
     pub fn width(&self) -> u16 {
         let legend = width(&self.legend_text());

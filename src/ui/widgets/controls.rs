@@ -278,11 +278,14 @@ fn with_cursor(value: &str, at: usize, room: usize, ascii: bool, ell: &str) -> S
     let mark = if ascii { '_' } else { '▏' };
     let chars: Vec<char> = value.chars().collect();
     let at = at.min(chars.len());
-    let w = |c: &char| width(&c.to_string());
-    let mut start = 0;
-    // Move the window's start right until the text up to the cursor (and the mark) fits.
-    while start < at && chars[start..at].iter().map(w).sum::<usize>() + 2 > room {
-        start += 1;
+    let w = |c: &char| width(c.encode_utf8(&mut [0u8; 4]));
+    // The window starts as far left as lets the text up to the cursor (and the mark) fit:
+    // walked back from the cursor once, so a 2 KB field costs one pass, not one per character.
+    let mut start = at;
+    let mut before = 0;
+    while start > 0 && before + w(&chars[start - 1]) + 2 <= room {
+        start -= 1;
+        before += w(&chars[start]);
     }
     let mut out = String::new();
     let mut used = 1;

@@ -29,6 +29,9 @@ const MAX_ROW_LABEL: usize = 8;
 const MAX_LEGEND_LABEL: usize = 10;
 /// The legend of numbered columns takes at most this many lines.
 const MAX_LEGEND_LINES: usize = 3;
+/// A map on a roomy panel draws each cell this many times larger at most (2k columns by k
+/// rows), so a small attention pattern is not a postage stamp at 200x60.
+const MAX_ZOOM: usize = 4;
 
 const RAMP_UNICODE: [char; 5] = [' ', '░', '▒', '▓', '█'];
 const RAMP_ASCII: [char; 10] = [' ', '.', ':', '-', '=', '+', '*', '#', '%', '@'];
@@ -187,6 +190,27 @@ impl HeatmapWidget<'_> {
         to_u16(title + header + v.values.nrows() + scale + readout + legend)
     }
 
+    /// The largest zoom whose cells (2k columns each) all fit across `width`.
+    fn zoom_across(&self, width: u16) -> usize {
+        let ncols = self.view.values.ncols().max(1);
+        let avail = usize::from(width).saturating_sub(2 + self.label_w());
+        (avail / (2 * ncols)).clamp(1, MAX_ZOOM)
+    }
+
+    /// Rows the map can put to use beyond [`Self::height`] at `width`: whole zoom steps.
+    pub fn max_growth(&self, width: u16) -> u16 {
+        to_u16((self.zoom_across(width) - 1) * self.view.values.nrows())
+    }
+
+    /// The zoom for an area: what fits across, and what the rows beyond the natural height
+    /// allow (each step of zoom takes one more row per matrix row).
+    fn zoom(&self, area: Rect) -> usize {
+        let nrows = self.view.values.nrows().max(1);
+        let natural = usize::from(self.height(area.width));
+        let spare = usize::from(area.height).saturating_sub(natural);
+        (1 + spare / nrows).min(self.zoom_across(area.width))
+    }
+
     /// Columns needed to show every column of the map.
     pub fn width(&self) -> u16 {
         let map = 1 + self.label_w() + 1 + 2 * self.view.values.ncols();
@@ -228,12 +252,15 @@ impl Widget for HeatmapWidget<'_> {
         let label_w = self.label_w().min(aw.saturating_sub(4));
         let x_map = area.x.saturating_add(to_u16(1 + label_w + 1));
         let avail = usize::from(area.right().saturating_sub(x_map));
-        let mut shown_cols = (avail / 2).min(ncols);
+        let zoom = self.zoom(area);
+        let cell_w = 2 * zoom;
+        let mut shown_cols = (avail / cell_w).min(ncols);
         let cut_cols = shown_cols < ncols;
         if cut_cols {
-            shown_cols = avail.saturating_sub(width(ell)) / 2;
+            shown_cols = avail.saturating_sub(width(ell)) / cell_w;
         }
-        let col_x = |j: usize| x_map.saturating_add(to_u16(2 * j));
+        let col_x = |j: usize| x_map.saturating_add(to_u16(cell_w * j));
+        let cell_text = |c: char| c.to_string().repeat(cell_w);
         let cursor = v.cursor.filter(|&(r, c)| r < nrows && c < ncols);
 
         let mut y = area.y;
@@ -269,38 +296,43 @@ impl Widget for HeatmapWidget<'_> {
             put(buf, area, col_x(shown_cols), ly, ell, t.dim);
         }
 
-        // The map.
+        // The map: each matrix row drawn `zoom` times, labelled on its first line.
         for i in 0..nrows {
-            let ly = next_line(&mut y);
-            if ly >= area.bottom() {
-                break;
-            }
             let on_cursor_row = cursor.map(|(r, _)| r) == Some(i);
-            if on_cursor_row {
-                put(buf, area, area.x, ly, ">", t.highlight_soft);
-            }
-            let label = v.row_labels.get(i).map_or("", String::as_str);
-            let label = pad_right(&truncate(label, label_w, short_ellipsis(ascii)), label_w);
-            let label_style = if on_cursor_row {
-                t.highlight_soft
-            } else {
-                t.dim
-            };
-            put(buf, area, area.x + 1, ly, &label, label_style);
-            for j in 0..shown_cols {
-                let shade = shade_index(v.values[(i, j)], lo, hi, shades.len())
-                    .and_then(|k| shades.get(k))
-                    .copied()
-                    .unwrap_or(' ');
-                let style = if cursor == Some((i, j)) {
-                    t.highlight
-                } else {
-                    t.text
-                };
-                put(buf, area, col_x(j), ly, &format!("{shade}{shade}"), style);
-            }
-            if cut_cols {
-                put(buf, area, col_x(shown_cols), ly, ell, t.dim);
+            for sub in 0..zoom {
+                let ly = next_line(&mut y);
+                if ly >= area.bottom() {
+                    break;
+                }
+                if sub == 0 {
+                    if on_cursor_row {
+                        put(buf, area, area.x, ly, ">", t.highlight_soft);
+                    }
+                    let label = v.row_labels.get(i).map_or("", String::as_str);
+                    let label =
+                        pad_right(&truncate(label, label_w, short_ellipsis(ascii)), label_w);
+                    let label_style = if on_cursor_row {
+                        t.highlight_soft
+                    } else {
+                        t.dim
+                    };
+                    put(buf, area, area.x + 1, ly, &label, label_style);
+                }
+                for j in 0..shown_cols {
+                    let shade = shade_index(v.values[(i, j)], lo, hi, shades.len())
+                        .and_then(|k| shades.get(k))
+                        .copied()
+                        .unwrap_or(' ');
+                    let style = if cursor == Some((i, j)) {
+                        t.highlight
+                    } else {
+                        t.text
+                    };
+                    put(buf, area, col_x(j), ly, &cell_text(shade), style);
+                }
+                if cut_cols {
+                    put(buf, area, col_x(shown_cols), ly, ell, t.dim);
+                }
             }
         }
 

@@ -119,7 +119,8 @@ fn lay_out(tokens: &[StripToken], width: usize, ascii: bool) -> StripLayout {
 /// tokens or the width change, reuse one layout instead of cutting 2 KB of text into
 /// graphemes three times a frame. Keyed on the tokens themselves (comparing them costs far
 /// less than laying them out), the width and the glyph set; measuring (ASCII) and drawing
-/// (Unicode) each keep an entry, so a few entries suffice.
+/// (Unicode) each keep an entry: a panel of three strips (token-split) needs six, and with
+/// fewer every lookup of a frame missed and laid the text out again.
 struct Kept {
     tokens: Vec<StripToken>,
     width: usize,
@@ -127,7 +128,7 @@ struct Kept {
     layout: Rc<StripLayout>,
 }
 
-const KEPT_LAYOUTS: usize = 4;
+const KEPT_LAYOUTS: usize = 12;
 
 thread_local! {
     static KEPT: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };

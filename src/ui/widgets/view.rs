@@ -24,8 +24,6 @@ use crate::viz::view::{Part, View};
 
 /// Columns between parts drawn side by side.
 const COLUMN_GAP: u16 = 1;
-/// The most rows a chart grows by when the panel has room to spare.
-const MAX_CHART_GROWTH: u32 = 8;
 
 /// The theme used for measuring: ASCII glyphs are the widest, see the module docs.
 fn measure_theme() -> Theme {
@@ -77,8 +75,9 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
             y = y.saturating_add(1);
         }
     }
-    // Rows left over once every part has what it needs go to the charts, so a plot grows
-    // on a tall panel and stays compact on an 80x24 screen.
+    // Rows left over once every part has what it needs go to the parts that can use them
+    // (charts, plots, heatmaps), shared fairly, so a plot grows on a tall panel and stays
+    // compact on an 80x24 screen.
     let heights: Vec<u16> = view
         .parts
         .iter()
@@ -86,17 +85,13 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
         .collect();
     let needed = heights.iter().map(|h| u32::from(*h)).sum::<u32>()
         + to_u32(view.parts.len().saturating_sub(1));
-    let mut spare = u32::from(area.bottom().saturating_sub(y)).saturating_sub(needed);
-    let charts = view
+    let spare = u32::from(area.bottom().saturating_sub(y)).saturating_sub(needed);
+    let caps: Vec<u32> = view
         .parts
         .iter()
-        .filter(|p| matches!(p, Part::Chart(_)))
-        .count();
-    let share = if charts > 0 {
-        (spare / to_u32(charts)).min(MAX_CHART_GROWTH)
-    } else {
-        0
-    };
+        .map(|p| growth_cap(p, area.width, &measure))
+        .collect();
+    let grow = share_rows(spare, &caps);
     for (i, part) in view.parts.iter().enumerate() {
         if i > 0 {
             y = y.saturating_add(1);
@@ -104,12 +99,7 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
         if y >= area.bottom() {
             return;
         }
-        let mut natural = heights[i];
-        if matches!(part, Part::Chart(_)) && spare > 0 {
-            let grow = share.min(spare);
-            spare -= grow;
-            natural = natural.saturating_add(u16::try_from(grow).unwrap_or(0));
-        }
+        let natural = heights[i].saturating_add(u16::try_from(grow[i]).unwrap_or(0));
         let h = natural.min(area.bottom() - y);
         render_part(
             part,
@@ -119,6 +109,39 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
             &measure,
         );
         y = y.saturating_add(h);
+    }
+}
+
+/// The most rows `part` can put to use beyond its natural height at `width`: plots grow until
+/// they are about as tall as they are wide (a cell is twice as tall as it is wide), heatmaps
+/// by whole zoom steps; text, tables and bars have nothing to gain.
+fn growth_cap(part: &Part, width: u16, theme: &Theme) -> u32 {
+    match part {
+        Part::Chart(view) => u32::from(ChartWidget { view, theme }.max_growth(width)),
+        Part::Scatter(view) => u32::from(ScatterWidget { view, theme }.max_growth(width)),
+        Part::Heatmap(view) => u32::from(HeatmapWidget { view, theme }.max_growth(width)),
+        _ => 0,
+    }
+}
+
+/// Shares `spare` rows among parts that can each use at most `caps[i]` more: equal shares,
+/// and what a part cannot use goes round again to the others.
+pub(crate) fn share_rows(spare: u32, caps: &[u32]) -> Vec<u32> {
+    let mut given = vec![0u32; caps.len()];
+    let mut left = spare;
+    loop {
+        let open: Vec<usize> = (0..caps.len()).filter(|&i| given[i] < caps[i]).collect();
+        if open.is_empty() || left == 0 {
+            return given;
+        }
+        // At least one row each round, so a remainder smaller than the number of parts is
+        // still handed out (to the first ones).
+        let share = (left / to_u32(open.len())).max(1);
+        for i in open {
+            let add = share.min(caps[i] - given[i]).min(left);
+            given[i] += add;
+            left -= add;
+        }
     }
 }
 

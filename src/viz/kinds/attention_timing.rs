@@ -189,6 +189,17 @@ impl Visual for AttentionTiming {
         self.restart || self.job.is_some()
     }
 
+    /// Kept when the learner leaves: a finished table stays; a sweep cut short is dropped
+    /// (its thread stops after the size it is timing) and times again on the way back.
+    fn leave(&mut self) -> bool {
+        self.collect();
+        if self.job.take().is_some() && !self.sweep.done {
+            self.sweep = Sweep::default();
+            self.restart = true;
+        }
+        true
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         if self.restart {
             self.restart = false;
@@ -295,6 +306,37 @@ impl Visual for AttentionTiming {
 mod tests {
     use super::*;
     use serde_json::Map;
+
+    #[test]
+    fn leaving_keeps_a_finished_table_and_redoes_a_sweep_cut_short() {
+        let mut lab = AttentionTiming::new(Params::new(&Map::new(), &KIND)).unwrap();
+        // A sweep under way: one size measured, the work still live (its reporter held).
+        lab.restart = false;
+        let (reporter, job) = Job::channel(&Waker::none());
+        reporter.send(Timing::Measured(64, 0.5)).unwrap();
+        lab.job = Some(job);
+        assert!(lab.leave(), "kept");
+        assert!(lab.job.is_none(), "the work is stopped");
+        assert!(
+            reporter.send(Timing::Running(128)).is_err(),
+            "its next send fails"
+        );
+        assert!(
+            lab.sweep.results.is_empty() && lab.restart,
+            "and times again on return"
+        );
+        // A finished sweep is kept as it is.
+        lab.restart = false;
+        let (reporter, job) = Job::channel(&Waker::none());
+        reporter.send(Timing::Measured(64, 0.5)).unwrap();
+        reporter.send(Timing::Done(1.0)).unwrap();
+        drop(reporter);
+        lab.job = Some(job);
+        assert!(lab.leave());
+        assert_eq!(lab.sweep.results, vec![(64, 0.5)]);
+        assert!(lab.sweep.done && !lab.restart && !lab.busy());
+    }
+
     #[test]
     fn timing_sweep_runs_in_the_background_and_grows_with_n() {
         let mut map = Map::new();

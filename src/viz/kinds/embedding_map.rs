@@ -73,6 +73,8 @@ impl Visual for EmbeddingMap {
                     points,
                     marks: vec![],
                     rows: 7,
+                    equal_aspect: false,
+                    extent: None,
                 }),
             ];
         };
@@ -93,6 +95,8 @@ impl Visual for EmbeddingMap {
                 points,
                 marks,
                 rows: 7,
+                equal_aspect: false,
+                extent: None,
             }),
             Part::Text(vec![format!(
                 "nearest to \"{}\": {}",

@@ -41,6 +41,20 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// A square about the origin holding both vectors as set (and the unit circle), with a
+    /// little room for the labels.
+    fn extent(&self) -> ([f64; 2], [f64; 2]) {
+        let r = self
+            .a
+            .iter()
+            .chain(&self.b)
+            .fold(1.0_f64, |m, v| m.max(v.abs()))
+            * 1.1;
+        ([-r, r], [-r, r])
+    }
+}
+
 impl Visual for Metrics {
     fn controls(&self) -> Vec<Control> {
         vec![
@@ -99,19 +113,19 @@ impl Visual for Metrics {
         }
         // Points along each arrow from the origin.
         let along = |v: &[f64]| -> Vec<(f64, f64)> {
-            (0..=20)
-                .map(|i| (v[0] * f64::from(i) / 20.0, v[1] * f64::from(i) / 20.0))
+            (0..=80)
+                .map(|i| (v[0] * f64::from(i) / 80.0, v[1] * f64::from(i) / 80.0))
                 .collect()
         };
         let mut points: Vec<(f64, f64)> = along(&a);
         points.extend(along(&b));
-        points.extend([(-5.0, -5.0), (5.0, 5.0)].iter().map(|p| {
-            if self.normalize {
-                (p.0 / 5.0, p.1 / 5.0)
-            } else {
-                *p
-            }
-        }));
+        if self.normalize {
+            // The unit circle: both normalized vectors end on it.
+            points.extend((0..72).map(|i| {
+                let t = f64::from(i) * std::f64::consts::TAU / 72.0;
+                (t.cos(), t.sin())
+            }));
+        }
         vec![
             Part::Text(lines),
             Part::Scatter(ScatterView {
@@ -122,7 +136,13 @@ impl Visual for Metrics {
                     (b[0], b[1], "b".into()),
                     (0.0, 0.0, "0".into()),
                 ],
-                rows: 6,
+                // Equal aspect makes the plot narrow (two columns a row): 8 rows keep the
+                // labels of a and b clear of the origin's.
+                rows: 8,
+                equal_aspect: true,
+                // The box of the vectors as set, normalized or not, so normalizing is seen to
+                // shrink them to length 1.
+                extent: Some(self.extent()),
             }),
         ]
     }

@@ -166,3 +166,82 @@ fn every_part_kind_in_any_area_never_panics() {
         }
     }
 }
+
+#[test]
+fn spare_rows_are_shared_fairly_and_never_past_a_cap() {
+    // 10 rows for caps 3, 100, 0: the first takes its 3, the rest goes to the second.
+    assert_eq!(share_rows(10, &[3, 100, 0]), vec![3, 7, 0]);
+    // 5 rows between two that could take 10: 2 each, then the odd row to the first.
+    assert_eq!(share_rows(5, &[10, 10]), vec![3, 2]);
+    assert_eq!(share_rows(0, &[4]), vec![0]);
+    assert_eq!(share_rows(9, &[]), Vec::<u32>::new());
+}
+
+fn heatmap_2x2() -> Part {
+    Part::Heatmap(HeatmapView {
+        title: String::new(),
+        row_labels: vec!["a".into(), "b".into()],
+        col_labels: vec!["x".into(), "y".into()],
+        values: array![[0.0, 1.0], [1.0, 0.0]],
+        range: None,
+        cursor: None,
+    })
+}
+
+#[test]
+fn a_heatmap_zooms_into_spare_rows_and_stays_natural_without_them() {
+    let theme = Theme::new(true, true);
+    let v = View {
+        parts: vec![heatmap_2x2()],
+        ..View::default()
+    };
+    // Natural: header, 2 rows, scale = 4 rows; each cell 2 columns of `@` for the top value.
+    let natural = view_height(&v, 40);
+    assert_eq!(natural, 4);
+    let small = lines(&draw(&v, &theme, 40, natural, false));
+    assert_eq!(small[1].trim_end(), " a   @@", "{small:#?}");
+    // Room for 4x zoom across (40 - 2 - 1 = 37 columns >= 2 cells x 8) and 6 spare rows:
+    // 1 + 6 / 2 = 4 rows a matrix row, 8 columns a cell.
+    let big = lines(&draw(&v, &theme, 40, natural + 6, false));
+    // The map starts at column 3 (marker, label, space): cell y spans columns 11..19.
+    assert_eq!(
+        big[1].trim_end(),
+        format!(" a{}{}", " ".repeat(9), "@".repeat(8))
+    );
+    assert_eq!(
+        big[4].trim_end(),
+        format!("{}{}", " ".repeat(11), "@".repeat(8))
+    );
+    assert_eq!(big[5].trim_end(), " b @@@@@@@@", "{big:#?}");
+}
+
+#[test]
+fn a_chart_grows_into_spare_rows_up_to_about_square() {
+    let theme = Theme::new(true, true);
+    let chart = Part::Chart(ChartView {
+        title: String::new(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: false,
+        y_log: false,
+        series: vec![Series {
+            name: "s".into(),
+            marker: '*',
+            points: vec![(0.0, 0.0), (1.0, 1.0)],
+        }],
+    });
+    let v = View {
+        parts: vec![Part::Text(vec!["above".into()]), chart],
+        ..View::default()
+    };
+    let last_marked = |h: u16| {
+        let rows = lines(&draw(&v, &theme, 50, h, false));
+        rows.iter().rposition(|r| r.contains('*')).unwrap_or(0)
+    };
+    let natural = view_height(&v, 50);
+    let spare = 30;
+    // The lowest point of the line sits on the plot's bottom row: it moves down with growth,
+    // by as many rows as the chart may take at 50 columns: (50 - 10) / 2 - 5 = 15.
+    let grown = last_marked(natural + spare) - last_marked(natural);
+    assert_eq!(grown, 15);
+}
