@@ -428,7 +428,10 @@ fn background_timing_reports_progress_while_keys_keep_working() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    assert!(started, "a tick brought the first view and started the sweep");
+    assert!(
+        started,
+        "a tick brought the first view and started the sweep"
+    );
     let mut moved = false;
     for _ in 0..2000 {
         if !app.busy() {
