@@ -131,3 +131,24 @@ impl Driven {
         self.session.app()
     }
 }
+
+/// The step of the fixture course that holds a question of the given shape.
+pub fn find_quiz(app: &App, numeric: bool) -> (usize, usize) {
+    for (li, lesson) in app.course().lessons.iter().enumerate() {
+        for (si, step) in lesson.steps.iter().enumerate() {
+            if let Some(llmf::course::Panel::Quiz(q)) = &step.panel {
+                if matches!(q.kind, llmf::course::QuizKind::Numeric { .. }) == numeric {
+                    return (li, si);
+                }
+            }
+        }
+    }
+    panic!("no such question in the fixture course");
+}
+
+pub fn quiz(app: &App) -> &llmf::app::QuizState {
+    match app.panel() {
+        llmf::app::PanelState::Quiz(q) => q,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
