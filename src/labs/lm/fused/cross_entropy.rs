@@ -2,16 +2,15 @@
 //! (N) nats, with log p = x − max − ln Σ exp(x − max) (stable for any logits).
 //!
 //! Backward: d logitsₙᵥ = gₙ · (softmax(xₙ)ᵥ − [v = targetₙ]); the targets get no gradient.
+//! The forward pass keeps the softmax for it (N·V floats) rather than exponentiate twice.
 
 use super::{slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use std::sync::Mutex;
 
-struct Nll;
-
-/// Row maximum and ln Σ exp(x − max).
-fn log_sum_exp(row: &[f32]) -> (f32, f32) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    (max, row.iter().map(|x| (x - max).exp()).sum::<f32>().ln())
+struct Nll {
+    /// softmax(logits), row by row, from the forward pass.
+    probs: Mutex<Vec<f32>>,
 }
 
 fn check(logits: &[usize], targets: &[usize]) -> Result<(usize, usize)> {
@@ -42,12 +41,29 @@ impl CustomOp2 for Nll {
         };
         let targets = &s2.as_slice::<u32>()?[start..end];
         let mut out = Vec::with_capacity(n);
-        for (row, &y) in logits.chunks_exact(v).zip(targets) {
+        let mut probs = vec![0f32; logits.len()];
+        for ((row, p), &y) in logits
+            .chunks_exact(v)
+            .zip(probs.chunks_exact_mut(v))
+            .zip(targets)
+        {
             let Some(&xy) = row.get(y as usize) else {
                 bail!("cross-entropy: target {y} is outside the vocabulary of {v}")
             };
-            let (max, lse) = log_sum_exp(row);
-            out.push((max - xy) + lse);
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0f32;
+            for (p, x) in p.iter_mut().zip(row) {
+                *p = (x - max).exp();
+                sum += *p;
+            }
+            for p in p.iter_mut() {
+                *p /= sum;
+            }
+            // (max − x_y) + ln Σ: adding the small term last keeps it exact when max is large.
+            out.push((max - xy) + sum.ln());
+        }
+        if let Ok(mut kept) = self.probs.lock() {
+            *kept = probs;
         }
         Ok((CpuStorage::F32(out), Shape::from(n)))
     }
@@ -61,21 +77,24 @@ impl CustomOp2 for Nll {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let (_, v) = check(logits.dims(), targets.dims())?;
         let ys: Vec<u32> = targets.to_vec1()?;
-        let mut d = vec![0f32; logits.elem_count()];
-        with_values(logits, "cross-entropy logits", |logits| {
-            with_values(grad, "cross-entropy grad", |grad| {
-                let rows = logits.chunks_exact(v).zip(d.chunks_exact_mut(v));
-                for (((row, drow), &y), &g) in rows.zip(&ys).zip(grad) {
-                    let (max, lse) = log_sum_exp(row);
-                    for (dx, x) in drow.iter_mut().zip(row) {
-                        *dx = g * (x - max - lse).exp();
-                    }
-                    if let Some(dy) = drow.get_mut(y as usize) {
-                        *dy -= g;
-                    }
+        let Ok(probs) = self.probs.lock() else {
+            bail!("cross-entropy: the forward pass's probabilities were lost")
+        };
+        if probs.len() != logits.elem_count() {
+            bail!("cross-entropy: backward called before the forward pass")
+        }
+        let mut d = vec![0f32; probs.len()];
+        with_values(grad, "cross-entropy grad", |grad| {
+            let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));
+            for (((p, drow), &y), &g) in rows.zip(&ys).zip(grad) {
+                for (dx, p) in drow.iter_mut().zip(p) {
+                    *dx = g * p;
                 }
-            })
-        })??;
+                if let Some(dy) = drow.get_mut(y as usize) {
+                    *dy -= g;
+                }
+            }
+        })?;
         Ok((
             Some(Tensor::from_vec(d, logits.shape(), logits.device())?),
             None,
@@ -85,5 +104,10 @@ impl CustomOp2 for Nll {
 
 /// −log softmax(logits)[target] per row, in nats: logits (N, V), targets (N) u32 → (N).
 pub fn nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-    logits.contiguous()?.apply_op2(&targets.contiguous()?, Nll)
+    logits.contiguous()?.apply_op2(
+        &targets.contiguous()?,
+        Nll {
+            probs: Mutex::new(Vec::new()),
+        },
+    )
 }
