@@ -51,6 +51,7 @@ pub mod data;
 pub mod dpo;
 pub mod finetune;
 pub mod frozen;
+pub mod fused;
 pub mod infer;
 pub mod io;
 pub mod lora;

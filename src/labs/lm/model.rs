@@ -10,8 +10,9 @@
 //! candle's unseedable generator.
 
 use super::config::Config;
+use super::fused::{add_rows, causal_attention, relu};
 use super::lora::{Lora, Proj};
-use super::ops::{layer_norm, softmax};
+use super::ops::layer_norm;
 use super::rng::Rng;
 use super::vocab::Vocab;
 use candle_core::{Device, Result, Tensor, Var};
@@ -210,41 +211,31 @@ impl Model {
                 c.context
             )));
         }
-        let (d, h, dh) = (c.d_model, c.heads, c.d_head());
+        let (d, h) = (c.d_model, c.heads);
         let tok = w(&self.wte).index_select(&ids.flatten_all()?, 0)?;
         let pos = w(&self.wpe).narrow(0, 0, t)?;
-        let mut x = tok.reshape((b, t, d))?.broadcast_add(&pos)?;
-        let mask = causal_mask(t)?;
-        let scale = 1.0 / (dh as f64).sqrt();
+        let mut x = add_rows(&tok.reshape((b, t, d))?, &pos)?;
         for (layer, blk) in self.blocks.iter().enumerate() {
             let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?.reshape((b * t, d))?;
-            let qkv = mm(&a, blk.w_qkv.as_tensor())?.broadcast_add(&w(&blk.b_qkv))?;
-            let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?
-                .reshape((b, t, 3, h, dh))?;
-            let part = |i: usize| -> Result<Tensor> {
-                qkv.narrow(2, i, 1)?
-                    .squeeze(2)?
-                    .transpose(1, 2)?
-                    .contiguous()
-            };
-            let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-            let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&mask)?;
-            let heads = softmax(&scores)?.matmul(&v)?; // (b, h, t, dh)
-            let merged = heads.transpose(1, 2)?.reshape((b * t, d))?;
-            let attn = mm(&merged, blk.w_o.as_tensor())?.broadcast_add(&w(&blk.b_o))?;
+            let qkv = add_rows(&mm(&a, blk.w_qkv.as_tensor())?, &w(&blk.b_qkv))?;
+            let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?;
+            // Split into heads, causal softmax of the scaled scores, weighted sum of values
+            // and heads merged back: one operation (`fused::causal_attention`).
+            let merged = causal_attention(&qkv.reshape((b, t, 3 * d))?, h)?.reshape((b * t, d))?;
+            let attn = add_rows(&mm(&merged, blk.w_o.as_tensor())?, &w(&blk.b_o))?;
             let attn = delta(
                 attn,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
             )?;
             x = (x + attn.reshape((b, t, d))?)?;
             let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?.reshape((b * t, d))?;
-            let pre = mm(&m, blk.w_in.as_tensor())?.broadcast_add(&w(&blk.b_in))?;
+            let pre = add_rows(&mm(&m, blk.w_in.as_tensor())?, &w(&blk.b_in))?;
             let hidden = delta(
                 pre,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m)),
-            )?
-            .relu()?;
-            let mlp = mm(&hidden, blk.w_out.as_tensor())?.broadcast_add(&w(&blk.b_out))?;
+            )?;
+            let hidden = relu(&hidden)?;
+            let mlp = add_rows(&mm(&hidden, blk.w_out.as_tensor())?, &w(&blk.b_out))?;
             let mlp = delta(
                 mlp,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
@@ -261,21 +252,6 @@ impl Model {
         let t = Tensor::from_slice(ids, (1, ids.len()), &Device::Cpu)?;
         self.forward(&t)?.squeeze(0)?.to_vec2()
     }
-}
-
-/// 0 where a query may look (key ≤ query), −∞ above the diagonal: after the softmax the future
-/// gets exactly zero weight.
-fn causal_mask(t: usize) -> Result<Tensor> {
-    let values: Vec<f32> = (0..t * t)
-        .map(|i| {
-            if i % t > i / t {
-                f32::NEG_INFINITY
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    Tensor::from_vec(values, (t, t), &Device::Cpu)
 }
 
 /// The last dimension's softmax of a small logits row, in f64 (for sampling and display).

@@ -1,18 +1,23 @@
-//! Layer norm, softmax and cross-entropy built from candle's basic operations.
+//! Layer norm, softmax and cross-entropy.
 //!
 //! Candle's fused `candle_nn::ops::layer_norm`, `rms_norm` and `softmax_last_dim` compute the
 //! right values but pass no gradient back: a model built on them trains only the parameters
-//! outside them, silently. Everything here is made of mean, sub, sqr, sqrt, exp, sum and
-//! broadcasting, which all have gradients; `tests::every_parameter_gets_a_gradient` in
-//! `model.rs` would catch a regression.
+//! outside them, silently. [`layer_norm`] and [`cross_entropy`] are this lab's own custom
+//! operations ([`super::fused`], with a hand-written backward); the versions made of mean,
+//! sub, sqr, sqrt, exp, sum and broadcasting, which candle differentiates itself, stay here as
+//! the reference the fused ones are tested against. `every_parameter_gets_a_nonzero_gradient`
+//! in the lab's tests would catch a regression.
 
 use candle_core::{Result, Tensor, D};
 
 /// The ε inside the layer norm's square root (GPT-2's value).
 pub const LN_EPS: f64 = 1e-5;
 
-/// (x − mean) / √(var + ε) · γ + β over the last dimension (variance with 1/n, as in GPT-2).
-pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Tensor> {
+pub use super::fused::layer_norm;
+
+/// (x − mean) / √(var + ε) · γ + β over the last dimension (variance with 1/n, as in GPT-2),
+/// from basic operations: the reference for [`layer_norm`].
+pub fn layer_norm_reference(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Tensor> {
     let mean = x.mean_keepdim(D::Minus1)?;
     let centred = x.broadcast_sub(&mean)?;
     let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
@@ -39,8 +44,7 @@ pub fn log_softmax(x: &Tensor) -> Result<Tensor> {
 
 /// −log p(target) at every position, in nats: logits (N, V), targets (N) u32 → (N).
 pub fn nll_per_position(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-    let logp = log_softmax(logits)?;
-    logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?.neg()
+    super::fused::nll(logits, targets)
 }
 
 /// Mean cross-entropy in nats: logits (N, V), targets (N) u32 → scalar.

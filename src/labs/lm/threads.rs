@@ -10,22 +10,28 @@
 //!
 //! So the lab sets `CANDLE_NUM_THREADS=1` before its first candle operation (the barrier pool
 //! then has no workers and runs inline), and [`single_threaded`] runs work inside a rayon pool
-//! of one thread, so gemm's tasks all run on that thread. `RAYON_NUM_THREADS` is left alone:
-//! it would also shrink the global pool the tokenizer labs train on.
+//! of one thread, so gemm's tasks all run on that thread.
 //!
-//! To check on an idle machine: `/usr/bin/time -v llmf train --preset demo` should report at
-//! most 100% CPU ("Percent of CPU this job got").
+//! It also sets `RAYON_NUM_THREADS=1`, after building rayon's global pool at its default size
+//! (so the tokenizer labs, which train on that pool, keep every core). Without it, candle works
+//! out the number of physical cores on every matrix product, and on Linux that reads
+//! `/proc/cpuinfo`: measured, about a tenth of the demo model's training step went there, and
+//! gemm split each small product into tasks only to run them on the same thread.
 
 use std::sync::Once;
 
 static LIMIT: Once = Once::new();
 
-/// Tells candle's element-wise pool to use no extra threads. Called by every entry point of
+/// Tells candle's element-wise pool and matrix products to use no extra threads. Called by every entry point of
 /// the lab before candle runs anything; a no-op after the first call.
 pub fn limit_candle_threads() {
     LIMIT.call_once(|| {
-        // Set once, before candle reads it; candle reads it through std::env, which locks.
+        // Set once, before candle reads them; candle reads them through std::env, which locks.
         std::env::set_var("CANDLE_NUM_THREADS", "1");
+        // The global pool reads RAYON_NUM_THREADS once, when built: build it first (an error
+        // only means it already exists, at whatever size it was given).
+        let _ = rayon::ThreadPoolBuilder::new().build_global();
+        std::env::set_var("RAYON_NUM_THREADS", "1");
     });
 }
 

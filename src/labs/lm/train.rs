@@ -100,7 +100,8 @@ pub enum TrainEvent {
         tokens_seen: u64,
         ms_per_step: f64,
     },
-    /// Every `eval_every` steps and at the end: loss on the first `eval_chars` of each split
+    /// Before the first step of a fresh run, every `eval_every` steps and at the end
+    /// (`eval_every` 0: only at the end): loss on the first `eval_chars` of each split
     /// (non-overlapping windows), and a copy of the model at that moment (for visualizers
     /// that query it while training goes on).
     Eval {
@@ -233,6 +234,14 @@ fn run(
 ) -> TrainState {
     let total = state.recipe.steps;
     let mut stopped = false;
+    // A fresh run is evaluated before its first step too, so its loss curve starts where
+    // training starts: near ln V, the loss of a uniform guess.
+    if state.step == 0 && state.recipe.eval_every > 0 {
+        if let Err(e) = report_eval(&state, data, sender) {
+            let _ = sender.send(TrainEvent::Failed(e.to_string()));
+            return state;
+        }
+    }
     while state.step < total {
         if !keep_going(ctl, sender, state.step) {
             stopped = true;

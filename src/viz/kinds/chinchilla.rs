@@ -103,10 +103,10 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
             "L − E = {}/N^{} + {}/D^{} against N, log–log",
             fit.a, fit.alpha, fit.b, fit.beta
         ),
-        // The title names both axes ("L − E … against N"): axis labels would cost the two rows
-        // that keep the panel inside an 80x24 screen.
-        x_label: String::new(),
-        y_label: String::new(),
+        // Panels scroll now, and a chart drops its axis labels before its plot when rows are
+        // short, so the labels cost nothing on a small screen.
+        x_label: "N: parameters (log scale)".into(),
+        y_label: "L − E: reducible loss, nats/token (log scale)".into(),
         x_log: true,
         y_log: true,
         series,
@@ -118,8 +118,8 @@ fn frontier(fit: &Fit, budget: f64) -> ChartView {
     let opt = |c: f64| fit.optimum(c);
     ChartView {
         title: "compute-optimal N and D against budget C (FLOPs)".into(),
-        x_label: String::new(),
-        y_label: String::new(),
+        x_label: "C: training compute, FLOPs (log scale)".into(),
+        y_label: "N_opt parameters, D_opt and 20·N_opt tokens (log scale)".into(),
         x_log: true,
         y_log: true,
         series: vec![
@@ -151,8 +151,8 @@ fn kaplan_chart() -> ChartView {
     let xs = log_range(7.0, 13.0, 40);
     ChartView {
         title: "Kaplan: L(N) = (8.8e13/N)^0.076, L(D) = (5.4e13/D)^0.095".into(),
-        x_label: String::new(),
-        y_label: String::new(),
+        x_label: "N: parameters without embeddings, or D: tokens (log scale)".into(),
+        y_label: "L: test loss, nats/token (log scale)".into(),
         x_log: true,
         y_log: true,
         series: vec![

@@ -449,10 +449,13 @@ mod tests {
         assert_eq!(run.step, 40);
         // 40 steps × 16 windows × 32 characters.
         assert_eq!(run.tokens, 40 * 16 * 32);
-        // Evaluations every max(40/30, 10) = 10 steps: 10, 20, 30, 40.
+        // Evaluations before the first step, then every max(40/30, 10) = 10 steps.
         let steps: Vec<usize> = run.evals.iter().map(|e| e.0).collect();
-        assert_eq!(steps, vec![10, 20, 30, 40]);
+        assert_eq!(steps, vec![0, 10, 20, 30, 40]);
         let uniform = (lm_common::corpus().vocab.len() as f32).ln();
+        // At step 0 the model knows nothing: both losses within 0.05 of ln V.
+        let (_, train0, val0) = run.evals[0];
+        assert!((train0 - uniform).abs() < 0.05 && (val0 - uniform).abs() < 0.05);
         let (_, _, last_val) = *run.evals.last().unwrap();
         assert!(last_val < uniform, "{last_val} vs ln V = {uniform}");
         // A model was offered to the other kinds (tests share the slot, so which one is

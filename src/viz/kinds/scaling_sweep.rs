@@ -360,10 +360,10 @@ impl Visual for ScalingSweep {
         let fit = self.fit();
         let fit_line = match &fit {
             Some(f) => format!(
-                "fit L = a·N^−α + c: a = {}, α = {}, c = {} nats/char",
+                "fit L = a·N^−α + c: a = {}, α = {}, {}",
                 fmt_num(f.a),
                 fmt_num(f.alpha),
-                fmt_num(f.c)
+                fmt_floor(f.c)
             ),
             None => format!(
                 "the fit L = a·N^−α + c needs 3 sizes ({} so far)",
@@ -381,6 +381,17 @@ impl Visual for ScalingSweep {
             text.push(format!("L(N): {measured}"));
         }
         vec![Part::Text(text), self.chart(fit.as_ref())]
+    }
+}
+
+/// The fitted floor c, to the 0.01 nats/char the losses are read to. The fit searches c
+/// from 0 up, and over these small sizes it often settles at 0 (printed as 7e-13 before):
+/// then no floor shows within reach, which is said in words.
+fn fmt_floor(c: f64) -> String {
+    if c < 0.005 {
+        "c ≈ 0 nats/char (no floor)".into()
+    } else {
+        format!("c = {c:.2} nats/char")
     }
 }
 
@@ -446,6 +457,7 @@ mod tests {
             text.contains(&format!("α = {}", fmt_num(fit.alpha))),
             "{text}"
         );
+        assert!(text.contains(&fmt_floor(fit.c)), "{text}");
         // Every result shown, it still fits 80x24's stacked panel (76 columns, 15 rows).
         for log in [false, true] {
             s.log_reducible = log;
@@ -456,5 +468,14 @@ mod tests {
             };
             assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
         }
+    }
+
+    #[test]
+    fn the_floor_reads_to_a_hundredth_and_a_zero_floor_says_so() {
+        // 4.63e-13 is what the sweep fitted on seed 1: a floor of nothing.
+        assert_eq!(fmt_floor(4.63e-13), "c ≈ 0 nats/char (no floor)");
+        assert_eq!(fmt_floor(0.004_9), "c ≈ 0 nats/char (no floor)");
+        assert_eq!(fmt_floor(1.234), "c = 1.23 nats/char");
+        assert_eq!(fmt_floor(0.005), "c = 0.01 nats/char");
     }
 }

@@ -1,0 +1,113 @@
+//! −log p(target) per position as one custom operation: logits (N, V), targets (N) u32 →
+//! (N) nats, with log p = x − max − ln Σ exp(x − max) (stable for any logits).
+//!
+//! Backward: d logitsₙᵥ = gₙ · (softmax(xₙ)ᵥ − [v = targetₙ]); the targets get no gradient.
+//! The forward pass keeps the softmax for it (N·V floats) rather than exponentiate twice.
+
+use super::{slice, with_values};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use std::sync::Mutex;
+
+struct Nll {
+    /// softmax(logits), row by row, from the forward pass.
+    probs: Mutex<Vec<f32>>,
+}
+
+fn check(logits: &[usize], targets: &[usize]) -> Result<(usize, usize)> {
+    match (logits, targets) {
+        (&[n, v], &[m]) if n == m && v > 0 => Ok((n, v)),
+        _ => {
+            bail!("cross-entropy: logits {logits:?} and targets {targets:?} must be (N, V) and (N)")
+        }
+    }
+}
+
+impl CustomOp2 for Nll {
+    fn name(&self) -> &'static str {
+        "llmf-nll"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, v) = check(l1.dims(), l2.dims())?;
+        let logits = slice(s1, l1, "cross-entropy logits")?;
+        let Some((start, end)) = l2.contiguous_offsets() else {
+            bail!("cross-entropy: the targets must be contiguous")
+        };
+        let targets = &s2.as_slice::<u32>()?[start..end];
+        let mut out = Vec::with_capacity(n);
+        let mut probs = vec![0f32; logits.len()];
+        for ((row, p), &y) in logits
+            .chunks_exact(v)
+            .zip(probs.chunks_exact_mut(v))
+            .zip(targets)
+        {
+            let Some(&xy) = row.get(y as usize) else {
+                bail!("cross-entropy: target {y} is outside the vocabulary of {v}")
+            };
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0f32;
+            for (p, x) in p.iter_mut().zip(row) {
+                *p = (x - max).exp();
+                sum += *p;
+            }
+            for p in p.iter_mut() {
+                *p /= sum;
+            }
+            // (max − x_y) + ln Σ: adding the small term last keeps it exact when max is large.
+            out.push((max - xy) + sum.ln());
+        }
+        if let Ok(mut kept) = self.probs.lock() {
+            *kept = probs;
+        }
+        Ok((CpuStorage::F32(out), Shape::from(n)))
+    }
+
+    fn bwd(
+        &self,
+        logits: &Tensor,
+        targets: &Tensor,
+        _nll: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let (_, v) = check(logits.dims(), targets.dims())?;
+        let ys: Vec<u32> = targets.to_vec1()?;
+        let Ok(probs) = self.probs.lock() else {
+            bail!("cross-entropy: the forward pass's probabilities were lost")
+        };
+        if probs.len() != logits.elem_count() {
+            bail!("cross-entropy: backward called before the forward pass")
+        }
+        let mut d = vec![0f32; probs.len()];
+        with_values(grad, "cross-entropy grad", |grad| {
+            let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));
+            for (((p, drow), &y), &g) in rows.zip(&ys).zip(grad) {
+                for (dx, p) in drow.iter_mut().zip(p) {
+                    *dx = g * p;
+                }
+                if let Some(dy) = drow.get_mut(y as usize) {
+                    *dy -= g;
+                }
+            }
+        })?;
+        Ok((
+            Some(Tensor::from_vec(d, logits.shape(), logits.device())?),
+            None,
+        ))
+    }
+}
+
+/// −log softmax(logits)[target] per row, in nats: logits (N, V), targets (N) u32 → (N).
+pub fn nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    logits.contiguous()?.apply_op2(
+        &targets.contiguous()?,
+        Nll {
+            probs: Mutex::new(Vec::new()),
+        },
+    )
+}

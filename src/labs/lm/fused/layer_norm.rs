@@ -1,0 +1,108 @@
+//! Layer norm over the last dimension as one custom operation:
+//! y = (x − mean)/√(var + ε) · γ + β, variance with 1/n as in GPT-2.
+//!
+//! Backward, with x̂ = (x − mean)·r and r = 1/√(var + ε), per row of n values:
+//! dβ = Σ_rows dy, dγ = Σ_rows dy·x̂, and with g = dy·γ,
+//! dx = r · (g − mean(g) − x̂ · mean(g·x̂)).
+
+use super::{slice, with_values};
+use crate::labs::lm::ops::LN_EPS;
+use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+
+struct LayerNorm;
+
+/// The mean and 1/√(var + ε) of one row.
+fn stats(row: &[f32]) -> (f32, f32) {
+    let n = row.len() as f32;
+    let mean = row.iter().sum::<f32>() / n;
+    let var = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n;
+    (mean, 1.0 / (var + LN_EPS as f32).sqrt())
+}
+
+impl CustomOp3 for LayerNorm {
+    fn name(&self) -> &'static str {
+        "llmf-layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = slice(s1, l1, "layer norm x")?;
+        let (gamma, beta) = (
+            slice(s2, l2, "layer norm γ")?,
+            slice(s3, l3, "layer norm β")?,
+        );
+        let n = gamma.len();
+        if n == 0 || beta.len() != n || l1.dims().last() != Some(&n) {
+            bail!("layer norm: x {:?} does not end in γ's {n}", l1.dims())
+        }
+        let mut y = vec![0f32; x.len()];
+        for (row, out) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
+            let (mean, r) = stats(row);
+            for k in 0..n {
+                out[k] = (row[k] - mean) * r * gamma[k] + beta[k];
+            }
+        }
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+        _y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let n = gamma.elem_count();
+        let mut dx = vec![0f32; x.elem_count()];
+        let (mut dgamma, mut dbeta) = (vec![0f32; n], vec![0f32; n]);
+        let mut g = vec![0f32; n];
+        with_values(x, "layer norm x", |x| {
+            with_values(gamma, "layer norm γ", |gamma| {
+                with_values(dy, "layer norm dy", |dy| {
+                    let rows = x.chunks_exact(n).zip(dy.chunks_exact(n));
+                    for ((row, drow), dxrow) in rows.zip(dx.chunks_exact_mut(n)) {
+                        let (mean, r) = stats(row);
+                        let (mut mean_g, mut mean_gx) = (0f32, 0f32);
+                        for k in 0..n {
+                            let xhat = (row[k] - mean) * r;
+                            dgamma[k] += drow[k] * xhat;
+                            dbeta[k] += drow[k];
+                            g[k] = drow[k] * gamma[k];
+                            mean_g += g[k];
+                            mean_gx += g[k] * xhat;
+                        }
+                        mean_g /= n as f32;
+                        mean_gx /= n as f32;
+                        for k in 0..n {
+                            let xhat = (row[k] - mean) * r;
+                            dxrow[k] = r * (g[k] - mean_g - xhat * mean_gx);
+                        }
+                    }
+                })
+            })
+        })???;
+        let grad = |values: Vec<f32>, like: &Tensor| -> Result<Option<Tensor>> {
+            if like.track_op() {
+                Ok(Some(Tensor::from_vec(values, like.shape(), like.device())?))
+            } else {
+                Ok(None)
+            }
+        };
+        Ok((grad(dx, x)?, grad(dgamma, gamma)?, grad(dbeta, beta)?))
+    }
+}
+
+/// Layer norm of `x` over its last dimension, with gain `gamma` and bias `beta` (both of that
+/// dimension's size); gradients flow to all three.
+pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Tensor> {
+    x.contiguous()?
+        .apply_op3(&gamma.contiguous()?, &beta.contiguous()?, LayerNorm)
+}

@@ -1,0 +1,39 @@
+//! max(0, x) as one custom operation, backward dx = dy where x > 0, else 0.
+//!
+//! Why: candle differentiates relu with four passes (zeros, a comparison, a conversion, a
+//! product), each a new tensor the size of the MLP's hidden layer; here it is one.
+
+use super::{slice, with_values};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+
+struct Relu;
+
+impl CustomOp1 for Relu {
+    fn name(&self) -> &'static str {
+        "llmf-relu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = slice(storage, layout, "relu x")?;
+        let out = x.iter().map(|&v| v.max(0.0)).collect();
+        Ok((CpuStorage::F32(out), layout.shape().clone()))
+    }
+
+    fn bwd(&self, _x: &Tensor, out: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
+        // out > 0 exactly where x > 0.
+        let dx = with_values(out, "relu out", |out| {
+            with_values(dy, "relu dy", |dy| {
+                out.iter()
+                    .zip(dy)
+                    .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
+                    .collect::<Vec<f32>>()
+            })
+        })??;
+        Ok(Some(Tensor::from_vec(dx, out.shape(), out.device())?))
+    }
+}
+
+/// max(0, x), element by element, with its gradient.
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1(Relu)
+}

@@ -1,0 +1,180 @@
+//! Each custom operation against the same maths built from candle's basic operations (which
+//! candle differentiates itself): values and gradients within 1e-5 on random inputs drawn from
+//! the course's seeded generator.
+
+use super::{add_rows, causal_attention, layer_norm, nll, relu};
+use crate::labs::lm::ops;
+use crate::labs::lm::rng::Rng;
+use candle_core::{Device, Result, Tensor, Var};
+
+fn random(rng: &mut Rng, shape: &[usize], std: f64) -> Var {
+    let n = shape.iter().product();
+    let values: Vec<f32> = (0..n).map(|_| (rng.normal() * std) as f32).collect();
+    Var::from_tensor(&Tensor::from_vec(values, shape, &Device::Cpu).unwrap()).unwrap()
+}
+
+fn flat(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+/// Largest |a − b| over two tensors of the same shape.
+fn worst(a: &Tensor, b: &Tensor) -> f32 {
+    assert_eq!(a.dims(), b.dims());
+    flat(a)
+        .iter()
+        .zip(flat(b))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Compares `fused` with `reference` on `inputs`: the outputs, then the gradients of
+/// Σ out · w (w random, so no gradient is trivially zero) with respect to every input.
+fn compare(
+    rng: &mut Rng,
+    inputs: &[&Var],
+    fused: impl Fn(&[Tensor]) -> Result<Tensor>,
+    reference: impl Fn(&[Tensor]) -> Result<Tensor>,
+) {
+    let ts: Vec<Tensor> = inputs.iter().map(|v| v.as_tensor().clone()).collect();
+    let (a, b) = (fused(&ts).unwrap(), reference(&ts).unwrap());
+    assert!(worst(&a, &b) < 1e-5, "values differ by {}", worst(&a, &b));
+    let w = random(rng, a.dims(), 1.0);
+    let ga = (&a * w.as_tensor())
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let gb = (&b * w.as_tensor())
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    for (i, v) in inputs.iter().enumerate() {
+        let (x, y) = (ga.get(v).unwrap(), gb.get(v).unwrap());
+        let size = flat(y).iter().map(|g| g.abs()).sum::<f32>();
+        assert!(size > 1e-3, "input {i}: the reference gradient is zero");
+        assert!(
+            worst(x, y) < 1e-5,
+            "input {i}: gradients differ by {}",
+            worst(x, y)
+        );
+    }
+}
+
+#[test]
+fn layer_norm_matches_basic_operations() {
+    let mut rng = Rng::new(11);
+    let x = random(&mut rng, &[3, 5, 8], 1.5);
+    let g = random(&mut rng, &[8], 1.0);
+    let b = random(&mut rng, &[8], 1.0);
+    compare(
+        &mut rng,
+        &[&x, &g, &b],
+        |t| layer_norm(&t[0], &t[1], &t[2]),
+        |t| ops::layer_norm_reference(&t[0], &t[1], &t[2]),
+    );
+}
+
+/// Attention written with basic operations, as the model did before the fused operation.
+fn attention_reference(qkv: &Tensor, heads: usize) -> Result<Tensor> {
+    let (b, t, three_d) = qkv.dims3()?;
+    let (d, dh) = (three_d / 3, three_d / 3 / heads);
+    let qkv = qkv.reshape((b, t, 3, heads, dh))?;
+    let part = |i: usize| {
+        qkv.narrow(2, i, 1)?
+            .squeeze(2)?
+            .transpose(1, 2)?
+            .contiguous()
+    };
+    let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+    let mask: Vec<f32> = (0..t * t)
+        .map(|i| {
+            if i % t > i / t {
+                f32::NEG_INFINITY
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mask = Tensor::from_vec(mask, (t, t), &Device::Cpu)?;
+    let scores = (q.matmul(&k.t()?)? * (1.0 / (dh as f64).sqrt()))?.broadcast_add(&mask)?;
+    let heads = ops::softmax(&scores)?.matmul(&v)?;
+    heads.transpose(1, 2)?.reshape((b, t, d))
+}
+
+#[test]
+fn causal_attention_matches_basic_operations() {
+    let mut rng = Rng::new(12);
+    // 2 sequences of 5 positions, 2 heads of width 4 (d 8, qkv width 24); std 1 so the
+    // weights are far from uniform.
+    let qkv = random(&mut rng, &[2, 5, 24], 1.0);
+    compare(
+        &mut rng,
+        &[&qkv],
+        |t| causal_attention(&t[0], 2),
+        |t| attention_reference(&t[0], 2),
+    );
+    // One head, one position: the output is v itself (weight 1 on the only key).
+    let one = Tensor::new(&[[[1f32, 2., 3., 4., 5., 6.]]], &Device::Cpu).unwrap();
+    let out = causal_attention(&one, 1).unwrap();
+    assert_eq!(flat(&out), vec![5.0, 6.0]);
+}
+
+#[test]
+fn cross_entropy_matches_basic_operations() {
+    let mut rng = Rng::new(13);
+    let logits = random(&mut rng, &[6, 7], 2.0);
+    let targets = Tensor::new(&[0u32, 6, 3, 3, 1, 5], &Device::Cpu).unwrap();
+    compare(
+        &mut rng,
+        &[&logits],
+        |t| nll(&t[0], &targets),
+        |t| {
+            let logp = ops::log_softmax(&t[0])?;
+            logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?.neg()
+        },
+    );
+    // A target outside the vocabulary is an error, not a panic.
+    let bad = Tensor::new(&[7u32, 0, 0, 0, 0, 0], &Device::Cpu).unwrap();
+    assert!(nll(logits.as_tensor(), &bad).is_err());
+}
+
+#[test]
+fn add_rows_matches_a_broadcast_add() {
+    let mut rng = Rng::new(14);
+    // A bias over a batch of rows, and a (T, d) table under (B, T, d) embeddings.
+    let x = random(&mut rng, &[6, 5], 1.0);
+    let b = random(&mut rng, &[5], 1.0);
+    compare(
+        &mut rng,
+        &[&x, &b],
+        |t| add_rows(&t[0], &t[1]),
+        |t| t[0].broadcast_add(&t[1]),
+    );
+    let x = random(&mut rng, &[2, 3, 4], 1.0);
+    let pos = random(&mut rng, &[3, 4], 1.0);
+    compare(
+        &mut rng,
+        &[&x, &pos],
+        |t| add_rows(&t[0], &t[1]),
+        |t| t[0].broadcast_add(&t[1]),
+    );
+    // [1, 2] + [10, 20] on each of two rows.
+    let x = Tensor::new(&[[1f32, 2.], [3., 4.]], &Device::Cpu).unwrap();
+    let b = Tensor::new(&[10f32, 20.], &Device::Cpu).unwrap();
+    assert_eq!(
+        flat(&add_rows(&x, &b).unwrap()),
+        vec![11.0, 22.0, 13.0, 24.0]
+    );
+}
+
+#[test]
+fn relu_matches_candle_relu() {
+    let mut rng = Rng::new(15);
+    let x = random(&mut rng, &[7, 9], 1.0);
+    compare(&mut rng, &[&x], |t| relu(&t[0]), |t| t[0].relu());
+    let x = Tensor::new(&[-1f32, 0., 2.5], &Device::Cpu).unwrap();
+    assert_eq!(flat(&relu(&x).unwrap()), vec![0.0, 0.0, 2.5]);
+}
