@@ -151,9 +151,12 @@ pub fn train(args: TrainArgs) -> ExitCode {
         Ok(j) => j + "\n",
         Err(e) => return fail(e),
     };
-    let written = io::model_bytes(&state.model)
-        .and_then(|b| io::write(&out, &b))
-        .and_then(|()| io::write(&recipe_path(&out), json.as_bytes()));
+    let bytes = match io::model_bytes(&state.model) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let written =
+        io::write(&out, &bytes).and_then(|()| io::write(&recipe_path(&out), json.as_bytes()));
     if let Err(e) = written {
         return fail(e);
     }
@@ -166,6 +169,18 @@ pub fn train(args: TrainArgs) -> ExitCode {
         (state.model.config.vocab as f64).ln(),
         recipe_path(&out).display()
     );
+    if preset.name == "base" {
+        // Say whether this run reproduced the shipped model: same seed, same corpus, same
+        // code gives the same bytes (the CPU's float kernels are part of "same code").
+        if bytes == lm::BASE_MODEL {
+            eprintln!("llmf: identical, byte for byte, to the base model this binary ships");
+        } else {
+            eprintln!(
+                "llmf: differs from the base model this binary ships (other settings, or \
+                 changed training code; `make model` then a rebuild ships the new one)"
+            );
+        }
+    }
     ExitCode::SUCCESS
 }
 

@@ -118,46 +118,15 @@ pub fn show_bytes(bytes: &[u8]) -> String {
     out
 }
 
-/// The bundled corpus: the prose of the course's own lessons (written for the project), one
-/// paragraph a line, without the JSON of visualizers and questions.
+/// The course tokenizers' training text, frozen in `assets/tokenizer/corpus.txt`: the prose of
+/// the 25 lessons, one paragraph a line (see `assets/tokenizer/README.md` for how it was made).
+/// Frozen rather than read from the lessons so that editing a sentence does not retrain every
+/// tokenizer and the word vectors and move the figures lessons 01–04 quote.
+pub const CORPUS: &str = include_str!("../../assets/tokenizer/corpus.txt");
+
+/// [`CORPUS`] as its paragraphs.
 pub fn corpus() -> Vec<String> {
-    let mut lines = Vec::new();
-    for (name, text) in crate::course::embedded::FILES {
-        if !name.ends_with(".md") || *name == "README.md" {
-            continue;
-        }
-        let mut in_block = false;
-        let mut paragraph = String::new();
-        for line in text.lines() {
-            if line.trim_start().starts_with("```") {
-                in_block = !in_block;
-                continue;
-            }
-            if in_block {
-                continue;
-            }
-            if line.trim().is_empty() {
-                if !paragraph.is_empty() {
-                    lines.push(std::mem::take(&mut paragraph));
-                }
-            } else {
-                if !paragraph.is_empty() {
-                    paragraph.push(' ');
-                }
-                // Markdown marks are not part of the language the corpus is meant to show.
-                let plain = line
-                    .trim()
-                    .trim_start_matches('#')
-                    .trim_start_matches("- ")
-                    .trim();
-                paragraph.extend(plain.chars().filter(|c| !matches!(c, '*' | '`')));
-            }
-        }
-        if !paragraph.is_empty() {
-            lines.push(paragraph);
-        }
-    }
-    lines
+    CORPUS.lines().map(String::from).collect()
 }
 
 /// Trains `algorithm` to `vocab_size` entries on `corpus`.
@@ -252,6 +221,23 @@ pub fn load_file(path: &std::path::Path) -> Result<Tokenizer, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frozen text is the one the README describes (an accidental edit retrains every
+    /// tokenizer); the hash is what `sha256sum assets/tokenizer/corpus.txt` printed.
+    #[test]
+    fn tokenizer_corpus_is_the_frozen_text() {
+        use sha2::{Digest, Sha256};
+        let hash: String = Sha256::digest(CORPUS.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hash,
+            "8953cf08e99d2ece3431f585e19ef5f3863b534c5400296871086e9cb7ebb8e1"
+        );
+        assert_eq!(corpus().len(), 1151);
+        assert!(corpus().iter().all(|p| !p.trim().is_empty()));
+    }
 
     #[test]
     fn solid_gold_magikarp_is_one_token_in_r50k_and_several_in_cl100k() {

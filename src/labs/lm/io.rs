@@ -49,7 +49,41 @@ fn serialize(tensors: &Named, meta: HashMap<String, String>) -> Result<Vec<u8>, 
                 .map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, String>>()?;
-    safetensors::serialize(views, Some(meta)).map_err(|e| e.to_string())
+    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| e.to_string())?;
+    canonical_header(bytes)
+}
+
+/// The same file with its JSON header's keys in sorted order. `safetensors` writes the
+/// metadata from a `HashMap`, whose order changes from run to run; sorting makes the same
+/// weights give the same bytes, so `llmf train` can show that it reproduced the shipped model.
+fn canonical_header(mut bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let ordered: std::collections::BTreeMap<String, serde_json::Value> =
+                    map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+                serde_json::Value::Object(ordered.into_iter().collect())
+            }
+            other => other,
+        }
+    }
+    let len_bytes: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("safetensors output shorter than its header length")?;
+    let n = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|e| e.to_string())?;
+    let header = bytes
+        .get(8..8 + n)
+        .ok_or("safetensors header longer than the output")?;
+    let value: serde_json::Value = serde_json::from_slice(header).map_err(|e| e.to_string())?;
+    let mut text = serde_json::to_string(&sorted(value)).map_err(|e| e.to_string())?;
+    if text.len() > n {
+        return Err("sorted safetensors header does not fit its space".into());
+    }
+    // The writer pads the header with spaces to a multiple of 8 bytes; keep its length.
+    text.extend(std::iter::repeat_n(' ', n - text.len()));
+    bytes[8..8 + n].copy_from_slice(text.as_bytes());
+    Ok(bytes)
 }
 
 fn base_meta(model: &Model) -> Result<HashMap<String, String>, String> {
