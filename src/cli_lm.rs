@@ -79,8 +79,10 @@ pub fn train(args: TrainArgs) -> ExitCode {
     );
     bar.set_position(state.step as u64);
     let (tx, rx) = mpsc::channel();
+    let from_scratch = state.step == 0;
     let handle = Trainer::spawn(state, data.clone(), tx);
     let mut val = String::new();
+    let mut first_losses = Vec::new();
     // Losses and samples go above the bar, or straight to stderr when it is hidden (no tty).
     let note = |line: String| {
         if bar.is_hidden() {
@@ -98,6 +100,9 @@ pub fn train(args: TrainArgs) -> ExitCode {
                 ..
             } => {
                 bar.set_position(step as u64);
+                if from_scratch && first_losses.len() < lm::recipe::FIRST_LOSSES {
+                    first_losses.push(loss);
+                }
                 bar.set_message(format!("loss {loss:.3}{val}  {ms_per_step:.1} ms/step"));
             }
             TrainEvent::Eval { step, val_loss, .. } => {
@@ -138,7 +143,7 @@ pub fn train(args: TrainArgs) -> ExitCode {
             Ok(l) => l,
             Err(e) => return fail(e),
         };
-    let recipe = Recipe::new(
+    let mut recipe = Recipe::new(
         preset.name,
         &state.model,
         &state.recipe,
@@ -147,6 +152,7 @@ pub fn train(args: TrainArgs) -> ExitCode {
         &data,
         losses,
     );
+    recipe.first_losses = first_losses;
     let json = match serde_json::to_string_pretty(&recipe) {
         Ok(j) => j + "\n",
         Err(e) => return fail(e),

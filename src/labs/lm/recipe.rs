@@ -24,7 +24,14 @@ pub struct Recipe {
     pub corpus: String,
     pub corpus_sha256: String,
     pub corpus_chars: usize,
+    /// The batch losses of the first [`FIRST_LOSSES`] steps of a run from step 0, so a test can
+    /// retrain those few steps and catch a change that moves training away from this model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_losses: Vec<f32>,
 }
+
+/// How many first-step losses a recipe records.
+pub const FIRST_LOSSES: usize = 4;
 
 /// Losses over the whole of both splits, as a recipe records them.
 pub fn final_losses(model: &Model, data: &Data) -> candle_core::Result<(f64, f64)> {
@@ -59,6 +66,7 @@ impl Recipe {
             corpus: "assets/model/corpus.txt".into(),
             corpus_sha256: data.sha256.clone(),
             corpus_chars: data.train.len() + data.val.len(),
+            first_losses: Vec::new(),
         }
     }
 }

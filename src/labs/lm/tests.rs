@@ -356,6 +356,36 @@ fn trainer_thread_reports_pauses_resumes_and_stops() {
     assert!(state.step < 1000);
 }
 
+/// Training the base preset from its seed starts exactly as the shipped model's run did: the
+/// first batch losses match the recipe's. A change to initialisation, batching, the schedule
+/// or the maths fails here, and `make model` must ship a retrained model. (The tolerance lets
+/// a different CPU's float kernels through; `llmf train --preset base` reports whether the
+/// whole run reproduced the shipped file byte for byte.)
+#[test]
+fn base_training_starts_as_the_shipped_run_did() {
+    let recipe = base_recipe().unwrap();
+    assert_eq!(
+        recipe.first_losses.len(),
+        super::recipe::FIRST_LOSSES,
+        "assets/model/base.json records no first losses: run `make model`"
+    );
+    let data = Data::corpus();
+    let preset = super::preset("base").unwrap();
+    assert_eq!(preset.train, recipe.train, "the base preset changed: run `make model`");
+    let mut state =
+        TrainState::fresh(preset.config(data.vocab.len()), data.vocab.clone(), recipe.train)
+            .unwrap();
+    for (i, &want) in recipe.first_losses.iter().enumerate() {
+        let got = state.step(&data).unwrap();
+        assert!(
+            (got - want).abs() < 1e-5,
+            "step {}: loss {got} vs {want} recorded in assets/model/base.json; if training \
+             changed on purpose, run `make model` and update the figures `llmf check` lists",
+            i + 1
+        );
+    }
+}
+
 #[test]
 fn shipped_model_reproduces_its_recorded_validation_loss() {
     let model = base_model().unwrap();
@@ -374,4 +404,7 @@ fn shipped_model_reproduces_its_recorded_validation_loss() {
     assert!(val < (model.config.vocab as f64).ln() - 2.0);
     // The file fits the size budget of the binary.
     assert!(BASE_MODEL.len() <= 1_000_000, "{} bytes", BASE_MODEL.len());
+    // And it is exactly what `llmf train` writes for these weights (canonical header), so a
+    // retraining that reproduces the model reproduces the file.
+    assert!(io::model_bytes(model).unwrap() == BASE_MODEL);
 }
