@@ -496,7 +496,7 @@ impl App {
                         self.field = Some(Field::new(&text, crate::viz::MAX_FIELD_CHARS));
                         true
                     }
-                    None => false,
+                    None => viz.press(),
                 },
                 Action::Up => viz.select(-1),
                 Action::Down => viz.select(1),

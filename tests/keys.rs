@@ -235,6 +235,39 @@ fn on_a_text_field() -> Driven {
     d
 }
 
+/// Enter on a switch flips it (it did nothing: "train" in lesson 15 looked like a button and
+/// only → started it); Enter on a text field still starts editing.
+#[test]
+fn enter_flips_the_picked_switch() {
+    let mut d = on_a_text_field();
+    let causal = |d: &Driven| {
+        let PanelState::Viz(v) = d.app().panel() else {
+            panic!("a visualizer")
+        };
+        let i = v
+            .view()
+            .controls
+            .iter()
+            .position(|c| c.label == "causal mask")
+            .expect("a causal mask switch");
+        let on = matches!(
+            v.view().controls[i].kind,
+            llmf::viz::view::ControlKind::Toggle(true)
+        );
+        (i, v.view().selected_control, on)
+    };
+    let (switch, text_at, before) = causal(&d);
+    for _ in switch..text_at {
+        d.press(KeyCode::Up);
+    }
+    assert_eq!(causal(&d).1, switch, "the switch is picked");
+    assert!(d.press(KeyCode::Enter));
+    assert_eq!(causal(&d).2, !before, "Enter flipped it");
+    assert!(!d.app().text_entry());
+    assert!(d.press(KeyCode::Enter));
+    assert_eq!(causal(&d).2, before, "and back");
+}
+
 fn field_text(d: &Driven) -> (String, Option<usize>) {
     let PanelState::Viz(v) = d.app().panel() else {
         panic!("a visualizer")

@@ -315,6 +315,19 @@ impl Visualizer {
         Some(value)
     }
 
+    /// Enter on a switch flips it, as → does: "train", "reset" and "double quant" read as
+    /// buttons, and a learner presses Enter on a button. Returns whether anything changed.
+    pub fn press(&mut self) -> bool {
+        let is_switch = matches!(
+            self.view.controls.get(self.view.selected_control),
+            Some(Control {
+                kind: ControlKind::Toggle(_),
+                ..
+            })
+        );
+        is_switch && self.adjust(1)
+    }
+
     /// The field's text and cursor after an edit (the app owns the editor). Live kinds
     /// recompute when the text changed, once per call: a paste is one call, not one per
     /// character.

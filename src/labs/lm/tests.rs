@@ -371,10 +371,16 @@ fn base_training_starts_as_the_shipped_run_did() {
     );
     let data = Data::corpus();
     let preset = super::preset("base").unwrap();
-    assert_eq!(preset.train, recipe.train, "the base preset changed: run `make model`");
-    let mut state =
-        TrainState::fresh(preset.config(data.vocab.len()), data.vocab.clone(), recipe.train)
-            .unwrap();
+    assert_eq!(
+        preset.train, recipe.train,
+        "the base preset changed: run `make model`"
+    );
+    let mut state = TrainState::fresh(
+        preset.config(data.vocab.len()),
+        data.vocab.clone(),
+        recipe.train,
+    )
+    .unwrap();
     for (i, &want) in recipe.first_losses.iter().enumerate() {
         let got = state.step(&data).unwrap();
         assert!(
