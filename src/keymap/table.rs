@@ -219,7 +219,7 @@ pub const BINDINGS: &[Binding] = &[
         ENTER,
         "Enter",
         None,
-        "edit the picked text field, or flip the picked switch (train, reset, …)",
+        "edit the picked text field, or flip the picked switch",
     ),
     row(
         Context::Question,

@@ -30,12 +30,16 @@ pub fn fixture() -> Course {
         .clone()
 }
 
-/// The built-in course, for the tests that are about it.
+/// The built-in course, for the tests that are about it: parsed and its panels' parameters
+/// checked, as start-up does. The full check (every panel computed and laid out at two sizes,
+/// about 90 s in a debug build) is tests/check.rs's and `llmf check lessons`'s job; paying it
+/// again in every test binary only slowed CI.
 pub fn built_in() -> Course {
     static COURSE: std::sync::OnceLock<Course> = std::sync::OnceLock::new();
     COURSE
         .get_or_init(|| {
-            llmf::check::load_checked(&llmf::course::embedded::Embedded).expect("built-in course")
+            llmf::check::load_for_start(&llmf::course::embedded::Embedded)
+                .expect("built-in course")
         })
         .clone()
 }
