@@ -12,6 +12,7 @@
 //! channel; a server's posts to the session's task; `llmf check` waits on a plain channel.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,13 @@ pub struct Closed;
 /// labs' long-running loops (`Trainer`) need not know who listens.
 pub trait Sink<E>: Send {
     fn send(&self, event: E) -> Result<(), Closed>;
+    /// Whether nobody listens any more, known without sending: long work checks it between
+    /// its stages so that a dropped panel's work stops within one stage, not at its next
+    /// report (a quantizing or fine-tuning thread left running steals the key path's CPU).
+    /// A plain sender cannot tell, and says no.
+    fn closed(&self) -> bool {
+        false
+    }
 }
 
 impl<E: Send> Sink<E> for Sender<E> {
@@ -76,6 +84,8 @@ impl<E: Send> Sink<E> for Sender<E> {
 pub struct Reporter<E> {
     tx: Sender<E>,
     waker: Waker,
+    /// Set when the job is dropped.
+    closed: Arc<AtomicBool>,
 }
 
 impl<E> Clone for Reporter<E> {
@@ -83,6 +93,7 @@ impl<E> Clone for Reporter<E> {
         Self {
             tx: self.tx.clone(),
             waker: self.waker.clone(),
+            closed: Arc::clone(&self.closed),
         }
     }
 }
@@ -93,6 +104,10 @@ impl<E: Send> Sink<E> for Reporter<E> {
         self.waker.wake();
         Ok(())
     }
+
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
 }
 
 impl<E> Reporter<E> {
@@ -102,6 +117,11 @@ impl<E> Reporter<E> {
         E: Send,
     {
         Sink::send(self, event)
+    }
+
+    /// Whether the job was dropped (the work should stop), without sending anything.
+    pub fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
     }
 }
 
@@ -117,6 +137,14 @@ pub struct Job<E> {
     rx: Receiver<E>,
     /// False once every reporter is gone (the work finished, failed or stopped).
     live: bool,
+    /// Shared with the reporters: set on drop, so work can stop between reports.
+    closed: Arc<AtomicBool>,
+}
+
+impl<E> Drop for Job<E> {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
 }
 
 impl<E> fmt::Debug for Job<E> {
@@ -129,11 +157,20 @@ impl<E: Send + 'static> Job<E> {
     /// A job whose reporter goes to work started elsewhere (a trainer with its own thread).
     pub fn channel(waker: &Waker) -> (Reporter<E>, Self) {
         let (tx, rx) = mpsc::channel();
+        let closed = Arc::new(AtomicBool::new(false));
         let reporter = Reporter {
             tx,
             waker: waker.clone(),
+            closed: Arc::clone(&closed),
         };
-        (reporter, Self { rx, live: true })
+        (
+            reporter,
+            Self {
+                rx,
+                live: true,
+                closed,
+            },
+        )
     }
 
     /// Runs `work` on a new thread named `name`, reporting through the reporter it is given.
@@ -323,6 +360,20 @@ mod tests {
             1,
             "only the event before the drop went out"
         );
+    }
+
+    #[test]
+    fn dropping_the_job_tells_the_work_without_a_send() {
+        let (reporter, job) = Job::<u8>::channel(&Waker::none());
+        let sink: &dyn Sink<u8> = &reporter;
+        assert!(!reporter.closed() && !sink.closed());
+        drop(job);
+        assert!(reporter.closed() && sink.closed());
+        // A clone made before the drop sees it too.
+        let (reporter, job) = Job::<u8>::channel(&Waker::none());
+        let other = reporter.clone();
+        drop(job);
+        assert!(other.closed());
     }
 
     #[test]

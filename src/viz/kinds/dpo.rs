@@ -125,6 +125,9 @@ pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
                 (Err(e), _) | (_, Err(e)) => return fail(e.to_string()),
             }
         }
+        if tx.closed() {
+            return;
+        }
         if step < steps {
             if let Err(e) = t.step() {
                 return fail(e.to_string());
@@ -147,6 +150,8 @@ pub struct Dpo {
     seconds: f64,
     finished: Option<f64>,
     failed: Option<String>,
+    /// The step the run had reached when the learner left the step, which stopped it.
+    stopped_at: Option<usize>,
 }
 
 impl Dpo {
@@ -161,6 +166,7 @@ impl Dpo {
             seconds: 0.0,
             finished: None,
             failed: None,
+            stopped_at: None,
         };
         p.finish()?;
         Ok(s)
@@ -180,6 +186,7 @@ impl Dpo {
 
     fn start(&mut self) {
         self.clear();
+        self.stopped_at = None;
         let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
         self.job.start("dpo", move |tx| {
             lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
@@ -222,6 +229,11 @@ impl Dpo {
                 "done, {total} steps, {s:.0} s ({} pairs, {} held out)",
                 train.len(),
                 test.len()
+            );
+        }
+        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
+            return format!(
+                "stopped when you left this step, at step {step}/{total}: select \"run\", press → to run again"
             );
         }
         if !self.job.started() {
@@ -272,6 +284,18 @@ impl Visual for Dpo {
 
     fn busy(&self) -> bool {
         self.job.live()
+    }
+
+    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
+    /// the panel keeps what it had and says that it stopped and how to run it again.
+    fn leave(&mut self) -> bool {
+        let (events, _) = self.job.poll(&Waker::none());
+        self.take(events);
+        if self.running() {
+            self.stopped_at = Some(self.evals.last().map_or(0, |e| e.0));
+            self.job.stop();
+        }
+        true
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
