@@ -134,7 +134,10 @@ fn a_fine_tuning_run_left_mid_way_says_it_stopped_and_how_to_run_it_again() {
     assert!(!app.busy(), "nothing trains for a step that is not shown");
     app.update(Action::PrevStep);
     let t = text(&app);
-    assert!(t.contains("stopped when you left this step"), "{t}");
+    assert!(
+        t.contains("stopped on leaving the step, at full (1 of 3)"),
+        "{t}"
+    );
     assert!(t.contains("change a setting (← →) to run again"), "{t}");
     assert!(!app.busy(), "it does not start again by itself");
     app.update(Action::Tick);
@@ -150,5 +153,5 @@ fn a_fine_tuning_run_left_mid_way_says_it_stopped_and_how_to_run_it_again() {
     app.update(Action::Down);
     assert!(app.update(Action::Left), "fewer steps");
     assert!(app.busy(), "a new run");
-    assert!(!text(&app).contains("stopped when you left"));
+    assert!(!text(&app).contains("stopped on leaving"));
 }

@@ -233,7 +233,7 @@ impl Dpo {
         }
         if let (Some(step), false) = (self.stopped_at, self.job.started()) {
             return format!(
-                "stopped when you left this step, at step {step}/{total}: select \"run\", press → to run again"
+                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
             );
         }
         if !self.job.started() {
@@ -383,6 +383,28 @@ mod tests {
         assert!(train
             .iter()
             .all(|t| !test.iter().any(|u| u.prompt == t.prompt)));
+    }
+
+    #[test]
+    fn a_run_left_mid_way_stops_and_says_how_to_run_it_again() {
+        let m: Map<String, Value> = serde_json::from_value(json!({"steps": 100})).unwrap();
+        let mut d = Dpo::new(Params::new(&m, &KIND)).unwrap();
+        d.adjust(0, 1);
+        assert!(d.running() && d.busy());
+        assert!(d.leave(), "kept");
+        assert!(!d.running() && !d.busy(), "stopped");
+        let status = d.status();
+        assert!(
+            status.starts_with("stopped on leaving the step at ")
+                && status.ends_with("/100: press → on \"run\" to run again"),
+            "{status}"
+        );
+        // Coming back does not start it again; "run" does, and the note goes.
+        d.poll(&Waker::none());
+        assert!(!d.busy() && d.status().starts_with("stopped"));
+        d.adjust(0, 1);
+        assert!(d.running());
+        assert!(!d.status().starts_with("stopped"));
     }
 
     #[test]

@@ -331,7 +331,9 @@ pub fn progress(runs: &Runs, names: &[String], steps: usize) -> String {
                 names.len()
             );
             if runs.stopped_on_leave {
-                format!("stopped when you left this step, at {run}; change a setting (← →) to run again")
+                format!(
+                    "stopped on leaving the step, at {run}: change a setting (← →) to run again"
+                )
             } else {
                 format!("training {run}")
             }

@@ -261,7 +261,7 @@ impl PolicyKl {
         }
         if let (Some(step), false) = (self.stopped_at, self.job.started()) {
             return format!(
-                "stopped when you left this step, at step {step}/{total}: select \"run\", press → to run again"
+                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
             );
         }
         if !self.job.started() {

@@ -281,6 +281,17 @@ mod tests {
     use serde_json::{json, Map, Value};
 
     #[test]
+    fn work_nobody_wants_stops_before_its_first_stage() {
+        let asked = std::cell::Cell::new(0);
+        let r = compute(64, false, &|| {
+            asked.set(asked.get() + 1);
+            true
+        });
+        assert!(matches!(r, Err(e) if e.starts_with("stopped")));
+        assert_eq!(asked.get(), 1, "asked once, before scoring anything");
+    }
+
+    #[test]
     fn nf4_beats_int4_on_the_trained_weights_and_double_quant_saves() {
         let map: Map<String, Value> = serde_json::from_value(json!({})).unwrap();
         let mut q = Quantize::new(Params::new(&map, &KIND)).unwrap();

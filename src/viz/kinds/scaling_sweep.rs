@@ -246,7 +246,7 @@ impl ScalingSweep {
             _ if !self.job.started() && self.stopped_at.is_some() => {
                 let (size, step) = self.stopped_at.unwrap_or_default();
                 format!(
-                    "stopped when you left this step, at size {} of {total}, step {step}/{steps}: select \"run\" and press → to run again",
+                    "stopped on leaving: size {} of {total}, step {step}/{steps}; press → on \"run\" to run again",
                     size + 1
                 )
             }
