@@ -174,15 +174,41 @@ impl<E: Send + 'static> Job<E> {
     }
 
     /// Runs `work` on a new thread named `name`, reporting through the reporter it is given.
+    /// The thread (and any it starts) runs at a lower priority than the UI thread, see
+    /// [`yield_to_the_ui`].
     pub fn spawn(
         name: &str,
         waker: &Waker,
         work: impl FnOnce(Reporter<E>) + Send + 'static,
     ) -> Self {
+        Self::spawn_at(name, waker, true, work)
+    }
+
+    /// [`Self::spawn`] at the UI thread's own priority: for the short work a frame is waiting
+    /// for (a panel's first view), which must not queue behind training runs.
+    pub fn spawn_for_frame(
+        name: &str,
+        waker: &Waker,
+        work: impl FnOnce(Reporter<E>) + Send + 'static,
+    ) -> Self {
+        Self::spawn_at(name, waker, false, work)
+    }
+
+    fn spawn_at(
+        name: &str,
+        waker: &Waker,
+        lower: bool,
+        work: impl FnOnce(Reporter<E>) + Send + 'static,
+    ) -> Self {
         let (reporter, job) = Self::channel(waker);
         let spawned = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || work(reporter));
+            .spawn(move || {
+                if lower {
+                    yield_to_the_ui();
+                }
+                work(reporter)
+            });
         match spawned {
             Ok(_) => job,
             // No thread: its closure (and the reporter) is already dropped, so the job reads
@@ -232,6 +258,24 @@ impl<E: Send + 'static> Job<E> {
         }
         self.live = false;
         out
+    }
+}
+
+/// How much nicer than the UI thread background work runs (Linux nice values, 0 to 19).
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority by [`BACKGROUND_NICE`] (threads it starts
+/// inherit it). On two cores shared with a training run, a tokenizer being learned or a
+/// sweep, the key path then gets the CPU first: the frame after a key press does not wait
+/// behind background work. Elsewhere than Linux, or if the system refuses, nothing changes.
+pub fn yield_to_the_ui() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let me = Some(rustix::thread::gettid());
+        if let Ok(nice) = getpriority_process(me) {
+            let _ = setpriority_process(me, (nice + BACKGROUND_NICE).min(19));
+        }
     }
 }
 
@@ -374,6 +418,22 @@ mod tests {
         let other = reporter.clone();
         drop(job);
         assert!(other.closed());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_work_runs_nicer_than_the_ui_and_a_frames_work_does_not() {
+        use rustix::process::getpriority_process;
+        let nice = || getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let ui = nice();
+        let mut background = Job::spawn("test", &Waker::none(), move |r| {
+            let _ = r.send(nice());
+        });
+        let mut frame = Job::spawn_for_frame("test", &Waker::none(), move |r| {
+            let _ = r.send(nice());
+        });
+        assert_eq!(background.wait_all(), vec![(ui + BACKGROUND_NICE).min(19)]);
+        assert_eq!(frame.wait_all(), vec![ui]);
     }
 
     #[test]

@@ -137,7 +137,7 @@ impl Visualizer {
     /// the view in when the job posts it.
     pub fn build_with(spec: &VizSpec, waker: &Waker) -> Result<Self, String> {
         let (def, visual) = registry::build(&spec.kind, &spec.params)?;
-        let first = Job::spawn("first-view", waker, move |reporter| {
+        let first = Job::spawn_for_frame("first-view", waker, move |reporter| {
             let controls = visual.controls();
             let parts = visual.parts();
             let _ = reporter.send(FirstView {
