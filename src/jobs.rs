@@ -12,6 +12,7 @@
 //! channel; a server's posts to the session's task; `llmf check` waits on a plain channel.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,13 @@ pub struct Closed;
 /// labs' long-running loops (`Trainer`) need not know who listens.
 pub trait Sink<E>: Send {
     fn send(&self, event: E) -> Result<(), Closed>;
+    /// Whether nobody listens any more, known without sending: long work checks it between
+    /// its stages so that a dropped panel's work stops within one stage, not at its next
+    /// report (a quantizing or fine-tuning thread left running steals the key path's CPU).
+    /// A plain sender cannot tell, and says no.
+    fn closed(&self) -> bool {
+        false
+    }
 }
 
 impl<E: Send> Sink<E> for Sender<E> {
@@ -76,6 +84,8 @@ impl<E: Send> Sink<E> for Sender<E> {
 pub struct Reporter<E> {
     tx: Sender<E>,
     waker: Waker,
+    /// Set when the job is dropped.
+    closed: Arc<AtomicBool>,
 }
 
 impl<E> Clone for Reporter<E> {
@@ -83,6 +93,7 @@ impl<E> Clone for Reporter<E> {
         Self {
             tx: self.tx.clone(),
             waker: self.waker.clone(),
+            closed: Arc::clone(&self.closed),
         }
     }
 }
@@ -93,6 +104,10 @@ impl<E: Send> Sink<E> for Reporter<E> {
         self.waker.wake();
         Ok(())
     }
+
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
 }
 
 impl<E> Reporter<E> {
@@ -102,6 +117,11 @@ impl<E> Reporter<E> {
         E: Send,
     {
         Sink::send(self, event)
+    }
+
+    /// Whether the job was dropped (the work should stop), without sending anything.
+    pub fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
     }
 }
 
@@ -117,6 +137,14 @@ pub struct Job<E> {
     rx: Receiver<E>,
     /// False once every reporter is gone (the work finished, failed or stopped).
     live: bool,
+    /// Shared with the reporters: set on drop, so work can stop between reports.
+    closed: Arc<AtomicBool>,
+}
+
+impl<E> Drop for Job<E> {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
 }
 
 impl<E> fmt::Debug for Job<E> {
@@ -129,23 +157,58 @@ impl<E: Send + 'static> Job<E> {
     /// A job whose reporter goes to work started elsewhere (a trainer with its own thread).
     pub fn channel(waker: &Waker) -> (Reporter<E>, Self) {
         let (tx, rx) = mpsc::channel();
+        let closed = Arc::new(AtomicBool::new(false));
         let reporter = Reporter {
             tx,
             waker: waker.clone(),
+            closed: Arc::clone(&closed),
         };
-        (reporter, Self { rx, live: true })
+        (
+            reporter,
+            Self {
+                rx,
+                live: true,
+                closed,
+            },
+        )
     }
 
     /// Runs `work` on a new thread named `name`, reporting through the reporter it is given.
+    /// The thread (and any it starts) runs at a lower priority than the UI thread, see
+    /// [`yield_to_the_ui`].
     pub fn spawn(
         name: &str,
         waker: &Waker,
         work: impl FnOnce(Reporter<E>) + Send + 'static,
     ) -> Self {
+        Self::spawn_at(name, waker, true, work)
+    }
+
+    /// [`Self::spawn`] at the UI thread's own priority: for the short work a frame is waiting
+    /// for (a panel's first view), which must not queue behind training runs.
+    pub fn spawn_for_frame(
+        name: &str,
+        waker: &Waker,
+        work: impl FnOnce(Reporter<E>) + Send + 'static,
+    ) -> Self {
+        Self::spawn_at(name, waker, false, work)
+    }
+
+    fn spawn_at(
+        name: &str,
+        waker: &Waker,
+        lower: bool,
+        work: impl FnOnce(Reporter<E>) + Send + 'static,
+    ) -> Self {
         let (reporter, job) = Self::channel(waker);
         let spawned = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || work(reporter));
+            .spawn(move || {
+                if lower {
+                    yield_to_the_ui();
+                }
+                work(reporter)
+            });
         match spawned {
             Ok(_) => job,
             // No thread: its closure (and the reporter) is already dropped, so the job reads
@@ -195,6 +258,24 @@ impl<E: Send + 'static> Job<E> {
         }
         self.live = false;
         out
+    }
+}
+
+/// How much nicer than the UI thread background work runs (Linux nice values, 0 to 19).
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority by [`BACKGROUND_NICE`] (threads it starts
+/// inherit it). On two cores shared with a training run, a tokenizer being learned or a
+/// sweep, the key path then gets the CPU first: the frame after a key press does not wait
+/// behind background work. Elsewhere than Linux, or if the system refuses, nothing changes.
+pub fn yield_to_the_ui() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let me = Some(rustix::thread::gettid());
+        if let Ok(nice) = getpriority_process(me) {
+            let _ = setpriority_process(me, (nice + BACKGROUND_NICE).min(19));
+        }
     }
 }
 
@@ -323,6 +404,36 @@ mod tests {
             1,
             "only the event before the drop went out"
         );
+    }
+
+    #[test]
+    fn dropping_the_job_tells_the_work_without_a_send() {
+        let (reporter, job) = Job::<u8>::channel(&Waker::none());
+        let sink: &dyn Sink<u8> = &reporter;
+        assert!(!reporter.closed() && !sink.closed());
+        drop(job);
+        assert!(reporter.closed() && sink.closed());
+        // A clone made before the drop sees it too.
+        let (reporter, job) = Job::<u8>::channel(&Waker::none());
+        let other = reporter.clone();
+        drop(job);
+        assert!(other.closed());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_work_runs_nicer_than_the_ui_and_a_frames_work_does_not() {
+        use rustix::process::getpriority_process;
+        let nice = || getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        let ui = nice();
+        let mut background = Job::spawn("test", &Waker::none(), move |r| {
+            let _ = r.send(nice());
+        });
+        let mut frame = Job::spawn_for_frame("test", &Waker::none(), move |r| {
+            let _ = r.send(nice());
+        });
+        assert_eq!(background.wait_all(), vec![(ui + BACKGROUND_NICE).min(19)]);
+        assert_eq!(frame.wait_all(), vec![ui]);
     }
 
     #[test]

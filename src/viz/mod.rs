@@ -82,8 +82,10 @@ struct FirstView {
 }
 
 /// How long opening a step waits for a panel's first view before showing "preparing" and
-/// letting it arrive later: well under a frame, so the key path never waits longer.
-const FIRST_VIEW_WAIT: Duration = Duration::from_millis(8);
+/// letting it arrive later through the waker: a quarter of a 16 ms frame, so that the wait,
+/// the rest of the step change and the draw stay within a frame even when the machine is
+/// busy and threads start late. Most first views take well under a millisecond.
+const FIRST_VIEW_WAIT: Duration = Duration::from_millis(4);
 
 /// Stands in for a kind while its first view is computed (or after that computation failed).
 struct Placeholder(&'static str);
@@ -135,7 +137,7 @@ impl Visualizer {
     /// the view in when the job posts it.
     pub fn build_with(spec: &VizSpec, waker: &Waker) -> Result<Self, String> {
         let (def, visual) = registry::build(&spec.kind, &spec.params)?;
-        let first = Job::spawn("first-view", waker, move |reporter| {
+        let first = Job::spawn_for_frame("first-view", waker, move |reporter| {
             let controls = visual.controls();
             let parts = visual.parts();
             let _ = reporter.send(FirstView {

@@ -256,14 +256,29 @@ pub fn run(
     base: &Model,
     cfg: FtConfig,
     data: &FtData,
+    report: impl FnMut(Point) -> bool,
+) -> Result<Finetuner> {
+    run_while(base, cfg, data, report, || true)
+}
+
+/// [`run`], also asking `keep_going` before every step, so that a run nobody watches any
+/// more stops within one step rather than at its next evaluation.
+pub fn run_while(
+    base: &Model,
+    cfg: FtConfig,
+    data: &FtData,
     mut report: impl FnMut(Point) -> bool,
+    keep_going: impl Fn() -> bool,
 ) -> Result<Finetuner> {
     let mut ft = Finetuner::new(base, cfg)?;
-    if !report(evaluate(base, data, &ft.cfg, 0)?) {
+    if !keep_going() || !report(evaluate(base, data, &ft.cfg, 0)?) {
         return Ok(ft);
     }
     let mut training = std::time::Duration::ZERO;
     while ft.step < ft.cfg.steps {
+        if !keep_going() {
+            break;
+        }
         let started = Instant::now();
         ft.step(data)?;
         training += started.elapsed();

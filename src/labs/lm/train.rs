@@ -208,6 +208,9 @@ impl Trainer {
 
 /// Waits while paused; false once the run should stop.
 fn keep_going(ctl: &Control, sender: &dyn Sink<TrainEvent>, step: usize) -> bool {
+    if sender.closed() {
+        return false;
+    }
     let Ok(mut r) = ctl.run.lock() else {
         return false;
     };

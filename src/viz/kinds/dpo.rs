@@ -125,6 +125,9 @@ pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
                 (Err(e), _) | (_, Err(e)) => return fail(e.to_string()),
             }
         }
+        if tx.closed() {
+            return;
+        }
         if step < steps {
             if let Err(e) = t.step() {
                 return fail(e.to_string());
@@ -147,6 +150,8 @@ pub struct Dpo {
     seconds: f64,
     finished: Option<f64>,
     failed: Option<String>,
+    /// The step the run had reached when the learner left the step, which stopped it.
+    stopped_at: Option<usize>,
 }
 
 impl Dpo {
@@ -161,6 +166,7 @@ impl Dpo {
             seconds: 0.0,
             finished: None,
             failed: None,
+            stopped_at: None,
         };
         p.finish()?;
         Ok(s)
@@ -180,6 +186,7 @@ impl Dpo {
 
     fn start(&mut self) {
         self.clear();
+        self.stopped_at = None;
         let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
         self.job.start("dpo", move |tx| {
             lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
@@ -222,6 +229,11 @@ impl Dpo {
                 "done, {total} steps, {s:.0} s ({} pairs, {} held out)",
                 train.len(),
                 test.len()
+            );
+        }
+        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
+            return format!(
+                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
             );
         }
         if !self.job.started() {
@@ -272,6 +284,18 @@ impl Visual for Dpo {
 
     fn busy(&self) -> bool {
         self.job.live()
+    }
+
+    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
+    /// the panel keeps what it had and says that it stopped and how to run it again.
+    fn leave(&mut self) -> bool {
+        let (events, _) = self.job.poll(&Waker::none());
+        self.take(events);
+        if self.running() {
+            self.stopped_at = Some(self.evals.last().map_or(0, |e| e.0));
+            self.job.stop();
+        }
+        true
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
@@ -359,6 +383,28 @@ mod tests {
         assert!(train
             .iter()
             .all(|t| !test.iter().any(|u| u.prompt == t.prompt)));
+    }
+
+    #[test]
+    fn a_run_left_mid_way_stops_and_says_how_to_run_it_again() {
+        let m: Map<String, Value> = serde_json::from_value(json!({"steps": 100})).unwrap();
+        let mut d = Dpo::new(Params::new(&m, &KIND)).unwrap();
+        d.adjust(0, 1);
+        assert!(d.running() && d.busy());
+        assert!(d.leave(), "kept");
+        assert!(!d.running() && !d.busy(), "stopped");
+        let status = d.status();
+        assert!(
+            status.starts_with("stopped on leaving the step at ")
+                && status.ends_with("/100: press → on \"run\" to run again"),
+            "{status}"
+        );
+        // Coming back does not start it again; "run" does, and the note goes.
+        d.poll(&Waker::none());
+        assert!(!d.busy() && d.status().starts_with("stopped"));
+        d.adjust(0, 1);
+        assert!(d.running());
+        assert!(!d.status().starts_with("stopped"));
     }
 
     #[test]

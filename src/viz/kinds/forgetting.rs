@@ -230,6 +230,15 @@ impl Visual for Forgetting {
         self.runs.as_ref().is_none_or(Runs::busy)
     }
 
+    /// Kept when the learner leaves: an unfinished run is stopped (it cannot resume) and the
+    /// panel keeps its curves and says so, rather than silently training again.
+    fn leave(&mut self) -> bool {
+        if let Some(runs) = &mut self.runs {
+            runs.leave();
+        }
+        true
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         if self.runs.is_none() {
             self.start(waker);

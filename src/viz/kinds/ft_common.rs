@@ -131,7 +131,7 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 
 /// Runs `configs` one after the other from the shipped model on a background thread, posting
 /// their points; with `prompt`, a sample before and after each run. Dropping the returned
-/// value stops the work at its next report.
+/// value stops the work within one training step (or one stage of setting up).
 pub fn spawn_runs(
     configs: Vec<FtConfig>,
     which: DataSet,
@@ -147,6 +147,9 @@ pub fn spawn_runs(
             Ok(d) => d,
             Err(e) => return fail(e),
         };
+        if tx.closed() {
+            return;
+        }
         let base = match lm::base_model() {
             Ok(b) => b,
             Err(e) => return fail(e),
@@ -162,6 +165,9 @@ pub fn spawn_runs(
             }
         }
         for (run, cfg) in configs.into_iter().enumerate() {
+            if tx.closed() {
+                return;
+            }
             let trainable = match finetune::Finetuner::new(base, cfg.clone()) {
                 Ok(f) => f.trainable(),
                 Err(e) => return fail(e.to_string()),
@@ -169,13 +175,20 @@ pub fn spawn_runs(
             if tx.send(FtEvent::Started { run, trainable }).is_err() {
                 return;
             }
-            let result = finetune::run(base, cfg, &data, |point| {
-                tx.send(FtEvent::Point { run, point }).is_ok()
-            });
+            let result = finetune::run_while(
+                base,
+                cfg,
+                &data,
+                |point| tx.send(FtEvent::Point { run, point }).is_ok(),
+                || !tx.closed(),
+            );
             let ft = match result {
                 Ok(ft) => ft,
                 Err(e) => return fail(e.to_string()),
             };
+            if tx.closed() {
+                return;
+            }
             let merge_diff = match merge_gap(&ft, &data) {
                 Ok(d) => d,
                 Err(e) => return fail(e.to_string()),
@@ -218,6 +231,10 @@ pub struct Runs {
     pub logs: Vec<RunLog>,
     pub before: Option<String>,
     pub failed: Option<String>,
+    /// The work was stopped, unfinished, because the learner left the step: a fine-tuning
+    /// run cannot be resumed (its optimizer state is on the worker thread), so the panel
+    /// keeps what it had and says how to run again.
+    pub stopped_on_leave: bool,
 }
 
 impl Runs {
@@ -233,6 +250,20 @@ impl Runs {
             logs: vec![RunLog::default(); n],
             before: None,
             failed: None,
+            stopped_on_leave: false,
+        }
+    }
+
+    /// The learner left the step: takes what was posted and, if the work is not finished,
+    /// stops it (dropping the job ends the thread within a training step).
+    pub fn leave(&mut self) {
+        self.take();
+        if self.busy() {
+            let (reporter, ended) = Job::channel(&Waker::none());
+            drop(reporter);
+            self.events = ended;
+            self.events.drain();
+            self.stopped_on_leave = true;
         }
     }
 
@@ -293,12 +324,19 @@ pub fn progress(runs: &Runs, names: &[String], steps: usize) -> String {
         None => "done".into(),
         Some(i) => {
             let step = runs.logs[i].points.last().map_or(0, |p| p.step);
-            format!(
-                "training {} ({} of {}): step {step}/{steps}",
+            let run = format!(
+                "{} ({} of {}): step {step}/{steps}",
                 names.get(i).map_or("", String::as_str),
                 i + 1,
                 names.len()
-            )
+            );
+            if runs.stopped_on_leave {
+                format!(
+                    "stopped on leaving the step, at {run}: change a setting (← →) to run again"
+                )
+            } else {
+                format!("training {run}")
+            }
         }
     }
 }

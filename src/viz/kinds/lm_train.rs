@@ -1,7 +1,8 @@
 //! Lesson 15: a small language model trained from scratch, live, on the course's own text.
 //! Training runs on a background thread ([`lm::Trainer`]); this kind only reads its events, so
-//! keys are answered while it runs. Leaving the step drops the visualizer, which drops the
-//! trainer's handle and stops the run.
+//! keys are answered while it runs. Leaving the step pauses a run that is going (its thread
+//! waits, using no CPU); the panel is kept for the session and, on the way back, shows the
+//! run where it was, paused, with its loss curve, until the learner resumes it.
 
 use super::lm_common::{self, one_line};
 use crate::jobs::{Job, Waker};
@@ -60,6 +61,8 @@ struct Run {
     finished: bool,
     failed: Option<String>,
     params: usize,
+    /// Paused because the learner left the step (not by their own key), so the panel says so.
+    paused_on_leave: bool,
 }
 
 pub struct LmTrain {
@@ -149,6 +152,7 @@ impl LmTrain {
             finished: false,
             failed: None,
             params,
+            paused_on_leave: false,
         });
     }
 
@@ -160,6 +164,7 @@ impl LmTrain {
             Some(run) if run.paused => {
                 run.handle.resume();
                 run.paused = false;
+                run.paused_on_leave = false;
             }
             Some(run) => {
                 run.handle.pause();
@@ -275,6 +280,14 @@ impl LmTrain {
             run.params,
             fmt_count(run.tokens)
         );
+        let mut lines = vec![first];
+        if run.paused && !run.finished {
+            lines.push(if run.paused_on_leave {
+                "Paused when you left this step: select \"train\" and press → to resume.".into()
+            } else {
+                "Paused: select \"train\" and press → to resume.".into()
+            });
+        }
         let second = match run.evals.last() {
             Some(&(_, train, val)) => format!(
                 "loss train {train:.2}, val {val:.2} nats/char · perplexity e^{val:.2} = {} · {:.0} ms/step",
@@ -287,7 +300,8 @@ impl LmTrain {
                 run.ms_per_step
             ),
         };
-        vec![first, second]
+        lines.push(second);
+        lines
     }
 
     fn chart(&self) -> Part {
@@ -418,6 +432,21 @@ impl Visual for LmTrain {
     fn poll(&mut self, waker: &Waker) -> bool {
         self.waker = waker.clone();
         self.take_events()
+    }
+
+    /// Kept when the learner leaves: a run that is going is paused where it is (the trainer
+    /// thread waits after its current step, using no CPU) and resumes from there on the
+    /// learner's key, not by itself.
+    fn leave(&mut self) -> bool {
+        self.take_events();
+        if let Some(run) = &mut self.run {
+            if !run.paused && !run.finished {
+                run.handle.pause();
+                run.paused = true;
+                run.paused_on_leave = true;
+            }
+        }
+        true
     }
 
     fn parts(&self) -> Vec<Part> {

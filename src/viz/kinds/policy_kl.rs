@@ -175,6 +175,8 @@ pub struct PolicyKl {
     seconds: f64,
     finished: Option<f64>,
     failed: Option<String>,
+    /// The step the run had reached when the learner left the step, which stopped it.
+    stopped_at: Option<usize>,
 }
 
 impl PolicyKl {
@@ -189,6 +191,7 @@ impl PolicyKl {
             seconds: 0.0,
             finished: None,
             failed: None,
+            stopped_at: None,
         };
         p.finish()?;
         Ok(s)
@@ -208,6 +211,7 @@ impl PolicyKl {
 
     fn start(&mut self) {
         self.clear();
+        self.stopped_at = None;
         let (word, steps, seed) = (WORDS[self.word], STEPS[self.steps], self.seed);
         self.job.start("policy-kl", move |tx| {
             lm::threads::single_threaded(|| run(word, steps, seed, &tx));
@@ -254,6 +258,11 @@ impl PolicyKl {
         }
         if let Some(s) = self.finished {
             return format!("done, {total} steps, {s:.0} s");
+        }
+        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
+            return format!(
+                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
+            );
         }
         if !self.job.started() {
             return format!(
@@ -304,6 +313,18 @@ impl Visual for PolicyKl {
 
     fn busy(&self) -> bool {
         self.job.live()
+    }
+
+    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
+    /// the panel keeps what it had and says that it stopped and how to run it again.
+    fn leave(&mut self) -> bool {
+        let (events, _) = self.job.poll(&Waker::none());
+        self.take(events);
+        if self.running() {
+            self.stopped_at = Some(self.points.iter().map(Vec::len).min().unwrap_or(0));
+            self.job.stop();
+        }
+        true
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

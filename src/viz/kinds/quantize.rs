@@ -55,19 +55,36 @@ pub struct Quantize {
     results: Option<Result<Results, String>>,
 }
 
-fn compute(block: usize, double_quant: bool) -> Result<Results, String> {
+/// Quantizes and scores; between stages asks `stopped` whether anyone still wants the result
+/// (a panel left mid-way must not keep a core busy for seconds).
+fn compute(
+    block: usize,
+    double_quant: bool,
+    stopped: &dyn Fn() -> bool,
+) -> Result<Results, String> {
     lm::threads::limit_candle_threads();
+    let check = || {
+        if stopped() {
+            Err("stopped: the panel was closed".to_string())
+        } else {
+            Ok(())
+        }
+    };
     let base = lm::base_model()?;
     let val = lm_common::corpus();
     let ids = &val.val[..EVAL_CHARS.min(val.val.len())];
     let e = |e: candle_core::Error| e.to_string();
+    check()?;
     let base_loss = mean_loss(base, ids).map_err(e)?;
     let mut codes = Vec::new();
     for code in Code::ALL {
+        check()?;
         let (model, report) = quantize_model(base, block, code, double_quant).map_err(e)?;
+        check()?;
         codes.push((report, mean_loss(&model, ids).map_err(e)?));
     }
     let constants = |dq: bool| -> Result<usize, String> {
+        check()?;
         Ok(quantize_model(base, block, Code::Nf4, dq)
             .map_err(e)?
             .1
@@ -224,7 +241,8 @@ impl Visual for Quantize {
         let Some(work) = &mut self.work else {
             let (block, dq) = (BLOCKS[self.block], self.double_quant);
             self.work = Some(Job::spawn("quantize", waker, move |tx| {
-                let _ = tx.send(compute(block, dq));
+                let result = compute(block, dq, &|| tx.closed());
+                let _ = tx.send(result);
             }));
             return true;
         };
@@ -261,6 +279,17 @@ impl Visual for Quantize {
 mod tests {
     use super::*;
     use serde_json::{json, Map, Value};
+
+    #[test]
+    fn work_nobody_wants_stops_before_its_first_stage() {
+        let asked = std::cell::Cell::new(0);
+        let r = compute(64, false, &|| {
+            asked.set(asked.get() + 1);
+            true
+        });
+        assert!(matches!(r, Err(e) if e.starts_with("stopped")));
+        assert_eq!(asked.get(), 1, "asked once, before scoring anything");
+    }
 
     #[test]
     fn nf4_beats_int4_on_the_trained_weights_and_double_quant_saves() {

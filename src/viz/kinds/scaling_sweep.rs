@@ -112,15 +112,17 @@ fn sweep(steps: usize, seed: u64, tx: &dyn Sink<SweepEvent>) {
     let data = lm_common::corpus();
     let begin = Instant::now();
     for size in 0..SIZES.len() {
+        // A sweep nobody watches stops at once, not at its next report.
         let mut report = |step: usize| {
-            !step.is_multiple_of(REPORT_EVERY)
-                || tx
-                    .send(SweepEvent::Progress {
-                        size,
-                        step,
-                        seconds: begin.elapsed().as_secs_f64(),
-                    })
-                    .is_ok()
+            !tx.closed()
+                && (!step.is_multiple_of(REPORT_EVERY)
+                    || tx
+                        .send(SweepEvent::Progress {
+                            size,
+                            step,
+                            seconds: begin.elapsed().as_secs_f64(),
+                        })
+                        .is_ok())
         };
         match train_size(size, steps, seed, &data, &mut report) {
             Ok(Some(val_loss)) => {
@@ -152,6 +154,8 @@ pub struct ScalingSweep {
     progress: Option<(usize, usize, f64)>,
     finished: Option<f64>,
     failed: Option<String>,
+    /// (size, step) the sweep had reached when the learner left the step, which stopped it.
+    stopped_at: Option<(usize, usize)>,
 }
 
 impl ScalingSweep {
@@ -168,6 +172,7 @@ impl ScalingSweep {
             progress: None,
             finished: None,
             failed: None,
+            stopped_at: None,
         })
     }
 
@@ -185,6 +190,7 @@ impl ScalingSweep {
 
     fn start(&mut self) {
         self.clear();
+        self.stopped_at = None;
         let (steps, seed) = (STEPS[self.steps], self.seed);
         self.job.start("scaling-sweep", move |tx| {
             lm::threads::single_threaded(|| sweep(steps, seed, &tx));
@@ -237,6 +243,13 @@ impl ScalingSweep {
             );
         }
         match self.progress {
+            _ if !self.job.started() && self.stopped_at.is_some() => {
+                let (size, step) = self.stopped_at.unwrap_or_default();
+                format!(
+                    "stopped on leaving: size {} of {total}, step {step}/{steps}; press → on \"run\" to run again",
+                    size + 1
+                )
+            }
             _ if !self.job.started() => format!(
                 "Not started: select \"run\" and press → ({total} sizes × {steps} steps each)."
             ),
@@ -348,6 +361,18 @@ impl Visual for ScalingSweep {
 
     fn busy(&self) -> bool {
         self.job.live()
+    }
+
+    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
+    /// the panel keeps what it had and says that it stopped and how to run it again.
+    fn leave(&mut self) -> bool {
+        let (events, _) = self.job.poll(&Waker::none());
+        self.take(events);
+        if self.running() {
+            self.stopped_at = Some(self.progress.map_or((0, 0), |(size, step, _)| (size, step)));
+            self.job.stop();
+        }
+        true
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

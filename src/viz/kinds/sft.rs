@@ -211,6 +211,15 @@ impl Visual for Sft {
         }
     }
 
+    /// Kept when the learner leaves: an unfinished run is stopped (it cannot resume) and the
+    /// panel keeps its curves and says so, rather than silently training again.
+    fn leave(&mut self) -> bool {
+        if let Some(runs) = &mut self.runs {
+            runs.leave();
+        }
+        true
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         if self.runs.is_none() && !self.mask_only() {
             self.start(waker);

@@ -135,6 +135,34 @@ fn a_run_reports_points_and_lowers_the_new_loss() {
 }
 
 #[test]
+fn a_run_nobody_wants_stops_before_its_next_step() {
+    let base = small();
+    let d = data(&base.vocab);
+    let mut cfg = FtConfig::new(Method::Full, 30, 1e-2);
+    cfg.eval_every = 10;
+    // Asked before every step: yes three times, then no, so exactly three steps are taken
+    // (the first question comes before the evaluation at step 0).
+    let asked = std::cell::Cell::new(0);
+    let mut points = Vec::new();
+    let ft = run_while(
+        &base,
+        cfg,
+        &d,
+        |p| {
+            points.push(p.step);
+            true
+        },
+        || {
+            asked.set(asked.get() + 1);
+            asked.get() <= 4
+        },
+    )
+    .unwrap();
+    assert_eq!(ft.step, 3);
+    assert_eq!(points, vec![0], "no evaluation after the stop");
+}
+
+#[test]
 fn early_stopping_keeps_the_lowest_held_out_loss() {
     let p = |step, held_out| Point {
         step,

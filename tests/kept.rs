@@ -1,0 +1,157 @@
+//! Panels kept for the session while they had background work under way: the learner leaves
+//! the step and comes back, through the app's actions. A training run that can pause comes
+//! back paused where it was; one that cannot is stopped and says so (never trains again by
+//! itself from scratch).
+
+use llmf::app::{Action, App, Options, PanelState};
+use llmf::progress::{Progress, Store};
+use llmf::viz::view::Part;
+use std::time::{Duration, Instant};
+
+/// A one-lesson course: a step with `viz` (a JSON block), then a plain step.
+fn course_with(viz: &str) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!("# T\n\n## Panel\nProse.\n\n```viz\n{viz}\n```\n\n## After\nMore prose.\n"),
+    )
+    .unwrap();
+    let course =
+        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
+    let app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    (dir, app)
+}
+
+/// The panel's text lines, joined.
+fn text(app: &App) -> String {
+    let PanelState::Viz(v) = app.panel() else {
+        panic!("expected a visualizer")
+    };
+    v.view()
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Text(lines) => Some(lines.join("\n")),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The points of the chart series named `name`.
+fn series(app: &App, name: &str) -> Vec<(f64, f64)> {
+    let PanelState::Viz(v) = app.panel() else {
+        panic!("expected a visualizer")
+    };
+    v.view()
+        .parts
+        .iter()
+        .find_map(|p| match p {
+            Part::Chart(c) => c.series.iter().find(|s| s.name == name),
+            _ => None,
+        })
+        .map(|s| s.points.clone())
+        .unwrap_or_default()
+}
+
+/// Ticks (as the event loop's wake-ups would) until `done`, or panics after `secs`.
+fn tick_until(app: &mut App, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "{what}: {}", text(app));
+        app.update(Action::Tick);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The step the lm-train status line reports ("training 120/3000 · …").
+fn lm_step(app: &App) -> usize {
+    let t = text(app);
+    let first = t.lines().next().unwrap_or_default();
+    let count = first.split_whitespace().nth(1).unwrap_or_default();
+    count.split('/').next().unwrap().parse().unwrap_or(0)
+}
+
+#[test]
+fn a_training_run_left_mid_way_comes_back_paused_where_it_was_with_its_curve() {
+    let (_dir, mut app) = course_with(r#"{"kind": "lm-train", "d_model": "16", "steps": 5000}"#);
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Right), "\"train\" starts the run");
+    // A few evaluations in (the first is at step 0, then every 5000/30 = 166 steps).
+    tick_until(&mut app, 120, "training reaches step 170", |a| {
+        lm_step(a) >= 170 && series(a, "train").len() >= 2
+    });
+    app.update(Action::NextStep);
+    assert!(!app.busy(), "nothing trains for a step that is not shown");
+    app.update(Action::PrevStep);
+    // The step under way when the learner left may still post; then nothing more does.
+    std::thread::sleep(Duration::from_millis(300));
+    app.update(Action::Tick);
+    let left_at = lm_step(&app);
+    let curve = series(&app, "train");
+    assert!(left_at >= 170, "the run's step is kept: {}", text(&app));
+    assert!(curve.len() >= 2, "and its loss curve");
+    assert_eq!(curve[0].0, 0.0, "from its start, not a new run");
+    let t = text(&app);
+    assert!(t.starts_with("paused"), "{t}");
+    assert!(
+        t.contains("Paused when you left this step: select \"train\" and press → to resume."),
+        "{t}"
+    );
+    assert!(!app.busy(), "paused: it does not train by itself");
+    std::thread::sleep(Duration::from_millis(300));
+    app.update(Action::Tick);
+    assert_eq!(lm_step(&app), left_at, "still where it was");
+    // The learner resumes it: it goes on from that step, the curve keeps its first points.
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Right), "\"train\" resumes");
+    assert!(app.busy());
+    tick_until(&mut app, 120, "training goes on", |a| lm_step(a) > left_at);
+    assert_eq!(series(&app, "train")[..curve.len()], curve[..]);
+    assert!(!text(&app).contains("Paused"), "{}", text(&app));
+}
+
+#[test]
+fn a_fine_tuning_run_left_mid_way_says_it_stopped_and_how_to_run_it_again() {
+    let (_dir, mut app) = course_with(r#"{"kind": "forgetting", "steps": 400}"#);
+    // The runs start with the panel; wait for the first evaluated point.
+    tick_until(&mut app, 300, "the first point", |a| {
+        !series(a, "full").is_empty()
+    });
+    let before = series(&app, "full");
+    app.update(Action::NextStep);
+    assert!(!app.busy(), "nothing trains for a step that is not shown");
+    app.update(Action::PrevStep);
+    let t = text(&app);
+    assert!(
+        t.contains("stopped on leaving the step, at full (1 of 3)"),
+        "{t}"
+    );
+    assert!(t.contains("change a setting (← →) to run again"), "{t}");
+    assert!(!app.busy(), "it does not start again by itself");
+    app.update(Action::Tick);
+    assert!(!app.busy());
+    assert_eq!(
+        series(&app, "full")[..before.len()],
+        before[..],
+        "what it had"
+    );
+    // Changing a setting runs again.
+    app.update(Action::FocusNext);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert!(app.update(Action::Left), "fewer steps");
+    assert!(app.busy(), "a new run");
+    assert!(!text(&app).contains("stopped on leaving"));
+}
