@@ -45,14 +45,15 @@ fn moves(kind: &str, state: State, index: usize, delta: i32) -> bool {
     lab.parts() != before
 }
 
-/// (wrongly dimmed, idle but shown live) controls of one kind, as `kind: label in state`.
-fn audit(kind: &str) -> (Vec<String>, Vec<String>) {
+/// (wrongly dimmed, idle but shown live) controls of one kind, as `kind: label in state`;
+/// live controls are tried only with `all` (it takes minutes in a debug build).
+fn audit(kind: &str, all: bool) -> (Vec<String>, Vec<String>) {
     let (mut wrong, mut idle) = (Vec::new(), Vec::new());
     let first = at(kind, None);
     for state in states(first.as_ref()) {
         let lab = at(kind, state);
         for (i, c) in lab.controls().iter().enumerate() {
-            if matches!(c.kind, ControlKind::Text { .. }) {
+            if matches!(c.kind, ControlKind::Text { .. }) || (c.inactive.is_none() && !all) {
                 continue;
             }
             let live = [1, -1].into_iter().any(|d| moves(kind, state, i, d));
@@ -71,7 +72,7 @@ fn audit(kind: &str) -> (Vec<String>, Vec<String>) {
 /// either direction leaves every part of the panel unchanged.
 #[test]
 fn every_dimmed_control_leaves_the_panel_unchanged() {
-    let wrong: Vec<String> = ALL.iter().flat_map(|k| audit(k.name).0).collect();
+    let wrong: Vec<String> = ALL.iter().flat_map(|k| audit(k.name, false).0).collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
@@ -83,7 +84,7 @@ fn every_dimmed_control_leaves_the_panel_unchanged() {
 #[ignore = "a listing for review, not a rule"]
 fn list_controls_that_do_nothing_but_look_live() {
     for k in ALL {
-        for line in audit(k.name).1 {
+        for line in audit(k.name, true).1 {
             println!("{line}");
         }
     }
