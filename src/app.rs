@@ -246,10 +246,8 @@ impl App {
     pub fn compute_areas(&self) -> Areas {
         let ascii = self.options.ascii;
         let pinned_rows = |width: u16| {
-            self.instructions.as_deref().map_or(0, |blocks| {
-                let rows = prose::layout(blocks, usize::from(width), ascii).len();
-                u16::try_from(rows).unwrap_or(u16::MAX)
-            })
+            let rows = prose::layout(&self.pinned_blocks(width), usize::from(width), ascii).len();
+            u16::try_from(rows).unwrap_or(u16::MAX)
         };
         layout::areas(
             Rect::new(0, 0, self.size.0, self.size.1),
@@ -259,6 +257,21 @@ impl App {
             ascii,
             &pinned_rows,
         )
+    }
+
+    /// The step's instructions as the prose box pins them at `width` (cut to first sentences
+    /// when whole they would not fit), or nothing when the step has none.
+    fn pinned_blocks(&self, width: u16) -> Vec<prose::Block> {
+        self.instructions
+            .as_deref()
+            .map_or_else(Vec::new, |blocks| {
+                crate::course::instructions::pinned(
+                    blocks,
+                    usize::from(width),
+                    usize::from(layout::max_pinned_rows(self.size.1)),
+                    self.options.ascii,
+                )
+            })
     }
 
     /// The step's instructions laid out for the prose box, while they are pinned there (the
@@ -558,9 +571,14 @@ impl App {
             self.prose = prose::layout(&blocks, usize::from(width), self.options.ascii);
             self.prose_width = width;
         }
-        self.pinned = match (&self.instructions, self.layout.pinned) {
-            (Some(blocks), true) => prose::layout(blocks, usize::from(width), self.options.ascii),
-            _ => Vec::new(),
+        self.pinned = if self.layout.pinned {
+            prose::layout(
+                &self.pinned_blocks(width),
+                usize::from(width),
+                self.options.ascii,
+            )
+        } else {
+            Vec::new()
         };
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
         self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {

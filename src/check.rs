@@ -152,11 +152,12 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                     (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
                     (other, _) => layout::panel_needs(other, inner.width, false),
                 };
-                // With the panel focused it may take all but the prose's minimum rows. A
-                // visualizer taller than that scrolls ([ and ]), up to two boxes' worth; a
-                // question must fit whole, its choices and explanation in one view.
-                let available =
-                    (SMALL.1 - 2).saturating_sub(layout::PROSE_MIN_ROWS_PANEL_FOCUSED + 2);
+                // With the panel focused it may take all but what the prose box keeps: its
+                // minimum rows, or the step's pinned instructions. A visualizer taller than
+                // that scrolls ([ and ]), up to two boxes' worth; a question must fit whole,
+                // its choices and explanation in one view.
+                let (available, pinned) = focused_room(file, step);
+                problems.extend(pinned);
                 let allowed = match &step.panel {
                     Some(Panel::Viz(_)) => available * 2,
                     _ => available,
@@ -183,6 +184,55 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Rows a stacked panel's content gets at 80x24 while it has the focus, and a problem when
+/// the step's instructions ("Try this:" and its list, pinned in the prose box meanwhile) are
+/// taller than the box shows even with each item cut to its first sentence: the pinned box
+/// does not scroll, so the last things to try would be out of sight while the learner does
+/// them.
+fn focused_room(file: &str, step: &crate::course::Step) -> (u16, Option<Problem>) {
+    let instructions = match &step.panel {
+        Some(Panel::Viz(_)) => crate::course::instructions::instructions(&step.prose),
+        _ => None,
+    };
+    // ASCII spellings (`sqrt`, `->`) can be longer: the taller of the two counts.
+    let rows = |width: u16| {
+        instructions.as_deref().map_or(0, |blocks| {
+            let most = usize::from(layout::max_pinned_rows(SMALL.1));
+            [false, true]
+                .map(|ascii| {
+                    let pinned = crate::course::instructions::pinned(
+                        blocks,
+                        usize::from(width),
+                        most,
+                        ascii,
+                    );
+                    prose::layout(&pinned, usize::from(width), ascii).len()
+                })
+                .into_iter()
+                .max()
+                .map_or(0, |n| u16::try_from(n).unwrap_or(u16::MAX))
+        })
+    };
+    // A panel taller than the screen, so the layout gives it all it may take.
+    let tall = PanelState::Broken("word ".repeat(2000));
+    let small = Rect::new(0, 0, SMALL.0, SMALL.1);
+    let areas = layout::areas(small, false, &tall, true, false, &rows);
+    let available = areas.panel_inner.map_or(0, |r| r.height);
+    let shown = areas.prose_text.height;
+    let needed = rows(areas.prose_text.width);
+    let problem = (areas.pinned && needed > shown).then(|| {
+        Problem::new(
+            file,
+            step.line,
+            format!(
+                "the step's instructions (the list after the paragraph ending in a colon) take {needed} rows at {} columns even cut to each item's first sentence, but while the panel has the focus at {}x{} the prose box pins only {shown}: shorten the list or its first sentences",
+                areas.prose_text.width, SMALL.0, SMALL.1
+            ),
+        )
+    });
+    (available, problem)
 }
 
 /// The most rows a visualizer's view takes at `width` over the states a learner reaches by

@@ -297,3 +297,38 @@ fn no_two_outline_rows_read_alike_at_120_columns() {
         assert!(seen.insert(n), "two rows read {n:?}\n{text}");
     }
 }
+
+/// Issue 8: the class server's welcome for a key filled a 14-row box in the middle of an
+/// 80x24 screen. It now takes its two lines and borders, just above the status line, and the
+/// screen above it is the lesson as it was.
+#[test]
+fn the_sign_in_notice_is_compact_and_leaves_the_lesson_in_view() {
+    let key = format!("SHA256:{}", "a1B2".repeat(10) + "xyz");
+    let student = llmf::serve::identity::Student::by_key(&key, "ada");
+    let theme = Theme::default_color();
+    let draw_with = |notice: bool| {
+        let mut app = App::new(
+            fixture(),
+            Progress::default(),
+            Store::memory(),
+            Options { ascii: false },
+            (80, 24),
+        );
+        app.open_at(0, 0);
+        if notice {
+            app.add_notices([llmf::serve::driver::welcome(&student)]);
+        }
+        ui::buffer_text(&draw_buffer(&app, &theme))
+    };
+    let (plain, noticed) = (draw_with(false), draw_with(true));
+    let rows: Vec<&str> = noticed.lines().collect();
+    let top = rows.iter().position(|r| r.contains("Note")).unwrap();
+    let bottom = rows.iter().position(|r| r.contains("any key")).unwrap();
+    assert_eq!((top, bottom), (19, 22), "{noticed}");
+    assert!(noticed.contains(&key), "{noticed}");
+    // Everything above the box, and the status line below it, is as without the notice.
+    let before: Vec<&str> = plain.lines().collect();
+    assert_eq!(rows[..top], before[..top]);
+    assert_eq!(rows[23], before[23]);
+    insta::assert_snapshot!(noticed);
+}

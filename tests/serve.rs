@@ -250,8 +250,8 @@ fn a_student_steps_resizes_leaves_and_resumes_where_they_were() {
         let handle = connect(server.port, Login::Key(&k, "ada")).await.unwrap();
         let mut t = open(handle, Some((80, 24))).await;
         t.shows("step 1/").await;
-        t.shows("Signed in with your key").await;
-        // The fingerprint shown is the key's (wrapped to the next line at 80 columns).
+        t.shows("Your key SHA256:").await;
+        // The fingerprint shown is the key's.
         t.shows(&fingerprint[..24]).await;
         // A key closes the welcome; n is the next step.
         t.keys(b" ").await;

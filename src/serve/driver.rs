@@ -279,15 +279,16 @@ impl<'a> Driver<'a> {
     }
 }
 
-fn welcome(student: &Student) -> String {
+/// The notice a student sees on signing in: short, so that at 80x24 it sits in two rows
+/// above the status line without hiding the lesson.
+pub fn welcome(student: &Student) -> String {
     match &student.about.key {
         Some(fp) => format!(
-            "Signed in with your key {fp}. Connect again with the same key, from any machine, \
-             to continue where you stop."
+            "Your key {fp} signs you in: use it next time, from any machine, to continue \
+             here."
         ),
         None => format!(
-            "Signed in as {}. Connect again with the same name and the class code to continue \
-             where you stop.",
+            "Signed in as {}. Use the same name and the class code next time to continue here.",
             student.label
         ),
     }

@@ -39,6 +39,13 @@ pub struct Areas {
     pub pinned: bool,
 }
 
+/// The most rows of pinned instructions the prose box shows on a terminal `height` rows
+/// tall: the box takes at most half the body (header and status line excluded), less its
+/// two border rows.
+pub fn max_pinned_rows(height: u16) -> u16 {
+    (height.saturating_sub(2) / 2).saturating_sub(2)
+}
+
 /// Inside a bordered box, with one column of padding on each side.
 pub fn inner(r: Rect) -> Rect {
     r.inner(Margin::new(2, 1))
@@ -104,8 +111,9 @@ pub fn areas(
         pinned = instructions > 0;
         let keep = if pinned {
             instructions
+                .min(max_pinned_rows(size.height))
                 .saturating_add(2)
-                .clamp(PROSE_MIN_ROWS_PANEL_FOCUSED, rest.height / 2)
+                .max(PROSE_MIN_ROWS_PANEL_FOCUSED)
         } else if panel_focused {
             PROSE_MIN_ROWS_PANEL_FOCUSED
         } else {

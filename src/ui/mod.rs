@@ -490,29 +490,45 @@ fn render_help(context: Context, area: Rect, buf: &mut Buffer, theme: &Theme) {
         .render(inner, buf);
 }
 
+/// Start-up notices in a box as tall as their text, just above the status line and as wide
+/// as the prose, so the lesson stays in view; the key to close it sits in the bottom border.
 fn render_notices(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let mut lines: Vec<Line> = app
+    let width = area.width.saturating_sub(4).min(76);
+    let text_width = usize::from(width.saturating_sub(4)).max(1);
+    // Plain wrapping: a notice may hold a path, whose `_` or `*` is not emphasis.
+    let lines: Vec<String> = app
         .notices()
         .iter()
-        .map(|n| Line::from(n.clone()))
+        .flat_map(|n| {
+            let n = if theme.ascii {
+                crate::ascii::fold(n).into_owned()
+            } else {
+                n.clone()
+            };
+            textwrap::wrap(&n, text_width)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect::<Vec<_>>()
+        })
         .collect();
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Press any key to continue.",
-        theme.dim,
-    )));
-    let rect = centered(
-        area,
-        area.width.saturating_sub(4).min(76),
-        area.height.saturating_sub(4).min(14),
+    let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    // Header and status line stay visible.
+    let height = rows.saturating_add(2).min(area.height.saturating_sub(2));
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.bottom().saturating_sub(1 + height),
+        width,
+        height,
     );
     Clear.render(rect, buf);
-    let block = pane("Note", true, theme);
-    let inner = block.inner(rect);
+    let block = pane("Note", true, theme)
+        .title_bottom(Line::from(" any key to continue ").alignment(Alignment::Right));
     block.render(rect, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .render(inner, buf);
+    let text = layout::inner(rect);
+    for (row, line) in lines.iter().take(usize::from(text.height)).enumerate() {
+        let y = text.y + row as u16;
+        buf.set_stringn(text.x, y, line, usize::from(text.width), theme.text);
+    }
 }
 
 /// The screen as plain text, one line per row, trailing spaces trimmed: what `llmf render`

@@ -75,38 +75,45 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
             y = y.saturating_add(1);
         }
     }
-    // Rows left over once every part has what it needs go to the parts that can use them
-    // (charts, plots, heatmaps), shared fairly, so a plot grows on a tall panel and stays
-    // compact on an 80x24 screen.
-    let heights: Vec<u16> = view
-        .parts
+    if y < area.bottom() {
+        let rest = Rect::new(area.x, y, area.width, area.bottom() - y);
+        render_stack(&view.parts, rest, buf, theme, &measure);
+    }
+}
+
+/// Draws `parts` one under the other with a blank line between them, cut at the bottom of
+/// `area`. Rows left over once every part has what it needs go to the parts that can use
+/// them (charts, plots, heatmaps, and column groups holding one), shared fairly, so a plot
+/// grows on a tall panel and stays compact on an 80x24 screen.
+fn render_stack(parts: &[Part], area: Rect, buf: &mut Buffer, theme: &Theme, measure: &Theme) {
+    let heights: Vec<u16> = parts
         .iter()
-        .map(|p| height_with(p, area.width, &measure))
+        .map(|p| height_with(p, area.width, measure))
         .collect();
-    let needed = heights.iter().map(|h| u32::from(*h)).sum::<u32>()
-        + to_u32(view.parts.len().saturating_sub(1));
-    let spare = u32::from(area.bottom().saturating_sub(y)).saturating_sub(needed);
-    let caps: Vec<u32> = view
-        .parts
+    let needed =
+        heights.iter().map(|h| u32::from(*h)).sum::<u32>() + to_u32(parts.len().saturating_sub(1));
+    let spare = u32::from(area.height).saturating_sub(needed);
+    let caps: Vec<u32> = parts
         .iter()
-        .map(|p| growth_cap(p, area.width, &measure))
+        .map(|p| growth_cap(p, area.width, measure))
         .collect();
     let grow = share_rows(spare, &caps);
-    for (i, part) in view.parts.iter().enumerate() {
+    let mut y = area.y;
+    for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             y = y.saturating_add(1);
         }
         if y >= area.bottom() {
             return;
         }
-        let natural = heights[i].saturating_add(u16::try_from(grow[i]).unwrap_or(0));
+        let natural = heights[i].saturating_add(u16::try_from(grow[i]).unwrap_or(u16::MAX));
         let h = natural.min(area.bottom() - y);
         render_part(
             part,
             Rect::new(area.x, y, area.width, h),
             buf,
             theme,
-            &measure,
+            measure,
         );
         y = y.saturating_add(h);
     }
@@ -114,13 +121,36 @@ pub fn render_view(view: &View, area: Rect, buf: &mut Buffer, theme: &Theme, foc
 
 /// The most rows `part` can put to use beyond its natural height at `width`: plots grow until
 /// they are about as tall as they are wide (a cell is twice as tall as it is wide), heatmaps
-/// by whole zoom steps; text, tables and bars have nothing to gain.
+/// by whole zoom steps; text, tables and bars have nothing to gain. A column group grows as
+/// its parts do: side by side, as far as its tallest grown part; stacked, by all of theirs.
 fn growth_cap(part: &Part, width: u16, theme: &Theme) -> u32 {
     match part {
         Part::Chart(view) => u32::from(ChartWidget { view, theme }.max_growth(width)),
         Part::Scatter(view) => u32::from(ScatterWidget { view, theme }.max_growth(width)),
         Part::Heatmap(view) => u32::from(HeatmapWidget { view, theme }.max_growth(width)),
+        Part::Columns(parts) => match column_widths(parts, width, theme) {
+            Some(widths) => {
+                let group = u32::from(height_with(part, width, theme));
+                parts
+                    .iter()
+                    .zip(&widths)
+                    .map(|(p, &w)| u32::from(height_with(p, w, theme)) + growth_cap(p, w, theme))
+                    .max()
+                    .unwrap_or(0)
+                    .saturating_sub(group)
+            }
+            None => parts.iter().map(|p| growth_cap(p, width, theme)).sum(),
+        },
         _ => 0,
+    }
+}
+
+/// Whether `part` can put spare rows to use at some width.
+fn can_grow(part: &Part) -> bool {
+    match part {
+        Part::Chart(_) | Part::Scatter(_) | Part::Heatmap(_) => true,
+        Part::Columns(parts) => parts.iter().any(can_grow),
+        _ => false,
     }
 }
 
@@ -179,9 +209,30 @@ fn width_with(part: &Part, theme: &Theme) -> u16 {
     }
 }
 
-/// Whether the parts of a `Columns` fit side by side in `width` columns.
-fn side_by_side(parts: &[Part], width: u16, theme: &Theme) -> bool {
-    !parts.is_empty() && width_with(&Part::Columns(parts.to_vec()), theme) <= width
+/// The widths of the parts of a `Columns` drawn side by side in `width` columns, or `None`
+/// when they do not fit and stack instead. Each part gets its natural width; the columns
+/// left over go to the parts that can grow (a wider plot or map may also be a taller one),
+/// so a chart or heatmap beside a table can use a tall panel's rows.
+fn column_widths(parts: &[Part], width: u16, theme: &Theme) -> Option<Vec<u16>> {
+    let natural: Vec<u16> = parts.iter().map(|p| width_with(p, theme)).collect();
+    let gaps = parts.len().saturating_sub(1) * usize::from(COLUMN_GAP);
+    let used = natural.iter().map(|w| usize::from(*w)).sum::<usize>() + gaps;
+    if parts.is_empty() || used > usize::from(width) {
+        return None;
+    }
+    let spare = u32::from(width).saturating_sub(to_u32(used));
+    let caps: Vec<u32> = parts
+        .iter()
+        .map(|p| if can_grow(p) { u32::MAX } else { 0 })
+        .collect();
+    let extra = share_rows(spare, &caps);
+    Some(
+        natural
+            .iter()
+            .zip(extra)
+            .map(|(w, e)| w.saturating_add(u16::try_from(e).unwrap_or(u16::MAX)))
+            .collect(),
+    )
 }
 
 fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
@@ -200,10 +251,11 @@ fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
         Part::Tokens(view) => TokenStripWidget { view, theme }.height(width),
         Part::Scatter(view) => ScatterWidget { view, theme }.height(width),
         Part::Columns(parts) => {
-            if side_by_side(parts, width, theme) {
+            if let Some(widths) = column_widths(parts, width, theme) {
                 parts
                     .iter()
-                    .map(|p| height_with(p, width_with(p, theme), theme))
+                    .zip(widths)
+                    .map(|(p, w)| height_with(p, w, theme))
                     .max()
                     .unwrap_or(0)
             } else {
@@ -242,30 +294,24 @@ fn render_part(part: &Part, area: Rect, buf: &mut Buffer, theme: &Theme, measure
         Part::Table(view) => TableWidget { view, theme }.render(area, buf),
         Part::Tokens(view) => TokenStripWidget { view, theme }.render(area, buf),
         Part::Scatter(view) => ScatterWidget { view, theme }.render(area, buf),
-        Part::Columns(parts) => {
-            if side_by_side(parts, area.width, measure) {
+        Part::Columns(parts) => match column_widths(parts, area.width, measure) {
+            Some(widths) => {
+                // Each part may fill the group's natural height (a short part beside a tall
+                // one) and grow past it only as far as it can use.
+                let group = height_with(part, area.width, measure);
                 let mut x = area.x;
-                for p in parts {
-                    let w = width_with(p, measure);
-                    let rect = Rect::new(x, area.y, w, area.height).intersection(area);
+                for (p, w) in parts.iter().zip(widths) {
+                    let own = u32::from(height_with(p, w, measure)) + growth_cap(p, w, measure);
+                    let h = area
+                        .height
+                        .min(group.max(u16::try_from(own).unwrap_or(u16::MAX)));
+                    let rect = Rect::new(x, area.y, w, h).intersection(area);
                     render_part(p, rect, buf, theme, measure);
                     x = x.saturating_add(w).saturating_add(COLUMN_GAP);
                 }
-            } else {
-                let mut y = area.y;
-                for (i, p) in parts.iter().enumerate() {
-                    if i > 0 {
-                        y = y.saturating_add(1);
-                    }
-                    if y >= area.bottom() {
-                        return;
-                    }
-                    let h = height_with(p, area.width, measure).min(area.bottom() - y);
-                    render_part(p, Rect::new(area.x, y, area.width, h), buf, theme, measure);
-                    y = y.saturating_add(h);
-                }
             }
-        }
+            None => render_stack(parts, area, buf, theme, measure),
+        },
     }
 }
 

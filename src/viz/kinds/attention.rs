@@ -107,10 +107,15 @@ impl Visual for Attention {
                 STAGES.iter().map(|s| (*s).to_string()).collect(),
                 self.stage,
             ),
-            choice("query token", self.tokens.clone(), self.query),
-            toggle("causal mask", self.causal),
-            slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            // K and V pick out no row; the mask first shows in the scaled scores; X is the
+            // embeddings alone, before any projection of width d_k from seeded weights.
+            choice("query token", self.tokens.clone(), self.query)
+                .inactive_when(matches!(self.stage, 2 | 3), "stage"),
+            toggle("causal mask", self.causal).inactive_when(self.stage < 5, "stage"),
+            slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0)
+                .inactive_when(self.stage == 0, "stage"),
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0)
+                .inactive_when(self.stage == 0, "stage"),
             text_field("text", &self.tokens.join(" ")),
         ]
     }

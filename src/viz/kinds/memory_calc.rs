@@ -191,19 +191,23 @@ impl Visual for MemoryCalc {
             .iter()
             .map(|k| fm::preset(k).map_or((*k).to_string(), |a| a.name.to_string()))
             .collect();
+        // The papers' figures are fixed: the settings for the computed table do nothing.
+        let papers = self.papers;
         vec![
-            choice("model", model_names, self.model),
+            choice("model", model_names, self.model).inactive_when(papers, "papers"),
             choice(
                 "rank",
                 RANKS.iter().map(ToString::to_string).collect(),
                 self.rank,
-            ),
+            )
+            .inactive_when(papers, "papers"),
             choice(
                 "adapters on",
                 TARGET_LABELS.iter().map(ToString::to_string).collect(),
                 self.targets,
-            ),
-            toggle("double quant", self.double_quant),
+            )
+            .inactive_when(papers, "papers"),
+            toggle("double quant", self.double_quant).inactive_when(papers, "papers"),
             toggle("papers' figures", self.papers),
         ]
     }

@@ -111,6 +111,9 @@ pub fn dim_options() -> Vec<String> {
 }
 
 #[cfg(test)]
+mod idle;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::viz::registry::build;

@@ -201,7 +201,8 @@ impl Visual for NextToken {
                     .collect(),
                 k,
             ),
-            slider("top-p", self.top_p, 0.05, 1.0, 0.05, 2),
+            // Top-k 1 keeps a single candidate, whatever top-p would keep.
+            slider("top-p", self.top_p, 0.05, 1.0, 0.05, 2).inactive_when(self.top_k == 1, "top-k"),
             choice(
                 "next char",
                 vec!["sampled".into(), "greedy".into()],
@@ -215,7 +216,11 @@ impl Visual for NextToken {
                 1.0,
                 0,
             ),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            // The seed draws the appended characters: none appended, or greedy, it draws nothing.
+            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0).inactive_when(
+                self.greedy || self.appended == 0,
+                if self.greedy { "greedy" } else { "unused" },
+            ),
             choice("model", Source::options(), self.source.index()),
         ]
     }

@@ -138,6 +138,12 @@ fn gb(bytes: f64) -> String {
 
 impl Visual for Parallelism {
     fn controls(&self) -> Vec<Control> {
+        // When t × p does not divide the GPUs there is no plan, so the memory a GPU has and
+        // what would change its use do nothing; with one data-parallel copy ZeRO has nothing
+        // to shard across.
+        let plan = self.plan();
+        let fits = per_gpu(&MODELS[self.model], &PRECISIONS[self.precision], &plan).is_some();
+        let copies = plan.gpus / (plan.tensor * plan.pipeline).max(1);
         vec![
             choice(
                 "model",
@@ -145,7 +151,7 @@ impl Visual for Parallelism {
                 self.model,
             ),
             choice("GPUs", names(GPUS), self.gpus),
-            choice("GB per GPU", names(MEMORY_GB), self.memory),
+            choice("GB per GPU", names(MEMORY_GB), self.memory).inactive_when(!fits, "t×p"),
             choice(
                 "precision",
                 PRECISIONS.iter().map(|x| x.name.to_string()).collect(),
@@ -153,8 +159,9 @@ impl Visual for Parallelism {
             ),
             choice("tensor t", names(TENSOR), self.tensor),
             choice("pipeline p", names(PIPELINE), self.pipeline),
-            choice("ZeRO stage", names(ZERO), self.zero),
-            toggle("recompute activations", self.recompute),
+            choice("ZeRO stage", names(ZERO), self.zero)
+                .inactive_when(!fits || copies == 1, if fits { "1 copy" } else { "t×p" }),
+            toggle("recompute activations", self.recompute).inactive_when(!fits, "t×p"),
         ]
     }
 

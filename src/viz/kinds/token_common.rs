@@ -32,8 +32,12 @@ pub fn strip(
     pieces: Pieces,
 ) -> Part {
     // Tokens that share one character's offsets: byte-level ones each hold some of its bytes,
-    // shown as <0xF0>… rather than the whole character again and again; a marker-only piece
-    // (Unigram's "▁" before a word it cannot join) is the space it stands for, drawn as one.
+    // shown as <0xF0>… rather than the whole character again and again. A marked piece that
+    // shares its neighbour's offsets covers nothing typed of its own: Unigram's "▁" put before
+    // a text or line that starts with a character it cannot join ("🦜", "東", "x" after a
+    // newline). No space was typed there, and markers are not drawn, so it shows empty (its
+    // boundary still counts it). A "▁" for a typed space has its own offsets and is drawn
+    // from the input, as the space it stands for.
     let shared = |i: usize| {
         let same = |j: usize| {
             tokens
@@ -51,7 +55,7 @@ pub fn strip(
                 text: if shared(i) && pieces == Pieces::ByteLevel {
                     crate::labs::tokenize::show_bytes(&byte_level_decode(&t.text))
                 } else if shared(i) {
-                    let plain = t.text.replace('\u{2581}', " ");
+                    let plain = t.text.replace('\u{2581}', "");
                     plain.strip_prefix("##").unwrap_or(&plain).to_string()
                 } else {
                     // What the token covers in the input when its offsets allow; else its text.

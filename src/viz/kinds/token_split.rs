@@ -240,4 +240,26 @@ mod tests {
         let rows = shown(&trio_parts(&trio, "x 🦜", 300, StripDetail::None));
         assert!(rows[2].iter().all(|t| !t.contains('\u{2581}')), "{rows:?}");
     }
+
+    /// Issue 8: Unigram puts a "▁" before a text or line that starts with a character it
+    /// cannot join to it, sharing that character's offsets (`llmf tokenize --tokenizer
+    /// unigram '🦜'` gives "▁" 0..4 then "🦜" 0..4). It was drawn as ` ` (· on screen): a space
+    /// nobody typed. Markers are not drawn, so it is empty; a typed space still shows.
+    #[test]
+    fn unigram_draws_no_space_that_was_not_typed() {
+        let trio = train_trio(300).unwrap();
+        for text in ["🦜", "x\ny", "東京"] {
+            let unigram = &shown(&trio_parts(&trio, text, 300, StripDetail::None))[2];
+            assert!(
+                unigram.iter().all(|t| !t.contains([' ', '\u{2581}'])),
+                "{text:?}: {unigram:?}"
+            );
+            // The text is still all there, token by token.
+            assert_eq!(unigram.concat(), text);
+        }
+        // "a  b": the second space is a lone "▁" of its own, drawn as the space it is.
+        let unigram = &shown(&trio_parts(&trio, "a  b", 300, StripDetail::None))[2];
+        assert_eq!(unigram.concat(), "a  b", "{unigram:?}");
+        assert!(unigram.contains(&" ".to_string()), "{unigram:?}");
+    }
 }

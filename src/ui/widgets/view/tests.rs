@@ -245,3 +245,101 @@ fn a_chart_grows_into_spare_rows_up_to_about_square() {
     let grown = last_marked(natural + spare) - last_marked(natural);
     assert_eq!(grown, 15);
 }
+
+fn line_chart() -> Part {
+    Part::Chart(ChartView {
+        title: String::new(),
+        x_label: String::new(),
+        y_label: String::new(),
+        x_log: false,
+        y_log: false,
+        series: vec![Series {
+            name: "s".into(),
+            marker: '*',
+            points: vec![(0.0, 0.0), (1.0, 1.0)],
+        }],
+    })
+}
+
+fn small_table() -> Part {
+    Part::Table(TableView {
+        title: "t".into(),
+        headers: vec!["h".into()],
+        rows: vec![vec!["1".into()]; 2],
+        highlight: None,
+    })
+}
+
+/// Issue 8: a chart beside a table stayed at its natural height however tall the panel was.
+/// Side by side, the group grows as far as its chart can: the chart gets the columns the
+/// table leaves (60 - 3 table - 1 gap = 56), so at most (56 - 10) / 2 - 5 = 18 more rows.
+#[test]
+fn a_chart_beside_a_table_grows_into_spare_rows() {
+    let theme = Theme::new(true, true);
+    let v = View {
+        parts: vec![Part::Columns(vec![small_table(), line_chart()])],
+        ..View::default()
+    };
+    assert_eq!(part_width(&small_table()), 3);
+    let last_marked = |h: u16| {
+        let rows = lines(&draw(&v, &theme, 60, h, false));
+        rows.iter().rposition(|r| r.contains('*')).unwrap_or(0)
+    };
+    let natural = view_height(&v, 60);
+    assert_eq!(last_marked(natural + 10) - last_marked(natural), 10);
+    assert_eq!(last_marked(natural + 40) - last_marked(natural), 18);
+    // The table beside it is drawn as before, at the top.
+    let rows = lines(&draw(&v, &theme, 60, natural + 10, false));
+    assert!(rows[0].starts_with("t "), "{rows:#?}");
+}
+
+/// The same group too wide to stand side by side stacks, and then its chart shares the spare
+/// rows as a chart stacked directly in the view does: at 30 columns a chart may take
+/// (30 - 10) / 2 - 5 = 5 more rows.
+#[test]
+fn a_stacked_column_group_shares_spare_rows_like_the_view() {
+    let theme = Theme::new(true, true);
+    let wide_table = Part::Table(TableView {
+        title: "t".into(),
+        headers: vec!["h".repeat(40)],
+        rows: vec![vec!["1".into()]],
+        highlight: None,
+    });
+    let v = View {
+        parts: vec![Part::Columns(vec![wide_table, line_chart()])],
+        ..View::default()
+    };
+    let last_marked = |h: u16| {
+        let rows = lines(&draw(&v, &theme, 30, h, false));
+        rows.iter().rposition(|r| r.contains('*')).unwrap_or(0)
+    };
+    let natural = view_height(&v, 30);
+    assert_eq!(last_marked(natural + 20) - last_marked(natural), 5);
+}
+
+/// A heatmap beside bars takes the columns the bars leave and zooms into spare rows: 2 rows,
+/// so each zoom step takes 2 more rows; 6 spare rows give zoom 4 (cells 8 columns wide).
+#[test]
+fn a_heatmap_beside_bars_zooms_into_spare_rows() {
+    let theme = Theme::new(true, true);
+    let bars = Part::Bars(BarsView {
+        title: String::new(),
+        labels: vec!["x".into()],
+        values: vec![1.0],
+        decimals: 1,
+        highlight: None,
+        max: None,
+    });
+    let v = View {
+        parts: vec![Part::Columns(vec![heatmap_2x2(), bars])],
+        ..View::default()
+    };
+    let natural = view_height(&v, 60);
+    let small = lines(&draw(&v, &theme, 60, natural, false));
+    assert!(small[1].starts_with(" a   @@ "), "{small:#?}");
+    let big = lines(&draw(&v, &theme, 60, natural + 6, false));
+    assert!(
+        big[1].starts_with(&format!(" a{}{}", " ".repeat(9), "@".repeat(8))),
+        "{big:#?}"
+    );
+}
