@@ -171,15 +171,28 @@ impl Model {
 
     /// Logits (B, T, V) for token ids (B, T) u32, T ≤ context. Position t sees tokens 0..=t.
     pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        self.forward_with(ids, None)?
+            .reshape((b, t, self.config.vocab))
+    }
+
+    /// The same logits as rows (B·T, V), the shape the loss reads: training calls this, so the
+    /// graph it differentiates has no reshape nodes (each costs backpropagation a zeroed
+    /// tensor and an addition the size of the logits).
+    pub fn forward_rows(&self, ids: &Tensor) -> Result<Tensor> {
         self.forward_with(ids, None)
     }
 
     /// The same with LoRA adapters added to their projections and every weight of this model
     /// read detached: backpropagation computes gradients for the adapters only.
     pub fn forward_lora(&self, ids: &Tensor, lora: &Lora) -> Result<Tensor> {
-        self.forward_with(ids, Some(lora))
+        let (b, t) = ids.dims2()?;
+        self.forward_with(ids, Some(lora))?
+            .reshape((b, t, self.config.vocab))
     }
 
+    /// Logits (B·T, V). The residual stream stays (B·T, d) throughout: layer norm, the bias
+    /// adds and the products all read it as rows, and only attention needs the (B, T) split.
     fn forward_with(&self, ids: &Tensor, lora: Option<&Lora>) -> Result<Tensor> {
         // A frozen weight is a detached view: no gradient is ever computed for it.
         let w = |v: &Var| -> Tensor {
@@ -214,9 +227,9 @@ impl Model {
         let (d, h) = (c.d_model, c.heads);
         let tok = w(&self.wte).index_select(&ids.flatten_all()?, 0)?;
         let pos = w(&self.wpe).narrow(0, 0, t)?;
-        let mut x = add_rows(&tok.reshape((b, t, d))?, &pos)?;
+        let mut x = add_rows(&tok, &pos)?;
         for (layer, blk) in self.blocks.iter().enumerate() {
-            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?.reshape((b * t, d))?;
+            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?;
             let qkv = add_rows(&mm(&a, blk.w_qkv.as_tensor())?, &w(&blk.b_qkv))?;
             let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?;
             // Split into heads, causal softmax of the scaled scores, weighted sum of values
@@ -227,8 +240,8 @@ impl Model {
                 attn,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
             )?;
-            x = (x + attn.reshape((b, t, d))?)?;
-            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?.reshape((b * t, d))?;
+            x = (x + attn)?;
+            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?;
             let pre = add_rows(&mm(&m, blk.w_in.as_tensor())?, &w(&blk.b_in))?;
             let hidden = delta(
                 pre,
@@ -240,11 +253,10 @@ impl Model {
                 mlp,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
             )?;
-            x = (x + mlp.reshape((b, t, d))?)?;
+            x = (x + mlp)?;
         }
         let x = layer_norm(&x, &w(&self.lnf_g), &w(&self.lnf_b))?;
-        let logits = mm(&x.reshape((b * t, d))?, &self.wte.as_tensor().t()?)?;
-        logits.reshape((b, t, c.vocab))
+        mm(&x, &self.wte.as_tensor().t()?)
     }
 
     /// Logits (T, V) for one sequence of ids.
