@@ -234,7 +234,7 @@ impl Model {
             let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?;
             // Split into heads, causal softmax of the scaled scores, weighted sum of values
             // and heads merged back: one operation (`fused::causal_attention`).
-            let merged = causal_attention(&qkv.reshape((b, t, 3 * d))?, h)?.reshape((b * t, d))?;
+            let merged = causal_attention(&qkv, t, h)?;
             let attn = add_rows(&mm(&merged, blk.w_o.as_tensor())?, &w(&blk.b_o))?;
             let attn = delta(
                 attn,

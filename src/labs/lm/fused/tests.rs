@@ -104,6 +104,12 @@ fn attention_reference(qkv: &Tensor, heads: usize) -> Result<Tensor> {
     heads.transpose(1, 2)?.reshape((b, t, d))
 }
 
+/// The fused attention on (B, T, 3d), through its rows form.
+fn attention_3d(qkv: &Tensor, heads: usize) -> Result<Tensor> {
+    let (b, t, width) = qkv.dims3()?;
+    causal_attention(&qkv.reshape((b * t, width))?, t, heads)?.reshape((b, t, width / 3))
+}
+
 #[test]
 fn causal_attention_matches_basic_operations() {
     let mut rng = Rng::new(12);
@@ -113,12 +119,12 @@ fn causal_attention_matches_basic_operations() {
     compare(
         &mut rng,
         &[&qkv],
-        |t| causal_attention(&t[0], 2),
+        |t| attention_3d(&t[0], 2),
         |t| attention_reference(&t[0], 2),
     );
     // One head, one position: the output is v itself (weight 1 on the only key).
     let one = Tensor::new(&[[[1f32, 2., 3., 4., 5., 6.]]], &Device::Cpu).unwrap();
-    let out = causal_attention(&one, 1).unwrap();
+    let out = attention_3d(&one, 1).unwrap();
     assert_eq!(flat(&out), vec![5.0, 6.0]);
 }
 
