@@ -10,7 +10,7 @@
 //! candle's unseedable generator.
 
 use super::config::Config;
-use super::fused::{add_rows, causal_attention, relu};
+use super::fused::{add_rows, add_rows_relu, causal_attention, relu};
 use super::lora::{Lora, Proj};
 use super::ops::layer_norm;
 use super::rng::Rng;
@@ -216,7 +216,7 @@ impl Model {
                 None => Ok(out),
             }
         };
-        let (b, t) = ids.dims2()?;
+        let (_, t) = ids.dims2()?;
         let c = self.config;
         if t > c.context {
             return Err(candle_core::Error::Msg(format!(
@@ -242,12 +242,13 @@ impl Model {
             )?;
             x = (x + attn)?;
             let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?;
-            let pre = add_rows(&mm(&m, blk.w_in.as_tensor())?, &w(&blk.b_in))?;
-            let hidden = delta(
-                pre,
-                lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m)),
-            )?;
-            let hidden = relu(&hidden)?;
+            let pre = mm(&m, blk.w_in.as_tensor())?;
+            // Without an adapter, bias and ReLU are one operation; with one, its delta goes
+            // between them.
+            let hidden = match lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m))? {
+                Some(dl) => relu(&(add_rows(&pre, &w(&blk.b_in))? + dl)?)?,
+                None => add_rows_relu(&pre, &w(&blk.b_in))?,
+            };
             let mlp = add_rows(&mm(&hidden, blk.w_out.as_tensor())?, &w(&blk.b_out))?;
             let mlp = delta(
                 mlp,

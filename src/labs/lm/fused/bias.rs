@@ -9,11 +9,19 @@
 use super::{slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
-struct AddRows;
+struct AddRows {
+    /// Then max(0, ·), as the MLP's first layer wants: one operation and one tensor instead
+    /// of two (backward then passes the gradient only where the output is positive).
+    relu: bool,
+}
 
 impl CustomOp2 for AddRows {
     fn name(&self) -> &'static str {
-        "llmf-add-rows"
+        if self.relu {
+            "llmf-add-rows-relu"
+        } else {
+            "llmf-add-rows"
+        }
     }
 
     fn cpu_fwd(
@@ -37,6 +45,11 @@ impl CustomOp2 for AddRows {
                 *o += b;
             }
         }
+        if self.relu {
+            for o in &mut out {
+                *o = o.max(0.0);
+            }
+        }
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
@@ -44,12 +57,26 @@ impl CustomOp2 for AddRows {
         &self,
         x: &Tensor,
         b: &Tensor,
-        _out: &Tensor,
+        out: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        // Through the ReLU first: out > 0 exactly where x + b > 0.
+        let grad = if self.relu {
+            let passed = with_values(out, "add rows relu out", |out| {
+                with_values(grad, "add rows relu grad", |g| {
+                    out.iter()
+                        .zip(g)
+                        .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
+                        .collect::<Vec<f32>>()
+                })
+            })??;
+            Tensor::from_vec(passed, out.shape(), out.device())?
+        } else {
+            grad.clone()
+        };
         let db = if b.track_op() {
             let mut db = vec![0f32; b.elem_count()];
-            with_values(grad, "add rows grad", |g| {
+            with_values(&grad, "add rows grad", |g| {
                 for row in g.chunks_exact(db.len()) {
                     for (d, g) in db.iter_mut().zip(row) {
                         *d += g;
@@ -60,7 +87,7 @@ impl CustomOp2 for AddRows {
         } else {
             None
         };
-        let dx = x.track_op().then(|| grad.clone());
+        let dx = x.track_op().then_some(grad);
         Ok((dx, db))
     }
 }
@@ -68,5 +95,12 @@ impl CustomOp2 for AddRows {
 /// x + b added to every run of b's element count in x (x's last dimensions must hold b's
 /// elements): a bias after a matrix product, or positions under embeddings.
 pub fn add_rows(x: &Tensor, b: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op2(&b.contiguous()?, AddRows)
+    x.contiguous()?
+        .apply_op2(&b.contiguous()?, AddRows { relu: false })
+}
+
+/// max(0, x + b), with b added as in [`add_rows`]: the MLP's bias and activation in one.
+pub fn add_rows_relu(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    x.contiguous()?
+        .apply_op2(&b.contiguous()?, AddRows { relu: true })
 }

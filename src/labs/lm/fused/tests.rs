@@ -2,7 +2,7 @@
 //! candle differentiates itself): values and gradients within 1e-5 on random inputs drawn from
 //! the course's seeded generator.
 
-use super::{add_rows, causal_attention, layer_norm, nll, relu};
+use super::{add_rows, add_rows_relu, causal_attention, layer_norm, nll, relu};
 use crate::labs::lm::ops;
 use crate::labs::lm::rng::Rng;
 use candle_core::{Device, Result, Tensor, Var};
@@ -183,4 +183,22 @@ fn relu_matches_candle_relu() {
     compare(&mut rng, &[&x], |t| relu(&t[0]), |t| t[0].relu());
     let x = Tensor::new(&[-1f32, 0., 2.5], &Device::Cpu).unwrap();
     assert_eq!(flat(&relu(&x).unwrap()), vec![0.0, 0.0, 2.5]);
+}
+
+#[test]
+fn add_rows_relu_matches_a_broadcast_add_then_relu() {
+    let mut rng = Rng::new(16);
+    let x = random(&mut rng, &[6, 5], 1.0);
+    let b = random(&mut rng, &[5], 1.0);
+    compare(
+        &mut rng,
+        &[&x, &b],
+        |t| add_rows_relu(&t[0], &t[1]),
+        |t| t[0].broadcast_add(&t[1])?.relu(),
+    );
+    // [1, −2] + [0.5, 1]: [1.5, −1] → [1.5, 0]; [−3, 4] + [0.5, 1]: [−2.5, 5] → [0, 5].
+    let x = Tensor::new(&[[1f32, -2.], [-3., 4.]], &Device::Cpu).unwrap();
+    let b = Tensor::new(&[0.5f32, 1.], &Device::Cpu).unwrap();
+    let out = add_rows_relu(&x, &b).unwrap();
+    assert_eq!(flat(&out), vec![1.5, 0.0, 0.0, 5.0]);
 }
