@@ -10,7 +10,7 @@
 //! dvⱼ += pᵢⱼ gᵢ, dpᵢⱼ = gᵢ·vⱼ, dsᵢⱼ = pᵢⱼ (dpᵢⱼ − Σₗ pᵢₗ dpᵢₗ) · scale,
 //! dqᵢ += dsᵢⱼ kⱼ, dkⱼ += dsᵢⱼ qᵢ.
 
-use super::{axpy, dot, slice, with_values};
+use super::{axpy, dot, kept, slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
@@ -144,12 +144,7 @@ impl CustomOp1 for CausalAttention {
     fn bwd(&self, qkv: &Tensor, _out: &Tensor, dout: &Tensor) -> Result<Option<Tensor>> {
         let g = Geometry::new(qkv.dims(), self.t, self.heads)?;
         let (t, dh) = (g.t, g.dh);
-        let Ok(weights) = self.weights.lock() else {
-            bail!("causal attention: the forward pass's weights were lost")
-        };
-        if weights.len() != g.b * g.heads * t * t {
-            bail!("causal attention: backward called before the forward pass")
-        }
+        let weights = kept("causal attention", &self.weights, g.b * g.heads * t * t)?;
         let mut dqkv = vec![0f32; qkv.elem_count()];
         let buf = || vec![0f32; t * dh];
         let (mut q, mut k, mut v, mut go) = (buf(), buf(), buf(), buf());

@@ -6,8 +6,8 @@
 //! dimension with a strided reduction, which took longer than the matrix product it follows.
 //! Here db is a plain sum of the gradient's rows, read in memory order.
 
-use super::{slice, with_values};
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use super::{rows, slice, with_values};
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 struct AddRows {
     /// Then max(0, ·), as the MLP's first layer wants: one operation and one tensor instead
@@ -32,13 +32,7 @@ impl CustomOp2 for AddRows {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (x, b) = (slice(s1, l1, "add rows x")?, slice(s2, l2, "add rows b")?);
-        if b.is_empty() || x.len() % b.len() != 0 {
-            bail!(
-                "add rows: x {:?} is not rows of b {:?}",
-                l1.dims(),
-                l2.dims()
-            )
-        }
+        rows("add rows", "x", l1.dims(), b.len(), false)?;
         let mut out = x.to_vec();
         for row in out.chunks_exact_mut(b.len()) {
             for (o, b) in row.iter_mut().zip(b) {

@@ -5,7 +5,7 @@
 //! dβ = Σ_rows dy, dγ = Σ_rows dy·x̂, and with g = dy·γ,
 //! dx = r · (g − mean(g) − x̂ · mean(g·x̂)).
 
-use super::{slice, with_values};
+use super::{kept, rows, slice, with_values};
 use crate::labs::lm::ops::LN_EPS;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
@@ -44,9 +44,10 @@ impl CustomOp3 for LayerNorm {
             slice(s3, l3, "layer norm β")?,
         );
         let n = gamma.len();
-        if n == 0 || beta.len() != n || l1.dims().last() != Some(&n) {
-            bail!("layer norm: x {:?} does not end in γ's {n}", l1.dims())
+        if rows("layer norm", "β", l3.dims(), n, false)? != 1 {
+            bail!("layer norm: β {:?} must hold γ's {n} values", l3.dims())
         }
+        rows("layer norm", "x", l1.dims(), n, true)?;
         let mut y = vec![0f32; x.len()];
         let mut kept = Vec::with_capacity(x.len() / n);
         for (row, out) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
@@ -71,12 +72,11 @@ impl CustomOp3 for LayerNorm {
         dy: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let n = gamma.elem_count();
-        let Ok(kept) = self.stats.lock() else {
-            bail!("layer norm: the forward pass's statistics were lost")
-        };
-        if n == 0 || kept.len() * n != x.elem_count() {
-            bail!("layer norm: backward called before the forward pass")
-        }
+        let kept = kept(
+            "layer norm",
+            &self.stats,
+            rows("layer norm", "x", x.dims(), n, true)?,
+        )?;
         let mut dx = vec![0f32; x.elem_count()];
         let (mut dgamma, mut dbeta) = (vec![0f32; n], vec![0f32; n]);
         let mut g = vec![0f32; n];

@@ -202,3 +202,34 @@ fn add_rows_relu_matches_a_broadcast_add_then_relu() {
     let out = add_rows_relu(&x, &b).unwrap();
     assert_eq!(flat(&out), vec![1.5, 0.0, 0.0, 5.0]);
 }
+
+#[test]
+fn wrong_shapes_are_errors_that_name_the_operation_and_the_shape() {
+    let dev = &Device::Cpu;
+    let message = |r: Result<Tensor>| r.err().map(|e| e.to_string()).unwrap_or_default();
+    // 5 values are not rows of 2.
+    let x = Tensor::new(&[1f32, 2., 3., 4., 5.], dev).unwrap();
+    let b = Tensor::new(&[1f32, 2.], dev).unwrap();
+    let e = message(add_rows(&x, &b));
+    assert!(e.contains("add rows: x has shape [5]"), "{e}");
+    // x (2, 3) under γ and β of 4: the last dimension is not γ's.
+    let x = Tensor::zeros((2, 3), candle_core::DType::F32, dev).unwrap();
+    let g = Tensor::ones(4, candle_core::DType::F32, dev).unwrap();
+    let e = message(layer_norm(&x, &g, &g));
+    assert!(e.contains("layer norm: x has shape [2, 3]"), "{e}");
+    let e = message(layer_norm(&x, &b, &g));
+    assert!(
+        e.contains("layer norm: β [4] must hold γ's 2 values"),
+        "{e}"
+    );
+    // Targets (3) for logits (2, 4).
+    let t = Tensor::new(&[0u32, 1, 2], dev).unwrap();
+    let e = message(nll(
+        &Tensor::zeros((2, 4), candle_core::DType::F32, dev).unwrap(),
+        &t,
+    ));
+    assert!(
+        e.contains("cross-entropy: logits [2, 4] and targets [3]"),
+        "{e}"
+    );
+}
