@@ -37,7 +37,7 @@ use std::sync::Mutex;
 /// values (a position table (T, d) under embeddings (B·T, d)).
 fn rows(op: &str, what: &str, dims: &[usize], width: usize, last_dim: bool) -> Result<usize> {
     let len: usize = dims.iter().product();
-    let whole = width > 0 && len % width == 0;
+    let whole = width > 0 && len.is_multiple_of(width);
     if !whole || (last_dim && dims.last() != Some(&width)) {
         let unit = if last_dim { "a last dimension" } else { "rows" };
         bail!("{op}: {what} has shape {dims:?}, which is not {unit} of {width} values")
