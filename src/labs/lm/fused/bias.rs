@@ -56,15 +56,7 @@ impl CustomOp2 for AddRows {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         // Through the ReLU first: out > 0 exactly where x + b > 0.
         let grad = if self.relu {
-            let passed = with_values(out, "add rows relu out", |out| {
-                with_values(grad, "add rows relu grad", |g| {
-                    out.iter()
-                        .zip(g)
-                        .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
-                        .collect::<Vec<f32>>()
-                })
-            })??;
-            Tensor::from_vec(passed, out.shape(), out.device())?
+            super::relu::through_relu(out, grad)?
         } else {
             grad.clone()
         };
