@@ -12,8 +12,10 @@ use super::ops::{layer_norm, softmax};
 use super::rng::Rng;
 use candle_core::{Device, Result, Tensor};
 
-/// Feeds `tokens` (one per sequence) at position `pos`; returns logits (B, V).
-fn step(
+/// Feeds `tokens` (one per sequence) at position `pos`, each sequence's keys and values
+/// (B, heads, t, d_head) per layer in `cache`; returns logits (B, V). [`super::cache::KvCache`]
+/// runs it with a batch of one.
+pub(super) fn step(
     model: &Model,
     cache: &mut [Option<(Tensor, Tensor)>],
     tokens: &[u32],

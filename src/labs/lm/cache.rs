@@ -7,10 +7,9 @@
 //! so that the two give the same logits (tested).
 
 use super::model::Model;
-use super::ops::{layer_norm, softmax};
-use candle_core::{Device, Result, Tensor};
+use candle_core::{Result, Tensor};
 
-/// Keys and values of every layer for the tokens fed so far: (heads, t, d_head) each.
+/// Keys and values of every layer for the tokens fed so far: (1, heads, t, d_head) each.
 pub struct KvCache {
     layers: Vec<Option<(Tensor, Tensor)>>,
     /// The tokens in the current window, oldest first.
@@ -54,51 +53,12 @@ impl KvCache {
         self.step(model, token)
     }
 
+    /// One token through the model at the next position: the batched step of
+    /// [`super::batch_sample`] with a batch of one, so the two paths share one forward pass.
     fn step(&mut self, model: &Model, token: u32) -> Result<Vec<f32>> {
-        let c = model.config;
-        let (d, h, dh) = (c.d_model, c.heads, c.d_head());
         let pos = self.window.len();
-        let id = Tensor::new(&[token], &Device::Cpu)?;
-        let mut x = model
-            .wte
-            .as_tensor()
-            .index_select(&id, 0)?
-            .add(&model.wpe.as_tensor().narrow(0, pos, 1)?)?; // (1, d)
-        let scale = 1.0 / (dh as f64).sqrt();
-        for (blk, slot) in model.blocks.iter().zip(self.layers.iter_mut()) {
-            let a = layer_norm(&x, blk.ln1_g.as_tensor(), blk.ln1_b.as_tensor())?;
-            let qkv = a
-                .matmul(blk.w_qkv.as_tensor())?
-                .broadcast_add(blk.b_qkv.as_tensor())?
-                .reshape((3, h, 1, dh))?;
-            let q = qkv.get(0)?;
-            let (k_new, v_new) = (qkv.get(1)?, qkv.get(2)?);
-            let (k, v) = match slot.take() {
-                Some((k, v)) => (
-                    Tensor::cat(&[&k, &k_new], 1)?,
-                    Tensor::cat(&[&v, &v_new], 1)?,
-                ),
-                None => (k_new.contiguous()?, v_new.contiguous()?),
-            };
-            let weights = softmax(&(q.matmul(&k.t()?)? * scale)?)?; // (h, 1, t)
-            let out = weights.matmul(&v)?.reshape((1, d))?;
-            *slot = Some((k, v));
-            let attn = out
-                .matmul(blk.w_o.as_tensor())?
-                .broadcast_add(blk.b_o.as_tensor())?;
-            x = (x + attn)?;
-            let m = layer_norm(&x, blk.ln2_g.as_tensor(), blk.ln2_b.as_tensor())?;
-            let hidden = m
-                .matmul(blk.w_in.as_tensor())?
-                .broadcast_add(blk.b_in.as_tensor())?
-                .relu()?;
-            let mlp = hidden
-                .matmul(blk.w_out.as_tensor())?
-                .broadcast_add(blk.b_out.as_tensor())?;
-            x = (x + mlp)?;
-        }
+        let logits = super::batch_sample::step(model, &mut self.layers, &[token], pos)?;
         self.window.push(token);
-        let x = layer_norm(&x, model.lnf_g.as_tensor(), model.lnf_b.as_tensor())?;
-        x.matmul(&model.wte.as_tensor().t()?)?.squeeze(0)?.to_vec1()
+        logits.squeeze(0)?.to_vec1()
     }
 }

@@ -10,7 +10,7 @@
 //! candle's unseedable generator.
 
 use super::config::Config;
-use super::fused::{add_rows, causal_attention, relu};
+use super::fused::{add_rows, add_rows_relu, causal_attention, relu};
 use super::lora::{Lora, Proj};
 use super::ops::layer_norm;
 use super::rng::Rng;
@@ -171,15 +171,28 @@ impl Model {
 
     /// Logits (B, T, V) for token ids (B, T) u32, T ≤ context. Position t sees tokens 0..=t.
     pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        self.forward_with(ids, None)?
+            .reshape((b, t, self.config.vocab))
+    }
+
+    /// The same logits as rows (B·T, V), the shape the loss reads: training calls this, so the
+    /// graph it differentiates has no reshape nodes (each costs backpropagation a zeroed
+    /// tensor and an addition the size of the logits).
+    pub fn forward_rows(&self, ids: &Tensor) -> Result<Tensor> {
         self.forward_with(ids, None)
     }
 
     /// The same with LoRA adapters added to their projections and every weight of this model
     /// read detached: backpropagation computes gradients for the adapters only.
     pub fn forward_lora(&self, ids: &Tensor, lora: &Lora) -> Result<Tensor> {
-        self.forward_with(ids, Some(lora))
+        let (b, t) = ids.dims2()?;
+        self.forward_with(ids, Some(lora))?
+            .reshape((b, t, self.config.vocab))
     }
 
+    /// Logits (B·T, V). The residual stream stays (B·T, d) throughout: layer norm, the bias
+    /// adds and the products all read it as rows, and only attention needs the (B, T) split.
     fn forward_with(&self, ids: &Tensor, lora: Option<&Lora>) -> Result<Tensor> {
         // A frozen weight is a detached view: no gradient is ever computed for it.
         let w = |v: &Var| -> Tensor {
@@ -203,7 +216,7 @@ impl Model {
                 None => Ok(out),
             }
         };
-        let (b, t) = ids.dims2()?;
+        let (_, t) = ids.dims2()?;
         let c = self.config;
         if t > c.context {
             return Err(candle_core::Error::Msg(format!(
@@ -214,37 +227,37 @@ impl Model {
         let (d, h) = (c.d_model, c.heads);
         let tok = w(&self.wte).index_select(&ids.flatten_all()?, 0)?;
         let pos = w(&self.wpe).narrow(0, 0, t)?;
-        let mut x = add_rows(&tok.reshape((b, t, d))?, &pos)?;
+        let mut x = add_rows(&tok, &pos)?;
         for (layer, blk) in self.blocks.iter().enumerate() {
-            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?.reshape((b * t, d))?;
+            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?;
             let qkv = add_rows(&mm(&a, blk.w_qkv.as_tensor())?, &w(&blk.b_qkv))?;
             let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?;
             // Split into heads, causal softmax of the scaled scores, weighted sum of values
             // and heads merged back: one operation (`fused::causal_attention`).
-            let merged = causal_attention(&qkv.reshape((b, t, 3 * d))?, h)?.reshape((b * t, d))?;
+            let merged = causal_attention(&qkv, t, h)?;
             let attn = add_rows(&mm(&merged, blk.w_o.as_tensor())?, &w(&blk.b_o))?;
             let attn = delta(
                 attn,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
             )?;
-            x = (x + attn.reshape((b, t, d))?)?;
-            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?.reshape((b * t, d))?;
-            let pre = add_rows(&mm(&m, blk.w_in.as_tensor())?, &w(&blk.b_in))?;
-            let hidden = delta(
-                pre,
-                lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m)),
-            )?;
-            let hidden = relu(&hidden)?;
+            x = (x + attn)?;
+            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?;
+            let pre = mm(&m, blk.w_in.as_tensor())?;
+            // Without an adapter, bias and ReLU are one operation; with one, its delta goes
+            // between them.
+            let hidden = match lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m))? {
+                Some(dl) => relu(&(add_rows(&pre, &w(&blk.b_in))? + dl)?)?,
+                None => add_rows_relu(&pre, &w(&blk.b_in))?,
+            };
             let mlp = add_rows(&mm(&hidden, blk.w_out.as_tensor())?, &w(&blk.b_out))?;
             let mlp = delta(
                 mlp,
                 lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
             )?;
-            x = (x + mlp.reshape((b, t, d))?)?;
+            x = (x + mlp)?;
         }
         let x = layer_norm(&x, &w(&self.lnf_g), &w(&self.lnf_b))?;
-        let logits = mm(&x.reshape((b * t, d))?, &self.wte.as_tensor().t()?)?;
-        logits.reshape((b, t, c.vocab))
+        mm(&x, &self.wte.as_tensor().t()?)
     }
 
     /// Logits (T, V) for one sequence of ids.

@@ -78,9 +78,7 @@ impl TrainState {
     /// per character) before the update.
     pub fn step(&mut self, data: &Data) -> Result<f32> {
         let (x, y) = self.batch(&data.train)?;
-        let logits = self.model.forward(&x)?;
-        let v = self.model.config.vocab;
-        let loss = cross_entropy(&logits.reshape(((), v))?, &y)?;
+        let loss = cross_entropy(&self.model.forward_rows(&x)?, &y)?;
         let grads = loss.backward()?;
         let lr = self.recipe.lr_at(self.step);
         self.opt.update(&self.model, &grads, lr)?;

@@ -1,21 +1,23 @@
 //! Causal multi-head self-attention, from the fused projection to the merged heads, as one
 //! custom operation.
 //!
-//! Input: qkv (B, T, 3d), each row [q | k | v] with head h at columns h·dₕ..(h+1)·dₕ of its
-//! part (the layout `x · W_qkv` produces). Output: (B, T, d), head h's result at the same
-//! columns. For every sequence and head: sᵢⱼ = qᵢ·kⱼ·scale for j ≤ i (later keys get weight
+//! Input: qkv (B·T, 3d), B sequences of T rows, each row [q | k | v] with head h at columns
+//! h·dₕ..(h+1)·dₕ of its part (the layout `x · W_qkv` produces). Output: (B·T, d), head h's
+//! result at the same columns. For every sequence and head: sᵢⱼ = qᵢ·kⱼ·scale for j ≤ i (later keys get weight
 //! exactly 0), pᵢ = softmax(sᵢ), outᵢ = Σⱼ pᵢⱼ vⱼ.
 //!
 //! Backward, with g = d out and the weights p kept from the forward pass:
 //! dvⱼ += pᵢⱼ gᵢ, dpᵢⱼ = gᵢ·vⱼ, dsᵢⱼ = pᵢⱼ (dpᵢⱼ − Σₗ pᵢₗ dpᵢₗ) · scale,
 //! dqᵢ += dsᵢⱼ kⱼ, dkⱼ += dsᵢⱼ qᵢ.
 
-use super::{axpy, dot, slice, with_values};
+use super::{axpy, dot, kept, slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
 struct CausalAttention {
     heads: usize,
+    /// Positions per sequence: the input's rows are B sequences of `t` in a row.
+    t: usize,
     /// The forward pass's weights, (B, heads, T, T) row by row (zero above the diagonal),
     /// for the backward pass: keeping them costs B·heads·T² floats and saves recomputing
     /// every score and exponential.
@@ -34,10 +36,15 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(dims: &[usize], heads: usize) -> Result<Self> {
-        let &[b, t, three_d] = dims else {
-            bail!("causal attention: qkv must be (B, T, 3d), got {dims:?}")
+    /// The geometry of qkv `dims` = (B·T, 3d) read as sequences of `t` positions.
+    fn new(dims: &[usize], t: usize, heads: usize) -> Result<Self> {
+        let &[rows, three_d] = dims else {
+            bail!("causal attention: qkv must be (B·T, 3d), got {dims:?}")
         };
+        if t == 0 || rows % t != 0 {
+            bail!("causal attention: {rows} rows are not whole sequences of {t}")
+        }
+        let b = rows / t;
         let d = three_d / 3;
         if heads == 0 || three_d % 3 != 0 || d % heads != 0 {
             bail!("causal attention: width {three_d} is not 3 × a multiple of {heads} heads")
@@ -90,7 +97,7 @@ impl CustomOp1 for CausalAttention {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let qkv = slice(storage, layout, "causal attention qkv")?;
-        let g = Geometry::new(layout.dims(), self.heads)?;
+        let g = Geometry::new(layout.dims(), self.t, self.heads)?;
         let (t, dh) = (g.t, g.dh);
         let mut out = vec![0f32; g.b * t * g.d];
         let mut weights = vec![0f32; g.b * g.heads * t * t];
@@ -131,18 +138,13 @@ impl CustomOp1 for CausalAttention {
         if let Ok(mut kept) = self.weights.lock() {
             *kept = weights;
         }
-        Ok((CpuStorage::F32(out), Shape::from((g.b, t, g.d))))
+        Ok((CpuStorage::F32(out), Shape::from((g.b * t, g.d))))
     }
 
     fn bwd(&self, qkv: &Tensor, _out: &Tensor, dout: &Tensor) -> Result<Option<Tensor>> {
-        let g = Geometry::new(qkv.dims(), self.heads)?;
+        let g = Geometry::new(qkv.dims(), self.t, self.heads)?;
         let (t, dh) = (g.t, g.dh);
-        let Ok(weights) = self.weights.lock() else {
-            bail!("causal attention: the forward pass's weights were lost")
-        };
-        if weights.len() != g.b * g.heads * t * t {
-            bail!("causal attention: backward called before the forward pass")
-        }
+        let weights = kept("causal attention", &self.weights, g.b * g.heads * t * t)?;
         let mut dqkv = vec![0f32; qkv.elem_count()];
         let buf = || vec![0f32; t * dh];
         let (mut q, mut k, mut v, mut go) = (buf(), buf(), buf(), buf());
@@ -190,10 +192,13 @@ impl CustomOp1 for CausalAttention {
     }
 }
 
-/// Causal self-attention over `heads` heads: qkv (B, T, 3d) → (B, T, d). Gradients flow to qkv.
-pub fn causal_attention(qkv: &Tensor, heads: usize) -> Result<Tensor> {
+/// Causal self-attention over `heads` heads: qkv (B·T, 3d), B sequences of `t` positions one
+/// after another, → (B·T, d). Gradients flow to qkv. Rows rather than (B, T, 3d), so the
+/// model's graph needs no reshape nodes around it.
+pub fn causal_attention(qkv: &Tensor, t: usize, heads: usize) -> Result<Tensor> {
     qkv.contiguous()?.apply_op1(CausalAttention {
         heads,
+        t,
         weights: Mutex::new(Vec::new()),
     })
 }

@@ -6,14 +6,22 @@
 //! dimension with a strided reduction, which took longer than the matrix product it follows.
 //! Here db is a plain sum of the gradient's rows, read in memory order.
 
-use super::{slice, with_values};
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use super::{rows, slice, with_values};
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
-struct AddRows;
+struct AddRows {
+    /// Then max(0, ·), as the MLP's first layer wants: one operation and one tensor instead
+    /// of two (backward then passes the gradient only where the output is positive).
+    relu: bool,
+}
 
 impl CustomOp2 for AddRows {
     fn name(&self) -> &'static str {
-        "llmf-add-rows"
+        if self.relu {
+            "llmf-add-rows-relu"
+        } else {
+            "llmf-add-rows"
+        }
     }
 
     fn cpu_fwd(
@@ -24,17 +32,16 @@ impl CustomOp2 for AddRows {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (x, b) = (slice(s1, l1, "add rows x")?, slice(s2, l2, "add rows b")?);
-        if b.is_empty() || x.len() % b.len() != 0 {
-            bail!(
-                "add rows: x {:?} is not rows of b {:?}",
-                l1.dims(),
-                l2.dims()
-            )
-        }
+        rows("add rows", "x", l1.dims(), b.len(), false)?;
         let mut out = x.to_vec();
         for row in out.chunks_exact_mut(b.len()) {
             for (o, b) in row.iter_mut().zip(b) {
                 *o += b;
+            }
+        }
+        if self.relu {
+            for o in &mut out {
+                *o = o.max(0.0);
             }
         }
         Ok((CpuStorage::F32(out), l1.shape().clone()))
@@ -44,12 +51,18 @@ impl CustomOp2 for AddRows {
         &self,
         x: &Tensor,
         b: &Tensor,
-        _out: &Tensor,
+        out: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        // Through the ReLU first: out > 0 exactly where x + b > 0.
+        let grad = if self.relu {
+            super::relu::through_relu(out, grad)?
+        } else {
+            grad.clone()
+        };
         let db = if b.track_op() {
             let mut db = vec![0f32; b.elem_count()];
-            with_values(grad, "add rows grad", |g| {
+            with_values(&grad, "add rows grad", |g| {
                 for row in g.chunks_exact(db.len()) {
                     for (d, g) in db.iter_mut().zip(row) {
                         *d += g;
@@ -60,7 +73,7 @@ impl CustomOp2 for AddRows {
         } else {
             None
         };
-        let dx = x.track_op().then(|| grad.clone());
+        let dx = x.track_op().then_some(grad);
         Ok((dx, db))
     }
 }
@@ -68,5 +81,12 @@ impl CustomOp2 for AddRows {
 /// x + b added to every run of b's element count in x (x's last dimensions must hold b's
 /// elements): a bias after a matrix product, or positions under embeddings.
 pub fn add_rows(x: &Tensor, b: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op2(&b.contiguous()?, AddRows)
+    x.contiguous()?
+        .apply_op2(&b.contiguous()?, AddRows { relu: false })
+}
+
+/// max(0, x + b), with b added as in [`add_rows`]: the MLP's bias and activation in one.
+pub fn add_rows_relu(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    x.contiguous()?
+        .apply_op2(&b.contiguous()?, AddRows { relu: true })
 }

@@ -4,7 +4,7 @@
 //! Backward: d logitsₙᵥ = gₙ · (softmax(xₙ)ᵥ − [v = targetₙ]); the targets get no gradient.
 //! The forward pass keeps the softmax for it (N·V floats) rather than exponentiate twice.
 
-use super::{slice, with_values};
+use super::{kept, rows, slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
@@ -13,13 +13,14 @@ struct Nll {
     probs: Mutex<Vec<f32>>,
 }
 
+/// (N, V) for logits (N, V) and targets (N).
 fn check(logits: &[usize], targets: &[usize]) -> Result<(usize, usize)> {
-    match (logits, targets) {
-        (&[n, v], &[m]) if n == m && v > 0 => Ok((n, v)),
-        _ => {
-            bail!("cross-entropy: logits {logits:?} and targets {targets:?} must be (N, V) and (N)")
-        }
+    let v = logits.last().copied().unwrap_or(0);
+    let n = rows("cross-entropy", "logits", logits, v, true)?;
+    if logits.len() != 2 || targets != [n] {
+        bail!("cross-entropy: logits {logits:?} and targets {targets:?} must be (N, V) and (N)")
     }
+    Ok((n, v))
 }
 
 impl CustomOp2 for Nll {
@@ -77,12 +78,7 @@ impl CustomOp2 for Nll {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let (_, v) = check(logits.dims(), targets.dims())?;
         let ys: Vec<u32> = targets.to_vec1()?;
-        let Ok(probs) = self.probs.lock() else {
-            bail!("cross-entropy: the forward pass's probabilities were lost")
-        };
-        if probs.len() != logits.elem_count() {
-            bail!("cross-entropy: backward called before the forward pass")
-        }
+        let probs = kept("cross-entropy", &self.probs, logits.elem_count())?;
         let mut d = vec![0f32; probs.len()];
         with_values(grad, "cross-entropy grad", |grad| {
             let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));

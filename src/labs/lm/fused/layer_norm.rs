@@ -5,11 +5,16 @@
 //! dβ = Σ_rows dy, dγ = Σ_rows dy·x̂, and with g = dy·γ,
 //! dx = r · (g − mean(g) − x̂ · mean(g·x̂)).
 
-use super::{slice, with_values};
+use super::{kept, rows, slice, with_values};
 use crate::labs::lm::ops::LN_EPS;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use std::sync::Mutex;
 
-struct LayerNorm;
+struct LayerNorm {
+    /// Each row's mean and 1/√(var + ε) from the forward pass, for the backward pass: the
+    /// same numbers it would recompute, without two more passes over every row.
+    stats: Mutex<Vec<(f32, f32)>>,
+}
 
 /// The mean and 1/√(var + ε) of one row.
 fn stats(row: &[f32]) -> (f32, f32) {
@@ -39,15 +44,21 @@ impl CustomOp3 for LayerNorm {
             slice(s3, l3, "layer norm β")?,
         );
         let n = gamma.len();
-        if n == 0 || beta.len() != n || l1.dims().last() != Some(&n) {
-            bail!("layer norm: x {:?} does not end in γ's {n}", l1.dims())
+        if rows("layer norm", "β", l3.dims(), n, false)? != 1 {
+            bail!("layer norm: β {:?} must hold γ's {n} values", l3.dims())
         }
+        rows("layer norm", "x", l1.dims(), n, true)?;
         let mut y = vec![0f32; x.len()];
+        let mut kept = Vec::with_capacity(x.len() / n);
         for (row, out) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
             let (mean, r) = stats(row);
+            kept.push((mean, r));
             for k in 0..n {
                 out[k] = (row[k] - mean) * r * gamma[k] + beta[k];
             }
+        }
+        if let Ok(mut stats) = self.stats.lock() {
+            *stats = kept;
         }
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
@@ -61,15 +72,19 @@ impl CustomOp3 for LayerNorm {
         dy: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let n = gamma.elem_count();
+        let kept = kept(
+            "layer norm",
+            &self.stats,
+            rows("layer norm", "x", x.dims(), n, true)?,
+        )?;
         let mut dx = vec![0f32; x.elem_count()];
         let (mut dgamma, mut dbeta) = (vec![0f32; n], vec![0f32; n]);
         let mut g = vec![0f32; n];
         with_values(x, "layer norm x", |x| {
             with_values(gamma, "layer norm γ", |gamma| {
                 with_values(dy, "layer norm dy", |dy| {
-                    let rows = x.chunks_exact(n).zip(dy.chunks_exact(n));
-                    for ((row, drow), dxrow) in rows.zip(dx.chunks_exact_mut(n)) {
-                        let (mean, r) = stats(row);
+                    let rows = x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(kept.iter());
+                    for (((row, drow), &(mean, r)), dxrow) in rows.zip(dx.chunks_exact_mut(n)) {
                         let (mut mean_g, mut mean_gx) = (0f32, 0f32);
                         for k in 0..n {
                             let xhat = (row[k] - mean) * r;
@@ -103,6 +118,11 @@ impl CustomOp3 for LayerNorm {
 /// Layer norm of `x` over its last dimension, with gain `gamma` and bias `beta` (both of that
 /// dimension's size); gradients flow to all three.
 pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<Tensor> {
-    x.contiguous()?
-        .apply_op3(&gamma.contiguous()?, &beta.contiguous()?, LayerNorm)
+    x.contiguous()?.apply_op3(
+        &gamma.contiguous()?,
+        &beta.contiguous()?,
+        LayerNorm {
+            stats: Mutex::new(Vec::new()),
+        },
+    )
 }

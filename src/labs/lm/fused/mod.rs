@@ -23,12 +23,43 @@ mod relu;
 mod tests;
 
 pub use attention::causal_attention;
-pub use bias::add_rows;
+pub use bias::{add_rows, add_rows_relu};
 pub use cross_entropy::nll;
 pub use layer_norm::layer_norm;
 pub use relu::relu;
 
 use candle_core::{bail, CpuStorage, Layout, Result, Storage, Tensor};
+use std::sync::Mutex;
+
+/// How many rows of `width` values `dims` holds, read in memory order: the shape check every
+/// fused operation makes, with one wording for its error. `last_dim` also asks that the rows
+/// be exactly the last dimension (layer norm, cross-entropy), rather than any run of trailing
+/// values (a position table (T, d) under embeddings (B·T, d)).
+fn rows(op: &str, what: &str, dims: &[usize], width: usize, last_dim: bool) -> Result<usize> {
+    let len: usize = dims.iter().product();
+    let whole = width > 0 && len.is_multiple_of(width);
+    if !whole || (last_dim && dims.last() != Some(&width)) {
+        let unit = if last_dim { "a last dimension" } else { "rows" };
+        bail!("{op}: {what} has shape {dims:?}, which is not {unit} of {width} values")
+    }
+    Ok(len / width)
+}
+
+/// What a forward pass kept for its backward pass (`len` values), or an error saying why it
+/// is missing.
+fn kept<'a, T>(
+    op: &str,
+    store: &'a Mutex<Vec<T>>,
+    len: usize,
+) -> Result<std::sync::MutexGuard<'a, Vec<T>>> {
+    let Ok(kept) = store.lock() else {
+        bail!("{op}: what the forward pass kept for the backward pass was lost")
+    };
+    if kept.len() != len {
+        bail!("{op}: backward called before the forward pass")
+    }
+    Ok(kept)
+}
 
 /// The f32 values of a contiguous CPU storage, as a slice.
 fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {

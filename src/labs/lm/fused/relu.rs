@@ -20,17 +20,22 @@ impl CustomOp1 for Relu {
     }
 
     fn bwd(&self, _x: &Tensor, out: &Tensor, dy: &Tensor) -> Result<Option<Tensor>> {
-        // out > 0 exactly where x > 0.
-        let dx = with_values(out, "relu out", |out| {
-            with_values(dy, "relu dy", |dy| {
-                out.iter()
-                    .zip(dy)
-                    .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
-                    .collect::<Vec<f32>>()
-            })
-        })??;
-        Ok(Some(Tensor::from_vec(dx, out.shape(), out.device())?))
+        Ok(Some(through_relu(out, dy)?))
     }
+}
+
+/// The gradient `dy` of a ReLU's output `out` carried back to its input: dy where out > 0
+/// (exactly where the input was), else 0. Shared with [`super::add_rows_relu`].
+pub(super) fn through_relu(out: &Tensor, dy: &Tensor) -> Result<Tensor> {
+    let dx = with_values(out, "relu out", |out| {
+        with_values(dy, "relu dy", |dy| {
+            out.iter()
+                .zip(dy)
+                .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
+                .collect::<Vec<f32>>()
+        })
+    })??;
+    Tensor::from_vec(dx, out.shape(), out.device())
 }
 
 /// max(0, x), element by element, with its gradient.

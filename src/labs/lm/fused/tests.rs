@@ -2,7 +2,7 @@
 //! candle differentiates itself): values and gradients within 1e-5 on random inputs drawn from
 //! the course's seeded generator.
 
-use super::{add_rows, causal_attention, layer_norm, nll, relu};
+use super::{add_rows, add_rows_relu, causal_attention, layer_norm, nll, relu};
 use crate::labs::lm::ops;
 use crate::labs::lm::rng::Rng;
 use candle_core::{Device, Result, Tensor, Var};
@@ -104,6 +104,12 @@ fn attention_reference(qkv: &Tensor, heads: usize) -> Result<Tensor> {
     heads.transpose(1, 2)?.reshape((b, t, d))
 }
 
+/// The fused attention on (B, T, 3d), through its rows form.
+fn attention_3d(qkv: &Tensor, heads: usize) -> Result<Tensor> {
+    let (b, t, width) = qkv.dims3()?;
+    causal_attention(&qkv.reshape((b * t, width))?, t, heads)?.reshape((b, t, width / 3))
+}
+
 #[test]
 fn causal_attention_matches_basic_operations() {
     let mut rng = Rng::new(12);
@@ -113,12 +119,12 @@ fn causal_attention_matches_basic_operations() {
     compare(
         &mut rng,
         &[&qkv],
-        |t| causal_attention(&t[0], 2),
+        |t| attention_3d(&t[0], 2),
         |t| attention_reference(&t[0], 2),
     );
     // One head, one position: the output is v itself (weight 1 on the only key).
     let one = Tensor::new(&[[[1f32, 2., 3., 4., 5., 6.]]], &Device::Cpu).unwrap();
-    let out = causal_attention(&one, 1).unwrap();
+    let out = attention_3d(&one, 1).unwrap();
     assert_eq!(flat(&out), vec![5.0, 6.0]);
 }
 
@@ -177,4 +183,53 @@ fn relu_matches_candle_relu() {
     compare(&mut rng, &[&x], |t| relu(&t[0]), |t| t[0].relu());
     let x = Tensor::new(&[-1f32, 0., 2.5], &Device::Cpu).unwrap();
     assert_eq!(flat(&relu(&x).unwrap()), vec![0.0, 0.0, 2.5]);
+}
+
+#[test]
+fn add_rows_relu_matches_a_broadcast_add_then_relu() {
+    let mut rng = Rng::new(16);
+    let x = random(&mut rng, &[6, 5], 1.0);
+    let b = random(&mut rng, &[5], 1.0);
+    compare(
+        &mut rng,
+        &[&x, &b],
+        |t| add_rows_relu(&t[0], &t[1]),
+        |t| t[0].broadcast_add(&t[1])?.relu(),
+    );
+    // [1, −2] + [0.5, 1]: [1.5, −1] → [1.5, 0]; [−3, 4] + [0.5, 1]: [−2.5, 5] → [0, 5].
+    let x = Tensor::new(&[[1f32, -2.], [-3., 4.]], &Device::Cpu).unwrap();
+    let b = Tensor::new(&[0.5f32, 1.], &Device::Cpu).unwrap();
+    let out = add_rows_relu(&x, &b).unwrap();
+    assert_eq!(flat(&out), vec![1.5, 0.0, 0.0, 5.0]);
+}
+
+#[test]
+fn wrong_shapes_are_errors_that_name_the_operation_and_the_shape() {
+    let dev = &Device::Cpu;
+    let message = |r: Result<Tensor>| r.err().map(|e| e.to_string()).unwrap_or_default();
+    // 5 values are not rows of 2.
+    let x = Tensor::new(&[1f32, 2., 3., 4., 5.], dev).unwrap();
+    let b = Tensor::new(&[1f32, 2.], dev).unwrap();
+    let e = message(add_rows(&x, &b));
+    assert!(e.contains("add rows: x has shape [5]"), "{e}");
+    // x (2, 3) under γ and β of 4: the last dimension is not γ's.
+    let x = Tensor::zeros((2, 3), candle_core::DType::F32, dev).unwrap();
+    let g = Tensor::ones(4, candle_core::DType::F32, dev).unwrap();
+    let e = message(layer_norm(&x, &g, &g));
+    assert!(e.contains("layer norm: x has shape [2, 3]"), "{e}");
+    let e = message(layer_norm(&x, &b, &g));
+    assert!(
+        e.contains("layer norm: β [4] must hold γ's 2 values"),
+        "{e}"
+    );
+    // Targets (3) for logits (2, 4).
+    let t = Tensor::new(&[0u32, 1, 2], dev).unwrap();
+    let e = message(nll(
+        &Tensor::zeros((2, 4), candle_core::DType::F32, dev).unwrap(),
+        &t,
+    ));
+    assert!(
+        e.contains("cross-entropy: logits [2, 4] and targets [3]"),
+        "{e}"
+    );
 }
