@@ -38,8 +38,7 @@ pub fn built_in() -> Course {
     static COURSE: std::sync::OnceLock<Course> = std::sync::OnceLock::new();
     COURSE
         .get_or_init(|| {
-            llmf::check::load_for_start(&llmf::course::embedded::Embedded)
-                .expect("built-in course")
+            llmf::check::load_for_start(&llmf::course::embedded::Embedded).expect("built-in course")
         })
         .clone()
 }
