@@ -161,7 +161,7 @@ fn a_broken_lessons_folder_does_not_load_for_the_course() {
     let problems = llmf::check::load_checked(&llmf::course::DirSource(&dir))
         .err()
         .unwrap_or_default();
-    assert_eq!(problems.len(), 10, "{problems:?}");
+    assert_eq!(problems.len(), 11, "{problems:?}");
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     let course =
         llmf::check::load_checked(&llmf::course::DirSource(&good)).expect("lessons/ loads");
