@@ -351,26 +351,8 @@ fn a_panel_keeps_its_settings_when_the_learner_leaves_and_comes_back() {
 
 #[test]
 fn a_kept_timing_panel_shows_its_finished_table_and_redoes_a_cut_short_sweep() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("course.json"),
-        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("01-t.md"),
-        "# T\n\n## Timing\nProse.\n\n```viz\n{\"kind\": \"attention-timing\", \"max_n\": 512, \"d\": 16}\n```\n\n## After\nMore prose.\n",
-    )
-    .unwrap();
-    let course =
-        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
-    let mut app = App::new(
-        course,
-        Progress::default(),
-        Store::memory(),
-        Options::default(),
-        (80, 24),
-    );
+    let (_dir, mut app) =
+        common::panel_then_prose(r#"{"kind": "attention-timing", "max_n": 512, "d": 16}"#);
     let run_out = |app: &mut App| {
         for _ in 0..4000 {
             if !app.busy() {

@@ -3,35 +3,12 @@
 //! back paused where it was; one that cannot is stopped and says so (never trains again by
 //! itself from scratch).
 
-use llmf::app::{Action, App, Options, PanelState};
-use llmf::progress::{Progress, Store};
+mod common;
+
+use common::panel_then_prose as course_with;
+use llmf::app::{Action, App, PanelState};
 use llmf::viz::view::Part;
 use std::time::{Duration, Instant};
-
-/// A one-lesson course: a step with `viz` (a JSON block), then a plain step.
-fn course_with(viz: &str) -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("course.json"),
-        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("01-t.md"),
-        format!("# T\n\n## Panel\nProse.\n\n```viz\n{viz}\n```\n\n## After\nMore prose.\n"),
-    )
-    .unwrap();
-    let course =
-        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
-    let app = App::new(
-        course,
-        Progress::default(),
-        Store::memory(),
-        Options::default(),
-        (80, 24),
-    );
-    (dir, app)
-}
 
 /// The panel's text lines, joined.
 fn text(app: &App) -> String {

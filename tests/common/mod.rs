@@ -155,3 +155,28 @@ pub fn quiz(app: &App) -> &llmf::app::QuizState {
         other => panic!("expected a question, got {other:?}"),
     }
 }
+
+/// A one-lesson course in a temporary folder: a step holding `viz` (a visualizer's JSON),
+/// then a plain step; the app opens on the first at 80x24. Keep the folder while the app lives.
+pub fn panel_then_prose(viz: &str) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("01-t.md"),
+        format!("# T\n\n## Panel\nProse.\n\n```viz\n{viz}\n```\n\n## After\nMore prose.\n"),
+    )
+    .unwrap();
+    let course = llmf::check::load_checked(&DirSource(dir.path())).expect("test course");
+    let app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    (dir, app)
+}
