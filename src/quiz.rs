@@ -31,6 +31,9 @@ pub enum Feedback {
     NotANumber,
     /// A typed character that cannot be part of a number (refused, not typed).
     Refused(char),
+    /// A pasted text holding something that cannot be part of a number: none of it was
+    /// typed, so no stray letter of it stays behind in the box.
+    PasteRefused,
 }
 
 /// What a key did to the question.
@@ -44,6 +47,12 @@ pub enum QuizInput {
     Changed,
     /// An answer was given; the caller records it.
     Answered { correct: bool },
+}
+
+/// Whether `c` can be part of a typed number: digits, a decimal point or comma, a fraction's
+/// `/`, a sign, an exponent's `e`, and spaces between groups of digits.
+fn may_be_in_a_number(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E' | ' ')
 }
 
 impl QuizState {
@@ -104,9 +113,7 @@ impl QuizState {
                 _ => QuizInput::Unchanged,
             },
             (Action::Char(c), None) => {
-                if !(c.is_ascii_digit()
-                    || matches!(c, '.' | ',' | '/' | '-' | '+' | 'e' | 'E' | ' '))
-                {
+                if !may_be_in_a_number(c) {
                     self.feedback = Some(Feedback::Refused(c));
                     return QuizInput::Changed;
                 }
@@ -122,6 +129,27 @@ impl QuizState {
             (Action::Left | Action::Right, _) => QuizInput::Ignored,
             _ => QuizInput::Unchanged,
         }
+    }
+
+    /// A pasted text for a numeric answer: typed whole when every character can be part of a
+    /// number (as much as the box holds), refused whole otherwise. Typing it character by
+    /// character would keep the few letters of a sentence that numbers use ("e").
+    pub fn paste(&mut self, text: &str) -> QuizInput {
+        if !self.is_numeric() {
+            return QuizInput::Ignored;
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            return QuizInput::Unchanged;
+        }
+        if !text.chars().all(may_be_in_a_number) {
+            self.feedback = Some(Feedback::PasteRefused);
+            return QuizInput::Changed;
+        }
+        let room = MAX_INPUT.saturating_sub(self.input.chars().count());
+        self.input.extend(text.chars().take(room));
+        self.feedback = None;
+        QuizInput::Changed
     }
 
     fn answer(&mut self) -> QuizInput {
@@ -273,6 +301,29 @@ mod tests {
             QuizInput::Answered { correct: true }
         );
         assert_eq!((q.misses, q.show_explanation()), (0, true));
+    }
+
+    #[test]
+    fn a_paste_is_typed_whole_or_refused_whole() {
+        let mut q = numeric();
+        assert_eq!(q.paste("  \n "), QuizInput::Unchanged);
+        // A sentence holds an "e" a number may hold; none of it may stay in the box.
+        assert_eq!(q.paste("hello\nworld 🦜 東京 q"), QuizInput::Changed);
+        assert_eq!(
+            (q.input.as_str(), &q.feedback),
+            ("", &Some(Feedback::PasteRefused))
+        );
+        assert_eq!(q.paste(" 7.4\n"), QuizInput::Changed);
+        assert_eq!((q.input.as_str(), &q.feedback), ("7.4", &None));
+        assert_eq!(
+            q.handle(Action::Enter),
+            QuizInput::Answered { correct: true }
+        );
+        // As much as the box holds, like typing.
+        let mut q = numeric();
+        q.paste(&"9".repeat(MAX_INPUT + 10));
+        assert_eq!(q.input.chars().count(), MAX_INPUT);
+        assert_eq!(choice().paste("2"), QuizInput::Ignored);
     }
 
     #[test]

@@ -66,11 +66,7 @@ impl App {
         if let PanelState::Quiz(q) = &mut self.panel {
             if matches!(q.quiz.kind, QuizKind::Numeric { .. }) {
                 self.focus = Focus::Panel;
-                let mut changed = false;
-                for c in text.trim().chars() {
-                    changed |= q.handle(Action::Char(c)) != QuizInput::Unchanged;
-                }
-                return changed;
+                return q.paste(text) == QuizInput::Changed;
             }
         }
         false

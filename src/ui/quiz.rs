@@ -147,6 +147,10 @@ pub fn lines<'a>(
             format!("'{c}' cannot be part of a number: digits, . or , and / for a fraction."),
             theme.bad,
         ))),
+        Some(Feedback::PasteRefused) => out.push(Line::from(Span::styled(
+            "That paste is not a number: none of it was typed.",
+            theme.bad,
+        ))),
         Some(Feedback::NotANumber) => out.push(Line::from(Span::styled(
             "That is not a number: try 7.39, 7,39, 1/20 or 5.9e23.",
             theme.bad,
