@@ -2,10 +2,9 @@
 //! context 32, batch 16) and 200 characters sampled from the shipped model with the KV cache.
 //! Run: `cargo bench --bench lm` (add `-- --quick` for a short run).
 //!
-//! Against PyTorch (same model, one thread): `OMP_NUM_THREADS=1 python3
-//! benches/torch/demo_step.py 119` (119 = the corpus alphabet, so both models have 59,776
-//! parameters). On a shared machine run the two alternately (ours, torch, ours, torch) with
-//! `uptime` beside each, and compare the ratio of alternated runs, not one figure.
+//! Against PyTorch use `cargo bench --bench demo_step`, which times single steps the way
+//! `benches/torch/demo_step.py` does (criterion's figure here is a mean over batches of
+//! steps, which a few slow steps on a shared machine pull up).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use llmf::labs::lm::{self, Data, Filters, Rng, TrainState};

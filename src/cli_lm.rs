@@ -181,10 +181,23 @@ pub fn train(args: TrainArgs) -> ExitCode {
         if bytes == lm::BASE_MODEL {
             eprintln!("llmf: identical, byte for byte, to the base model this binary ships");
         } else {
-            eprintln!(
-                "llmf: differs from the base model this binary ships (other settings, or \
-                 changed training code; `make model` then a rebuild ships the new one)"
-            );
+            let shipped = lm::base_recipe()
+                .map(|r| r.matmul_kernel)
+                .unwrap_or_default();
+            let here = lm::threads::matmul_kernel();
+            if !shipped.is_empty() && shipped != here {
+                eprintln!(
+                    "llmf: differs in its last bits from the base model this binary ships: \
+                     this CPU's matrix products use {here} kernels, the shipped model's used \
+                     {shipped}, and they group a product's sums differently (a test checks \
+                     the first losses agree within 1e-5)"
+                );
+            } else {
+                eprintln!(
+                    "llmf: differs from the base model this binary ships (other settings, or \
+                     changed training code; `make model` then a rebuild ships the new one)"
+                );
+            }
         }
     }
     ExitCode::SUCCESS

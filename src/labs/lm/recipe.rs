@@ -28,6 +28,10 @@ pub struct Recipe {
     /// retrain those few steps and catch a change that moves training away from this model.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub first_losses: Vec<f32>,
+    /// The matrix-product kernel of the CPU that trained it ([`super::threads::matmul_kernel`]):
+    /// a retraining reproduces the weights byte for byte only with the same kernel.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub matmul_kernel: String,
 }
 
 /// How many first-step losses a recipe records.
@@ -67,6 +71,7 @@ impl Recipe {
             corpus_sha256: data.sha256.clone(),
             corpus_chars: data.train.len() + data.val.len(),
             first_losses: Vec::new(),
+            matmul_kernel: super::threads::matmul_kernel().into(),
         }
     }
 }
