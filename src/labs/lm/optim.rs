@@ -132,18 +132,16 @@ impl InplaceOp1 for MomentStep<'_> {
             .iter_mut()
             .zip(self.g)
             .zip(m.iter_mut().zip(v.iter_mut()));
-        super::fused::vectorized(|| {
-            for ((th, &g), (m, v)) in rows {
-                let gj = g as f64;
-                let mj = b1 * *m as f64 + (1.0 - b1) * gj;
-                let vj = b2 * *v as f64 + (1.0 - b2) * gj * gj;
-                *m = mj as f32;
-                *v = vj as f32;
-                let step = (mj / self.c1) / ((vj / self.c2).sqrt() + self.eps);
-                let t = *th as f64;
-                *th = (t - self.lr * (step + self.weight_decay * t)) as f32;
-            }
-        });
+        for ((th, &g), (m, v)) in rows {
+            let gj = g as f64;
+            let mj = b1 * *m as f64 + (1.0 - b1) * gj;
+            let vj = b2 * *v as f64 + (1.0 - b2) * gj * gj;
+            *m = mj as f32;
+            *v = vj as f32;
+            let step = (mj / self.c1) / ((vj / self.c2).sqrt() + self.eps);
+            let t = *th as f64;
+            *th = (t - self.lr * (step + self.weight_decay * t)) as f32;
+        }
         Ok(())
     }
 }

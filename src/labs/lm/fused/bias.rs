@@ -6,7 +6,7 @@
 //! dimension with a strided reduction, which took longer than the matrix product it follows.
 //! Here db is a plain sum of the gradient's rows, read in memory order.
 
-use super::{rows, slice, vectorized, with_values};
+use super::{rows, slice, with_values};
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 struct AddRows {
@@ -34,18 +34,16 @@ impl CustomOp2 for AddRows {
         let (x, b) = (slice(s1, l1, "add rows x")?, slice(s2, l2, "add rows b")?);
         rows("add rows", "x", l1.dims(), b.len(), false)?;
         let mut out = x.to_vec();
-        vectorized(|| {
-            for row in out.chunks_exact_mut(b.len()) {
-                for (o, b) in row.iter_mut().zip(b) {
-                    *o += b;
-                }
+        for row in out.chunks_exact_mut(b.len()) {
+            for (o, b) in row.iter_mut().zip(b) {
+                *o += b;
             }
-            if self.relu {
-                for o in &mut out {
-                    *o = o.max(0.0);
-                }
+        }
+        if self.relu {
+            for o in &mut out {
+                *o = o.max(0.0);
             }
-        });
+        }
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 
@@ -65,13 +63,11 @@ impl CustomOp2 for AddRows {
         let db = if b.track_op() {
             let mut db = vec![0f32; b.elem_count()];
             with_values(&grad, "add rows grad", |g| {
-                vectorized(|| {
-                    for row in g.chunks_exact(db.len()) {
-                        for (d, g) in db.iter_mut().zip(row) {
-                            *d += g;
-                        }
+                for row in g.chunks_exact(db.len()) {
+                    for (d, g) in db.iter_mut().zip(row) {
+                        *d += g;
                     }
-                })
+                }
             })?;
             Some(Tensor::from_vec(db, b.shape(), b.device())?)
         } else {

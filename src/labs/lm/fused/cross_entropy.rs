@@ -4,7 +4,7 @@
 //! Backward: d logitsₙᵥ = gₙ · (softmax(xₙ)ᵥ − [v = targetₙ]); the targets get no gradient.
 //! The forward pass keeps the softmax for it (N·V floats) rather than exponentiate twice.
 
-use super::{kept, rows, slice, vectorized, with_values};
+use super::{kept, rows, slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
@@ -43,29 +43,26 @@ impl CustomOp2 for Nll {
         let targets = &s2.as_slice::<u32>()?[start..end];
         let mut out = Vec::with_capacity(n);
         let mut probs = vec![0f32; logits.len()];
-        vectorized(|| -> Result<()> {
-            for ((row, p), &y) in logits
-                .chunks_exact(v)
-                .zip(probs.chunks_exact_mut(v))
-                .zip(targets)
-            {
-                let Some(&xy) = row.get(y as usize) else {
-                    bail!("cross-entropy: target {y} is outside the vocabulary of {v}")
-                };
-                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let mut sum = 0f32;
-                for (p, x) in p.iter_mut().zip(row) {
-                    *p = (x - max).exp();
-                    sum += *p;
-                }
-                for p in p.iter_mut() {
-                    *p /= sum;
-                }
-                // (max − x_y) + ln Σ: adding the small term last keeps it exact when max is large.
-                out.push((max - xy) + sum.ln());
+        for ((row, p), &y) in logits
+            .chunks_exact(v)
+            .zip(probs.chunks_exact_mut(v))
+            .zip(targets)
+        {
+            let Some(&xy) = row.get(y as usize) else {
+                bail!("cross-entropy: target {y} is outside the vocabulary of {v}")
+            };
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0f32;
+            for (p, x) in p.iter_mut().zip(row) {
+                *p = (x - max).exp();
+                sum += *p;
             }
-            Ok(())
-        })?;
+            for p in p.iter_mut() {
+                *p /= sum;
+            }
+            // (max − x_y) + ln Σ: adding the small term last keeps it exact when max is large.
+            out.push((max - xy) + sum.ln());
+        }
         if let Ok(mut kept) = self.probs.lock() {
             *kept = probs;
         }
@@ -84,17 +81,15 @@ impl CustomOp2 for Nll {
         let probs = kept("cross-entropy", &self.probs, logits.elem_count())?;
         let mut d = vec![0f32; probs.len()];
         with_values(grad, "cross-entropy grad", |grad| {
-            vectorized(|| {
-                let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));
-                for (((p, drow), &y), &g) in rows.zip(&ys).zip(grad) {
-                    for (dx, p) in drow.iter_mut().zip(p) {
-                        *dx = g * p;
-                    }
-                    if let Some(dy) = drow.get_mut(y as usize) {
-                        *dy -= g;
-                    }
+            let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));
+            for (((p, drow), &y), &g) in rows.zip(&ys).zip(grad) {
+                for (dx, p) in drow.iter_mut().zip(p) {
+                    *dx = g * p;
                 }
-            })
+                if let Some(dy) = drow.get_mut(y as usize) {
+                    *dy -= g;
+                }
+            }
         })?;
         Ok((
             Some(Tensor::from_vec(d, logits.shape(), logits.device())?),

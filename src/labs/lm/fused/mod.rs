@@ -79,22 +79,8 @@ fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> R) -> Result
     Ok(f(slice(cpu, layout, what)?))
 }
 
-/// Runs `work` compiled for the widest vector instructions this CPU has (AVX-512 or AVX2 on
-/// x86-64, picked at run time by `pulp`, which gemm already uses; plain code elsewhere).
-///
-/// Why: the project builds for baseline x86-64, so our loops used 4-wide SSE registers, and
-/// enabling a CPU feature per function needs `unsafe`, which the project forbids; pulp's
-/// dispatch is a safe call. Results stay bit for bit the same on every CPU: Rust never
-/// reorders float additions or fuses a multiply and an add into one rounding on its own, so
-/// wider registers only do the same operations several at a time.
-#[inline(always)]
-pub(crate) fn vectorized<R>(work: impl FnOnce() -> R) -> R {
-    pulp::Arch::new().dispatch(work)
-}
-
 /// a · b over equal-length slices, in eight running sums (so the compiler can use vector
 /// registers) added in a fixed order at the end.
-#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -112,7 +98,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// out += a · x.
-#[inline(always)]
 fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
     for (o, x) in out.iter_mut().zip(x) {
         *o += a * x;

@@ -3,7 +3,7 @@
 //! Why: candle differentiates relu with four passes (zeros, a comparison, a conversion, a
 //! product), each a new tensor the size of the MLP's hidden layer; here it is one.
 
-use super::{slice, vectorized, with_values};
+use super::{slice, with_values};
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 struct Relu;
@@ -15,7 +15,7 @@ impl CustomOp1 for Relu {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = slice(storage, layout, "relu x")?;
-        let out = vectorized(|| x.iter().map(|&v| v.max(0.0)).collect());
+        let out = x.iter().map(|&v| v.max(0.0)).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 
@@ -29,12 +29,10 @@ impl CustomOp1 for Relu {
 pub(super) fn through_relu(out: &Tensor, dy: &Tensor) -> Result<Tensor> {
     let dx = with_values(out, "relu out", |out| {
         with_values(dy, "relu dy", |dy| {
-            vectorized(|| {
-                out.iter()
-                    .zip(dy)
-                    .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
-                    .collect::<Vec<f32>>()
-            })
+            out.iter()
+                .zip(dy)
+                .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
+                .collect::<Vec<f32>>()
         })
     })??;
     Tensor::from_vec(dx, out.shape(), out.device())
