@@ -69,26 +69,8 @@ fn a_batch_of_keys_costs_one_frame() {
 
 #[test]
 fn background_timing_reports_progress_while_keys_keep_working() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("course.json"),
-        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("01-t.md"),
-        "# T\n\n## Timing\nProse.\n\n```viz\n{\"kind\": \"attention-timing\", \"max_n\": 512, \"d\": 16}\n```\n",
-    )
-    .unwrap();
-    let course =
-        llmf::check::load_checked(&llmf::course::DirSource(dir.path())).expect("test course");
-    let mut app = App::new(
-        course,
-        Progress::default(),
-        Store::memory(),
-        Options::default(),
-        (80, 24),
-    );
+    let (_dir, mut app) =
+        common::panel_then_prose(r#"{"kind": "attention-timing", "max_n": 512, "d": 16}"#);
     assert!(app.busy(), "the sweep waits for the first tick");
     app.update(Action::FocusNext);
     // The panel's first view is computed off the key path; on a loaded machine it can take
@@ -351,6 +333,14 @@ fn a_numeric_answer_can_be_pasted() {
     assert!(app.paste(" 7\n"));
     assert_eq!(quiz(&app).input, "7");
     assert_eq!(app.focus(), Focus::Panel);
+    // A paste that is not a number is refused whole: no stray "e" joins the 7.
+    assert!(app.paste("hello\nworld"));
+    assert_eq!(quiz(&app).input, "7");
+    assert!(
+        draw(&app).contains("That paste is not a number"),
+        "{}",
+        draw(&app)
+    );
 }
 
 #[test]
