@@ -38,8 +38,9 @@ pub mod viz;
 /// Every program built on this library (the app, its tests and benches) allocates with
 /// mimalloc. Why: a training step allocates a few hundred tensors of 100–500 KB and frees
 /// them again; glibc's malloc hands such blocks back to the kernel and takes them again on
-/// the next step — about 640 page faults a step, a tenth of the demo step's time measured
-/// (706,051 faults in 8 s of `benches/demo_step.rs`). mimalloc keeps freed pages for reuse
-/// (3,542 faults in the same run). It changes where memory comes from, never a number.
+/// the next step: 706,051 page faults and a tenth of the time in the kernel over 8 s of
+/// `benches/lm.rs`'s demo step (202,981 faults in one run of `benches/demo_step.rs`).
+/// mimalloc keeps freed pages for reuse (3,542 and 859 faults in the same runs). It changes
+/// where memory comes from, never a number.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
