@@ -15,6 +15,7 @@ pub mod check;
 pub mod class_report;
 pub mod course;
 pub mod field;
+pub mod gate;
 pub mod jobs;
 pub mod keymap;
 pub mod labs;

@@ -114,8 +114,41 @@ fn key(seed: u8) -> PrivateKey {
 }
 
 enum Login<'a> {
+    /// A key alone: enough once the key has been admitted with the class code.
     Key(&'a PrivateKey, &'a str),
+    /// A key, then the class code at the keyboard-interactive prompt (a key's first time).
+    KeyCode(&'a PrivateKey, &'a str, &'a str),
     Password(&'a str, &'a str),
+    /// A name and the class code at the keyboard-interactive prompt, as OpenSSH asks.
+    Prompt(&'a str, &'a str),
+}
+
+/// Answers the server's keyboard-interactive prompt with `code`.
+async fn answer_prompt(
+    handle: &mut client::Handle<Trust>,
+    user: &str,
+    code: &str,
+) -> Result<bool, russh::Error> {
+    use client::KeyboardInteractiveAuthResponse as R;
+    let mut reply = handle
+        .authenticate_keyboard_interactive_start(user, None)
+        .await?;
+    loop {
+        match reply {
+            R::Success => return Ok(true),
+            R::Failure { .. } => return Ok(false),
+            R::InfoRequest { prompts, .. } => {
+                assert!(
+                    prompts.iter().all(|p| p.prompt.contains("code")),
+                    "{prompts:?}"
+                );
+                let answers = prompts.iter().map(|_| code.to_string()).collect();
+                reply = handle
+                    .authenticate_keyboard_interactive_respond(answers)
+                    .await?;
+            }
+        }
+    }
 }
 
 async fn connect(port: u16, login: Login<'_>) -> Result<client::Handle<Trust>, String> {
@@ -123,16 +156,35 @@ async fn connect(port: u16, login: Login<'_>) -> Result<client::Handle<Trust>, S
     let mut handle = client::connect(config, ("127.0.0.1", port), Trust)
         .await
         .map_err(|e| e.to_string())?;
-    let result = match login {
+    let signed_in = match login {
         Login::Key(k, user) => {
             let k = PrivateKeyWithHashAlg::new(Arc::new(k.clone()), None);
-            handle.authenticate_publickey(user, k).await
+            handle
+                .authenticate_publickey(user, k)
+                .await
+                .map(|r| r.success())
         }
-        Login::Password(user, code) => handle.authenticate_password(user, code).await,
+        Login::KeyCode(k, user, code) => {
+            let k = PrivateKeyWithHashAlg::new(Arc::new(k.clone()), None);
+            // A new key is refused with keyboard-interactive offered next: the class code.
+            match handle.authenticate_publickey(user, k).await {
+                Ok(client::AuthResult::Failure {
+                    remaining_methods, ..
+                }) if remaining_methods.contains(&russh::MethodKind::KeyboardInteractive) => {
+                    answer_prompt(&mut handle, user, code).await
+                }
+                other => other.map(|r| r.success()),
+            }
+        }
+        Login::Password(user, code) => handle
+            .authenticate_password(user, code)
+            .await
+            .map(|r| r.success()),
+        Login::Prompt(user, code) => answer_prompt(&mut handle, user, code).await,
     };
-    match result {
-        Ok(r) if r.success() => Ok(handle),
-        Ok(_) => Err("refused".into()),
+    match signed_in {
+        Ok(true) => Ok(handle),
+        Ok(false) => Err("refused".into()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -247,7 +299,12 @@ fn a_student_steps_resizes_leaves_and_resumes_where_they_were() {
     let fingerprint = k.public_key().fingerprint(HashAlg::Sha256).to_string();
     let student = Student::by_key(&fingerprint, "ada");
     runtime().block_on(async {
-        let handle = connect(server.port, Login::Key(&k, "ada")).await.unwrap();
+        // A new key alone is not enough: the class code is asked for once.
+        let alone = connect(server.port, Login::Key(&k, "ada")).await;
+        assert_eq!(alone.err().as_deref(), Some("refused"));
+        let handle = connect(server.port, Login::KeyCode(&k, "ada", CODE))
+            .await
+            .unwrap();
         let mut t = open(handle, Some((80, 24))).await;
         t.shows("step 1/").await;
         t.shows("Your key SHA256:").await;
@@ -309,7 +366,9 @@ fn exec_no_pty_forwarding_wrong_codes_and_a_full_class_are_refused() {
         assert_eq!(wrong.err().as_deref(), Some("refused"));
 
         // A command instead of the course: refused, nothing runs.
-        let handle = connect(server.port, Login::Key(&k, "eve")).await.unwrap();
+        let handle = connect(server.port, Login::KeyCode(&k, "eve", CODE))
+            .await
+            .unwrap();
         let mut channel = handle.channel_open_session().await.unwrap();
         channel.exec(true, "cat /etc/passwd").await.unwrap();
         let mut failed = false;
@@ -482,4 +541,189 @@ fn class_watch_prints_the_report_on_a_cleared_screen_until_stopped() {
     let _ = child.wait();
     assert!(seen.contains("4 student(s)"), "{seen}");
     assert!(seen.contains("bpe-lowers"), "{seen}");
+}
+
+/// Strangers with keys stay out; a student's key needs the code once; wrong codes from one
+/// client, or many, never refuse a right code from the same address.
+#[test]
+fn the_class_code_guards_keys_and_wrong_codes_never_lock_out_a_right_one() {
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &[]);
+    let students = class.join("students");
+    let folders = || std::fs::read_dir(&students).map(|d| d.count()).unwrap_or(0);
+    runtime().block_on(async {
+        // Twenty random keys without the code: all refused, no folder made.
+        for seed in 100..120 {
+            let k = key(seed);
+            let got = connect(server.port, Login::Key(&k, "stranger")).await;
+            assert_eq!(got.err().as_deref(), Some("refused"));
+        }
+        // A key with a wrong code: refused too.
+        let k = key(50);
+        let got = connect(server.port, Login::KeyCode(&k, "kim", "nope")).await;
+        assert!(got.is_err());
+        assert_eq!(folders(), 0, "no folder before the code is right");
+
+        // Twelve wrong codes for one name spend that name's budget...
+        for _ in 0..4 {
+            let mut handle = client::connect(
+                Arc::new(client::Config::default()),
+                ("127.0.0.1", server.port),
+                Trust,
+            )
+            .await
+            .unwrap();
+            for _ in 0..3 {
+                let _ = answer_prompt(&mut handle, "mallory", "guess").await;
+            }
+        }
+        // ...and the right code for that name, from the same address, still goes in at once,
+        // as do other students' (keyboard-interactive and password alike).
+        for login in [
+            Login::Prompt("mallory", CODE),
+            Login::Prompt("nina", CODE),
+            Login::Password("omar", CODE),
+            Login::KeyCode(&k, "kim", CODE),
+        ] {
+            let t0 = Instant::now();
+            connect(server.port, login)
+                .await
+                .expect("a right code goes in");
+            assert!(t0.elapsed() < WAIT);
+        }
+        // The key is admitted now: it signs in alone.
+        connect(server.port, Login::Key(&k, "kim")).await.unwrap();
+    });
+    let log = server.log();
+    assert!(log.contains("3 wrong class codes"), "{log}");
+    assert!(!log.contains(CODE), "the class code is never logged");
+}
+
+/// A name that only looks like another student's is refused on screen, and makes no folder.
+#[test]
+fn a_look_alike_name_is_refused_with_a_message() {
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &[]);
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Password("anna", CODE))
+            .await
+            .unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 1/").await;
+        // Cyrillic а (U+0430) in place of the Latin a.
+        let handle = connect(server.port, Login::Prompt("\u{430}nna", CODE))
+            .await
+            .unwrap();
+        let mut fake = open(handle, Some((80, 24))).await;
+        fake.shows("looks like the name of another student").await;
+        assert_eq!(fake.end().await, Some(1));
+        // A name turned around by a direction override: refused, with its code point shown.
+        let handle = connect(server.port, Login::Password("bob\u{202e}kcip", CODE))
+            .await
+            .unwrap();
+        let mut turned = open(handle, Some((80, 24))).await;
+        turned.shows("U+202E").await;
+        assert_eq!(turned.end().await, Some(1));
+        t.keys(b" q").await;
+        t.end().await;
+    });
+    let names: Vec<String> = std::fs::read_dir(class.join("students"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["name-anna"]);
+}
+
+/// Silent sockets are closed within the handshake wait, and cannot shut a student out
+/// meanwhile: each new connection pushes the oldest silent one out.
+#[test]
+fn silent_sockets_are_pushed_out_and_closed() {
+    use std::io::Read;
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &[]);
+    let opened = Instant::now();
+    let mut silent: Vec<std::net::TcpStream> = (0..40)
+        .map(|i| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+            if i % 2 == 1 {
+                use std::io::Write;
+                s.write_all(b"SSH-2.0-silent\r\n").unwrap();
+            }
+            s
+        })
+        .collect();
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Password("ada", CODE))
+            .await
+            .expect("a student gets in past 40 silent sockets");
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 1/").await;
+    });
+    // Every silent socket is closed by the server: pushed out, or at the handshake wait.
+    for s in &mut silent {
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    let took = opened.elapsed();
+    assert!(took < Duration::from_secs(14), "closed after {took:?}");
+    // The log is read on a thread of its own: its last lines may come a moment later.
+    wait_for("both reasons in the log", || {
+        let log = server.log();
+        log.contains("pushed out by a new connection")
+            && log.contains("no sign-in began within 10 s")
+    });
+}
+
+/// The server's resident memory, in MB.
+fn rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        / 1024
+}
+
+/// A client that floods window changes and keys and reads nothing holds one frame on the
+/// server, not a growing queue; once it leaves, its session ends at once.
+#[test]
+fn a_flooding_client_that_reads_nothing_is_bounded_and_ends_when_it_leaves() {
+    let (_dir, class) = class_dir();
+    let server = Server::start(&class, &[]);
+    let pid = server.child.id();
+    runtime().block_on(async {
+        let handle = connect(server.port, Login::Password("flood", CODE))
+            .await
+            .unwrap();
+        let mut t = open(handle, Some((80, 24))).await;
+        t.shows("step 1/").await;
+        let before = rss_mb(pid);
+        // From here on the client reads nothing.
+        for i in 0..20_000u32 {
+            let _ = t
+                .channel
+                .window_change(60 + i % 200, 20 + i % 100, 0, 0)
+                .await;
+        }
+        // 256 KB of keys: four times what a session may queue, then the typing rate.
+        let keys = b"np".repeat(128 * 1024);
+        let _ = tokio::time::timeout(Duration::from_secs(3), t.channel.data_bytes(keys)).await;
+        let during = rss_mb(pid);
+        assert!(
+            during < before + 200,
+            "RSS grew from {before} MB to {during} MB"
+        );
+        drop(t);
+    });
+    wait_for("the flooding session to end", || {
+        server.log().contains("flood ended: connection closed")
+    });
 }

@@ -3,9 +3,22 @@
 //! The thread owns the course [`Session`] (so nothing in the app needs to be `Send`) and
 //! blocks on its input channel: a student who reads uses no CPU. It wakes only for input, for
 //! the rest of a cut escape sequence, when a panel's background work posts (its waker sends
-//! [`Input::Wake`]), and once when the idle time is up. Every call into the app runs under `catch_unwind`: a
-//! bug that panics ends this student's session with their terminal restored, never the
-//! server.
+//! [`Input::Wake`]), when a frame has left for the client, and once when the idle time is up.
+//! Every call into the app runs under `catch_unwind`: a bug that panics ends this student's
+//! session with their terminal restored, never the server.
+//!
+//! # Bounded work, whatever the client does
+//! A session shares a [`Link`] with its connection, and nothing between them can pile up:
+//! - **input** is admitted against a byte budget ([`Link::input_room`]): the connection waits
+//!   for room before it reads more from the network, so a client that types faster than its
+//!   session handles keys is slowed down by TCP instead of filling the server's memory;
+//! - **window changes** land in one slot (the last one wins) and are applied once, before
+//!   the next frame;
+//! - **output** is one frame in flight: the next frame is drawn only once the last has left
+//!   (ratatui's diff then covers every change in between), so a client that stops reading
+//!   holds one frame, not a queue of them;
+//! - **a client that is gone** ([`Link::gone`]) ends the session before its next message,
+//!   dropping what was queued.
 
 use super::identity::Student;
 use super::input::InputParser;
@@ -16,25 +29,113 @@ use crate::progress::Store;
 use crate::session::Session;
 use crate::ui::theme::Theme;
 use ratatui::crossterm::event::Event;
-use ratatui::layout::Rect;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What the connection sends the session.
 #[derive(Debug)]
 pub enum Input {
+    /// Bytes the client typed; their length was taken from [`Link::input_room`] and is given
+    /// back once they are handled.
     Bytes(Vec<u8>),
-    /// A new size from window-change, already clamped.
-    Resize(u16, u16),
+    /// The client sent a new size: it waits in [`Link`]'s slot.
+    Resized,
     /// The client went away.
     Closed,
     /// The server is stopping: save and say goodbye.
     Shutdown,
     /// A panel's background work posted something.
     Wake,
+    /// The frame in flight has been handed to the client: the next may be drawn.
+    Sent,
+}
+
+/// Bytes of input a session may have queued and not yet handled: a long paste (a bracketed
+/// paste is taken whole once its end arrives) fits many times over.
+pub const INPUT_ROOM: usize = 64 * 1024;
+
+/// What a connection and its session share, so that neither side queues without bound.
+#[derive(Debug)]
+pub struct Link {
+    /// The client's newest window size not yet applied: the last one wins.
+    size: Mutex<Option<(u16, u16)>>,
+    /// The client is gone: the session ends before handling anything more.
+    gone: AtomicBool,
+    /// A frame is on its way to the client.
+    in_flight: AtomicBool,
+    /// A wake-up from background work is queued: more posts add nothing.
+    wake_queued: AtomicBool,
+    /// Bytes of input that may still be queued (see [`INPUT_ROOM`]). Closed when the session
+    /// ends, so a connection waiting for room stops waiting.
+    pub input_room: tokio::sync::Semaphore,
+    /// Set once the session has saved the student's progress at its end.
+    saved: AtomicBool,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Self {
+            size: Mutex::new(None),
+            gone: AtomicBool::new(false),
+            in_flight: AtomicBool::new(false),
+            wake_queued: AtomicBool::new(false),
+            input_room: tokio::sync::Semaphore::new(INPUT_ROOM),
+            saved: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Link {
+    /// Keeps the client's newest size; tells the session only if it was not told already.
+    pub fn resize(&self, size: (u16, u16), input: &Sender<Input>) {
+        let was = self
+            .size
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(size);
+        if was.is_none() {
+            let _ = input.send(Input::Resized);
+        }
+    }
+
+    fn take_size(&self) -> Option<(u16, u16)> {
+        self.size
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Background work posted: one queued wake-up covers any number of posts.
+    pub fn wake(&self, input: &Sender<Input>) {
+        if !self.wake_queued.swap(true, Ordering::AcqRel) {
+            let _ = input.send(Input::Wake);
+        }
+    }
+
+    /// The frame in flight has left: the session may draw the next.
+    pub fn sent(&self, input: &Sender<Input>) {
+        self.in_flight.store(false, Ordering::Release);
+        let _ = input.send(Input::Sent);
+    }
+
+    /// The client went away: the session stops at its next message.
+    pub fn close(&self, input: &Sender<Input>) {
+        self.gone.store(true, Ordering::Release);
+        let _ = input.send(Input::Closed);
+    }
+
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
+    /// Whether the session has ended with the student's progress saved.
+    pub fn saved(&self) -> bool {
+        self.saved.load(Ordering::Acquire)
+    }
 }
 
 /// What the session sends the connection.
@@ -60,6 +161,8 @@ pub struct Start {
     pub idle: Duration,
     /// Wakes this session's thread when its panels' background work posts.
     pub waker: crate::jobs::Waker,
+    /// Shared with the connection: the size slot, the frame in flight, the input budget.
+    pub link: Arc<Link>,
 }
 
 /// Why a session ended, for the log line.
@@ -88,9 +191,11 @@ impl Ending {
 /// (a lone Esc is then the Esc key).
 const SEQUENCE_WAIT: Duration = Duration::from_millis(30);
 
-/// Runs a session until it ends; always sends [`Output::End`] last.
+/// Runs a session until it ends; always sends [`Output::End`] last. Before it returns, the
+/// link's input budget is closed, so a connection waiting to queue more input gives up.
 pub fn run(start: Start, input: Receiver<Input>, out: OutputTx) -> Ending {
     let idle = start.idle;
+    let link = Arc::clone(&start.link);
     let ending = match catch_unwind(AssertUnwindSafe(|| Driver::new(start, &out))) {
         Ok(mut driver) => {
             let ending = driver.run(&input, idle);
@@ -102,6 +207,7 @@ pub fn run(start: Start, input: Receiver<Input>, out: OutputTx) -> Ending {
             Ending::Panic
         }
     };
+    link.input_room.close();
     let status = u32::from(ending == Ending::Panic);
     let _ = out.send(Output::End(status));
     ending
@@ -117,14 +223,24 @@ struct Driver<'a> {
     sink: screen::Sink,
     parser: InputParser,
     out: &'a OutputTx,
+    link: Arc<Link>,
     /// Set once a call into the app panicked: the session is no longer trusted.
     broken: bool,
 }
 
 impl<'a> Driver<'a> {
     fn new(start: Start, out: &'a OutputTx) -> Self {
+        // The student's folder is made here, on the session's own thread, never on a network
+        // thread: a slow disk or a hostile file there holds up this student only.
+        let mut early = Vec::new();
+        if let Err(e) = start.student.record(&start.class) {
+            early.push(format!(
+                "Your sign-in could not be recorded for your teacher: {e}"
+            ));
+        }
         let dir = start.student.dir(&start.class);
         let (store, progress, mut notices) = Store::open(Some(dir));
+        notices.extend(early);
         notices.insert(0, welcome(&start.student));
         let options = Options { ascii: start.ascii };
         let mut app = App::new(start.course, progress, store, options, start.size);
@@ -138,6 +254,7 @@ impl<'a> Driver<'a> {
             sink,
             parser: InputParser::new(),
             out,
+            link: start.link,
             broken: false,
         }
     }
@@ -153,7 +270,13 @@ impl<'a> Driver<'a> {
         }
     }
 
-    fn draw(&mut self) {
+    /// Draws a frame and sends it, unless one is still on its way: then nothing is drawn
+    /// and the caller keeps the screen marked dirty (the frame after [`Input::Sent`] shows
+    /// every change since). Whether the screen is now up to date.
+    fn draw(&mut self) -> bool {
+        if self.link.in_flight.load(Ordering::Acquire) {
+            return false;
+        }
         let drawn = self.guarded(|d| {
             let session = &d.session;
             d.screen.draw(|f| session.draw(f)).is_ok()
@@ -161,9 +284,11 @@ impl<'a> Driver<'a> {
         if drawn == Some(true) {
             let bytes = self.sink.take();
             if !bytes.is_empty() {
+                self.link.in_flight.store(true, Ordering::Release);
                 let _ = self.out.send(Output::Data(bytes));
             }
         }
+        true
     }
 
     /// Applies terminal events; whether the screen needs drawing again.
@@ -174,15 +299,26 @@ impl<'a> Driver<'a> {
             // anywhere else it is dropped rather than read as a burst of commands).
             let changed = self.guarded(|d| d.session.handle(&ev));
             dirty |= changed.unwrap_or(false);
-            if self.broken || self.session.quit_requested() {
+            if self.broken || self.session.quit_requested() || self.link.is_gone() {
                 break;
             }
         }
         dirty
     }
 
-    fn resize(&mut self, cols: u16, rows: u16) -> bool {
-        let _ = self.screen.resize(Rect::new(0, 0, cols, rows));
+    /// Applies the newest size the client sent, if it differs from the screen's.
+    fn resize(&mut self) -> bool {
+        let Some((cols, rows)) = self.link.take_size() else {
+            return false;
+        };
+        if self
+            .screen
+            .size()
+            .is_ok_and(|s| (s.width, s.height) == (cols, rows))
+        {
+            return false;
+        }
+        let _ = screen::resize(&mut self.screen, (cols, rows));
         self.guarded(|d| d.session.handle(&Event::Resize(cols, rows)));
         // The screen was cleared: everything is drawn again.
         true
@@ -193,8 +329,7 @@ impl<'a> Driver<'a> {
         let mut last_input = Instant::now();
         loop {
             if dirty {
-                self.draw();
-                dirty = false;
+                dirty = !self.draw();
             }
             if self.broken {
                 return Ending::Panic;
@@ -225,17 +360,25 @@ impl<'a> Driver<'a> {
             // The first message and everything queued behind it, then one frame.
             let mut next = Some(first);
             while let Some(msg) = next {
+                if self.link.is_gone() {
+                    return Ending::Closed;
+                }
                 match msg {
                     Input::Bytes(bytes) => {
                         last_input = Instant::now();
                         let mut events = Vec::new();
                         self.parser.feed(&bytes, &mut events);
                         dirty |= self.apply(events);
+                        self.link.input_room.add_permits(bytes.len());
                     }
-                    Input::Resize(cols, rows) => dirty |= self.resize(cols, rows),
+                    Input::Resized => dirty |= self.resize(),
                     Input::Closed => return Ending::Closed,
                     Input::Shutdown => return Ending::Shutdown,
-                    Input::Wake => dirty |= self.guarded(|d| d.session.tick()).unwrap_or(false),
+                    Input::Wake => {
+                        self.link.wake_queued.store(false, Ordering::Release);
+                        dirty |= self.guarded(|d| d.session.tick()).unwrap_or(false);
+                    }
+                    Input::Sent => {}
                 }
                 if self.broken || self.session.quit_requested() {
                     break;
@@ -252,6 +395,9 @@ impl<'a> Driver<'a> {
             app.save();
             app.store_warning().map(str::to_string)
         }));
+        if matches!(saved, Ok(None)) {
+            self.link.saved.store(true, Ordering::Release);
+        }
         if ending == Ending::Closed {
             return;
         }

@@ -1,21 +1,27 @@
 //! One SSH connection: who the student is, what they may ask for (a shell on a pty, nothing
 //! else), and the bridge between the channel and their session thread.
 
-use super::driver::{self, Input, Output, Start};
-use super::identity::Student;
-use super::limits::{self, LoginLimiter};
+use super::driver::{self, Input, Link, Output, Start};
+use super::identity::{self, Student};
+use super::limits::{self, LoginLimiter, SigningInSlot, TypingRate};
 use super::quickack::QuickAck;
+use super::roster::Roster;
 use super::screen;
 use crate::course::Course;
 use russh::keys::{HashAlg, PublicKey};
-use russh::server::{Auth, Handle, Msg, Session};
+use russh::server::{Auth, Handle, Msg, Response, Session};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Bytes handed to a session in one message: small enough that a session whose client has
+/// gone notices within a fraction of a second, even while it works through a flood.
+const INPUT_CHUNK: usize = 4096;
 
 /// What every connection shares: settings, the live sessions and the login budget.
 pub struct Shared {
@@ -29,8 +35,10 @@ pub struct Shared {
     pub looks: super::Looks,
     /// The `ssh …` line for students, repeated in refusals.
     pub ssh_line: String,
-    /// Live sessions by id: how to tell each that the server stops.
-    pub sessions: Mutex<HashMap<u64, mpsc::Sender<Input>>>,
+    /// Live sessions by id: how to tell each that the server stops, and whether it saved.
+    pub sessions: Mutex<HashMap<u64, Live>>,
+    /// Keys admitted before and what each name looks like: sign-in asks this, not the disk.
+    pub roster: Mutex<Roster>,
     /// Connections open now (signed in or not).
     pub connections: AtomicUsize,
     /// Sessions whose output is still being sent (the shutdown waits for these).
@@ -38,12 +46,36 @@ pub struct Shared {
     pub limiter: Mutex<LoginLimiter>,
     pub next_id: AtomicU64,
     pub stopping: AtomicBool,
+    /// Connections signing in, per address.
+    pub signing_in: Arc<limits::SigningIn>,
+}
+
+/// A live session, as the server's shutdown sees it.
+#[derive(Clone)]
+pub struct Live {
+    pub input: mpsc::Sender<Input>,
+    pub link: Arc<Link>,
+    /// The student's name or key, sanitized for the log.
+    pub label: String,
 }
 
 impl Shared {
-    /// The methods offered to clients: a key, or a name with the class code as password.
+    /// The methods offered to clients: a key (the class code asked once, the first time),
+    /// or a name with the class code, typed at a prompt (keyboard-interactive: OpenSSH asks
+    /// again after a typo) or as a password.
     pub fn methods() -> MethodSet {
-        MethodSet::from(&[MethodKind::PublicKey, MethodKind::Password][..])
+        MethodSet::from(
+            &[
+                MethodKind::PublicKey,
+                MethodKind::KeyboardInteractive,
+                MethodKind::Password,
+            ][..],
+        )
+    }
+
+    /// Where the class code is asked for.
+    fn code_methods() -> MethodSet {
+        MethodSet::from(&[MethodKind::KeyboardInteractive, MethodKind::Password][..])
     }
 
     pub fn live_sessions(&self) -> usize {
@@ -71,6 +103,20 @@ pub struct Connection {
     peer: SocketAddr,
     /// Set once signed in, so the login timer knows to leave the connection alone.
     signed_in: Arc<AtomicBool>,
+    /// Set at the client's first sign-in request: it got through the key exchange.
+    asked: Arc<AtomicBool>,
+    /// This connection's place among those signing in from its address; given back once
+    /// signed in (or when the connection ends).
+    signing_in: Option<SigningInSlot>,
+    /// A key whose signature was good but that has not been admitted with the class code
+    /// yet: the code is asked for next, and the key is the student's from then on.
+    pending_key: Option<String>,
+    /// Wrong class codes sent on this connection.
+    wrong_codes: u32,
+    /// Why this student, who knew the code, cannot have a session (a name that looks like
+    /// another student's): shown on their screen instead of the course.
+    refusal: Option<String>,
+    typing: TypingRate,
     /// Ends the stream's quick acknowledgements once the session's first output is out.
     quick: QuickAck,
     student: Option<Student>,
@@ -80,21 +126,58 @@ pub struct Connection {
     /// LANG, LC_ALL and LC_CTYPE as the client sent them: they decide Unicode or ASCII.
     locale: Vec<(String, String)>,
     input: Option<mpsc::Sender<Input>>,
+    link: Option<Arc<Link>>,
+    /// A second handle on the client's socket, to see whether the client has hung up while
+    /// this connection is not reading (it waits on a slow session or the typing rate).
+    socket: Arc<std::os::fd::OwnedFd>,
+}
+
+/// How often a connection that waits before reading on checks whether its client hung up.
+const HANGUP_CHECK: Duration = Duration::from_millis(100);
+
+/// Whether the client has closed its end (or the connection broke), without reading from
+/// the socket: asks the kernel for hang-up events only.
+fn hung_up(socket: &std::os::fd::OwnedFd) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags};
+    let mut fds = [PollFd::new(socket, PollFlags::RDHUP)];
+    match poll(&mut fds, Some(&rustix::event::Timespec::default())) {
+        Ok(0) => false,
+        Ok(_) => fds[0]
+            .revents()
+            .intersects(PollFlags::RDHUP | PollFlags::HUP | PollFlags::ERR),
+        Err(_) => false,
+    }
+}
+
+/// What a connection's timers watch, shared with its handler.
+#[derive(Clone, Default)]
+pub struct Watch {
+    pub signed_in: Arc<AtomicBool>,
+    pub asked: Arc<AtomicBool>,
 }
 
 impl Connection {
     pub fn new(
         shared: Arc<Shared>,
+        id: u64,
         peer: SocketAddr,
-        signed_in: Arc<AtomicBool>,
+        watch: Watch,
+        slot: SigningInSlot,
         quick: QuickAck,
+        socket: Arc<std::os::fd::OwnedFd>,
     ) -> Self {
-        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
         Self {
+            socket,
             shared,
             id,
             peer,
-            signed_in,
+            signed_in: watch.signed_in,
+            asked: watch.asked,
+            signing_in: Some(slot),
+            pending_key: None,
+            wrong_codes: 0,
+            refusal: None,
+            typing: TypingRate::new(Instant::now()),
             quick,
             student: None,
             channel: None,
@@ -102,6 +185,7 @@ impl Connection {
             term: String::new(),
             locale: Vec::new(),
             input: None,
+            link: None,
         }
     }
 
@@ -113,6 +197,109 @@ impl Connection {
         ));
         self.student = Some(student);
         self.signed_in.store(true, Ordering::Relaxed);
+        self.signing_in = None;
+        Auth::Accept
+    }
+
+    fn roster(&self) -> std::sync::MutexGuard<'_, Roster> {
+        self.shared
+            .roster
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A class code typed for `user` (as a password or at the keyboard-interactive prompt):
+    /// the student signs in with it, by their key if one is waiting for it, else by name.
+    async fn code(&mut self, user: &str, code: &str) -> Result<Auth, russh::Error> {
+        self.asked.store(true, Ordering::Relaxed);
+        if self.shared.stopping.load(Ordering::Relaxed) {
+            return Ok(Auth::reject());
+        }
+        if limits::same_secret(code.as_bytes(), self.shared.code.as_bytes()) {
+            return Ok(self.admit(user));
+        }
+        self.wrong_codes += 1;
+        let now = Instant::now();
+        let name = identity::clean_name(user).unwrap_or_default();
+        let wait = {
+            let mut limiter = self
+                .shared
+                .limiter
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let wait = limiter.slow_down(self.peer.ip(), &name, now);
+            limiter.failed(self.peer.ip(), &name, now);
+            wait
+        };
+        log(&format!(
+            "refused    {}: wrong class code ({} on this connection)",
+            self.peer, self.wrong_codes
+        ));
+        if self.wrong_codes >= limits::WRONG_CODES_PER_CONNECTION {
+            log(&format!(
+                "closed     {}: {} wrong class codes",
+                self.peer, self.wrong_codes
+            ));
+            return Err(russh::Error::Disconnect);
+        }
+        // Held back only once this address or name has spent its budget of failures; a
+        // right code is never held back.
+        tokio::time::sleep(wait).await;
+        Ok(Auth::Reject {
+            proceed_with_methods: Some(Shared::code_methods()),
+            partial_success: false,
+        })
+    }
+
+    /// The right code came: the waiting key becomes the student's, or the name does.
+    fn admit(&mut self, user: &str) -> Auth {
+        if let Some(fingerprint) = self.pending_key.take() {
+            self.roster().add_key(&fingerprint);
+            return self.accept(Student::by_key(&fingerprint, user), "key, class code");
+        }
+        let name = match identity::check_name(user) {
+            Ok(name) => name,
+            Err(why) => {
+                log(&format!("refused    {}: {why}", self.peer));
+                self.refusal = Some(format!(
+                    "The name you signed in with cannot be used: {why}.\nConnect again with \
+                     another name: {}",
+                    self.shared.ssh_line
+                ));
+                return self.accept_refused();
+            }
+        };
+        let clash = self.roster().admit_name(&name);
+        match clash {
+            Ok(()) => match Student::by_name(&name) {
+                Some(student) => self.accept(student, "name and class code"),
+                None => Auth::reject(),
+            },
+            Err(known) => {
+                log(&format!(
+                    "refused    {}: the name {} looks like the student {}",
+                    self.peer,
+                    identity::shown(&name),
+                    identity::shown(&known)
+                ));
+                self.refusal = Some(format!(
+                    "The name \"{}\" looks like the name of another student in this class \
+                     (\"{}\"), so it could be mistaken for theirs.\nIf that is you, type \
+                     your name exactly as before; otherwise connect with another name: {}",
+                    identity::shown(&name),
+                    identity::shown(&known),
+                    self.shared.ssh_line
+                ));
+                self.accept_refused()
+            }
+        }
+    }
+
+    /// Lets a client that knew the code in only to read why it has no session: its channel
+    /// gets the refusal and closes, and no folder is made.
+    fn accept_refused(&mut self) -> Auth {
+        self.signed_in.store(true, Ordering::Relaxed);
+        self.signing_in = None;
         Auth::Accept
     }
 
@@ -120,9 +307,15 @@ impl Connection {
         self.shared.looks.ascii_for(&self.locale)
     }
 
-    /// Shows a message on the student's terminal and ends the channel.
+    /// Shows a message on the student's terminal, wrapped to its width, and ends the channel.
     fn refuse(&self, channel: ChannelId, session: &mut Session, text: &str, status: u32) {
-        let _ = session.data(channel, screen::message_only(text));
+        let width = usize::from(self.pty.map_or(80, |(cols, _)| cols)).saturating_sub(1);
+        let wrapped: Vec<String> = text
+            .lines()
+            .flat_map(|line| textwrap::wrap(line, width.max(20)))
+            .map(std::borrow::Cow::into_owned)
+            .collect();
+        let _ = session.data(channel, screen::message_only(&wrapped.join("\n")));
         let _ = session.exit_status_request(channel, status);
         let _ = session.eof(channel);
         let _ = session.close(channel);
@@ -134,6 +327,8 @@ impl Connection {
             return false;
         };
         let (input_tx, input_rx) = mpsc::channel();
+        let link = Arc::new(Link::default());
+        let label = identity::shown(&student.label);
         {
             let mut sessions = self
                 .shared
@@ -143,9 +338,17 @@ impl Connection {
             if sessions.len() >= self.shared.max_sessions {
                 return false;
             }
-            sessions.insert(self.id, input_tx.clone());
+            let live = Live {
+                input: input_tx.clone(),
+                link: Arc::clone(&link),
+                label: label.clone(),
+            };
+            sessions.insert(self.id, live);
         }
-        self.input = Some(input_tx);
+        self.input = Some(input_tx.clone());
+        self.link = Some(Arc::clone(&link));
+        // Unbounded in type only: the session sends one frame and waits for `Sent` before
+        // the next, so this holds at most a frame, a goodbye and the end.
         let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
         self.shared.sending.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(forward(
@@ -154,6 +357,7 @@ impl Connection {
             out_rx,
             self.shared.clone(),
             self.quick.clone(),
+            (Arc::clone(&link), input_tx),
         ));
         let start = Start {
             student: student.clone(),
@@ -165,21 +369,20 @@ impl Connection {
             idle: self.shared.idle,
             waker: {
                 // The session's background work wakes its thread through its own input
-                // channel, so a student's training run redraws only that student's screen.
-                let wake = self.input.clone();
+                // channel, so a student's training run redraws only that student's screen;
+                // one queued wake-up covers any number of posts.
+                let wake = (self.input.clone(), Arc::clone(&link));
                 crate::jobs::Waker::new(move || {
-                    if let Some(tx) = &wake {
-                        let _ = tx.send(Input::Wake);
+                    if let (Some(tx), link) = &wake {
+                        link.wake(tx);
                     }
                 })
             },
+            link,
         };
-        if let Err(e) = student.record(&self.shared.class) {
-            log(&format!("cannot record the student: {e}"));
-        }
         let shared = self.shared.clone();
         let id = self.id;
-        let label = crate::sanitize::field(&student.label).into_owned();
+        let ended_link = Arc::clone(&start.link);
         log(&format!(
             "session    {label} started at {}x{} ({} live)",
             size.0,
@@ -196,8 +399,13 @@ impl Connection {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(&id);
+                let saved = if ended_link.saved() {
+                    "progress saved"
+                } else {
+                    "progress NOT saved (its last save stays)"
+                };
                 log(&format!(
-                    "session    {label} ended: {} after {} s, progress saved",
+                    "session    {label} ended: {} after {} s, {saved}",
                     ending.describe(),
                     began.elapsed().as_secs()
                 ));
@@ -214,9 +422,10 @@ impl Connection {
         true
     }
 
-    fn send(&self, input: Input) {
-        if let Some(tx) = &self.input {
-            let _ = tx.send(input);
+    /// The client is gone: its session stops at its next message, whatever is queued.
+    fn gone(&self) {
+        if let (Some(tx), Some(link)) = (&self.input, &self.link) {
+            link.close(tx);
         }
     }
 }
@@ -230,13 +439,17 @@ async fn forward(
     mut output: tokio::sync::mpsc::UnboundedReceiver<Output>,
     shared: Arc<Shared>,
     quick: QuickAck,
+    (link, input): (Arc<Link>, mpsc::Sender<Input>),
 ) {
     while let Some(out) = output.recv().await {
         match out {
             Output::Data(bytes) => {
+                // Waits while the client's window is full: a client that does not read
+                // holds up its own next frame, nothing else.
                 if handle.data(channel, bytes).await.is_err() {
                     break;
                 }
+                link.sent(&input);
                 quick.stop();
             }
             Output::End(status) => {
@@ -252,7 +465,7 @@ async fn forward(
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.send(Input::Closed);
+        self.gone();
         self.shared.connections.fetch_sub(1, Ordering::SeqCst);
         log(&format!("disconnect {}", self.peer));
     }
@@ -269,51 +482,56 @@ impl russh::server::Handler for Connection {
         ))
     }
 
+    async fn auth_none(&mut self, _: &str) -> Result<Auth, Self::Error> {
+        self.asked.store(true, Ordering::Relaxed);
+        Ok(Auth::reject())
+    }
+
+    /// A key whose signature checked out: a key admitted before signs in at once; a new one
+    /// is asked for the class code next (keyboard-interactive), and is admitted with it.
     async fn auth_publickey(&mut self, user: &str, key: &PublicKey) -> Result<Auth, Self::Error> {
+        self.asked.store(true, Ordering::Relaxed);
         if self.shared.stopping.load(Ordering::Relaxed) {
             return Ok(Auth::reject());
         }
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        Ok(self.accept(Student::by_key(&fingerprint, user), "key"))
+        if self.roster().knows_key(&fingerprint) {
+            return Ok(self.accept(Student::by_key(&fingerprint, user), "key"));
+        }
+        self.pending_key = Some(fingerprint);
+        Ok(Auth::Reject {
+            proceed_with_methods: Some(Shared::code_methods()),
+            partial_success: true,
+        })
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _: &str,
+        response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        self.asked.store(true, Ordering::Relaxed);
+        let answer = response.and_then(|mut r| r.next()).map(|a| {
+            String::from_utf8_lossy(a.get(..a.len().min(256)).unwrap_or_default()).into_owned()
+        });
+        match answer {
+            Some(code) => self.code(user, &code).await,
+            None => Ok(Auth::Partial {
+                name: Cow::Borrowed("llmf class"),
+                instructions: Cow::Borrowed(if self.pending_key.is_some() {
+                    "First time with this key: type the class code your teacher gave you. \
+                     Your key signs you in from then on."
+                } else {
+                    "Type the class code your teacher gave you."
+                }),
+                prompts: Cow::Owned(vec![(Cow::Borrowed("Class code: "), false)]),
+            }),
+        }
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        let ip = self.peer.ip();
-        let now = Instant::now();
-        let allowed = self
-            .shared
-            .limiter
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .allows(ip, now);
-        if !allowed {
-            log(&format!(
-                "refused    {}: too many wrong class codes from this address, wait a little",
-                self.peer
-            ));
-            return Ok(Auth::reject());
-        }
-        let right = limits::same_secret(password.as_bytes(), self.shared.code.as_bytes());
-        match Student::by_name(user) {
-            Some(student) if right && !self.shared.stopping.load(Ordering::Relaxed) => {
-                Ok(self.accept(student, "name and class code"))
-            }
-            Some(_) if right => Ok(Auth::reject()),
-            _ => {
-                self.shared
-                    .limiter
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .failed(ip, now);
-                let why = if right {
-                    "a name must be 1 to 32 characters"
-                } else {
-                    "wrong class code"
-                };
-                log(&format!("refused    {}: {why}", self.peer));
-                Ok(Auth::reject())
-            }
-        }
+        self.code(user, password).await
     }
 
     async fn channel_open_session(
@@ -325,7 +543,7 @@ impl russh::server::Handler for Connection {
         // One session channel per connection; dropping `reply` refuses any other. The
         // channel's own message stream is not needed (the handler gets every request) and
         // is dropped so it never fills up.
-        if self.channel.is_none() && self.student.is_some() {
+        if self.channel.is_none() && (self.student.is_some() || self.refusal.is_some()) {
             self.channel = Some(channel.id());
             reply.accept().await;
         }
@@ -377,6 +595,10 @@ impl russh::server::Handler for Connection {
             return Ok(());
         }
         session.channel_success(channel)?;
+        if let Some(text) = self.refusal.clone() {
+            self.refuse(channel, session, &text, 1);
+            return Ok(());
+        }
         let Some(size) = self.pty else {
             log(&format!(
                 "refused    {}: no terminal (pty) asked for",
@@ -461,29 +683,66 @@ impl russh::server::Handler for Connection {
         _: u32,
         _: &mut Session,
     ) -> Result<(), Self::Error> {
-        let (cols, rows) = limits::clamp_size(cols, rows);
-        self.pty = Some((cols, rows));
-        self.send(Input::Resize(cols, rows));
+        let size = limits::clamp_size(cols, rows);
+        self.pty = Some(size);
+        // The last size wins: a flood of window changes is one resize, one frame.
+        if let (Some(tx), Some(link)) = (&self.input, &self.link) {
+            link.resize(size, tx);
+        }
         Ok(())
     }
 
+    /// Typed bytes go to the session only as fast as it handles them: this waits for room
+    /// in its input budget (and for the typing rate), and while it waits, russh reads
+    /// nothing more from this client, so TCP slows the client down.
     async fn data(
         &mut self,
         _: ChannelId,
         data: &[u8],
         _: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.send(Input::Bytes(data.to_vec()));
+        let (Some(tx), Some(link)) = (self.input.clone(), self.link.clone()) else {
+            return Ok(());
+        };
+        for chunk in data.chunks(INPUT_CHUNK) {
+            let wait = self.typing.spend(chunk.len(), Instant::now());
+            let until = tokio::time::Instant::now() + wait;
+            // Waits in short slices, so a client that hangs up meanwhile is seen at once and
+            // its session ends with what it had queued dropped.
+            loop {
+                let admitted = tokio::select! {
+                    room = link.input_room.acquire_many(chunk.len() as u32),
+                        if tokio::time::Instant::now() >= until => Some(room),
+                    () = tokio::time::sleep(HANGUP_CHECK) => None,
+                };
+                match admitted {
+                    // Closed when the session has ended: the bytes have nowhere to go.
+                    Some(Err(_)) => return Ok(()),
+                    Some(Ok(room)) => {
+                        room.forget();
+                        break;
+                    }
+                    None if hung_up(&self.socket) => {
+                        self.gone();
+                        return Err(russh::Error::Disconnect);
+                    }
+                    None => {}
+                }
+            }
+            if link.is_gone() || tx.send(Input::Bytes(chunk.to_vec())).is_err() {
+                return Ok(());
+            }
+        }
         Ok(())
     }
 
     async fn channel_eof(&mut self, _: ChannelId, _: &mut Session) -> Result<(), Self::Error> {
-        self.send(Input::Closed);
+        self.gone();
         Ok(())
     }
 
     async fn channel_close(&mut self, _: ChannelId, _: &mut Session) -> Result<(), Self::Error> {
-        self.send(Input::Closed);
+        self.gone();
         Ok(())
     }
 }

@@ -24,17 +24,9 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
 /// if there is none. Whether it was made now comes back too.
 pub fn load_or_create(class: &Path) -> Result<(PrivateKey, bool), String> {
     let path = class.join(FILE_NAME);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let key = PrivateKey::from_openssh(&bytes).map_err(|e| {
-                format!(
-                    "{}: not an OpenSSH private key ({e}); move it away and a new one is made",
-                    path.display()
-                )
-            })?;
-            Ok((key, false))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match crate::safe_read::read_bytes(&path, KEY_LIMIT) {
+        Ok(bytes) => Ok((usable(&path, &bytes)?, false)),
+        Err(crate::safe_read::ReadError::Missing(_)) => {
             std::fs::create_dir_all(class).map_err(|e| format!("{}: {e}", class.display()))?;
             let seed = random_bytes::<32>()?;
             let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
@@ -52,8 +44,44 @@ pub fn load_or_create(class: &Path) -> Result<(PrivateKey, bool), String> {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok((key, true))
         }
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) => Err(format!(
+            "{e}\nThe host key must be a regular file: move it away and a new one is made."
+        )),
     }
+}
+
+/// An OpenSSH private key file is a few hundred bytes (an RSA key of 16,384 bits is under
+/// 13 KB).
+const KEY_LIMIT: u64 = 64 << 10;
+
+/// The key in `bytes`, if the server can use it as it is: an OpenSSH private key, not
+/// protected by a passphrase (no one is there to type it, and russh would fail every key
+/// exchange without a word), and readable by its owner only.
+fn usable(path: &Path, bytes: &[u8]) -> Result<PrivateKey, String> {
+    let shown = crate::sanitize::field(&path.to_string_lossy()).into_owned();
+    let key = PrivateKey::from_openssh(bytes).map_err(|e| {
+        format!("{shown}: not an OpenSSH private key ({e}); move it away and a new one is made")
+    })?;
+    if key.is_encrypted() {
+        return Err(format!(
+            "{shown}: the key is protected by a passphrase, which a server cannot type when it \
+             starts. Remove the passphrase (ssh-keygen -p -N '' -f {shown}) or move the file \
+             away and a new key is made."
+        ));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("{shown}: {e}"))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{shown}: other users can read this private key (mode {:04o}), so they could pose \
+             as this server. Run: chmod 600 {shown}",
+            mode & 0o7777
+        ));
+    }
+    Ok(key)
 }
 
 /// `SHA256:…`, as `ssh` shows it when it first meets the server.
@@ -80,6 +108,43 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn keys_the_server_cannot_use_stop_it_with_a_message() {
+        use std::os::unix::fs::PermissionsExt;
+        let class = tempfile::tempdir().unwrap();
+        let path = class.path().join(FILE_NAME);
+        load_or_create(class.path()).unwrap();
+        // Readable by others: refused, and the key is left as it was.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = load_or_create(class.path()).unwrap_err();
+        assert!(err.contains("chmod 600") && err.contains("0644"), "{err}");
+        // A passphrase (made by OpenSSH's own ssh-keygen, where the machine has it): refused
+        // with the way to remove it.
+        std::fs::remove_file(&path).unwrap();
+        let keygen = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "secret", "-f"])
+            .arg(&path)
+            .status();
+        if keygen.is_ok_and(|s| s.success()) {
+            let err = load_or_create(class.path()).unwrap_err();
+            assert!(err.contains("passphrase"), "{err}");
+        }
+        // A FIFO is refused at once (opening it without O_NONBLOCK would wait forever).
+        std::fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = load_or_create(class.path()).unwrap_err();
+        assert!(err.contains("regular file"), "{err}");
+        // A link to a device that never ends is refused, not read.
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let err = load_or_create(class.path()).unwrap_err();
+        assert!(err.contains("regular file"), "{err}");
     }
 
     #[test]

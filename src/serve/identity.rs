@@ -13,6 +13,8 @@ pub const STUDENTS: &str = "students";
 /// A small file beside each student's progress: the name they typed and their key's
 /// fingerprint, for the teacher's report.
 pub const ABOUT_FILE: &str = "student.json";
+/// `student.json` holds a name and a fingerprint: well under 1 KiB.
+pub const ABOUT_LIMIT: u64 = 16 << 10;
 /// Longest name a student may sign in with, in characters.
 pub const NAME_LIMIT: usize = 32;
 
@@ -81,7 +83,9 @@ impl Student {
     pub fn record(&self, class: &Path) -> Result<(), String> {
         let dir = self.dir(class);
         let path = dir.join(ABOUT_FILE);
-        let old = std::fs::read(&path)
+        // Read with a cap and never waiting: a FIFO or a huge file put there is replaced,
+        // not read.
+        let old = crate::safe_read::read_bytes(&path, ABOUT_LIMIT)
             .ok()
             .and_then(|b| serde_json::from_slice::<About>(&b).ok());
         if old.as_ref() == Some(&self.about) {
@@ -99,14 +103,64 @@ impl Student {
     }
 }
 
-/// The name as the student will see it: trimmed, lower case, at most [`NAME_LIMIT`]
-/// characters, no control characters.
+/// The name as the student will see it: in Unicode's compatibility form (NFKC, so full-width
+/// "ｂｏｂ" is "bob"), trimmed, lower case, at most [`NAME_LIMIT`] characters, with nothing
+/// invisible in it; `None` when it cannot be a name ([`check_name`] says why).
 pub fn clean_name(user: &str) -> Option<String> {
-    let name = user.trim().to_lowercase();
-    let ok = !name.is_empty()
-        && name.chars().count() <= NAME_LIMIT
-        && !name.chars().any(char::is_control);
-    ok.then_some(name)
+    check_name(user).ok()
+}
+
+/// [`clean_name`], or why the name was refused, in words for the student.
+pub fn check_name(user: &str) -> Result<String, String> {
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = user.nfkc().collect::<String>().trim().to_lowercase();
+    if name.is_empty() {
+        return Err("a name needs at least one letter or digit".into());
+    }
+    if name.chars().count() > NAME_LIMIT {
+        return Err(format!("a name may have at most {NAME_LIMIT} characters"));
+    }
+    if let Some(c) = name.chars().find(|&c| invisible(c)) {
+        return Err(format!(
+            "the name holds an invisible or control character (U+{:04X}): type it plainly",
+            u32::from(c)
+        ));
+    }
+    Ok(name)
+}
+
+/// Characters that change how a name looks or reads without being seen: controls, the
+/// direction overrides and isolates that can turn a name around on the teacher's screen
+/// (U+202A–U+202E, U+2066–U+2069), zero-width spaces and joiners, and the rest of Unicode's
+/// default-ignorable code points (variation selectors, the byte-order mark, fillers, tags).
+pub fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(u32::from(c),
+            0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+            | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF)
+}
+
+/// A name as the server's log and screens show it: every invisible character (see
+/// [`invisible`]) written out as `<U+202E>`, so a name can neither act on a terminal nor turn
+/// a line around, and two names that differ only invisibly read differently.
+pub fn shown(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if invisible(c) || crate::sanitize::is_control(c) {
+            out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a name looks like, for telling look-alikes apart: Unicode's confusable skeleton
+/// (UTS #39), under which Cyrillic "а" and Latin "a", or "rn" and "m", are the same.
+pub fn look(name: &str) -> String {
+    unicode_security::skeleton(name).collect()
 }
 
 /// Letters, digits, `.`, `-` and `_` stay; every other byte becomes `%XX`. The result is a
@@ -172,6 +226,27 @@ mod tests {
         assert_eq!(c.folder, "name-jos%C3%A9");
         assert_eq!(label_of_folder(&c.folder).as_deref(), Some("josé"));
         assert_eq!(label_of_folder(&b.folder).as_deref(), Some("../x y"));
+    }
+
+    #[test]
+    fn names_take_one_normal_form_and_nothing_invisible() {
+        // Full-width letters are the same student as plain ones.
+        assert_eq!(clean_name("ＢＯＢ").as_deref(), Some("bob"));
+        for bad in [
+            "ann\u{202e}a",
+            "an\u{200b}na",
+            "\u{2066}x",
+            "a\u{feff}",
+            "x\u{9b}y",
+        ] {
+            let why = check_name(bad).unwrap_err();
+            assert!(why.contains("invisible"), "{bad:?}: {why}");
+        }
+        assert_eq!(shown("ann\u{202e}a"), "ann<U+202E>a");
+        assert_eq!(shown("a\u{1b}b"), "a<U+001B>b");
+        assert_eq!(shown("josé"), "josé");
+        assert_eq!(look("\u{430}nna"), look("anna"));
+        assert_ne!(look("anna"), look("anne"));
     }
 
     #[test]

@@ -15,10 +15,11 @@ pub mod identity;
 pub mod input;
 pub mod limits;
 mod quickack;
+pub mod roster;
 pub mod screen;
 
 use crate::course::Course;
-use handler::{log, Connection, Shared};
+use handler::{log, Connection, Shared, Watch};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -81,6 +82,10 @@ impl Looks {
 
 /// How long a client has to sign in before the connection is dropped.
 const LOGIN_GRACE: Duration = Duration::from_secs(60);
+/// How long a new connection may take to get through the SSH key exchange to its first
+/// sign-in request (a real client takes well under a second): a socket that stays silent,
+/// or sends only its greeting, is closed after this.
+const HANDSHAKE_WAIT: Duration = Duration::from_secs(10);
 /// How long the shutdown waits for sessions to say goodbye.
 const GOODBYE_WAIT: Duration = Duration::from_secs(5);
 
@@ -174,11 +179,13 @@ pub fn run(args: ServeArgs, course: Course, looks: Looks) -> Result<(), String> 
         looks,
         ssh_line: ssh_line(bound),
         sessions: Mutex::new(Default::default()),
+        roster: Mutex::new(roster::Roster::load(&class)),
         connections: AtomicUsize::new(0),
         sending: AtomicUsize::new(0),
         limiter: Mutex::new(limits::LoginLimiter::for_class()),
         next_id: AtomicU64::new(1),
         stopping: AtomicBool::new(false),
+        signing_in: Arc::default(),
     });
 
     let made = if made { " (new)" } else { "" };
@@ -230,8 +237,8 @@ fn stop(shared: &Shared, signal: Option<i32>) {
         signal.unwrap_or(0),
         sessions.len()
     ));
-    for tx in &sessions {
-        let _ = tx.send(driver::Input::Shutdown);
+    for live in &sessions {
+        let _ = live.input.send(driver::Input::Shutdown);
     }
     let deadline = Instant::now() + GOODBYE_WAIT;
     while (shared.live_sessions() > 0 || shared.sending.load(Ordering::SeqCst) > 0)
@@ -241,7 +248,28 @@ fn stop(shared: &Shared, signal: Option<i32>) {
     }
     // The goodbye has been handed to each connection; give the packets a moment to leave.
     std::thread::sleep(Duration::from_millis(100));
-    log("stopped: every session saved");
+    log(&shutdown_report(&sessions));
+}
+
+/// The last log line: how many of the sessions live at the signal saved, naming any that did
+/// not (still busy after the wait, or their save failed).
+fn shutdown_report(sessions: &[handler::Live]) -> String {
+    let unsaved: Vec<&str> = sessions
+        .iter()
+        .filter(|live| !live.link.saved())
+        .map(|live| live.label.as_str())
+        .collect();
+    let saved = sessions.len() - unsaved.len();
+    if unsaved.is_empty() {
+        format!("stopped: {saved} of {} session(s) saved", sessions.len())
+    } else {
+        format!(
+            "stopped: {saved} of {} session(s) saved; NOT saved: {} (their last save before \
+             stays)",
+            sessions.len(),
+            unsaved.join(", ")
+        )
+    }
 }
 
 async fn accept_loop(
@@ -270,39 +298,83 @@ async fn accept_loop(
             continue;
         }
         let _ = socket.set_nodelay(true);
+        // A second handle on the socket, to end a connection that never signs in whatever
+        // state its SSH session is in (shutting the socket down wakes every read and write).
+        let Ok(cutter) = socket_cutter(&socket) else {
+            continue;
+        };
+        let cutter = Arc::new(cutter);
+        let watch = Watch::default();
+        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let slot = {
+            let cutter = Arc::clone(&cutter);
+            limits::SigningIn::take(
+                &shared.signing_in,
+                peer.ip(),
+                id,
+                Arc::clone(&watch.asked),
+                move || {
+                    log(&format!(
+                        "closed     {peer}: silent, pushed out by a new connection"
+                    ));
+                    let _ = rustix::net::shutdown(&*cutter, rustix::net::Shutdown::Both);
+                },
+            )
+        };
+        let Some(slot) = slot else {
+            log(&format!(
+                "refused    {peer}: {} connections from this address are signing in already",
+                limits::SIGNING_IN_PER_ADDRESS
+            ));
+            continue;
+        };
         shared.connections.fetch_add(1, Ordering::SeqCst);
         log(&format!("connect    {peer}"));
-        let signed_in = Arc::new(AtomicBool::new(false));
         let quick = quickack::QuickAck::default();
-        let handler = Connection::new(shared.clone(), peer, signed_in.clone(), quick.clone());
+        let handler = Connection::new(
+            shared.clone(),
+            id,
+            peer,
+            watch.clone(),
+            slot,
+            quick.clone(),
+            Arc::clone(&cutter),
+        );
         let stream = quickack::Stream::new(socket, quick);
         let config = config.clone();
         tokio::spawn(async move {
+            let opened = Instant::now();
+            let timer = tokio::spawn(async move {
+                tokio::time::sleep(HANDSHAKE_WAIT).await;
+                if !watch.asked.load(Ordering::Relaxed) {
+                    log(&format!("closed     {peer}: no sign-in began within 10 s"));
+                    let _ = rustix::net::shutdown(&*cutter, rustix::net::Shutdown::Both);
+                    return;
+                }
+                tokio::time::sleep(LOGIN_GRACE.saturating_sub(opened.elapsed())).await;
+                if !watch.signed_in.load(Ordering::Relaxed) {
+                    log(&format!("closed     {peer}: not signed in within a minute"));
+                    let _ = rustix::net::shutdown(&*cutter, rustix::net::Shutdown::Both);
+                }
+            });
             let started = tokio::time::timeout(
-                LOGIN_GRACE,
+                HANDSHAKE_WAIT,
                 russh::server::run_stream(config, stream, handler),
             )
             .await;
-            let Ok(Ok(running)) = started else {
-                return;
-            };
-            let handle = running.handle();
-            let timer = tokio::spawn(async move {
-                tokio::time::sleep(LOGIN_GRACE).await;
-                if !signed_in.load(Ordering::Relaxed) {
-                    let _ = handle
-                        .disconnect(
-                            russh::Disconnect::ByApplication,
-                            "not signed in within a minute".into(),
-                            "en".into(),
-                        )
-                        .await;
-                }
-            });
-            let _ = running.await;
+            if let Ok(Ok(running)) = started {
+                let _ = running.await;
+            }
             timer.abort();
         });
     }
+}
+
+/// A duplicate of the socket's descriptor: shutting it down ends the connection's reads and
+/// writes, wherever its SSH session is waiting.
+fn socket_cutter(socket: &tokio::net::TcpStream) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsFd;
+    socket.as_fd().try_clone_to_owned()
 }
 
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! A student's screen: a ratatui terminal whose backend writes into a buffer that is sent down
 //! the SSH channel. Its viewport is fixed and set from what the client says (pty-req,
 //! window-change); nothing here ever touches the server's own terminal.
+//!
+//! The backend is crossterm's, wrapped so that every question about the terminal's size is
+//! answered from the size the client sent: crossterm's own answer asks the *server's*
+//! terminal (an `ioctl` on `/dev/tty`, and when that fails, two `tput` child processes), and
+//! ratatui asks on every resize of a fixed viewport.
 
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -31,7 +37,72 @@ impl Sink {
     }
 }
 
-pub type Screen = Terminal<CrosstermBackend<Sink>>;
+/// Crossterm's backend over a [`Sink`], with the size the client gave instead of the server's.
+pub struct ClientBackend {
+    inner: CrosstermBackend<Sink>,
+    size: Size,
+}
+
+impl Backend for ClientBackend {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    /// The cursor is never read back from a client (crossterm would ask the server's own
+    /// terminal): the app keeps it hidden, so the origin is as good as any.
+    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
+        Ok(Position::ORIGIN)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> std::io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> std::io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> std::io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> std::io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::default(),
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+pub type Screen = Terminal<ClientBackend>;
+
+/// Gives the screen the client's new size: the backend answers with it from now on, and the
+/// next frame is drawn whole.
+pub fn resize(screen: &mut Screen, (cols, rows): (u16, u16)) -> std::io::Result<()> {
+    screen.backend_mut().size = Size::new(cols, rows);
+    screen.resize(Rect::new(0, 0, cols, rows))
+}
 
 /// Sent once at the start: the alternate screen, no cursor, bracketed paste, and mouse
 /// buttons and wheel in SGR form (1000 and 1006: clicks and wheel only, not every motion,
@@ -47,8 +118,12 @@ pub fn new_screen((cols, rows): (u16, u16)) -> (Screen, Sink) {
         viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
     };
     let sink = Sink::default();
+    let backend = ClientBackend {
+        inner: CrosstermBackend::new(sink.clone()),
+        size: Size::new(cols, rows),
+    };
     // A fixed viewport asks the backend nothing, and the sink never fails to take bytes.
-    match Terminal::with_options(CrosstermBackend::new(sink.clone()), options) {
+    match Terminal::with_options(backend, options) {
         Ok(t) => (t, sink),
         Err(e) => unreachable!("a fixed-size terminal over a memory sink cannot fail: {e}"),
     }
@@ -89,8 +164,30 @@ mod tests {
         let out = sink.take();
         assert!(String::from_utf8_lossy(&out).contains("hello"));
         assert!(sink.take().is_empty());
-        screen.resize(Rect::new(0, 0, 10, 2)).unwrap();
+        resize(&mut screen, (10, 2)).unwrap();
         screen.draw(|f| assert_eq!(f.area().width, 10)).unwrap();
+    }
+
+    /// Without a terminal of its own (stdin, stdout and stderr closed to /dev/null, no
+    /// controlling terminal in a test runner), crossterm's size query would fail or fork
+    /// `tput`; the screen answers from the client's size instead, on every path ratatui asks.
+    #[test]
+    fn the_size_comes_from_the_client_never_from_a_terminal() {
+        let (mut screen, sink) = new_screen((132, 43));
+        assert_eq!(screen.size().unwrap(), Size::new(132, 43));
+        assert_eq!(
+            screen.backend_mut().window_size().unwrap().columns_rows,
+            Size::new(132, 43)
+        );
+        for (cols, rows) in [(20, 5), (400, 200), (1, 1), (80, 24)] {
+            resize(&mut screen, (cols, rows)).unwrap();
+            assert_eq!(screen.size().unwrap(), Size::new(cols, rows));
+            screen.clear().unwrap();
+            screen
+                .draw(|f| assert_eq!(f.area(), Rect::new(0, 0, cols, rows)))
+                .unwrap();
+        }
+        assert!(!sink.take().is_empty());
     }
 
     #[test]

@@ -20,13 +20,16 @@ struct Running {
     input: mpsc::Sender<Input>,
     output: UnboundedReceiver<Output>,
     thread: std::thread::JoinHandle<Ending>,
+    link: Arc<Link>,
     vt: vt::Vt,
 }
 
 fn start(class: &std::path::Path, idle: Duration) -> Running {
     let (input, rx) = mpsc::channel();
     let (tx, output) = tokio::sync::mpsc::unbounded_channel();
+    let link = Arc::new(Link::default());
     let start = Start {
+        link: Arc::clone(&link),
         waker: crate::jobs::Waker::none(),
         student: Student::by_name("ada").unwrap(),
         course: course(),
@@ -41,6 +44,7 @@ fn start(class: &std::path::Path, idle: Duration) -> Running {
         input,
         output,
         thread,
+        link,
         vt: vt::Vt::new(80, 24),
     }
 }
@@ -61,10 +65,20 @@ fn next(output: &mut UnboundedReceiver<Output>) -> Option<Output> {
 }
 
 impl Running {
+    /// The next output, as the connection's forwarding task takes it: a frame, once taken,
+    /// is acknowledged as sent, so the session may draw the next.
+    fn next(&mut self) -> Option<Output> {
+        let out = next(&mut self.output);
+        if matches!(out, Some(Output::Data(_))) {
+            self.link.sent(&self.input);
+        }
+        out
+    }
+
     /// Reads output until the screen shows `want` (the session ending first fails the test).
     fn read_until(&mut self, want: &str) {
         while !self.vt.text().contains(want) {
-            match next(&mut self.output) {
+            match self.next() {
                 Some(Output::Data(b)) => self.vt.feed(&b),
                 Some(Output::End(status)) => {
                     panic!("ended ({status}) before {want:?}:\n{}", self.vt.text())
@@ -78,7 +92,7 @@ impl Running {
     fn read_to_end(mut self) -> (String, u32, Ending) {
         let mut text = String::new();
         let mut status = None;
-        while let Some(out) = next(&mut self.output) {
+        while let Some(out) = self.next() {
             match out {
                 Output::Data(b) => text.push_str(&String::from_utf8_lossy(&b)),
                 Output::End(s) => status = Some(s),
@@ -88,7 +102,10 @@ impl Running {
         (text, status.expect("End is always sent"), ending)
     }
 
+    /// Typed bytes, admitted against the input budget as the connection admits them.
     fn keys(&self, bytes: &[u8]) {
+        let room = self.link.input_room.try_acquire_many(bytes.len() as u32);
+        room.expect("room for the keys").forget();
         self.input.send(Input::Bytes(bytes.to_vec())).unwrap();
     }
 }
@@ -131,11 +148,11 @@ fn a_resize_draws_the_whole_screen_at_the_new_size() {
     let class = tempfile::tempdir().unwrap();
     let mut s = start(class.path(), HOUR);
     s.read_until("step 1/");
-    s.input.send(Input::Resize(100, 30)).unwrap();
+    s.link.resize((100, 30), &s.input);
     s.vt.resize(100, 30);
     // The status bar is drawn again on the new last row.
     while !s.vt.row_text(29).contains("step 1/") {
-        match next(&mut s.output) {
+        match s.next() {
             Some(Output::Data(b)) => s.vt.feed(&b),
             other => panic!("{other:?}:\n{}", s.vt.text()),
         }
@@ -167,14 +184,20 @@ fn shutdown_says_goodbye_and_a_closed_connection_gets_no_text() {
 
     let mut s = start(class.path(), HOUR);
     s.read_until("step 1/");
-    drop(s.input);
+    let Running {
+        input,
+        mut output,
+        thread,
+        ..
+    } = s;
+    drop(input);
     let mut text = String::new();
-    while let Some(out) = next(&mut s.output) {
+    while let Some(out) = next(&mut output) {
         if let Output::Data(b) = out {
             text.push_str(&String::from_utf8_lossy(&b));
         }
     }
-    assert_eq!(s.thread.join().unwrap(), Ending::Closed);
+    assert_eq!(thread.join().unwrap(), Ending::Closed);
     assert!(text.is_empty(), "{text}");
 }
 
@@ -189,7 +212,7 @@ fn a_lone_esc_is_the_esc_key_once_no_more_bytes_come() {
     s.read_until("Everywhere");
     s.keys(b"\x1b");
     // The next frame is the help closing (nothing else changes).
-    assert!(matches!(next(&mut s.output), Some(Output::Data(_))));
+    assert!(matches!(s.next(), Some(Output::Data(_))));
     s.keys(b"n");
     s.read_until("2/");
     s.input.send(Input::Closed).unwrap();
@@ -201,6 +224,7 @@ fn a_panic_inside_the_app_marks_the_session_broken_and_is_caught() {
     let class = tempfile::tempdir().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let start = Start {
+        link: Arc::default(),
         waker: crate::jobs::Waker::none(),
         student: Student::by_name("ada").unwrap(),
         course: course(),
@@ -221,4 +245,99 @@ fn a_panic_inside_the_app_marks_the_session_broken_and_is_caught() {
     }
     assert!(text.contains("internal error"), "{text}");
     assert!(text.contains("\x1b[?1049l"));
+}
+
+/// Frames waiting for the client's window: one at a time, the last one showing every change.
+#[test]
+fn one_frame_is_in_flight_and_the_next_shows_everything_since() {
+    let class = tempfile::tempdir().unwrap();
+    let mut s = start(class.path(), HOUR);
+    s.read_until("step 1/");
+    // Five keys, each taken and handled, while the client reads nothing.
+    for _ in 0..5 {
+        s.keys(b"n");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let first = next(&mut s.output);
+    let Some(Output::Data(bytes)) = first else {
+        panic!("{first:?}")
+    };
+    s.vt.feed(&bytes);
+    // Nothing more is drawn until that frame has left.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        s.output.try_recv().is_err(),
+        "a second frame while one is in flight"
+    );
+    s.link.sent(&s.input);
+    s.read_until("step 6/");
+    s.link.close(&s.input);
+    s.read_to_end();
+}
+
+/// A client that changes its window size thousands of times gets one resize per frame.
+#[test]
+fn window_changes_coalesce_and_the_last_size_wins() {
+    let class = tempfile::tempdir().unwrap();
+    let mut s = start(class.path(), HOUR);
+    s.read_until("step 1/");
+    for i in 0..5000u16 {
+        s.link.resize((60 + i % 100, 20 + i % 30), &s.input);
+    }
+    s.link.resize((100, 30), &s.input);
+    s.vt.resize(100, 30);
+    let mut frames = 0;
+    while !s.vt.row_text(29).contains("step 1/") {
+        match s.next() {
+            Some(Output::Data(b)) => {
+                frames += 1;
+                s.vt.feed(&b);
+            }
+            other => panic!("{other:?}:\n{}", s.vt.text()),
+        }
+    }
+    assert!(
+        frames <= 3,
+        "{frames} frames for one burst of window changes"
+    );
+    s.link.close(&s.input);
+    s.read_to_end();
+}
+
+/// Once the client is gone, the session ends before handling what is still queued.
+#[test]
+fn a_gone_client_ends_the_session_and_its_queued_input_is_dropped() {
+    let class = tempfile::tempdir().unwrap();
+    let mut s = start(class.path(), HOUR);
+    s.read_until("step 1/");
+    let queued = 2000;
+    for _ in 0..queued {
+        s.input.send(Input::Bytes(b"n".to_vec())).unwrap();
+    }
+    s.link.close(&s.input);
+    let (_, _, ending) = s.read_to_end();
+    assert_eq!(ending, Ending::Closed);
+    let p = saved(class.path());
+    let current = p.current.clone().unwrap();
+    assert!(
+        p.lessons[&current].step < queued,
+        "the queued keys were not all handled"
+    );
+}
+
+/// The input budget: taken by the connection, given back as the session handles the bytes,
+/// and closed when the session ends so a connection waiting for room stops waiting.
+#[test]
+fn the_input_budget_comes_back_and_closes_at_the_end() {
+    let class = tempfile::tempdir().unwrap();
+    let mut s = start(class.path(), HOUR);
+    s.read_until("step 1/");
+    s.keys(&[b' '; 1000]);
+    s.keys(b"?");
+    s.read_until("Everywhere");
+    assert_eq!(s.link.input_room.available_permits(), INPUT_ROOM);
+    let link = Arc::clone(&s.link);
+    s.link.close(&s.input);
+    s.read_to_end();
+    assert!(link.input_room.is_closed());
 }
