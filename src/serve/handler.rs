@@ -476,8 +476,9 @@ impl russh::server::Handler for Connection {
 
     async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
         Ok(Some(
-            "llmf class: sign in with your key, or with your name as the user and the class \
-             code as the password.\r\n"
+            "llmf class: connect with any name you like, then type the class code your \
+             teacher gave you. With an SSH key, the code is asked for once; the key signs \
+             you in from then on.\r\n"
                 .into(),
         ))
     }

@@ -1,5 +1,5 @@
 //! Who a student is, without accounts: their public key's SHA-256 fingerprint when they sign in
-//! with a key, else the name they typed (with the class code as the password).
+//! with a key (admitted once with the class code), else the name they typed with the class code.
 //!
 //! Each student gets a folder of their own in the class folder, named so that it can never
 //! leave it (`key-…` or `name-…` followed by characters safe in any file name), and their

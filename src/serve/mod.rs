@@ -37,8 +37,8 @@ pub struct ServeArgs {
     /// in llmf's data folder).
     #[arg(long, value_name = "DIR")]
     pub class: Option<PathBuf>,
-    /// The class code students type as their password (default: a new random one, printed
-    /// at start).
+    /// The class code every student types when they sign in, key or not (default: a new
+    /// random one, printed at start).
     #[arg(long, value_name = "CODE")]
     pub code: Option<String>,
     /// Most students connected at once; the next one sees a message saying the class is full.
@@ -200,9 +200,9 @@ pub fn run(args: ServeArgs, course: Course, looks: Looks) -> Result<(), String> 
     );
     println!("    {}", shared.ssh_line);
     if args.code.is_none() {
-        println!("with any name they like; the class code (their password) is: {code}");
+        println!("with any name they like, then the class code (asked once for a key): {code}");
     } else {
-        println!("with any name they like; their password is the class code you chose.");
+        println!("with any name they like, then the class code you chose (asked once for a key).");
     }
     println!("Progress: `llmf class report`. Stop with Ctrl-C: every student's work is saved.");
 
