@@ -10,7 +10,7 @@ use llmf::labs::lm::lora::QV;
 use llmf::labs::lm::recipe::{sha256_hex, FinetuneRecipe};
 use llmf::labs::lm::sft::SftSet;
 use llmf::labs::lm::{self, io, Data, Model};
-use llmf::{errln, output, outln, sanitize};
+use llmf::{errln, outln, output, sanitize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;

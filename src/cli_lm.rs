@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use llmf::labs::lm::{
     self, io, recipe::Recipe, sample, Data, Filters, Model, TrainEvent, TrainState, Trainer,
 };
-use llmf::{errln, output, outln, sanitize};
+use llmf::{errln, outln, output, sanitize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
@@ -74,7 +74,9 @@ pub fn bar_template(width: usize, total: u64) -> String {
     // Leave the message at least 20 columns; the bar takes what is left, 10 to 30.
     let bar = room.saturating_sub(20).min(30);
     if bar >= 10 {
-        format!("{{pos}}/{{len}} {{elapsed_precise}} ETA {{eta_precise}} {{bar:{bar}}} {{wide_msg}}")
+        format!(
+            "{{pos}}/{{len}} {{elapsed_precise}} ETA {{eta_precise}} {{bar:{bar}}} {{wide_msg}}"
+        )
     } else if width >= fixed + 12 {
         "{pos}/{len} {elapsed_precise} ETA {eta_precise} {wide_msg}".into()
     } else {
@@ -146,11 +148,11 @@ pub fn train(args: TrainArgs) -> ExitCode {
     }
     let total = state.recipe.steps;
     say(format!(
-        "training {}{} ({}; {} parameters) for {total} steps of {}×{} characters, seed {}, one \
-         thread; it writes {} and its recipe {} at the end (Ctrl-C stops without writing)",
+        "training {}{} ({}; {} parameters): {total} steps of {}×{} characters, seed {}, one \
+         thread",
         preset.name,
         if args.preset.is_none() {
-            " (the default preset; --preset base trains the shipped model, longer)"
+            ", the default preset"
         } else {
             ""
         },
@@ -159,22 +161,35 @@ pub fn train(args: TrainArgs) -> ExitCode {
         state.recipe.batch,
         state.model.config.context,
         state.recipe.seed,
-        out.display(),
-        recipe_file.display()
     ));
-    let eval_scope = match state.recipe.eval_chars {
-        0 => "the whole validation split".to_string(),
-        n => format!("its first {n} characters"),
+    say(format!(
+        "writes {} and {} at the end; Ctrl-C stops without writing{}",
+        out.display(),
+        recipe_file.display(),
+        if args.preset.is_none() {
+            " (--preset base trains the shipped model, several times longer)"
+        } else {
+            ""
+        }
+    ));
+    // The validation loss during the run and at its end can cover different text: say which.
+    let (eval_scope, final_note) = match state.recipe.eval_chars {
+        0 => ("whole validation split".to_string(), String::new()),
+        n => (
+            format!("first {n} characters of the validation split"),
+            format!("; the step lines measured its first {n} characters"),
+        ),
     };
     let bar = progress_bar(total as u64);
     bar.set_position(state.step as u64);
     let (tx, rx) = mpsc::channel();
     let from_scratch = state.step == 0;
-    let first_step = state.step;
     let handle = Trainer::spawn(state, data.clone(), tx);
     let mut val = String::new();
+    let mut last = String::new();
     let mut first_losses = Vec::new();
-    let started = std::time::Instant::now();
+    // Timed from the first step (not the start-up and step-0 evaluation before it).
+    let mut timing: Option<(std::time::Instant, usize)> = None;
     let mut estimated = false;
     // Losses and samples go above the bar, or straight to stderr when it is hidden (no tty).
     let note = |line: String| {
@@ -198,9 +213,10 @@ pub fn train(args: TrainArgs) -> ExitCode {
                     first_losses.push(loss);
                 }
                 // How long, said once the first steps have shown this machine's pace.
-                let done = step - first_step;
-                let elapsed = started.elapsed().as_secs_f64();
-                if !estimated && (done >= 20 || elapsed >= 2.0) && step < total {
+                let (since, from) = *timing.get_or_insert((std::time::Instant::now(), step));
+                let done = step - from;
+                let elapsed = since.elapsed().as_secs_f64();
+                if !estimated && (done >= 50 || elapsed >= 3.0) && step < total {
                     estimated = true;
                     let per = elapsed / done.max(1) as f64;
                     note(format!(
@@ -209,10 +225,12 @@ pub fn train(args: TrainArgs) -> ExitCode {
                         per * 1e3
                     ));
                 }
-                bar.set_message(format!("loss {loss:.3}{val}  {ms_per_step:.1} ms/step"));
+                last = format!("loss {loss:.3}");
+                bar.set_message(format!("{last}{val}  {ms_per_step:.1} ms/step"));
             }
             TrainEvent::Eval { step, val_loss, .. } => {
                 val = format!("  val {val_loss:.3} @{step}");
+                bar.set_message(format!("{last}{val}"));
                 note(format!(
                     "step {step:>5}: validation loss {val_loss:.4} nats/char ({eval_scope})"
                 ));
@@ -267,15 +285,13 @@ pub fn train(args: TrainArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let written =
-        io::write(&out, &bytes).and_then(|()| io::write(&recipe_file, json.as_bytes()));
+    let written = io::write(&out, &bytes).and_then(|()| io::write(&recipe_file, json.as_bytes()));
     if let Err(e) = written {
         return fail(e);
     }
     outln!(
         "{}: train loss {:.4}, validation loss {:.4} nats/char over the whole of each split \
-         ({} and {} characters; the step lines above measure {eval_scope}), uniform ln {} = \
-         {:.4}; recipe in {}",
+         ({} and {} characters{final_note}), uniform ln {} = {:.4}; recipe in {}",
         sanitize::field(&out.display().to_string()),
         losses.0,
         losses.1,
@@ -314,10 +330,10 @@ pub fn train(args: TrainArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The most characters one `llmf generate` writes: each is kept with its top five
-/// alternatives until the end (about 200 bytes each), so 100,000 is about 20 MB and a few
-/// seconds; `--tokens 1000000000` asked for 40 GB.
-pub const MAX_TOKENS: usize = 100_000;
+/// The most characters one `llmf generate` writes: about ten pages, under a second of one
+/// core for the shipped model. Each is kept with its top five alternatives until the end
+/// (about 200 bytes each); `--tokens 1000000000` asked for 40 GB at once and aborted.
+pub const MAX_TOKENS: usize = 20_000;
 
 /// Temperatures below this sample greedily (as 0 does): dividing logits by a temperature
 /// near 1e-38 overflows to infinity and the softmax gives NaN. At 0.001 a gap of 0.1 in
@@ -335,6 +351,32 @@ pub struct GenerateArgs {
     pub prompt: String,
 }
 
+/// The temperature sampled with, and why it differs from the one asked for.
+pub fn bounded_temperature(asked: f64) -> (f64, Option<String>) {
+    if asked > 0.0 && asked < TEMPERATURE_FLOOR {
+        let why = format!(
+            "--temperature {asked:e} is below {TEMPERATURE_FLOOR}: sampling greedily (the most \
+             likely character every time), as --temperature 0 does"
+        );
+        (0.0, Some(why))
+    } else {
+        (asked, None)
+    }
+}
+
+/// The characters generated, and why it is fewer than asked for.
+pub fn bounded_tokens(asked: usize) -> (usize, Option<String>) {
+    if asked > MAX_TOKENS {
+        let why = format!(
+            "--tokens {asked} is over the limit of {MAX_TOKENS} characters a run: generating \
+             {MAX_TOKENS}"
+        );
+        (MAX_TOKENS, Some(why))
+    } else {
+        (asked, None)
+    }
+}
+
 pub fn generate(args: GenerateArgs) -> ExitCode {
     if !(0.0..=100.0).contains(&args.temperature) {
         return fail(format!(
@@ -348,22 +390,10 @@ pub fn generate(args: GenerateArgs) -> ExitCode {
             args.top_p
         ));
     }
-    let mut temperature = args.temperature;
-    if temperature > 0.0 && temperature < TEMPERATURE_FLOOR {
-        say(format!(
-            "--temperature {temperature:e} is below {TEMPERATURE_FLOOR}: sampling greedily (the \
-             most likely character every time), as --temperature 0 does"
-        ));
-        temperature = 0.0;
-    }
-    let mut tokens = args.tokens;
-    if tokens > MAX_TOKENS {
-        say(format!(
-            "--tokens {tokens} is over the limit of {MAX_TOKENS} characters a run: generating \
-             {MAX_TOKENS}"
-        ));
-        tokens = MAX_TOKENS;
-    }
+    let (temperature, why) = bounded_temperature(args.temperature);
+    why.into_iter().for_each(say);
+    let (tokens, why) = bounded_tokens(args.tokens);
+    why.into_iter().for_each(say);
     let loaded;
     let (model, name): (&Model, String) = match &args.model {
         Some(path) => {
@@ -495,8 +525,7 @@ mod tests {
                     ProgressDrawTarget::term_like(Box::new(screen.clone())),
                 );
                 bar.set_style(
-                    ProgressStyle::with_template(&bar_template(usize::from(width), total))
-                        .unwrap(),
+                    ProgressStyle::with_template(&bar_template(usize::from(width), total)).unwrap(),
                 );
                 bar.set_position(total - 1);
                 bar.set_message("loss 2.345  val 2.114 @1400  12.3 ms/step and a long tail");
@@ -514,6 +543,21 @@ mod tests {
                     assert!(drawn.iter().any(|l| l.contains("loss 2.345")), "{drawn:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn generation_is_bounded_and_says_so() {
+        assert_eq!(bounded_tokens(200), (200, None));
+        let (n, why) = bounded_tokens(1_000_000_000);
+        assert_eq!(n, MAX_TOKENS);
+        assert!(why.unwrap().contains("over the limit of 20000"));
+        assert_eq!(bounded_temperature(0.8), (0.8, None));
+        assert_eq!(bounded_temperature(0.0), (0.0, None));
+        for tiny in [1e-39, 5e-324, 9.9e-4] {
+            let (t, why) = bounded_temperature(tiny);
+            assert_eq!(t, 0.0);
+            assert!(why.unwrap().contains("sampling greedily"));
         }
     }
 

@@ -220,7 +220,7 @@ enum Command {
         /// Seed of the draws.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Characters to generate (at most 100000).
+        /// Characters to generate (at most 20000).
         #[arg(long, default_value_t = 200)]
         tokens: usize,
         /// Print JSON: every character with its probability and the top alternatives.

@@ -144,7 +144,10 @@ mod tests {
         // Look-alike letters are printable: they pass, and the class report lists both.
         assert_eq!(name("\u{430}lice"), "\u{430}lice");
         // Lines (screens of prose) keep right-to-left text as it is.
-        assert_eq!(lines("\u{5e9}\u{5dc}\u{5d5}\u{5dd}"), "\u{5e9}\u{5dc}\u{5d5}\u{5dd}");
+        assert_eq!(
+            lines("\u{5e9}\u{5dc}\u{5d5}\u{5dd}"),
+            "\u{5e9}\u{5dc}\u{5d5}\u{5dd}"
+        );
     }
 
     #[test]

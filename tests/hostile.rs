@@ -481,7 +481,15 @@ mod models {
     /// `llmf train --preset tiny` writing `out` with `seed`.
     fn train_tiny(out: &Path, seed: &str, home: &Path) -> Run {
         llmf_within(
-            &["train", "--preset", "tiny", "--seed", seed, "--out", path_str(out)],
+            &[
+                "train",
+                "--preset",
+                "tiny",
+                "--seed",
+                seed,
+                "--out",
+                path_str(out),
+            ],
             home,
             b"",
             TRAINING,
@@ -521,9 +529,17 @@ mod models {
         assert!(!dir.path().join("m.safetensors").exists());
         // A folder, a missing folder.
         let run = train_tiny(dir.path(), "1", home.path());
-        assert!(run.code == 1 && run.err.contains("not a regular file"), "{}", run.err);
+        assert!(
+            run.code == 1 && run.err.contains("not a regular file"),
+            "{}",
+            run.err
+        );
         let run = train_tiny(&dir.path().join("no/such/m.safetensors"), "1", home.path());
-        assert!(run.code == 1 && run.err.contains("create it first"), "{}", run.err);
+        assert!(
+            run.code == 1 && run.err.contains("create it first"),
+            "{}",
+            run.err
+        );
     }
 
     #[test]
@@ -549,8 +565,15 @@ mod models {
             .unwrap();
         assert!(status.code().is_none(), "killed by a signal: {status:?}");
         assert_eq!(std::fs::read(&out).unwrap(), before, "the previous model");
-        assert_eq!(std::fs::read(dir.path().join("m.json")).unwrap(), recipe_before);
-        assert_eq!(temps_beside(&out).len(), 1, "the killed run's temporary file");
+        assert_eq!(
+            std::fs::read(dir.path().join("m.json")).unwrap(),
+            recipe_before
+        );
+        assert_eq!(
+            temps_beside(&out).len(),
+            1,
+            "the killed run's temporary file"
+        );
         // The next run replaces the model whole and clears what the killed one left.
         let run = train_tiny(&out, "2", home.path());
         assert_eq!(run.code, 0, "{}", run.err);
@@ -611,14 +634,19 @@ mod models {
             .arg(&old)
             .output();
         let Some(out) = out.ok().filter(|o| o.status.success()) else {
-            eprintln!("skipped: no private tmpfs here (unshare -Urm); io.rs's unit test injects ENOSPC");
+            eprintln!(
+                "skipped: no private tmpfs here (unshare -Urm); io.rs's unit test injects ENOSPC"
+            );
             return;
         };
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("rc=1"), "{text}");
         assert!(text.contains("intact"), "{text}");
         assert!(!text.contains("llmf-tmp"), "{text}");
-        assert!(text.contains("cannot write") && text.contains("unchanged"), "{text}");
+        assert!(
+            text.contains("cannot write") && text.contains("unchanged"),
+            "{text}"
+        );
     }
 
     /// Runs `llmf generate --model FILE hi` on `bytes`.
@@ -627,7 +655,14 @@ mod models {
         let file = dir.path().join("m.safetensors");
         std::fs::write(&file, bytes).unwrap();
         llmf(
-            &["generate", "--model", path_str(&file), "--tokens", "5", "hi"],
+            &[
+                "generate",
+                "--model",
+                path_str(&file),
+                "--tokens",
+                "5",
+                "hi",
+            ],
             home,
         )
     }
@@ -643,9 +678,15 @@ mod models {
             )
         };
         let cases = [
-            (shape(16, 1, 2, 1_000_000_000_000), "context 1000000000000 is over"),
+            (
+                shape(16, 1, 2, 1_000_000_000_000),
+                "context 1000000000000 is over",
+            ),
             (shape(1 << 32, 1, 2, 16), "d_model 4294967296 is over"),
-            (shape(1 << 62, 1, 2, 16), "d_model 4611686018427387904 is over"),
+            (
+                shape(1 << 62, 1, 2, 16),
+                "d_model 4611686018427387904 is over",
+            ),
             (shape(65_536, 1000, 2, 16), "d_model 65536 is over"),
             (shape(16, 1000, 2, 16), "layers 1000 is over"),
             (shape(16, 1, 1000, 16), "heads 1000 is over"),
@@ -665,7 +706,11 @@ mod models {
         let mut lying = good.clone();
         lying[..8].copy_from_slice(&(1u64 << 40).to_le_bytes());
         let run = generate_with(&lying, home.path());
-        assert!(run.code == 1 && run.err.contains("not a model file"), "{}", run.err);
+        assert!(
+            run.code == 1 && run.err.contains("not a model file"),
+            "{}",
+            run.err
+        );
         let dir = tempfile::tempdir().unwrap();
         let padded = dir.path().join("padded.safetensors");
         std::fs::write(&padded, &good).unwrap();
@@ -677,10 +722,21 @@ mod models {
             .set_len(1 << 30)
             .unwrap();
         let run = llmf(
-            &["generate", "--model", path_str(&padded), "--tokens", "5", "hi"],
+            &[
+                "generate",
+                "--model",
+                path_str(&padded),
+                "--tokens",
+                "5",
+                "hi",
+            ],
             home.path(),
         );
-        assert!(run.code == 1 && run.err.contains("its header's shape needs"), "{}", run.err);
+        assert!(
+            run.code == 1 && run.err.contains("its header's shape needs"),
+            "{}",
+            run.err
+        );
     }
 
     #[test]
@@ -712,22 +768,54 @@ mod models {
         let home = tempfile::tempdir().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         let text = dir.path().join("text.txt");
         std::fs::write(&text, "some text to learn from. ".repeat(40)).unwrap();
         let out = dir.path().join("o.safetensors");
         for special in [path_str(&fifo), "/dev/zero"] {
             let runs: [&[&str]; 4] = [
                 &["generate", "--model", special, "hi"],
-                &["train", "--from", special, "--data", path_str(&text), "--out", path_str(&out)],
-                &["train", "--resume", special, "--preset", "tiny", "--out", path_str(&out)],
-                &["train", "--from", "base", "--data", special, "--out", path_str(&out)],
+                &[
+                    "train",
+                    "--from",
+                    special,
+                    "--data",
+                    path_str(&text),
+                    "--out",
+                    path_str(&out),
+                ],
+                &[
+                    "train",
+                    "--resume",
+                    special,
+                    "--preset",
+                    "tiny",
+                    "--out",
+                    path_str(&out),
+                ],
+                &[
+                    "train",
+                    "--from",
+                    "base",
+                    "--data",
+                    special,
+                    "--out",
+                    path_str(&out),
+                ],
             ];
             for args in runs {
                 let started = Instant::now();
                 let run = llmf(args, home.path());
                 assert_eq!(run.code, 1, "{args:?}: {}", run.err);
-                assert!(run.err.contains("not a regular file"), "{args:?}: {}", run.err);
+                assert!(
+                    run.err.contains("not a regular file"),
+                    "{args:?}: {}",
+                    run.err
+                );
                 assert!(started.elapsed() < Duration::from_secs(5), "{args:?}");
             }
         }
@@ -743,7 +831,10 @@ mod models {
         assert_eq!(raw_control(&run.out), None, "{:?}", run.out);
         assert_eq!(raw_control(&run.err), None, "{:?}", run.err);
         assert!(run.out.contains("\\u{9b}"), "{}", run.out);
-        let run = llmf(&["generate", "--json", "--tokens", "5", &prompt], home.path());
+        let run = llmf(
+            &["generate", "--json", "--tokens", "5", &prompt],
+            home.path(),
+        );
         assert_eq!(run.code, 0, "{}", run.err);
         assert_eq!(raw_control(&run.out), None, "{:?}", run.out);
         assert!(run.out.contains("\\u009b"), "{}", run.out);
@@ -759,7 +850,10 @@ mod models {
     #[test]
     fn tiny_temperatures_sample_greedily_and_say_so() {
         let home = tempfile::tempdir().unwrap();
-        let greedy = llmf(&["generate", "--temperature", "0", "--tokens", "40", "The "], home.path());
+        let greedy = llmf(
+            &["generate", "--temperature", "0", "--tokens", "40", "The "],
+            home.path(),
+        );
         for t in ["1e-30", "1e-320", "0.0009"] {
             let run = llmf(
                 &["generate", "--temperature", t, "--tokens", "40", "The "],
@@ -812,7 +906,14 @@ mod models {
         let out = dir.path().join("x");
         let run = llmf_within(
             &[
-                "train", "--from", "base", "--data", path_str(&text), "--steps", "1", "--out",
+                "train",
+                "--from",
+                "base",
+                "--data",
+                path_str(&text),
+                "--steps",
+                "1",
+                "--out",
                 path_str(&out),
             ],
             home.path(),
@@ -882,7 +983,10 @@ fn the_class_report_reads_student_files_with_limits_and_shows_names_safely() {
     assert!(run.out.contains("\\u{202e}evil"), "{}", run.out);
     assert!(!run.out.contains('\u{202e}') && !run.out.contains('\u{200b}'));
     assert!(run.out.contains("not a regular file"), "{}", run.out);
-    let run = llmf(&["class", "report", "--json", "--class", class_dir], home.path());
+    let run = llmf(
+        &["class", "report", "--json", "--class", class_dir],
+        home.path(),
+    );
     assert_eq!(run.code, 0, "{}", run.err);
     assert_eq!(raw_control(&run.out), None, "{:?}", run.out);
     assert!(run.out.contains("x\\u009b31m"), "{}", run.out);

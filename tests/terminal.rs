@@ -194,7 +194,12 @@ fn a_hostile_course_refused_at_start_prints_no_control_bytes() {
 fn opening_a_lesson_at_a_step_records_only_that_step() {
     let home = tempfile::tempdir().unwrap();
     // Also: --ascii after the command, now that the drawing flags are the commands' own.
-    let s = session("quit", home.path(), &[], &["open", "15", "--step", "3", "--ascii"]);
+    let s = session(
+        "quit",
+        home.path(),
+        &[],
+        &["open", "15", "--step", "3", "--ascii"],
+    );
     assert_eq!(s.status, "exit 0", "{}", s.output);
     let progress = llmf::progress::read_only(&home.path().join("progress.json"))
         .unwrap()

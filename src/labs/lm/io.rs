@@ -293,7 +293,9 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     let mut file = file;
     let mut head = [0u8; 8];
     file.read_exact(&mut head).map_err(|_| {
-        format!("{origin}: not a safetensors file (shorter than 8 bytes); make one with `llmf train`")
+        format!(
+            "{origin}: not a safetensors file (shorter than 8 bytes); make one with `llmf train`"
+        )
     })?;
     let n = u64::from_le_bytes(head);
     if n > MAX_HEADER as u64 || n + 8 > len {
@@ -327,8 +329,9 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 /// The `__metadata__` of a safetensors JSON header (string values only).
 fn header_metadata(header: &[u8], origin: &str) -> Result<HashMap<String, String>, String> {
-    let value: serde_json::Value = serde_json::from_slice(header)
-        .map_err(|e| format!("{origin}: not a safetensors file (header: {e}); make one with `llmf train`"))?;
+    let value: serde_json::Value = serde_json::from_slice(header).map_err(|e| {
+        format!("{origin}: not a safetensors file (header: {e}); make one with `llmf train`")
+    })?;
     let meta = value
         .get("__metadata__")
         .and_then(|m| m.as_object())
@@ -599,7 +602,10 @@ mod file_tests {
             Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
         })
         .unwrap_err();
-        assert!(e.contains("No space left") && e.contains("unchanged"), "{e}");
+        assert!(
+            e.contains("No space left") && e.contains("unchanged"),
+            "{e}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"old model");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -621,7 +627,10 @@ mod file_tests {
         let e = write(&link, b"{}").unwrap_err();
         assert!(e.contains("symbolic link"), "{e}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 
     #[test]
