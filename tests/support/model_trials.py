@@ -182,7 +182,7 @@ def main():
             os.remove(link)
         os.symlink(victim, link)
         res = run([b, "train", "--preset", "tiny", "--out", link], env=env, timeout=120)
-        kept = open(victim).read() == "keep me"
+        kept = open(victim, "rb").read() == b"keep me"
         row("--out a symlink", b, res, ("target kept" if kept else "TARGET OVERWRITTEN") +
             " (status %s)" % res[0])
         # kill -9 across the run, the previous model checked after each.

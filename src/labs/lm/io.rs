@@ -373,6 +373,45 @@ pub fn check_shape(c: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// The largest batch a checkpoint's recipe may ask for (the presets use 4 to 16).
+pub const MAX_BATCH: usize = 1024;
+/// The most steps a checkpoint's recipe may ask for (the presets use 20 to 2,500).
+pub const MAX_STEPS: usize = 10_000_000;
+
+/// Checks a checkpoint's recipe, which sizes what resuming allocates (a batch of 10¹²
+/// windows would abort) and steers the optimizer (a NaN learning rate ruins every weight).
+pub fn check_recipe(r: &TrainConfig) -> Result<(), String> {
+    let counts = [
+        ("batch", r.batch, MAX_BATCH),
+        ("steps", r.steps, MAX_STEPS),
+        ("warmup", r.warmup, MAX_STEPS),
+        ("eval_chars", r.eval_chars, 1 << 24),
+        ("sample_chars", r.sample_chars, 20_000),
+    ];
+    for (what, value, limit) in counts {
+        if value > limit {
+            return Err(format!("{what} {value} is over llmf's limit of {limit}"));
+        }
+    }
+    if r.batch == 0 {
+        return Err("batch 0: a step needs at least one window".into());
+    }
+    let rates = [
+        ("lr", r.lr),
+        ("min_lr_frac", r.min_lr_frac),
+        ("weight_decay", r.weight_decay),
+        ("beta1", r.beta1),
+        ("beta2", r.beta2),
+        ("eps", r.eps),
+    ];
+    for (what, value) in rates {
+        if !value.is_finite() || !(0.0..=10.0).contains(&value) {
+            return Err(format!("{what} {value} is outside 0 to 10"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks an alphabet: no control character but the newline (text's line break), which a
 /// model would print straight to the terminal.
 pub fn check_alphabet(alphabet: &str) -> Result<(), String> {
@@ -529,6 +568,7 @@ pub fn load_checkpoint(bytes: &[u8], origin: &str) -> Result<TrainState, String>
         format!("{origin}: a model file, not a checkpoint (no training state to resume)")
     })?)
     .map_err(|e| format!("{origin}: metadata \"recipe\": {e}"))?;
+    check_recipe(&recipe).map_err(|e| format!("{origin}: metadata \"recipe\": {e}"))?;
     let mut opt = AdamW::new(
         &model,
         recipe.beta1,
@@ -579,6 +619,33 @@ mod file_tests {
         for (config, what) in over {
             let e = check_shape(&config).unwrap_err();
             assert!(e.contains(what) && e.contains("limit"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_checkpoints_recipe_is_bounded() {
+        let good = super::super::preset("base").unwrap().train;
+        assert!(check_recipe(&good).is_ok());
+        let bad = [
+            TrainConfig {
+                batch: 1 << 40,
+                ..good.clone()
+            },
+            TrainConfig {
+                batch: 0,
+                ..good.clone()
+            },
+            TrainConfig {
+                lr: f64::NAN,
+                ..good.clone()
+            },
+            TrainConfig {
+                sample_chars: usize::MAX,
+                ..good.clone()
+            },
+        ];
+        for r in bad {
+            assert!(check_recipe(&r).is_err(), "{r:?}");
         }
     }
 
