@@ -2,7 +2,16 @@
 //! class finds hardest (the lowest share answered right at the first try comes first).
 //!
 //! It only reads: a student's broken progress file is reported on their row and left as it
-//! is (the server moves it aside the next time that student connects).
+//! is (the server moves it aside the next time that student connects). A class folder is
+//! written by students' sessions, so every file in it is read through [`safe_read`] (regular
+//! files only, a FIFO refused at once, `student.json` at most [`safe_read::ABOUT_LIMIT`],
+//! `progress.json` at most [`safe_read::PROGRESS_LIMIT`]), and every name is shown with
+//! [`sanitize::name`], so bidi controls and zero-width characters show as escapes.
+//!
+//! [`safe_read`]: crate::safe_read
+//! [`safe_read::ABOUT_LIMIT`]: crate::safe_read::ABOUT_LIMIT
+//! [`safe_read::PROGRESS_LIMIT`]: crate::safe_read::PROGRESS_LIMIT
+//! [`sanitize::name`]: crate::sanitize::name
 
 use crate::course::{Course, Panel};
 use crate::progress::{self, Progress};
@@ -83,7 +92,8 @@ pub fn build(class: &Path, course: &Course) -> Result<Report, String> {
     let mut counts = vec![(0usize, 0usize); quiz.len()];
     let mut students = Vec::new();
     for folder in &folders {
-        let about: About = std::fs::read(dir.join(folder).join(identity::ABOUT_FILE))
+        let about_file = dir.join(folder).join(identity::ABOUT_FILE);
+        let about: About = crate::safe_read::read_bytes(&about_file, crate::safe_read::ABOUT_LIMIT)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
@@ -184,9 +194,18 @@ fn percent(part: usize, whole: usize) -> String {
 
 /// Cuts `text` to `width` characters, with an ellipsis when cut.
 fn fit(text: &str, width: usize) -> String {
-    let clean = crate::sanitize::field(text);
+    cut(&crate::sanitize::field(text), width)
+}
+
+/// A student's name or key, shown so that no two different names look alike: controls,
+/// bidi controls and zero-width characters as escapes ([`crate::sanitize::name`]).
+fn fit_name(text: &str, width: usize) -> String {
+    cut(&crate::sanitize::name(text), width)
+}
+
+fn cut(clean: &str, width: usize) -> String {
     if clean.chars().count() <= width {
-        return clean.into_owned();
+        return clean.to_string();
     }
     let mut cut: String = clean.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
@@ -217,7 +236,7 @@ pub fn table(report: &Report) -> String {
         );
         out.push_str(&format!(
             "{:<30} {:<12} {:>7} {:>12}\n",
-            fit(&who, 30),
+            fit_name(&who, 30),
             at,
             format!("{}/{}", s.lessons_done, report.lessons),
             score

@@ -75,7 +75,9 @@ fn report(class: Option<PathBuf>, lessons: Option<&Path>, json: bool) -> ExitCod
     match llmf::class_report::build(&class, &course) {
         Ok(report) if json => match serde_json::to_string_pretty(&report) {
             Ok(text) => {
-                outln!("{text}");
+                // serde_json leaves DEL, C1 (U+009B is a CSI) and bidi controls raw.
+                outln!("{}", sanitize::json(&text));
+                llmf::output::flush();
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -89,6 +91,7 @@ fn report(class: Option<PathBuf>, lessons: Option<&Path>, json: bool) -> ExitCod
                 sanitize::field(&class.display().to_string())
             );
             out!("{}", llmf::class_report::table(&report));
+            llmf::output::flush();
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -1,13 +1,16 @@
 //! `llmf train --from base --data FILE [--lora R] [--steps N] --out FILE`: fine-tunes the
 //! character-level GPT on any text the learner brings, with the progress bar `llmf train`
 //! shows, and writes an ordinary model file (LoRA adapters merged in) that `llmf generate
-//! --model FILE` reads.
+//! --model FILE` reads, with its recipe beside it as FILE.json (what it started from, the
+//! text's hash, the settings, the losses before and after).
 
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::cli_lm::{check_targets, fail, progress_bar, recipe_path};
 use llmf::labs::lm::finetune::{evaluate, Finetuner, FtConfig, FtData, Method};
 use llmf::labs::lm::lora::QV;
+use llmf::labs::lm::recipe::{sha256_hex, FinetuneRecipe};
 use llmf::labs::lm::sft::SftSet;
 use llmf::labs::lm::{self, io, Data, Model};
+use llmf::{errln, outln, output, sanitize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -31,11 +34,6 @@ const FULL_LR: f64 = 3e-4;
 const LORA_LR: f64 = 3e-3;
 const MAX_RANK: usize = 64;
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("llmf: {msg}");
-    ExitCode::from(1)
-}
-
 fn load_base(from: &str) -> Result<Model, String> {
     if from == "base" {
         return lm::base_model()?.deep_copy().map_err(|e| e.to_string());
@@ -44,10 +42,26 @@ fn load_base(from: &str) -> Result<Model, String> {
     io::read(&path).and_then(|b| io::load_model(&b, &path.display().to_string()))
 }
 
+/// What a fine-tuning run was given, for its recipe.
+struct Source<'a> {
+    from: &'a str,
+    name: &'a str,
+    sha256: String,
+}
+
 pub fn finetune(args: FinetuneArgs) -> ExitCode {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("finetuned.safetensors"));
+    let recipe_file = recipe_path(&out);
+    if let Err(e) = check_targets(&[&out, &recipe_file]) {
+        return fail(e);
+    }
     let base = match load_base(&args.from) {
         Ok(m) => m,
-        Err(e) => return fail(format!("--from {}: {e}", args.from)),
+        Err(e) if args.from == "base" => return fail(format!("--from base: {e}")),
+        Err(e) => return fail(format!("--from {e}")),
     };
     let name = args.data.display().to_string();
     let text = match llmf::safe_read::read_text(&args.data, DATA_LIMIT) {
@@ -65,10 +79,14 @@ pub fn finetune(args: FinetuneArgs) -> ExitCode {
     }
     let unknown = base.vocab.unknown_chars(&text);
     if !unknown.is_empty() {
-        eprintln!(
-            "llmf: {name}: {} kinds of character are outside the model's alphabet and read as U+FFFD (e.g. {:?})",
-            unknown.len(),
-            unknown[0]
+        errln!(
+            "llmf: {}",
+            sanitize::field(&format!(
+                "{name}: {} kinds of character are outside the model's alphabet and read as \
+                 U+FFFD (e.g. {:?})",
+                unknown.len(),
+                unknown[0]
+            ))
         );
     }
     let method = match args.lora {
@@ -97,39 +115,42 @@ pub fn finetune(args: FinetuneArgs) -> ExitCode {
         held_out: SftSet::plain(&text[cut..], &base.vocab),
         original: Data::corpus(),
     };
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("finetuned.safetensors"));
-    lm::threads::single_threaded(|| run(&base, cfg, &data, &name, &out))
+    let source = Source {
+        from: &args.from,
+        name: &name,
+        sha256: sha256_hex(&text),
+    };
+    lm::threads::single_threaded(|| run(&base, cfg, &data, &source, &out))
 }
 
-fn run(base: &Model, cfg: FtConfig, data: &FtData, name: &str, out: &Path) -> ExitCode {
+fn run(base: &Model, cfg: FtConfig, data: &FtData, source: &Source, out: &Path) -> ExitCode {
+    let name = source.name;
     let mut ft = match Finetuner::new(base, cfg.clone()) {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
-    eprintln!(
-        "llmf: fine-tuning ({}, {} of {} parameters trainable) on {name} ({} characters, 10% held out) for {} steps of {}×{} characters, lr {}, one thread",
-        cfg.method.name(),
-        ft.trainable(),
-        base.param_count(),
-        data.train.len() + data.held_out.len(),
-        cfg.steps,
-        cfg.batch,
-        base.config.context,
-        cfg.lr
+    errln!(
+        "llmf: {}",
+        sanitize::field(&format!(
+            "fine-tuning ({}, {} of {} parameters trainable) on {name} ({} characters, 10% \
+             held out) for {} steps of {}×{} characters, lr {}, one thread; writes {} and {}",
+            cfg.method.name(),
+            ft.trainable(),
+            base.param_count(),
+            data.train.len() + data.held_out.len(),
+            cfg.steps,
+            cfg.batch,
+            base.config.context,
+            cfg.lr,
+            out.display(),
+            recipe_path(out).display()
+        ))
     );
     let before = match evaluate(base, data, &cfg, 0) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let bar = ProgressBar::new(cfg.steps as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} steps  {elapsed_precise} ETA {eta_precise}  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(cfg.steps as u64);
     let started = Instant::now();
     while ft.step < cfg.steps {
         let loss = match ft.step(data) {
@@ -153,17 +174,50 @@ fn run(base: &Model, cfg: FtConfig, data: &FtData, name: &str, out: &Path) -> Ex
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    if let Err(e) = io::model_bytes(&model).and_then(|b| io::write(out, &b)) {
+    let recipe = FinetuneRecipe {
+        format: io::FORMAT.into(),
+        from: source.from.to_string(),
+        method: cfg.method.name(),
+        data: name.to_string(),
+        data_sha256: source.sha256.clone(),
+        data_chars: data.train.len() + data.held_out.len(),
+        held_out_chars: data.held_out.len(),
+        config: model.config,
+        steps: cfg.steps,
+        batch: cfg.batch,
+        lr: cfg.lr,
+        seed: cfg.seed,
+        params: model.param_count(),
+        trainable: ft.trainable(),
+        held_out_loss_before: f64::from(before.held_out),
+        held_out_loss_after: f64::from(after.held_out),
+        original_loss_before: f64::from(before.original),
+        original_loss_after: f64::from(after.original),
+        eval_chars: cfg.eval_chars,
+        matmul_kernel: lm::threads::matmul_kernel().into(),
+    };
+    let json = match serde_json::to_string_pretty(&recipe) {
+        Ok(j) => j + "\n",
+        Err(e) => return fail(e),
+    };
+    let recipe_file = recipe_path(out);
+    let written = io::model_bytes(&model)
+        .and_then(|b| io::write(out, &b))
+        .and_then(|()| io::write(&recipe_file, json.as_bytes()));
+    if let Err(e) = written {
         return fail(e);
     }
-    println!(
-        "{}: held-out loss on {name} {:.4} -> {:.4} nats/char; on the original corpus {:.4} -> {:.4}; {ms:.1} ms/step. Try: llmf generate --model {} \"...\"",
-        out.display(),
+    let shown = sanitize::field(&out.display().to_string()).into_owned();
+    outln!(
+        "{shown}: held-out loss on {} {:.4} -> {:.4} nats/char; on the original corpus {:.4} -> \
+         {:.4}; {ms:.1} ms/step; recipe in {}. Try: llmf generate --model {shown} \"...\"",
+        sanitize::field(name),
         before.held_out,
         after.held_out,
         before.original,
         after.original,
-        out.display()
+        sanitize::field(&recipe_file.display().to_string())
     );
+    output::flush();
     ExitCode::SUCCESS
 }

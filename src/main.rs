@@ -7,7 +7,7 @@ mod cli_finetune;
 mod cli_lm;
 mod cli_progress;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use llmf::app::{App, Options};
 use llmf::course::{self, embedded::Embedded, Course, DirSource, Source};
 use llmf::progress::{default_dir, Store};
@@ -30,16 +30,8 @@ struct Cli {
     /// Load the course from this folder instead of the built-in copy.
     #[arg(long, value_name = "DIR", global = true)]
     lessons: Option<PathBuf>,
-    /// Use only ASCII characters (no box drawing, blocks or arrows).
-    #[arg(long, global = true)]
-    ascii: bool,
-    /// Draw with Unicode even when the locale (LC_ALL, LC_CTYPE, LANG) is not UTF-8, which
-    /// otherwise switches the course's screen to ASCII.
-    #[arg(long, global = true, conflicts_with = "ascii")]
-    unicode: bool,
-    /// Draw without colours (also set by the NO_COLOR environment variable).
-    #[arg(long, global = true)]
-    no_color: bool,
+    #[command(flatten)]
+    draw: Draw,
     /// A tokenizer.json to show beside the course's own tokenizers (lesson 01's panel).
     #[arg(long = "tokenizer", value_name = "FILE")]
     tokenizer_file: Option<PathBuf>,
@@ -50,10 +42,49 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// How the screen is drawn: only on the commands that draw one (the course itself, `open`,
+/// `render`, `serve`), so the other commands' help lists only what they use.
+#[derive(Args, Clone, Copy, Default)]
+struct Draw {
+    /// Use only ASCII characters (no box drawing, blocks or arrows).
+    #[arg(long)]
+    ascii: bool,
+    /// Draw with Unicode even when the locale (LC_ALL, LC_CTYPE, LANG) is not UTF-8, which
+    /// otherwise switches the course's screen to ASCII.
+    #[arg(long, conflicts_with = "ascii")]
+    unicode: bool,
+    /// Draw without colours (also set by the NO_COLOR environment variable).
+    #[arg(long)]
+    no_color: bool,
+}
+
+impl Draw {
+    /// The flags given before the command or after it.
+    fn or(self, other: Draw) -> Draw {
+        Draw {
+            ascii: self.ascii || other.ascii,
+            unicode: self.unicode || other.unicode,
+            no_color: self.no_color || other.no_color,
+        }
+    }
+
+    fn no_color(self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+
+    /// ASCII when asked, or when the locale is not UTF-8 and Unicode was not asked for.
+    fn ascii_for_terminal(self) -> bool {
+        self.ascii || (!self.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a course folder (default: the built-in course); problems print as file:line.
     Check {
+        /// The course folder to check (a course.json and its lessons); without it, the
+        /// built-in course (or --lessons DIR).
+        #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Print steps, words, visualizers and questions per lesson.
         #[arg(long)]
@@ -70,6 +101,8 @@ enum Command {
         /// Step number, from 1.
         #[arg(long, default_value_t = 1)]
         step: usize,
+        #[command(flatten)]
+        draw: Draw,
     },
     /// Print one step exactly as the screen shows it, as plain text.
     Render {
@@ -88,6 +121,8 @@ enum Command {
         /// screen it leads to.
         #[arg(long)]
         settle: bool,
+        #[command(flatten)]
+        draw: Draw,
     },
     /// Print attention weights for a sentence (seeded random projections), for scripts.
     Attention {
@@ -129,18 +164,22 @@ enum Command {
         json: bool,
     },
     /// Train the course's character-level GPT on its bundled corpus (one CPU thread); writes a
-    /// safetensors model and a JSON recipe beside it.
+    /// safetensors model and a JSON recipe beside it. It says what it will do and, after
+    /// its first steps, how long the rest will take.
     Train {
-        /// Model shape and recipe: tiny, demo (the live demo) or base (the shipped model).
-        #[arg(long, default_value = "base")]
-        preset: String,
+        /// Model shape and recipe: tiny (seconds), demo (the live demo of lesson 15, the
+        /// default: a minute or two) or base (the shipped model, several times longer).
+        #[arg(long, value_name = "PRESET")]
+        preset: Option<String>,
         /// Number of steps (default: the preset's).
         #[arg(long)]
         steps: Option<usize>,
         /// Seed of the weights and batches (default: the preset's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Model file to write (default PRESET.safetensors); the recipe goes to FILE.json.
+        /// Model file to write (default PRESET.safetensors, or finetuned.safetensors with
+        /// --from); the recipe goes to FILE.json. Written whole or not at all; a symbolic link
+        /// there is refused.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Also write a resumable checkpoint (optimizer state included) here.
@@ -168,7 +207,8 @@ enum Command {
         /// A model file written by `llmf train`.
         #[arg(long, value_name = "FILE")]
         model: Option<PathBuf>,
-        /// Softmax temperature; 0 picks the most likely character every time.
+        /// Softmax temperature, 0 to 100; 0 picks the most likely character every time, and
+        /// so does any temperature below 0.001.
         #[arg(long, default_value_t = 0.8)]
         temperature: f64,
         /// Keep only the K most likely characters (0: all).
@@ -180,7 +220,7 @@ enum Command {
         /// Seed of the draws.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Characters to generate.
+        /// Characters to generate (at most 20000).
         #[arg(long, default_value_t = 200)]
         tokens: usize,
         /// Print JSON: every character with its probability and the top alternatives.
@@ -198,7 +238,12 @@ enum Command {
     },
     /// Serve the course to a class over SSH: students type one `ssh` command, nothing to
     /// install, no accounts; each student's progress is kept in the class folder.
-    Serve(llmf::serve::ServeArgs),
+    Serve {
+        #[command(flatten)]
+        args: llmf::serve::ServeArgs,
+        #[command(flatten)]
+        draw: Draw,
+    },
     /// The teacher's side of a class folder.
     Class {
         #[command(subcommand)]
@@ -260,8 +305,6 @@ fn source_for(dir: Option<&Path>) -> (Box<dyn Source + '_>, String) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::new(no_color, cli.ascii);
     if let Some(path) = &cli.tokenizer_file {
         match llmf::labs::tokenize::load_file(path) {
             Ok(tok) => {
@@ -316,7 +359,10 @@ fn main() -> ExitCode {
             size,
             panel,
             settle,
+            draw,
         }) => {
+            let draw = cli.draw.or(draw);
+            let theme = Theme::new(draw.no_color(), draw.ascii);
             let (source, prefix) = source_for(cli.lessons.as_deref());
             let (course, problems) = course::load(source.as_ref());
             if let Some(file) = broken_lesson(&problems, &lesson) {
@@ -341,8 +387,9 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let opts = Options { ascii: cli.ascii };
-            let mut app = App::new(course, Default::default(), Store::memory(), opts, size);
+            let opts = Options { ascii: draw.ascii };
+            let progress = starting_at(&course, index, step, Default::default());
+            let mut app = App::new(course, progress, Store::memory(), opts, size);
             app.open_at(index, step);
             if panel {
                 app.update(llmf::app::Action::FocusNext);
@@ -360,12 +407,13 @@ fn main() -> ExitCode {
         }
         Some(Command::Keys { markdown }) => {
             if markdown {
-                print!("{}", llmf::keymap::markdown_table());
+                out!("{}", llmf::keymap::markdown_table());
             } else {
                 for b in llmf::keymap::BINDINGS {
-                    println!("{:<12} {:<20} {}", b.context.name(), b.label, b.help);
+                    outln!("{:<12} {:<20} {}", b.context.name(), b.label, b.help);
                 }
             }
+            llmf::output::flush();
             ExitCode::SUCCESS
         }
         Some(Command::Attention {
@@ -434,11 +482,12 @@ fn main() -> ExitCode {
             json,
             prompt,
         }),
-        Some(Command::Serve(args)) => {
+        Some(Command::Serve { args, draw }) => {
+            let draw = cli.draw.or(draw);
             let looks = llmf::serve::Looks {
-                no_color,
-                ascii: cli.ascii,
-                unicode: cli.unicode,
+                no_color: draw.no_color(),
+                ascii: draw.ascii,
+                unicode: draw.unicode,
             };
             match load_for_session(cli.lessons.as_deref()) {
                 Some(course) => cli_class::serve(args, course, looks),
@@ -449,26 +498,25 @@ fn main() -> ExitCode {
         Some(Command::Progress { reset, yes }) => {
             cli_progress::progress_command(cli.lessons.as_deref(), reset, yes)
         }
-        Some(Command::Open { lesson, step }) => {
-            let ascii = cli.ascii
-                || (!cli.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()));
+        Some(Command::Open { lesson, step, draw }) => {
+            let draw = cli.draw.or(draw);
+            let ascii = draw.ascii_for_terminal();
             let start = Some((lesson, step));
             run_tui(
                 cli.lessons.as_deref(),
                 start,
                 ascii,
-                Theme::new(no_color, ascii),
+                Theme::new(draw.no_color(), ascii),
             )
         }
         None => {
-            let ascii = cli.ascii
-                || (!cli.unicode && !llmf::tty::locale_is_utf8(|k| std::env::var(k).ok()));
+            let ascii = cli.draw.ascii_for_terminal();
             let start = cli.lesson.map(|l| (l, 1));
             run_tui(
                 cli.lessons.as_deref(),
                 start,
                 ascii,
-                Theme::new(no_color, ascii),
+                Theme::new(cli.draw.no_color(), ascii),
             )
         }
     }
@@ -502,6 +550,10 @@ fn run_tui(
     }
     let (store, progress, messages) = Store::open(default_dir());
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
+    let progress = match at {
+        Some((lesson, step)) => starting_at(&course, lesson, step, progress),
+        None => progress,
+    };
     let mut app = App::new(course, progress, store, Options { ascii }, size);
     if let Some((lesson, step)) = at {
         app.open_at(lesson, step);
@@ -514,6 +566,23 @@ fn run_tui(
             ExitCode::from(1)
         }
     }
+}
+
+/// `progress` with the course opened at `lesson`, `step` (0-based), as the app opens it:
+/// otherwise the app would first open where the learner left off (lesson 01 on a fresh
+/// home), record that step as seen, and only then move (`llmf open 15 --step 3` marked
+/// lesson 01 as seen).
+fn starting_at(
+    course: &Course,
+    lesson: usize,
+    step: usize,
+    mut progress: llmf::progress::Progress,
+) -> llmf::progress::Progress {
+    if let Some(l) = course.lessons.get(lesson) {
+        progress.current = Some(l.slug.clone());
+        progress.lesson_mut(&l.slug).step = step.min(l.steps.len().saturating_sub(1));
+    }
+    progress
 }
 
 /// The course a session opens (the local one or the server's); problems are printed.
@@ -568,11 +637,17 @@ fn write_kinds_doc(file: &Path) -> ExitCode {
             } else {
                 "already up to date:"
             };
-            println!("llmf: {what} {}", file.display());
+            outln!(
+                "llmf: {what} {}",
+                sanitize::field(&file.display().to_string())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("llmf: {}: {e}", file.display());
+            errln!(
+                "llmf: {}",
+                sanitize::field(&format!("{}: {e}", file.display()))
+            );
             ExitCode::from(1)
         }
     }

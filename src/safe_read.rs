@@ -50,8 +50,14 @@ impl From<ReadError> for String {
     }
 }
 
-/// Reads a regular file of at most `limit` bytes.
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+/// A student's `student.json` in a class folder (a name and a key's fingerprint): a few
+/// hundred bytes; 64 KiB is a hundred times that.
+pub const ABOUT_LIMIT: u64 = 64 << 10;
+
+/// Opens a file for reading without waiting (`O_NONBLOCK`: a FIFO with no writer would
+/// otherwise block the open itself) and checks, on the open handle, that it is a regular
+/// file. Returns the file and its size, for readers that check a header before reading on.
+pub fn open_regular(path: &Path) -> Result<(File, u64), ReadError> {
     let name = path.display();
     let file = OpenOptions::new()
         .read(true)
@@ -76,20 +82,30 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
             "{name} is {what}: give a regular file"
         )));
     }
-    let too_large = || {
-        ReadError::TooLarge(format!(
-            "{name} is larger than {}, the most llmf reads for such a file",
-            human(limit)
-        ))
-    };
-    if meta.len() > limit {
-        return Err(too_large());
+    Ok((file, meta.len()))
+}
+
+/// The refusal for a file larger than `limit`.
+pub fn too_large(path: &Path, limit: u64) -> ReadError {
+    ReadError::TooLarge(format!(
+        "{} is larger than {}, the most llmf reads for such a file",
+        path.display(),
+        human(limit)
+    ))
+}
+
+/// Reads a regular file of at most `limit` bytes.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path)?;
+    if len > limit {
+        return Err(too_large(path, limit));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut bytes = Vec::with_capacity(len as usize);
     // The file may grow after the check: never read past the limit.
-    read_limited(file, limit, &mut bytes).map_err(|e| ReadError::Io(format!("{name}: {e}")))?;
+    read_limited(file, limit, &mut bytes)
+        .map_err(|e| ReadError::Io(format!("{}: {e}", path.display())))?;
     if bytes.len() as u64 > limit {
-        return Err(too_large());
+        return Err(too_large(path, limit));
     }
     Ok(bytes)
 }

@@ -417,3 +417,44 @@ fn start_up_checks_every_panels_parameters_without_measuring_the_course() {
     let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
     llmf::check::load_for_start(&llmf::course::DirSource(&good)).expect("lessons/ starts");
 }
+
+/// The help says what each command takes: `check`'s folder has a description, and the
+/// drawing flags sit only on the commands that draw (issue 20, item 8).
+#[test]
+fn help_lists_each_commands_own_flags() {
+    let help = |cmd: &str| {
+        let (code, out, err) = llmf(&[cmd, "--help"]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let check = help("check");
+    let dir_line = check.lines().find(|l| l.contains("[DIR]  ")).unwrap_or("");
+    assert!(dir_line.contains("course folder"), "{check}");
+    for cmd in [
+        "generate",
+        "train",
+        "tokenize",
+        "attention",
+        "progress",
+        "check",
+        "keys",
+    ] {
+        let text = help(cmd);
+        for flag in ["--ascii", "--unicode", "--no-color"] {
+            assert!(!text.contains(flag), "{cmd} --help lists {flag}: {text}");
+        }
+    }
+    for cmd in ["open", "render", "serve"] {
+        let text = help(cmd);
+        assert!(
+            text.contains("--ascii") && text.contains("--no-color"),
+            "{cmd}: {text}"
+        );
+    }
+    // Before the command or after it, the same flag.
+    let (code, before, _) = llmf(&["--ascii", "render", "06"]);
+    assert_eq!(code, 0);
+    let (_, after, _) = llmf(&["render", "06", "--ascii"]);
+    assert_eq!(before, after);
+    assert!(!after.contains('─'), "ASCII only: {after}");
+}

@@ -189,3 +189,32 @@ fn a_hostile_course_refused_at_start_prints_no_control_bytes() {
         .find(|c| llmf::sanitize::is_control(*c) && !matches!(c, '\n' | '\r'));
     assert_eq!(raw, None, "{:?}", s.output);
 }
+
+#[test]
+fn opening_a_lesson_at_a_step_records_only_that_step() {
+    let home = tempfile::tempdir().unwrap();
+    // Also: --ascii after the command, now that the drawing flags are the commands' own.
+    let s = session(
+        "quit",
+        home.path(),
+        &[],
+        &["open", "15", "--step", "3", "--ascii"],
+    );
+    assert_eq!(s.status, "exit 0", "{}", s.output);
+    let progress = llmf::progress::read_only(&home.path().join("progress.json"))
+        .unwrap()
+        .expect("progress written");
+    let course = llmf::course::load(&llmf::course::embedded::Embedded)
+        .0
+        .unwrap();
+    let first = &course.lessons[0].slug;
+    let (at, _) = course.locate("15", 1).unwrap();
+    let fifteenth = &course.lessons[at].slug;
+    assert!(
+        progress.lesson(first).is_none_or(|l| l.visited.is_empty()),
+        "lesson 01 was never opened"
+    );
+    assert_eq!(progress.current.as_deref(), Some(fifteenth.as_str()));
+    let seen = &progress.lesson(fifteenth).unwrap().visited;
+    assert_eq!(seen.iter().copied().collect::<Vec<_>>(), vec![2]);
+}

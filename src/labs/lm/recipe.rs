@@ -75,3 +75,46 @@ impl Recipe {
         }
     }
 }
+
+/// The JSON written next to a fine-tuned model (`llmf train --from … --data …`): what it
+/// started from, the text it learned (name, hash, size), the method and settings, and the
+/// losses before and after, so the run can be repeated and compared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneRecipe {
+    pub format: String,
+    /// "base" (the built-in model) or the model file it started from.
+    pub from: String,
+    /// "full" or "LoRA r=R" (adapters on W_q and W_v, merged into the model written).
+    pub method: String,
+    pub data: String,
+    pub data_sha256: String,
+    pub data_chars: usize,
+    /// Characters at the end of the data held out to measure the loss (10%).
+    pub held_out_chars: usize,
+    pub config: Config,
+    pub steps: usize,
+    pub batch: usize,
+    pub lr: f64,
+    pub seed: u64,
+    pub params: usize,
+    pub trainable: usize,
+    /// Mean loss in nats per character on the held-out text, before and after.
+    pub held_out_loss_before: f64,
+    pub held_out_loss_after: f64,
+    /// Mean loss on the course's validation text, before and after: a rise is forgetting.
+    pub original_loss_before: f64,
+    pub original_loss_after: f64,
+    /// Characters of each set scored for those losses (0: all of it).
+    pub eval_chars: usize,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub matmul_kernel: String,
+}
+
+/// The SHA-256 of a text, in hex, as recipes record a corpus.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
