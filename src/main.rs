@@ -88,6 +88,9 @@ enum Command {
         /// screen it leads to.
         #[arg(long)]
         settle: bool,
+        /// Show the step's panel zoomed onto the whole screen (the `z` key).
+        #[arg(long)]
+        zoom: bool,
     },
     /// Print attention weights for a sentence (seeded random projections), for scripts.
     Attention {
@@ -316,6 +319,7 @@ fn main() -> ExitCode {
             size,
             panel,
             settle,
+            zoom,
         }) => {
             let (source, prefix) = source_for(cli.lessons.as_deref());
             let (course, problems) = course::load(source.as_ref());
@@ -351,6 +355,9 @@ fn main() -> ExitCode {
             while settle && app.busy() && std::time::Instant::now() < deadline {
                 app.update(llmf::app::Action::Tick);
                 std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if zoom {
+                app.update(llmf::app::Action::ToggleZoom);
             }
             let area = Rect::new(0, 0, size.0, size.1);
             let mut buf = Buffer::empty(area);

@@ -196,7 +196,7 @@ fn labels_stay_inside_and_axis_stays_intact() {
         for w in [8, 12, 20, 33, 47, 80] {
             for h in [4, 7, 10, 20] {
                 let chart = widget(&v, &theme);
-                let rows = chart.lines(h);
+                let rows = chart.lines(h, w);
                 let buf = render_inset(chart, w, h);
                 let l: Vec<String> = lines(&buf)
                     .iter()
@@ -205,7 +205,7 @@ fn labels_stay_inside_and_axis_stays_intact() {
                     .collect();
                 // Every plot row has the axis (or a tick on it) in the corner's column:
                 // tick labels never run into it.
-                let top = usize::from(rows.title) + usize::from(rows.y_label);
+                let top = usize::from(rows.title) + usize::from(rows.y_label && !rows.y_on_title);
                 let axis_row = top + usize::from(rows.plot);
                 let Some(corner) = l.get(axis_row).and_then(|r| r.find('+')) else {
                     continue;
@@ -236,7 +236,7 @@ fn short_areas_drop_optional_lines_first() {
     let w = widget(&v, &theme);
     // title, y label, x label, legend, 5 plot rows, the axis and its tick labels.
     assert_eq!(w.height(80), 11);
-    let l = w.lines(7);
+    let l = w.lines(7, 80);
     assert_eq!(
         (l.title, l.y_label, l.x_label, l.legend, l.plot),
         (true, false, false, true, 3)
