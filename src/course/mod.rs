@@ -7,6 +7,7 @@ pub mod blocks;
 pub mod embedded;
 pub mod instructions;
 pub mod parse;
+pub mod precision;
 pub mod prose;
 pub mod qa;
 
@@ -111,9 +112,10 @@ pub enum QuizKind {
         choices: Vec<String>,
         answer: usize,
     },
+    /// A typed number, right when it rounds to `answer` at `precision`.
     Numeric {
         answer: f64,
-        tolerance: f64,
+        precision: precision::Precision,
     },
 }
 
@@ -122,8 +124,8 @@ impl Quiz {
     pub fn is_correct(&self, given: &Answer) -> bool {
         match (&self.kind, given) {
             (QuizKind::Choice { answer, .. }, Answer::Choice(c)) => c == answer,
-            (QuizKind::Numeric { answer, tolerance }, Answer::Number(x)) => {
-                x.is_finite() && (x - answer).abs() <= *tolerance
+            (QuizKind::Numeric { answer, precision }, Answer::Number(x)) => {
+                precision.accepts(*answer, *x)
             }
             _ => false,
         }
