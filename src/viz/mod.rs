@@ -228,6 +228,13 @@ impl Visualizer {
             return false;
         }
         let before = self.view.controls.clone();
+        // → and PgUp raise what the control shows, whatever order its kind lists it in: a
+        // choice of numbers listed from the largest (β from 100 down to 0.01) moves the
+        // other way through its list.
+        let delta = match before.get(self.view.selected_control) {
+            Some(c) if lists_numbers_downward(c) => -delta,
+            _ => delta,
+        };
         self.visual.adjust(self.view.selected_control, delta);
         let changed = self.visual.controls() != before;
         if changed {
@@ -472,4 +479,54 @@ pub fn step_value(value: f64, delta: i32, step: f64, min: f64, max: f64) -> f64 
     let moved = value + f64::from(delta) * step;
     let snapped = ((moved - min) / step).round() * step + min;
     snapped.clamp(min, max)
+}
+
+/// Whether `control` is a choice among numbers listed from the largest down (`100`, `50`,
+/// …, `0.01`): then moving "up" means moving back through the list.
+fn lists_numbers_downward(control: &view::Control) -> bool {
+    let view::ControlKind::Choice { options, .. } = &control.kind else {
+        return false;
+    };
+    let numbers: Option<Vec<f64>> = options.iter().map(|o| leading_number(o)).collect();
+    numbers.is_some_and(|n| n.len() >= 2 && n.windows(2).all(|w| w[0] > w[1]))
+}
+
+/// The number an option starts with (`0.01`, `1e-3`, `50 (×2)`), if it starts with one.
+fn leading_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+        .map(|(i, c)| i + c.len_utf8())
+        .last()?;
+    (1..=end)
+        .rev()
+        .find_map(|n| text.get(..n).and_then(|t| t.parse::<f64>().ok()))
+        .filter(|x| x.is_finite())
+}
+
+#[cfg(test)]
+mod direction_tests {
+    use super::*;
+
+    fn choice(options: &[&str]) -> view::Control {
+        view::Control {
+            label: "x".into(),
+            kind: view::ControlKind::Choice {
+                options: options.iter().map(|o| (*o).to_string()).collect(),
+                index: 0,
+            },
+            inactive: None,
+        }
+    }
+
+    #[test]
+    fn only_numbers_listed_downward_turn_the_keys_round() {
+        assert!(lists_numbers_downward(&choice(&["100", "50", "1e-2"])));
+        assert!(!lists_numbers_downward(&choice(&["0.01", "0.1", "1"])));
+        assert!(!lists_numbers_downward(&choice(&["causal", "padding"])));
+        assert!(!lists_numbers_downward(&choice(&["8", "8"])));
+        assert_eq!(leading_number("50 (x2)"), Some(50.0));
+        assert_eq!(leading_number("gpt2"), None);
+    }
 }
