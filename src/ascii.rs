@@ -50,16 +50,22 @@ pub fn fold(text: &str) -> Cow<'_, str> {
             // `A∩B` is `A intersect B`.
             Some(s) if s.len() > 1 && s.chars().all(|ch| ch.is_ascii_alphabetic()) => {
                 let joins_before = matches!(c, '∩' | '∪' | '∈' | '∉')
-                    && out.chars().last().is_some_and(|p| !p.is_whitespace() && p != '(');
+                    && out
+                        .chars()
+                        .last()
+                        .is_some_and(|p| !p.is_whitespace() && p != '(');
                 if joins_before {
                     out.push(' ');
                 }
                 out.push_str(s);
                 let next_is_word = chars.peek().is_some_and(|n| {
-                    n.is_alphanumeric() && (n.is_ascii() || spelling(*n).is_some_and(|w| w.len() > 1))
+                    n.is_alphanumeric()
+                        && (n.is_ascii() || spelling(*n).is_some_and(|w| w.len() > 1))
                 });
                 let spaced_after = matches!(c, '∩' | '∪' | '∈' | '∉')
-                    && chars.peek().is_some_and(|n| !n.is_whitespace() && *n != ')');
+                    && chars
+                        .peek()
+                        .is_some_and(|n| !n.is_whitespace() && *n != ')');
                 if next_is_word || spaced_after {
                     out.push(' ');
                 }

@@ -108,10 +108,7 @@ pub struct Quiz {
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuizKind {
     /// `answer` is 0-based here (the file counts from 1).
-    Choice {
-        choices: Vec<String>,
-        answer: usize,
-    },
+    Choice { choices: Vec<String>, answer: usize },
     /// A typed number, right when it rounds to `answer` at `precision`.
     Numeric {
         answer: f64,

@@ -2,8 +2,8 @@
 //! `file:line` and worded so a teacher knows what to change.
 
 use super::blocks::{self, Mark};
-use super::prose;
 use super::precision::Precision;
+use super::prose;
 use super::{Lesson, Panel, Problem, Quiz, QuizKind, Step, VizSpec};
 use serde_json::{Map, Value};
 
@@ -555,7 +555,9 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
             ))
         }
         None => {
-            let written = answer.as_ref().map_or_else(String::new, ToString::to_string);
+            let written = answer
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string);
             let answer = answer
                 .as_ref()
                 .and_then(Value::as_f64)
@@ -584,7 +586,10 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                         .and_then(|n| u32::try_from(n).ok())
                         .filter(|n| (1..=12).contains(n))
                         .ok_or_else(|| {
-                            err(at(key), format!("\"{key}\" must be a whole number from 1 to 12"))
+                            err(
+                                at(key),
+                                format!("\"{key}\" must be a whole number from 1 to 12"),
+                            )
                         })?;
                     precision = make(n);
                 }

@@ -114,7 +114,14 @@ fn hints_come_from_the_table_in_order() {
     assert_eq!(here, vec!["↑↓ scroll", "←→ step"]);
     assert_eq!(
         general,
-        vec!["? help", "Tab focus", "o lessons", "q quit", "n/p step"]
+        vec![
+            "? help",
+            "Tab focus",
+            "o lessons",
+            "q quit",
+            "n/p step",
+            "z zoom"
+        ]
     );
     let (here, general) = hints(Context::Typing);
     assert_eq!(

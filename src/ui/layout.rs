@@ -52,8 +52,7 @@ pub fn zoomed(size: Rect) -> Areas {
             ..Areas::default()
         };
     }
-    let [header, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(size);
+    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(size);
     Areas {
         too_small: false,
         header,

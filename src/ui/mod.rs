@@ -339,7 +339,9 @@ fn render_zoomed(app: &App, areas: &layout::Areas, buf: &mut Buffer, theme: &The
         buf.set_style(header, theme.status);
         let right = format!(" zoom {dot} z back ");
         buf.set_string(header.x, header.y, " Checkpoint", theme.status);
-        let x = header.right().saturating_sub(u16::try_from(right.width()).unwrap_or(0));
+        let x = header
+            .right()
+            .saturating_sub(u16::try_from(right.width()).unwrap_or(0));
         buf.set_string(x, header.y, &right, theme.status);
         render_panel(app, body, buf, theme);
         return;
@@ -351,19 +353,17 @@ fn render_zoomed(app: &App, areas: &layout::Areas, buf: &mut Buffer, theme: &The
     let arrows = if theme.ascii { "up/down" } else { "↑↓" };
     let mut right = String::from(" ");
     if n > 1 {
-        right.push_str(&format!("{arrows} {}/{n} {dot} ", view.selected_control.min(n - 1) + 1));
+        right.push_str(&format!(
+            "{arrows} {}/{n} {dot} ",
+            view.selected_control.min(n - 1) + 1
+        ));
     }
     if pages > 1 {
         right.push_str(&format!("[ ] part {page}/{pages} {dot} "));
     }
     right.push_str("z back ");
     let right_w = u16::try_from(right.width()).unwrap_or(0);
-    let left = Rect::new(
-        header.x,
-        header.y,
-        header.width.saturating_sub(right_w),
-        1,
-    );
+    let left = Rect::new(header.x, header.y, header.width.saturating_sub(right_w), 1);
     if n == 0 {
         let title = plain(format!(" Try it: {}", v.title), theme);
         let room = usize::from(left.width);

@@ -112,7 +112,10 @@ pub fn lines<'a>(
                 crate::course::precision::Precision::Whole => "as a whole number".to_string(),
                 p => p.to_string(),
             };
-            out.push(Line::from(Span::styled(format!("(answer {how})"), theme.dim)));
+            out.push(Line::from(Span::styled(
+                format!("(answer {how})"),
+                theme.dim,
+            )));
             "type a number · Enter answers · Esc leaves"
         }
     };

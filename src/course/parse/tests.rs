@@ -68,13 +68,17 @@ fn numeric_quiz_precision_from_the_written_key_or_said() {
     assert!(!q.is_correct(&crate::course::Answer::Number(7.4)));
     assert!(!q.is_correct(&crate::course::Answer::Number(f64::NAN)));
     // A trailing zero the JSON number drops is said with "decimals".
-    let lesson = quiz(r#"{"question": "q", "answer": 0.1, "decimals": 2, "explain": "e"}"#).unwrap();
+    let lesson =
+        quiz(r#"{"question": "q", "answer": 0.1, "decimals": 2, "explain": "e"}"#).unwrap();
     let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else {
         panic!()
     };
     assert!(matches!(
         q.kind,
-        QuizKind::Numeric { precision: Precision::Decimals(2), .. }
+        QuizKind::Numeric {
+            precision: Precision::Decimals(2),
+            ..
+        }
     ));
     // Too coarse a precision (0.1 to 1 decimal takes 0.11), or the old key: refused with
     // what to do.

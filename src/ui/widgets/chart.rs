@@ -208,9 +208,8 @@ impl ChartWidget<'_> {
             x_on_legend: false,
             plot: 0,
         };
-        l.y_on_title = l.title
-            && l.y_label
-            && width(&v.title) + width(Y_PREFIX) + width(&v.y_label) <= w;
+        l.y_on_title =
+            l.title && l.y_label && width(&v.title) + width(Y_PREFIX) + width(&v.y_label) <= w;
         l.x_on_legend = l.legend
             && l.x_label
             && width(&self.legend_text()) + width(X_PREFIX) + width(&v.x_label) <= w;

@@ -12,8 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::util::{
-    next_line, pad_left, pad_right, put, short_ellipsis, style_rect, to_u16, truncate, width,
-    wrap,
+    next_line, pad_left, pad_right, put, short_ellipsis, style_rect, to_u16, truncate, width, wrap,
 };
 use crate::ui::theme::Theme;
 use crate::viz::view::TableView;
@@ -294,10 +293,13 @@ mod tests {
     fn narrow_area_shrinks_the_widest_column() {
         let theme = Theme::new(true, true);
         let v = view();
-        let buf = render(widget(&v, &theme), 26, 5);
+        let buf = render(widget(&v, &theme), 26, 6);
         let l = lines(&buf);
         assert_eq!(l[1], "  name   params  note     ");
-        assert_eq!(l[3], "> GPT-3     175  few-shot~");
+        // The cut cell wraps onto a line of its own instead of ending in `~`.
+        assert_eq!(l[3], "> GPT-3     175  few-shot ");
+        assert_eq!(l[4], "                 learning ");
+        assert_eq!(widget(&v, &theme).height(26), 6);
         assert!(all_ascii(&buf));
     }
 
