@@ -110,7 +110,10 @@ fn zoom_gives_a_chart_the_whole_terminal_and_back() {
         plot_rows(&zoomed)
     );
     assert!(plot_rows(&before) < 18, "{before}");
-    assert!(zoomed.lines().next().unwrap_or("").contains("z back"), "{zoomed}");
+    assert!(
+        zoomed.lines().next().unwrap_or("").contains("z back"),
+        "{zoomed}"
+    );
     for back in [Action::ToggleZoom, Action::Back] {
         let (again, _) = screen_of(
             course.clone(),

@@ -228,9 +228,9 @@ fn every_numeric_control_rises_with_right_and_page_up() {
             viz.select(i32::try_from(i).unwrap_or(0));
             // Only controls that are numbers in every option (a choice of words has no "up").
             let all_numbers = match &viz.view().controls[i].kind {
-                llmf::viz::view::ControlKind::Choice { options, .. } => options.iter().all(|o| {
-                    o.trim().starts_with(|c: char| c.is_ascii_digit())
-                }),
+                llmf::viz::view::ControlKind::Choice { options, .. } => options
+                    .iter()
+                    .all(|o| o.trim().starts_with(|c: char| c.is_ascii_digit())),
                 llmf::viz::view::ControlKind::Slider { .. } => true,
                 _ => false,
             };
@@ -245,7 +245,11 @@ fn every_numeric_control_rises_with_right_and_page_up() {
                 let Some(after) = shown_number(&viz.view().controls[i]) else {
                     continue;
                 };
-                let ok = if rises { after >= before } else { after <= before };
+                let ok = if rises {
+                    after >= before
+                } else {
+                    after <= before
+                };
                 assert!(
                     ok,
                     "{} control {:?}: {before} -> {after} on a move of {delta}",
