@@ -197,15 +197,7 @@ fn shown_number(c: &llmf::viz::view::Control) -> Option<f64> {
     use llmf::viz::view::ControlKind;
     match &c.kind {
         ControlKind::Slider { value, .. } => Some(*value),
-        ControlKind::Choice { options, index } => {
-            let o = options.get(*index)?.trim();
-            let end = o
-                .char_indices()
-                .take_while(|(_, ch)| ch.is_ascii_digit() || *ch == '.')
-                .map(|(i, ch)| i + ch.len_utf8())
-                .last()?;
-            o[..end].parse().ok()
-        }
+        ControlKind::Choice { options, index } => llmf::viz::leading_number(options.get(*index)?),
         _ => None,
     }
 }

@@ -491,18 +491,42 @@ fn lists_numbers_downward(control: &view::Control) -> bool {
     numbers.is_some_and(|n| n.len() >= 2 && n.windows(2).all(|w| w[0] > w[1]))
 }
 
-/// The number an option starts with (`0.01`, `1e-3`, `50 (×2)`), if it starts with one.
-fn leading_number(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let end = text
-        .char_indices()
-        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
-        .map(|(i, c)| i + c.len_utf8())
-        .last()?;
-    (1..=end)
-        .rev()
-        .find_map(|n| text.get(..n).and_then(|t| t.parse::<f64>().ok()))
-        .filter(|x| x.is_finite())
+/// The number an option starts with, with its unit's scale (`0.01`, `1e-3`, `300B`, `1.4T`,
+/// `16k`, `50 (×2)`), if it starts with one.
+pub fn leading_number(text: &str) -> Option<f64> {
+    let text = text.trim().trim_start_matches('$');
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    while end < bytes.len()
+        && (bytes[end].is_ascii_digit() || bytes[end] == b'.' || bytes[end] == b',')
+    {
+        end += 1;
+    }
+    if end == 0 {
+        return None;
+    }
+    // An exponent only when digits follow it (`1e24`, `1e-3`; not the `e` of a word).
+    let mut exp_end = end;
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        let mut k = end + 1;
+        if matches!(bytes.get(k), Some(b'-' | b'+')) {
+            k += 1;
+        }
+        let digits = bytes[k..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 {
+            exp_end = k + digits;
+        }
+    }
+    let number: f64 = text[..exp_end].replace(',', "").parse().ok()?;
+    let scale = match text[exp_end..].chars().next() {
+        Some('k' | 'K') => 1e3,
+        Some('M') => 1e6,
+        Some('B' | 'G') => 1e9,
+        Some('T') => 1e12,
+        Some('P') => 1e15,
+        _ => 1.0,
+    };
+    Some(number * scale).filter(|x| x.is_finite())
 }
 
 #[cfg(test)]
@@ -527,6 +551,10 @@ mod direction_tests {
         assert!(!lists_numbers_downward(&choice(&["causal", "padding"])));
         assert!(!lists_numbers_downward(&choice(&["8", "8"])));
         assert_eq!(leading_number("50 (x2)"), Some(50.0));
+        assert!(!lists_numbers_downward(&choice(&["300B", "1.4T", "15T"])));
+        assert_eq!(leading_number("1.4T"), Some(1.4e12));
+        assert_eq!(leading_number("1e-3"), Some(1e-3));
+        assert_eq!(leading_number("8 epochs"), Some(8.0));
         assert_eq!(leading_number("gpt2"), None);
     }
 }
