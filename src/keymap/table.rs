@@ -104,7 +104,7 @@ pub const BINDINGS: &[Binding] = &[
         &[(Press(KeyCode::Char('z')), Act(Action::ToggleZoom))],
         "z",
         Some("z zoom"),
-        "zoom: the step's panel on the whole terminal, and back (Esc too)",
+        "the panel on the whole terminal, and back (Esc too)",
     ),
     row(
         Context::Everywhere,
@@ -114,7 +114,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         "[ / ]",
         None,
-        "scroll a cut-off panel (its border says ] more); zoomed: the previous / next part",
+        "scroll a cut-off panel, or page a zoomed one",
     ),
     row(
         Context::Everywhere,

@@ -312,7 +312,9 @@ pub fn render_zoomed(view: &View, index: usize, area: Rect, buf: &mut Buffer, th
         return;
     };
     let measure = measure_theme();
-    if is_figure(part) {
+    if let Part::Heatmap(view) = part {
+        HeatmapWidget { view, theme }.render_filling(area, buf);
+    } else if is_figure(part) {
         render_part(part, area, buf, theme, &measure);
     } else {
         render_stack(std::slice::from_ref(*part), area, buf, theme, &measure);
