@@ -219,13 +219,17 @@ fn appended_lines(text: &str) -> Vec<String> {
 /// A probability mass to three decimals, with more where three would round a mass short of
 /// one up to `1.000` (top-p keeping 102 of 119 characters is not all the mass).
 fn fmt_mass(mass: f64) -> String {
+    if mass >= 1.0 {
+        return "1.000".to_string();
+    }
     for d in 3..=9 {
         let s = format!("{mass:.d$}");
-        if mass >= 1.0 || !s.starts_with('1') {
+        if !s.starts_with('1') {
             return s;
         }
     }
-    "≈1".to_string()
+    // Short of one by less than 1e-9: say by how much, so "1" never hides the cut-off tail.
+    format!("1 − {:.0e}", 1.0 - mass)
 }
 
 impl Visual for NextToken {
@@ -414,6 +418,17 @@ pub(crate) mod tests {
             parts: t.view(&model, &pred),
         };
         assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+    }
+
+    #[test]
+    fn a_mass_short_of_one_never_reads_as_one() {
+        assert_eq!(fmt_mass(0.435), "0.435");
+        assert_eq!(fmt_mass(0.99991), "0.9999");
+        assert_eq!(fmt_mass(1.0), "1.000");
+        assert_eq!(fmt_mass(1.0 - 2e-12), "1 − 2e-12");
+        assert_eq!(appended_lines(""), ["appended \"\""]);
+        let long = appended_lines(&"x".repeat(30));
+        assert_eq!(long, ["appended \"xxxxxxxxxxxxxxxxxxxxxx", "  xxxxxxxx\""]);
     }
 
     #[test]
