@@ -140,7 +140,7 @@ fn zoom_gives_a_chart_the_whole_terminal_and_back() {
         .lines()
         .skip(1)
         .take(22)
-        .map(|l| unicode_width::UnicodeWidthStr::width(l))
+        .map(unicode_width::UnicodeWidthStr::width)
         .max()
         .unwrap_or(0);
     assert!(right >= 70, "the heatmap ends at column {right}\n{heat}");
