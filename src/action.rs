@@ -27,6 +27,8 @@ pub enum Action {
     PanelDown,
     /// Open the lesson picker (any lesson, at any terminal size).
     OpenPicker,
+    /// Show the step's panel on the whole terminal, or back.
+    ToggleZoom,
     ToggleHelp,
     /// Esc: close whatever is open.
     Back,

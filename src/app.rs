@@ -50,6 +50,10 @@ pub struct App {
     outline_wanted: bool,
     outline_cursor: usize,
     help_open: bool,
+    /// The step's panel fills the terminal (`z`); it stays zoomed across steps that have one.
+    zoomed: bool,
+    /// While zoomed, which part of a visualizer's view is shown (see `ui::widgets::zoom_parts`).
+    zoom_part: usize,
     /// The lesson picker, while it is open (it takes every key until closed).
     picker: Option<Picker>,
     /// The editor of the visualizer's text field being typed into.
@@ -117,6 +121,8 @@ impl App {
             outline_wanted: true,
             outline_cursor: lesson,
             help_open: false,
+            zoomed: false,
+            zoom_part: 0,
             picker: None,
             field: None,
             notices: Vec::new(),
@@ -174,6 +180,17 @@ impl App {
 
     pub fn help_open(&self) -> bool {
         self.help_open
+    }
+
+    /// Whether the step's panel fills the terminal.
+    pub fn zoomed(&self) -> bool {
+        self.zoomed
+    }
+
+    /// While zoomed, the part of the visualizer's view on screen (an index into
+    /// `ui::widgets::zoom_parts`, kept in range by drawing).
+    pub fn zoom_part(&self) -> usize {
+        self.zoom_part
     }
 
     /// The lesson picker, when open.
@@ -244,19 +261,32 @@ impl App {
 
     /// The layout worked out afresh; `areas()` must always equal it (tests check this).
     pub fn compute_areas(&self) -> Areas {
+        let size = Rect::new(0, 0, self.size.0, self.size.1);
+        if self.zoomed && !self.panel.is_none() {
+            return layout::zoomed(size);
+        }
         let ascii = self.options.ascii;
         let pinned_rows = |width: u16| {
             let rows = prose::layout(&self.pinned_blocks(width), usize::from(width), ascii).len();
             u16::try_from(rows).unwrap_or(u16::MAX)
         };
-        layout::areas(
-            Rect::new(0, 0, self.size.0, self.size.1),
+        layout::areas_for(
+            size,
             self.outline_wanted,
             &self.panel,
             self.focus == Focus::Panel,
             ascii,
             &pinned_rows,
+            self.prose_is_empty(),
         )
+    }
+
+    /// Whether the step has no prose to show (a question step holding only its question; the
+    /// last step of a lesson always has its summary).
+    pub fn prose_is_empty(&self) -> bool {
+        !self.course.lessons.is_empty()
+            && self.current_step().prose.is_empty()
+            && self.step + 1 < self.lesson().steps.len()
     }
 
     /// The step's instructions as the prose box pins them at `width` (cut to first sentences
@@ -392,6 +422,7 @@ impl App {
                 self.help_open = true;
                 true
             }
+            Action::Back if self.zoomed => self.toggle_zoom(),
             Action::Back => self.set_focus(Focus::Prose),
             Action::NextStep => self.go_step(1),
             Action::PrevStep => self.go_step(-1),
@@ -407,6 +438,9 @@ impl App {
                 self.outline_cursor = self.lesson;
                 true
             }
+            Action::ToggleZoom => self.toggle_zoom(),
+            Action::PanelUp if self.zoomed => self.page_zoom(-1),
+            Action::PanelDown if self.zoomed => self.page_zoom(1),
             Action::PanelUp => self.scroll_panel(-1),
             Action::PanelDown => self.scroll_panel(1),
             Action::ScrollUp => self.scroll_by(-3),
@@ -417,6 +451,49 @@ impl App {
                 Focus::Panel => self.update_panel(action),
             },
         }
+    }
+
+    /// Zooms the step's panel onto the whole terminal (giving it the focus, so its keys
+    /// work), or back. A step without a panel has nothing to zoom.
+    fn toggle_zoom(&mut self) -> bool {
+        if self.zoomed {
+            self.zoomed = false;
+            return true;
+        }
+        if self.panel.is_none() {
+            return false;
+        }
+        self.zoomed = true;
+        self.zoom_part = self.first_zoom_part();
+        self.focus = Focus::Panel;
+        true
+    }
+
+    /// The part a zoom starts on: the view's first figure, else its first part.
+    fn first_zoom_part(&self) -> usize {
+        match &self.panel {
+            PanelState::Viz(v) => crate::ui::widgets::first_figure(v.view()),
+            _ => 0,
+        }
+    }
+
+    /// While zoomed, `[` and `]` page through a visualizer's parts (a question or message
+    /// has one part, which scrolls instead).
+    fn page_zoom(&mut self, delta: i32) -> bool {
+        let PanelState::Viz(v) = &self.panel else {
+            return self.scroll_panel(delta);
+        };
+        let n = crate::ui::widgets::zoom_parts(v.view()).len();
+        if n == 0 {
+            return false;
+        }
+        let at = self.zoom_part.min(n - 1);
+        let next = usize::try_from((i64::try_from(at).unwrap_or(0) + i64::from(delta)).max(0))
+            .unwrap_or(0)
+            .min(n - 1);
+        let changed = next != self.zoom_part;
+        self.zoom_part = next;
+        changed
     }
 
     fn quit_now(&mut self) -> bool {
@@ -558,6 +635,14 @@ impl App {
             return;
         }
         let width = self.layout.prose_text.width;
+        if self.layout.zoomed {
+            // No prose box: the prose keeps its wrapping and scroll for the way back.
+            self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
+                layout::panel_needs(&self.panel, inner.width, self.options.ascii)
+            });
+            self.panel_scroll = self.panel_scroll.min(self.max_panel_scroll());
+            return;
+        }
         if width != self.prose_width {
             let mut blocks = self.current_step().prose.clone();
             // The last step of a lesson ends with what the learner did in it.

@@ -46,6 +46,30 @@ pub fn fold(text: &str) -> Cow<'_, str> {
         }
         in_sub = false;
         match spelling(c) {
+            // A spelled word keeps apart from letters around it: `∇θ` is `grad theta`,
+            // `A∩B` is `A intersect B`.
+            Some(s) if s.len() > 1 && s.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                let joins_before = matches!(c, '∩' | '∪' | '∈' | '∉')
+                    && out
+                        .chars()
+                        .last()
+                        .is_some_and(|p| !p.is_whitespace() && p != '(');
+                if joins_before {
+                    out.push(' ');
+                }
+                out.push_str(s);
+                let next_is_word = chars.peek().is_some_and(|n| {
+                    n.is_alphanumeric()
+                        && (n.is_ascii() || spelling(*n).is_some_and(|w| w.len() > 1))
+                });
+                let spaced_after = matches!(c, '∩' | '∪' | '∈' | '∉')
+                    && chars
+                        .peek()
+                        .is_some_and(|n| !n.is_whitespace() && *n != ')');
+                if next_is_word || spaced_after {
+                    out.push(' ');
+                }
+            }
             Some(s) => out.push_str(s),
             None if c.is_ascii() => out.push(c),
             None => out.push(fold_char(c)),
@@ -100,6 +124,10 @@ fn spelling(c: char) -> Option<&'static str> {
         '≠' => "!=",
         '≪' => "<<",
         '≫' => ">>",
+        '≻' => ">",
+        '≺' => "<",
+        '÷' => "/",
+        '🙂' => ":)",
         '±' => "+/-",
         '‖' => "||",
         '…' => "...",
@@ -118,23 +146,94 @@ fn spelling(c: char) -> Option<&'static str> {
         'α' => "alpha",
         'β' => "beta",
         'γ' => "gamma",
+        'Γ' => "Gamma",
         'δ' => "delta",
         'Δ' => "Delta",
-        'ε' => "eps",
+        'ε' | 'ϵ' => "eps",
+        'ζ' => "zeta",
         'η' => "eta",
         'θ' => "theta",
+        'Θ' => "Theta",
+        'ι' => "iota",
+        'κ' => "kappa",
         'λ' => "lambda",
-        'μ' => "mu",
+        'Λ' => "Lambda",
+        'μ' | 'µ' => "mu",
+        'ν' => "nu",
+        'ξ' => "xi",
         'π' => "pi",
-        'σ' => "sigma",
+        'Π' => "Pi",
+        'ρ' => "rho",
+        'σ' | 'ς' => "sigma",
         'τ' => "tau",
-        'φ' => "phi",
+        'υ' => "upsilon",
+        'φ' | 'ϕ' => "phi",
+        'Φ' => "Phi",
+        'χ' => "chi",
+        'ψ' => "psi",
+        'Ψ' => "Psi",
         'ω' => "omega",
+        'Ω' => "Omega",
+        '∇' => "grad",
+        '∂' => "d",
+        '∫' => "integral",
+        '∩' => "intersect",
+        '∪' => "union",
+        '∉' => "not in",
+        '⊂' | '⊆' => "subset of",
+        '∅' => "{}",
+        '∀' => "for all",
+        '∃' => "exists",
+        '¬' => "not ",
+        '∧' => "and",
+        '∨' => "or",
+        '≡' => "==",
+        '≅' => "~=",
+        '⊙' | '⊗' => "(x)",
+        '⊕' => "(+)",
+        '∘' => "o",
+        '⌊' | '⌋' | '⌈' | '⌉' => "|",
+        '⟨' => "<",
+        '⟩' => ">",
+        '∣' => "|",
+        'ℓ' => "l",
+        'ℝ' => "R",
+        '½' => "1/2",
+        '¼' => "1/4",
+        '¾' => "3/4",
+        '⅓' => "1/3",
+        '⅔' => "2/3",
+        '€' => "EUR",
+        '£' => "GBP",
+        '§' => "S",
+        '©' => "(c)",
+        '®' => "(R)",
+        '™' => "(TM)",
+        '‰' => " per mille",
+        '⇔' => "<=>",
+        '↦' => "|->",
+        '⟶' => "-->",
+        '✅' => "ok",
+        '❌' => "x",
+        '★' | '☆' => "*",
+        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{fe0f}' => "",
         '✓' | '✔' => "ok",
         '✗' | '✘' => "x",
         '\u{a0}' | '\u{2009}' | '\u{202f}' => " ",
         _ => return None,
     })
+}
+
+/// A Latin letter with an accent as its plain letter (`é` is `e`), for names and words the
+/// course quotes from other languages.
+fn unaccented(c: char) -> Option<char> {
+    const FROM: &str = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőřśšşťùúûüūůűųýÿźżž\
+                        ÀÁÂÃÄÅĀĂĄÇĆČĎÈÉÊËĒĖĘĚÌÍÎÏĪĮŁÑŃŇÒÓÔÕÖØŌŐŘŚŠŞŤÙÚÛÜŪŮŰŲÝŸŹŻŽ";
+    const TO: &str = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorsssstuuuuuuuuyyzzz\
+                      AAAAAAAAACCCDEEEEEEEEIIIIIILNNNOOOOOOOORSSSTUUUUUUUUYYZZZ";
+    FROM.chars()
+        .zip(TO.chars())
+        .find_map(|(f, t)| (f == c).then_some(t))
 }
 
 /// One column for one character on screen: a look-alike where there is one, else `?`.
@@ -144,6 +243,9 @@ pub fn fold_char(c: char) -> char {
     }
     if let Some(d) = superscript(c).or_else(|| subscript(c)) {
         return d;
+    }
+    if let Some(plain) = unaccented(c) {
+        return plain;
     }
     match c {
         '←' | '⇐' | '◀' | '◂' | '◄' | '‹' | '«' => '<',
@@ -160,11 +262,49 @@ pub fn fold_char(c: char) -> char {
         '\u{2800}'..='\u{28FF}' => '.',
         '·' | '⋅' | '∙' | '•' | '×' => '*',
         '…' => '~',
-        '≈' | '∼' | '∝' => '~',
-        '≤' => '<',
-        '≥' => '>',
+        '≈' | '∼' | '∝' | '≃' | '≅' => '~',
+        '≤' | '⟨' => '<',
+        '≥' | '⟩' => '>',
         '√' => 'V',
         '∞' => '8',
+        '±' => '+',
+        '≠' => '#',
+        '÷' => '/',
+        '°' => 'o',
+        '≪' | '≺' => '<',
+        '≫' | '≻' => '>',
+        '⊙' | '∘' => 'o',
+        '⊗' => 'x',
+        '⊕' => '+',
+        '\u{1F300}'..='\u{1FAFF}' => '@',
+        '∑' | 'Σ' => 'E',
+        '∏' | 'Π' => 'P',
+        '∇' => 'V',
+        '∂' => 'd',
+        '∈' => 'e',
+        '∩' => 'n',
+        '∪' => 'U',
+        '∣' | '⌊' | '⌋' | '⌈' | '⌉' => '|',
+        'α' => 'a',
+        'β' => 'B',
+        'γ' => 'y',
+        'δ' | 'Δ' => 'd',
+        'ε' | 'ϵ' => 'e',
+        'η' => 'n',
+        'θ' | 'Θ' => 'O',
+        'κ' => 'k',
+        'λ' => 'L',
+        'μ' | 'µ' => 'u',
+        'ν' => 'v',
+        'π' => 'n',
+        'ρ' => 'p',
+        'σ' | 'ς' => 'o',
+        'τ' => 't',
+        'φ' | 'ϕ' | 'Φ' => 'o',
+        'χ' => 'x',
+        'ψ' => 'w',
+        'ω' | 'Ω' => 'w',
+        'ℓ' => 'l',
         '‘' | '’' | '′' => '\'',
         '“' | '”' | '″' => '"',
         '⏎' => '$',
@@ -187,9 +327,13 @@ mod tests {
         assert_eq!(fold("x₁₂ ≤ ‖v‖"), "x_12 <= ||v||");
         assert_eq!(fold("a — b → c"), "a -- b -> c");
         assert_eq!(fold("plain"), "plain");
+        assert_eq!(fold("∇θ J, β·KL, Σ π"), "grad theta J, beta*KL, sum pi");
+        assert_eq!(fold("|A ∩ B| / |A∪B|"), "|A intersect B| / |A union B|");
+        assert_eq!(fold("2π, θ_t, βx"), "2pi, theta_t, beta x");
+        assert_eq!(fold("café"), "cafe");
         assert!(matches!(fold("plain"), Cow::Borrowed(_)));
         // Whatever has no spelling still comes out ASCII.
-        assert_eq!(fold("猫 é"), "? ?");
+        assert_eq!(fold("猫 ß"), "? ?");
         assert!(fold("🦜 ␣ ⏎ ▁").is_ascii());
     }
 

@@ -121,6 +121,9 @@ enum Command {
         /// screen it leads to.
         #[arg(long)]
         settle: bool,
+        /// Show the step's panel zoomed onto the whole screen (the `z` key).
+        #[arg(long)]
+        zoom: bool,
         #[command(flatten)]
         draw: Draw,
     },
@@ -359,6 +362,7 @@ fn main() -> ExitCode {
             size,
             panel,
             settle,
+            zoom,
             draw,
         }) => {
             let draw = cli.draw.or(draw);
@@ -398,6 +402,9 @@ fn main() -> ExitCode {
             while settle && app.busy() && std::time::Instant::now() < deadline {
                 app.update(llmf::app::Action::Tick);
                 std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if zoom {
+                app.update(llmf::app::Action::ToggleZoom);
             }
             let area = Rect::new(0, 0, size.0, size.1);
             let mut buf = Buffer::empty(area);

@@ -227,8 +227,8 @@ mod tests {
             id: "n".into(),
             question: "How many?".into(),
             kind: QuizKind::Numeric {
-                answer: 7.0,
-                tolerance: 0.5,
+                answer: 7.4,
+                precision: crate::course::precision::Precision::Decimals(1),
             },
             explain: "7.".into(),
             line: 1,
@@ -327,13 +327,13 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_typed_checked_within_tolerance_and_not_numbers_said_so() {
+    fn numbers_are_typed_checked_at_their_precision_and_not_numbers_said_so() {
         let mut q = numeric();
         assert_eq!(q.handle(Action::Up), QuizInput::Unchanged);
         for c in "7.4".chars() {
             assert_eq!(q.handle(Action::Char(c)), QuizInput::Changed);
         }
-        // |7.4 - 7| = 0.4 <= 0.5.
+        // The key itself, at its one decimal.
         assert_eq!(
             q.handle(Action::Enter),
             QuizInput::Answered { correct: true }

@@ -149,7 +149,7 @@ mod tests {
                     question: "?".into(),
                     kind: QuizKind::Numeric {
                         answer: 1.0,
-                        tolerance: 0.0,
+                        precision: crate::course::precision::Precision::Whole,
                     },
                     explain: ".".into(),
                     line: 1,

@@ -82,6 +82,114 @@ snap!(
     &[Action::FocusNext, Action::ToggleHelp]
 );
 
+snap!(
+    zoomed_softmax_80x24,
+    (1, 0),
+    (80, 24),
+    &[Action::ToggleZoom]
+);
+
+/// The zoom key shows the step's panel on the whole terminal: at 80x24 a chart keeps at least
+/// 18 plot rows, and the same key (or Esc) brings the lesson back as it was.
+#[test]
+fn zoom_gives_a_chart_the_whole_terminal_and_back() {
+    let course = built_in();
+    let (li, si) = step_with_kind(&course, "chinchilla");
+    let theme = Theme::default_color();
+    let (before, _) = screen_of(course.clone(), (li, si), (80, 24), &[], &theme);
+    let (zoomed, _) = screen_of(
+        course.clone(),
+        (li, si),
+        (80, 24),
+        &[Action::ToggleZoom],
+        &theme,
+    );
+    assert!(
+        plot_rows(&zoomed) >= 18,
+        "{} plot rows\n{zoomed}",
+        plot_rows(&zoomed)
+    );
+    assert!(plot_rows(&before) < 18, "{before}");
+    assert!(
+        zoomed.lines().next().unwrap_or("").contains("z back"),
+        "{zoomed}"
+    );
+    for back in [Action::ToggleZoom, Action::Back] {
+        let (again, _) = screen_of(
+            course.clone(),
+            (li, si),
+            (80, 24),
+            &[Action::ToggleZoom, back],
+            &theme,
+        );
+        // Back from the zoom the panel has the focus it was given; the prose is as it was.
+        let unzoomed_focused = screen_of(
+            course.clone(),
+            (li, si),
+            (80, 24),
+            &[Action::FocusNext],
+            &theme,
+        )
+        .0;
+        assert_eq!(again, unzoomed_focused, "{back:?}");
+    }
+    // A heatmap zoomed uses the whole width.
+    let (li, si) = step_with_kind(&course, "attention-map");
+    let (heat, _) = screen_of(course, (li, si), (80, 24), &[Action::ToggleZoom], &theme);
+    let right = heat
+        .lines()
+        .skip(1)
+        .take(22)
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0);
+    assert!(right >= 70, "the heatmap ends at column {right}\n{heat}");
+}
+
+/// The first step of the built-in course whose panel is of `kind`.
+fn step_with_kind(course: &llmf::course::Course, kind: &str) -> (usize, usize) {
+    for (li, lesson) in course.lessons.iter().enumerate() {
+        for (si, step) in lesson.steps.iter().enumerate() {
+            if let Some(llmf::course::Panel::Viz(spec)) = &step.panel {
+                if spec.kind == kind {
+                    return (li, si);
+                }
+            }
+        }
+    }
+    panic!("no step shows {kind}")
+}
+
+/// Rows of the first chart on a screen: those with its y axis (`│` or a tick `┤`) in the
+/// column of the corner `└` below them.
+fn plot_rows(screen: &str) -> usize {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((y, x)) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| r.iter().position(|c| *c == '└').map(|x| (y, x)))
+    else {
+        return 0;
+    };
+    rows[..y]
+        .iter()
+        .rev()
+        .take_while(|r| matches!(r.get(x), Some('│' | '┤')))
+        .count()
+}
+
+/// `llmf render NN --step K --zoom` prints the zoomed screen.
+#[test]
+fn render_zoom_prints_the_zoomed_screen() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_llmf"))
+        .args(["render", "17", "--step", "4", "--zoom"])
+        .output()
+        .expect("runs llmf");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("zoom"), "{text}");
+}
+
 #[test]
 fn ascii_prose_80x24() {
     let (text, _) = screen_of(fixture(), (0, 0), (80, 24), &[], &Theme::new(true, true));
@@ -94,10 +202,16 @@ fn is_fancy_glyph(c: char) -> bool {
     !c.is_ascii()
 }
 
+/// Greek letters are maths here, and `--ascii` spells them (θ is `theta`).
+fn is_greek(c: char) -> bool {
+    ('\u{370}'..='\u{3ff}').contains(&c)
+}
+
 #[test]
 fn ascii_mode_draws_only_7_bit_characters_on_any_step() {
     let course = built_in();
     let theme = Theme::new(true, true);
+    let mut missing = std::collections::BTreeSet::new();
     for (li, lesson) in course.lessons.iter().enumerate() {
         for step in 0..lesson.steps.len() {
             for (size, actions) in [
@@ -119,9 +233,35 @@ fn ascii_mode_draws_only_7_bit_characters_on_any_step() {
                     lesson.slug,
                     step + 1
                 );
+                // Maths stays readable: every symbol the Unicode screen shows has an ASCII
+                // form, so `--ascii` adds no `?` but for letters of other scripts (lesson
+                // 02's sentences, lesson 01's 東京).
+                if size == (80, 24) && actions == [Action::FocusNext] {
+                    let (uni, _) = screen_of(
+                        course.clone(),
+                        (li, step),
+                        size,
+                        actions,
+                        &Theme::new(true, false),
+                    );
+                    for c in uni.chars() {
+                        if c.is_ascii() || (c.is_alphabetic() && !is_greek(c)) {
+                            continue;
+                        }
+                        let spelled = llmf::ascii::fold(c.encode_utf8(&mut [0; 4])).into_owned();
+                        if spelled.contains('?') || llmf::ascii::fold_char(c) == '?' {
+                            missing.insert((c, format!("{} step {}", lesson.slug, step + 1)));
+                        }
+                    }
+                }
             }
         }
     }
+    let list: Vec<String> = missing
+        .iter()
+        .map(|(c, at)| format!("{c:?} U+{:04X} ({at})", u32::from(*c)))
+        .collect();
+    assert!(list.is_empty(), "symbols without an ASCII form: {list:#?}");
 }
 
 #[test]

@@ -124,6 +124,11 @@ impl App {
         if self.focus == Focus::Panel && self.panel.is_none() {
             self.focus = Focus::Prose;
         }
+        // A zoom carries on to the next step's panel, starting on its first figure.
+        if self.panel.is_none() {
+            self.zoomed = false;
+        }
+        self.zoom_part = self.first_zoom_part();
         self.progress.current = Some(slug.clone());
         let lp = self.progress.lesson_mut(&slug);
         lp.step = step;

@@ -7,6 +7,7 @@ pub mod blocks;
 pub mod embedded;
 pub mod instructions;
 pub mod parse;
+pub mod precision;
 pub mod prose;
 pub mod qa;
 
@@ -107,13 +108,11 @@ pub struct Quiz {
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuizKind {
     /// `answer` is 0-based here (the file counts from 1).
-    Choice {
-        choices: Vec<String>,
-        answer: usize,
-    },
+    Choice { choices: Vec<String>, answer: usize },
+    /// A typed number, right when it rounds to `answer` at `precision`.
     Numeric {
         answer: f64,
-        tolerance: f64,
+        precision: precision::Precision,
     },
 }
 
@@ -122,8 +121,8 @@ impl Quiz {
     pub fn is_correct(&self, given: &Answer) -> bool {
         match (&self.kind, given) {
             (QuizKind::Choice { answer, .. }, Answer::Choice(c)) => c == answer,
-            (QuizKind::Numeric { answer, tolerance }, Answer::Number(x)) => {
-                x.is_finite() && (x - answer).abs() <= *tolerance
+            (QuizKind::Numeric { answer, precision }, Answer::Number(x)) => {
+                precision.accepts(*answer, *x)
             }
             _ => false,
         }

@@ -2,6 +2,7 @@
 //! `file:line` and worded so a teacher knows what to change.
 
 use super::blocks::{self, Mark};
+use super::precision::Precision;
 use super::prose;
 use super::{Lesson, Panel, Problem, Quiz, QuizKind, Step, VizSpec};
 use serde_json::{Map, Value};
@@ -554,6 +555,9 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
             ))
         }
         None => {
+            let written = answer
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string);
             let answer = answer
                 .as_ref()
                 .and_then(Value::as_f64)
@@ -565,22 +569,50 @@ fn parse_quiz(file: &str, fence_line: usize, body: &str) -> Result<Quiz, Problem
                             .into(),
                     )
                 })?;
-            let tolerance = match map.remove("tolerance") {
-                None => 0.0,
-                Some(v) => v
-                    .as_f64()
-                    .filter(|t| t.is_finite() && *t >= 0.0)
-                    .ok_or_else(|| {
-                        err(at("tolerance"), "\"tolerance\" must be a number ≥ 0".into())
-                    })?,
-            };
-            QuizKind::Numeric { answer, tolerance }
+            if map.contains_key("tolerance") {
+                return Err(err(
+                    at("tolerance"),
+                    "\"tolerance\" is no longer read: a numeric answer counts when it rounds to \"answer\" as written (7.39: to 2 decimals); remove it, and add \"decimals\": N or \"figures\": N only when the written key drops a trailing zero".into(),
+                ));
+            }
+            let mut precision = Precision::of_written(&written);
+            for (key, make) in [
+                ("decimals", Precision::Decimals as fn(u32) -> Precision),
+                ("figures", Precision::Figures as fn(u32) -> Precision),
+            ] {
+                if let Some(v) = map.remove(key) {
+                    let n = v
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| (1..=12).contains(n))
+                        .ok_or_else(|| {
+                            err(
+                                at(key),
+                                format!("\"{key}\" must be a whole number from 1 to 12"),
+                            )
+                        })?;
+                    precision = make(n);
+                }
+            }
+            // One rule for every question: an answer 10% off must not round to the key.
+            let lax = answer != 0.0
+                && (precision.accepts(answer, answer * 1.1)
+                    || precision.accepts(answer, answer * 0.9));
+            if lax {
+                return Err(err(
+                    at("answer").max(fence_line + 1),
+                    format!(
+                        "\"answer\": {written} asked {precision} would accept an answer 10% off: write the key with more digits, or add \"decimals\": N or \"figures\": N"
+                    ),
+                ));
+            }
+            QuizKind::Numeric { answer, precision }
         }
     };
     if let Some(key) = map.keys().next() {
         return Err(err(
             at(key),
-            format!("unknown key \"{key}\": a question has id, question, choices, answer, tolerance, explain"),
+            format!("unknown key \"{key}\": a question has id, question, choices, answer, decimals or figures, explain"),
         ));
     }
     Ok(Quiz {

@@ -101,13 +101,20 @@ pub const BINDINGS: &[Binding] = &[
     ),
     row(
         Context::Everywhere,
+        &[(Press(KeyCode::Char('z')), Act(Action::ToggleZoom))],
+        "z",
+        Some("z zoom"),
+        "the panel on the whole terminal, and back (Esc too)",
+    ),
+    row(
+        Context::Everywhere,
         &[
             (Press(KeyCode::Char('[')), Act(Action::PanelUp)),
             (Press(KeyCode::Char(']')), Act(Action::PanelDown)),
         ],
         "[ / ]",
         None,
-        "scroll a cut-off panel (its border says ] more)",
+        "scroll a cut-off panel, or page a zoomed one",
     ),
     row(
         Context::Everywhere,

@@ -25,7 +25,8 @@ fn keys_map_to_actions_as_the_table_says() {
     assert_eq!(act(KeyCode::BackTab, c), Some(Action::FocusPrev));
     assert_eq!(act(KeyCode::Char('7'), c), Some(Action::Char('7')));
     assert_eq!(act(KeyCode::Char('e'), c), Some(Action::Char('e')));
-    assert_eq!(act(KeyCode::Char('z'), c), None, "unbound");
+    assert_eq!(act(KeyCode::Char('z'), c), Some(Action::ToggleZoom));
+    assert_eq!(act(KeyCode::Char('y'), c), None, "unbound");
     assert_eq!(
         key_action(&press(KeyCode::Char('c'), KeyModifiers::CONTROL), c),
         Some(Action::Quit)
@@ -113,7 +114,14 @@ fn hints_come_from_the_table_in_order() {
     assert_eq!(here, vec!["↑↓ scroll", "←→ step"]);
     assert_eq!(
         general,
-        vec!["? help", "Tab focus", "o lessons", "q quit", "n/p step"]
+        vec![
+            "? help",
+            "Tab focus",
+            "o lessons",
+            "q quit",
+            "n/p step",
+            "z zoom"
+        ]
     );
     let (here, general) = hints(Context::Typing);
     assert_eq!(

@@ -37,6 +37,37 @@ pub struct Areas {
     /// The prose box shows the step's instructions, pinned, instead of the scrolled prose:
     /// the panel has the focus in the stacked layout.
     pub pinned: bool,
+    /// The panel fills the terminal (see [`zoomed`]); there is no prose box.
+    pub zoomed: bool,
+}
+
+/// Where everything goes while the panel is zoomed: the header row holds the picked control
+/// and the keys back, and a visualizer takes every row below it, borderless and full width
+/// (no status line), so a chart at 80x24 keeps 23 rows (18 or more of them plot) and a
+/// heatmap all 80 columns.
+pub fn zoomed(size: Rect) -> Areas {
+    if size.width < MIN_WIDTH || size.height < MIN_HEIGHT {
+        return Areas {
+            too_small: true,
+            ..Areas::default()
+        };
+    }
+    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(size);
+    Areas {
+        too_small: false,
+        header,
+        outline: None,
+        prose: Rect::new(body.x, body.y, 0, 0),
+        prose_text: Rect::new(body.x, body.y, 0, 0),
+        panel: Some(body),
+        // A question or a message keeps its box (and scrolls inside it); a visualizer's page
+        // is drawn on the whole `panel`.
+        panel_inner: Some(inner(body)),
+        status: Rect::new(body.x, body.bottom(), body.width, 0),
+        side_by_side: false,
+        pinned: false,
+        zoomed: true,
+    }
 }
 
 /// The most rows of pinned instructions the prose box shows on a terminal `height` rows
@@ -72,6 +103,28 @@ pub fn areas(
     ascii: bool,
     pinned_rows: &dyn Fn(u16) -> u16,
 ) -> Areas {
+    areas_for(
+        size,
+        outline_wanted,
+        panel,
+        panel_focused,
+        ascii,
+        pinned_rows,
+        false,
+    )
+}
+
+/// [`areas`] for a step whose prose may be empty (a question step with only its question):
+/// then there is no prose box, and the panel takes the body beside the outline.
+pub fn areas_for(
+    size: Rect,
+    outline_wanted: bool,
+    panel: &PanelState,
+    panel_focused: bool,
+    ascii: bool,
+    pinned_rows: &dyn Fn(u16) -> u16,
+    prose_empty: bool,
+) -> Areas {
     if size.width < MIN_WIDTH || size.height < MIN_HEIGHT {
         return Areas {
             too_small: true,
@@ -95,6 +148,8 @@ pub fn areas(
     let mut pinned = false;
     let (prose, panel_rect, side) = if panel.is_none() {
         (rest, None, false)
+    } else if prose_empty {
+        (Rect::new(rest.x, rest.y, rest.width, 0), Some(rest), false)
     } else if rest.width >= SIDE_BY_SIDE_MIN {
         // Prose gets the narrower half when the width is odd.
         let [prose, panel] =
@@ -136,6 +191,7 @@ pub fn areas(
         status,
         side_by_side: side,
         pinned,
+        zoomed: false,
     }
 }
 
@@ -152,6 +208,27 @@ mod tests {
             false,
             &|_| 0,
         )
+    }
+
+    #[test]
+    fn zoomed_the_panel_takes_the_whole_body() {
+        let a = zoomed(Rect::new(0, 0, 80, 24));
+        assert!(a.zoomed && !a.too_small);
+        assert_eq!(a.panel, Some(Rect::new(0, 1, 80, 23)));
+        assert_eq!((a.header.y, a.status.height), (0, 0));
+        assert_eq!(a.prose_text.width, 0);
+        assert!(zoomed(Rect::new(0, 0, 59, 24)).too_small);
+    }
+
+    #[test]
+    fn a_step_with_no_prose_gives_its_panel_the_body() {
+        let quiz = PanelState::Broken("a question".into());
+        let size = Rect::new(0, 0, 80, 24);
+        let a = areas_for(size, false, &quiz, false, false, &|_| 0, true);
+        assert_eq!(a.panel, Some(Rect::new(0, 1, 80, 22)));
+        assert_eq!(a.prose.height, 0);
+        let b = areas_for(size, false, &quiz, false, false, &|_| 0, false);
+        assert!(b.prose.height >= PROSE_MIN_ROWS);
     }
 
     #[test]

@@ -87,15 +87,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             );
         return;
     }
-    render_header(app, areas.header, buf, theme);
-    if let Some(outline) = areas.outline {
-        render_outline(app, outline, buf, theme);
+    if areas.zoomed {
+        render_zoomed(app, &areas, buf, theme);
+    } else {
+        render_header(app, areas.header, buf, theme);
+        if let Some(outline) = areas.outline {
+            render_outline(app, outline, buf, theme);
+        }
+        if areas.prose.height > 0 {
+            render_prose(app, areas.prose, buf, theme);
+        }
+        if let Some(panel) = areas.panel {
+            render_panel(app, panel, buf, theme);
+        }
     }
-    render_prose(app, areas.prose, buf, theme);
-    if let Some(panel) = areas.panel {
-        render_panel(app, panel, buf, theme);
+    if !areas.zoomed {
+        render_status(app, areas.status, buf, theme);
     }
-    render_status(app, areas.status, buf, theme);
     if let Some(p) = app.picker() {
         picker::render(app, p, area, buf, theme);
     }
@@ -316,6 +324,68 @@ fn render_prose(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             x = nx;
         }
     }
+}
+
+/// The zoomed screen: the header row holds the picked control (↑↓ pick another, ←→ change
+/// it, as unzoomed) and, on its right, where the zoom is and the keys back; one page of the
+/// visualizer fills every other row. A question or a message keeps its box on the body.
+fn render_zoomed(app: &App, areas: &layout::Areas, buf: &mut Buffer, theme: &Theme) {
+    let Some(body) = areas.panel else {
+        return;
+    };
+    let header = areas.header;
+    let dot = if theme.ascii { "-" } else { "·" };
+    let PanelState::Viz(v) = app.panel() else {
+        buf.set_style(header, theme.status);
+        let right = format!(" zoom {dot} z back ");
+        buf.set_string(header.x, header.y, " Checkpoint", theme.status);
+        let x = header
+            .right()
+            .saturating_sub(u16::try_from(right.width()).unwrap_or(0));
+        buf.set_string(x, header.y, &right, theme.status);
+        render_panel(app, body, buf, theme);
+        return;
+    };
+    let view = v.view();
+    let pages = widgets::zoom_parts(view).len().max(1);
+    let page = app.zoom_part().min(pages - 1) + 1;
+    let n = view.controls.len();
+    let arrows = if theme.ascii { "up/down" } else { "↑↓" };
+    let mut right = String::from(" ");
+    if n > 1 {
+        right.push_str(&format!(
+            "{arrows} {}/{n} {dot} ",
+            view.selected_control.min(n - 1) + 1
+        ));
+    }
+    if pages > 1 {
+        right.push_str(&format!("[ ] part {page}/{pages} {dot} "));
+    }
+    right.push_str("z back ");
+    let right_w = u16::try_from(right.width()).unwrap_or(0);
+    let left = Rect::new(header.x, header.y, header.width.saturating_sub(right_w), 1);
+    if n == 0 {
+        let title = plain(format!(" Try it: {}", v.title), theme);
+        let room = usize::from(left.width);
+        buf.set_stringn(
+            left.x,
+            left.y,
+            fit(&title, room, theme.ascii),
+            room,
+            theme.bold,
+        );
+    } else {
+        let sel = view.selected_control.min(n - 1);
+        widgets::ControlsWidget {
+            controls: &view.controls[sel..=sel],
+            selected: 0,
+            focused: app.focus() == Focus::Panel,
+            theme,
+        }
+        .render(left, buf);
+    }
+    buf.set_string(left.right(), header.y, &right, theme.status);
+    widgets::render_zoomed(view, app.zoom_part(), body, buf, theme);
 }
 
 fn render_panel(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {

@@ -93,7 +93,7 @@ pub fn lines<'a>(
                 "↑/↓ or 1–9 choose · Enter answers"
             }
         }
-        QuizKind::Numeric { .. } => {
+        QuizKind::Numeric { precision, .. } => {
             let cursor = if focused {
                 if ascii {
                     "_"
@@ -107,6 +107,15 @@ pub fn lines<'a>(
                 Span::styled("Your answer: ", theme.bold),
                 Span::styled(format!("{}{cursor}", q.input), theme.selected),
             ]));
+            // The one rule for numbers: how precise to be, said under the box.
+            let how = match precision {
+                crate::course::precision::Precision::Whole => "as a whole number".to_string(),
+                p => p.to_string(),
+            };
+            out.push(Line::from(Span::styled(
+                format!("(answer {how})"),
+                theme.dim,
+            )));
             "type a number · Enter answers · Esc leaves"
         }
     };

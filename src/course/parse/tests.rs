@@ -54,15 +54,39 @@ fn reports_problems_with_lines() {
 }
 
 #[test]
-fn numeric_quiz_and_tolerance() {
-    let text = "# T\n## S\n```quiz\n{\"question\": \"q\", \"answer\": 7.39, \"tolerance\": 0.05, \"explain\": \"e\"}\n```\n";
-    let lesson = parse_lesson("01-x.md", text, 0).unwrap();
+fn numeric_quiz_precision_from_the_written_key_or_said() {
+    use crate::course::precision::Precision;
+    let quiz = |json: &str| {
+        let text = format!("# T\n## S\n```quiz\n{json}\n```\n");
+        parse_lesson("01-x.md", &text, 0)
+    };
+    let lesson = quiz(r#"{"question": "q", "answer": 7.39, "explain": "e"}"#).unwrap();
     let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else {
         panic!()
     };
-    assert!(q.is_correct(&crate::course::Answer::Number(7.4)));
-    assert!(!q.is_correct(&crate::course::Answer::Number(7.5)));
+    assert!(q.is_correct(&crate::course::Answer::Number(7.389)));
+    assert!(!q.is_correct(&crate::course::Answer::Number(7.4)));
     assert!(!q.is_correct(&crate::course::Answer::Number(f64::NAN)));
+    // A trailing zero the JSON number drops is said with "decimals".
+    let lesson =
+        quiz(r#"{"question": "q", "answer": 0.1, "decimals": 2, "explain": "e"}"#).unwrap();
+    let Some(Panel::Quiz(q)) = &lesson.steps[0].panel else {
+        panic!()
+    };
+    assert!(matches!(
+        q.kind,
+        QuizKind::Numeric {
+            precision: Precision::Decimals(2),
+            ..
+        }
+    ));
+    // Too coarse a precision (0.1 to 1 decimal takes 0.11), or the old key: refused with
+    // what to do.
+    let e = quiz(r#"{"question": "q", "answer": 0.1, "explain": "e"}"#).unwrap_err();
+    assert!(format!("{e:?}").contains("10% off"), "{e:?}");
+    let e = quiz(r#"{"question": "q", "answer": 7.39, "tolerance": 0.05, "explain": "e"}"#)
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("no longer read"), "{e:?}");
 }
 
 #[test]

@@ -12,6 +12,8 @@
 //!   series of three points reads as a line at 40×10.
 //! - Values a log axis cannot show (zero, negatives) and non-finite values are skipped, not
 //!   clamped: a fake point would teach something false.
+//! - The y label shares the title's row, and the x label the legend's, whenever both fit the
+//!   width: two more plot rows, which at 80x24 decide whether close lines can be told apart.
 //! - When the area is short, the optional lines (y label, x label, title, legend) are dropped
 //!   in that order so the plot keeps at least a few rows.
 
@@ -32,8 +34,11 @@ const NATURAL_WIDTH: usize = 50;
 const MIN_PLOT: u16 = 3;
 /// Y tick labels are cut to this width so they cannot squeeze the plot away.
 const MAX_Y_LABEL: usize = 8;
-/// Markers used when a series' own marker cannot be drawn (not one column, or not ASCII).
-const FALLBACK_MARKERS: [char; 4] = ['*', '+', 'o', 'x'];
+/// Markers used when a series' own marker cannot be drawn (not one column, not ASCII in
+/// ASCII mode, an axis glyph, or another series' marker), tried in this order.
+const FALLBACK_MARKERS: [char; 10] = ['*', 'o', 'x', '#', '@', '%', '&', '=', '~', '$'];
+/// The glyphs the axes are drawn with, which no series may use.
+const AXIS_GLYPHS: [char; 8] = ['|', '+', '-', '│', '└', '─', '┤', '┬'];
 
 /// Draws a [`ChartView`]: title, y label, plot with axes and ticks, x label, legend.
 pub struct ChartWidget<'a> {
@@ -69,8 +74,26 @@ struct Lines {
     y_label: bool,
     x_label: bool,
     legend: bool,
+    /// The y label is written on the title's row (after the title), not a row of its own.
+    y_on_title: bool,
+    /// The x label is written on the legend's row (at its right end), not a row of its own.
+    x_on_legend: bool,
     plot: u16,
 }
+
+impl Lines {
+    /// Rows the optional lines take, merged lines counted once.
+    fn optional_rows(&self) -> usize {
+        usize::from(self.title)
+            + usize::from(self.y_label && !self.y_on_title)
+            + usize::from(self.x_label && !self.x_on_legend)
+            + usize::from(self.legend)
+    }
+}
+
+/// What precedes the y label when it shares the title's row, and the x label on the legend's.
+const Y_PREFIX: &str = "   y: ";
+const X_PREFIX: &str = "   x: ";
 
 /// A value in the axis' drawing space: log10 on log axes; `None` when it cannot be drawn.
 fn transform(v: f64, log: bool) -> Option<f64> {
@@ -134,12 +157,20 @@ fn place_x_labels(
 impl ChartWidget<'_> {
     /// Rows needed: the optional lines that have text, a plot of natural height, the x axis
     /// and its tick labels. The width does not change it.
+    ///
+    /// Labels that share a row when drawn (see [`Lines`]) still count a row each here, and
+    /// the plot gets the rows they save: the layout of a panel does not depend on the merge.
     pub fn height(&self, _width: u16) -> u16 {
-        let l = self.lines(u16::MAX);
-        let optional = [l.title, l.y_label, l.x_label, l.legend]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let v = self.view;
+        let optional = [
+            !v.title.is_empty(),
+            !v.y_label.is_empty(),
+            !v.x_label.is_empty(),
+            !v.series.is_empty(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         to_u16(optional + NATURAL_PLOT + 2)
     }
 
@@ -163,59 +194,75 @@ impl ChartWidget<'_> {
         )
     }
 
-    /// Which optional lines fit in `h` rows while the plot keeps [`MIN_PLOT`] rows.
-    fn lines(&self, h: u16) -> Lines {
+    /// Which optional lines fit in `h` rows of `w` columns while the plot keeps
+    /// [`MIN_PLOT`] rows.
+    fn lines(&self, h: u16, w: u16) -> Lines {
         let v = self.view;
+        let w = usize::from(w);
         let mut l = Lines {
             title: !v.title.is_empty(),
             y_label: !v.y_label.is_empty(),
             x_label: !v.x_label.is_empty(),
             legend: !v.series.is_empty(),
+            y_on_title: false,
+            x_on_legend: false,
             plot: 0,
         };
+        l.y_on_title =
+            l.title && l.y_label && width(&v.title) + width(Y_PREFIX) + width(&v.y_label) <= w;
+        l.x_on_legend = l.legend
+            && l.x_label
+            && width(&self.legend_text()) + width(X_PREFIX) + width(&v.x_label) <= w;
         loop {
-            let optional = [l.title, l.y_label, l.x_label, l.legend]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let optional = l.optional_rows();
             let used = to_u16(optional + 2);
             if h >= used.saturating_add(MIN_PLOT) || optional == 0 {
                 l.plot = h.saturating_sub(used);
                 return l;
             }
-            if l.y_label {
+            if l.y_label && !l.y_on_title {
                 l.y_label = false;
-            } else if l.x_label {
+            } else if l.x_label && !l.x_on_legend {
                 l.x_label = false;
             } else if l.title {
                 l.title = false;
+                l.y_label = false;
             } else {
                 l.legend = false;
+                l.x_label = false;
             }
         }
     }
 
-    /// The marker that draws series `i`: its own when drawable, else a fallback.
-    fn marker(&self, i: usize) -> char {
-        let fallback = FALLBACK_MARKERS[i % FALLBACK_MARKERS.len()];
-        match self.view.series.get(i) {
-            Some(s) => {
-                let c = s.marker;
-                let ok = !c.is_control()
-                    && c != ' '
-                    && unicode_width::UnicodeWidthChar::width(c) == Some(1)
-                    && (!self.theme.ascii || c.is_ascii());
-                if ok {
-                    c
-                } else {
-                    fallback
-                }
-            }
-            None => fallback,
+    /// Each series' marker: its own when it is one column wide, ASCII in ASCII mode, no axis
+    /// glyph and not taken by an earlier series; else the first free fallback. So no two
+    /// series, and no series and an axis, ever look alike.
+    fn markers(&self) -> Vec<char> {
+        let mut used: Vec<char> = Vec::new();
+        for s in &self.view.series {
+            let c = s.marker;
+            let ok = !c.is_control()
+                && c != ' '
+                && unicode_width::UnicodeWidthChar::width(c) == Some(1)
+                && (!self.theme.ascii || c.is_ascii())
+                && !AXIS_GLYPHS.contains(&c)
+                && !used.contains(&c);
+            let pick = if ok {
+                c
+            } else {
+                FALLBACK_MARKERS
+                    .iter()
+                    .copied()
+                    .find(|f| !used.contains(f))
+                    .unwrap_or('*')
+            };
+            used.push(pick);
         }
+        used
     }
 
     fn legend_entries(&self) -> Vec<String> {
+        let markers = self.markers();
         self.view
             .series
             .iter()
@@ -226,7 +273,7 @@ impl ChartWidget<'_> {
                 } else {
                     s.name.clone()
                 };
-                format!("{} {name}", self.marker(i))
+                format!("{} {name}", markers[i])
             })
             .collect()
     }
@@ -245,7 +292,7 @@ impl Widget for ChartWidget<'_> {
         let v = self.view;
         let t = self.theme;
         let ascii = t.ascii;
-        let lines = self.lines(area.height);
+        let lines = self.lines(area.height, area.width);
         let ph = usize::from(lines.plot);
 
         // Points in drawing space, sorted by x so consecutive points can be joined.
@@ -268,13 +315,13 @@ impl Widget for ChartWidget<'_> {
         // Rows, top to bottom.
         let mut y = area.y;
         let title_y = lines.title.then(|| next_line(&mut y));
-        let y_label_y = lines.y_label.then(|| next_line(&mut y));
+        let y_label_y = (lines.y_label && !lines.y_on_title).then(|| next_line(&mut y));
         let plot_top = y;
         y = y.saturating_add(lines.plot);
         let axis_y = y;
         let ticks_y = axis_y.saturating_add(1);
         y = ticks_y.saturating_add(1);
-        let x_label_y = lines.x_label.then(|| next_line(&mut y));
+        let x_label_y = (lines.x_label && !lines.x_on_legend).then(|| next_line(&mut y));
         let legend_y = lines.legend.then_some(y);
 
         // Y axis first: its label width decides where the plot starts.
@@ -295,7 +342,11 @@ impl Widget for ChartWidget<'_> {
 
         // Title and y label.
         if let Some(ty) = title_y {
-            put(buf, area, area.x, ty, &v.title, t.title);
+            let x = put(buf, area, area.x, ty, &v.title, t.title);
+            if lines.y_label && lines.y_on_title {
+                let x = put(buf, area, x, ty, Y_PREFIX, t.dim);
+                put(buf, area, x, ty, &v.y_label, t.dim);
+            }
         }
         if let Some(ly) = y_label_y {
             put(buf, area, area.x, ly, &v.y_label, t.dim);
@@ -346,6 +397,11 @@ impl Widget for ChartWidget<'_> {
         self.draw_series(buf, plot, &series, &x_scale, &y_scale);
         if let Some(ly) = legend_y {
             self.draw_legend(buf, area, ly);
+            if lines.x_label && lines.x_on_legend {
+                let text = format!("{X_PREFIX}{}", v.x_label);
+                let start = area.right().saturating_sub(to_u16(width(&text)));
+                put(buf, area, start, ly, &text, t.dim);
+            }
         }
     }
 }
@@ -374,26 +430,38 @@ impl ChartWidget<'_> {
                 y_scale.frac(y).clamp(0.0, 1.0) * ph,
             )
         };
-        for (i, pts) in series.iter().enumerate() {
-            let style = t.series[i % t.series.len()];
-            let marker = self.marker(i).to_string();
-            let mut draw = |(fx, fy): (f64, f64)| {
-                let col = plot.x.saturating_add(to_u16(round_cell(fx)));
-                let row = bottom.saturating_sub(to_u16(round_cell(fy)));
-                put(buf, plot, col, row, &marker, style);
-            };
-            if let [only] = pts.as_slice() {
-                draw(to_cell(*only));
-            }
-            for pair in pts.windows(2) {
-                let (x0, y0) = to_cell(pair[0]);
-                let (x1, y1) = to_cell(pair[1]);
-                let steps = round_cell((x1 - x0).abs().max((y1 - y0).abs()).ceil()).max(1);
-                for s in 0..=steps {
-                    let f = s as f64 / steps as f64;
-                    draw((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f));
+        // The cells each series passes through, in order along it, without repeats.
+        let hits: Vec<Vec<(u16, u16)>> = series
+            .iter()
+            .map(|pts| {
+                let mut cells: Vec<(u16, u16)> = Vec::new();
+                let mut mark = |(fx, fy): (f64, f64)| {
+                    let col = plot.x.saturating_add(to_u16(round_cell(fx)));
+                    let row = bottom.saturating_sub(to_u16(round_cell(fy)));
+                    if !cells.contains(&(col, row)) {
+                        cells.push((col, row));
+                    }
+                };
+                if let [only] = pts.as_slice() {
+                    mark(to_cell(*only));
                 }
-            }
+                for pair in pts.windows(2) {
+                    let (x0, y0) = to_cell(pair[0]);
+                    let (x1, y1) = to_cell(pair[1]);
+                    let steps = round_cell((x1 - x0).abs().max((y1 - y0).abs()).ceil()).max(1);
+                    for s in 0..=steps {
+                        let f = s as f64 / steps as f64;
+                        mark((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f));
+                    }
+                }
+                cells
+            })
+            .collect();
+        let markers = self.markers();
+        for (cell, i) in cell_owners(&hits) {
+            let style = t.series[i % t.series.len()];
+            let marker = markers.get(i).copied().unwrap_or('*');
+            put(buf, plot, cell.0, cell.1, &marker.to_string(), style);
         }
         if series.iter().all(Vec::is_empty) {
             let msg = "no data";
@@ -413,6 +481,28 @@ impl ChartWidget<'_> {
             x = put(buf, area, x, y, entry, t.series[i % t.series.len()]);
         }
     }
+}
+
+/// Which series draws each cell: the last one through it (later series lie on top), except
+/// that a series that would be wholly hidden under others takes every other cell it shares,
+/// so the two read as one dashed line of both markers instead of one line hiding the other.
+fn cell_owners(hits: &[Vec<(u16, u16)>]) -> Vec<((u16, u16), usize)> {
+    let mut owner: std::collections::BTreeMap<(u16, u16), usize> =
+        std::collections::BTreeMap::new();
+    for (i, cells) in hits.iter().enumerate() {
+        for c in cells {
+            owner.insert(*c, i);
+        }
+    }
+    for (i, cells) in hits.iter().enumerate() {
+        if cells.is_empty() || cells.iter().any(|c| owner.get(c) == Some(&i)) {
+            continue;
+        }
+        for c in cells.iter().step_by(2) {
+            owner.insert(*c, i);
+        }
+    }
+    owner.into_iter().collect()
 }
 
 /// The x scale with as many ticks as fit without their labels touching, and the labels' places.

@@ -169,6 +169,9 @@ impl ControlsWidget<'_> {
             put(buf, col, col.x, y, g.marker, t.selected);
         }
         let x0 = col.x.saturating_add(2);
+        // Room kept at the end of the line for why the control is idle, so " (unused)" is
+        // never cut to " (unu": the track or the option gives up columns instead.
+        let why_w = control.inactive.as_ref().map_or(0, |why| width(why) + 3);
         let end = match &control.kind {
             ControlKind::Toggle(state) => {
                 let boxed = if *state { "[x] " } else { "[ ] " };
@@ -187,7 +190,7 @@ impl ControlsWidget<'_> {
                 let label = pad_right(&truncate(&control.label, lw, ell), lw);
                 put(buf, col, x0, y, &label, label_style);
                 let track = cw
-                    .saturating_sub(2 + lw + 2 + 2 + 1 + vw)
+                    .saturating_sub(2 + lw + 2 + 2 + 1 + vw + why_w)
                     .clamp(1, MAX_TRACK);
                 let knob = knob_pos(*value, *min, *max, *log, track);
                 let mut x = x0.saturating_add(to_u16(lw + 2));
@@ -221,7 +224,9 @@ impl ControlsWidget<'_> {
                 let option = options.get(*index).map_or("?", String::as_str);
                 let mut x = x0.saturating_add(to_u16(lw + 2));
                 x = put(buf, col, x, y, g.left, t.dim);
-                let room = usize::from(col.right().saturating_sub(x)).saturating_sub(3);
+                let room = usize::from(col.right().saturating_sub(x))
+                    .saturating_sub(3 + why_w)
+                    .max(1);
                 x = put(
                     buf,
                     col,

@@ -235,6 +235,18 @@ impl HeatmapWidget<'_> {
 
 impl Widget for HeatmapWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        self.draw(area, buf, false);
+    }
+}
+
+impl HeatmapWidget<'_> {
+    /// Draws the map with its cells as wide as the area allows, whatever its height: a
+    /// zoomed panel gives a heatmap the whole width even when its rows cannot grow as much.
+    pub fn render_filling(self, area: Rect, buf: &mut Buffer) {
+        self.draw(area, buf, true);
+    }
+
+    fn draw(self, area: Rect, buf: &mut Buffer, fill: bool) {
         let area = area.intersection(buf.area);
         if area.width == 0 || area.height == 0 {
             return;
@@ -253,7 +265,11 @@ impl Widget for HeatmapWidget<'_> {
         let x_map = area.x.saturating_add(to_u16(1 + label_w + 1));
         let avail = usize::from(area.right().saturating_sub(x_map));
         let zoom = self.zoom(area);
-        let cell_w = 2 * zoom;
+        let cell_w = if fill {
+            (avail / ncols.max(1)).clamp(2 * zoom, 2 * MAX_ZOOM.max(zoom) * 2)
+        } else {
+            2 * zoom
+        };
         let mut shown_cols = (avail / cell_w).min(ncols);
         let cut_cols = shown_cols < ncols;
         if cut_cols {

@@ -25,4 +25,6 @@ pub use matrix::MatrixWidget;
 pub use scatter::ScatterWidget;
 pub use table::TableWidget;
 pub use token_strip::TokenStripWidget;
-pub use view::{part_height, part_width, render_view, view_height};
+pub use view::{
+    first_figure, part_height, part_width, render_view, render_zoomed, view_height, zoom_parts,
+};

@@ -1,8 +1,9 @@
 //! A small table of text cells: model sizes, token ids, a comparison of settings.
 //!
 //! Columns are as wide as their content so short tables stay compact. When the table is wider
-//! than its area, the widest columns give up width first (their cells end with `…`/`~`), which
-//! keeps narrow columns such as ids and counts whole. Columns whose cells are all numbers are
+//! than its area, the widest columns give up width first and their cells wrap onto more lines
+//! (a figure cut to `1.2 T…` teaches nothing), which keeps narrow columns such as ids and
+//! counts whole. Columns whose cells are all numbers are
 //! right-aligned so that digits line up. The highlighted row is drawn in reverse video with a
 //! `>` marker, so it is found without colour.
 
@@ -11,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::util::{
-    next_line, pad_left, pad_right, put, short_ellipsis, style_rect, to_u16, truncate, width,
+    next_line, pad_left, pad_right, put, short_ellipsis, style_rect, to_u16, truncate, width, wrap,
 };
 use crate::ui::theme::Theme;
 use crate::viz::view::TableView;
@@ -83,10 +84,20 @@ impl TableWidget<'_> {
         cells.peek().is_some() && cells.all(looks_numeric)
     }
 
-    /// Rows needed: the title and header lines (when present) and one line per row.
-    pub fn height(&self, _width: u16) -> u16 {
+    /// Rows needed at `width`: the title and header lines (when present) and each row's
+    /// lines, more than one where a cell wraps.
+    pub fn height(&self, width: u16) -> u16 {
         let v = self.view;
-        to_u16(usize::from(!v.title.is_empty()) + usize::from(!v.headers.is_empty()) + v.rows.len())
+        let widths = self.widths_at(width);
+        let rows: usize = v.rows.iter().map(|r| row_lines(r, &widths).len()).sum();
+        to_u16(usize::from(!v.title.is_empty()) + usize::from(!v.headers.is_empty()) + rows)
+    }
+
+    /// Column widths at an area `width` columns wide.
+    fn widths_at(&self, width: u16) -> Vec<usize> {
+        let mut widths = self.natural_widths();
+        fit(&mut widths, usize::from(width).saturating_sub(PREFIX));
+        widths
     }
 
     /// Columns needed to show every cell whole.
@@ -95,6 +106,25 @@ impl TableWidget<'_> {
         let table = PREFIX + w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
         to_u16(table.max(width(&self.view.title)))
     }
+}
+
+/// A row's cells wrapped to their columns: one entry per line of the row, each holding every
+/// column's piece of text on that line.
+fn row_lines(cells: &[String], widths: &[usize]) -> Vec<Vec<String>> {
+    let wrapped: Vec<Vec<String>> = widths
+        .iter()
+        .enumerate()
+        .map(|(j, w)| wrap(cells.get(j).map_or("", String::as_str), (*w).max(1)))
+        .collect();
+    let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    (0..n)
+        .map(|i| {
+            wrapped
+                .iter()
+                .map(|c| c.get(i).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect()
 }
 
 /// Shrinks the widest columns, one column at a time, until the table fits in `avail`.
@@ -121,8 +151,7 @@ impl Widget for TableWidget<'_> {
         let v = self.view;
         let t = self.theme;
         let ell = short_ellipsis(t.ascii);
-        let mut widths = self.natural_widths();
-        fit(&mut widths, usize::from(area.width).saturating_sub(PREFIX));
+        let widths = self.widths_at(area.width);
         let numeric: Vec<bool> = (0..widths.len()).map(|j| self.numeric(j)).collect();
         let table_w = PREFIX + widths.iter().sum::<usize>() + GAP * widths.len().saturating_sub(1);
 
@@ -154,17 +183,21 @@ impl Widget for TableWidget<'_> {
             draw_cells(buf, ly, &v.headers, t.bold);
         }
         for (i, row) in v.rows.iter().enumerate() {
-            let ly = next_line(&mut y);
-            if ly >= area.bottom() {
-                break;
-            }
-            if v.highlight == Some(i) {
-                let rect = Rect::new(area.x, ly, to_u16(table_w), 1);
-                style_rect(buf, area, rect, t.selected);
-                put(buf, area, area.x, ly, ">", t.selected);
-                draw_cells(buf, ly, row, t.selected);
-            } else {
-                draw_cells(buf, ly, row, t.text);
+            for (k, line) in row_lines(row, &widths).iter().enumerate() {
+                let ly = next_line(&mut y);
+                if ly >= area.bottom() {
+                    return;
+                }
+                if v.highlight == Some(i) {
+                    let rect = Rect::new(area.x, ly, to_u16(table_w), 1);
+                    style_rect(buf, area, rect, t.selected);
+                    if k == 0 {
+                        put(buf, area, area.x, ly, ">", t.selected);
+                    }
+                    draw_cells(buf, ly, line, t.selected);
+                } else {
+                    draw_cells(buf, ly, line, t.text);
+                }
             }
         }
     }
@@ -260,10 +293,13 @@ mod tests {
     fn narrow_area_shrinks_the_widest_column() {
         let theme = Theme::new(true, true);
         let v = view();
-        let buf = render(widget(&v, &theme), 26, 5);
+        let buf = render(widget(&v, &theme), 26, 6);
         let l = lines(&buf);
         assert_eq!(l[1], "  name   params  note     ");
-        assert_eq!(l[3], "> GPT-3     175  few-shot~");
+        // The cut cell wraps onto a line of its own instead of ending in `~`.
+        assert_eq!(l[3], "> GPT-3     175  few-shot ");
+        assert_eq!(l[4], "                 learning ");
+        assert_eq!(widget(&v, &theme).height(26), 6);
         assert!(all_ascii(&buf));
     }
 

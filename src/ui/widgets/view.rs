@@ -269,6 +269,58 @@ fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
     }
 }
 
+/// Whether `part` is a figure: a chart, a plot or a heatmap, which a zoom makes bigger.
+fn is_figure(part: &Part) -> bool {
+    matches!(part, Part::Chart(_) | Part::Scatter(_) | Part::Heatmap(_))
+}
+
+/// The parts a zoomed panel pages through, in order: a column group holding a figure gives
+/// each of its parts a page (the figure then gets the whole screen), any other part is one
+/// page.
+pub fn zoom_parts(view: &View) -> Vec<&Part> {
+    fn push<'a>(part: &'a Part, out: &mut Vec<&'a Part>) {
+        match part {
+            Part::Columns(parts) if parts.iter().any(can_grow) => {
+                for p in parts {
+                    push(p, out);
+                }
+            }
+            _ => out.push(part),
+        }
+    }
+    let mut out = Vec::new();
+    for part in &view.parts {
+        push(part, &mut out);
+    }
+    out
+}
+
+/// The page a zoom opens on: the view's first figure, else its first part.
+pub fn first_figure(view: &View) -> usize {
+    zoom_parts(view)
+        .iter()
+        .position(|p| is_figure(p))
+        .unwrap_or(0)
+}
+
+/// Draws page `index` of a zoomed view (see [`zoom_parts`]) on the whole of `area`: a figure
+/// fills it; anything else is drawn at its natural size from the top.
+pub fn render_zoomed(view: &View, index: usize, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let area = area.intersection(buf.area);
+    let parts = zoom_parts(view);
+    let Some(part) = parts.get(index.min(parts.len().saturating_sub(1))) else {
+        return;
+    };
+    let measure = measure_theme();
+    if let Part::Heatmap(view) = part {
+        HeatmapWidget { view, theme }.render_filling(area, buf);
+    } else if is_figure(part) {
+        render_part(part, area, buf, theme, &measure);
+    } else {
+        render_stack(std::slice::from_ref(*part), area, buf, theme, &measure);
+    }
+}
+
 /// Draws one part into `area` (already cut to the rows it may use).
 fn render_part(part: &Part, area: Rect, buf: &mut Buffer, theme: &Theme, measure: &Theme) {
     if area.width == 0 || area.height == 0 {

@@ -233,11 +233,11 @@ impl Visual for CostProjector {
                     fmt_count(c.gpu_hours.round())
                 ),
                 format!(
-                    "cost = {} h × ${:.2} = {};  {} days on {} GPUs",
+                    "cost = {} h × ${:.2} = {};  {} on {} GPUs",
                     fmt_num(c.gpu_hours.round()),
                     self.price,
                     fmt_dollars(c.dollars),
-                    fmt_num((days_on(c.gpu_hours, gpus) * 10.0).round() / 10.0),
+                    fmt_days(days_on(c.gpu_hours, gpus)),
                     fmt_count(gpus)
                 ),
                 format!(
@@ -253,7 +253,17 @@ impl Visual for CostProjector {
             ]),
             Part::Bars(BarsView {
                 title: String::new(),
-                labels: BUDGETS.iter().map(|b| b.0.to_string()).collect(),
+                // A budget the run already costs more than is said so, not drawn as 0.0 years.
+                labels: BUDGETS
+                    .iter()
+                    .map(|(name, b)| {
+                        if c.dollars >= *b {
+                            format!("{name} (passed)")
+                        } else {
+                            (*name).to_string()
+                        }
+                    })
+                    .collect(),
                 values: years,
                 decimals: 1,
                 highlight: None,
@@ -263,9 +273,33 @@ impl Visual for CostProjector {
     }
 }
 
+/// A run's length in days as people say it: a decimal for short runs, whole days for long
+/// ones, and years beside them past a year (`6,857 days (18.8 years)`, not `6857.1 days`).
+fn fmt_days(days: f64) -> String {
+    if !days.is_finite() {
+        return fmt_num(days);
+    }
+    if days < 100.0 {
+        return format!("{} days", fmt_num((days * 10.0).round() / 10.0));
+    }
+    let whole = fmt_count(days.round());
+    if days < 365.0 {
+        format!("{whole} days")
+    } else {
+        format!("{whole} days ({:.1} years)", days / 365.25)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_read_as_people_write_them() {
+        assert_eq!(fmt_days(28.53), "28.5 days");
+        assert_eq!(fmt_days(150.4), "150 days");
+        assert_eq!(fmt_days(6857.1), "6,857 days (18.8 years)");
+    }
 
     /// The option lists lessons use are the same, in the same order, as the lab's own data.
     #[test]

@@ -337,9 +337,10 @@ impl Dedup {
         let docs_in_row: BTreeSet<usize> = ids.iter().copied().collect();
         let shown = self.row.min(rows.len() - 1) + 1;
         let mut text = vec![format!(
-            "row {shown} of {}, {} documents:",
+            "row {shown} of {}, {} document{}:",
             rows.len(),
-            docs_in_row.len()
+            docs_in_row.len(),
+            if docs_in_row.len() == 1 { "" } else { "s" }
         )];
         for d in &docs_in_row {
             let title: String = PAGES[*d].title.chars().take(40).collect();

@@ -198,13 +198,14 @@ impl KlOptimum {
             let p = last
                 .as_ref()
                 .map_or_else(|| self.reference.clone(), |l| l.probs.clone());
-            let (r, k) = last.map_or((0.0, 0.0), |l| (l.reward, l.kl));
+            // A KL is never negative; rounding error can make it -1e-17, printed "-0.000".
+            let (r, k) = last.map_or((0.0, 0.0), |l| (l.reward, l.kl.max(0.0)));
             (
                 p,
                 format!(
                     "step {n}: E[r] {r:.3}, KL {k:.3} · optimum: E[r] {:.3}, KL {:.3}",
                     expected(&best, &self.rewards),
-                    kl(&best, &self.reference)
+                    kl(&best, &self.reference).max(0.0)
                 ),
             )
         } else {

@@ -46,10 +46,12 @@ fn targets(i: usize) -> Vec<Target> {
     }
 }
 
-/// Bytes in decimal gigabytes, as the papers write them.
+/// Bytes in decimal gigabytes, as the papers write them (terabytes from 1,000 GB).
 fn gb(bytes: u64) -> String {
     let g = bytes as f64 / 1e9;
-    if g >= 100.0 {
+    if g >= 1000.0 {
+        format!("{:.2} TB", g / 1e3)
+    } else if g >= 100.0 {
         format!("{g:.0} GB")
     } else if g >= 0.1 {
         format!("{g:.1} GB")

@@ -150,16 +150,18 @@ impl NextToken {
             .sum();
         let next = pred.next as usize;
         let shown_text = format!("{}{}", self.prefix, pred.appended);
-        let notes = vec![
-            format!("after \"{}\"", tail(&lm_common::one_line(&shown_text), 18)),
-            format!(
-                "appended \"{}\"",
-                tail(&lm_common::one_line(&pred.appended), 15)
-            ),
+        let mut notes = vec![format!(
+            "after \"{}\"",
+            tail(&lm_common::one_line(&shown_text), 18)
+        )];
+        // What the model appended, whole up to APPENDED_SHOWN characters, on as many lines
+        // as it needs (cut to 15 characters it hid what the learner asked to see).
+        notes.extend(appended_lines(&lm_common::one_line(&pred.appended)));
+        notes.extend([
             format!("bars: softmax(z/{:.1})", self.temperature),
             "k, p: kept by top-k, top-p".into(),
             format!("top-k keeps {kept_k} of {}", s.probs.len()),
-            format!("top-p keeps {kept_p} ({mass:.3} mass)"),
+            format!("top-p keeps {kept_p} ({} mass)", fmt_mass(mass)),
             format!(
                 "next ({}): '{}'",
                 if self.greedy { "greedy" } else { "sampled" },
@@ -172,7 +174,7 @@ impl NextToken {
                 model.config.layers,
                 if model.config.layers == 1 { "" } else { "s" }
             ),
-        ];
+        ]);
         vec![Part::Columns(vec![
             Part::Bars(BarsView {
                 title: String::new(),
@@ -185,6 +187,49 @@ impl NextToken {
             Part::Text(notes),
         ])]
     }
+}
+
+/// Characters of the appended text the notes show, and per line.
+const APPENDED_SHOWN: usize = 44;
+const APPENDED_LINE: usize = 22;
+
+/// `appended "…"` over lines of at most [`APPENDED_LINE`] characters of text, keeping the
+/// last [`APPENDED_SHOWN`].
+fn appended_lines(text: &str) -> Vec<String> {
+    let shown: Vec<char> = tail(text, APPENDED_SHOWN).chars().collect();
+    let chunks: Vec<String> = shown
+        .chunks(APPENDED_LINE)
+        .map(|c| c.iter().collect())
+        .collect();
+    if chunks.is_empty() {
+        return vec!["appended \"\"".into()];
+    }
+    let last = chunks.len() - 1;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let open = if i == 0 { "appended \"" } else { "  " };
+            let close = if i == last { "\"" } else { "" };
+            format!("{open}{c}{close}")
+        })
+        .collect()
+}
+
+/// A probability mass to three decimals, with more where three would round a mass short of
+/// one up to `1.000` (top-p keeping 102 of 119 characters is not all the mass).
+fn fmt_mass(mass: f64) -> String {
+    if mass >= 1.0 {
+        return "1.000".to_string();
+    }
+    for d in 3..=9 {
+        let s = format!("{mass:.d$}");
+        if !s.starts_with('1') {
+            return s;
+        }
+    }
+    // Short of one by less than 1e-9: say by how much, so "1" never hides the cut-off tail.
+    format!("1 − {:.0e}", 1.0 - mass)
 }
 
 impl Visual for NextToken {
@@ -373,6 +418,17 @@ pub(crate) mod tests {
             parts: t.view(&model, &pred),
         };
         assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+    }
+
+    #[test]
+    fn a_mass_short_of_one_never_reads_as_one() {
+        assert_eq!(fmt_mass(0.435), "0.435");
+        assert_eq!(fmt_mass(0.99991), "0.9999");
+        assert_eq!(fmt_mass(1.0), "1.000");
+        assert_eq!(fmt_mass(1.0 - 2e-12), "1 − 2e-12");
+        assert_eq!(appended_lines(""), ["appended \"\""]);
+        let long = appended_lines(&"x".repeat(30));
+        assert_eq!(long, ["appended \"xxxxxxxxxxxxxxxxxxxxxx", "  xxxxxxxx\""]);
     }
 
     #[test]

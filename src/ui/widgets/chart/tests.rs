@@ -58,17 +58,18 @@ fn exact_lines_linear_ascii() {
     let theme = Theme::new(true, true);
     let v = linear();
     let buf = render(widget(&v, &theme), 30, 10);
+    // The y label shares the title's row and the x label the legend's: 5 plot rows, not 3.
     let expected = Buffer::with_lines([
-        "Loss                          ",
-        "loss                          ",
-        "5 +                           ",
-        "  |**********                 ",
-        "  |          *****************",
+        "Loss   y: loss                ",
+        "4 +***                        ",
+        "  |   *****                   ",
+        "2 +        ******             ",
+        "  |              **********   ",
+        "  |                        ***",
         "0 +                           ",
         "  ++------------+------------+",
         "   0           50          100",
-        "              step            ",
-        "* loss                        ",
+        "* loss                 x: step",
     ]);
     assert_eq!(plain(&buf), expected);
 }
@@ -78,21 +79,22 @@ fn exact_lines_log_log_unicode_at_40x10() {
     let theme = Theme::new(false, false);
     let v = loglog();
     let buf = render(widget(&v, &theme), 40, 10);
+    // `+` reads as an axis tick (ASCII draws ticks with it), so no series uses it: val takes `*`.
     let expected = Buffer::with_lines([
-        "Scaling                                 ",
-        "loss                                    ",
-        "10k ┤                                   ",
-        "    │++++++++++++++                     ",
-        "    │         •••••+++++++++++++++++    ",
-        " 10 ┤                          •••••++++",
-        "    └┬────────┬───────┬────────┬───────┬",
-        "     1       10      100      1k     10k",
-        "                   params               ",
-        "• train  + val                          ",
+        "Scaling   y: loss                       ",
+        "100k ┤                                  ",
+        "     │                                  ",
+        "  1k ┤*****                             ",
+        "     │ ••••**************               ",
+        "     │              •••••*************  ",
+        "  10 ┤                           •••••**",
+        "     └┬───────┬────────┬───────┬───────┬",
+        "      1      10       100     1k     10k",
+        "• train  * val                 x: params",
     ]);
     assert_eq!(plain(&buf), expected);
     // Series are styled with the theme's series styles, in order.
-    assert_eq!(buf[(14, 4)].fg, theme.series[0].fg.unwrap_or_default());
+    assert_eq!(buf[(8, 4)].fg, theme.series[0].fg.unwrap_or_default());
     assert_eq!(buf[(6, 3)].fg, theme.series[1].fg.unwrap_or_default());
 }
 
@@ -104,14 +106,20 @@ fn log_axis_ticks_are_powers_of_ten() {
         series: vec![series("s", '*', vec![(1.0, 1.0), (10000.0, 2.0)])],
         ..loglog()
     };
+    // The tick labels are the row under the x axis.
+    let ticks = |l: &[String]| l[l.iter().position(|r| r.contains("+-")).unwrap_or(0) + 1].clone();
     for w in [30, 40, 80] {
         let buf = render(widget(&v, &theme), w, 12);
         let l = lines(&buf);
-        assert_eq!(words(&l[9]), ["1", "10", "100", "1k", "10k"], "width {w}");
+        assert_eq!(
+            words(&ticks(&l)),
+            ["1", "10", "100", "1k", "10k"],
+            "width {w}"
+        );
     }
     // Narrow: fewer decades are labelled, never overlapping.
     let buf = render(widget(&v, &theme), 16, 12);
-    assert_eq!(words(&lines(&buf)[9]), ["1", "100", "10k"]);
+    assert_eq!(words(&ticks(&lines(&buf))), ["1", "100", "10k"]);
 }
 
 #[test]
@@ -196,7 +204,7 @@ fn labels_stay_inside_and_axis_stays_intact() {
         for w in [8, 12, 20, 33, 47, 80] {
             for h in [4, 7, 10, 20] {
                 let chart = widget(&v, &theme);
-                let rows = chart.lines(h);
+                let rows = chart.lines(h, w);
                 let buf = render_inset(chart, w, h);
                 let l: Vec<String> = lines(&buf)
                     .iter()
@@ -205,7 +213,7 @@ fn labels_stay_inside_and_axis_stays_intact() {
                     .collect();
                 // Every plot row has the axis (or a tick on it) in the corner's column:
                 // tick labels never run into it.
-                let top = usize::from(rows.title) + usize::from(rows.y_label);
+                let top = usize::from(rows.title) + usize::from(rows.y_label && !rows.y_on_title);
                 let axis_row = top + usize::from(rows.plot);
                 let Some(corner) = l.get(axis_row).and_then(|r| r.find('+')) else {
                     continue;
@@ -226,7 +234,7 @@ fn ascii_mode_outputs_only_ascii() {
     assert!(all_ascii(&buf));
     assert!(lines(&buf)
         .last()
-        .is_some_and(|l| l.starts_with("* train  + val")));
+        .is_some_and(|l| l.starts_with("* train  o val")));
 }
 
 #[test]
@@ -236,7 +244,14 @@ fn short_areas_drop_optional_lines_first() {
     let w = widget(&v, &theme);
     // title, y label, x label, legend, 5 plot rows, the axis and its tick labels.
     assert_eq!(w.height(80), 11);
-    let l = w.lines(7);
+    // Wide enough to merge labels: nothing need go.
+    let l = w.lines(7, 80);
+    assert_eq!(
+        (l.title, l.y_label, l.x_label, l.legend, l.plot),
+        (true, true, true, true, 3)
+    );
+    // Too narrow to merge: the y and x labels go first.
+    let l = w.lines(7, 12);
     assert_eq!(
         (l.title, l.y_label, l.x_label, l.legend, l.plot),
         (true, false, false, true, 3)
