@@ -688,7 +688,9 @@ mod tests {
         assert!(is_try_lead("Then experiment:"));
         assert!(!is_try_lead("Read it term by term:"));
         // Only the last sentence counts: an earlier "try" is part of the explanation.
-        assert!(!is_try_lead("Try it by hand first. A checkpoint must hold:"));
+        assert!(!is_try_lead(
+            "Try it by hand first. A checkpoint must hold:"
+        ));
         assert!(!is_try_lead("Entry points:"));
     }
 

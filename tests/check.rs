@@ -444,9 +444,18 @@ fn repeated_questions_and_instructions_without_a_panel_are_refused() {
     let problems: Vec<&str> = out.lines().collect();
     let file = |name: &str| dir.path().join(name).display().to_string();
     for want in [
-        format!("{}:3: step \"Three\" has a \"Try this:\" list but no visualizer", file("02-b.md")),
-        format!("{}:8: question \"same\" has the id \"same\" of the question \"same\" at 01-a.md:6", file("02-b.md")),
-        format!("{}:14: question \"new\" asks nearly the same as the question \"other\" at 01-a.md:12", file("02-b.md")),
+        format!(
+            "{}:3: step \"Three\" has a \"Try this:\" list but no visualizer",
+            file("02-b.md")
+        ),
+        format!(
+            "{}:8: question \"same\" has the id \"same\" of the question \"same\" at 01-a.md:6",
+            file("02-b.md")
+        ),
+        format!(
+            "{}:14: question \"new\" asks nearly the same as the question \"other\" at 01-a.md:12",
+            file("02-b.md")
+        ),
     ] {
         assert!(
             problems.iter().any(|l| l.starts_with(&want)),

@@ -409,7 +409,11 @@ mod tests {
         }
         let Part::Text(t) = &parts[1] else { panic!() };
         assert!(t[3].starts_with("bottoms: N_opt ∝ C^0.45"), "{}", t[3]);
-        assert!(t[2].starts_with("c C = 1.00e24: lowest loss 1.91"), "{}", t[2]);
+        assert!(
+            t[2].starts_with("c C = 1.00e24: lowest loss 1.91"),
+            "{}",
+            t[2]
+        );
     }
 
     const HOFFMANN_FIT: Fit = crate::labs::scaling::HOFFMANN;
