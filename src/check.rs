@@ -404,9 +404,9 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// Two questions that a learner would meet as one: the same id in two lessons, or question
-/// texts so alike that one repeats the other ([`near_identical`]). Each is reported at the
-/// later question, naming the earlier.
+/// Two questions in different lessons that a learner would meet as one: the same id, or
+/// question texts so alike that one repeats the other ([`near_identical`]). Each is reported
+/// at the later question, naming the earlier.
 pub fn duplicate_questions(course: &Course) -> Vec<Problem> {
     let mut seen: Vec<(&str, &crate::course::Quiz)> = Vec::new();
     let mut problems = Vec::new();
@@ -417,8 +417,12 @@ pub fn duplicate_questions(course: &Course) -> Vec<Problem> {
         });
         for q in quizzes {
             for (file, earlier) in &seen {
-                let same_lesson = *file == lesson.file.as_str();
-                let why = if earlier.id == q.id && !same_lesson {
+                // Within a lesson the parser already refuses a second id, and a lesson may
+                // well ask two variations on purpose; across lessons a repeat is an accident.
+                if *file == lesson.file.as_str() {
+                    continue;
+                }
+                let why = if earlier.id == q.id {
                     Some(format!("has the id \"{}\" of the question", q.id))
                 } else if near_identical(&earlier.question, &q.question) {
                     Some("asks nearly the same as the question".to_string())

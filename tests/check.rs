@@ -453,7 +453,7 @@ fn repeated_questions_and_instructions_without_a_panel_are_refused() {
             file("02-b.md")
         ),
         format!(
-            "{}:14: question \"new\" asks nearly the same as the question \"other\" at 01-a.md:12",
+            "{}:15: question \"new\" asks nearly the same as the question \"other\" at 01-a.md:13",
             file("02-b.md")
         ),
     ] {
