@@ -86,7 +86,8 @@ pub fn check_quotes(course: &Course) -> Vec<Problem> {
 
 /// All problems in a loaded course (parse problems come from `course::load`).
 pub fn check_course(course: &Course) -> Vec<Problem> {
-    let mut problems = Vec::new();
+    let mut problems = duplicate_questions(course);
+    problems.extend(instructions_without_panel(course));
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
     let no_panel = layout::areas(small, false, &PanelState::None, false, false, &|_| 0);
     for lesson in &course.lessons {
@@ -273,6 +274,9 @@ pub struct LessonStats {
     pub words: usize,
     pub visualizers: usize,
     pub questions: usize,
+    /// Multiple-choice questions, and how many of them key their longest choice.
+    pub choice_questions: usize,
+    pub keyed_longest: usize,
 }
 
 impl LessonStats {
@@ -321,27 +325,188 @@ pub fn stats(course: &Course) -> Vec<LessonStats> {
                 .iter()
                 .filter(|s| matches!(s.panel, Some(Panel::Quiz(_))))
                 .count(),
+            choice_questions: choice_questions(l).count(),
+            keyed_longest: choice_questions(l)
+                .filter(|(choices, answer)| keys_longest(choices, *answer))
+                .count(),
         })
         .collect()
 }
 
+/// The lesson's multiple-choice questions as (choices, 0-based answer).
+fn choice_questions(lesson: &crate::course::Lesson) -> impl Iterator<Item = (&[String], usize)> {
+    lesson.steps.iter().filter_map(|s| match &s.panel {
+        Some(Panel::Quiz(q)) => match &q.kind {
+            crate::course::QuizKind::Choice { choices, answer } => {
+                Some((choices.as_slice(), *answer))
+            }
+            crate::course::QuizKind::Numeric { .. } => None,
+        },
+        _ => None,
+    })
+}
+
+/// Whether the keyed choice is the longest (in characters), ties included: a learner who
+/// always picks the longest choice gets it right.
+pub fn keys_longest(choices: &[String], answer: usize) -> bool {
+    let len = |c: &String| c.chars().count();
+    match choices.get(answer) {
+        Some(keyed) => choices.iter().all(|c| len(c) <= len(keyed)),
+        None => false,
+    }
+}
+
+/// Most of the course's multiple-choice questions may key their longest choice before `llmf
+/// check` warns: length must not give the answer away.
+pub const MAX_KEYED_LONGEST_SHARE: f64 = 0.30;
+
+/// (questions keying their longest choice, multiple-choice questions) over the whole course.
+pub fn keyed_longest(course: &Course) -> (usize, usize) {
+    stats(course).iter().fold((0, 0), |(k, n), s| {
+        (k + s.keyed_longest, n + s.choice_questions)
+    })
+}
+
+/// The `--stats` table: one row per lesson (the `longest` column counts the multiple-choice
+/// questions whose keyed choice is the longest, of all its multiple-choice questions), then
+/// one `course:` line with that share over the whole course.
 pub fn stats_table(course: &Course) -> String {
     let mut out = format!(
-        "{:<28} {:>5} {:>6} {:>4} {:>9}  bar\n",
-        "lesson", "steps", "words", "viz", "questions"
+        "{:<28} {:>5} {:>6} {:>4} {:>9} {:>7}  bar\n",
+        "lesson", "steps", "words", "viz", "questions", "longest"
     );
     for s in stats(course) {
         out.push_str(&format!(
-            "{:<28} {:>5} {:>6} {:>4} {:>9}  {}\n",
+            "{:<28} {:>5} {:>6} {:>4} {:>9} {:>7}  {}\n",
             s.name,
             s.steps,
             s.words,
             s.visualizers,
             s.questions,
+            format!("{}/{}", s.keyed_longest, s.choice_questions),
             s.verdict()
         ));
     }
+    let (keyed, total) = keyed_longest(course);
+    out.push_str(&format!(
+        "course: the keyed choice is the longest in {keyed} of {total} multiple-choice questions ({:.0}%; keep it at most {:.0}%)\n",
+        share(keyed, total) * 100.0,
+        MAX_KEYED_LONGEST_SHARE * 100.0
+    ));
     out
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Two questions in different lessons that a learner would meet as one: the same id, or
+/// question texts so alike that one repeats the other ([`near_identical`]). Each is reported
+/// at the later question, naming the earlier.
+pub fn duplicate_questions(course: &Course) -> Vec<Problem> {
+    let mut seen: Vec<(&str, &crate::course::Quiz)> = Vec::new();
+    let mut problems = Vec::new();
+    for lesson in &course.lessons {
+        let quizzes = lesson.steps.iter().filter_map(|s| match &s.panel {
+            Some(Panel::Quiz(q)) => Some(q),
+            _ => None,
+        });
+        for q in quizzes {
+            for (file, earlier) in &seen {
+                // Within a lesson the parser already refuses a second id, and a lesson may
+                // well ask two variations on purpose; across lessons a repeat is an accident.
+                if *file == lesson.file.as_str() {
+                    continue;
+                }
+                let why = if earlier.id == q.id {
+                    Some(format!("has the id \"{}\" of the question", q.id))
+                } else if near_identical(&earlier.question, &q.question) {
+                    Some("asks nearly the same as the question".to_string())
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    problems.push(Problem::new(
+                        &lesson.file,
+                        q.line,
+                        format!(
+                            "question \"{}\" {why} \"{}\" at {file}:{}: ask something new, or give it its own id",
+                            q.id, earlier.id, earlier.line
+                        ),
+                    ));
+                }
+            }
+            seen.push((lesson.file.as_str(), q));
+        }
+    }
+    problems
+}
+
+/// Share of shared words above which two questions count as the same question.
+pub const NEAR_IDENTICAL: f64 = 0.8;
+
+/// Whether two question texts are near-identical: the Jaccard similarity of their sets of
+/// lower-cased words (runs of letters and digits) is at least [`NEAR_IDENTICAL`]. Rewording
+/// a few words of a question does not make it a new one; the same topic asked from another
+/// side does.
+pub fn near_identical(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> std::collections::BTreeSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let union = a.union(&b).count();
+    union > 0 && a.intersection(&b).count() as f64 / union as f64 >= NEAR_IDENTICAL
+}
+
+/// A "Try this" list (the step's instructions, [`crate::course::instructions`], whose lead-in
+/// sends the learner to try or experiment) on a step with no visualizer: the learner is told
+/// to use controls that are not there.
+pub fn instructions_without_panel(course: &Course) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for lesson in &course.lessons {
+        for step in &lesson.steps {
+            if matches!(step.panel, Some(Panel::Viz(_))) {
+                continue;
+            }
+            let Some(blocks) = crate::course::instructions::instructions(&step.prose) else {
+                continue;
+            };
+            let Some(crate::course::prose::Block::Paragraph(lead)) = blocks.first() else {
+                continue;
+            };
+            if is_try_lead(lead) {
+                problems.push(Problem::new(
+                    &lesson.file,
+                    step.line,
+                    format!(
+                        "step \"{}\" has a \"{}\" list but no visualizer to try it on: move the list to the step with the panel, or put the panel here",
+                        step.title,
+                        lead.trim()
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Whether a list's lead-in paragraph asks the learner to do something with a panel: its last
+/// sentence has the word "try" or "experiment" ("Try this:", "Things to try:", "Then
+/// experiment:").
+pub fn is_try_lead(lead: &str) -> bool {
+    let last = lead
+        .rsplit(['.', '!', '?'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or(lead);
+    last.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.eq_ignore_ascii_case("try") || w.eq_ignore_ascii_case("experiment"))
 }
 
 /// The width panels are drawn at to look for quoted texts: wide enough that nothing is cut.
@@ -468,6 +633,18 @@ pub fn warnings(course: &Course) -> Vec<Problem> {
             }
         }
     }
+    let (keyed, choice_total) = keyed_longest(course);
+    if choice_total >= 8 && share(keyed, choice_total) > MAX_KEYED_LONGEST_SHARE {
+        out.push(Problem::new(
+            "course.json",
+            1,
+            format!(
+                "warning: in {keyed} of {choice_total} choice questions ({:.0}%) the right answer is the longest choice; keep it at most {:.0}% by lengthening wrong choices or shortening right ones",
+                share(keyed, choice_total) * 100.0,
+                MAX_KEYED_LONGEST_SHARE * 100.0
+            ),
+        ));
+    }
     if total >= 8 {
         for (pos, n) in counts {
             let share = n as f64 / total as f64;
@@ -486,4 +663,50 @@ pub fn warnings(course: &Course) -> Vec<Problem> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_identical_means_nearly_the_same_words() {
+        // The two overtraining questions lessons 17 and 19 both asked, in different words:
+        // a repeat the word test cannot see (5 of 26 words shared), so it was fixed by hand.
+        let a = "Llama 3 8B trained on over 15T tokens, far past 20 per parameter. Why would a lab do that?";
+        let b = "Why train a smaller model on far more tokens than compute-optimal?";
+        assert!(!near_identical(a, b));
+        assert!(near_identical(
+            "Why train a smaller model on far more tokens than compute-optimal?",
+            "Why train a smaller model on far more tokens than compute optimal, then?"
+        ));
+        assert!(near_identical("What is 2 + 2?", "what is 2+2"));
+        assert!(!near_identical("What is 2 + 2?", "What is 2 + 3?"));
+        assert!(!near_identical("", ""));
+    }
+
+    #[test]
+    fn try_leads_are_the_ones_that_send_the_learner_to_a_panel() {
+        assert!(is_try_lead("Try this:"));
+        assert!(is_try_lead("The panel opens on GPT-2. Things to try:"));
+        assert!(is_try_lead("Then experiment:"));
+        assert!(!is_try_lead("Read it term by term:"));
+        // Only the last sentence counts: an earlier "try" is part of the explanation.
+        assert!(!is_try_lead(
+            "Try it by hand first. A checkpoint must hold:"
+        ));
+        assert!(!is_try_lead("Entry points:"));
+    }
+
+    #[test]
+    fn the_longest_choice_counts_ties_and_characters() {
+        let c = |xs: &[&str]| xs.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
+        assert!(keys_longest(&c(&["a", "bbb", "cc"]), 1));
+        assert!(!keys_longest(&c(&["a", "bbb", "cc"]), 2));
+        // A tie still gives the answer to a learner who picks the longest.
+        assert!(keys_longest(&c(&["aa", "bb"]), 0));
+        // Characters, not bytes: "√√" is two characters, shorter than "abc".
+        assert!(!keys_longest(&c(&["√√", "abc"]), 0));
+        assert!(!keys_longest(&c(&["a"]), 3));
+    }
 }

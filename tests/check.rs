@@ -27,11 +27,23 @@ fn the_built_in_course_is_clean_and_meets_the_bar() {
         out.lines().all(|l| !l.contains(".md:")),
         "problems reported: {out}"
     );
+    // The last line gives the share of choice questions whose keyed answer is the longest
+    // choice, which must stay at most 30% so that length gives nothing away.
+    let summary = out
+        .lines()
+        .find(|l| l.starts_with("course: the keyed choice is the longest in "))
+        .unwrap_or_else(|| panic!("no course line: {out}"));
+    let numbers: Vec<usize> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let (keyed, total) = (numbers[0], numbers[1]);
+    assert!(total >= 40 && keyed * 10 <= total * 3, "{summary}");
     // Every lesson row (counted, so adding a lesson needs no edit here) meets the bar.
     let rows: Vec<&str> = out
         .lines()
         .skip(1)
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("course:"))
         .collect();
     assert!(rows.len() >= 19, "{out}");
     for row in rows {
@@ -390,6 +402,67 @@ fn answer_positions_are_balanced_and_a_one_position_lesson_is_warned_about() {
         err.contains("01-t.md:") && err.contains("all 2 choice questions are answered by choice 1"),
         "{err}"
     );
+}
+
+/// Issues 20 and 21: a question asked twice across lessons (the same id, or the same words
+/// reordered) and a "Try this" list on a step with no visualizer are problems at their lines.
+#[test]
+fn repeated_questions_and_instructions_without_a_panel_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-a.md", "02-b.md"]}]}"#,
+    )
+    .unwrap();
+    let quiz = |id: &str, question: &str| {
+        format!(
+            "```quiz\n{{ \"id\": \"{id}\", \"question\": \"{question}\", \"choices\": [\"yes\", \"no\"], \"answer\": 1, \"explain\": \"Yes.\" }}\n```\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("01-a.md"),
+        format!(
+            "# A\n\n## One\nProse.\n\n{}\n## Two\nProse.\n\n{}",
+            quiz("same", "Is the sky blue on a clear day?"),
+            quiz("other", "Why train a small model on far more tokens?")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("02-b.md"),
+        format!(
+            // Line 3: a step whose list asks the learner to try a panel it does not have.
+            "# B\n\n## Three\nTry this:\n\n- Move the slider.\n\n{}\n## Four\nProse.\n\n{}\n## Five\nProse.\n\n{}",
+            quiz("same", "How many legs has a spider?"),
+            quiz("new", "Why train a small model on far more tokens, then?"),
+            quiz("fine", "What does a spider spin?")
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = llmf(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let problems: Vec<&str> = out.lines().collect();
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    for want in [
+        format!(
+            "{}:3: step \"Three\" has a \"Try this:\" list but no visualizer",
+            file("02-b.md")
+        ),
+        format!(
+            "{}:8: question \"same\" has the id \"same\" of the question \"same\" at 01-a.md:6",
+            file("02-b.md")
+        ),
+        format!(
+            "{}:15: question \"new\" asks nearly the same as the question \"other\" at 01-a.md:13",
+            file("02-b.md")
+        ),
+    ] {
+        assert!(
+            problems.iter().any(|l| l.starts_with(&want)),
+            "missing `{want}` in:\n{out}"
+        );
+    }
+    assert_eq!(problems.len(), 3, "unexpected problems:\n{out}");
 }
 
 #[test]

@@ -1,7 +1,16 @@
 //! The course's checkpoint questions as prompt–response pairs, the fine-tuning data of lesson
 //! 20: the question is the prompt, the right answer followed by its explanation the response.
+//!
+//! The panels of lessons 20–25 (fine-tuning, LoRA, forgetting, the reward model, DPO) train on
+//! the questions of lessons 01–19 and their prose quotes figures from those runs. So the data
+//! is frozen: [`frozen`] reads `checkpoints-frozen.json`, the quiz blocks of lessons 01–19 as
+//! they stood at commit d73fc33 (in reading order, each with its lesson number), not the live
+//! lessons. Editing a question of lessons 01–19 (its wording, or a choice made longer so that
+//! length no longer gives the answer away) then cannot move a figure that lessons 20–25 quote.
+//! Refreezing is a deliberate act: regenerate the file from the lessons and update every quoted
+//! figure `llmf check` names.
 
-use super::{Course, Panel, QuizKind};
+use super::{Course, Panel, Quiz, QuizKind};
 
 /// `(prompt, response)` for every checkpoint question of the lessons numbered below `below`
 /// (in reading order): `"Q: {question}\nA: "` and `"{right answer}. {explanation}"`.
@@ -9,30 +18,93 @@ use super::{Course, Panel, QuizKind};
 /// Why a cut-off: lessons added later must not change a data set the lessons quote figures
 /// from.
 pub fn checkpoint_pairs(course: &Course, below: u32) -> Vec<(String, String)> {
+    let quizzes = course
+        .lessons
+        .iter()
+        .filter(|l| l.number.parse::<u32>().is_ok_and(|n| n < below))
+        .flat_map(|l| &l.steps)
+        .filter_map(|s| match &s.panel {
+            Some(Panel::Quiz(q)) => Some(q),
+            _ => None,
+        });
+    pairs_of(quizzes)
+}
+
+/// `(prompt, response)` for each question, as [`checkpoint_pairs`] words them.
+fn pairs_of<'a>(quizzes: impl Iterator<Item = &'a Quiz>) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for lesson in &course.lessons {
-        if lesson.number.parse::<u32>().map_or(true, |n| n >= below) {
-            continue;
-        }
-        for step in &lesson.steps {
-            let Some(Panel::Quiz(q)) = &step.panel else {
-                continue;
-            };
-            let answer = match &q.kind {
-                QuizKind::Choice { choices, answer } => match choices.get(*answer) {
-                    Some(c) => c.clone(),
-                    None => continue,
-                },
-                QuizKind::Numeric { answer, .. } => format!("{answer}"),
-            };
-            let answer = answer.trim_end_matches('.');
-            out.push((
-                format!("Q: {}\nA: ", q.question),
-                format!("{answer}. {}", q.explain),
-            ));
-        }
+    for q in quizzes {
+        let answer = match &q.kind {
+            QuizKind::Choice { choices, answer } => match choices.get(*answer) {
+                Some(c) => c.clone(),
+                None => continue,
+            },
+            QuizKind::Numeric { answer, .. } => format!("{answer}"),
+        };
+        let answer = answer.trim_end_matches('.');
+        out.push((
+            format!("Q: {}\nA: ", q.question),
+            format!("{answer}. {}", q.explain),
+        ));
     }
     out
+}
+
+/// One frozen quiz block, as written in its lesson, with the lesson's number.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrozenQuiz {
+    lesson: String,
+    id: String,
+    question: String,
+    #[serde(default)]
+    choices: Option<Vec<String>>,
+    answer: serde_json::Value,
+    #[serde(default)]
+    tolerance: f64,
+    explain: String,
+}
+
+/// The checkpoint questions of lessons 01–19 as the panels of lessons 20–25 train on them
+/// (module docs): `(lesson number, question)` in reading order.
+pub fn frozen() -> &'static [(String, Quiz)] {
+    static FROZEN: std::sync::OnceLock<Vec<(String, Quiz)>> = std::sync::OnceLock::new();
+    FROZEN.get_or_init(|| parse_frozen(include_str!("checkpoints-frozen.json")))
+}
+
+/// The frozen file's questions; an entry that does not parse is left out (a test checks that
+/// none is).
+fn parse_frozen(text: &str) -> Vec<(String, Quiz)> {
+    let entries: Vec<FrozenQuiz> = serde_json::from_str(text).unwrap_or_default();
+    entries
+        .into_iter()
+        .filter_map(|e| {
+            let kind = match e.choices {
+                Some(choices) => {
+                    let answer = e
+                        .answer
+                        .as_u64()
+                        .filter(|a| (1..=choices.len() as u64).contains(a))?;
+                    QuizKind::Choice {
+                        choices,
+                        answer: answer as usize - 1,
+                    }
+                }
+                None => QuizKind::Numeric {
+                    answer: e.answer.as_f64().filter(|a| a.is_finite())?,
+                    tolerance: e.tolerance,
+                },
+            };
+            let quiz = Quiz {
+                id: e.id,
+                question: e.question,
+                kind,
+                explain: e.explain,
+                line: 0,
+            };
+            Some((e.lesson, quiz))
+        })
+        .collect()
 }
 
 /// Splits pairs into (train, held out): every `every`-th pair (the 1st, the `every + 1`-th, …)
@@ -53,10 +125,9 @@ pub fn split_held_out<T: Clone>(pairs: &[T], every: usize) -> (Vec<T>, Vec<T>) {
 /// `(prompt, response)` pairs.
 pub type Pairs = Vec<(String, String)>;
 
-/// The built-in course's pairs of lessons 01–19 as (train, held out), every 6th held out.
+/// The frozen pairs of lessons 01–19 (module docs) as (train, held out), every 6th held out.
 pub fn builtin_pairs() -> (Pairs, Pairs) {
-    let (course, _) = super::load(&super::embedded::Embedded);
-    let pairs = course.map_or_else(Vec::new, |c| checkpoint_pairs(&c, 20));
+    let pairs = pairs_of(frozen().iter().map(|(_, q)| q));
     split_held_out(&pairs, HELD_OUT_EVERY)
 }
 
@@ -100,6 +171,39 @@ mod tests {
             "{}",
             chain.1
         );
+    }
+
+    /// The frozen file holds every question of lessons 01–19 as they stood at d73fc33 (94
+    /// blocks, 48 of them multiple choice, counted with grep there), each one parsed, in
+    /// lesson order, and its pairs are worded as the live course's would be.
+    #[test]
+    fn the_frozen_questions_all_parse_in_order() {
+        let text = include_str!("checkpoints-frozen.json");
+        let blocks = text.matches("\"lesson\":").count();
+        assert_eq!(blocks, 94);
+        let qs = frozen();
+        assert_eq!(qs.len(), blocks, "an entry did not parse");
+        let choice = qs
+            .iter()
+            .filter(|(_, q)| matches!(q.kind, QuizKind::Choice { .. }))
+            .count();
+        assert_eq!(choice, 48);
+        assert!(qs.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert!(qs.iter().all(|(l, _)| l.as_str() < "20"));
+        let pairs = pairs_of(qs.iter().map(|(_, q)| q));
+        let chain = pairs
+            .iter()
+            .find(|(p, _)| p.contains("p(c) = 0.5"))
+            .expect("the chain-rule question");
+        assert!(
+            chain.1.starts_with("0.09. By the chain rule"),
+            "{}",
+            chain.1
+        );
+        // A numeric answer prints as the live course printed it: 512, not 512.0.
+        assert!(pairs
+            .iter()
+            .any(|(_, r)| r.starts_with("512. Teacher forcing")));
     }
 
     #[test]

@@ -12,7 +12,11 @@
 //! in Large Transformer Models", arXiv:2205.05198): one transformer layer stores about
 //! s·b·h·(34 + 5·a·s/h) bytes in 16-bit training (s sequence length, b micro-batch, h width,
 //! a heads), divided by t with tensor and sequence parallelism; with full recomputation only
-//! each layer's 16-bit input, 2·s·b·h bytes, is kept. Under the 1F1B pipeline schedule the first
+//! each layer's 16-bit input, 2·s·b·h bytes, is kept. The 5·a·s/h part is the attention's
+//! n×n scores, softmax and dropout mask (their eq. 1); FlashAttention (Dao et al. 2022,
+//! arXiv:2205.14135) never stores them, recomputing them tile by tile in the backward pass, so
+//! with it a layer keeps s·b·h·34 bytes (for Llama 2 7B at s = 4096: 34/194, about 18% of the
+//! whole). Under the 1F1B pipeline schedule the first
 //! stage holds p micro-batches of L/p layers, i.e. as much as L layers of one micro-batch, so
 //! pipelining does not shrink this term. Temporary buffers and fragmentation are left out.
 //!
@@ -78,7 +82,8 @@ pub const MODELS: &[ModelShape] = &[
     ModelShape {
         key: "llama2-7b",
         name: "Llama 2 7B",
-        params: 7e9,
+        // 6,738,415,616 by the published weights: the same 6.74B lesson 21 counts.
+        params: 6.74e9,
         layers: 32,
         d_model: 4096,
         heads: 32,
@@ -114,6 +119,8 @@ pub struct Plan {
     pub zero_stage: u8,
     pub micro_batch: usize,
     pub recompute: bool,
+    /// Attention computed FlashAttention's way: the n×n scores are never stored.
+    pub flash_attention: bool,
 }
 
 impl Plan {
@@ -150,17 +157,27 @@ pub fn model_state_bytes(params: f64, precision: &Precision) -> f64 {
 }
 
 /// Activation bytes of one layer for one micro-batch (see the module docs), before any split.
-pub fn activation_bytes_per_layer(model: &ModelShape, micro_batch: usize, recompute: bool) -> f64 {
+pub fn activation_bytes_per_layer(
+    model: &ModelShape,
+    micro_batch: usize,
+    recompute: bool,
+    flash_attention: bool,
+) -> f64 {
     let (s, b, h, a) = (
         model.seq_len as f64,
         micro_batch as f64,
         model.d_model as f64,
         model.heads as f64,
     );
+    let scores = if flash_attention {
+        0.0
+    } else {
+        5.0 * a * s / h
+    };
     if recompute {
         2.0 * s * b * h
     } else {
-        s * b * h * (34.0 + 5.0 * a * s / h)
+        s * b * h * (34.0 + scores)
     }
 }
 
@@ -175,7 +192,12 @@ pub fn per_gpu(model: &ModelShape, precision: &Precision, plan: &Plan) -> Option
     let per_replica = model.params / split;
     let shard = |stage: u8| if plan.zero_stage >= stage { d } else { 1.0 };
     let activations = model.layers as f64
-        * activation_bytes_per_layer(model, plan.micro_batch.max(1), plan.recompute)
+        * activation_bytes_per_layer(
+            model,
+            plan.micro_batch.max(1),
+            plan.recompute,
+            plan.flash_attention,
+        )
         / plan.tensor.max(1) as f64;
     Some(Memory {
         weights: per_replica * precision.weights / shard(3),
@@ -199,6 +221,7 @@ mod tests {
             zero_stage,
             micro_batch: 1,
             recompute: false,
+            flash_attention: false,
         }
     }
 
@@ -260,7 +283,10 @@ mod tests {
     #[test]
     fn activation_estimate_by_hand() {
         let m = MODELS[1];
-        assert_eq!(activation_bytes_per_layer(&m, 1, false), 3_254_779_904.0);
+        assert_eq!(
+            activation_bytes_per_layer(&m, 1, false, false),
+            3_254_779_904.0
+        );
         let all = per_gpu(&m, &MIXED, &plan(1, 1, 1, 0)).unwrap().activations;
         assert!((all - 104_152_956_928.0).abs() < 1.0);
         let re = Plan {
@@ -269,5 +295,27 @@ mod tests {
         };
         let a = per_gpu(&m, &MIXED, &re).unwrap().activations;
         assert!((a - 2.0 * 4096.0 * 4096.0 * 32.0 / 8.0).abs() < 1.0);
+    }
+
+    /// FlashAttention drops the 5·a·s/h term: 4096·4096·34·32 = 18,253,611,008 B = 18.25 GB,
+    /// 34/194 = 17.5% of the 104.15 GB; the scores were the other 82.5%.
+    #[test]
+    fn flash_attention_keeps_no_scores() {
+        let m = MODELS[1];
+        let flash = Plan {
+            flash_attention: true,
+            ..plan(1, 1, 1, 0)
+        };
+        let a = per_gpu(&m, &MIXED, &flash).unwrap().activations;
+        assert!((a - 18_253_611_008.0).abs() < 1.0, "{a}");
+        let plain = per_gpu(&m, &MIXED, &plan(1, 1, 1, 0)).unwrap().activations;
+        assert!((1.0 - a / plain - 160.0 / 194.0).abs() < 1e-12);
+        // With recomputation only the layer inputs are kept either way.
+        let both = Plan {
+            recompute: true,
+            ..flash
+        };
+        let r = per_gpu(&m, &MIXED, &both).unwrap().activations;
+        assert!((r - 2.0 * 4096.0 * 4096.0 * 32.0).abs() < 1.0);
     }
 }

@@ -1,7 +1,10 @@
 //! The Chinchilla fit on log–log axes (lesson 17): loss against model size for several amounts
 //! of data, or the compute-optimal N and D against the budget; and a calculator that turns a
 //! budget C into N_opt, D_opt, tokens per parameter and the predicted loss. Kaplan's
-//! single-factor laws are the third option.
+//! single-factor laws are the third option. The IsoFLOP view draws what Hoffmann et al.'s
+//! "Approach 2" measures: for three fixed budgets, loss against model size with D = C/(6N),
+//! each a valley whose bottom is that budget's best N, read off a grid as an experiment would
+//! (the closed form is only printed beside it, for comparison).
 
 use crate::labs::fmt_num;
 use crate::labs::scaling::{compute, kaplan, Fit, FITS};
@@ -12,7 +15,7 @@ use crate::viz::{choice, step_index, Visual};
 
 const FIT_KEYS: &[&str] = &["hoffmann", "epoch", "kaplan"];
 const FIT_NAMES: &[&str] = &["Chinchilla", "Epoch refit", "Kaplan"];
-const VIEWS: &[&str] = &["loss-vs-n", "frontier"];
+const VIEWS: &[&str] = &["loss-vs-n", "frontier", "isoflop"];
 /// Budgets 10^18 … 10^27 FLOPs.
 const MIN_EXP: i32 = 18;
 const MAX_EXP: i32 = 27;
@@ -23,7 +26,7 @@ const DATA: &[(f64, char)] = &[(1e10, 'a'), (1e11, 'b'), (1e12, 'c'), (1e13, 'd'
 pub const KIND: KindDef = KindDef {
     name: "chinchilla",
     title: "Scaling laws and the compute-optimal model",
-    about: "plots a scaling-law fit on log-log axes (loss against N for four data sizes, or the compute-optimal N and D against the budget) and computes N_opt, D_opt, tokens per parameter and loss for a compute budget",
+    about: "plots a scaling-law fit on log-log axes (loss against N for four data sizes, the compute-optimal N and D against the budget, or IsoFLOP valleys: loss against N at three fixed budgets) and computes N_opt, D_opt, tokens per parameter and loss for a compute budget",
     params: &[
         ParamDef {
             name: "fit",
@@ -33,7 +36,7 @@ pub const KIND: KindDef = KindDef {
         ParamDef {
             name: "view",
             ty: ParamType::Choice { options: VIEWS, default: "loss-vs-n" },
-            doc: "loss against N, or the compute-optimal frontier",
+            doc: "loss against N, the compute-optimal frontier, or IsoFLOP valleys",
         },
         ParamDef {
             name: "budget",
@@ -147,6 +150,66 @@ fn frontier(fit: &Fit, budget: f64) -> ChartView {
     }
 }
 
+/// Budgets of the IsoFLOP view: the chosen one and the two decades below it.
+fn isoflop_budgets(budget: f64) -> [(f64, char); 3] {
+    [(budget / 100.0, 'a'), (budget / 10.0, 'b'), (budget, 'c')]
+}
+
+/// One IsoFLOP profile: loss at `points` model sizes from N_opt/100 to 100·N_opt of the
+/// budget (evenly in log N), each trained on D = C/(6N) tokens.
+fn isoflop_profile(fit: &Fit, c: f64, points: usize) -> Vec<(f64, f64)> {
+    let centre = fit.optimum(c).n.log10();
+    log_range(centre - 2.0, centre + 2.0, points)
+        .into_iter()
+        .map(|n| (n, fit.loss(n, c / (6.0 * n))))
+        .collect()
+}
+
+/// The bottom of a profile: its lowest point, as one would read it off measured runs.
+fn valley_bottom(profile: &[(f64, f64)]) -> (f64, f64) {
+    profile
+        .iter()
+        .copied()
+        .fold((f64::NAN, f64::INFINITY), |best, p| {
+            if p.1 < best.1 {
+                p
+            } else {
+                best
+            }
+        })
+}
+
+/// Points per IsoFLOP profile: fine enough that the grid's bottom is within 1% of the
+/// closed form's N (4 decades / 400 steps = 0.01 decade ≈ 2.3% apart, bottom within half).
+const ISOFLOP_POINTS: usize = 401;
+
+fn isoflop(fit: &Fit, budget: f64) -> ChartView {
+    let mut series: Vec<Series> = isoflop_budgets(budget)
+        .iter()
+        .map(|(c, marker)| Series {
+            name: format!("C={}", fmt_num(*c)),
+            marker: *marker,
+            points: isoflop_profile(fit, *c, 41),
+        })
+        .collect();
+    series.push(Series {
+        name: "bottom".into(),
+        marker: '@',
+        points: isoflop_budgets(budget)
+            .iter()
+            .map(|(c, _)| valley_bottom(&isoflop_profile(fit, *c, ISOFLOP_POINTS)))
+            .collect(),
+    });
+    ChartView {
+        title: "IsoFLOP: loss against N at fixed C (D = C/6N)".into(),
+        x_label: "N: parameters (log scale)".into(),
+        y_label: "L: loss, nats/token".into(),
+        x_log: true,
+        y_log: false,
+        series,
+    }
+}
+
 fn kaplan_chart() -> ChartView {
     let xs = log_range(7.0, 13.0, 40);
     ChartView {
@@ -187,7 +250,7 @@ impl Visual for Chinchilla {
         if self.fit < FITS.len() {
             c.push(choice(
                 "chart",
-                vec!["loss vs N".into(), "optimal N, D".into()],
+                vec!["loss vs N".into(), "optimal N, D".into(), "IsoFLOP".into()],
                 self.view,
             ));
         }
@@ -228,6 +291,33 @@ impl Visual for Chinchilla {
             ];
         };
         let opt = fit.optimum(c);
+        if self.view == 2 {
+            let bottoms: Vec<(f64, f64)> = isoflop_budgets(c)
+                .iter()
+                .map(|(c, _)| valley_bottom(&isoflop_profile(fit, *c, ISOFLOP_POINTS)))
+                .collect();
+            // The slope of the bottoms on log-log axes: how N_opt grows with C, as Approach 2
+            // reads it from its valleys.
+            let slope = (bottoms[2].0 / bottoms[0].0).log10() / 2.0;
+            let mut lines: Vec<String> = isoflop_budgets(c)
+                .iter()
+                .zip(&bottoms)
+                .map(|((c, marker), (n, l))| {
+                    format!(
+                        "{marker} C = {}: lowest loss {} at N = {}",
+                        fmt_num(*c),
+                        fmt_num(*l),
+                        fmt_num(*n)
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "bottoms: N_opt ∝ C^{slope:.2} (closed form: N_opt = {} at C = {})",
+                fmt_num(opt.n),
+                fmt_num(c)
+            ));
+            return vec![Part::Chart(isoflop(fit, c)), Part::Text(lines)];
+        }
         let chart = if self.view == 0 {
             loss_vs_n(fit, c)
         } else {
@@ -297,6 +387,36 @@ mod tests {
         assert!((marker.1 - 0.221195).abs() < 1e-6, "{marker:?}");
         assert!(chart.title.starts_with("L − E"), "{}", chart.title);
     }
+
+    /// The IsoFLOP view finds each budget's best N from the valley alone, and it agrees with
+    /// the closed form (4.13e10 at 1e24, python3) to the grid's resolution; the bottoms'
+    /// slope is β/(α+β) = 0.452 for Hoffmann's fit.
+    #[test]
+    fn isoflop_valleys_bottom_out_at_the_optimum() {
+        let parts = lab(json!({"view": "isoflop"})).parts();
+        let Part::Chart(chart) = &parts[0] else {
+            panic!()
+        };
+        assert_eq!(chart.series.len(), 4);
+        let bottoms = &chart.series[3].points;
+        for ((c, _), (n, l)) in isoflop_budgets(1e24).iter().zip(bottoms) {
+            let opt = HOFFMANN_FIT.optimum(*c);
+            assert!((n / opt.n - 1.0).abs() < 0.012, "{n} vs {}", opt.n);
+            assert!(*l <= opt.loss + 1e-6 && *l >= opt.loss - 1e-12, "{l}");
+            // Every point of the valley lies above its bottom.
+            let profile = isoflop_profile(&HOFFMANN_FIT, *c, ISOFLOP_POINTS);
+            assert!(profile.iter().all(|p| p.1 >= *l));
+        }
+        let Part::Text(t) = &parts[1] else { panic!() };
+        assert!(t[3].starts_with("bottoms: N_opt ∝ C^0.45"), "{}", t[3]);
+        assert!(
+            t[2].starts_with("c C = 1.00e24: lowest loss 1.91"),
+            "{}",
+            t[2]
+        );
+    }
+
+    const HOFFMANN_FIT: Fit = crate::labs::scaling::HOFFMANN;
 
     #[test]
     fn kaplan_has_its_own_chart() {

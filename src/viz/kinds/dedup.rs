@@ -58,7 +58,7 @@ const PAGE_KEYS: &[&str] = &[
 /// The `dedup` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "dedup",
-    title: "Finding near-duplicate pages",
+    title: "Web pages: quality rules, near-duplicates, packing",
     about: "compares two bundled web pages by exact Jaccard and by a MinHash estimate with a chosen number of hashes; sees which pairs banded LSH flags; what each quality rule removes; documents packed into training rows with and without a document mask",
     params: &[
         ParamDef {

@@ -88,7 +88,8 @@ pub fn load(source: Source) -> Result<Loaded, String> {
             .map(Loaded::Shipped)
             .map_err(|_| "The shipped model is missing: run `make model` and rebuild.".into()),
         Source::Trained => last_trained().map(Loaded::Trained).ok_or_else(|| {
-            "No model trained yet: train one with the loss-curve visualizer (lesson 15) first."
+            // Lesson 15 shows this on its own steps: name the panel, not the lesson.
+            "No model trained yet this session: start one in the panel \"Training a tiny language model\" (the step \"Watch a model learn\"), then come back."
                 .into()
         }),
     }

@@ -24,7 +24,7 @@ const PRECISION_NAMES: &[&str] = &["mixed bf16 + Adam", "fp32 + Adam", "bf16 + S
 pub const KIND: KindDef = KindDef {
     name: "parallelism",
     title: "What fits on the GPUs",
-    about: "picks a model, GPUs, GPU memory, precision, tensor and pipeline degrees, a ZeRO stage and recomputation; sees gigabytes per GPU for weights, gradients, optimizer state and activations, and whether it fits",
+    about: "picks a model, GPUs, GPU memory, precision, tensor and pipeline degrees, a ZeRO stage, recomputation and FlashAttention; sees gigabytes per GPU for weights, gradients, optimizer state and activations (one micro-batch of full-length sequences), and whether it fits",
     params: &[
         ParamDef {
             name: "model",
@@ -67,6 +67,11 @@ pub const KIND: KindDef = KindDef {
             doc: "recompute activations in the backward pass",
         },
         ParamDef {
+            name: "flash_attention",
+            ty: ParamType::Bool { default: false },
+            doc: "attention computed FlashAttention's way: the n×n scores are never stored",
+        },
+        ParamDef {
             name: "micro_batch",
             ty: ParamType::Int { min: 1, max: 8, default: 1 },
             doc: "sequences per GPU per step",
@@ -88,6 +93,7 @@ pub struct Parallelism {
     pipeline: usize,
     zero: usize,
     recompute: bool,
+    flash_attention: bool,
     micro_batch: usize,
 }
 
@@ -101,6 +107,7 @@ impl Parallelism {
         let pipeline = p.index("pipeline")?;
         let zero = p.int("zero")? as usize;
         let recompute = p.boolean("recompute")?;
+        let flash_attention = p.boolean("flash_attention")?;
         let micro_batch = p.int("micro_batch")? as usize;
         p.finish()?;
         Ok(Self {
@@ -112,6 +119,7 @@ impl Parallelism {
             pipeline,
             zero,
             recompute,
+            flash_attention,
             micro_batch,
         })
     }
@@ -124,6 +132,7 @@ impl Parallelism {
             zero_stage: self.zero as u8,
             micro_batch: self.micro_batch,
             recompute: self.recompute,
+            flash_attention: self.flash_attention,
         }
     }
 }
@@ -162,6 +171,7 @@ impl Visual for Parallelism {
             choice("ZeRO stage", names(ZERO), self.zero)
                 .inactive_when(!fits || copies == 1, if fits { "1 copy" } else { "t×p" }),
             toggle("recompute activations", self.recompute).inactive_when(!fits, "t×p"),
+            toggle("FlashAttention", self.flash_attention).inactive_when(!fits, "t×p"),
         ]
     }
 
@@ -175,6 +185,7 @@ impl Visual for Parallelism {
             5 => self.pipeline = step_index(self.pipeline, delta, PIPELINE.len()),
             6 => self.zero = step_index(self.zero, delta, ZERO.len()),
             7 => self.recompute = !self.recompute,
+            8 => self.flash_attention = !self.flash_attention,
             _ => {}
         }
     }
@@ -231,6 +242,16 @@ impl Visual for Parallelism {
                 format!(
                     "{} GPUs = {d} data-parallel × {} tensor × {} pipeline",
                     plan.gpus, plan.tensor, plan.pipeline
+                ),
+                format!(
+                    "activations: {} × {} tokens per GPU, {}",
+                    plan.micro_batch,
+                    fmt_num(model.seq_len as f64),
+                    match (plan.recompute, plan.flash_attention) {
+                        (true, _) => "only each layer's input kept",
+                        (false, true) => "no n×n scores stored",
+                        (false, false) => "n×n attention scores stored",
+                    }
                 ),
             ]),
             Part::Bars(BarsView {
@@ -294,17 +315,35 @@ mod tests {
             .join("\n")
     }
 
-    /// 7e9 × 16 B = 112 GB; ZeRO-3 over 8 GPUs: 14 GB of states each, plus 7B activations with
-    /// recomputation 2·4096·4096·32 B = 1.07 GB → 15.1 GB, which fits in 80 GB.
+    /// 6.74e9 × 16 B = 107.84 GB; ZeRO-3 over 8 GPUs: 13.48 GB of states each, plus
+    /// activations with recomputation 2·4096·4096·32 B = 1.07 GB → 14.55 GB, which fits in 80.
     #[test]
     fn seven_b_zero3_on_eight_gpus_fits() {
         let l = lab(json!({"model": "llama2-7b", "gpus": 8, "zero": 3, "recompute": true}));
         let parts = l.parts();
         let t = text(&parts);
-        assert!(t.contains("= 112 GB of model states"), "{t}");
-        assert!(t.contains("fits: 15.1 GB of 80 GB"), "{t}");
+        assert!(t.contains("= 107.8 GB of model states"), "{t}");
+        assert!(t.contains("fits: 14.6 GB of 80 GB"), "{t}");
+        assert!(t.contains("only each layer's input kept"), "{t}");
         let Part::Bars(b) = &parts[1] else { panic!() };
-        assert!((b.values[0] + b.values[1] + b.values[2] - 14.0).abs() < 1e-9);
+        assert!((b.values[0] + b.values[1] + b.values[2] - 13.48).abs() < 1e-9);
+    }
+
+    /// FlashAttention leaves 4096·4096·34·32 B = 18.25 GB of activations instead of 104.15,
+    /// and the toggle (the ninth control) switches it.
+    #[test]
+    fn flash_attention_toggle_shrinks_activations() {
+        let mut l = lab(json!({"model": "llama2-7b", "gpus": 8}));
+        let bars = |l: &Parallelism| match &l.parts()[1] {
+            Part::Bars(b) => b.values[3],
+            _ => panic!("no bars"),
+        };
+        assert!((bars(&l) - 104.152_956_928).abs() < 1e-9);
+        assert!(text(&l.parts()).contains("n×n attention scores stored"));
+        assert_eq!(l.controls()[8].label, "FlashAttention");
+        l.adjust(8, 1);
+        assert!((bars(&l) - 18.253_611_008).abs() < 1e-9);
+        assert!(text(&l.parts()).contains("no n×n scores stored"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! it never saw; and a toy labeller with a known rule, whose noisy judgements of six answers
 //! Bradley–Terry turns back into scores ([`crate::labs::preference`]).
 
-use crate::course::{self, embedded::Embedded, Panel, QuizKind};
+use crate::course::{self, QuizKind};
 use crate::labs::preference::{self, Comparison};
 use crate::labs::reward_model::{
     accuracy, features, fit, mean_loss, pairs_from_questions, score, split_questions, toy_score,
@@ -56,37 +56,24 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
     Ok(Box::new(RewardModel::new(p)?))
 }
 
-/// The choice questions of lessons 01–19, parsed once from the built-in course.
+/// The choice questions of lessons 01–19, from the frozen copy lessons 20–25 quote figures
+/// from (`course::qa::frozen`), so editing a question there cannot move them.
 pub fn course_questions() -> &'static [Question] {
     static QS: OnceLock<Vec<Question>> = OnceLock::new();
     QS.get_or_init(|| {
-        let (course, _) = course::load(&Embedded);
-        let Some(course) = course else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for lesson in &course.lessons {
-            if lesson
-                .number
-                .parse::<u32>()
-                .map_or(true, |n| n > LAST_LESSON)
-            {
-                continue;
-            }
-            for step in &lesson.steps {
-                if let Some(Panel::Quiz(q)) = &step.panel {
-                    if let QuizKind::Choice { choices, answer } = &q.kind {
-                        out.push(Question {
-                            id: format!("{}/{}", lesson.number, q.id),
-                            question: q.question.clone(),
-                            choices: choices.clone(),
-                            answer: *answer,
-                        });
-                    }
-                }
-            }
-        }
-        out
+        course::qa::frozen()
+            .iter()
+            .filter(|(lesson, _)| lesson.parse::<u32>().is_ok_and(|n| n <= LAST_LESSON))
+            .filter_map(|(lesson, q)| match &q.kind {
+                QuizKind::Choice { choices, answer } => Some(Question {
+                    id: format!("{lesson}/{}", q.id),
+                    question: q.question.clone(),
+                    choices: choices.clone(),
+                    answer: *answer,
+                }),
+                QuizKind::Numeric { .. } => None,
+            })
+            .collect()
     })
 }
 
