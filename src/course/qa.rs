@@ -60,7 +60,10 @@ struct FrozenQuiz {
     #[serde(default)]
     choices: Option<Vec<String>>,
     answer: serde_json::Value,
+    /// Read and not used: the frozen file keeps the first edition's fields as they were,
+    /// and a numeric key's precision now comes from the key as written.
     #[serde(default)]
+    #[allow(dead_code)]
     tolerance: f64,
     explain: String,
 }
@@ -92,7 +95,9 @@ fn parse_frozen(text: &str) -> Vec<(String, Quiz)> {
                 }
                 None => QuizKind::Numeric {
                     answer: e.answer.as_f64().filter(|a| a.is_finite())?,
-                    tolerance: e.tolerance,
+                    precision: crate::course::precision::Precision::of_written(
+                        &e.answer.to_string(),
+                    ),
                 },
             };
             let quiz = Quiz {

@@ -9,8 +9,8 @@ use super::roster::Roster;
 use super::screen;
 use crate::course::Course;
 use russh::keys::{HashAlg, PublicKey};
-use russh::server::{Auth, Handle, Msg, Response, Session};
-use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty};
+use russh::server::{Auth, Msg, Response, Session};
+use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -121,6 +121,10 @@ pub struct Connection {
     quick: QuickAck,
     student: Option<Student>,
     channel: Option<ChannelId>,
+    /// The channel's writing half: it sends only as much as the client's window takes, and
+    /// waits for the client to make room (its reading half is dropped: the handler gets every
+    /// request, and an unread half would fill and stall the connection).
+    writer: Option<ChannelWriteHalf<Msg>>,
     pty: Option<(u16, u16)>,
     term: String,
     /// LANG, LC_ALL and LC_CTYPE as the client sent them: they decide Unicode or ASCII.
@@ -181,6 +185,7 @@ impl Connection {
             quick,
             student: None,
             channel: None,
+            writer: None,
             pty: None,
             term: String::new(),
             locale: Vec::new(),
@@ -322,8 +327,8 @@ impl Connection {
     }
 
     /// Starts the student's session thread and the task that carries its output.
-    fn start_session(&mut self, channel: ChannelId, handle: Handle, size: (u16, u16)) -> bool {
-        let Some(student) = self.student.clone() else {
+    fn start_session(&mut self, size: (u16, u16)) -> bool {
+        let (Some(student), Some(writer)) = (self.student.clone(), self.writer.take()) else {
             return false;
         };
         let (input_tx, input_rx) = mpsc::channel();
@@ -352,8 +357,7 @@ impl Connection {
         let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
         self.shared.sending.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(forward(
-            handle,
-            channel,
+            writer,
             out_rx,
             self.shared.clone(),
             self.quick.clone(),
@@ -434,8 +438,7 @@ impl Connection {
 /// Once the session's first output (its start and first frame follow at once) is handed over,
 /// the stream stops asking for quick acknowledgements.
 async fn forward(
-    handle: Handle,
-    channel: ChannelId,
+    writer: ChannelWriteHalf<Msg>,
     mut output: tokio::sync::mpsc::UnboundedReceiver<Output>,
     shared: Arc<Shared>,
     quick: QuickAck,
@@ -444,18 +447,18 @@ async fn forward(
     while let Some(out) = output.recv().await {
         match out {
             Output::Data(bytes) => {
-                // Waits while the client's window is full: a client that does not read
-                // holds up its own next frame, nothing else.
-                if handle.data(channel, bytes).await.is_err() {
+                // Returns once the client's window has taken every byte: a client that does
+                // not read holds up its own next frame, and nothing piles up behind it.
+                if writer.data_bytes(bytes).await.is_err() {
                     break;
                 }
                 link.sent(&input);
                 quick.stop();
             }
             Output::End(status) => {
-                let _ = handle.exit_status_request(channel, status).await;
-                let _ = handle.eof(channel).await;
-                let _ = handle.close(channel).await;
+                let _ = writer.exit_status(status).await;
+                let _ = writer.eof().await;
+                let _ = writer.close().await;
                 break;
             }
         }
@@ -542,10 +545,11 @@ impl russh::server::Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         // One session channel per connection; dropping `reply` refuses any other. The
-        // channel's own message stream is not needed (the handler gets every request) and
-        // is dropped so it never fills up.
+        // channel's reading half is not needed (the handler gets every request) and is
+        // dropped so it never fills up; its writing half carries the session's output.
         if self.channel.is_none() && (self.student.is_some() || self.refusal.is_some()) {
             self.channel = Some(channel.id());
+            self.writer = Some(channel.split().1);
             reply.accept().await;
         }
         Ok(())
@@ -621,7 +625,7 @@ impl russh::server::Handler for Connection {
             self.refuse(channel, session, "The class server is stopping.", 1);
             return Ok(());
         }
-        if !self.start_session(channel, session.handle(), size) {
+        if !self.start_session(size) {
             log(&format!(
                 "refused    {}: the class is full ({} sessions)",
                 self.peer, self.shared.max_sessions

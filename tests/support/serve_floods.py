@@ -83,6 +83,13 @@ class Server:
         return self.p.returncode
 
 
+def _own_terminal():
+    """In the child: a session of its own with the pty as its controlling terminal, so ssh
+    can ask for the class code on /dev/tty."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Ssh:
     """One student: OpenSSH on a pty, signing in with a name and the class code typed at the
     keyboard-interactive prompt."""
@@ -96,7 +103,7 @@ class Ssh:
              "-o", "LogLevel=ERROR", "-o", "PubkeyAuthentication=no",
              "-o", "PreferredAuthentications=keyboard-interactive",
              "-p", str(server.port), f"{user}@127.0.0.1"],
-            stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True)
+            stdin=slave, stdout=slave, stderr=slave, close_fds=True, preexec_fn=_own_terminal)
         os.close(slave)
         self.buf = b""
         self.code = code
