@@ -19,7 +19,10 @@ fn main() {
             let prompts: Vec<String> = if args.len() > 1 {
                 args[1..].to_vec()
             } else {
-                word_task::PROMPTS.iter().map(|p| (*p).to_string()).collect()
+                word_task::PROMPTS
+                    .iter()
+                    .map(|p| (*p).to_string())
+                    .collect()
             };
             let mut rng = Rng::new(1);
             for p in prompts {
@@ -40,7 +43,12 @@ fn main() {
         let seed = arg(5, 1.0) as u64;
         // GRPO_PROMPTS="a,b,c" tries other prompts without rebuilding the library.
         let prompts: Vec<String> = std::env::var("GRPO_PROMPTS").map_or_else(
-            |_| word_task::PROMPTS.iter().map(|p| (*p).to_string()).collect(),
+            |_| {
+                word_task::PROMPTS
+                    .iter()
+                    .map(|p| (*p).to_string())
+                    .collect()
+            },
             |s| s.split(',').map(str::to_string).collect(),
         );
         let mut trainers: Vec<GroupTrainer> = [Method::Grpo, Method::Reinforce]

@@ -218,17 +218,16 @@ impl GroupTrainer {
         let loss = match c.method {
             Method::Grpo if grpo_terms.is_empty() => None,
             Method::Grpo => {
-                let total = grpo_terms
-                    .into_iter()
-                    .try_fold(None::<Tensor>, |acc, t| -> Result<_> {
-                        Ok(Some(match acc {
-                            None => t,
-                            Some(a) => (a + t)?,
-                        }))
-                    })?;
-                total
-                    .map(|t| t * (-1.0 / which.len() as f64))
-                    .transpose()?
+                let total =
+                    grpo_terms
+                        .into_iter()
+                        .try_fold(None::<Tensor>, |acc, t| -> Result<_> {
+                            Ok(Some(match acc {
+                                None => t,
+                                Some(a) => (a + t)?,
+                            }))
+                        })?;
+                total.map(|t| t * (-1.0 / which.len() as f64)).transpose()?
             }
             Method::Reinforce => {
                 let rewards: Vec<f64> = samples.iter().map(|s| s.reward).collect();
@@ -346,7 +345,10 @@ mod tests {
             assert!(s.kl > 0.0, "the policy has moved: {s:?}");
             assert!(weights(&t.policy) == moved, "a flat step moved the policy");
         }
-        assert!(weights(&t.reference) == weights(&start), "the reference moved");
+        assert!(
+            weights(&t.reference) == weights(&start),
+            "the reference moved"
+        );
     }
 
     #[test]
@@ -363,7 +365,10 @@ mod tests {
         assert_eq!(a.samples, b.samples);
         assert_eq!(a.kl, 0.0);
         assert!(a.updated && b.updated);
-        assert!(weights(&r.policy) != weights(&start), "REINFORCE did not move");
+        assert!(
+            weights(&r.policy) != weights(&start),
+            "REINFORCE did not move"
+        );
         assert!(weights(&g.policy) != weights(&start), "GRPO did not move");
     }
 
@@ -387,7 +392,10 @@ mod tests {
             base,
             GroupConfig {
                 method: Method::Grpo,
-                prompts: word_task::PROMPTS.iter().map(|s| (*s).to_string()).collect(),
+                prompts: word_task::PROMPTS
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect(),
                 per_step: 4,
                 group: 8,
                 len: 8,

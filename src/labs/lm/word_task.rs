@@ -148,7 +148,10 @@ mod tests {
         assert!(verify("The atten", "tion is", &d));
         assert!(verify("The atten", "d.", &d));
         assert!(verify("The ATTEN", "TION ", &d), "case does not matter");
-        assert!(verify("a lang", "uage's", &d), "an apostrophe ends the word");
+        assert!(
+            verify("a lang", "uage's", &d),
+            "an apostrophe ends the word"
+        );
         // A wrong completion, a made-up one, an unfinished one, and one that adds nothing.
         assert!(!verify("The atten", "tive ", &d));
         assert!(!verify("The atten", "tionx ", &d));

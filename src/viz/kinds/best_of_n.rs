@@ -238,7 +238,11 @@ impl BestOfN {
             .collect();
         vec![Part::Table(TableView {
             title: String::new(),
-            headers: vec!["prompt".into(), "right".into(), "most frequent answer".into()],
+            headers: vec![
+                "prompt".into(),
+                "right".into(),
+                "most frequent answer".into(),
+            ],
             rows,
             highlight: None,
         })]

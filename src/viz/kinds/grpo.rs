@@ -23,7 +23,12 @@ use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
 use std::time::Instant;
 
 const CHARTS: &[&str] = &["reward", "kl", "flat", "samples"];
-const CHART_NAMES: &[&str] = &["verified share", "KL to reference", "flat groups", "samples"];
+const CHART_NAMES: &[&str] = &[
+    "verified share",
+    "KL to reference",
+    "flat groups",
+    "samples",
+];
 const GROUPS: &[usize] = &[2, 4, 8, 16];
 const BETAS: &[&str] = &["0", "0.02", "0.1", "0.5"];
 const STEPS: &[usize] = &[20, 40, 60];
@@ -125,7 +130,10 @@ pub fn run(s: RunSettings, tx: &dyn Sink<Event>) {
     for method in METHODS {
         let cfg = GroupConfig {
             method,
-            prompts: word_task::PROMPTS.iter().map(|p| (*p).to_string()).collect(),
+            prompts: word_task::PROMPTS
+                .iter()
+                .map(|p| (*p).to_string())
+                .collect(),
             per_step: PER_STEP,
             group: s.group,
             len: LEN,
@@ -255,14 +263,6 @@ impl Grpo {
         }
     }
 
-    /// Runs to the end on this thread (tests).
-    #[cfg(test)]
-    pub fn run_to_end(&mut self) {
-        self.start();
-        let events = self.job.wait_all();
-        self.take(events);
-    }
-
     fn done(&self) -> usize {
         self.points.iter().map(Vec::len).min().unwrap_or(0)
     }
@@ -296,15 +296,26 @@ impl Grpo {
         format!("step {}/{total}, {:.0} s", self.done(), self.seconds)
     }
 
-    /// The samples view: for two prompts, the first step's and the latest step's GRPO
-    /// responses, each as the characters it added and the verifier's verdict.
+    /// The samples view: for two prompts, GRPO's responses at step 1 and at the latest step
+    /// that asked the same prompts, each as the characters it added and the verifier's verdict.
     fn samples_lines(&self) -> Vec<String> {
         let pts = &self.points[0];
-        let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+        let Some(first) = pts.first() else {
             return vec!["(no samples yet: start the run)".into()];
         };
+        // The latest step that asked the same prompts as step 1, so the two can be compared.
+        let same = |p: &&Point| {
+            p.samples.first().map(|s| s.prompt) == first.samples.first().map(|s| s.prompt)
+        };
+        let last = pts.iter().rev().find(same).unwrap_or(first);
         let mut lines = Vec::new();
-        for (name, point) in [("step 1", first), ("latest", last)] {
+        let latest = format!(
+            "step {}",
+            pts.iter()
+                .rposition(|p| std::ptr::eq(p, last))
+                .map_or(1, |i| i + 1)
+        );
+        for (name, point) in [("step 1".to_string(), first), (latest, last)] {
             lines.push(format!("GRPO, {name}:"));
             let mut prompts: Vec<usize> = point.samples.iter().map(|s| s.prompt).collect();
             prompts.dedup();
@@ -319,11 +330,7 @@ impl Grpo {
                         format!("{}{mark}", completion(&s.text))
                     })
                     .collect();
-                lines.push(format!(
-                    "  {}|{}",
-                    word_task::PROMPTS[p],
-                    shown.join(" · ")
-                ));
+                lines.push(format!("  {}|{}", word_task::PROMPTS[p], shown.join(" · ")));
             }
         }
         lines
@@ -461,17 +468,24 @@ mod tests {
 
     #[test]
     fn a_short_run_reports_both_methods_and_fits_80x24() {
-        let m: Map<String, Value> =
-            serde_json::from_value(json!({"steps": 20, "group": 4})).unwrap();
+        let m: Map<String, Value> = serde_json::from_value(json!({"group": 4})).unwrap();
         let mut l = Grpo::new(Params::new(&m, &KIND)).unwrap();
-        l.run_to_end();
+        // Three steps of each method, through the same `run` the panel starts.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let settings = RunSettings {
+            steps: 3,
+            ..l.settings()
+        };
+        lm::threads::single_threaded(|| run(settings, &tx));
+        drop(tx);
+        l.take(rx.into_iter().collect());
         assert!(l.failed.is_none(), "{:?}", l.failed);
-        assert!(l.points.iter().all(|p| p.len() == 20));
+        assert!(l.finished.is_some());
+        assert!(l.points.iter().all(|p| p.len() == 3));
         // Both start at the reference, from the same seed: the same first samples, KL 0.
         assert_eq!(l.points[0][0].samples, l.points[1][0].samples);
         assert!(l.points.iter().all(|p| p[0].kl == 0.0));
-        let text = format!("{:?}", l.parts());
-        assert!(text.contains("done, 20 steps"), "{text}");
+        assert!(format!("{:?}", l.parts()).contains("done, "));
         for chart in 0..CHARTS.len() {
             l.chart = chart;
             let view = crate::viz::view::View {
