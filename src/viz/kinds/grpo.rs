@@ -193,6 +193,9 @@ pub struct Grpo {
     failed: Option<String>,
     /// The step the run had reached when the learner left the step, which stopped it.
     stopped_at: Option<usize>,
+    /// The view changed while the panel was away (a run was stopped on leaving): the next
+    /// poll says so, so the learner comes back to "stopped", not to the last frame drawn.
+    changed_while_away: bool,
 }
 
 impl Grpo {
@@ -210,6 +213,7 @@ impl Grpo {
             finished: None,
             failed: None,
             stopped_at: None,
+            changed_while_away: false,
         };
         p.finish()?;
         Ok(s)
@@ -402,6 +406,7 @@ impl Visual for Grpo {
         if self.running() {
             self.stopped_at = Some(self.done());
             self.job.stop();
+            self.changed_while_away = true;
         }
         true
     }
@@ -413,7 +418,7 @@ impl Visual for Grpo {
             self.start();
             return true;
         }
-        news
+        news || std::mem::take(&mut self.changed_while_away)
     }
 
     fn parts(&self) -> Vec<Part> {
