@@ -52,6 +52,7 @@ pub mod dpo;
 pub mod finetune;
 pub mod frozen;
 pub mod fused;
+pub mod grpo;
 pub mod infer;
 pub mod io;
 pub mod lora;
@@ -69,6 +70,7 @@ pub mod text_reward;
 pub mod threads;
 pub mod train;
 pub mod vocab;
+pub mod word_task;
 
 #[cfg(test)]
 mod tests;

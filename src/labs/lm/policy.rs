@@ -63,16 +63,16 @@ pub struct PolicyTrainer {
 }
 
 /// Per-position values of a batch of sequences: ln π(chosen), and the full log-distributions.
-struct Scored {
+pub(crate) struct Scored {
     /// ln π(y_t): (B, L), in the graph when the model is being trained.
-    chosen: Tensor,
+    pub(crate) chosen: Tensor,
     /// ln π(·) at each response position: (B, L, V).
-    all: Tensor,
+    pub(crate) all: Tensor,
 }
 
 /// Scores response positions: inputs are prompt + response minus its last id; the logits at
 /// positions P−1 … P+L−2 predict the L response ids.
-fn score(model: &Model, prompt: &[u32], responses: &[Vec<u32>]) -> Result<Scored> {
+pub(crate) fn score(model: &Model, prompt: &[u32], responses: &[Vec<u32>]) -> Result<Scored> {
     let (p, l) = (prompt.len(), responses.first().map_or(0, Vec::len));
     let b = responses.len();
     let mut xs = Vec::with_capacity(b * (p + l - 1));

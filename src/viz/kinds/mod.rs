@@ -3,6 +3,7 @@ mod analogy;
 mod attention;
 mod attention_map;
 mod attention_timing;
+mod best_of_n;
 mod block_shapes;
 mod bpe_replay;
 mod chinchilla;
@@ -19,6 +20,7 @@ mod flops;
 mod forgetting;
 mod ft_common;
 mod glitch;
+mod grpo;
 mod kl_optimum;
 mod kv_cache;
 mod lm_common;
@@ -98,6 +100,8 @@ pub const ALL: &[&KindDef] = &[
     &overoptimization::KIND,
     &policy_kl::KIND,
     &dpo::KIND,
+    &grpo::KIND,
+    &best_of_n::KIND,
 ];
 
 /// The matrix sizes offered by shape and FLOPs controls.
