@@ -132,3 +132,72 @@ fn a_fine_tuning_run_left_mid_way_says_it_stopped_and_how_to_run_it_again() {
     assert!(app.busy(), "a new run");
     assert!(!text(&app).contains("stopped on leaving"));
 }
+
+/// A one-lesson course of three panels: `lm-train` (a tiny run), then `next-token` and
+/// `loss-at-position` reading the model trained live; the app opens on the first at 80x24.
+fn train_then_read() -> (tempfile::TempDir, llmf::course::Course) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let step = |title: &str, viz: &str| format!("## {title}\nProse.\n\n```viz\n{viz}\n```\n\n");
+    let lesson = [
+        "# T\n\n".to_string(),
+        step(
+            "Train",
+            r#"{"kind": "lm-train", "d_model": "16", "steps": 20}"#,
+        ),
+        step("Next", r#"{"kind": "next-token", "model": "trained"}"#),
+        step(
+            "Loss",
+            r#"{"kind": "loss-at-position", "model": "trained"}"#,
+        ),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("01-t.md"), lesson).unwrap();
+    let course = llmf::check::load_checked(&llmf::course::DirSource(dir.path())).unwrap();
+    (dir, course)
+}
+
+fn app_on(course: &llmf::course::Course) -> App {
+    App::new(
+        course.clone(),
+        llmf::progress::Progress::default(),
+        llmf::progress::Store::memory(),
+        llmf::app::Options::default(),
+        (80, 24),
+    )
+}
+
+#[test]
+fn a_model_one_learner_trains_is_never_read_by_another_in_the_same_process() {
+    let (_dir, course) = train_then_read();
+    let mut alice = app_on(&course);
+    let mut bob = app_on(&course);
+    alice.update(Action::FocusNext);
+    assert!(alice.update(Action::Right), "\"train\" starts alice's run");
+    tick_until(&mut alice, 120, "alice's run ends", |a| {
+        text(a).starts_with("done")
+    });
+    assert!(
+        alice.lab().trained().is_some(),
+        "alice's lab holds her model"
+    );
+    assert!(bob.lab().trained().is_none(), "bob's does not");
+    let none = "No model trained yet";
+    for step in ["next-token", "loss-at-position"] {
+        alice.update(Action::NextStep);
+        bob.update(Action::NextStep);
+        tick_until(&mut alice, 60, step, |a| !a.busy());
+        tick_until(&mut bob, 60, step, |a| !a.busy());
+        assert!(!text(&alice).contains(none), "{step}: {}", text(&alice));
+        assert!(text(&bob).contains(none), "{step}: {}", text(&bob));
+    }
+    // A third learner arriving after both is as new as bob.
+    let mut carol = app_on(&course);
+    carol.update(Action::NextStep);
+    tick_until(&mut carol, 60, "carol's next-token", |a| !a.busy());
+    assert!(text(&carol).contains(none), "{}", text(&carol));
+}

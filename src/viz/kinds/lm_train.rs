@@ -8,6 +8,7 @@ use super::lm_common::{self, one_line};
 use crate::jobs::{Job, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer, TrainerHandle};
+use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
@@ -77,6 +78,8 @@ pub struct LmTrain {
     start_error: Option<String>,
     /// The driver's waker, as the last poll gave it (a run starts from a key press).
     waker: Waker,
+    /// The learner's lab memory, offered the model as it trains (with `keep_model`).
+    lab: Lab,
 }
 
 impl LmTrain {
@@ -86,6 +89,7 @@ impl LmTrain {
         let steps = p.int("steps")? as usize;
         let seed = p.int("seed")? as u64;
         let keep = p.boolean("keep_model")?;
+        let lab = p.lab();
         p.finish()?;
         Ok(Self {
             size,
@@ -97,6 +101,7 @@ impl LmTrain {
             run: None,
             start_error: None,
             waker: Waker::none(),
+            lab,
         })
     }
 
@@ -183,7 +188,7 @@ impl LmTrain {
     }
 
     fn take_events(&mut self) -> bool {
-        let keep = self.keep;
+        let keep = self.keep.then(|| self.lab.clone());
         let Some(run) = &mut self.run else {
             return false;
         };
@@ -208,8 +213,8 @@ impl LmTrain {
                     model,
                 } => {
                     run.evals.push((step, train_loss, val_loss));
-                    if keep {
-                        lm_common::keep_trained(Arc::<Model>::from(model));
+                    if let Some(lab) = &keep {
+                        lab.keep_trained(Arc::<Model>::from(model));
                     }
                 }
                 TrainEvent::Sample { step, text } => {
@@ -487,9 +492,8 @@ mod tests {
         assert!((train0 - uniform).abs() < 0.05 && (val0 - uniform).abs() < 0.05);
         let (_, _, last_val) = *run.evals.last().unwrap();
         assert!(last_val < uniform, "{last_val} vs ln V = {uniform}");
-        // A model was offered to the other kinds (tests share the slot, so which one is
-        // not checked here).
-        assert!(lm_common::last_trained().is_some());
+        // The model was offered to the learner's other panels, through their lab.
+        assert!(t.lab.trained().is_some());
         // Perplexity shown is e^val.
         let text = t.status().join("\n");
         let ppl = fmt_num(f64::from(last_val).exp());
