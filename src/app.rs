@@ -534,6 +534,7 @@ impl App {
                 Action::PageDown => viz.adjust(-10),
                 Action::Top => viz.select(-1000),
                 Action::Bottom => viz.select(1000),
+                Action::ClearRuns => viz.clear_history(),
                 _ => false,
             },
             PanelState::Quiz(q) => match q.handle(action) {

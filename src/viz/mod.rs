@@ -8,6 +8,7 @@ pub mod kinds;
 pub mod lab;
 pub mod params;
 pub mod registry;
+pub mod run;
 pub mod view;
 
 use crate::course::VizSpec;
@@ -53,7 +54,15 @@ pub trait Visual: Send {
     fn leave(&mut self) -> bool {
         !self.busy()
     }
+    /// Forgets the finished runs this kind keeps for comparison (the clear-runs key);
+    /// whether there were any. Kinds without a [`run::Run`] keep none.
+    fn clear_history(&mut self) -> bool {
+        false
+    }
 }
+
+/// The key that forgets a panel's kept runs, as the panel names it (the key table binds it).
+pub const CLEAR_RUNS_KEY: char = 'x';
 
 /// A built visualizer: its settings and the view last computed from them.
 pub struct Visualizer {
@@ -395,7 +404,19 @@ impl Visualizer {
         if self.editing.is_some() {
             self.cancel_edit();
         }
-        self.visual.leave()
+        let kept = self.visual.leave();
+        // The view says what leaving did (a run paused) before the learner sees it again.
+        self.refresh();
+        kept
+    }
+
+    /// Forgets the panel's kept runs (the clear-runs key); whether the view changed.
+    pub fn clear_history(&mut self) -> bool {
+        if self.first.is_some() || !self.visual.clear_history() {
+            return false;
+        }
+        self.refresh();
+        true
     }
 
     /// The learner came back to a kept panel: its work resumes (or starts again) for the

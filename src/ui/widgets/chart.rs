@@ -351,6 +351,15 @@ impl Widget for ChartWidget<'_> {
 }
 
 impl ChartWidget<'_> {
+    /// The style of series `i`: its own colour, or dim for a faint one (a kept earlier run).
+    fn series_style(&self, i: usize) -> ratatui::style::Style {
+        let t = self.theme;
+        match self.view.series.get(i) {
+            Some(s) if s.faint => t.dim,
+            _ => t.series[i % t.series.len()],
+        }
+    }
+
     /// Draws each series' marker at its points and at interpolated cells between consecutive
     /// points, clipped to `plot`; "no data" when nothing is drawable.
     fn draw_series(
@@ -375,7 +384,7 @@ impl ChartWidget<'_> {
             )
         };
         for (i, pts) in series.iter().enumerate() {
-            let style = t.series[i % t.series.len()];
+            let style = self.series_style(i);
             let marker = self.marker(i).to_string();
             let mut draw = |(fx, fy): (f64, f64)| {
                 let col = plot.x.saturating_add(to_u16(round_cell(fx)));
@@ -410,7 +419,7 @@ impl ChartWidget<'_> {
             if i > 0 {
                 x = put(buf, area, x, y, "  ", t.text);
             }
-            x = put(buf, area, x, y, entry, t.series[i % t.series.len()]);
+            x = put(buf, area, x, y, entry, self.series_style(i));
         }
     }
 }

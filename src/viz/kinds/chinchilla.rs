@@ -89,6 +89,7 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
                 .into_iter()
                 .map(|n| (n, fit.loss(n, *d) - fit.e))
                 .collect(),
+            faint: false,
         })
         .collect();
     let opt = fit.optimum(budget);
@@ -97,6 +98,7 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
         marker: '@',
         // On the same axis as the curves: the reducible part L − E, not the whole loss.
         points: vec![(opt.n, opt.loss - fit.e)],
+        faint: false,
     });
     ChartView {
         title: format!(
@@ -127,21 +129,25 @@ fn frontier(fit: &Fit, budget: f64) -> ChartView {
                 name: "D_opt".into(),
                 marker: 'D',
                 points: cs.iter().map(|c| (*c, opt(*c).d)).collect(),
+                faint: false,
             },
             Series {
                 name: "20·N_opt".into(),
                 marker: '2',
                 points: cs.iter().map(|c| (*c, 20.0 * opt(*c).n)).collect(),
+                faint: false,
             },
             Series {
                 name: "N_opt".into(),
                 marker: 'N',
                 points: cs.iter().map(|c| (*c, opt(*c).n)).collect(),
+                faint: false,
             },
             Series {
                 name: "this C".into(),
                 marker: '@',
                 points: vec![(budget, opt(budget).n), (budget, opt(budget).d)],
+                faint: false,
             },
         ],
     }
@@ -160,11 +166,13 @@ fn kaplan_chart() -> ChartView {
                 name: "L(N)".into(),
                 marker: 'N',
                 points: xs.iter().map(|x| (*x, kaplan::loss_n(*x))).collect(),
+                faint: false,
             },
             Series {
                 name: "L(D)".into(),
                 marker: 'D',
                 points: xs.iter().map(|x| (*x, kaplan::loss_d(*x))).collect(),
+                faint: false,
             },
         ],
     }
