@@ -755,6 +755,28 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_lm_train_run_holds_about_a_kilobyte() {
+        // lm-train's default run: 1500 steps, an evaluation every 50 (31 points), three
+        // settings and three figures.
+        let kept = Kept {
+            settings: vec![
+                ("d", "64".into()),
+                ("lr", "0.003".into()),
+                ("seed", "1".into()),
+            ],
+            series: vec![Series {
+                name: "validation".into(),
+                marker: '·',
+                points: (0..31).map(|i| (f64::from(i) * 50.0, 2.0)).collect(),
+                faint: true,
+            }],
+            figures: vec!["1.812".into(), "1.904".into(), "12".into()],
+        };
+        let bytes = kept.bytes();
+        assert!((31 * 16..2048).contains(&bytes), "{bytes} bytes");
+    }
+
+    #[test]
     fn the_estimate_of_what_remains_follows_the_share_done() {
         assert_eq!(
             remaining(Duration::from_secs(10), 0.5),

@@ -267,11 +267,8 @@ impl Visual for Dpo {
 
     fn adjust(&mut self, index: usize, delta: i32) {
         match index {
-            0 => {
-                if self.run.toggle() {
-                    self.start();
-                }
-            }
+            // The run key: a new run when none is going or paused (else pause or resume).
+            0 if self.run.toggle() => self.start(),
             1 => self.chart = step_index(self.chart, delta, CHARTS.len()),
             2 => {
                 let beta = step_index(self.beta, delta, BETAS.len());

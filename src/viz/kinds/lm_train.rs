@@ -386,11 +386,8 @@ impl Visual for LmTrain {
     fn adjust(&mut self, index: usize, delta: i32) {
         let before = (self.size, self.lr, self.seed);
         match index {
-            0 => {
-                if self.run.toggle() {
-                    self.start();
-                }
-            }
+            // The run key: a new run when none is going or paused (else pause or resume).
+            0 if self.run.toggle() => self.start(),
             1 => {
                 // A reset forgets the run; a finished one is kept for comparison first.
                 self.keep_finished();
