@@ -267,6 +267,73 @@ fn keystroke(c: &mut Criterion) {
     group.finish();
 }
 
+/// The lm-train panel at 80x24 after four short runs at four learning rates: the current run
+/// drawn over the three kept ones (faint) with their figures in a table, against the same
+/// panel with its history cleared. Prints the memory the kept runs hold.
+fn run_history(c: &mut Criterion) {
+    use llmf::course::VizSpec;
+    use llmf::viz::lab::Lab;
+    use llmf::viz::Visualizer;
+    let spec = VizSpec {
+        kind: "lm-train".into(),
+        params: serde_json::from_value(
+            serde_json::json!({"d_model": "16", "steps": 60, "lr": "0.0003"}),
+        )
+        .expect("params"),
+        line: 1,
+        key_lines: vec![],
+        expect: vec![],
+    };
+    let lab = Lab::new();
+    let mut viz = Visualizer::build_in(&spec, &lab).expect("lm-train");
+    let finish = |viz: &mut Visualizer| {
+        viz.select(-10);
+        viz.adjust(1);
+        while viz.busy() {
+            if !viz.poll() {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    };
+    for _ in 0..3 {
+        finish(&mut viz);
+        // The learning rate is the fourth control: a new one keeps the finished run.
+        viz.select(3);
+        viz.adjust(1);
+    }
+    finish(&mut viz);
+    let kept = lab.kept_runs("lm-train");
+    assert_eq!(kept.len(), 3, "three kept runs");
+    eprintln!(
+        "run history: {} bytes for {} kept lm-train runs ({} bytes a run, {} points each)",
+        lab.kept_bytes(),
+        kept.len(),
+        lab.kept_bytes() / kept.len(),
+        kept[0].series[0].points.len()
+    );
+    let theme = Theme::default_color();
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+    let mut group = c.benchmark_group("run_history");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(2));
+    let mut draw = |name: &str, viz: &Visualizer, group: &mut criterion::BenchmarkGroup<_>| {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                term.clear().expect("clear");
+                term.draw(|f| {
+                    ui::widgets::render_view(viz.view(), f.area(), f.buffer_mut(), &theme, true)
+                })
+                .expect("draw");
+            });
+        });
+    };
+    draw("lm_train_80x24_three_ghosts", &viz, &mut group);
+    viz.clear_history();
+    draw("lm_train_80x24_no_ghosts", &viz, &mut group);
+    group.finish();
+}
+
 criterion_group!(
     benches,
     frames,
@@ -274,6 +341,7 @@ criterion_group!(
     render_process,
     attention,
     tokenizers,
-    keystroke
+    keystroke,
+    run_history
 );
 criterion_main!(benches);

@@ -25,6 +25,8 @@ pub enum Action {
     /// Scroll the panel's content (when it is taller than its box).
     PanelUp,
     PanelDown,
+    /// Forget the focused panel's kept runs (the finished runs drawn faint for comparison).
+    ClearRuns,
     /// Open the lesson picker (any lesson, at any terminal size).
     OpenPicker,
     /// Show the step's panel on the whole terminal, or back.

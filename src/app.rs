@@ -18,6 +18,7 @@ use crate::picker::Picker;
 use crate::progress::{Progress, Store, Writer};
 use crate::quiz::QuizInput;
 use crate::ui::layout::{self, Areas};
+use crate::viz::lab::Lab;
 use crate::viz::Visualizer;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
@@ -90,6 +91,9 @@ pub struct App {
     quit: bool,
     /// Wakes the driver when a panel's background work posts; set by the driver.
     waker: Waker,
+    /// This learner's lab memory (a trained model, runs): every panel of this app gets it,
+    /// and no other app sees it.
+    lab: Lab,
 }
 
 impl App {
@@ -144,6 +148,7 @@ impl App {
             options,
             quit: false,
             waker: Waker::none(),
+            lab: Lab::new(),
         };
         app.enter_step(false);
         app.relayout();
@@ -315,6 +320,11 @@ impl App {
         self.areas().outline.is_some()
     }
 
+    /// This learner's lab memory (what their panels keep for the session).
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
     /// Whether a visualizer has background work under way.
     pub fn busy(&self) -> bool {
         self.panel.busy()
@@ -325,8 +335,12 @@ impl App {
     pub fn set_waker(&mut self, waker: Waker) {
         self.waker = waker;
         if !self.course.lessons.is_empty() {
-            self.panel =
-                PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
+            self.panel = PanelState::for_step(
+                self.current_step(),
+                &self.lesson().file,
+                &self.waker,
+                &self.lab,
+            );
             self.panel.set_ascii(self.options.ascii);
         }
     }
@@ -597,6 +611,7 @@ impl App {
                 Action::PageDown => viz.adjust(-10),
                 Action::Top => viz.select(-1000),
                 Action::Bottom => viz.select(1000),
+                Action::ClearRuns => viz.clear_history(),
                 _ => false,
             },
             PanelState::Quiz(q) => match q.handle(action) {

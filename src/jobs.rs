@@ -123,6 +123,12 @@ impl<E> Reporter<E> {
     pub fn closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
     }
+
+    /// Wakes the driver without an event: the panel has something new to show that lives
+    /// outside the channel (a run's place in the queue for the CPU).
+    pub fn wake(&self) {
+        self.waker.wake();
+    }
 }
 
 impl<E> Drop for Reporter<E> {
@@ -279,75 +285,6 @@ pub fn yield_to_the_ui() {
     }
 }
 
-/// Work a panel starts on a key press rather than when it opens (a training run, a sweep).
-/// It keeps the driver's waker from the last poll, since a key press brings none, and says
-/// once when the work has ended so the panel redraws then and not on every later wake.
-pub struct OnDemand<E> {
-    job: Option<Job<E>>,
-    waker: Waker,
-    /// Whether the end of the current job has been reported by [`OnDemand::poll`].
-    end_seen: bool,
-}
-
-impl<E> Default for OnDemand<E> {
-    fn default() -> Self {
-        Self {
-            job: None,
-            waker: Waker::none(),
-            end_seen: false,
-        }
-    }
-}
-
-impl<E> fmt::Debug for OnDemand<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OnDemand({:?})", self.job)
-    }
-}
-
-impl<E: Send + 'static> OnDemand<E> {
-    /// Starts `work` on its own thread, dropping (and so stopping) any earlier job.
-    pub fn start(&mut self, name: &str, work: impl FnOnce(Reporter<E>) + Send + 'static) {
-        self.job = Some(Job::spawn(name, &self.waker, work));
-        self.end_seen = false;
-    }
-
-    /// Drops the job: its work stops at its next report.
-    pub fn stop(&mut self) {
-        self.job = None;
-    }
-
-    /// Whether a job was started and not stopped since (it may have ended).
-    pub fn started(&self) -> bool {
-        self.job.is_some()
-    }
-
-    /// Whether the work may still post events.
-    pub fn live(&self) -> bool {
-        self.job.as_ref().is_some_and(Job::live)
-    }
-
-    /// Keeps `waker` for the next start; returns the events posted since the last poll and
-    /// whether anything changed (events came, or the work has just ended).
-    pub fn poll(&mut self, waker: &Waker) -> (Vec<E>, bool) {
-        self.waker = waker.clone();
-        let Some(job) = &mut self.job else {
-            return (Vec::new(), false);
-        };
-        let events = job.drain();
-        let just_ended = !job.live() && !self.end_seen;
-        self.end_seen |= !job.live();
-        let news = !events.is_empty() || just_ended;
-        (events, news)
-    }
-
-    /// Blocks until the current job ends and returns everything it posted (tests, `check`).
-    pub fn wait_all(&mut self) -> Vec<E> {
-        self.end_seen = true;
-        self.job.as_mut().map(Job::wait_all).unwrap_or_default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,30 +391,5 @@ mod tests {
         sink.send(3).unwrap();
         drop(rx);
         assert_eq!(sink.send(4), Err(Closed));
-    }
-
-    #[test]
-    fn on_demand_work_wakes_through_the_polled_waker_and_ends_once() {
-        let (waker, wakes) = counting();
-        let mut run = OnDemand::<u8>::default();
-        assert_eq!(run.poll(&waker), (Vec::new(), false), "nothing started yet");
-        // A key press starts the work: it must wake the driver whose waker the poll gave.
-        let (go_tx, go_rx) = mpsc::channel::<()>();
-        run.start("test", move |r| {
-            go_rx.recv().unwrap();
-            r.send(7).unwrap();
-        });
-        assert!(run.started() && run.live());
-        go_tx.send(()).unwrap();
-        while wakes.load(Ordering::SeqCst) < 2 {
-            std::thread::yield_now();
-        }
-        // Both wakes came (the event, then the end): one poll sees both.
-        assert_eq!(run.poll(&waker), (vec![7], true));
-        // The end is news once, not on every later wake.
-        assert_eq!(run.poll(&waker), (Vec::new(), false));
-        assert!(run.started() && !run.live());
-        run.stop();
-        assert!(!run.started());
     }
 }

@@ -5,6 +5,7 @@
 use crate::course::{Panel, Step};
 use crate::jobs::Waker;
 use crate::quiz::QuizState;
+use crate::viz::lab::Lab;
 use crate::viz::Visualizer;
 
 #[derive(Debug)]
@@ -17,16 +18,16 @@ pub enum PanelState {
 }
 
 impl PanelState {
-    /// The panel for a step; `file` names the lesson file in an error. Its background work
-    /// wakes the driver through `waker`; with a waker that wakes nobody (tests, `llmf
+    /// The panel for a step of the learner whose lab memory is `lab`; `file` names the
+    /// lesson file in an error. Its background work wakes the driver through `waker`; with a waker that wakes nobody (tests, `llmf
     /// render`) the first view is waited for instead.
-    pub fn for_step(step: &Step, file: &str, waker: &Waker) -> Self {
+    pub fn for_step(step: &Step, file: &str, waker: &Waker, lab: &Lab) -> Self {
         match &step.panel {
             None => Self::None,
             Some(Panel::Viz(spec)) => match if waker.is_none() {
-                Visualizer::build(spec)
+                Visualizer::build_in(spec, lab)
             } else {
-                Visualizer::build_with(spec, waker)
+                Visualizer::build_with(spec, waker, lab)
             } {
                 Ok(v) => Self::Viz(Box::new(v)),
                 Err(e) => Self::Broken(format!("{file}:{}: {e}", spec.line)),

@@ -1,7 +1,7 @@
 //! Panels kept for the session while they had background work under way: the learner leaves
-//! the step and comes back, through the app's actions. A training run that can pause comes
-//! back paused where it was; one that cannot is stopped and says so (never trains again by
-//! itself from scratch).
+//! the step and comes back, through the app's actions. Every kind that trains or sweeps comes
+//! back paused where it was, says so in the same words, and goes on on the run key (never
+//! trains again by itself from scratch). And what one learner trains stays in their lab.
 
 mod common;
 
@@ -52,11 +52,14 @@ fn tick_until(app: &mut App, secs: u64, what: &str, done: impl Fn(&App) -> bool)
     }
 }
 
-/// The step the lm-train status line reports ("training 120/3000 · …").
+/// The step the lm-train status line reports ("running step 120/3000 · …").
 fn lm_step(app: &App) -> usize {
     let t = text(app);
     let first = t.lines().next().unwrap_or_default();
-    let count = first.split_whitespace().nth(1).unwrap_or_default();
+    let count = first
+        .split_whitespace()
+        .find(|w| w.contains('/'))
+        .unwrap_or_default();
     count.split('/').next().unwrap().parse().unwrap_or(0)
 }
 
@@ -83,7 +86,9 @@ fn a_training_run_left_mid_way_comes_back_paused_where_it_was_with_its_curve() {
     let t = text(&app);
     assert!(t.starts_with("paused"), "{t}");
     assert!(
-        t.contains("Paused when you left this step: select \"train\" and press → to resume."),
+        t.contains(&format!(
+            "paused when you left this step, at step {left_at}/5000: press → on \"run\" to resume"
+        )),
         "{t}"
     );
     assert!(!app.busy(), "paused: it does not train by itself");
@@ -96,39 +101,124 @@ fn a_training_run_left_mid_way_comes_back_paused_where_it_was_with_its_curve() {
     assert!(app.busy());
     tick_until(&mut app, 120, "training goes on", |a| lm_step(a) > left_at);
     assert_eq!(series(&app, "train")[..curve.len()], curve[..]);
-    assert!(!text(&app).contains("Paused"), "{}", text(&app));
+    assert!(!text(&app).contains("paused"), "{}", text(&app));
+}
+
+/// Every kind that trains or sweeps in the background, as a lesson writes it.
+const RUN_KINDS: &[&str] = &[
+    r#"{"kind": "lm-train", "d_model": "16", "steps": 5000}"#,
+    r#"{"kind": "scaling-sweep"}"#,
+    r#"{"kind": "sft"}"#,
+    r#"{"kind": "lora"}"#,
+    r#"{"kind": "forgetting"}"#,
+    r#"{"kind": "forgetting", "experiment": "overfitting"}"#,
+    r#"{"kind": "policy-kl"}"#,
+    r#"{"kind": "dpo"}"#,
+];
+
+#[test]
+fn every_run_left_mid_way_comes_back_paused_with_the_same_words_and_resumes_on_its_key() {
+    for viz in RUN_KINDS {
+        let (_dir, mut app) = course_with(viz);
+        tick_until(&mut app, 60, "the first view", |a| {
+            !text(a).starts_with("Preparing")
+        });
+        // Without a driver the panel's work waits for the first wake-up.
+        app.update(Action::Tick);
+        app.update(Action::FocusNext);
+        // Some start with the panel, the others on the run key (the first control).
+        if !app.busy() {
+            assert!(app.update(Action::Right), "{viz}: the run key starts it");
+        }
+        assert!(app.busy(), "{viz}: running");
+        assert!(text(&app).starts_with("running "), "{viz}: {}", text(&app));
+        app.update(Action::NextStep);
+        assert!(
+            !app.busy(),
+            "{viz}: nothing trains for a step that is not shown"
+        );
+        app.update(Action::PrevStep);
+        app.update(Action::Tick);
+        let t = text(&app);
+        let first = t.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("paused when you left this step, at ")
+                && first.ends_with(": press → on \"run\" to resume"),
+            "{viz}: {t}"
+        );
+        assert!(!app.busy(), "{viz}: paused, not shown as running");
+        app.update(Action::FocusNext);
+        assert!(app.update(Action::Right), "{viz}: the run key resumes it");
+        assert!(app.busy(), "{viz}: running again");
+        assert!(text(&app).starts_with("running "), "{viz}: {}", text(&app));
+    }
+}
+
+/// A one-lesson course of three panels: `lm-train` (a tiny run), then `next-token` and
+/// `loss-at-position` reading the model trained live; the app opens on the first at 80x24.
+fn train_then_read() -> (tempfile::TempDir, llmf::course::Course) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
+    )
+    .unwrap();
+    let step = |title: &str, viz: &str| format!("## {title}\nProse.\n\n```viz\n{viz}\n```\n\n");
+    let lesson = [
+        "# T\n\n".to_string(),
+        step(
+            "Train",
+            r#"{"kind": "lm-train", "d_model": "16", "steps": 20}"#,
+        ),
+        step("Next", r#"{"kind": "next-token", "model": "trained"}"#),
+        step(
+            "Loss",
+            r#"{"kind": "loss-at-position", "model": "trained"}"#,
+        ),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("01-t.md"), lesson).unwrap();
+    let course = llmf::check::load_checked(&llmf::course::DirSource(dir.path())).unwrap();
+    (dir, course)
+}
+
+fn app_on(course: &llmf::course::Course) -> App {
+    App::new(
+        course.clone(),
+        llmf::progress::Progress::default(),
+        llmf::progress::Store::memory(),
+        llmf::app::Options::default(),
+        (80, 24),
+    )
 }
 
 #[test]
-fn a_fine_tuning_run_left_mid_way_says_it_stopped_and_how_to_run_it_again() {
-    let (_dir, mut app) = course_with(r#"{"kind": "forgetting", "steps": 400}"#);
-    // The runs start with the panel; wait for the first evaluated point.
-    tick_until(&mut app, 300, "the first point", |a| {
-        !series(a, "full").is_empty()
+fn a_model_one_learner_trains_is_never_read_by_another_in_the_same_process() {
+    let (_dir, course) = train_then_read();
+    let mut alice = app_on(&course);
+    let mut bob = app_on(&course);
+    alice.update(Action::FocusNext);
+    assert!(alice.update(Action::Right), "\"train\" starts alice's run");
+    tick_until(&mut alice, 120, "alice's run ends", |a| {
+        text(a).starts_with("done")
     });
-    let before = series(&app, "full");
-    app.update(Action::NextStep);
-    assert!(!app.busy(), "nothing trains for a step that is not shown");
-    app.update(Action::PrevStep);
-    let t = text(&app);
     assert!(
-        t.contains("stopped on leaving the step, at full (1 of 3)"),
-        "{t}"
+        alice.lab().trained().is_some(),
+        "alice's lab holds her model"
     );
-    assert!(t.contains("change a setting (← →) to run again"), "{t}");
-    assert!(!app.busy(), "it does not start again by itself");
-    app.update(Action::Tick);
-    assert!(!app.busy());
-    assert_eq!(
-        series(&app, "full")[..before.len()],
-        before[..],
-        "what it had"
-    );
-    // Changing a setting runs again.
-    app.update(Action::FocusNext);
-    app.update(Action::Down);
-    app.update(Action::Down);
-    assert!(app.update(Action::Left), "fewer steps");
-    assert!(app.busy(), "a new run");
-    assert!(!text(&app).contains("stopped on leaving"));
+    assert!(bob.lab().trained().is_none(), "bob's does not");
+    let none = "No model trained yet";
+    for step in ["next-token", "loss-at-position"] {
+        alice.update(Action::NextStep);
+        bob.update(Action::NextStep);
+        tick_until(&mut alice, 60, step, |a| !a.busy());
+        tick_until(&mut bob, 60, step, |a| !a.busy());
+        assert!(!text(&alice).contains(none), "{step}: {}", text(&alice));
+        assert!(text(&bob).contains(none), "{step}: {}", text(&bob));
+    }
+    // A third learner arriving after both is as new as bob.
+    let mut carol = app_on(&course);
+    carol.update(Action::NextStep);
+    tick_until(&mut carol, 60, "carol's next-token", |a| !a.busy());
+    assert!(text(&carol).contains(none), "{}", text(&carol));
 }

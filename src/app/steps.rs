@@ -27,8 +27,12 @@ impl App {
                 PanelState::Viz(viz)
             }
             None => {
-                let mut panel =
-                    PanelState::for_step(self.current_step(), &self.lesson().file, &self.waker);
+                let mut panel = PanelState::for_step(
+                    self.current_step(),
+                    &self.lesson().file,
+                    &self.waker,
+                    &self.lab,
+                );
                 panel.set_ascii(self.options.ascii);
                 panel
             }

@@ -223,6 +223,16 @@ pub const BINDINGS: &[Binding] = &[
     ),
     row(
         Context::Visualizer,
+        &[(
+            Press(KeyCode::Char(crate::viz::CLEAR_RUNS_KEY)),
+            Act(Action::ClearRuns),
+        )],
+        "x",
+        None,
+        "forget the kept runs drawn faint beside a training run",
+    ),
+    row(
+        Context::Visualizer,
         ENTER,
         "Enter",
         None,

@@ -5,12 +5,15 @@
 //! drawing a frame costs no computation.
 
 pub mod kinds;
+pub mod lab;
 pub mod params;
 pub mod registry;
+pub mod run;
 pub mod view;
 
 use crate::course::VizSpec;
 use crate::jobs::{Job, Waker};
+use lab::Lab;
 use std::time::Duration;
 use view::{Control, ControlKind, Part, View};
 
@@ -51,7 +54,15 @@ pub trait Visual: Send {
     fn leave(&mut self) -> bool {
         !self.busy()
     }
+    /// Forgets the finished runs this kind keeps for comparison (the clear-runs key);
+    /// whether there were any. Kinds without a [`run::Run`] keep none.
+    fn clear_history(&mut self) -> bool {
+        false
+    }
 }
+
+/// The key that forgets a panel's kept runs, as the panel names it (the key table binds it).
+pub const CLEAR_RUNS_KEY: char = 'x';
 
 /// A built visualizer: its settings and the view last computed from them.
 pub struct Visualizer {
@@ -111,7 +122,12 @@ impl Visualizer {
     /// without an event loop (tests, `llmf render`, `llmf check`), which collect any further
     /// background work by polling; the error names the bad parameter.
     pub fn build(spec: &VizSpec) -> Result<Self, String> {
-        let mut viz = Self::build_with(spec, &Waker::none())?;
+        Self::build_in(spec, &Lab::new())
+    }
+
+    /// [`Self::build`] for a panel of the learner whose lab memory is `lab`.
+    pub fn build_in(spec: &VizSpec, lab: &Lab) -> Result<Self, String> {
+        let mut viz = Self::build_with(spec, &Waker::none(), lab)?;
         let first = viz
             .first
             .as_mut()
@@ -129,14 +145,15 @@ impl Visualizer {
         Ok(viz)
     }
 
-    /// Builds a visualizer whose background work wakes the driver through `waker`.
+    /// Builds a visualizer whose background work wakes the driver through `waker`, for the
+    /// learner whose lab memory is `lab`.
     ///
     /// Parameters are checked here, on the caller's thread, so a mistake is reported at once;
     /// the first view is computed on a job. If it is ready within [`FIRST_VIEW_WAIT`] it is
     /// shown straight away, otherwise the panel says it is preparing and [`Self::poll`] puts
     /// the view in when the job posts it.
-    pub fn build_with(spec: &VizSpec, waker: &Waker) -> Result<Self, String> {
-        let (def, visual) = registry::build(&spec.kind, &spec.params)?;
+    pub fn build_with(spec: &VizSpec, waker: &Waker, lab: &Lab) -> Result<Self, String> {
+        let (def, visual) = registry::build_in(&spec.kind, &spec.params, lab)?;
         let first = Job::spawn_for_frame("first-view", waker, move |reporter| {
             let controls = visual.controls();
             let parts = visual.parts();
@@ -394,7 +411,19 @@ impl Visualizer {
         if self.editing.is_some() {
             self.cancel_edit();
         }
-        self.visual.leave()
+        let kept = self.visual.leave();
+        // The view says what leaving did (a run paused) before the learner sees it again.
+        self.refresh();
+        kept
+    }
+
+    /// Forgets the panel's kept runs (the clear-runs key); whether the view changed.
+    pub fn clear_history(&mut self) -> bool {
+        if self.first.is_some() || !self.visual.clear_history() {
+            return false;
+        }
+        self.refresh();
+        true
     }
 
     /// The learner came back to a kept panel: its work resumes (or starts again) for the

@@ -2,6 +2,7 @@
 //! [`ParamDef`]s in the registry, so each is written once, and `llmf check` can say exactly
 //! which parameter is wrong and what it may be.
 
+use super::lab::Lab;
 use super::registry::{KindDef, ParamDef, ParamType};
 use serde_json::{Map, Value};
 
@@ -13,16 +14,30 @@ type WordRule = Box<dyn Fn(&str) -> bool>;
 pub struct Params {
     map: Map<String, Value>,
     kind: &'static KindDef,
+    /// The learner's lab memory, for kinds that keep or read results across steps.
+    lab: Lab,
 }
 
 pub type ParamResult<T> = Result<T, String>;
 
 impl Params {
+    /// Parameters read in a lab of their own (tests, and callers with no learner).
     pub fn new(map: &Map<String, Value>, kind: &'static KindDef) -> Self {
+        Self::in_lab(map, kind, &Lab::new())
+    }
+
+    /// Parameters read for a panel of the learner whose lab memory is `lab`.
+    pub fn in_lab(map: &Map<String, Value>, kind: &'static KindDef, lab: &Lab) -> Self {
         Self {
             map: map.clone(),
             kind,
+            lab: lab.clone(),
         }
+    }
+
+    /// The learner's lab memory (a handle: the kind keeps it to read or write later).
+    pub fn lab(&self) -> Lab {
+        self.lab.clone()
     }
 
     /// The definition of `name` and the value given for it (None: use the default).

@@ -3,6 +3,7 @@
 //! it. `llmf check`, the builder and the parameter tables of `lessons/README.md` all read it,
 //! so they cannot disagree.
 
+use super::lab::Lab;
 use super::params::{ParamResult, Params};
 use super::Visual;
 
@@ -188,13 +189,22 @@ pub fn build(
     kind: &str,
     params: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(&'static KindDef, Box<dyn Visual>), String> {
+    build_in(kind, params, &Lab::new())
+}
+
+/// [`build`] for a panel of the learner whose lab memory is `lab`.
+pub fn build_in(
+    kind: &str,
+    params: &serde_json::Map<String, serde_json::Value>,
+    lab: &Lab,
+) -> Result<(&'static KindDef, Box<dyn Visual>), String> {
     let def = find(kind).ok_or_else(|| {
         format!(
             "unknown visualizer kind \"{kind}\": use one of {}",
             names().join(", ")
         )
     })?;
-    let visual = (def.build)(Params::new(params, def))?;
+    let visual = (def.build)(Params::in_lab(params, def, lab))?;
     Ok((def, visual))
 }
 

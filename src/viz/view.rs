@@ -139,6 +139,8 @@ pub struct Series {
     /// The character that draws this series, so series differ without colour.
     pub marker: char,
     pub points: Vec<(f64, f64)>,
+    /// Drawn dim, as background: a kept earlier run beside the current one.
+    pub faint: bool,
 }
 
 /// A small table of text cells.

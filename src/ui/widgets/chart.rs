@@ -407,6 +407,15 @@ impl Widget for ChartWidget<'_> {
 }
 
 impl ChartWidget<'_> {
+    /// The style of series `i`: its own colour, or dim for a faint one (a kept earlier run).
+    fn series_style(&self, i: usize) -> ratatui::style::Style {
+        let t = self.theme;
+        match self.view.series.get(i) {
+            Some(s) if s.faint => t.dim,
+            _ => t.series[i % t.series.len()],
+        }
+    }
+
     /// Draws each series' marker at its points and at interpolated cells between consecutive
     /// points, clipped to `plot`; "no data" when nothing is drawable.
     fn draw_series(
@@ -459,7 +468,7 @@ impl ChartWidget<'_> {
             .collect();
         let markers = self.markers();
         for (cell, i) in cell_owners(&hits) {
-            let style = t.series[i % t.series.len()];
+            let style = self.series_style(i);
             let marker = markers.get(i).copied().unwrap_or('*');
             put(buf, plot, cell.0, cell.1, &marker.to_string(), style);
         }
@@ -478,7 +487,7 @@ impl ChartWidget<'_> {
             if i > 0 {
                 x = put(buf, area, x, y, "  ", t.text);
             }
-            x = put(buf, area, x, y, entry, t.series[i % t.series.len()]);
+            x = put(buf, area, x, y, entry, self.series_style(i));
         }
     }
 }

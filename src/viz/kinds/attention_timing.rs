@@ -289,11 +289,13 @@ impl Visual for AttentionTiming {
                         name: "c·n²".into(),
                         marker: '.',
                         points: fit,
+                        faint: false,
                     },
                     Series {
                         name: "measured".into(),
                         marker: '*',
                         points: s.results.iter().map(|&(n, ms)| (n as f64, ms)).collect(),
+                        faint: false,
                     },
                 ],
             })

@@ -183,11 +183,13 @@ impl BestOfN {
                         name: "best-of-k (verifier)".into(),
                         marker: 'b',
                         points: pts(&best),
+                        faint: false,
                     },
                     Series {
                         name: "majority of k".into(),
                         marker: 'm',
                         points: pts(&maj),
+                        faint: false,
                     },
                 ],
             }),

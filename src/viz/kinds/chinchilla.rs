@@ -92,6 +92,7 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
                 .into_iter()
                 .map(|n| (n, fit.loss(n, *d) - fit.e))
                 .collect(),
+            faint: false,
         })
         .collect();
     let opt = fit.optimum(budget);
@@ -100,6 +101,7 @@ fn loss_vs_n(fit: &Fit, budget: f64) -> ChartView {
         marker: '@',
         // On the same axis as the curves: the reducible part L − E, not the whole loss.
         points: vec![(opt.n, opt.loss - fit.e)],
+        faint: false,
     });
     ChartView {
         title: format!(
@@ -130,21 +132,25 @@ fn frontier(fit: &Fit, budget: f64) -> ChartView {
                 name: "D_opt".into(),
                 marker: 'D',
                 points: cs.iter().map(|c| (*c, opt(*c).d)).collect(),
+                faint: false,
             },
             Series {
                 name: "20·N_opt".into(),
                 marker: '2',
                 points: cs.iter().map(|c| (*c, 20.0 * opt(*c).n)).collect(),
+                faint: false,
             },
             Series {
                 name: "N_opt".into(),
                 marker: 'N',
                 points: cs.iter().map(|c| (*c, opt(*c).n)).collect(),
+                faint: false,
             },
             Series {
                 name: "this C".into(),
                 marker: '@',
                 points: vec![(budget, opt(budget).n), (budget, opt(budget).d)],
+                faint: false,
             },
         ],
     }
@@ -190,6 +196,7 @@ fn isoflop(fit: &Fit, budget: f64) -> ChartView {
             name: format!("C={}", fmt_num(*c)),
             marker: *marker,
             points: isoflop_profile(fit, *c, 41),
+            faint: false,
         })
         .collect();
     series.push(Series {
@@ -199,6 +206,7 @@ fn isoflop(fit: &Fit, budget: f64) -> ChartView {
             .iter()
             .map(|(c, _)| valley_bottom(&isoflop_profile(fit, *c, ISOFLOP_POINTS)))
             .collect(),
+        faint: false,
     });
     ChartView {
         title: "IsoFLOP: loss against N at fixed C (D = C/6N)".into(),
@@ -223,11 +231,13 @@ fn kaplan_chart() -> ChartView {
                 name: "L(N)".into(),
                 marker: 'N',
                 points: xs.iter().map(|x| (*x, kaplan::loss_n(*x))).collect(),
+                faint: false,
             },
             Series {
                 name: "L(D)".into(),
                 marker: 'D',
                 points: xs.iter().map(|x| (*x, kaplan::loss_d(*x))).collect(),
+                faint: false,
             },
         ],
     }

@@ -84,6 +84,7 @@ impl Visual for Concentration {
                         .zip(curve.iter())
                         .map(|(d, c)| (*d as f64, *c))
                         .collect(),
+                    faint: false,
                 }],
             }),
         ]

@@ -165,11 +165,13 @@ impl Diminishing {
                             .iter()
                             .map(|t| (*t, grown(size, self.growth, 0.0, *t)))
                             .collect(),
+                        faint: false,
                     },
                     Series {
                         name: "stock ~300T".into(),
                         marker: '=',
                         points: years.iter().map(|t| (*t, STOCK_TOKENS)).collect(),
+                        faint: false,
                     },
                 ],
             }),
@@ -201,6 +203,7 @@ impl Diminishing {
                         name: "fresh data".into(),
                         marker: '.',
                         points: points.iter().map(|e| (*e, *e)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "repeated".into(),
@@ -209,11 +212,13 @@ impl Diminishing {
                             .iter()
                             .map(|e| (*e, effective_data(1.0, *e)))
                             .collect(),
+                        faint: false,
                     },
                     Series {
                         name: "now".into(),
                         marker: '@',
                         points: vec![(self.epochs, worth / u)],
+                        faint: false,
                     },
                 ],
             }),

@@ -107,6 +107,7 @@ impl Visual for DkVariance {
                         name: "var = d".into(),
                         marker: '.',
                         points: xs.iter().map(|x| (*x, *x)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "measured".into(),
@@ -116,6 +117,7 @@ impl Visual for DkVariance {
                             .copied()
                             .zip(self.data.variance.iter().copied())
                             .collect(),
+                        faint: false,
                     },
                 ],
             }
@@ -135,6 +137,7 @@ impl Visual for DkVariance {
                             .copied()
                             .zip(self.data.entropy_raw.iter().copied())
                             .collect(),
+                        faint: false,
                     },
                     Series {
                         name: "q·k/√d".into(),
@@ -144,6 +147,7 @@ impl Visual for DkVariance {
                             .copied()
                             .zip(self.data.entropy_scaled.iter().copied())
                             .collect(),
+                        faint: false,
                     },
                 ],
             }

@@ -5,16 +5,15 @@
 //! log-probabilities moved from the reference, on training and held-out pairs.
 
 use super::reward_model::course_questions;
-use crate::jobs::{OnDemand, Sink, Waker};
+use crate::jobs::{Sink, Waker};
 use crate::labs::lm;
 use crate::labs::lm::dpo::{DpoConfig, DpoStats, DpoTrainer, PrefText};
 use crate::labs::reward_model::{split_questions, Question};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::{Run, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, step_index, toggle, Visual};
-
-use std::time::Instant;
+use crate::viz::{choice, step_index, Visual};
 
 const CHARTS: &[&str] = &["loss", "margin", "shifts"];
 const CHART_NAMES: &[&str] = &["DPO loss", "implicit reward margin", "ln π − ln π_ref"];
@@ -77,16 +76,11 @@ pub enum Event {
         step: usize,
         train: DpoStats,
         test: DpoStats,
-        seconds: f64,
-    },
-    Finished {
-        seconds: f64,
     },
     Failed(String),
 }
 
 pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
-    let begin = Instant::now();
     let fail = |e: String| {
         let _ = tx.send(Event::Failed(e));
     };
@@ -115,7 +109,6 @@ pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
                             step,
                             train: a,
                             test: b,
-                            seconds: begin.elapsed().as_secs_f64(),
                         })
                         .is_err()
                     {
@@ -134,9 +127,6 @@ pub fn run(beta: f64, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
             }
         }
     }
-    let _ = tx.send(Event::Finished {
-        seconds: begin.elapsed().as_secs_f64(),
-    });
 }
 
 pub struct Dpo {
@@ -145,13 +135,8 @@ pub struct Dpo {
     steps: usize,
     seed: u64,
     /// The run, started from a key press.
-    job: OnDemand<Event>,
+    run: Run<Event>,
     evals: Vec<(usize, DpoStats, DpoStats)>,
-    seconds: f64,
-    finished: Option<f64>,
-    failed: Option<String>,
-    /// The step the run had reached when the learner left the step, which stopped it.
-    stopped_at: Option<usize>,
 }
 
 impl Dpo {
@@ -161,52 +146,32 @@ impl Dpo {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            job: OnDemand::default(),
+            run: Run::new(KIND.name, &p.lab()),
             evals: Vec::new(),
-            seconds: 0.0,
-            finished: None,
-            failed: None,
-            stopped_at: None,
         };
         p.finish()?;
         Ok(s)
     }
 
-    fn running(&self) -> bool {
-        self.job.started() && self.finished.is_none() && self.failed.is_none()
-    }
-
-    fn clear(&mut self) {
-        self.job.stop();
-        self.evals.clear();
-        self.seconds = 0.0;
-        self.finished = None;
-        self.failed = None;
-    }
-
     fn start(&mut self) {
-        self.clear();
-        self.stopped_at = None;
+        self.evals.clear();
         let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
-        self.job.start("dpo", move |tx| {
+        self.run.start(move |tx| {
             lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
         });
     }
 
     fn take(&mut self, events: Vec<Event>) {
+        let total = STEPS[self.steps] as f64;
         for e in events {
             match e {
                 Event::Eval {
-                    step,
-                    train,
-                    test,
-                    seconds,
+                    step, train, test, ..
                 } => {
                     self.evals.push((step, train, test));
-                    self.seconds = seconds;
+                    self.run.progress(step as f64 / total);
                 }
-                Event::Finished { seconds } => self.finished = Some(seconds),
-                Event::Failed(why) => self.failed = Some(why),
+                Event::Failed(why) => self.run.fail(why),
             }
         }
     }
@@ -214,37 +179,79 @@ impl Dpo {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        let events = self.job.wait_all();
+        let events = self.run.wait_all();
         self.take(events);
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![("β", BETA_NAMES[self.beta].to_string())]
     }
 
     fn status(&self) -> String {
         let total = STEPS[self.steps];
         let (train, test) = quiz_pairs(course_questions(), self.seed);
-        if let Some(why) = &self.failed {
-            return format!("failed: {why}");
-        }
-        if let Some(s) = self.finished {
-            return format!(
-                "done, {total} steps, {s:.0} s ({} pairs, {} held out)",
-                train.len(),
-                test.len()
-            );
-        }
-        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
-            return format!(
-                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
-            );
-        }
-        if !self.job.started() {
-            return format!(
-                "select \"run\", press → ({total} steps; {} pairs, {} held out)",
-                train.len(),
-                test.len()
-            );
-        }
         let step = self.evals.last().map_or(0, |e| e.0);
-        format!("step {step}/{total}, {:.0} s", self.seconds)
+        self.run.status(
+            &format!(
+                "{total} steps; {} pairs, {} held out",
+                train.len(),
+                test.len()
+            ),
+            &format!("step {step}/{total}"),
+        )
+    }
+
+    /// The two lines of chart `chart` (0 loss, 1 margin, 2 shifts) for the current run.
+    fn lines(&self, chart: usize) -> Vec<Series> {
+        let pick = |f: fn(&DpoStats) -> f64, test: bool| -> Vec<(f64, f64)> {
+            self.evals
+                .iter()
+                .map(|(s, a, b)| (*s as f64, f(if test { b } else { a })))
+                .collect()
+        };
+        let series = |name: &str, marker: char, points: Vec<(f64, f64)>| Series {
+            name: name.into(),
+            marker,
+            points,
+            faint: false,
+        };
+        match chart {
+            0 => vec![
+                series("train", 't', pick(|s| s.loss, false)),
+                series("held out", 'h', pick(|s| s.loss, true)),
+            ],
+            1 => vec![
+                series("train", 't', pick(|s| s.margin, false)),
+                series("held out", 'h', pick(|s| s.margin, true)),
+            ],
+            _ => vec![
+                series("Δ_w preferred", 'w', pick(|s| s.chosen_shift, false)),
+                series("Δ_l rejected", 'l', pick(|s| s.rejected_shift, false)),
+            ],
+        }
+    }
+
+    /// What a kept run keeps: the held-out line of each chart (the preferred shift for the
+    /// third), named by chart, and its final held-out loss and margin.
+    fn keep(&mut self) {
+        let series = (0..CHARTS.len())
+            .filter_map(|c| {
+                let mut s = self.lines(c).into_iter().nth(usize::from(c < 2))?;
+                s.name = CHARTS[c].into();
+                Some(s)
+            })
+            .collect();
+        let figures = self.figures();
+        self.run.keep(self.settings(), series, figures);
+    }
+
+    /// The final figures of the current run: held-out loss and margin.
+    fn figures(&self) -> Vec<String> {
+        match self.evals.last() {
+            Some((_, _, b)) => vec![format!("{:.3}", b.loss), format!("{:+.2}", b.margin)],
+            None => vec!["…".into(), "…".into()],
+        }
     }
 }
 
@@ -252,54 +259,46 @@ impl Visual for Dpo {
     fn controls(&self) -> Vec<Control> {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
         vec![
-            toggle("run", self.running()),
+            self.run.control(),
             choice("show", names(CHART_NAMES), self.chart),
             choice("β", names(BETA_NAMES), self.beta),
         ]
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        let was_running = self.running();
         match index {
-            0 => {
-                if was_running {
-                    self.job.stop();
-                } else {
-                    self.start();
+            // The run key: a new run when none is going or paused (else pause or resume).
+            0 if self.run.toggle() => self.start(),
+            1 => self.chart = step_index(self.chart, delta, CHARTS.len()),
+            2 => {
+                let beta = step_index(self.beta, delta, BETAS.len());
+                if beta != self.beta {
+                    self.keep();
+                    self.beta = beta;
+                    self.evals.clear();
+                    self.run.clear();
                 }
-                return;
             }
-            1 => {
-                self.chart = step_index(self.chart, delta, CHARTS.len());
-                return;
-            }
-            2 => self.beta = step_index(self.beta, delta, BETAS.len()),
-            _ => return,
-        }
-        self.clear();
-        if was_running {
-            self.start();
+            _ => {}
         }
     }
 
     fn busy(&self) -> bool {
-        self.job.live()
+        self.run.running()
     }
 
-    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
-    /// the panel keeps what it had and says that it stopped and how to run it again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        let (events, _) = self.job.poll(&Waker::none());
-        self.take(events);
-        if self.running() {
-            self.stopped_at = Some(self.evals.last().map_or(0, |e| e.0));
-            self.job.stop();
-        }
+        self.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        let (events, news) = self.job.poll(waker);
+        let (events, news) = self.run.poll(waker);
         self.take(events);
         news
     }
@@ -319,43 +318,10 @@ impl Visual for Dpo {
                 )
             });
         }
-        let pick = |f: fn(&DpoStats) -> f64, test: bool| -> Vec<(f64, f64)> {
-            self.evals
-                .iter()
-                .map(|(s, a, b)| (*s as f64, f(if test { b } else { a })))
-                .collect()
-        };
-        let pair = |f: fn(&DpoStats) -> f64| {
-            vec![
-                Series {
-                    name: "train".into(),
-                    marker: 't',
-                    points: pick(f, false),
-                },
-                Series {
-                    name: "held out".into(),
-                    marker: 'h',
-                    points: pick(f, true),
-                },
-            ]
-        };
-        let series = match self.chart {
-            0 => pair(|s| s.loss),
-            1 => pair(|s| s.margin),
-            _ => vec![
-                Series {
-                    name: "Δ_w preferred".into(),
-                    marker: 'w',
-                    points: pick(|s| s.chosen_shift, false),
-                },
-                Series {
-                    name: "Δ_l rejected".into(),
-                    marker: 'l',
-                    points: pick(|s| s.rejected_shift, false),
-                },
-            ],
-        };
-        vec![
+        let current = self.settings();
+        let mut series = self.run.ghosts(&current, &[CHARTS[self.chart]], '·');
+        series.extend(self.lines(self.chart));
+        let mut parts = vec![
             Part::Text(text),
             Part::Chart(ChartView {
                 title: String::new(),
@@ -365,7 +331,13 @@ impl Visual for Dpo {
                 y_log: false,
                 series,
             }),
-        ]
+        ];
+        parts.extend(self.run.history_table(
+            &current,
+            &["run", "held-out loss", "margin"],
+            self.figures(),
+        ));
+        parts
     }
 }
 
@@ -386,25 +358,25 @@ mod tests {
     }
 
     #[test]
-    fn a_run_left_mid_way_stops_and_says_how_to_run_it_again() {
+    fn a_run_left_mid_way_pauses_and_resumes_on_the_run_key() {
         let m: Map<String, Value> = serde_json::from_value(json!({"steps": 100})).unwrap();
         let mut d = Dpo::new(Params::new(&m, &KIND)).unwrap();
         d.adjust(0, 1);
-        assert!(d.running() && d.busy());
+        assert!(d.busy());
         assert!(d.leave(), "kept");
-        assert!(!d.running() && !d.busy(), "stopped");
+        assert!(!d.busy(), "paused");
         let status = d.status();
         assert!(
-            status.starts_with("stopped on leaving the step at ")
-                && status.ends_with("/100: press → on \"run\" to run again"),
+            status.starts_with("paused when you left this step, at step ")
+                && status.ends_with("/100: press → on \"run\" to resume"),
             "{status}"
         );
-        // Coming back does not start it again; "run" does, and the note goes.
+        // Coming back does not resume it by itself; "run" does, and the note goes.
         d.poll(&Waker::none());
-        assert!(!d.busy() && d.status().starts_with("stopped"));
+        assert!(!d.busy() && d.status().starts_with("paused"));
         d.adjust(0, 1);
-        assert!(d.running());
-        assert!(!d.status().starts_with("stopped"));
+        assert!(d.busy());
+        assert!(d.status().starts_with("running"));
     }
 
     #[test]
@@ -413,7 +385,7 @@ mod tests {
             serde_json::from_value(json!({"steps": 50, "beta": "0.5"})).unwrap();
         let mut d = Dpo::new(Params::new(&m, &KIND)).unwrap();
         d.run_to_end();
-        assert!(d.failed.is_none(), "{:?}", d.failed);
+        assert!(d.run.finished(), "{:?}", d.run.phase());
         let (first, last) = (&d.evals[0], d.evals.last().unwrap());
         assert_eq!(first.0, 0);
         assert_eq!(last.0, 50);

@@ -5,7 +5,8 @@
 //! - overfitting: fine-tune on a handful of questions for many steps and watch the training
 //!   loss fall while the held-out loss turns back up, with the early-stopping point marked.
 //!
-//! Both run in the background from the first poll; a changed setting starts again.
+//! Both run in the background from the first poll, pause when the learner leaves the step and
+//! resume on the run key; a changed setting starts again, keeping the finished run to compare.
 
 use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::jobs::Waker;
@@ -13,6 +14,7 @@ use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
 use crate::labs::lm::lora::QV;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::Setting;
 use crate::viz::view::{Control, Part, Series, TableView};
 use crate::viz::{choice, slider, step_index, step_value, Visual};
 
@@ -50,7 +52,7 @@ pub struct Forgetting {
     experiment: usize,
     replay: f64,
     steps: usize,
-    runs: Option<Runs>,
+    runs: Runs,
 }
 
 impl Forgetting {
@@ -58,13 +60,88 @@ impl Forgetting {
         let experiment = p.index("experiment")?;
         let replay = p.float("replay")?;
         let steps = p.int("steps")? as usize;
+        let mut runs = Runs::new(KIND.name, &p.lab());
         p.finish()?;
+        runs.run.rekey(EXPERIMENTS[experiment]);
         Ok(Self {
             experiment,
             replay,
             steps,
-            runs: None,
+            runs,
         })
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        let mut out = vec![("steps", self.steps.to_string())];
+        if !self.overfitting() {
+            out.insert(0, ("replay", format!("{:.0}%", 100.0 * self.replay)));
+        }
+        out
+    }
+
+    /// What a finished run is kept as: the line that changes with the settings (the replay
+    /// run's original loss; the overfitting run's held-out loss) and its final figures.
+    fn keep(&mut self) {
+        let i = if self.overfitting() { 0 } else { 2 };
+        let Some(log) = self.runs.logs.get(i) else {
+            return;
+        };
+        let pick = |p: &crate::labs::lm::finetune::Point| {
+            if self.overfitting() {
+                p.held_out
+            } else {
+                p.original
+            }
+        };
+        let line = Series {
+            name: "kept".into(),
+            marker: '·',
+            points: log
+                .points
+                .iter()
+                .map(|p| (p.step as f64, f64::from(pick(p))))
+                .collect(),
+            faint: true,
+        };
+        let figures = self.figures();
+        let settings = self.settings();
+        self.runs.run.keep(settings, vec![line], figures);
+    }
+
+    /// Final figures: the replay run's change of original loss (forgetting), or the best
+    /// stopping step and its held-out loss (overfitting).
+    fn figures(&self) -> Vec<String> {
+        let dots = || vec!["…".to_string(), "…".to_string()];
+        if self.overfitting() {
+            let log = self.runs.logs.first();
+            return log
+                .and_then(|l| best_stop(&l.points))
+                .map_or_else(dots, |b| {
+                    vec![b.step.to_string(), format!("{:.3}", b.held_out)]
+                });
+        }
+        let Some(log) = self.runs.logs.get(2).filter(|l| l.done) else {
+            return dots();
+        };
+        match (log.points.first(), log.points.last()) {
+            (Some(a), Some(b)) => vec![
+                format!("{:.3}", b.held_out),
+                format!("{:+.3}", b.original - a.original),
+            ],
+            _ => dots(),
+        }
+    }
+
+    fn history(&self) -> Option<Part> {
+        let heads: &[&str] = if self.overfitting() {
+            &["run", "best stop", "held-out"]
+        } else {
+            &["run", "replay: new", "change"]
+        };
+        self.runs
+            .run
+            .history_table(&self.settings(), heads, self.figures())
     }
 
     fn overfitting(&self) -> bool {
@@ -113,13 +190,13 @@ impl Forgetting {
         ]
     }
 
-    fn start(&mut self, waker: &Waker) {
+    fn start(&mut self) {
         let which = if self.overfitting() {
             DataSet::Small(SMALL_SET)
         } else {
             DataSet::All
         };
-        self.runs = Some(Runs::start(self.configs(), which, None, waker));
+        self.runs.start(self.configs(), which, None);
     }
 
     fn forgetting_parts(&self, runs: &Runs) -> Vec<Part> {
@@ -143,7 +220,19 @@ impl Forgetting {
                 ]
             })
             .collect();
-        vec![
+        let mut chart = loss_chart(
+            "loss on the original corpus by step",
+            runs,
+            &names,
+            &['F', 'L', 'R'],
+            |p| p.original,
+        );
+        if let Part::Chart(c) = &mut chart {
+            let mut ghosts = runs.run.ghosts(&self.settings(), &[], '·');
+            ghosts.append(&mut c.series);
+            c.series = ghosts;
+        }
+        let mut parts = vec![
             Part::Text(vec![progress(runs, &names, self.run_steps())]),
             Part::Table(TableView {
                 title: "loss in nats/char: new = held-out answers".into(),
@@ -153,14 +242,10 @@ impl Forgetting {
                 rows,
                 highlight: None,
             }),
-            loss_chart(
-                "loss on the original corpus by step",
-                runs,
-                &names,
-                &['F', 'L', 'R'],
-                |p| p.original,
-            ),
-        ]
+            chart,
+        ];
+        parts.extend(self.history());
+        parts
     }
 
     fn overfitting_parts(&self, runs: &Runs) -> Vec<Part> {
@@ -182,6 +267,9 @@ impl Forgetting {
             |p| p.train,
         );
         if let Part::Chart(c) = &mut chart {
+            let mut ghosts = runs.run.ghosts(&self.settings(), &[], '·');
+            ghosts.append(&mut c.series);
+            c.series = ghosts;
             c.series.push(Series {
                 name: "held-out".into(),
                 marker: '+',
@@ -190,22 +278,27 @@ impl Forgetting {
                     .iter()
                     .map(|p| (p.step as f64, f64::from(p.held_out)))
                     .collect(),
+                faint: false,
             });
             if let Some(b) = best {
                 c.series.push(Series {
                     name: format!("early stop: step {}", b.step),
                     marker: 'X',
                     points: vec![(b.step as f64, f64::from(b.held_out))],
+                    faint: false,
                 });
             }
         }
-        vec![Part::Text(lines), chart]
+        let mut parts = vec![Part::Text(lines), chart];
+        parts.extend(self.history());
+        parts
     }
 }
 
 impl Visual for Forgetting {
     fn controls(&self) -> Vec<Control> {
         vec![
+            self.runs.run.control(),
             choice(
                 "experiment",
                 EXPERIMENTS.iter().map(ToString::to_string).collect(),
@@ -217,41 +310,61 @@ impl Visual for Forgetting {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
+        let before = (self.experiment, self.replay, self.steps);
         match index {
-            0 => self.experiment = step_index(self.experiment, delta, EXPERIMENTS.len()),
-            1 => self.replay = step_value(self.replay, delta, 0.1, 0.0, 0.9),
-            2 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
+            0 => {
+                if self.runs.run.toggle() {
+                    self.start();
+                }
+                return;
+            }
+            1 => self.experiment = step_index(self.experiment, delta, EXPERIMENTS.len()),
+            2 => self.replay = step_value(self.replay, delta, 0.1, 0.0, 0.9),
+            3 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
             _ => return,
         }
-        self.runs = None;
+        if before == (self.experiment, self.replay, self.steps) {
+            return;
+        }
+        let now = (self.experiment, self.replay, self.steps);
+        (self.experiment, self.replay, self.steps) = before;
+        self.keep();
+        (self.experiment, self.replay, self.steps) = now;
+        self.runs.clear();
+        self.runs.run.rekey(EXPERIMENTS[self.experiment]);
     }
 
     fn busy(&self) -> bool {
-        self.runs.as_ref().is_none_or(Runs::busy)
+        self.runs.busy() || self.runs.waiting()
     }
 
-    /// Kept when the learner leaves: an unfinished run is stopped (it cannot resume) and the
-    /// panel keeps its curves and says so, rather than silently training again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        if let Some(runs) = &mut self.runs {
-            runs.leave();
-        }
+        self.runs.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.runs.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        if self.runs.is_none() {
-            self.start(waker);
+        if self.runs.waiting() {
+            self.runs.run.poll(waker);
+            self.start();
             return true;
         }
-        self.runs.as_mut().is_some_and(Runs::take)
+        self.runs.take(waker)
     }
 
     fn parts(&self) -> Vec<Part> {
-        match &self.runs {
-            None => vec![Part::Text(vec!["starting…".into()])],
-            Some(runs) if self.overfitting() => self.overfitting_parts(runs),
-            Some(runs) => self.forgetting_parts(runs),
+        if self.runs.waiting() {
+            return vec![Part::Text(vec!["starting…".into()])];
+        }
+        if self.overfitting() {
+            self.overfitting_parts(&self.runs)
+        } else {
+            self.forgetting_parts(&self.runs)
         }
     }
 }
@@ -270,9 +383,9 @@ mod tests {
     fn full_fine_tuning_raises_the_original_loss_and_replay_limits_it() {
         let mut f = lab(json!({"steps": 60, "replay": 0.5}));
         assert!(f.poll(&crate::jobs::Waker::none()));
-        f.runs.as_mut().unwrap().wait();
-        let runs = f.runs.as_ref().unwrap();
-        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        f.runs.wait();
+        let runs = &f.runs;
+        assert!(runs.run.finished(), "{:?}", runs.run.phase());
         let rise = |i: usize| {
             let p = &runs.logs[i].points;
             p.last().unwrap().original - p[0].original
@@ -304,8 +417,8 @@ mod tests {
         assert_eq!(f.run_steps(), 40);
         f.poll(&crate::jobs::Waker::none());
         assert!(f.busy());
-        f.adjust(1, 1);
-        assert!(f.runs.is_none());
+        f.adjust(2, 1);
+        assert!(f.runs.waiting() && f.runs.logs.is_empty());
         assert!((f.replay - 0.6).abs() < 1e-12);
     }
 }

@@ -1,13 +1,15 @@
 //! What the fine-tuning visualizers of Part V share: the course's own question–answer pairs as
-//! the fine-tuning data, runs of [`finetune::run`] in the background (through
-//! [`Job`]), and the curves and status lines they draw.
+//! the fine-tuning data, runs of [`finetune::run`] in the background (through a
+//! [`Run`], which pauses them when the learner leaves the step), and the curves and status
+//! lines they draw.
 
 use super::lm_common::{self, one_line};
 use crate::course::qa::{builtin_pairs, Pairs};
-use crate::jobs::{Job, Waker};
+use crate::jobs::{Sink, Waker};
 use crate::labs::lm::finetune::{self, FtConfig, FtData, Point};
 use crate::labs::lm::sft::{Pair, SftSet};
 use crate::labs::lm::{self, Filters, Model, Rng};
+use crate::viz::run::Run;
 use crate::viz::view::{ChartView, Part, Series};
 use std::sync::{Arc, OnceLock};
 
@@ -129,16 +131,11 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
     Ok(Some(gap.to_scalar()?))
 }
 
-/// Runs `configs` one after the other from the shipped model on a background thread, posting
-/// their points; with `prompt`, a sample before and after each run. Dropping the returned
-/// value stops the work within one training step (or one stage of setting up).
-pub fn spawn_runs(
-    configs: Vec<FtConfig>,
-    which: DataSet,
-    prompt: Option<String>,
-    waker: &Waker,
-) -> Job<FtEvent> {
-    Job::spawn("fine-tune", waker, move |tx| {
+/// Runs `configs` one after the other from the shipped model, posting their points; with
+/// `prompt`, a sample before and after each run. Stops within one training step (or one stage
+/// of setting up) once `tx` is closed, and waits there while it is paused.
+fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn Sink<FtEvent>) {
+    {
         lm::threads::limit_candle_threads();
         let fail = |e: String| {
             let _ = tx.send(FtEvent::Failed(e));
@@ -212,7 +209,7 @@ pub fn spawn_runs(
                 return;
             }
         }
-    })
+    }
 }
 
 /// What the panel keeps of one run.
@@ -225,56 +222,60 @@ pub struct RunLog {
     pub sample: Option<String>,
 }
 
-/// A series of runs seen from the UI thread.
+/// A series of runs: the work (its life in `run`) and what it reported.
 pub struct Runs {
-    pub events: Job<FtEvent>,
+    /// Starts, pauses on leaving the step, resumes, and keeps finished runs for comparison.
+    pub run: Run<FtEvent>,
     pub logs: Vec<RunLog>,
     pub before: Option<String>,
-    pub failed: Option<String>,
-    /// The work was stopped, unfinished, because the learner left the step: a fine-tuning
-    /// run cannot be resumed (its optimizer state is on the worker thread), so the panel
-    /// keeps what it had and says how to run again.
-    pub stopped_on_leave: bool,
+    /// Steps of each run, for the share done.
+    steps: usize,
 }
 
 impl Runs {
-    pub fn start(
-        configs: Vec<FtConfig>,
-        which: DataSet,
-        prompt: Option<String>,
-        waker: &Waker,
-    ) -> Self {
-        let n = configs.len();
+    /// Nothing run yet, in the learner's `lab`; [`Self::start`] starts the work.
+    pub fn new(kind: &'static str, lab: &crate::viz::lab::Lab) -> Self {
         Self {
-            events: spawn_runs(configs, which, prompt, waker),
-            logs: vec![RunLog::default(); n],
+            run: Run::new(kind, lab),
+            logs: Vec::new(),
             before: None,
-            failed: None,
-            stopped_on_leave: false,
+            steps: 1,
         }
     }
 
-    /// The learner left the step: takes what was posted and, if the work is not finished,
-    /// stops it (dropping the job ends the thread within a training step).
-    pub fn leave(&mut self) {
-        self.take();
-        if self.busy() {
-            let (reporter, ended) = Job::channel(&Waker::none());
-            drop(reporter);
-            self.events = ended;
-            self.events.drain();
-            self.stopped_on_leave = true;
-        }
+    /// Starts `configs` one after the other (any earlier work stops), waking the driver
+    /// of the last poll.
+    pub fn start(&mut self, configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>) {
+        self.logs = vec![RunLog::default(); configs.len()];
+        self.before = None;
+        self.steps = configs.iter().map(|c| c.steps).max().unwrap_or(1).max(1);
+        self.run.start(move |tx| work(configs, which, prompt, &tx));
     }
 
-    /// Takes every event posted so far; returns whether anything changed.
-    pub fn take(&mut self) -> bool {
-        let events = self.events.drain();
-        let news = !events.is_empty();
+    /// Forgets the results (a setting changed) and stops the work.
+    pub fn clear(&mut self) {
+        self.run.clear();
+        self.logs.clear();
+        self.before = None;
+    }
+
+    /// Takes every event posted so far, waking `waker` next; returns whether anything changed.
+    pub fn take(&mut self, waker: &Waker) -> bool {
+        let (events, news) = self.run.poll(waker);
+        self.fold(events);
+        news
+    }
+
+    fn fold(&mut self, events: Vec<FtEvent>) {
         for e in events {
             match e {
                 FtEvent::Started { run, trainable } => self.log(run).trainable = trainable,
-                FtEvent::Point { run, point } => self.log(run).points.push(point),
+                FtEvent::Point { run, point } => {
+                    let n = self.logs.len().max(1) as f64;
+                    let share = (run as f64 + point.step as f64 / self.steps as f64) / n;
+                    self.run.progress(share);
+                    self.log(run).points.push(point);
+                }
                 FtEvent::Sample { run: None, text } => self.before = Some(text),
                 FtEvent::Sample { run: Some(r), text } => self.log(r).sample = Some(text),
                 FtEvent::Done { run, merge_diff } => {
@@ -282,10 +283,9 @@ impl Runs {
                     log.done = true;
                     log.merge_diff = merge_diff;
                 }
-                FtEvent::Failed(why) => self.failed = Some(why),
+                FtEvent::Failed(why) => self.run.fail(why),
             }
         }
-        news || !self.events.live()
     }
 
     fn log(&mut self, run: usize) -> &mut RunLog {
@@ -295,50 +295,50 @@ impl Runs {
         &mut self.logs[run]
     }
 
-    /// Whether the work is still going.
+    /// Whether the work is going (not paused, not ended).
     pub fn busy(&self) -> bool {
-        self.events.live() && self.failed.is_none()
+        self.run.running()
+    }
+
+    /// Whether a run should start by itself: nothing started since the last change.
+    pub fn waiting(&self) -> bool {
+        self.run.idle()
     }
 
     /// Runs the work to its end on this thread's behalf (tests).
     #[cfg(test)]
     pub fn wait(&mut self) {
-        let events = self.events.wait_all();
-        let (tx, rx) = Job::channel(&Waker::none());
-        for e in events {
-            let _ = tx.send(e);
-        }
-        drop(tx);
-        self.events = rx;
-        self.take();
+        let events = self.run.wait_all();
+        self.fold(events);
     }
 }
 
-/// "run 2 of 4, step 40/150" style progress, or "done" / the failure.
+/// The progress line: "running full (1 of 3), step 40/150 · …", paused, done or failed, in
+/// the words every run uses.
 pub fn progress(runs: &Runs, names: &[String], steps: usize) -> String {
-    if let Some(why) = &runs.failed {
-        return format!("failed: {why}");
-    }
-    let current = runs.logs.iter().position(|l| !l.done);
-    match current {
-        None => "done".into(),
-        Some(i) => {
-            let step = runs.logs[i].points.last().map_or(0, |p| p.step);
-            let run = format!(
-                "{} ({} of {}): step {step}/{steps}",
-                names.get(i).map_or("", String::as_str),
-                i + 1,
-                names.len()
-            );
-            if runs.stopped_on_leave {
-                format!(
-                    "stopped on leaving the step, at {run}: change a setting (← →) to run again"
-                )
-            } else {
-                format!("training {run}")
-            }
-        }
-    }
+    let i = runs
+        .logs
+        .iter()
+        .position(|l| !l.done)
+        .unwrap_or(runs.logs.len().saturating_sub(1));
+    let step = runs
+        .logs
+        .get(i)
+        .and_then(|l| l.points.last())
+        .map_or(0, |p| p.step);
+    let plan = match names.len() {
+        1 => format!("{steps} steps"),
+        n => format!("{n} runs × {steps} steps"),
+    };
+    let at = match names.len() {
+        1 => format!("step {step}/{steps}"),
+        n => format!(
+            "{} ({} of {n}), step {step}/{steps}",
+            names.get(i).map_or("", String::as_str),
+            i + 1
+        ),
+    };
+    runs.run.status(&plan, &at)
 }
 
 /// A chart of one loss per run against step.
@@ -362,6 +362,7 @@ pub fn loss_chart(
                 .iter()
                 .map(|p| (p.step as f64, f64::from(pick(p))))
                 .collect(),
+            faint: false,
         })
         .collect();
     Part::Chart(ChartView {

@@ -8,17 +8,18 @@
 //! the first step and the latest one with the verifier's verdict.
 //!
 //! The run starts on a key press (or, with `start`, when the panel opens: `llmf check` and
-//! `render --settle` read a finished run that way), as the other training kinds of Part V do
-//! through [`OnDemand`]; its events are plain data so a shared run panel can take it over.
+//! `render --settle` read a finished run that way) and lives in the shared [`Run`], like
+//! every other training kind: the same start key, progress line, pause on leaving and resume.
 
 use super::lm_common;
-use crate::jobs::{OnDemand, Sink, Waker};
+use crate::jobs::{Sink, Waker};
+use crate::viz::run::Run;
 use crate::labs::lm::grpo::{GroupConfig, GroupStep, GroupTrainer, Method, Sample};
 use crate::labs::lm::{self, word_task};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
+use crate::viz::{choice, slider, step_index, step_seed, Visual};
 
 use std::time::Instant;
 
@@ -186,16 +187,12 @@ pub struct Grpo {
     /// Start at the next poll (the `start` parameter), until the run is started or the
     /// learner leaves.
     pending_start: bool,
-    job: OnDemand<Event>,
+    run: Run<Event>,
     points: [Vec<Point>; 2],
     seconds: f64,
+    /// The run's own time when it finished (the work measures it).
     finished: Option<f64>,
     failed: Option<String>,
-    /// The step the run had reached when the learner left the step, which stopped it.
-    stopped_at: Option<usize>,
-    /// The view changed while the panel was away (a run was stopped on leaving): the next
-    /// poll says so, so the learner comes back to "stopped", not to the last frame drawn.
-    changed_while_away: bool,
 }
 
 impl Grpo {
@@ -207,13 +204,11 @@ impl Grpo {
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
             pending_start: p.boolean("start")?,
-            job: OnDemand::default(),
+            run: Run::new(KIND.name, &p.lab()),
             points: [Vec::new(), Vec::new()],
             seconds: 0.0,
             finished: None,
             failed: None,
-            stopped_at: None,
-            changed_while_away: false,
         };
         p.finish()?;
         Ok(s)
@@ -229,11 +224,11 @@ impl Grpo {
     }
 
     fn running(&self) -> bool {
-        self.job.started() && self.finished.is_none() && self.failed.is_none()
+        self.run.running()
     }
 
     fn clear(&mut self) {
-        self.job.stop();
+        self.run.clear();
         self.points = [Vec::new(), Vec::new()];
         self.seconds = 0.0;
         self.finished = None;
@@ -242,10 +237,9 @@ impl Grpo {
 
     fn start(&mut self) {
         self.clear();
-        self.stopped_at = None;
         self.pending_start = false;
         let settings = self.settings();
-        self.job.start("grpo", move |tx| {
+        self.run.start(move |tx| {
             lm::threads::single_threaded(|| run(settings, &tx));
         });
     }
@@ -260,9 +254,15 @@ impl Grpo {
                 } => {
                     self.points[method].push(point);
                     self.seconds = seconds;
+                    let total = 2 * self.settings().steps;
+                    let done: usize = self.points.iter().map(Vec::len).sum();
+                    self.run.progress(done as f64 / total.max(1) as f64);
                 }
                 Event::Finished { seconds } => self.finished = Some(seconds),
-                Event::Failed(why) => self.failed = Some(why),
+                Event::Failed(why) => {
+                    self.failed = Some(why.clone());
+                    self.run.fail(why);
+                }
             }
         }
     }
@@ -280,24 +280,19 @@ impl Grpo {
     fn status(&self) -> String {
         let s = self.settings();
         let total = s.steps;
+        let plan = format!(
+            "2 methods × {total} steps × {PER_STEP} prompts × G = {}",
+            s.group
+        );
         if let Some(why) = &self.failed {
             return format!("failed: {why}");
         }
-        if let Some(secs) = self.finished {
-            return format!("done, {total} steps, {secs:.0} s");
+        // A run worked through on the caller's thread (tests) never went through `run`.
+        if let (true, Some(secs)) = (self.run.idle(), self.finished) {
+            return format!("done: {plan} in {secs:.0} s");
         }
-        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
-            return format!(
-                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
-            );
-        }
-        if !self.job.started() {
-            return format!(
-                "select \"run\", press →: 2 methods × {total} steps × {PER_STEP} prompts × G = {}",
-                s.group
-            );
-        }
-        format!("step {}/{total}, {:.0} s", self.done(), self.seconds)
+        self.run
+            .status(&plan, &format!("step {}/{total}", self.done()))
     }
 
     /// The samples view: for two prompts, GRPO's responses at step 1 and at the latest step
@@ -355,7 +350,7 @@ impl Visual for Grpo {
     fn controls(&self) -> Vec<Control> {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
         vec![
-            toggle("run", self.running()),
+            self.run.control(),
             choice("show", names(CHART_NAMES), self.chart),
             choice(
                 "group G",
@@ -371,9 +366,7 @@ impl Visual for Grpo {
         let was_running = self.running();
         match index {
             0 => {
-                if was_running {
-                    self.job.stop();
-                } else {
+                if self.run.toggle() {
                     self.start();
                 }
                 return;
@@ -394,31 +387,29 @@ impl Visual for Grpo {
     }
 
     fn busy(&self) -> bool {
-        self.pending_start || self.job.live()
+        self.pending_start || self.run.running()
     }
 
-    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
-    /// the panel keeps what it had and says that it stopped and how to run it again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and resumes on
+    /// its key when they come back (the shared run's one behaviour).
     fn leave(&mut self) -> bool {
-        let (events, _) = self.job.poll(&Waker::none());
-        self.take(events);
         self.pending_start = false;
-        if self.running() {
-            self.stopped_at = Some(self.done());
-            self.job.stop();
-            self.changed_while_away = true;
-        }
+        self.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        let (events, news) = self.job.poll(waker);
+        let (events, news) = self.run.poll(waker);
         self.take(events);
         if self.pending_start {
             self.start();
             return true;
         }
-        news || std::mem::take(&mut self.changed_while_away)
+        news
     }
 
     fn parts(&self) -> Vec<Part> {
@@ -450,6 +441,7 @@ impl Visual for Grpo {
                 points: (1..=self.points[m].len())
                     .map(|i| (i as f64, self.smoothed(m, i)))
                     .collect(),
+                faint: false,
             })
             .collect();
         vec![
@@ -490,7 +482,7 @@ mod tests {
         // Both start at the reference, from the same seed: the same first samples, KL 0.
         assert_eq!(l.points[0][0].samples, l.points[1][0].samples);
         assert!(l.points.iter().all(|p| p[0].kl == 0.0));
-        assert!(format!("{:?}", l.parts()).contains("done, "));
+        assert!(format!("{:?}", l.parts()).contains("done: "));
         for chart in 0..CHARTS.len() {
             l.chart = chart;
             let view = crate::viz::view::View {

@@ -2,33 +2,13 @@
 //! one, or the one trained live in `lm-train`), the corpus loaded once, characters written so
 //! a space or a newline can be seen. (Their background work runs on [`crate::jobs::Job`]s.)
 //!
-//! # The "last trained model" slot
-//! `lm-train` trains a model in the background; `next-token` and `loss-at-position` can read
-//! it afterwards, even from another lesson step, because a visualizer is dropped when the
-//! learner leaves its step. So the model is kept in one process-wide slot
-//! ([`keep_trained`], [`last_trained`]): the latest snapshot of the latest run whose
-//! `keep_model` parameter is on (the default). It lives for the session only: nothing is
-//! written to disk. This is the one static result the app holds, on purpose: the alternative
-//! (threading a model store through the app to every visualizer) would widen the
-//! [`crate::viz::Visual`] interface for a single pair of kinds.
+//! The trained model is the learner's own: `lm-train` offers it to the learner's
+//! [`Lab`] (their session's lab memory) and `next-token` and `loss-at-position` read it from
+//! there, so a second learner on the same server never sees it.
 
 use crate::labs::lm::{self, Data, Model};
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// The model most recently trained by `lm-train` in this session.
-static LAST_TRAINED: Mutex<Option<Arc<Model>>> = Mutex::new(None);
-
-/// Offers `model` to the other visualizers for the rest of the session.
-pub fn keep_trained(model: Arc<Model>) {
-    if let Ok(mut slot) = LAST_TRAINED.lock() {
-        *slot = Some(model);
-    }
-}
-
-/// The model `lm-train` trained last in this session, if any.
-pub fn last_trained() -> Option<Arc<Model>> {
-    LAST_TRAINED.lock().ok().and_then(|slot| slot.clone())
-}
+use crate::viz::lab::Lab;
+use std::sync::{Arc, OnceLock};
 
 /// The bundled corpus, split once and shared by every run.
 pub fn corpus() -> Arc<Data> {
@@ -80,14 +60,15 @@ impl std::ops::Deref for Loaded {
     }
 }
 
-/// The model `source` names, or a sentence saying what to do when there is none.
-pub fn load(source: Source) -> Result<Loaded, String> {
+/// The model `source` names (the trained one from the learner's `lab`), or a sentence
+/// saying what to do when there is none.
+pub fn load(source: Source, lab: &Lab) -> Result<Loaded, String> {
     lm::threads::limit_candle_threads();
     match source {
         Source::Shipped => lm::base_model()
             .map(Loaded::Shipped)
             .map_err(|_| "The shipped model is missing: run `make model` and rebuild.".into()),
-        Source::Trained => last_trained().map(Loaded::Trained).ok_or_else(|| {
+        Source::Trained => lab.trained().map(Loaded::Trained).ok_or_else(|| {
             // Lesson 15 shows this on its own steps: name the panel, not the lesson.
             "No model trained yet this session: start one in the panel \"Training a tiny language model\" (the step \"Watch a model learn\"), then come back."
                 .into()

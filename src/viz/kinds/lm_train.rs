@@ -1,15 +1,18 @@
 //! Lesson 15: a small language model trained from scratch, live, on the course's own text.
-//! Training runs on a background thread ([`lm::Trainer`]); this kind only reads its events, so
-//! keys are answered while it runs. Leaving the step pauses a run that is going (its thread
-//! waits, using no CPU); the panel is kept for the session and, on the way back, shows the
-//! run where it was, paused, with its loss curve, until the learner resumes it.
+//! Training runs on a background thread ([`lm::Trainer`], through a [`Run`]); this kind only
+//! reads its events, so keys are answered while it runs. Leaving the step pauses a run that is
+//! going (its thread waits, using no CPU); the panel is kept for the session and, on the way
+//! back, shows the run where it was, paused, with its loss curve, until the learner resumes
+//! it. A finished run is kept when a setting changes, its validation curve drawn faint.
 
 use super::lm_common::{self, one_line};
-use crate::jobs::{Job, Waker};
+use crate::jobs::Waker;
 use crate::labs::fmt_num;
-use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer, TrainerHandle};
+use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer};
+use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::{Run, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
 use std::sync::Arc;
@@ -46,23 +49,16 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
     Ok(Box::new(LmTrain::new(p)?))
 }
 
-/// A run in progress (or finished): its handle and what it has reported.
-struct Run {
-    /// Dropping it stops the training thread.
-    handle: TrainerHandle,
-    events: Job<TrainEvent>,
-    paused: bool,
+/// What a run has reported.
+#[derive(Default)]
+struct Log {
     step: usize,
     tokens: u64,
     ms_per_step: f64,
     /// (step, train loss, validation loss) at each evaluation.
     evals: Vec<(usize, f32, f32)>,
     samples: Vec<(usize, String)>,
-    finished: bool,
-    failed: Option<String>,
     params: usize,
-    /// Paused because the learner left the step (not by their own key), so the panel says so.
-    paused_on_leave: bool,
 }
 
 pub struct LmTrain {
@@ -72,11 +68,11 @@ pub struct LmTrain {
     seed: u64,
     keep: bool,
     show_samples: bool,
-    run: Option<Run>,
-    /// Why the last start failed (a fresh model only fails on a bad shape).
-    start_error: Option<String>,
-    /// The driver's waker, as the last poll gave it (a run starts from a key press).
-    waker: Waker,
+    /// The run's life: start, pause, resume, kept runs.
+    run: Run<TrainEvent>,
+    log: Log,
+    /// The learner's lab memory, offered the model as it trains (with `keep_model`).
+    lab: Lab,
 }
 
 impl LmTrain {
@@ -86,6 +82,7 @@ impl LmTrain {
         let steps = p.int("steps")? as usize;
         let seed = p.int("seed")? as u64;
         let keep = p.boolean("keep_model")?;
+        let lab = p.lab();
         p.finish()?;
         Ok(Self {
             size,
@@ -94,10 +91,52 @@ impl LmTrain {
             seed,
             keep,
             show_samples: false,
-            run: None,
-            start_error: None,
-            waker: Waker::none(),
+            run: Run::new(KIND.name, &lab),
+            log: Log::default(),
+            lab,
         })
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            ("d", SIZE_NAMES[self.size].to_string()),
+            ("lr", LR_NAMES[self.lr].to_string()),
+            ("seed", self.seed.to_string()),
+        ]
+    }
+
+    /// The current run's line of `pick` by step.
+    fn line(&self, pick: fn(&(usize, f32, f32)) -> f32) -> Vec<(f64, f64)> {
+        self.log
+            .evals
+            .iter()
+            .map(|e| (e.0 as f64, f64::from(pick(e))))
+            .collect()
+    }
+
+    /// Final figures: train and validation loss, ms per step.
+    fn figures(&self) -> Vec<String> {
+        match self.log.evals.last() {
+            Some(&(_, train, val)) => vec![
+                format!("{train:.3}"),
+                format!("{val:.3}"),
+                format!("{:.0}", self.log.ms_per_step),
+            ],
+            None => vec!["…".into(); 3],
+        }
+    }
+
+    /// Keeps a finished run (its validation curve and figures) before the settings change.
+    fn keep_finished(&mut self) {
+        let line = Series {
+            name: "validation".into(),
+            marker: '·',
+            points: self.line(|e| e.2),
+            faint: true,
+        };
+        let (settings, figures) = (self.settings(), self.figures());
+        self.run.keep(settings, vec![line], figures);
     }
 
     /// The recipe of a run with the current settings: the demo's, with evaluations and
@@ -129,66 +168,37 @@ impl LmTrain {
             heads: 4,
             context: 32,
         };
-        let state = match TrainState::fresh(config, data.vocab.clone(), self.recipe()) {
-            Ok(s) => s,
-            Err(e) => {
-                self.run = None;
-                self.start_error = Some(e.to_string());
-                return;
+        self.log = Log::default();
+        match TrainState::fresh(config, data.vocab.clone(), self.recipe()) {
+            Ok(state) => {
+                self.log.params = state.model.param_count();
+                self.run.start(move |tx| {
+                    // The trainer's thread reports through the run's sink, so it waits there
+                    // while the run is paused and stops when the run is dropped.
+                    let _ = Trainer::spawn(state, data, tx).join();
+                });
             }
-        };
-        let params = state.model.param_count();
-        let (tx, events) = Job::channel(&self.waker);
-        let handle = Trainer::spawn(state, data, tx);
-        self.run = Some(Run {
-            handle,
-            events,
-            paused: false,
-            step: 0,
-            tokens: 0,
-            ms_per_step: 0.0,
-            evals: Vec::new(),
-            samples: Vec::new(),
-            finished: false,
-            failed: None,
-            params,
-            paused_on_leave: false,
-        });
-    }
-
-    /// Starts, pauses or resumes.
-    fn toggle_training(&mut self) {
-        match &mut self.run {
-            None => self.start(),
-            Some(run) if run.finished => self.start(),
-            Some(run) if run.paused => {
-                run.handle.resume();
-                run.paused = false;
-                run.paused_on_leave = false;
-            }
-            Some(run) => {
-                run.handle.pause();
-                run.paused = true;
-            }
+            // A fresh model only fails on a bad shape.
+            Err(e) => self.run.fail(format!("could not start: {e}")),
         }
     }
 
-    /// New settings: a run in progress restarts with them; a paused or finished one is cleared.
-    fn settings_changed(&mut self) {
-        let going = self.run.as_ref().is_some_and(|r| !r.paused && !r.finished);
-        self.run = None;
-        if going {
-            self.start();
+    /// New settings: a finished run is kept for comparison, and any run is cleared.
+    fn settings_changed(&mut self, before: (usize, usize, u64)) {
+        let now = (self.size, self.lr, self.seed);
+        if now == before {
+            return;
         }
+        (self.size, self.lr, self.seed) = before;
+        self.keep_finished();
+        (self.size, self.lr, self.seed) = now;
+        self.run.clear();
+        self.log = Log::default();
     }
 
-    fn take_events(&mut self) -> bool {
-        let keep = self.keep;
-        let Some(run) = &mut self.run else {
-            return false;
-        };
-        let events = run.events.drain();
-        let news = !events.is_empty();
+    fn take_events(&mut self, events: Vec<TrainEvent>) {
+        let keep = self.keep.then(|| self.lab.clone());
+        let log = &mut self.log;
         for e in events {
             match e {
                 TrainEvent::Step {
@@ -197,9 +207,10 @@ impl LmTrain {
                     ms_per_step,
                     ..
                 } => {
-                    run.step = step;
-                    run.tokens = tokens_seen;
-                    run.ms_per_step = ms_per_step;
+                    log.step = step;
+                    log.tokens = tokens_seen;
+                    log.ms_per_step = ms_per_step;
+                    self.run.progress(step as f64 / self.steps.max(1) as f64);
                 }
                 TrainEvent::Eval {
                     step,
@@ -207,146 +218,115 @@ impl LmTrain {
                     val_loss,
                     model,
                 } => {
-                    run.evals.push((step, train_loss, val_loss));
-                    if keep {
-                        lm_common::keep_trained(Arc::<Model>::from(model));
+                    log.evals.push((step, train_loss, val_loss));
+                    if let Some(lab) = &keep {
+                        lab.keep_trained(Arc::<Model>::from(model));
                     }
                 }
                 TrainEvent::Sample { step, text } => {
-                    run.samples.push((step, text));
-                    if run.samples.len() > MAX_SAMPLES {
-                        run.samples.remove(0);
+                    log.samples.push((step, text));
+                    if log.samples.len() > MAX_SAMPLES {
+                        log.samples.remove(0);
                     }
                 }
-                TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}
-                TrainEvent::Finished { .. } => run.finished = true,
-                TrainEvent::Failed(why) => {
-                    run.failed = Some(why);
-                    run.finished = true;
-                }
+                TrainEvent::Paused { .. }
+                | TrainEvent::Resumed { .. }
+                | TrainEvent::Finished { .. } => {}
+                TrainEvent::Failed(why) => self.run.fail(why),
             }
         }
-        if !run.events.live() && !run.finished {
-            run.finished = true;
-            return true;
-        }
-        news
     }
 
     /// Runs the current settings to the end on this thread's behalf (tests).
     #[cfg(test)]
     pub fn train_to_end(&mut self) {
         self.start();
-        if let Some(run) = &mut self.run {
-            let events = run.events.wait_all();
-            let (tx, rx) = Job::channel(&Waker::none());
-            for e in events {
-                let _ = tx.send(e);
-            }
-            drop(tx);
-            run.events = rx;
-        }
-        self.take_events();
+        let events = self.run.wait_all();
+        self.take_events(events);
     }
 
     fn status(&self) -> Vec<String> {
         let uniform = (lm_common::corpus().vocab.len() as f64).ln();
         let v = lm_common::corpus().vocab.len();
-        let Some(run) = &self.run else {
-            if let Some(why) = &self.start_error {
-                return vec![format!("could not start: {why}")];
-            }
+        let (name, _, _) = SIZES[self.size];
+        let first = self.run.status(
+            &format!("{} steps of a {name} model", self.steps),
+            &format!("step {}/{}", self.log.step, self.steps),
+        );
+        if self.run.idle() {
             return vec![
-                "Not started: select \"train\" and press → to start.".into(),
+                first,
                 format!(
                     "Knowing nothing means guessing 1 of {v}: loss ln {v} = {} nats/char.",
                     fmt_num(uniform)
                 ),
             ];
-        };
-        let state = if let Some(why) = &run.failed {
-            format!("failed: {why}")
-        } else if run.finished {
-            "done".into()
-        } else if run.paused {
-            "paused".into()
-        } else {
-            "training".into()
-        };
-        let first = format!(
-            "{state} {}/{} · {} params · {} chars seen",
-            run.step,
-            self.steps,
-            run.params,
-            fmt_count(run.tokens)
-        );
-        let mut lines = vec![first];
-        if run.paused && !run.finished {
-            lines.push(if run.paused_on_leave {
-                "Paused when you left this step: select \"train\" and press → to resume.".into()
-            } else {
-                "Paused: select \"train\" and press → to resume.".into()
-            });
         }
-        let second = match run.evals.last() {
+        let log = &self.log;
+        let mut lines = vec![
+            first,
+            format!(
+                "{} params · {} chars seen",
+                log.params,
+                fmt_count(log.tokens)
+            ),
+        ];
+        lines.push(match log.evals.last() {
             Some(&(_, train, val)) => format!(
                 "loss train {train:.2}, val {val:.2} nats/char · perplexity e^{val:.2} = {} · {:.0} ms/step",
                 fmt_num(f64::from(val).exp()),
-                run.ms_per_step
+                log.ms_per_step
             ),
             None => format!(
                 "loss: first evaluation at step {} · {:.0} ms/step",
                 self.recipe().eval_every,
-                run.ms_per_step
+                log.ms_per_step
             ),
-        };
-        lines.push(second);
+        });
         lines
     }
 
     fn chart(&self) -> Part {
         let uniform = (lm_common::corpus().vocab.len() as f64).ln();
-        let evals = self.run.as_ref().map(|r| r.evals.as_slice()).unwrap_or(&[]);
-        let line = |pick: fn(&(usize, f32, f32)) -> f32| -> Vec<(f64, f64)> {
-            evals
-                .iter()
-                .map(|e| (e.0 as f64, f64::from(pick(e))))
-                .collect()
-        };
+        let mut series = self.run.ghosts(&self.settings(), &[], '·');
+        series.extend([
+            Series {
+                name: format!(
+                    "uniform ln {} = {:.2}",
+                    lm_common::corpus().vocab.len(),
+                    uniform
+                ),
+                marker: '-',
+                points: vec![(0.0, uniform), (self.steps as f64, uniform)],
+                faint: false,
+            },
+            Series {
+                name: "train".into(),
+                marker: '*',
+                points: self.line(|e| e.1),
+                faint: false,
+            },
+            Series {
+                name: "validation (nats/char by step)".into(),
+                marker: '+',
+                points: self.line(|e| e.2),
+                faint: false,
+            },
+        ]);
         Part::Chart(ChartView {
             title: String::new(),
             x_label: String::new(),
             y_label: String::new(),
             x_log: false,
             y_log: false,
-            series: vec![
-                Series {
-                    name: format!(
-                        "uniform ln {} = {:.2}",
-                        lm_common::corpus().vocab.len(),
-                        uniform
-                    ),
-                    marker: '-',
-                    points: vec![(0.0, uniform), (self.steps as f64, uniform)],
-                },
-                Series {
-                    name: "train".into(),
-                    marker: '*',
-                    points: line(|e| e.1),
-                },
-                Series {
-                    name: "validation (nats/char by step)".into(),
-                    marker: '+',
-                    points: line(|e| e.2),
-                },
-            ],
+            series,
         })
     }
 
     fn samples(&self) -> Part {
         let mut lines = vec!["What the model writes after \"The \" (temperature 0.8):".into()];
-        match self.run.as_ref().map(|r| r.samples.as_slice()) {
-            Some(s) if !s.is_empty() => {
+        match self.log.samples.as_slice() {
+            s if !s.is_empty() => {
                 for (step, text) in s {
                     let shown: String = one_line(text).chars().take(60).collect();
                     lines.push(format!("{step:>5}: The {shown}"));
@@ -372,15 +352,15 @@ fn fmt_count(n: u64) -> String {
 
 impl Visual for LmTrain {
     fn controls(&self) -> Vec<Control> {
-        let going = self.run.as_ref().is_some_and(|r| !r.paused && !r.finished);
         vec![
-            toggle("train", going),
+            self.run.control(),
             // The label names the run a reset clears, so that clearing a paused or finished
             // run changes the controls (the panel redraws only when they change).
             toggle(
-                &match &self.run {
-                    Some(r) => format!("reset (step {})", r.step),
-                    None => "reset".into(),
+                &if self.run.idle() {
+                    "reset".into()
+                } else {
+                    format!("reset (step {})", self.log.step)
                 },
                 false,
             ),
@@ -404,49 +384,46 @@ impl Visual for LmTrain {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
+        let before = (self.size, self.lr, self.seed);
         match index {
-            0 => self.toggle_training(),
-            1 => self.run = None,
-            2 => {
-                self.size = step_index(self.size, delta, SIZES.len());
-                self.settings_changed();
+            // The run key: a new run when none is going or paused (else pause or resume).
+            0 if self.run.toggle() => self.start(),
+            1 => {
+                // A reset forgets the run; a finished one is kept for comparison first.
+                self.keep_finished();
+                self.run.clear();
+                self.log = Log::default();
             }
-            3 => {
-                self.lr = step_index(self.lr, delta, LRS.len());
-                self.settings_changed();
-            }
-            4 => {
-                self.seed = step_seed(self.seed, delta);
-                self.settings_changed();
-            }
+            2 => self.size = step_index(self.size, delta, SIZES.len()),
+            3 => self.lr = step_index(self.lr, delta, LRS.len()),
+            4 => self.seed = step_seed(self.seed, delta),
             5 => self.show_samples = !self.show_samples,
             _ => {}
         }
+        self.settings_changed(before);
     }
 
     /// Busy while a run is going: paused or finished, the app goes idle.
     fn busy(&self) -> bool {
-        self.run.as_ref().is_some_and(|r| !r.finished && !r.paused)
+        self.run.running()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
-        self.waker = waker.clone();
-        self.take_events()
+        let (events, news) = self.run.poll(waker);
+        self.take_events(events);
+        news
     }
 
     /// Kept when the learner leaves: a run that is going is paused where it is (the trainer
-    /// thread waits after its current step, using no CPU) and resumes from there on the
-    /// learner's key, not by itself.
+    /// thread waits at its next report, using no CPU) and resumes from there on the learner's
+    /// key, not by itself.
     fn leave(&mut self) -> bool {
-        self.take_events();
-        if let Some(run) = &mut self.run {
-            if !run.paused && !run.finished {
-                run.handle.pause();
-                run.paused = true;
-                run.paused_on_leave = true;
-            }
-        }
+        self.run.leave();
         true
+    }
+
+    fn clear_history(&mut self) -> bool {
+        self.run.clear_history()
     }
 
     fn parts(&self) -> Vec<Part> {
@@ -455,7 +432,13 @@ impl Visual for LmTrain {
         } else {
             self.chart()
         };
-        vec![Part::Text(self.status()), body]
+        let mut parts = vec![Part::Text(self.status()), body];
+        parts.extend(self.run.history_table(
+            &self.settings(),
+            &["run", "train", "validation", "ms/step"],
+            self.figures(),
+        ));
+        parts
     }
 }
 
@@ -473,8 +456,8 @@ mod tests {
     fn a_short_run_reports_losses_below_the_uniform_guess_and_keeps_its_model() {
         let mut t = lab(json!({"d_model": "16", "steps": 40, "lr": "0.01", "seed": 3}));
         t.train_to_end();
-        let run = t.run.as_ref().unwrap();
-        assert!(run.finished && run.failed.is_none());
+        assert!(t.run.finished(), "{:?}", t.run.phase());
+        let run = &t.log;
         assert_eq!(run.step, 40);
         // 40 steps × 16 windows × 32 characters.
         assert_eq!(run.tokens, 40 * 16 * 32);
@@ -487,9 +470,8 @@ mod tests {
         assert!((train0 - uniform).abs() < 0.05 && (val0 - uniform).abs() < 0.05);
         let (_, _, last_val) = *run.evals.last().unwrap();
         assert!(last_val < uniform, "{last_val} vs ln V = {uniform}");
-        // A model was offered to the other kinds (tests share the slot, so which one is
-        // not checked here).
-        assert!(lm_common::last_trained().is_some());
+        // The model was offered to the learner's other panels, through their lab.
+        assert!(t.lab.trained().is_some());
         // Perplexity shown is e^val.
         let text = t.status().join("\n");
         let ppl = fmt_num(f64::from(last_val).exp());
@@ -511,14 +493,32 @@ mod tests {
         t.adjust(0, 1);
         assert!(t.busy());
         t.adjust(1, 1);
-        assert!(t.run.is_none() && !t.busy());
+        assert!(t.run.idle() && !t.busy());
         t.adjust(0, 1);
-        let handle_finished = {
-            let run = t.run.take().unwrap();
-            let Run { handle, .. } = run;
-            handle.stop();
-            handle.join().is_some()
+        assert!(t.busy());
+    }
+
+    #[test]
+    fn a_finished_run_is_kept_when_a_setting_changes_and_drawn_faint_with_its_label() {
+        let mut t = lab(json!({"d_model": "16", "steps": 20, "lr": "0.01"}));
+        t.train_to_end();
+        let figures = t.figures();
+        t.adjust(3, -1);
+        assert!(t.run.idle(), "the new setting waits for the run key");
+        let Part::Chart(chart) = t.chart() else {
+            panic!("a chart")
         };
-        assert!(handle_finished);
+        let ghost = &chart.series[0];
+        assert_eq!(
+            ghost.name, "lr 0.01",
+            "labelled by the setting that differs"
+        );
+        assert!(ghost.faint && ghost.points.len() == 3, "{ghost:?}");
+        let table = format!("{:?}", t.parts());
+        assert!(table.contains(&figures[1]), "{table}");
+        // Another learner's panel of the same kind keeps nothing of it.
+        let other = lab(json!({"d_model": "16"}));
+        assert!(other.run.history().is_empty());
+        assert!(t.clear_history() && t.run.history().is_empty());
     }
 }

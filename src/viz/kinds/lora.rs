@@ -1,7 +1,8 @@
 //! Lesson 21: LoRA adapters of rank 1, 4 and 8 trained live on the shipped model against full
 //! fine-tuning, on the same question–answer data: trainable parameters, ms per step, loss on
 //! the new data and on the original corpus, and the merge check. Runs in the background,
-//! starting when the panel opens; changing a setting starts it again.
+//! starting when the panel opens; changing a setting starts it again, keeping a finished run's
+//! figures to compare.
 
 use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::jobs::Waker;
@@ -10,6 +11,7 @@ use crate::labs::lm::lora::{self, Proj, QV};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::Setting;
 use crate::viz::view::{Control, Part, TableView};
 use crate::viz::{choice, slider, step_index, step_value, Visual};
 
@@ -48,19 +50,44 @@ fn targets(i: usize) -> Vec<Proj> {
 pub struct LoraLab {
     targets: usize,
     steps: usize,
-    runs: Option<Runs>,
+    runs: Runs,
 }
 
 impl LoraLab {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let targets = p.index("targets")?;
         let steps = p.int("steps")? as usize;
+        let runs = Runs::new(KIND.name, &p.lab());
         p.finish()?;
         Ok(Self {
             targets,
             steps,
-            runs: None,
+            runs,
         })
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            ("on", TARGET_NAMES[self.targets].to_string()),
+            ("steps", self.steps.to_string()),
+        ]
+    }
+
+    /// Final figures: each method's held-out loss, `r=1 / 4 / 8 / full`.
+    fn figures(&self) -> Vec<String> {
+        let cells: Vec<String> = self
+            .runs
+            .logs
+            .iter()
+            .map(|l| {
+                l.points
+                    .last()
+                    .filter(|_| l.done)
+                    .map_or("…".into(), |p| format!("{:.3}", p.held_out))
+            })
+            .collect();
+        vec![cells.join(" / ")]
     }
 
     fn configs(&self) -> Vec<FtConfig> {
@@ -80,8 +107,8 @@ impl LoraLab {
         self.configs().iter().map(|c| c.method.name()).collect()
     }
 
-    fn start(&mut self, waker: &Waker) {
-        self.runs = Some(Runs::start(self.configs(), DataSet::All, None, waker));
+    fn start(&mut self) {
+        self.runs.start(self.configs(), DataSet::All, None);
     }
 
     fn table(&self, runs: &Runs) -> Part {
@@ -145,6 +172,7 @@ impl LoraLab {
 impl Visual for LoraLab {
     fn controls(&self) -> Vec<Control> {
         vec![
+            self.runs.run.control(),
             choice(
                 "adapters on",
                 TARGET_LABELS.iter().map(ToString::to_string).collect(),
@@ -155,41 +183,59 @@ impl Visual for LoraLab {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
+        let before = (self.targets, self.steps);
         match index {
-            0 => self.targets = step_index(self.targets, delta, TARGET_NAMES.len()),
-            1 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
+            0 => {
+                if self.runs.run.toggle() {
+                    self.start();
+                }
+                return;
+            }
+            1 => self.targets = step_index(self.targets, delta, TARGET_NAMES.len()),
+            2 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
             _ => return,
         }
-        self.runs = None;
+        if before == (self.targets, self.steps) {
+            return;
+        }
+        let now = (self.targets, self.steps);
+        (self.targets, self.steps) = before;
+        let (settings, figures) = (self.settings(), self.figures());
+        self.runs.run.keep(settings, Vec::new(), figures);
+        (self.targets, self.steps) = now;
+        self.runs.clear();
     }
 
     fn busy(&self) -> bool {
-        self.runs.as_ref().is_none_or(Runs::busy)
+        self.runs.busy() || self.runs.waiting()
     }
 
-    /// Kept when the learner leaves: an unfinished run is stopped (it cannot resume) and the
-    /// panel keeps its curves and says so, rather than silently training again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        if let Some(runs) = &mut self.runs {
-            runs.leave();
-        }
+        self.runs.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.runs.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        if self.runs.is_none() {
-            self.start(waker);
+        if self.runs.waiting() {
+            self.runs.run.poll(waker);
+            self.start();
             return true;
         }
-        self.runs.as_mut().is_some_and(Runs::take)
+        self.runs.take(waker)
     }
 
     fn parts(&self) -> Vec<Part> {
-        let Some(runs) = &self.runs else {
+        if self.runs.waiting() {
             return vec![Part::Text(vec!["starting…".into()])];
-        };
+        }
+        let runs = &self.runs;
         let names = self.names();
-        vec![
+        let mut parts = vec![
             Part::Text(vec![progress(runs, &names, self.steps)]),
             self.table(runs),
             loss_chart(
@@ -199,7 +245,13 @@ impl Visual for LoraLab {
                 &['1', '4', '8', 'F'],
                 |p| p.held_out,
             ),
-        ]
+        ];
+        parts.extend(runs.run.history_table(
+            &self.settings(),
+            &["run", "held-out loss r=1 / 4 / 8 / full"],
+            self.figures(),
+        ));
+        parts
     }
 }
 
@@ -221,10 +273,10 @@ mod tests {
             l.poll(&crate::jobs::Waker::none()),
             "the first poll starts the work"
         );
-        l.runs.as_mut().unwrap().wait();
+        l.runs.wait();
         assert!(!l.busy());
-        let runs = l.runs.as_ref().unwrap();
-        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        let runs = &l.runs;
+        assert!(runs.run.finished(), "{:?}", runs.run.phase());
         // W_q and W_v, d 96, 2 layers: 768r (lora::tests works it out).
         let counts: Vec<usize> = runs.logs.iter().map(|g| g.trainable).collect();
         assert_eq!(&counts[..3], &[768, 3_072, 6_144]);
@@ -241,8 +293,19 @@ mod tests {
         }
         let text = format!("{:?}", l.parts());
         assert!(text.contains("LoRA r=8"), "{text}");
-        // Changing a setting clears the runs; the next poll starts again.
-        l.adjust(0, 1);
-        assert!(l.runs.is_none() && l.busy());
+        // Changing a setting keeps the finished run's figures and clears the runs; the next
+        // poll starts again.
+        let figures = l.figures();
+        l.adjust(1, 1);
+        assert!(l.runs.waiting() && l.busy());
+        let kept = l.runs.run.history();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].figures, figures);
+        l.poll(&crate::jobs::Waker::none());
+        let text = format!("{:?}", l.parts());
+        assert!(
+            text.contains("on qv"),
+            "labelled by the setting that differs: {text}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 use super::lm_common::{self, one_line, tail, visible, Source};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, LossReport};
+use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
@@ -30,17 +31,21 @@ pub struct LossAtPosition {
     /// Which prediction the cursor reads: the character at `cursor + 1` given those before.
     cursor: usize,
     source: Source,
+    /// The learner's lab memory, where a model they trained is found.
+    lab: Lab,
 }
 
 impl LossAtPosition {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let text = p.text("text")?;
         let source = Source::from_index(p.index("model")?);
+        let lab = p.lab();
         p.finish()?;
         Ok(Self {
             text,
             cursor: 0,
             source,
+            lab,
         })
     }
 
@@ -83,16 +88,19 @@ impl LossAtPosition {
                         name: format!("uniform ln {v} = {:.2}", r.uniform),
                         marker: '-',
                         points: vec![(1.0, r.uniform), (n as f64, r.uniform)],
+                        faint: false,
                     },
                     Series {
                         name: "−ln p(next) at each position".into(),
                         marker: '*',
                         points: strip,
+                        faint: false,
                     },
                     Series {
                         name: "cursor".into(),
                         marker: 'O',
                         points: vec![((i + 1) as f64, loss)],
+                        faint: false,
                     },
                 ],
             }),
@@ -153,7 +161,7 @@ impl Visual for LossAtPosition {
     }
 
     fn parts(&self) -> Vec<Part> {
-        let report = lm_common::load(self.source).and_then(|m| self.report(&m));
+        let report = lm_common::load(self.source, &self.lab).and_then(|m| self.report(&m));
         match report {
             Ok(r) => self.view(&r),
             Err(why) => vec![Part::Text(vec![why])],

@@ -6,6 +6,7 @@
 use super::lm_common::{self, tail, visible, Loaded, Source};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Filters, Rng, SampleStep};
+use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};
@@ -47,6 +48,8 @@ pub struct NextToken {
     appended: usize,
     seed: u64,
     source: Source,
+    /// The learner's lab memory, where a model they trained is found.
+    lab: Lab,
 }
 
 /// The model's view after the prefix and the appended characters.
@@ -68,6 +71,7 @@ impl NextToken {
         let greedy = p.boolean("greedy")?;
         let seed = p.int("seed")? as u64;
         let source = Source::from_index(p.index("model")?);
+        let lab = p.lab();
         p.finish()?;
         Ok(Self {
             prefix,
@@ -78,6 +82,7 @@ impl NextToken {
             appended: 0,
             seed,
             source,
+            lab,
         })
     }
 
@@ -121,7 +126,7 @@ impl NextToken {
     }
 
     fn model(&self) -> Result<Loaded, String> {
-        lm_common::load(self.source)
+        lm_common::load(self.source, &self.lab)
     }
 
     fn view(&self, model: &lm::Model, pred: &Prediction) -> Vec<Part> {

@@ -121,11 +121,13 @@ impl Visual for Overoptimization {
                         name: "gold".into(),
                         marker: 'g',
                         points: self.points.iter().map(|p| (p.sqrt_kl, p.gold)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "this β (x axis: √KL)".into(),
                         marker: '•',
                         points: vec![(here.sqrt_kl, here.gold)],
+                        faint: false,
                     },
                 ],
             }
@@ -143,16 +145,19 @@ impl Visual for Overoptimization {
                         name: "proxy".into(),
                         marker: 'p',
                         points: self.points.iter().map(|p| (p.sqrt_kl, p.proxy)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "gold".into(),
                         marker: 'g',
                         points: self.points.iter().map(|p| (p.sqrt_kl, p.gold)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "this β (x axis: √KL)".into(),
                         marker: '•',
                         points: vec![(here.sqrt_kl, here.proxy), (here.sqrt_kl, here.gold)],
+                        faint: false,
                     },
                 ],
             }
@@ -168,11 +173,13 @@ impl Visual for Overoptimization {
                         name: "entropy".into(),
                         marker: 'h',
                         points: self.points.iter().map(|p| (p.beta, p.entropy)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "this β (x axis: β, log)".into(),
                         marker: '•',
                         points: vec![(here.beta, here.entropy)],
+                        faint: false,
                     },
                 ],
             }

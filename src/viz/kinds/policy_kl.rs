@@ -7,16 +7,15 @@
 //! batch, as training goes.
 
 use super::lm_common;
-use crate::jobs::{OnDemand, Sink, Waker};
+use crate::jobs::{Sink, Waker};
 use crate::labs::kl_policy::distinct_n;
 use crate::labs::lm::policy::{PolicyConfig, PolicyStep, PolicyTrainer};
 use crate::labs::lm::{self, text_reward};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::{Run, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
-
-use std::time::Instant;
+use crate::viz::{choice, slider, step_index, step_seed, Visual};
 
 const WORDS: &[&str] = &["token", "model", "attention", "the"];
 const CHARTS: &[&str] = &["reward", "kl", "gold", "entropy", "distinct", "samples"];
@@ -99,20 +98,12 @@ impl Point {
 }
 
 pub enum Event {
-    Step {
-        beta: usize,
-        point: Point,
-        seconds: f64,
-    },
-    Finished {
-        seconds: f64,
-    },
+    Step { beta: usize, point: Point },
     Failed(String),
 }
 
 /// Trains the three policies in turn, one step each, `steps` times.
 pub fn run(word: &str, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
-    let begin = Instant::now();
     let base = match lm::base_model() {
         Ok(m) => m,
         Err(e) => {
@@ -146,7 +137,6 @@ pub fn run(word: &str, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
                     let event = Event::Step {
                         beta,
                         point: Point::of(&s, word),
-                        seconds: begin.elapsed().as_secs_f64(),
                     };
                     if tx.send(event).is_err() {
                         return;
@@ -159,9 +149,6 @@ pub fn run(word: &str, steps: usize, seed: u64, tx: &dyn Sink<Event>) {
             }
         }
     }
-    let _ = tx.send(Event::Finished {
-        seconds: begin.elapsed().as_secs_f64(),
-    });
 }
 
 pub struct PolicyKl {
@@ -170,13 +157,8 @@ pub struct PolicyKl {
     steps: usize,
     seed: u64,
     /// The run, started from a key press.
-    job: OnDemand<Event>,
+    run: Run<Event>,
     points: [Vec<Point>; 3],
-    seconds: f64,
-    finished: Option<f64>,
-    failed: Option<String>,
-    /// The step the run had reached when the learner left the step, which stopped it.
-    stopped_at: Option<usize>,
 }
 
 impl PolicyKl {
@@ -186,34 +168,17 @@ impl PolicyKl {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            job: OnDemand::default(),
+            run: Run::new(KIND.name, &p.lab()),
             points: [Vec::new(), Vec::new(), Vec::new()],
-            seconds: 0.0,
-            finished: None,
-            failed: None,
-            stopped_at: None,
         };
         p.finish()?;
         Ok(s)
     }
 
-    fn running(&self) -> bool {
-        self.job.started() && self.finished.is_none() && self.failed.is_none()
-    }
-
-    fn clear(&mut self) {
-        self.job.stop();
-        self.points = [Vec::new(), Vec::new(), Vec::new()];
-        self.seconds = 0.0;
-        self.finished = None;
-        self.failed = None;
-    }
-
     fn start(&mut self) {
-        self.clear();
-        self.stopped_at = None;
+        self.points = [Vec::new(), Vec::new(), Vec::new()];
         let (word, steps, seed) = (WORDS[self.word], STEPS[self.steps], self.seed);
-        self.job.start("policy-kl", move |tx| {
+        self.run.start(move |tx| {
             lm::threads::single_threaded(|| run(word, steps, seed, &tx));
         });
     }
@@ -221,16 +186,13 @@ impl PolicyKl {
     fn take(&mut self, events: Vec<Event>) {
         for e in events {
             match e {
-                Event::Step {
-                    beta,
-                    point,
-                    seconds,
-                } => {
+                Event::Step { beta, point, .. } => {
                     self.points[beta].push(point);
-                    self.seconds = seconds;
+                    let done: usize = self.points.iter().map(Vec::len).sum();
+                    let total = BETAS.len() * STEPS[self.steps];
+                    self.run.progress(done as f64 / total as f64);
                 }
-                Event::Finished { seconds } => self.finished = Some(seconds),
-                Event::Failed(why) => self.failed = Some(why),
+                Event::Failed(why) => self.run.fail(why),
             }
         }
     }
@@ -239,39 +201,54 @@ impl PolicyKl {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        let events = self.job.wait_all();
+        let events = self.run.wait_all();
         self.take(events);
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            ("word", WORDS[self.word].to_string()),
+            ("seed", self.seed.to_string()),
+        ]
+    }
+
+    /// Final figures: each β's last smoothed proxy reward, KL and gold reward, as
+    /// `β=1 / 0.3 / 0.1`.
+    fn figures(&self) -> Vec<String> {
+        (0..3)
+            .map(|chart| {
+                (0..BETAS.len())
+                    .map(|b| match self.points[b].len() {
+                        0 => "…".to_string(),
+                        n => format!("{:.2}", self.smoothed_of(chart, b, n)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .collect()
     }
 
     /// Mean of `chart` over the last [`SMOOTH`] steps of policy `b` up to step `upto`.
     fn smoothed(&self, b: usize, upto: usize) -> f64 {
+        self.smoothed_of(self.chart, b, upto)
+    }
+
+    /// [`Self::smoothed`] of chart `chart`.
+    fn smoothed_of(&self, chart: usize, b: usize, upto: usize) -> f64 {
         let pts = &self.points[b][..upto];
         let from = upto.saturating_sub(SMOOTH);
         let window = &pts[from..];
-        window.iter().map(|p| p.get(self.chart)).sum::<f64>() / window.len().max(1) as f64
+        window.iter().map(|p| p.get(chart)).sum::<f64>() / window.len().max(1) as f64
     }
 
     fn status(&self) -> String {
         let total = STEPS[self.steps];
-        if let Some(why) = &self.failed {
-            return format!("failed: {why}");
-        }
-        if let Some(s) = self.finished {
-            return format!("done, {total} steps, {s:.0} s");
-        }
-        if let (Some(step), false) = (self.stopped_at, self.job.started()) {
-            return format!(
-                "stopped on leaving the step at {step}/{total}: press → on \"run\" to run again"
-            );
-        }
-        if !self.job.started() {
-            return format!(
-                "{}: select \"run\", press → (3 policies × {total} steps)",
-                CHART_NAMES[self.chart]
-            );
-        }
         let done = self.points.iter().map(Vec::len).min().unwrap_or(0);
-        format!("step {done}/{total}, {:.0} s", self.seconds)
+        self.run.status(
+            &format!("3 policies × {total} steps"),
+            &format!("step {done}/{total}"),
+        )
     }
 }
 
@@ -279,7 +256,7 @@ impl Visual for PolicyKl {
     fn controls(&self) -> Vec<Control> {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
         vec![
-            toggle("run", self.running()),
+            self.run.control(),
             choice("show", names(CHART_NAMES), self.chart),
             choice("word", names(WORDS), self.word),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
@@ -287,12 +264,10 @@ impl Visual for PolicyKl {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        let was_running = self.running();
+        let (word, seed) = (self.word, self.seed);
         match index {
             0 => {
-                if was_running {
-                    self.job.stop();
-                } else {
+                if self.run.toggle() {
                     self.start();
                 }
                 return;
@@ -305,30 +280,34 @@ impl Visual for PolicyKl {
             3 => self.seed = step_seed(self.seed, delta),
             _ => return,
         }
-        self.clear();
-        if was_running {
-            self.start();
+        if (word, seed) != (self.word, self.seed) {
+            // Kept under the settings it ran with.
+            let (now_word, now_seed) = (self.word, self.seed);
+            (self.word, self.seed) = (word, seed);
+            let (settings, figures) = (self.settings(), self.figures());
+            self.run.keep(settings, Vec::new(), figures);
+            (self.word, self.seed) = (now_word, now_seed);
+            self.points = [Vec::new(), Vec::new(), Vec::new()];
+            self.run.clear();
         }
     }
 
     fn busy(&self) -> bool {
-        self.job.live()
+        self.run.running()
     }
 
-    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
-    /// the panel keeps what it had and says that it stopped and how to run it again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        let (events, _) = self.job.poll(&Waker::none());
-        self.take(events);
-        if self.running() {
-            self.stopped_at = Some(self.points.iter().map(Vec::len).min().unwrap_or(0));
-            self.job.stop();
-        }
+        self.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        let (events, news) = self.job.poll(waker);
+        let (events, news) = self.run.poll(waker);
         self.take(events);
         news
     }
@@ -360,9 +339,10 @@ impl Visual for PolicyKl {
                 points: (1..=self.points[b].len())
                     .map(|i| (i as f64, self.smoothed(b, i)))
                     .collect(),
+                faint: false,
             })
             .collect();
-        vec![
+        let mut parts = vec![
             text,
             Part::Chart(ChartView {
                 title: String::new(),
@@ -372,7 +352,13 @@ impl Visual for PolicyKl {
                 y_log: false,
                 series,
             }),
-        ]
+        ];
+        let heads = ["run", "reward β=1/0.3/0.1", "KL", "gold"];
+        parts.extend(
+            self.run
+                .history_table(&self.settings(), &heads, self.figures()),
+        );
+        parts
     }
 }
 
@@ -386,7 +372,7 @@ mod tests {
         let m: Map<String, Value> = serde_json::from_value(json!({"steps": 20})).unwrap();
         let mut l = PolicyKl::new(Params::new(&m, &KIND)).unwrap();
         l.run_to_end();
-        assert!(l.failed.is_none(), "{:?}", l.failed);
+        assert!(l.run.finished(), "{:?}", l.run.phase());
         assert!(l.points.iter().all(|p| p.len() == 20));
         // Every policy starts at its reference: KL exactly 0 at the first step.
         assert!(l.points.iter().all(|p| p[0].kl == 0.0));
@@ -394,7 +380,7 @@ mod tests {
         let tail = |b: usize| l.points[b][10..].iter().map(|p| p.kl).sum::<f64>() / 10.0;
         assert!(tail(2) > tail(0), "{} vs {}", tail(2), tail(0));
         let text = format!("{:?}", l.parts());
-        assert!(text.contains("done, 20 steps"), "{text}");
+        assert!(text.contains("done: 3 policies × 20 steps"), "{text}");
         // Every view, results shown, fits 80x24's stacked panel (76 columns, 15 rows).
         for chart in 0..CHARTS.len() {
             l.chart = chart;

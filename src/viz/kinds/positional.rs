@@ -256,6 +256,7 @@ impl Visual for Positional {
                         points: (0..self.positions)
                             .map(|p| (p as f64, pe[[p, j]]))
                             .collect(),
+                        faint: false,
                     })
                     .collect();
                 vec![Part::Chart(ChartView {

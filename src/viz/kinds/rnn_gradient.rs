@@ -81,6 +81,7 @@ impl Visual for Gradient {
             name: format!("linear: ρ^t with ρ = {:.2}", self.radius),
             marker: '*',
             points: points(&linear),
+            faint: false,
         }];
         let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
         // One readout line, so the panel fits an 80x24 screen.
@@ -97,6 +98,7 @@ impl Visual for Gradient {
                 name: "tanh RNN".into(),
                 marker: 'o',
                 points: points(&squashed),
+                faint: false,
             });
         }
         let lines = vec![line];

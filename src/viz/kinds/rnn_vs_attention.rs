@@ -128,11 +128,13 @@ impl Visual for VsAttention {
                         name: "recurrent n·d²".into(),
                         marker: '*',
                         points: ns.iter().map(|x| (*x, x * d * d)).collect(),
+                        faint: false,
                     },
                     Series {
                         name: "attention n²·d".into(),
                         marker: 'o',
                         points: ns.iter().map(|x| (*x, x * x * d)).collect(),
+                        faint: false,
                     },
                 ],
             }),

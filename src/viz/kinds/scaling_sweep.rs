@@ -6,15 +6,15 @@
 //! ([`crate::labs::scaling::fit_power_law`]).
 
 use super::lm_common;
-use crate::jobs::{OnDemand, Sink, Waker};
+use crate::jobs::{Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
 use crate::labs::scaling::{fit_power_law, PowerFit};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::{Run, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
-use std::time::Instant;
+use crate::viz::{choice, slider, step_index, step_seed, Visual};
 
 /// The sizes swept: (d_model, layers), all with 4 heads and a context of 32.
 pub const SIZES: [(usize, usize); 5] = [(16, 1), (24, 1), (32, 1), (48, 1), (64, 2)];
@@ -92,37 +92,20 @@ pub fn train_size(
 
 /// What the sweep thread reports.
 pub enum SweepEvent {
-    Progress {
-        size: usize,
-        step: usize,
-        seconds: f64,
-    },
-    Done {
-        size: usize,
-        val_loss: f32,
-    },
-    Finished {
-        seconds: f64,
-    },
+    Progress { size: usize, step: usize },
+    Done { size: usize, val_loss: f32 },
     Failed(String),
 }
 
 /// The whole sweep, on the calling thread (the visualizer runs it on its own).
 fn sweep(steps: usize, seed: u64, tx: &dyn Sink<SweepEvent>) {
     let data = lm_common::corpus();
-    let begin = Instant::now();
     for size in 0..SIZES.len() {
         // A sweep nobody watches stops at once, not at its next report.
         let mut report = |step: usize| {
             !tx.closed()
                 && (!step.is_multiple_of(REPORT_EVERY)
-                    || tx
-                        .send(SweepEvent::Progress {
-                            size,
-                            step,
-                            seconds: begin.elapsed().as_secs_f64(),
-                        })
-                        .is_ok())
+                    || tx.send(SweepEvent::Progress { size, step }).is_ok())
         };
         match train_size(size, steps, seed, &data, &mut report) {
             Ok(Some(val_loss)) => {
@@ -137,9 +120,6 @@ fn sweep(steps: usize, seed: u64, tx: &dyn Sink<SweepEvent>) {
             }
         }
     }
-    let _ = tx.send(SweepEvent::Finished {
-        seconds: begin.elapsed().as_secs_f64(),
-    });
 }
 
 pub struct ScalingSweep {
@@ -147,71 +127,57 @@ pub struct ScalingSweep {
     seed: u64,
     log_reducible: bool,
     /// The run, started from a key press.
-    job: OnDemand<SweepEvent>,
+    run: Run<SweepEvent>,
     /// (size, N, validation loss) of each finished size.
     results: Vec<(usize, f64, f64)>,
-    /// (size, step, seconds) of the latest progress report.
-    progress: Option<(usize, usize, f64)>,
-    finished: Option<f64>,
-    failed: Option<String>,
-    /// (size, step) the sweep had reached when the learner left the step, which stopped it.
-    stopped_at: Option<(usize, usize)>,
+    /// (size, step) of the latest progress report.
+    progress: Option<(usize, usize)>,
 }
 
 impl ScalingSweep {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let steps = p.index("steps")?;
         let seed = p.int("seed")? as u64;
+        let run = Run::new(KIND.name, &p.lab());
         p.finish()?;
         Ok(Self {
             steps,
             seed,
             log_reducible: false,
-            job: OnDemand::default(),
+            run,
             results: Vec::new(),
             progress: None,
-            finished: None,
-            failed: None,
-            stopped_at: None,
         })
     }
 
-    fn running(&self) -> bool {
-        self.job.started() && self.finished.is_none() && self.failed.is_none()
-    }
-
-    fn clear(&mut self) {
-        self.job.stop();
+    fn start(&mut self) {
         self.results.clear();
         self.progress = None;
-        self.finished = None;
-        self.failed = None;
-    }
-
-    fn start(&mut self) {
-        self.clear();
-        self.stopped_at = None;
         let (steps, seed) = (STEPS[self.steps], self.seed);
-        self.job.start("scaling-sweep", move |tx| {
+        self.run.start(move |tx| {
             lm::threads::single_threaded(|| sweep(steps, seed, &tx));
         });
     }
 
     fn take(&mut self, events: Vec<SweepEvent>) {
         let vocab = lm_common::corpus().vocab.len();
+        let steps = STEPS[self.steps];
         for e in events {
             match e {
-                SweepEvent::Progress {
-                    size,
-                    step,
-                    seconds,
-                } => self.progress = Some((size, step, seconds)),
+                SweepEvent::Progress { size, step, .. } => {
+                    self.progress = Some((size, step));
+                    // Bigger sizes take longer a step: weigh each by its parameters.
+                    let weight = |s: usize| non_embedding(&config(s, vocab)) as f64;
+                    let total: f64 = (0..SIZES.len()).map(weight).sum();
+                    let before: f64 = (0..size).map(weight).sum();
+                    let share = (before + weight(size) * step as f64 / steps as f64) / total;
+                    self.run.progress(share);
+                }
                 SweepEvent::Done { size, val_loss } => {
                     let n = non_embedding(&config(size, vocab)) as f64;
                     self.results.push((size, n, f64::from(val_loss)));
                 }
-                SweepEvent::Finished { seconds } => self.finished = Some(seconds),
-                SweepEvent::Failed(why) => self.failed = Some(why),
+                SweepEvent::Failed(why) => self.run.fail(why),
             }
         }
     }
@@ -220,8 +186,39 @@ impl ScalingSweep {
     #[cfg(test)]
     pub fn run_to_end(&mut self) {
         self.start();
-        let events = self.job.wait_all();
+        let events = self.run.wait_all();
         self.take(events);
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            ("steps", STEPS[self.steps].to_string()),
+            ("seed", self.seed.to_string()),
+        ]
+    }
+
+    /// Final figures: the fitted α and c, and the largest size's loss.
+    fn figures(&self) -> Vec<String> {
+        let fit = self.fit();
+        vec![
+            fit.map_or("…".into(), |f| fmt_num(f.alpha)),
+            fit.map_or("…".into(), |f| format!("{:.2}", f.c)),
+            self.results
+                .iter()
+                .find(|r| r.0 == SIZES.len() - 1)
+                .map_or("…".into(), |r| format!("{:.3}", r.2)),
+        ]
+    }
+
+    /// The measured losses as one line against N.
+    fn measured(&self) -> Series {
+        Series {
+            name: "measured".into(),
+            marker: 'o',
+            points: self.results.iter().map(|r| (r.1, r.2)).collect(),
+            faint: false,
+        }
     }
 
     pub fn fit(&self) -> Option<PowerFit> {
@@ -232,38 +229,16 @@ impl ScalingSweep {
     fn status(&self) -> String {
         let total = SIZES.len();
         let steps = STEPS[self.steps];
-        if let Some(why) = &self.failed {
-            return format!("failed: {why}");
-        }
-        if let Some(seconds) = self.finished {
-            return format!(
-                "done: {total} sizes × {steps} steps in {} s on this machine (seed {})",
-                fmt_num(seconds),
-                self.seed
-            );
-        }
-        match self.progress {
-            _ if !self.job.started() && self.stopped_at.is_some() => {
-                let (size, step) = self.stopped_at.unwrap_or_default();
-                format!(
-                    "stopped on leaving: size {} of {total}, step {step}/{steps}; press → on \"run\" to run again",
-                    size + 1
-                )
-            }
-            _ if !self.job.started() => format!(
-                "Not started: select \"run\" and press → ({total} sizes × {steps} steps each)."
+        let (size, step) = self.progress.unwrap_or_default();
+        let (d, layers) = SIZES[size];
+        self.run.status(
+            &format!("{total} sizes × {steps} steps each, seed {}", self.seed),
+            &format!(
+                "size {} of {total} (d{d}, {layers} layer{}), step {step}/{steps}",
+                size + 1,
+                if layers == 1 { "" } else { "s" },
             ),
-            Some((size, step, seconds)) => {
-                let (d, layers) = SIZES[size];
-                format!(
-                    "training size {} of {total} (d{d}, {layers} layer{}): step {step}/{steps} · {} s",
-                    size + 1,
-                    if layers == 1 { "" } else { "s" },
-                    fmt_num(seconds.round())
-                )
-            }
-            None => "starting…".into(),
-        }
+        )
     }
 
     fn chart(&self, fit: Option<&PowerFit>) -> Part {
@@ -277,7 +252,16 @@ impl ScalingSweep {
         } else {
             0.0
         };
-        let mut series = Vec::new();
+        let mut series = self.run.ghosts(&self.settings(), &[], '·');
+        if floor > 0.0 {
+            for s in &mut series {
+                for p in &mut s.points {
+                    p.1 -= floor;
+                }
+                // Another run's points can fall under this run's floor: off a log axis.
+                s.points.retain(|p| p.1 > 0.0);
+            }
+        }
         if let Some(f) = fit {
             let line = (0..=40)
                 .map(|k| {
@@ -289,6 +273,7 @@ impl ScalingSweep {
                 name: "fit".into(),
                 marker: '.',
                 points: line,
+                faint: false,
             });
         }
         for &(size, n, loss) in &self.results {
@@ -301,6 +286,7 @@ impl ScalingSweep {
                 },
                 marker: char::from_digit(size as u32 + 1, 10).unwrap_or('o'),
                 points: vec![(n, loss - floor)],
+                faint: false,
             });
         }
         Part::Chart(ChartView {
@@ -317,7 +303,7 @@ impl ScalingSweep {
 impl Visual for ScalingSweep {
     fn controls(&self) -> Vec<Control> {
         vec![
-            toggle("run", self.running()),
+            self.run.control(),
             choice(
                 "steps per size",
                 STEPS.iter().map(ToString::to_string).collect(),
@@ -333,13 +319,10 @@ impl Visual for ScalingSweep {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        let was_running = self.running();
+        let (steps, seed) = (self.steps, self.seed);
         match index {
             0 => {
-                if was_running {
-                    self.job.stop();
-                    self.progress = None;
-                } else {
+                if self.run.toggle() {
                     self.start();
                 }
                 return;
@@ -352,31 +335,37 @@ impl Visual for ScalingSweep {
             }
             _ => return,
         }
-        // New settings make the old results a different experiment.
-        self.clear();
-        if was_running {
-            self.start();
+        if (steps, seed) == (self.steps, self.seed) {
+            return;
         }
+        // New settings make a different experiment: a finished one is kept for comparison,
+        // under the settings it ran with.
+        let now = (self.steps, self.seed);
+        (self.steps, self.seed) = (steps, seed);
+        let kept = (self.settings(), vec![self.measured()], self.figures());
+        self.run.keep(kept.0, kept.1, kept.2);
+        (self.steps, self.seed) = now;
+        self.results.clear();
+        self.progress = None;
+        self.run.clear();
     }
 
     fn busy(&self) -> bool {
-        self.job.live()
+        self.run.running()
     }
 
-    /// Kept when the learner leaves: a run that is going is stopped (it cannot resume), and
-    /// the panel keeps what it had and says that it stopped and how to run it again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        let (events, _) = self.job.poll(&Waker::none());
-        self.take(events);
-        if self.running() {
-            self.stopped_at = Some(self.progress.map_or((0, 0), |(size, step, _)| (size, step)));
-            self.job.stop();
-        }
+        self.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        let (events, news) = self.job.poll(waker);
+        let (events, news) = self.run.poll(waker);
         self.take(events);
         news
     }
@@ -405,7 +394,13 @@ impl Visual for ScalingSweep {
         if !measured.is_empty() {
             text.push(format!("L(N): {measured}"));
         }
-        vec![Part::Text(text), self.chart(fit.as_ref())]
+        let mut parts = vec![Part::Text(text), self.chart(fit.as_ref())];
+        parts.extend(self.run.history_table(
+            &self.settings(),
+            &["run", "α", "c", "L at 100k"],
+            self.figures(),
+        ));
+        parts
     }
 }
 
@@ -463,7 +458,7 @@ mod tests {
         let map: Map<String, Value> = serde_json::from_value(json!({"steps": 50})).unwrap();
         let mut s = ScalingSweep::new(Params::new(&map, &KIND)).unwrap();
         s.run_to_end();
-        assert!(s.failed.is_none() && s.finished.is_some());
+        assert!(s.run.finished(), "{:?}", s.run.phase());
         assert_eq!(s.results.len(), 5);
         let uniform = (lm_common::corpus().vocab.len() as f64).ln();
         for r in &s.results {

@@ -2,7 +2,8 @@
 //! questions, live. Shows which characters the loss counts (prompt masked or not), the loss on
 //! the training questions, on held-out questions and on the original corpus as it trains, and
 //! what the model writes after a held-out question before and after. Runs in the background,
-//! from the first poll; changing a setting starts again.
+//! from the first poll; changing a setting starts again, keeping the finished run's held-out
+//! curve beside the new one.
 
 use super::ft_common::{self, loss_chart, progress, sample_line, DataSet, Runs};
 use super::lm_common::{tail, visible};
@@ -12,7 +13,8 @@ use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::sft::{Pair, SftSet};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part};
+use crate::viz::run::Setting;
+use crate::viz::view::{Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_value, toggle, Visual};
 
 const LRS: [f64; 3] = [3e-4, 1e-3, 3e-3];
@@ -43,7 +45,7 @@ pub struct Sft {
     epochs: usize,
     mask: bool,
     show: usize,
-    runs: Option<Runs>,
+    runs: Runs,
 }
 
 /// Steps for one pass over the training questions: their characters over those a batch reads.
@@ -58,32 +60,69 @@ impl Sft {
         let epochs = p.int("epochs")? as usize;
         let mask = p.boolean("mask")?;
         let show = p.index("show")?;
+        let runs = Runs::new(KIND.name, &p.lab());
         p.finish()?;
         Ok(Self {
             lr,
             epochs,
             mask,
             show,
-            runs: None,
+            runs,
         })
     }
 
     fn mask_only(&self) -> bool {
-        self.show == 2 && self.runs.is_none()
+        self.show == 2 && self.runs.waiting()
+    }
+
+    /// The settings a learner changes here, as a kept run's label names them.
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            ("lr", LR_NAMES[self.lr].to_string()),
+            ("epochs", self.epochs.to_string()),
+            ("mask", if self.mask { "on" } else { "off" }.to_string()),
+        ]
+    }
+
+    /// The current run's line of `f` by step.
+    fn line(&self, f: fn(&crate::labs::lm::finetune::Point) -> f32) -> Vec<(f64, f64)> {
+        self.runs.logs.first().map_or_else(Vec::new, |log| {
+            log.points
+                .iter()
+                .map(|p| (p.step as f64, f64::from(f(p))))
+                .collect()
+        })
+    }
+
+    /// Final figures: answer loss on training and held-out questions, loss on the original
+    /// text.
+    fn figures(&self) -> Vec<String> {
+        let last = self
+            .runs
+            .logs
+            .first()
+            .filter(|l| l.done)
+            .and_then(|l| l.points.last());
+        match last {
+            Some(p) => [p.train, p.held_out, p.original]
+                .map(|x| format!("{x:.3}"))
+                .to_vec(),
+            None => vec!["…".into(); 3],
+        }
     }
 
     fn steps(&self) -> usize {
         self.epochs * steps_per_epoch()
     }
 
-    fn start(&mut self, waker: &Waker) {
+    fn start(&mut self) {
         let mut cfg = FtConfig::new(Method::Full, self.steps(), LRS[self.lr]);
         cfg.batch = BATCH;
         cfg.mask_prompt = self.mask;
         cfg.eval_every = (cfg.steps / 12).max(5);
         cfg.eval_chars = ft_common::EVAL_CHARS;
         let prompt = ft_common::held_out_prompt();
-        self.runs = Some(Runs::start(vec![cfg], DataSet::All, Some(prompt), waker));
+        self.runs.start(vec![cfg], DataSet::All, Some(prompt));
     }
 
     fn status(&self, runs: &Runs) -> Vec<String> {
@@ -174,6 +213,7 @@ impl Sft {
 impl Visual for Sft {
     fn controls(&self) -> Vec<Control> {
         vec![
+            self.runs.run.control(),
             choice(
                 "learning rate",
                 LR_NAMES.iter().map(ToString::to_string).collect(),
@@ -190,51 +230,72 @@ impl Visual for Sft {
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
+        let before = (self.lr, self.epochs, self.mask);
         match index {
-            0 => self.lr = step_index(self.lr, delta, LRS.len()),
-            1 => self.epochs = step_value(self.epochs as f64, delta, 1.0, 1.0, 8.0) as usize,
-            2 => self.mask = !self.mask,
-            3 => {
+            0 => {
+                if self.runs.run.toggle() {
+                    self.start();
+                }
+                return;
+            }
+            1 => self.lr = step_index(self.lr, delta, LRS.len()),
+            2 => self.epochs = step_value(self.epochs as f64, delta, 1.0, 1.0, 8.0) as usize,
+            3 => self.mask = !self.mask,
+            4 => {
                 self.show = step_index(self.show, delta, SHOW.len());
                 return;
             }
             _ => return,
         }
-        self.runs = None;
+        if before == (self.lr, self.epochs, self.mask) {
+            return;
+        }
+        let now = (self.lr, self.epochs, self.mask);
+        (self.lr, self.epochs, self.mask) = before;
+        let line = Series {
+            name: "held-out".into(),
+            marker: '·',
+            points: self.line(|p| p.held_out),
+            faint: true,
+        };
+        let (settings, figures) = (self.settings(), self.figures());
+        self.runs.run.keep(settings, vec![line], figures);
+        (self.lr, self.epochs, self.mask) = now;
+        self.runs.clear();
     }
 
     /// The mask view needs no training: nothing runs until another view is chosen.
     fn busy(&self) -> bool {
-        match &self.runs {
-            None => !self.mask_only(),
-            Some(r) => r.busy(),
-        }
+        self.runs.busy() || (self.runs.waiting() && !self.mask_only())
     }
 
-    /// Kept when the learner leaves: an unfinished run is stopped (it cannot resume) and the
-    /// panel keeps its curves and says so, rather than silently training again.
+    /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
     fn leave(&mut self) -> bool {
-        if let Some(runs) = &mut self.runs {
-            runs.leave();
-        }
+        self.runs.run.leave();
         true
     }
 
+    fn clear_history(&mut self) -> bool {
+        self.runs.run.clear_history()
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
-        if self.runs.is_none() && !self.mask_only() {
-            self.start(waker);
+        if self.runs.waiting() && !self.mask_only() {
+            self.runs.run.poll(waker);
+            self.start();
             return true;
         }
-        self.runs.as_mut().is_some_and(Runs::take)
+        self.runs.take(waker)
     }
 
     fn parts(&self) -> Vec<Part> {
         if self.mask_only() {
             return vec![self.mask_view()];
         }
-        let Some(runs) = &self.runs else {
+        if self.runs.waiting() {
             return vec![Part::Text(vec!["starting…".into()])];
-        };
+        }
+        let runs = &self.runs;
         let body = match self.show {
             0 => loss_chart(
                 "answer loss by step: train *, held-out +, original text o",
@@ -247,29 +308,33 @@ impl Visual for Sft {
             _ => self.mask_view(),
         };
         let body = match (self.show, body) {
-            (0, crate::viz::view::Part::Chart(mut c)) => {
-                let log = runs.logs.first().cloned().unwrap_or_default();
-                let line = |f: fn(&crate::labs::lm::finetune::Point) -> f32| -> Vec<(f64, f64)> {
-                    log.points
-                        .iter()
-                        .map(|p| (p.step as f64, f64::from(f(p))))
-                        .collect()
-                };
-                c.series.push(crate::viz::view::Series {
+            (0, Part::Chart(mut c)) => {
+                let mut ghosts = runs.run.ghosts(&self.settings(), &[], '·');
+                ghosts.append(&mut c.series);
+                c.series = ghosts;
+                c.series.push(Series {
                     name: "held-out".into(),
                     marker: '+',
-                    points: line(|p| p.held_out),
+                    points: self.line(|p| p.held_out),
+                    faint: false,
                 });
-                c.series.push(crate::viz::view::Series {
+                c.series.push(Series {
                     name: "original text (nats/char by step)".into(),
                     marker: 'o',
-                    points: line(|p| p.original),
+                    points: self.line(|p| p.original),
+                    faint: false,
                 });
                 Part::Chart(c)
             }
             (_, b) => b,
         };
-        vec![Part::Text(self.status(runs)), body]
+        let mut parts = vec![Part::Text(self.status(runs)), body];
+        parts.extend(runs.run.history_table(
+            &self.settings(),
+            &["run", "train", "held-out", "original"],
+            self.figures(),
+        ));
+        parts
     }
 }
 
@@ -287,9 +352,9 @@ mod tests {
     fn one_epoch_lowers_the_answer_loss_and_samples_before_and_after() {
         let mut s = lab(json!({"epochs": 1, "lr": "0.0003"}));
         assert!(s.poll(&crate::jobs::Waker::none()));
-        s.runs.as_mut().unwrap().wait();
-        let runs = s.runs.as_ref().unwrap();
-        assert!(runs.failed.is_none(), "{:?}", runs.failed);
+        s.runs.wait();
+        let runs = &s.runs;
+        assert!(runs.run.finished(), "{:?}", runs.run.phase());
         let log = &runs.logs[0];
         assert!(log.done);
         let (first, last) = (log.points[0], *log.points.last().unwrap());
@@ -308,7 +373,7 @@ mod tests {
         };
         let on = text(&s);
         assert!(on[1].contains('.') && on[1].contains('^'), "{on:?}");
-        s.adjust(2, 1);
+        s.adjust(3, 1);
         let off = text(&s);
         assert!(!off[1].contains('.'), "{off:?}");
     }

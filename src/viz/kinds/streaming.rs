@@ -118,6 +118,7 @@ impl Visual for Streaming {
                         name: "window only".into(),
                         marker: '*',
                         points: curve(0),
+                        faint: false,
                     },
                     Series {
                         name: format!(
@@ -127,6 +128,7 @@ impl Visual for Streaming {
                         ),
                         marker: 'o',
                         points: curve(self.sinks),
+                        faint: false,
                     },
                 ],
             }),

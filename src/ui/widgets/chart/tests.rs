@@ -8,6 +8,7 @@ fn series(name: &str, marker: char, points: Vec<(f64, f64)>) -> Series {
         name: name.into(),
         marker,
         points,
+        faint: false,
     }
 }
 

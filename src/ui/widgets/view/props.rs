@@ -136,6 +136,7 @@ fn part() -> impl Strategy<Value = Part> {
                             name,
                             marker,
                             points,
+                            faint: false,
                         })
                         .collect(),
                 })

@@ -150,6 +150,7 @@ fn every_part_kind_in_any_area_never_panics() {
                     name: "s".into(),
                     marker: '•',
                     points: vec![(1.0, 1.0), (100.0, 10.0)],
+                    faint: false,
                 }],
             }),
             Part::Columns(vec![]),
@@ -228,6 +229,7 @@ fn a_chart_grows_into_spare_rows_up_to_about_square() {
             name: "s".into(),
             marker: '*',
             points: vec![(0.0, 0.0), (1.0, 1.0)],
+            faint: false,
         }],
     });
     let v = View {
@@ -257,6 +259,7 @@ fn line_chart() -> Part {
             name: "s".into(),
             marker: '*',
             points: vec![(0.0, 0.0), (1.0, 1.0)],
+            faint: false,
         }],
     })
 }
