@@ -181,9 +181,15 @@ impl<E: Send> RunSink<E> {
         if !self.gate.held() {
             return self.gate.pass();
         }
-        self.turn.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.turn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.gate.pass()?;
-        let turn = self.queue.wait_turn(&self.reporter, &self.gate).ok_or(Closed)?;
+        let turn = self
+            .queue
+            .wait_turn(&self.reporter, &self.gate)
+            .ok_or(Closed)?;
         *self.turn.lock().unwrap_or_else(PoisonError::into_inner) = Some(turn);
         Ok(())
     }

@@ -13,11 +13,11 @@
 
 use super::lm_common;
 use crate::jobs::{Sink, Waker};
-use crate::viz::run::Run;
 use crate::labs::lm::grpo::{GroupConfig, GroupStep, GroupTrainer, Method, Sample};
 use crate::labs::lm::{self, word_task};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::run::Run;
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_seed, Visual};
 
