@@ -117,6 +117,8 @@ pub struct Connection {
     /// another student's): shown on their screen instead of the course.
     refusal: Option<String>,
     typing: TypingRate,
+    /// Input beyond the typing rate has been dropped (logged once).
+    flooding: bool,
     /// Ends the stream's quick acknowledgements once the session's first output is out.
     quick: QuickAck,
     student: Option<Student>,
@@ -182,6 +184,7 @@ impl Connection {
             wrong_codes: 0,
             refusal: None,
             typing: TypingRate::new(Instant::now()),
+            flooding: false,
             quick,
             student: None,
             channel: None,
@@ -698,8 +701,8 @@ impl russh::server::Handler for Connection {
     }
 
     /// Typed bytes go to the session only as fast as it handles them: this waits for room
-    /// in its input budget (and for the typing rate), and while it waits, russh reads
-    /// nothing more from this client, so TCP slows the client down.
+    /// in its input budget, and while it waits russh reads nothing more from this client, so
+    /// TCP slows it down. Bytes beyond the typing rate (no person types them) are dropped.
     async fn data(
         &mut self,
         _: ChannelId,
@@ -710,14 +713,22 @@ impl russh::server::Handler for Connection {
             return Ok(());
         };
         for chunk in data.chunks(INPUT_CHUNK) {
-            let wait = self.typing.spend(chunk.len(), Instant::now());
-            let until = tokio::time::Instant::now() + wait;
-            // Waits in short slices, so a client that hangs up meanwhile is seen at once and
-            // its session ends with what it had queued dropped.
+            if !self.typing.admit(chunk.len(), Instant::now()) {
+                if !self.flooding {
+                    self.flooding = true;
+                    log(&format!(
+                        "dropping   {}: input faster than anyone types (over {} KiB/s)",
+                        self.peer,
+                        limits::TYPING_RATE as u32 / 1024
+                    ));
+                }
+                continue;
+            }
+            // Waits for the session in short slices, so a client that hangs up meanwhile is
+            // seen at once and its session ends with what it had queued dropped.
             loop {
                 let admitted = tokio::select! {
-                    room = link.input_room.acquire_many(chunk.len() as u32),
-                        if tokio::time::Instant::now() >= until => Some(room),
+                    room = link.input_room.acquire_many(chunk.len() as u32) => Some(room),
                     () = tokio::time::sleep(HANGUP_CHECK) => None,
                 };
                 match admitted {

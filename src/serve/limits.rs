@@ -223,8 +223,10 @@ impl Drop for SigningInSlot {
 }
 
 /// A client's typing, limited to a rate no person reaches: a token bucket of bytes. A paste
-/// up to the burst goes in at once; past it, the connection waits before reading on, and a
-/// client flooding keys costs its session a small, fixed share of a core.
+/// up to the burst goes in at once; bytes beyond the rate are read and dropped, not queued.
+/// Dropping, not waiting: a client that floods keys would otherwise leave megabytes in its
+/// own kernel's send queue, and its hang-up (the FIN behind them) would reach the server only
+/// once they were read, minutes after it left.
 #[derive(Debug, Clone, Copy)]
 pub struct TypingRate {
     tokens: f64,
@@ -245,16 +247,16 @@ impl TypingRate {
         }
     }
 
-    /// Spends `bytes`; how long to wait first so the rate holds.
-    pub fn spend(&mut self, bytes: usize, now: Instant) -> Duration {
+    /// Whether `bytes` more fit the rate now; if they do, they are spent.
+    pub fn admit(&mut self, bytes: usize, now: Instant) -> bool {
         let earned = now.saturating_duration_since(self.at).as_secs_f64() * TYPING_RATE;
-        self.tokens = (self.tokens + earned).min(TYPING_BURST) - bytes as f64;
+        self.tokens = (self.tokens + earned).min(TYPING_BURST);
         self.at = now;
-        if self.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.tokens / TYPING_RATE)
+        let fits = self.tokens >= bytes as f64;
+        if fits {
+            self.tokens -= bytes as f64;
         }
+        fits
     }
 }
 
@@ -348,17 +350,12 @@ mod tests {
     fn typing_goes_in_at_once_up_to_the_burst_then_at_the_rate() {
         let t0 = Instant::now();
         let mut rate = TypingRate::new(t0);
-        assert_eq!(rate.spend(TYPING_BURST as usize, t0), Duration::ZERO);
-        let wait = rate.spend(4096, t0);
-        assert!(
-            (wait.as_secs_f64() - 4096.0 / TYPING_RATE).abs() < 1e-9,
-            "{wait:?}"
-        );
-        // A second later the debt is paid and one more second's worth is owed.
-        let wait = rate.spend(4096, t0 + Duration::from_secs(1));
-        assert!(
-            (wait.as_secs_f64() - 4096.0 / TYPING_RATE).abs() < 1e-9,
-            "{wait:?}"
-        );
+        assert!(rate.admit(TYPING_BURST as usize, t0));
+        // The burst is spent: more is dropped, and dropped bytes cost nothing.
+        assert!(!rate.admit(4096, t0));
+        assert!(!rate.admit(4096, t0 + Duration::from_millis(500)));
+        // A second's worth has come back a second later.
+        assert!(rate.admit(4096, t0 + Duration::from_secs(1)));
+        assert!(!rate.admit(1, t0 + Duration::from_secs(1)));
     }
 }

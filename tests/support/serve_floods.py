@@ -223,10 +223,17 @@ def flood(kind):
         s.close()
     time.sleep(3)
     after = srv.rss()
+    time.sleep(12)
+    later = srv.rss()
+    live = sum(1 for line in srv.log if " started at " in line) - sum(
+        1 for line in srv.log if " ended: " in line)
     reader.close()
     time.sleep(1)
     print(f"{kind} flood: {FLOODERS} clients reading nothing for {SECONDS:.0f} s")
-    print(f"  server RSS: {base} MB before, peak {during} MB, {after} MB 3 s after they left")
+    if os.environ.get("LOG"):
+        print("".join(srv.log[-40:]))
+    print(f"  server RSS: {base} MB before, peak {during} MB, {after} MB 3 s and {later} MB 15 s "
+          f"after they left ({live} session(s) still live: the bystander)")
     latency("bystander", times)
     srv.stop()
 
