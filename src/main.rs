@@ -306,8 +306,37 @@ fn source_for(dir: Option<&Path>) -> (Box<dyn Source + '_>, String) {
     }
 }
 
+/// mimalloc's knob for giving freed memory back to the system, and the value the server runs
+/// with.
+const PURGE_DELAY: (&str, &str) = ("MIMALLOC_PURGE_DELAY", "0");
+
+/// `llmf serve` gives memory back as soon as it is freed: sessions come and go all class long,
+/// and with mimalloc's default delay the pages a departed session freed stayed with the
+/// process (measured: 869 MB held 15 s after 60 flooding clients left, against 106 MB with the
+/// delay at 0). The allocator reads the setting from the environment as the process starts,
+/// so the server starts itself once more with it set: no environment is edited while threads
+/// run. If that fails, it goes on as it is.
+fn serve_with_memory_given_back() {
+    use std::os::unix::process::CommandExt;
+    let (name, value) = PURGE_DELAY;
+    if std::env::var_os(name).is_some() {
+        return;
+    }
+    let Ok(me) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(me)
+        .args(std::env::args_os().skip(1))
+        .env(name, value)
+        .exec();
+    errln!("llmf: could not restart with memory given back early ({err}); going on");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Serve { .. })) {
+        serve_with_memory_given_back();
+    }
     if let Some(path) = &cli.tokenizer_file {
         match llmf::labs::tokenize::load_file(path) {
             Ok(tok) => {

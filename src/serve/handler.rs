@@ -119,6 +119,8 @@ pub struct Connection {
     typing: TypingRate,
     /// Input beyond the typing rate has been dropped (logged once).
     flooding: bool,
+    /// The session fell behind its input: new input is dropped until it catches up.
+    behind: bool,
     /// Ends the stream's quick acknowledgements once the session's first output is out.
     quick: QuickAck,
     student: Option<Student>,
@@ -140,6 +142,8 @@ pub struct Connection {
 
 /// How often a connection that waits before reading on checks whether its client hung up.
 const HANGUP_CHECK: Duration = Duration::from_millis(100);
+/// Checks without room before a session counts as behind its input (one second).
+const BEHIND_AFTER: u32 = 10;
 
 /// Whether the client has closed its end (or the connection broke), without reading from
 /// the socket: asks the kernel for hang-up events only.
@@ -185,6 +189,7 @@ impl Connection {
             refusal: None,
             typing: TypingRate::new(Instant::now()),
             flooding: false,
+            behind: false,
             quick,
             student: None,
             channel: None,
@@ -724,13 +729,28 @@ impl russh::server::Handler for Connection {
                 }
                 continue;
             }
+            // A session that fell behind (it made no room for a second) gets nothing more
+            // until it has caught up: what comes meanwhile is read and dropped, so a client
+            // that leaves is seen at once instead of after its queued keys.
+            if self.behind {
+                if link.input_room.available_permits() < driver::INPUT_ROOM {
+                    continue;
+                }
+                self.behind = false;
+            }
             // Waits for the session in short slices, so a client that hangs up meanwhile is
             // seen at once and its session ends with what it had queued dropped.
+            let mut waited = 0;
             loop {
                 let admitted = tokio::select! {
                     room = link.input_room.acquire_many(chunk.len() as u32) => Some(room),
                     () = tokio::time::sleep(HANGUP_CHECK) => None,
                 };
+                waited += 1;
+                if admitted.is_none() && waited >= BEHIND_AFTER {
+                    self.behind = true;
+                    break;
+                }
                 match admitted {
                     // Closed when the session has ended: the bytes have nowhere to go.
                     Some(Err(_)) => return Ok(()),
@@ -744,6 +764,9 @@ impl russh::server::Handler for Connection {
                     }
                     None => {}
                 }
+            }
+            if self.behind {
+                continue;
             }
             if link.is_gone() || tx.send(Input::Bytes(chunk.to_vec())).is_err() {
                 return Ok(());

@@ -233,9 +233,9 @@ pub struct TypingRate {
     at: Instant,
 }
 
-/// Bytes a second a client may type, sustained: a fast typist sends under 100, a held key
-/// with escape sequences or a mouse wheel under 1,000.
-pub const TYPING_RATE: f64 = 4096.0;
+/// Bytes a second a client may type, sustained: a fast typist sends under 100, a held arrow
+/// key about 100 (3-byte sequences at 30 a second), a fast mouse wheel under 1,000.
+pub const TYPING_RATE: f64 = 1024.0;
 /// Bytes a client may send at once: a long paste.
 pub const TYPING_BURST: f64 = 64.0 * 1024.0;
 
@@ -352,10 +352,10 @@ mod tests {
         let mut rate = TypingRate::new(t0);
         assert!(rate.admit(TYPING_BURST as usize, t0));
         // The burst is spent: more is dropped, and dropped bytes cost nothing.
-        assert!(!rate.admit(4096, t0));
-        assert!(!rate.admit(4096, t0 + Duration::from_millis(500)));
+        assert!(!rate.admit(1024, t0));
+        assert!(!rate.admit(1024, t0 + Duration::from_millis(500)));
         // A second's worth has come back a second later.
-        assert!(rate.admit(4096, t0 + Duration::from_secs(1)));
+        assert!(rate.admit(1024, t0 + Duration::from_secs(1)));
         assert!(!rate.admit(1, t0 + Duration::from_secs(1)));
     }
 }

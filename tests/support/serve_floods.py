@@ -323,14 +323,20 @@ def train():
     for i in range(TRAINERS):
         s = Ssh(srv, f"t{i}")
         s.sign_in()
-        # Lesson 15, step 7 ("Watch a model learn"): o opens the lessons, 14 downs reach 15.
+        # Lesson 15, step 6 ("Watch a model learn"): o opens the lessons, 14 downs reach 15.
         os.write(s.master, b"o" + b"\x1b[B" * 14 + b"\r")
         s.drain(0.2)
-        os.write(s.master, b"n" * 6)
+        os.write(s.master, b"n" * 5)
         s.drain(0.2)
         # Tab to the panel, Enter on its first control: the run.
         os.write(s.master, b"\t\r")
         trainers.append(s)
+    time.sleep(2)
+    screen = b""
+    while select.select([trainers[-1].master], [], [], 0.3)[0]:
+        screen += os.read(trainers[-1].master, 65536)
+    shown = re.findall(rb"queued: \d+ ahead|running step \d+/\d+", screen)
+    print(f"  the last student's panel says: {shown[-1].decode() if shown else '(nothing read)'}")
     t_started = time.perf_counter()
     readers = []
     for s in trainers:
