@@ -206,12 +206,12 @@ impl Lora {
                 Some(slot) => {
                     let mut thirds = vec![Tensor::zeros((d, d), delta.dtype(), delta.device())?; 3];
                     thirds[slot] = delta;
-                    (&blk.w_qkv, Tensor::cat(&thirds, 1)?)
+                    (&blk.attn.qkv.w, Tensor::cat(&thirds, 1)?)
                 }
                 None => match ad.proj {
-                    Proj::O => (&blk.w_o, delta),
-                    Proj::MlpIn => (&blk.w_in, delta),
-                    _ => (&blk.w_out, delta),
+                    Proj::O => (&blk.attn.o.w, delta),
+                    Proj::MlpIn => (&blk.mlp.up.w, delta),
+                    _ => (&blk.mlp.down.w, delta),
                 },
             };
             var.set(&(var.as_tensor() + delta)?)?;

@@ -44,6 +44,7 @@
 //! # let _ = step;
 //! ```
 
+pub(crate) mod adapter;
 pub mod batch_sample;
 pub mod cache;
 pub mod config;
@@ -55,6 +56,7 @@ pub mod fused;
 pub mod grpo;
 pub mod infer;
 pub mod io;
+pub(crate) mod layers;
 pub mod lora;
 pub mod loss;
 pub mod model;
