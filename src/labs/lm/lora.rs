@@ -7,7 +7,8 @@
 //! 1/√in, so x·A has entries of order 1), B starts at zero: ΔW = 0 and the model's output at
 //! step 0 is exactly the pre-trained one.
 //!
-//! Frozen means frozen: in [`super::Model::forward_lora`] every base matrix is applied by
+//! Frozen means frozen: in [`super::Model::forward_lora`] the layers read their weights through
+//! LoRA's adapter (`super::adapter`), so every base matrix is applied by
 //! [`super::frozen::matmul`], whose backward pass computes the input's gradient only, and the
 //! small vectors (layer norms, biases, embeddings) are read detached. No weight gradient of a
 //! big matrix is computed and thrown away, which is where LoRA's training-time saving comes from
