@@ -1,8 +1,8 @@
 //! Sampling many continuations of one prompt at once, with a KV cache: every step feeds one
-//! new token per sequence through the model as a batch ([`Model::step`]). Policy-gradient training (Part V)
-//! draws a fresh batch of responses every step, and sampling them one sequence at a time
-//! ([`super::cache::KvCache`]) would cost one small forward pass per character per sequence;
-//! batched, it is one pass per character for the whole batch.
+//! new token per sequence through the model as a batch (`Model::step`). Policy-gradient
+//! training (Part V) draws a fresh batch of responses every step, and sampling them one
+//! sequence at a time ([`super::cache::KvCache`]) would cost one small forward pass per
+//! character per sequence; batched, it is one pass per character for the whole batch.
 //!
 //! Unlike [`super::sample::generate`], a batch never slides its window: prompt plus response
 //! must fit the context, which [`sample_batch`] checks.

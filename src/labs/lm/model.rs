@@ -1,7 +1,7 @@
 //! The decoder-only GPT: token and learned position embeddings, pre-LN blocks (causal
 //! multi-head attention, then a 4× MLP with ReLU), a final layer norm, and an output layer tied
-//! to the token embedding (logits = h · W_teᵀ). The layers are in [`super::layers`]; this
-//! module holds them together and runs them ([`Model::run`], the one forward pass that
+//! to the token embedding (logits = h · W_teᵀ). The layers are in `layers.rs`; this
+//! module holds them together and runs them (`Model::run`, the one forward pass that
 //! training, LoRA, scoring and the KV-cached generation step all go through).
 //!
 //! ReLU rather than GELU: at this size the two train alike, and ReLU is exact, so the
