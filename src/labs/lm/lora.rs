@@ -165,12 +165,17 @@ impl Lora {
 
     /// (α/r)·x·A·B for the adapter at (`layer`, `proj`), x of shape (n, in); None if that
     /// projection has no adapter.
+    ///
+    /// The product starts on the cheap side, x·A (n, r), and α/r scales that thin product
+    /// rather than the (n, out) result: r numbers a row instead of out, forward and backward.
+    /// The result is the same, exactly so when α/r is a power of two (as for every rank the
+    /// course offers with α = 8): scaling by 2ᵏ is exact, so every product and sum is too.
     pub(crate) fn delta(&self, layer: usize, proj: Proj, x: &Tensor) -> Result<Option<Tensor>> {
         let Some(ad) = self.find(layer, proj) else {
             return Ok(None);
         };
-        let low = x.matmul(ad.a.as_tensor())?; // (n, r): the cheap side first
-        Ok(Some((low.matmul(ad.b.as_tensor())? * self.scale())?))
+        let low = (x.matmul(ad.a.as_tensor())? * self.scale())?;
+        Ok(Some(low.matmul(ad.b.as_tensor())?))
     }
 
     /// The correction to the fused W_qkv's output (n, 3d): Q, K and V deltas side by side,
