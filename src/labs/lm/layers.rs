@@ -16,7 +16,7 @@
 //! that the two agree, values and gradients.
 
 use super::adapter::Adapt;
-use super::fused::{add_rows, add_rows_relu, causal_attention, relu};
+use super::fused::{add_rows, add_rows_plus, add_rows_relu, causal_attention};
 use super::ops::{layer_norm, softmax};
 use candle_core::{Device, Result, Tensor, Var};
 
@@ -89,25 +89,24 @@ pub(crate) struct Linear {
 }
 
 impl Linear {
+    /// x · W + b, plus the adapter's correction if it has one here.
     pub fn forward(&self, x: &Tensor, ctx: &Ctx) -> Result<Tensor> {
-        let y = add_rows(
-            &ctx.adapter.matmul(x, self.w.as_tensor())?,
-            &ctx.adapter.read(&self.b),
-        )?;
-        match ctx.adapter.correction(ctx.layer, self.site, x)? {
-            Some(delta) => y + delta,
-            None => Ok(y),
-        }
+        self.apply(x, ctx, false)
     }
 
-    /// max(0, x · W + b). Without an adapter the bias and the ReLU are one operation; with
-    /// one, its correction goes between them.
+    /// max(0, x · W + b), the adapter's correction added before the ReLU. The additions and
+    /// the ReLU are one operation.
     pub fn forward_relu(&self, x: &Tensor, ctx: &Ctx) -> Result<Tensor> {
-        let pre = ctx.adapter.matmul(x, self.w.as_tensor())?;
+        self.apply(x, ctx, true)
+    }
+
+    fn apply(&self, x: &Tensor, ctx: &Ctx, relu: bool) -> Result<Tensor> {
+        let xw = ctx.adapter.matmul(x, self.w.as_tensor())?;
         let b = ctx.adapter.read(&self.b);
-        match ctx.adapter.correction(ctx.layer, self.site, x)? {
-            Some(delta) => relu(&(add_rows(&pre, &b)? + delta)?),
-            None => add_rows_relu(&pre, &b),
+        match (ctx.adapter.correction(ctx.layer, self.site, x)?, relu) {
+            (Some(delta), _) => add_rows_plus(&xw, &b, &delta, relu),
+            (None, false) => add_rows(&xw, &b),
+            (None, true) => add_rows_relu(&xw, &b),
         }
     }
 
