@@ -381,7 +381,7 @@ fn focused_room(file: &str, step: &crate::course::Step) -> (u16, Option<Problem>
 /// each slider.
 pub fn tallest_view(spec: &crate::course::VizSpec, width: u16) -> u16 {
     let measure = |v: &Visualizer| crate::ui::widgets::view_height(v.view(), width);
-    let Ok(first) = Visualizer::build(spec) else {
+    let Ok(first) = Visualizer::build_to_measure(spec) else {
         return 0;
     };
     let mut tallest = measure(&first);
@@ -394,7 +394,7 @@ pub fn tallest_view(spec: &crate::course::VizSpec, width: u16) -> u16 {
             ControlKind::Text { .. } => vec![],
         };
         for direction in [1, -1] {
-            let Ok(mut viz) = Visualizer::build(spec) else {
+            let Ok(mut viz) = Visualizer::build_to_measure(spec) else {
                 return tallest;
             };
             viz.select(index as i32);

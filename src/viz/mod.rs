@@ -83,6 +83,9 @@ pub struct Visualizer {
     edit_cursor: usize,
     /// `--ascii`: every string of the view is spelled in 7-bit ASCII after each recompute.
     ascii: bool,
+    /// Built only to be measured (`llmf check`): adjusting it starts no background work and
+    /// collects none, so what it shows does not depend on how fast a run finishes.
+    measuring: bool,
 }
 
 /// A kind and the view computed from its settings, handed back by the first-view job.
@@ -123,6 +126,15 @@ impl Visualizer {
     /// background work by polling; the error names the bad parameter.
     pub fn build(spec: &VizSpec) -> Result<Self, String> {
         Self::build_in(spec, &Lab::new())
+    }
+
+    /// [`Self::build`] for measuring the heights of the states its controls reach (`llmf
+    /// check`): no background work is started or collected, so a run that finishes early on a
+    /// fast machine cannot change what is measured.
+    pub fn build_to_measure(spec: &VizSpec) -> Result<Self, String> {
+        let mut viz = Self::build(spec)?;
+        viz.measuring = true;
+        Ok(viz)
     }
 
     /// [`Self::build`] for a panel of the learner whose lab memory is `lab`.
@@ -173,6 +185,7 @@ impl Visualizer {
             first: Some(first),
             edit_cursor: 0,
             ascii: false,
+            measuring: false,
         };
         let ready = viz.first.as_mut().and_then(|job| job.wait(FIRST_VIEW_WAIT));
         match ready {
@@ -256,6 +269,9 @@ impl Visualizer {
         let changed = self.visual.controls() != before;
         if changed {
             self.refresh();
+        }
+        if self.measuring {
+            return changed;
         }
         // A button-like control (re-run) changes no setting but asks for work.
         self.start_work() || changed
