@@ -275,3 +275,95 @@ fn wrong_shapes_are_errors_that_name_the_operation_and_the_shape() {
         "{e}"
     );
 }
+
+/// Checks `op`'s backward pass against finite differences of L = Σ op(inputs) · w (w random,
+/// so every output's gradient counts, not a gradient of ones): at a few coordinates of each
+/// input, (L(x + ε) − L(x − ε)) / 2ε against the gradient backpropagation gives. A coordinate
+/// next to a kink (ReLU at zero) is skipped, seen by its one-sided slopes disagreeing.
+fn finite_differences(rng: &mut Rng, inputs: &[&Var], op: impl Fn(&[Tensor]) -> Result<Tensor>) {
+    const EPS: f32 = 1e-2;
+    let tensors = |vs: &[Tensor]| op(vs).unwrap();
+    let base: Vec<Tensor> = inputs.iter().map(|v| v.as_tensor().clone()).collect();
+    let out = tensors(&base);
+    let w = random(rng, out.dims(), 1.0);
+    let loss = |vs: &[Tensor]| -> f32 {
+        (tensors(vs) * w.as_tensor())
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap()
+    };
+    let grads = (&out * w.as_tensor())
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let l0 = loss(&base);
+    for (i, v) in inputs.iter().enumerate() {
+        let analytic = flat(grads.get(v).expect("every input gets a gradient"));
+        let values = flat(v.as_tensor());
+        let mut checked = 0;
+        for _ in 0..8 {
+            let at = rng.below(values.len());
+            let nudged = |by: f32| {
+                let mut moved = values.clone();
+                moved[at] += by;
+                let mut vs = base.clone();
+                vs[i] = Tensor::from_vec(moved, v.dims(), &Device::Cpu).unwrap();
+                loss(&vs)
+            };
+            let (up, down) = (nudged(EPS), nudged(-EPS));
+            let (right, left) = ((up - l0) / EPS, (l0 - down) / EPS);
+            if (right - left).abs() > 0.1 * (1.0 + right.abs()) {
+                continue;
+            }
+            let numeric = (up - down) / (2.0 * EPS);
+            let tolerance = 2e-2 * (1.0 + numeric.abs());
+            assert!(
+                (numeric - analytic[at]).abs() < tolerance,
+                "input {i}, value {at}: finite differences give {numeric}, backward {}",
+                analytic[at]
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= 4,
+            "input {i}: only {checked} smooth points checked"
+        );
+    }
+}
+
+/// Every fused operation's backward pass against finite differences, on 20 positions (more
+/// than the 16 rows a kernel might handle in one block) and a random output gradient.
+#[test]
+fn every_fused_backward_matches_finite_differences_over_twenty_positions() {
+    let mut rng = Rng::new(21);
+    let t = 20;
+    let x = random(&mut rng, &[2, t, 8], 1.5);
+    let g = random(&mut rng, &[8], 1.0);
+    let b = random(&mut rng, &[8], 1.0);
+    finite_differences(&mut rng, &[&x, &g, &b], |v| layer_norm(&v[0], &v[1], &v[2]));
+    let qkv = random(&mut rng, &[2, t, 24], 1.0);
+    finite_differences(&mut rng, &[&qkv], |v| attention_3d(&v[0], 2));
+    let logits = random(&mut rng, &[t, 7], 2.0);
+    let targets: Vec<u32> = (0..t).map(|i| (i * 3 % 7) as u32).collect();
+    let targets = Tensor::from_vec(targets, t, &Device::Cpu).unwrap();
+    finite_differences(&mut rng, &[&logits], |v| nll(&v[0], &targets));
+    let rows = random(&mut rng, &[t, 8], 1.0);
+    let e = random(&mut rng, &[t, 8], 1.0);
+    finite_differences(&mut rng, &[&rows, &b], |v| add_rows(&v[0], &v[1]));
+    finite_differences(&mut rng, &[&rows], |v| relu(&v[0]));
+    finite_differences(&mut rng, &[&rows, &b], |v| add_rows_relu(&v[0], &v[1]));
+    for with_relu in [false, true] {
+        finite_differences(&mut rng, &[&rows, &b, &e], |v| {
+            add_rows_plus(&v[0], &v[1], &v[2], with_relu)
+        });
+    }
+    // x·W with W frozen: the gradient reaches x only (W is not an input here).
+    let weights = random(&mut rng, &[8, 5], 1.0);
+    finite_differences(&mut rng, &[&rows], |v| {
+        crate::labs::lm::frozen::matmul(&v[0], weights.as_tensor())
+    });
+}
