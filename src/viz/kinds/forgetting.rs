@@ -8,7 +8,7 @@
 //! Both run in the background from the first poll, pause when the learner leaves the step and
 //! resume on the run key; a changed setting starts again, keeping the finished run to compare.
 
-use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
+use super::ft_common::{self, loss_chart, progress, DataSet, RunLog, Runs};
 use crate::jobs::Waker;
 use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
 use crate::labs::lm::lora::QV;
@@ -53,6 +53,9 @@ pub struct Forgetting {
     replay: f64,
     steps: usize,
     runs: Runs,
+    /// The full and LoRA runs' finished results, kept when only the replay share changed:
+    /// the next series runs the replay run alone.
+    unchanged: Vec<RunLog>,
 }
 
 impl Forgetting {
@@ -68,6 +71,7 @@ impl Forgetting {
             replay,
             steps,
             runs,
+            unchanged: Vec::new(),
         })
     }
 
@@ -196,7 +200,8 @@ impl Forgetting {
         } else {
             DataSet::All
         };
-        self.runs.start(self.configs(), which, None);
+        let done = std::mem::take(&mut self.unchanged);
+        self.runs.start_after(done, self.configs(), which, None);
     }
 
     fn forgetting_parts(&self, runs: &Runs) -> Vec<Part> {
@@ -330,6 +335,17 @@ impl Visual for Forgetting {
         (self.experiment, self.replay, self.steps) = before;
         self.keep();
         (self.experiment, self.replay, self.steps) = now;
+        // Only the replay run depends on the replay share: the full and LoRA runs keep their
+        // finished results, and the next series runs the replay run alone.
+        let replay_only = (before.0, before.2) == (now.0, now.2) && !self.overfitting();
+        self.unchanged = if replay_only {
+            self.runs.logs.iter().take(2).filter(|l| l.done).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        if self.unchanged.len() < 2 {
+            self.unchanged.clear();
+        }
         self.runs.clear();
         self.runs.run.rekey(EXPERIMENTS[self.experiment]);
     }
@@ -408,6 +424,34 @@ mod tests {
             rise(1),
             rise(0)
         );
+    }
+
+    #[test]
+    fn a_new_replay_share_reruns_only_the_replay_run() {
+        let mut f = lab(json!({"steps": 20, "replay": 0.5}));
+        f.poll(&crate::jobs::Waker::none());
+        f.runs.wait();
+        let (full, lora) = (f.runs.logs[0].points.clone(), f.runs.logs[1].points.clone());
+        assert!(f.runs.logs.iter().all(|l| l.done));
+        f.adjust(2, 1);
+        assert_eq!(f.unchanged.len(), 2, "the full and LoRA results are kept");
+        // The next poll starts the series; only the replay run reports.
+        f.poll(&crate::jobs::Waker::none());
+        let events = f.runs.run.wait_all();
+        let mut started = Vec::new();
+        for e in &events {
+            if let ft_common::FtEvent::Started { run, .. } = e {
+                started.push(*run);
+            }
+        }
+        assert_eq!(started, vec![2], "only the replay run runs again");
+        // (Fold what came, as a poll would.)
+        let _ = events;
+        assert_eq!(f.runs.logs[0].points, full);
+        assert_eq!(f.runs.logs[1].points, lora);
+        // A new number of steps reruns everything.
+        f.adjust(3, 1);
+        assert!(f.unchanged.is_empty());
     }
 
     #[test]

@@ -134,7 +134,14 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 /// Runs `configs` one after the other from the shipped model, posting their points; with
 /// `prompt`, a sample before and after each run. Stops within one training step (or one stage
 /// of setting up) once `tx` is closed, and waits there while it is paused.
-fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn Sink<FtEvent>) {
+/// The first `skip` configs are not run (their results are kept from an earlier series).
+fn work(
+    configs: Vec<FtConfig>,
+    skip: usize,
+    which: DataSet,
+    prompt: Option<String>,
+    tx: &dyn Sink<FtEvent>,
+) {
     {
         lm::threads::limit_candle_threads();
         let fail = |e: String| {
@@ -161,7 +168,7 @@ fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn
                 Err(e) => return fail(e),
             }
         }
-        for (run, cfg) in configs.into_iter().enumerate() {
+        for (run, cfg) in configs.into_iter().enumerate().skip(skip) {
             if tx.closed() {
                 return;
             }
@@ -230,6 +237,8 @@ pub struct Runs {
     pub before: Option<String>,
     /// Steps of each run, for the share done.
     steps: usize,
+    /// Runs at the start of the series kept from the last one, not run again.
+    skipped: usize,
 }
 
 impl Runs {
@@ -240,16 +249,34 @@ impl Runs {
             logs: Vec::new(),
             before: None,
             steps: 1,
+            skipped: 0,
         }
     }
 
     /// Starts `configs` one after the other (any earlier work stops), waking the driver
     /// of the last poll.
     pub fn start(&mut self, configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>) {
-        self.logs = vec![RunLog::default(); configs.len()];
+        self.start_after(Vec::new(), configs, which, prompt);
+    }
+
+    /// [`Self::start`], keeping the finished results `done` of the first configs (whose
+    /// settings did not change) and running only the rest.
+    pub fn start_after(
+        &mut self,
+        done: Vec<RunLog>,
+        configs: Vec<FtConfig>,
+        which: DataSet,
+        prompt: Option<String>,
+    ) {
+        let skip = done.len().min(configs.len());
+        self.logs = done;
+        self.logs.truncate(skip);
+        self.logs.resize(configs.len(), RunLog::default());
+        self.skipped = skip;
         self.before = None;
         self.steps = configs.iter().map(|c| c.steps).max().unwrap_or(1).max(1);
-        self.run.start(move |tx| work(configs, which, prompt, &tx));
+        self.run
+            .start(move |tx| work(configs, skip, which, prompt, &tx));
     }
 
     /// Forgets the results (a setting changed) and stops the work.
@@ -271,8 +298,10 @@ impl Runs {
             match e {
                 FtEvent::Started { run, trainable } => self.log(run).trainable = trainable,
                 FtEvent::Point { run, point } => {
-                    let n = self.logs.len().max(1) as f64;
-                    let share = (run as f64 + point.step as f64 / self.steps as f64) / n;
+                    // The share of the runs this series does (the kept ones are not redone).
+                    let n = self.logs.len().saturating_sub(self.skipped).max(1) as f64;
+                    let at = run.saturating_sub(self.skipped) as f64;
+                    let share = (at + point.step as f64 / self.steps as f64) / n;
                     self.run.progress(share);
                     self.log(run).points.push(point);
                 }

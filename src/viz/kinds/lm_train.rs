@@ -12,9 +12,10 @@ use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::run::{Run, Setting};
+use crate::viz::run::{Run, RunSink, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Model sizes offered: (name, d_model, layers). All use 4 heads and the demo's context.
@@ -50,7 +51,8 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
 }
 
 /// What a run has reported.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Log {
     step: usize,
     tokens: u64,
@@ -159,6 +161,9 @@ impl LmTrain {
     }
 
     fn start(&mut self) {
+        if let Some(saved) = self.run.take_resume() {
+            return self.resume(&saved);
+        }
         let data = lm_common::corpus();
         let (_, d, layers) = SIZES[self.size];
         let config = lm::Config {
@@ -174,13 +179,66 @@ impl LmTrain {
                 self.log.params = state.model.param_count();
                 self.run.start(move |tx| {
                     // The trainer's thread reports through the run's sink, so it waits there
-                    // while the run is paused and stops when the run is dropped.
-                    let _ = Trainer::spawn(state, data, tx).join();
+                    // while the run is paused and stops when the run is dropped; when the
+                    // app closes, it stops between two steps and its state is saved.
+                    let tx = Arc::new(tx);
+                    let state = Trainer::spawn(state, data, Arc::clone(&tx)).join();
+                    save_unfinished(&tx, state);
                 });
             }
             // A fresh model only fails on a bad shape.
             Err(e) => self.run.fail(format!("could not start: {e}")),
         }
+    }
+
+    /// Continues a run saved in an earlier session from its checkpoint: from the step it
+    /// reached, with the weights, optimizer moments and batch order it had.
+    fn resume(&mut self, checkpoint: &[u8]) {
+        match self.checked_checkpoint(checkpoint, "the saved run") {
+            Ok(state) => {
+                let data = lm_common::corpus();
+                self.run.start(move |tx| {
+                    let tx = Arc::new(tx);
+                    let state = Trainer::spawn(state, data, Arc::clone(&tx)).join();
+                    save_unfinished(&tx, state);
+                });
+            }
+            Err(e) => self.run.fail(e),
+        }
+    }
+
+    /// A checkpoint's training state, if it continues a run of the current settings at the
+    /// step the panel's log reached (`origin` names it in errors).
+    fn checked_checkpoint(&self, bytes: &[u8], origin: &str) -> Result<TrainState, String> {
+        let state = lm::io::load_checkpoint(bytes, origin)?;
+        let data = lm_common::corpus();
+        let (_, d, layers) = SIZES[self.size];
+        let c = state.model.config;
+        if state.model.vocab.as_string() != data.vocab.as_string()
+            || (c.d_model, c.layers, c.context) != (d, layers, 32)
+        {
+            return Err(format!(
+                "{origin}: its model is not this panel's (another size or alphabet); press → on \"run\" to start again"
+            ));
+        }
+        if state.recipe != self.recipe() || state.step != self.log.step {
+            return Err(format!(
+                "{origin}: its recipe or step is not the panel's; press → on \"run\" to start again"
+            ));
+        }
+        Ok(state)
+    }
+
+    /// What the saved file holds beside the checkpoint: the settings and what was reported.
+    fn saved_panel(&self) -> Result<serde_json::Value, String> {
+        serde_json::to_value(SavedPanel {
+            size: self.size,
+            lr: self.lr,
+            steps: self.steps,
+            seed: self.seed,
+            log: &self.log,
+        })
+        .map_err(|e| format!("saving the lm-train run: {e}"))
     }
 
     /// New settings: a finished run is kept for comparison, and any run is cleared.
@@ -341,6 +399,37 @@ impl LmTrain {
     }
 }
 
+/// Hands an unfinished run's checkpoint to the run when the app is closing.
+fn save_unfinished(tx: &RunSink<TrainEvent>, state: Option<TrainState>) {
+    let Some(state) = state.filter(|s| tx.saving() && s.step < s.recipe.steps) else {
+        return;
+    };
+    if let Ok(bytes) = lm::io::checkpoint_bytes(&state) {
+        tx.save(bytes);
+    }
+}
+
+/// The panel's part of a saved run, written.
+#[derive(Serialize)]
+struct SavedPanel<'a> {
+    size: usize,
+    lr: usize,
+    steps: usize,
+    seed: u64,
+    log: &'a Log,
+}
+
+/// The panel's part of a saved run, read back (and checked before use).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadedPanel {
+    size: usize,
+    lr: usize,
+    steps: usize,
+    seed: u64,
+    log: Log,
+}
+
 /// 123456 → "123k", 1234567 → "1.2M".
 fn fmt_count(n: u64) -> String {
     match n {
@@ -424,6 +513,59 @@ impl Visual for LmTrain {
 
     fn clear_history(&mut self) -> bool {
         self.run.clear_history()
+    }
+
+    /// The app is closing: the run stops between two steps and is saved with its checkpoint.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take_events(events);
+        match self.saved_panel() {
+            Ok(panel) => self.run.file(panel),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let bad = |what: &str| format!("{origin}: {what}; press → on \"run\" to start again");
+        let (header, checkpoint) = crate::viz::run::saved::decode(bytes, origin)?;
+        let p: LoadedPanel = serde_json::from_value(header.panel)
+            .map_err(|e| bad(&format!("its lm-train settings: {e}")))?;
+        let log = &p.log;
+        let in_range = p.size < SIZES.len()
+            && p.lr < LRS.len()
+            && (20..=5000).contains(&p.steps)
+            && p.seed <= 9999
+            && log.step <= p.steps
+            && log.evals.len() <= p.steps + 2
+            && log.samples.len() <= MAX_SAMPLES
+            && log.samples.iter().all(|(_, t)| t.len() <= 4096);
+        if !in_range {
+            return Err(bad("its settings or log are out of range"));
+        }
+        // Checked against the settings it ran with, before anything changes here.
+        let mut probe = Self {
+            size: p.size,
+            lr: p.lr,
+            steps: p.steps,
+            seed: p.seed,
+            keep: self.keep,
+            show_samples: false,
+            run: Run::new(KIND.name, &Lab::new()),
+            log: Log {
+                step: log.step,
+                ..Log::default()
+            },
+            lab: Lab::new(),
+        };
+        probe.checked_checkpoint(checkpoint, origin)?;
+        probe.run.clear();
+        self.run.restore(bytes, origin)?;
+        (self.size, self.lr, self.steps, self.seed) = (p.size, p.lr, p.steps, p.seed);
+        self.log = p.log;
+        for (_, text) in &mut self.log.samples {
+            *text = crate::sanitize::field(text).into_owned();
+        }
+        Ok(())
     }
 
     fn parts(&self) -> Vec<Part> {
