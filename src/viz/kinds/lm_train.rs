@@ -561,10 +561,9 @@ impl Visual for LmTrain {
         probe.run.clear();
         self.run.restore(bytes, origin)?;
         (self.size, self.lr, self.steps, self.seed) = (p.size, p.lr, p.steps, p.seed);
+        // Samples are drawn through `one_line`, which shows every control character as a
+        // visible escape: a hostile file's text reaches the screen spelled out, as a model's.
         self.log = p.log;
-        for (_, text) in &mut self.log.samples {
-            *text = crate::sanitize::field(text).into_owned();
-        }
         Ok(())
     }
 
@@ -662,5 +661,86 @@ mod tests {
         let other = lab(json!({"d_model": "16"}));
         assert!(other.run.history().is_empty());
         assert!(t.clear_history() && t.run.history().is_empty());
+    }
+
+    /// Polls `t` until its log reaches `step` (or the run ends).
+    fn run_until(t: &mut LmTrain, step: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while t.log.step < step && t.run.running() && std::time::Instant::now() < deadline {
+            t.poll(&Waker::none());
+            std::thread::yield_now();
+        }
+    }
+
+    fn final_weights(t: &LmTrain) -> Vec<u8> {
+        lm::io::model_bytes(&t.lab.trained().expect("a trained model")).unwrap()
+    }
+
+    #[test]
+    fn a_run_saved_as_the_app_closes_resumes_next_session_to_the_same_numbers() {
+        let params = json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3});
+        let mut straight = lab(params.clone());
+        straight.train_to_end();
+
+        // Paused by key partway, then the app closes: the run is saved.
+        let mut first = lab(params.clone());
+        first.adjust(0, 1);
+        run_until(&mut first, 15);
+        first.adjust(0, 1);
+        let file = first.suspend().expect("a run to save").unwrap();
+        let at = first.log.step;
+        assert!(at > 0 && at < 60, "saved at step {at}");
+
+        // A new session: a new panel of the same step, in a new lab, reads it back paused.
+        let mut second = lab(params.clone());
+        second.restore(&file, "15-pretraining-7.run").unwrap();
+        assert_eq!(
+            second.status()[0],
+            format!("paused when you left this step, at step {at}/60: {}", crate::viz::run::RESUME)
+        );
+        // Resumed, and this time the app closes while it is running.
+        second.adjust(0, 1);
+        assert!(second.busy());
+        run_until(&mut second, at + 10);
+        let file = second.suspend().expect("a running run is saved too").unwrap();
+        let again = second.log.step;
+        assert!(again > at && again < 60, "saved at step {again}");
+
+        let mut third = lab(params);
+        third.restore(&file, "15-pretraining-7.run").unwrap();
+        third.adjust(0, 1);
+        let events = third.run.wait_all();
+        third.take_events(events);
+        assert!(third.run.finished(), "{:?}", third.run.phase());
+        // The same curve, samples and weights as the run that was never interrupted.
+        assert_eq!(third.log.step, 60);
+        assert_eq!(third.log.tokens, straight.log.tokens);
+        assert_eq!(third.log.evals, straight.log.evals);
+        assert_eq!(third.log.samples, straight.log.samples);
+        assert_eq!(final_weights(&third), final_weights(&straight));
+        // Nothing left to save once it ended.
+        assert!(third.suspend().is_none());
+    }
+
+    #[test]
+    fn a_saved_run_that_cannot_be_trusted_is_refused_and_the_panel_is_unchanged() {
+        let mut t = lab(json!({"d_model": "16", "steps": 40}));
+        t.adjust(0, 1);
+        run_until(&mut t, 5);
+        let file = t.suspend().unwrap().unwrap();
+        // Another size's panel: its model is not this panel's... but the settings come from
+        // the file, so the file itself must be wrong to be refused: cut it, or change bytes.
+        let mut other = lab(json!({"d_model": "16", "steps": 40}));
+        for bad in [&file[..file.len() / 2], &file[..20], b"junk".as_slice()] {
+            let err = other.restore(bad, "x.run").unwrap_err();
+            assert!(err.starts_with("x.run: "), "{err}");
+            assert!(other.run.idle() && other.log.evals.is_empty());
+        }
+        // A header whose log claims more steps than the run has.
+        let (mut header, work) = crate::viz::run::saved::decode(&file, "x.run").unwrap();
+        header.panel["log"]["step"] = json!(4000);
+        let forged = crate::viz::run::saved::encode(&header, work).unwrap();
+        assert!(other.restore(&forged, "x.run").is_err());
+        assert!(other.run.idle());
     }
 }
