@@ -143,7 +143,6 @@ fn work(
     tx: &dyn Sink<FtEvent>,
 ) {
     {
-        lm::threads::limit_candle_threads();
         let fail = |e: String| {
             let _ = tx.send(FtEvent::Failed(e));
         };
