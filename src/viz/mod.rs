@@ -452,7 +452,11 @@ impl Visualizer {
         if let Some(job) = self.first.as_mut() {
             match job.wait(Duration::from_secs(60)) {
                 Some(first) => self.install(first, false),
-                None => return Err(format!("{origin}: the panel did not open, so its run waits")),
+                None => {
+                    return Err(format!(
+                        "{origin}: the panel did not open, so its run waits"
+                    ))
+                }
             }
         }
         let restored = self.visual.restore(bytes, origin);

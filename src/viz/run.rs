@@ -97,6 +97,7 @@ pub const RUN: &str = "run";
 pub const RESUME: &str = "press → on \"run\" to resume";
 
 mod history;
+mod replay;
 pub mod saved;
 pub use history::{label, Kept, Setting};
 
@@ -331,6 +332,8 @@ pub struct Run<E> {
     resume: Option<Vec<u8>>,
     /// The next [`Self::start`] continues a restored run (its time and share done count on).
     resuming: bool,
+    /// For kinds that resume by recomputing ([`Self::replayable`]): what the work reported.
+    replay: Option<replay::Replay<E>>,
 }
 
 impl<E> fmt::Debug for Run<E> {
@@ -363,6 +366,7 @@ impl<E: Send + 'static> Run<E> {
             saved: Arc::default(),
             resume: None,
             resuming: false,
+            replay: None,
         }
     }
 
@@ -399,9 +403,16 @@ impl<E: Send + 'static> Run<E> {
         self.phase = Phase::Running;
         self.since = Some(Instant::now());
         // A restored run counts on from where it was; any other starts from nothing.
-        if !std::mem::take(&mut self.resuming) {
+        if std::mem::take(&mut self.resuming) {
+            if let Some(r) = self.replay.as_mut() {
+                r.catch_up();
+            }
+        } else {
             self.ran = Duration::ZERO;
             self.done = 0.0;
+            if let Some(r) = self.replay.as_mut() {
+                r.clear();
+            }
         }
         self.resume = None;
     }
@@ -426,6 +437,9 @@ impl<E: Send + 'static> Run<E> {
         self.halt();
         self.resume = None;
         self.resuming = false;
+        if let Some(r) = self.replay.as_mut() {
+            r.clear();
+        }
         self.phase = Phase::Idle;
         self.ran = Duration::ZERO;
         self.done = 0.0;
@@ -488,8 +502,10 @@ impl<E: Send + 'static> Run<E> {
             return (Vec::new(), false);
         };
         let events = job.drain();
+        let live = job.live();
         let mut news = !events.is_empty();
-        if !job.live() {
+        let events = self.replayed(events);
+        if !live {
             self.job = None;
             self.freeze();
             news = true;
@@ -509,6 +525,7 @@ impl<E: Send + 'static> Run<E> {
     /// Blocks until the work ends and returns everything it posted (tests, `check`).
     pub fn wait_all(&mut self) -> Vec<E> {
         let events = self.job.as_mut().map(Job::wait_all).unwrap_or_default();
+        let events = self.replayed(events);
         self.job = None;
         self.freeze();
         if self.phase == Phase::Running {
@@ -527,6 +544,20 @@ impl<E: Send + 'static> Run<E> {
         let Some(job) = self.job.as_mut().filter(|_| going && !self.gate.stopped()) else {
             return Vec::new();
         };
+        if self.replay.is_some() {
+            // Saved by its reports: the work stops now, and starts again next time.
+            let events = job.drain();
+            let ended = !job.live();
+            let events = self.replayed(events);
+            self.halt();
+            if ended && self.phase == Phase::Running {
+                self.phase = Phase::Done;
+            } else {
+                self.resume = self.replay.as_ref().and_then(replay::Replay::bytes);
+                self.phase = Phase::Paused { on_leave: true };
+            }
+            return events;
+        }
         self.gate.set(Flow::Save);
         let deadline = Instant::now() + SUSPEND_WAIT;
         let mut events = Vec::new();
@@ -540,7 +571,11 @@ impl<E: Send + 'static> Run<E> {
         events.extend(job.drain());
         let ended = !job.live();
         self.halt();
-        let state = self.saved.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let state = self
+            .saved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.resume = state.filter(|_| ended);
         self.phase = Phase::Paused { on_leave: true };
         events
@@ -591,8 +626,17 @@ impl<E: Send + 'static> Run<E> {
     /// its work from it (not from zero) with [`Self::start`], which counts the time on.
     pub fn take_resume(&mut self) -> Option<Vec<u8>> {
         let state = self.resume.take();
-        self.resuming = state.is_some();
+        self.resuming |= state.is_some();
         state
+    }
+
+    /// What the work posted, less the reports a resumed replay recomputes (the panel has
+    /// them); recorded for saving.
+    fn replayed(&mut self, events: Vec<E>) -> Vec<E> {
+        match self.replay.as_mut() {
+            Some(r) => r.pass(events),
+            None => events,
+        }
     }
 
     pub fn phase(&self) -> &Phase {
@@ -637,6 +681,13 @@ impl<E: Send + 'static> Run<E> {
                      this one starts by itself ({plan})."
                 )
             }
+            Phase::Running if self.replay.as_ref().and_then(replay::Replay::behind).is_some() => {
+                let left = self.replay.as_ref().and_then(replay::Replay::behind).unwrap_or(0);
+                format!(
+                    "catching up with {at}: recomputing what this run did before llmf closed \
+                     ({left} reports to go; same seeds, so the same numbers)"
+                )
+            }
             Phase::Running => match remaining(elapsed, self.done) {
                 Some(left) => format!(
                     "running {at} · {} so far, about {} left",
@@ -645,6 +696,13 @@ impl<E: Send + 'static> Run<E> {
                 ),
                 None => format!("running {at} · {} so far", clock(elapsed)),
             },
+            Phase::Paused { on_leave: true } if self.replay.is_some() && self.resume.is_some() => {
+                format!(
+                    "paused when you left this step, at {at}: {RESUME} (it first recomputes \
+                     the work so far: about {})",
+                    clock(elapsed)
+                )
+            }
             Phase::Paused { on_leave: true } => {
                 format!("paused when you left this step, at {at}: {RESUME}")
             }
@@ -656,7 +714,6 @@ impl<E: Send + 'static> Run<E> {
             ),
         }
     }
-
 }
 
 fn remaining(elapsed: Duration, done: f64) -> Option<Duration> {

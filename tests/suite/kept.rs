@@ -268,7 +268,7 @@ fn a_run_going_when_the_app_ends_comes_back_next_session_paused_and_resumes_from
     app.update(Action::Quit);
     app.end();
     assert_eq!(app.store_warning(), None);
-    let saved = home.path().join("runs/01-t-1.run");
+    let saved = home.path().join("runs/t-1.run");
     assert!(saved.is_file(), "the run is saved beside the progress");
 
     // The next session: the same step's panel says what it says after leaving the step.
@@ -303,7 +303,7 @@ fn a_run_going_when_the_app_ends_comes_back_next_session_paused_and_resumes_from
     assert!(text(&app).starts_with("Not started"), "{}", text(&app));
     let notice = app.notices().join("\n");
     assert!(
-        notice.contains("01-t-1.run: not a saved run llmf can resume"),
+        notice.contains("t-1.run: not a saved run llmf can resume"),
         "{notice}"
     );
     assert!(!saved.exists());

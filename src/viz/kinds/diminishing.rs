@@ -358,7 +358,10 @@ mod tests {
         );
         // Slow growth reaches the stock years later, still a whole year.
         let slow = text(&lab(json!({"view": "data-stock", "growth": 1.5})).parts());
-        let year = slow.split("stock in ").nth(1).and_then(|r| r.split(' ').next());
+        let year = slow
+            .split("stock in ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next());
         assert!(year.is_some_and(|y| y.parse::<u32>().is_ok()), "{slow}");
         assert_eq!(calendar_year(2027.9999999), "2028");
         assert_eq!(calendar_year(2035.1), "2035");

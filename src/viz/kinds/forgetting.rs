@@ -339,7 +339,13 @@ impl Visual for Forgetting {
         // finished results, and the next series runs the replay run alone.
         let replay_only = (before.0, before.2) == (now.0, now.2) && !self.overfitting();
         self.unchanged = if replay_only {
-            self.runs.logs.iter().take(2).filter(|l| l.done).cloned().collect()
+            self.runs
+                .logs
+                .iter()
+                .take(2)
+                .filter(|l| l.done)
+                .cloned()
+                .collect()
         } else {
             Vec::new()
         };
@@ -362,6 +368,48 @@ impl Visual for Forgetting {
 
     fn clear_history(&mut self) -> bool {
         self.runs.run.clear_history()
+    }
+
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]); the
+    /// full and LoRA results a replay-only series kept are saved as they are.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let settings = serde_json::json!([self.experiment, self.replay, self.steps]);
+        self.runs.suspend(settings)
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let bad = || {
+            format!("{origin}: its forgetting settings are out of range; press → on \"run\" to start again")
+        };
+        // Each experiment keeps its runs under its own name: the file says which it is.
+        let (header, _) = crate::viz::run::saved::decode(bytes, origin)?;
+        let experiment = EXPERIMENTS
+            .iter()
+            .position(|e| *e == header.kind)
+            .ok_or_else(bad)?;
+        self.runs.run.rekey(EXPERIMENTS[experiment]);
+        let r = self.runs.restore(bytes, origin);
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                self.runs.run.rekey(EXPERIMENTS[self.experiment]);
+                return Err(e);
+            }
+        };
+        let settings = serde_json::from_value::<(usize, f64, usize)>(r.settings.clone());
+        let Ok((exp, replay, steps)) = settings.map_err(drop).and_then(|s| {
+            (s.0 == experiment && (0.0..=0.9).contains(&s.1) && (20..=400).contains(&s.2))
+                .then_some(s)
+                .ok_or(())
+        }) else {
+            self.runs.clear();
+            self.runs.run.rekey(EXPERIMENTS[self.experiment]);
+            return Err(bad());
+        };
+        (self.experiment, self.replay, self.steps) = (exp, replay, steps);
+        self.unchanged.clear();
+        self.runs
+            .restore_results(r, self.configs().len(), self.run_steps(), origin)
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
@@ -424,6 +472,55 @@ mod tests {
             rise(1),
             rise(0)
         );
+    }
+
+    /// The learned numbers of a run's points (not its time per step).
+    fn losses(log: &RunLog) -> Vec<(usize, f32, f32, f32)> {
+        log.points
+            .iter()
+            .map(|p| (p.step, p.train, p.held_out, p.original))
+            .collect()
+    }
+
+    #[test]
+    fn a_replay_only_series_saved_as_the_app_closes_resumes_to_the_same_numbers() {
+        let waker = crate::jobs::Waker::none();
+        let mut f = lab(json!({"steps": 20, "replay": 0.5}));
+        f.poll(&waker);
+        f.runs.wait();
+        f.adjust(2, 1);
+        f.poll(&waker);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while f.runs.logs[2].points.len() < 2 && std::time::Instant::now() < deadline {
+            f.poll(&waker);
+            std::thread::yield_now();
+        }
+        let file = f.suspend().expect("the replay run is saved").unwrap();
+
+        let mut g = lab(json!({"steps": 40, "replay": 0.1}));
+        g.restore(&file, "forgetting.run").unwrap();
+        assert_eq!((g.steps, g.replay), (20, f.replay));
+        for i in 0..3 {
+            assert_eq!(losses(&g.runs.logs[i]), losses(&f.runs.logs[i]), "run {i}");
+        }
+        assert!(
+            !g.poll(&waker) && !g.busy(),
+            "paused: it does not start by itself"
+        );
+        g.adjust(0, 1);
+        g.runs.wait();
+        assert!(g.runs.run.finished(), "{:?}", g.runs.run.phase());
+
+        let mut straight = lab(json!({"steps": 20, "replay": f.replay}));
+        straight.poll(&waker);
+        straight.runs.wait();
+        for i in 0..3 {
+            assert_eq!(
+                losses(&g.runs.logs[i]),
+                losses(&straight.runs.logs[i]),
+                "run {i}"
+            );
+        }
     }
 
     #[test]

@@ -696,13 +696,19 @@ mod tests {
         second.restore(&file, "15-pretraining-7.run").unwrap();
         assert_eq!(
             second.status()[0],
-            format!("paused when you left this step, at step {at}/60: {}", crate::viz::run::RESUME)
+            format!(
+                "paused when you left this step, at step {at}/60: {}",
+                crate::viz::run::RESUME
+            )
         );
         // Resumed, and this time the app closes while it is running.
         second.adjust(0, 1);
         assert!(second.busy());
         run_until(&mut second, at + 10);
-        let file = second.suspend().expect("a running run is saved too").unwrap();
+        let file = second
+            .suspend()
+            .expect("a running run is saved too")
+            .unwrap();
         let again = second.log.step;
         assert!(again > at && again < 60, "saved at step {again}");
 

@@ -224,7 +224,7 @@ impl Visual for MemoryCalc {
             )
             .inactive_when(papers, "papers"),
             choice("adapters on", self.target_labels(), self.targets)
-            .inactive_when(papers, "papers"),
+                .inactive_when(papers, "papers"),
             toggle("double quant", self.double_quant).inactive_when(papers, "papers"),
             toggle("papers' figures", self.papers),
         ]

@@ -40,7 +40,6 @@ impl Kept {
     }
 }
 
-
 impl<E: Send + 'static> Run<E> {
     /// Keeps the finished run for comparison (call it before a setting changes): its
     /// `settings`, chart lines and final figures. An unfinished run is not a result and is
@@ -147,7 +146,6 @@ pub fn label(settings: &[Setting], current: &[Setting]) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +215,4 @@ mod tests {
         let bytes = kept.bytes();
         assert!((31 * 16..2048).contains(&bytes), "{bytes} bytes");
     }
-
 }

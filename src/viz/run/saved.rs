@@ -83,8 +83,7 @@ pub fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<(Header, &'a [u8]), S
         )));
     }
     let (json, work) = rest.split_at(len);
-    let header: Header =
-        serde_json::from_slice(json).map_err(|e| bad(&format!("header: {e}")))?;
+    let header: Header = serde_json::from_slice(json).map_err(|e| bad(&format!("header: {e}")))?;
     if header.kind.is_empty() || header.kind.len() > 64 {
         return Err(bad("its kind is empty or longer than 64 bytes"));
     }
