@@ -305,6 +305,12 @@ mod kinds {
             ("policy-kl", json!([0, 1, 1]), policy(2), policy(3)),
             ("grpo", json!([0, 1, 1, 1]), grpo(1, 0), grpo(2, 0)),
             ("grpo", json!([0, 1, 1, 1]), grpo(1, 0), grpo(0, 1 << 20)),
+            (
+                "scaling-sweep",
+                json!({"at": [0, 1], "settings": [["steps", "50"], ["seed", "1"]]}),
+                json!([{"Progress": {"size": 1, "step": 10}}, {"Done": {"size": 0, "val_loss": 2.5}}]),
+                json!([{"Done": {"size": 5, "val_loss": 2.5}}]),
+            ),
         ];
         for (kind, settings, good, bad) in cases {
             let mut p = panel(kind);
