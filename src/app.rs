@@ -341,13 +341,16 @@ impl App {
     pub fn set_waker(&mut self, waker: Waker) {
         self.waker = waker;
         if !self.course.lessons.is_empty() {
-            self.panel = PanelState::for_step(
+            let mut panel = PanelState::for_step(
                 self.current_step(),
                 &self.lesson().file,
                 &self.waker,
                 &self.lab,
             );
-            self.panel.set_ascii(self.options.ascii);
+            panel.set_ascii(self.options.ascii);
+            // A run saved in an earlier session comes back in this panel too.
+            self.restore_run(&mut panel);
+            self.panel = panel;
         }
     }
 

@@ -219,21 +219,54 @@ fn run_to_end(viz: &mut llmf::viz::Visualizer, at: &str) {
 #[test]
 fn every_series_shows_after_live_runs_with_ghosts_at_80x24() {
     use serde_json::json;
-    // (kind, short settings, the control changed between the two runs, and which way)
+    // How a kind shows the run kept before the current one: drawn faint on its chart, or
+    // (kinds whose chart already holds several runs) as a row of its history table.
+    #[derive(PartialEq)]
+    enum Kept {
+        Ghost,
+        Row,
+    }
+    // (kind, short settings, the control changed between the two runs and which way, how
+    // the first run is kept). grpo keeps no earlier runs: its two methods are the comparison.
     let cases = [
         (
             "lm-train",
             json!({"d_model": "16", "steps": 60, "seed": 3}),
             "seed",
             1,
+            Some(Kept::Ghost),
         ),
-        ("scaling-sweep", json!({"steps": 50}), "seed", 1),
-        ("sft", json!({"epochs": 1}), "mask the prompt", 1),
-        ("lora", json!({"steps": 40}), "steps", -1),
-        ("forgetting", json!({"steps": 20}), "replay share", 1),
-        ("policy-kl", json!({"steps": 20}), "seed", 1),
-        ("dpo", json!({"steps": 50}), "β", 1),
-        ("grpo", json!({"steps": 20, "group": 2}), "seed", 1),
+        (
+            "scaling-sweep",
+            json!({"steps": 50}),
+            "seed",
+            1,
+            Some(Kept::Ghost),
+        ),
+        (
+            "sft",
+            json!({"epochs": 1}),
+            "mask the prompt",
+            1,
+            Some(Kept::Ghost),
+        ),
+        ("lora", json!({"steps": 40}), "steps", -1, Some(Kept::Row)),
+        (
+            "forgetting",
+            json!({"steps": 20}),
+            "replay share",
+            1,
+            Some(Kept::Ghost),
+        ),
+        (
+            "policy-kl",
+            json!({"steps": 20}),
+            "seed",
+            1,
+            Some(Kept::Row),
+        ),
+        ("dpo", json!({"steps": 50}), "β", 1, Some(Kept::Ghost)),
+        ("grpo", json!({"steps": 20, "group": 2}), "seed", 1, None),
     ];
     // The panel's inner area at 80x24, as the course lays a visualizer out.
     let course = std::sync::Arc::new(common::built_in());
@@ -257,33 +290,55 @@ fn every_series_shows_after_live_runs_with_ghosts_at_80x24() {
         .expect("a lm-train step");
     app.open_at(li, si);
     let inner = app.areas().panel_inner.expect("a panel");
-    for (kind, params, control, delta) in cases {
-        let spec = llmf::course::VizSpec {
-            kind: kind.to_string(),
-            params: serde_json::from_value(params).unwrap(),
-            line: 1,
-            key_lines: Vec::new(),
-            expect: Vec::new(),
+    // The kinds train side by side (as many at once as the machine has cores: runs take
+    // turns at the CPU), each in its own visualizer and lab.
+    let two_runs =
+        |(kind, params, control, delta, _): &(&str, serde_json::Value, &str, i32, Option<Kept>)| {
+            let spec = llmf::course::VizSpec {
+                kind: kind.to_string(),
+                params: serde_json::from_value(params.clone()).unwrap(),
+                line: 1,
+                key_lines: Vec::new(),
+                expect: Vec::new(),
+            };
+            let mut viz = llmf::viz::Visualizer::build(&spec).expect("builds");
+            run_to_end(&mut viz, kind);
+            let index = viz
+                .view()
+                .controls
+                .iter()
+                .position(|c| c.label == *control)
+                .unwrap_or_else(|| panic!("{kind}: no control {control:?}"));
+            viz.select(-100);
+            viz.select(i32::try_from(index).unwrap());
+            assert!(viz.adjust(*delta), "{kind}: {control} changes");
+            run_to_end(&mut viz, kind);
+            viz.view().clone()
         };
-        let mut viz = llmf::viz::Visualizer::build(&spec).expect("builds");
-        run_to_end(&mut viz, kind);
-        let index = viz
-            .view()
-            .controls
+    let views: Vec<llmf::viz::view::View> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = cases
             .iter()
-            .position(|c| c.label == control)
-            .unwrap_or_else(|| panic!("{kind}: no control {control:?}"));
-        viz.select(-100);
-        viz.select(i32::try_from(index).unwrap());
-        assert!(viz.adjust(delta), "{kind}: {control} changes");
-        run_to_end(&mut viz, kind);
-        let view = viz.view().clone();
+            .map(|case| scope.spawn(move || two_runs(case)))
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("a kind's runs"))
+            .collect()
+    });
+    for ((kind, _, _, _, kept), view) in cases.iter().zip(views) {
         let ghosts = charts_mut(&mut view.clone().parts)
             .iter()
             .flat_map(|c| c.series.iter())
             .filter(|s| s.faint)
             .count();
-        assert!(ghosts > 0, "{kind}: the first run is kept as a ghost");
+        let rows = view.parts.iter().any(|p| {
+            matches!(p, llmf::viz::view::Part::Table(t)
+                if t.rows.len() >= 2 && t.rows.iter().any(|r| r.first().is_some_and(|c| c == "this run")))
+        });
+        match kept {
+            Some(Kept::Ghost) => assert!(ghosts > 0, "{kind}: the first run is drawn faint"),
+            Some(Kept::Row) => assert!(rows, "{kind}: the first run is a row of its table"),
+            None => {}
+        }
         assert_every_series_shows(&view, inner, &format!("{kind} after two runs"));
     }
 }
