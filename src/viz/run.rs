@@ -684,8 +684,8 @@ impl<E: Send + 'static> Run<E> {
             Phase::Running if self.replay.as_ref().and_then(replay::Replay::behind).is_some() => {
                 let left = self.replay.as_ref().and_then(replay::Replay::behind).unwrap_or(0);
                 format!(
-                    "catching up with {at}: recomputing what this run did before llmf closed \
-                     ({left} reports to go; same seeds, so the same numbers)"
+                    "recomputing up to {at}, done before llmf closed: same seeds, same \
+                     numbers ({left} reports to go)"
                 )
             }
             Phase::Running => match remaining(elapsed, self.done) {
@@ -698,8 +698,8 @@ impl<E: Send + 'static> Run<E> {
             },
             Phase::Paused { on_leave: true } if self.replay.is_some() && self.resume.is_some() => {
                 format!(
-                    "paused when you left this step, at {at}: {RESUME} (it first recomputes \
-                     the work so far: about {})",
+                    "paused when you left this step, at {at}: {RESUME} (after \
+                     recomputing {} of work)",
                     clock(elapsed)
                 )
             }

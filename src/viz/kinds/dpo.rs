@@ -424,14 +424,14 @@ mod tests {
             "the next session shows what it had"
         );
         assert!(
-            second.status().contains("it first recomputes"),
+            second.status().contains("(after recomputing"),
             "{}",
             second.status()
         );
         second.adjust(0, 1);
         assert!(second.run.catching_up(), "{}", second.status());
         assert!(
-            second.status().starts_with("catching up with step"),
+            second.status().starts_with("recomputing up to step"),
             "{}",
             second.status()
         );

@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(next.phase(), &Phase::Paused { on_leave: true });
         let line = next.status("300 steps", "step 10");
         assert!(
-            line.starts_with("paused when you left this step, at step 10: press → on \"run\" to resume (it first recomputes"),
+            line.starts_with("paused when you left this step, at step 10: press → on \"run\" to resume (after recomputing"),
             "{line}"
         );
         assert!(next.toggle(), "the key asks the kind to start");
@@ -329,7 +329,7 @@ mod kinds {
             assert!(!p.busy(), "{kind}: paused");
             let shown = format!("{:?}", p.parts());
             assert!(
-                shown.contains("paused when you left this step") && shown.contains("recomputes"),
+                shown.contains("paused when you left this step") && shown.contains("recomputing"),
                 "{kind}: {shown}"
             );
         }
