@@ -310,8 +310,7 @@ impl Visual for Dpo {
     }
 
     fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
-        let (panel, events) = self.run.restore_reports(bytes, origin)?;
-        let fits = |(beta, steps, seed): (usize, usize, u64)| {
+        let fits = |&(beta, steps, seed): &(usize, usize, u64), events: &[Event]| {
             let n = STEPS.get(steps).copied().unwrap_or(0);
             beta < BETAS.len()
                 && seed <= 9999
@@ -320,18 +319,11 @@ impl Visual for Dpo {
                     .iter()
                     .all(|e| matches!(e, Event::Eval { step, .. } if *step <= n))
         };
-        match serde_json::from_value(panel).ok().filter(|s| fits(*s)) {
-            Some((beta, steps, seed)) => {
-                (self.beta, self.steps, self.seed) = (beta, steps, seed);
-                self.evals.clear();
-                self.take(events);
-                Ok(())
-            }
-            None => {
-                self.run.clear();
-                Err(format!("{origin}: its dpo settings or results are out of range; press → on \"run\" to start again"))
-            }
-        }
+        let ((beta, steps, seed), events) = self.run.restore_settings(bytes, origin, fits)?;
+        (self.beta, self.steps, self.seed) = (beta, steps, seed);
+        self.evals.clear();
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

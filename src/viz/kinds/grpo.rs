@@ -415,9 +415,8 @@ impl Visual for Grpo {
     }
 
     fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
-        let (panel, events) = self.run.restore_reports(bytes, origin)?;
         let prompts = word_task::PROMPTS.len();
-        let fits = |(group, beta, steps, seed): (usize, usize, usize, u64)| {
+        let fits = |&(group, beta, steps, seed): &(usize, usize, usize, u64), events: &[Event]| {
             let n = STEPS.get(steps).copied().unwrap_or(0);
             group < GROUPS.len()
                 && beta < BETAS.len()
@@ -435,20 +434,14 @@ impl Visual for Grpo {
                     Event::Finished { .. } | Event::Failed(_) => false,
                 })
         };
-        match serde_json::from_value(panel).ok().filter(|s| fits(*s)) {
-            Some((group, beta, steps, seed)) => {
-                (self.group, self.beta, self.steps, self.seed) = (group, beta, steps, seed);
-                self.pending_start = false;
-                self.points = [Vec::new(), Vec::new()];
-                (self.seconds, self.finished, self.failed) = (0.0, None, None);
-                self.take(events);
-                Ok(())
-            }
-            None => {
-                self.run.clear();
-                Err(format!("{origin}: its grpo settings or results are out of range; press → on \"run\" to start again"))
-            }
-        }
+        let ((group, beta, steps, seed), events) =
+            self.run.restore_settings(bytes, origin, fits)?;
+        (self.group, self.beta, self.steps, self.seed) = (group, beta, steps, seed);
+        self.pending_start = false;
+        self.points = [Vec::new(), Vec::new()];
+        (self.seconds, self.finished, self.failed) = (0.0, None, None);
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

@@ -319,8 +319,7 @@ impl Visual for PolicyKl {
     }
 
     fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
-        let (panel, events) = self.run.restore_reports(bytes, origin)?;
-        let fits = |(word, steps, seed): (usize, usize, u64)| {
+        let fits = |&(word, steps, seed): &(usize, usize, u64), events: &[Event]| {
             let n = STEPS.get(steps).copied().unwrap_or(0);
             word < WORDS.len()
                 && seed <= 9999
@@ -329,18 +328,11 @@ impl Visual for PolicyKl {
                     matches!(e, Event::Step { beta, point } if *beta < BETAS.len() && point.sample.len() <= 4096)
                 })
         };
-        match serde_json::from_value(panel).ok().filter(|s| fits(*s)) {
-            Some((word, steps, seed)) => {
-                (self.word, self.steps, self.seed) = (word, steps, seed);
-                self.points = [Vec::new(), Vec::new(), Vec::new()];
-                self.take(events);
-                Ok(())
-            }
-            None => {
-                self.run.clear();
-                Err(format!("{origin}: its policy-kl settings or results are out of range; press → on \"run\" to start again"))
-            }
-        }
+        let ((word, steps, seed), events) = self.run.restore_settings(bytes, origin, fits)?;
+        (self.word, self.steps, self.seed) = (word, steps, seed);
+        self.points = [Vec::new(), Vec::new(), Vec::new()];
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

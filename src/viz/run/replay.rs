@@ -131,6 +131,28 @@ impl<E: Serialize + DeserializeOwned + Send + 'static> Run<E> {
         Ok((panel, events))
     }
 
+    /// [`Self::restore_reports`] for a kind whose panel state is its settings `S`: the file
+    /// is refused (and the run cleared) unless `fits` accepts the settings and every report,
+    /// which the kind then takes (untrusted: `fits` checks every index the panel will use).
+    pub fn restore_settings<S: DeserializeOwned>(
+        &mut self,
+        bytes: &[u8],
+        origin: &str,
+        fits: impl FnOnce(&S, &[E]) -> bool,
+    ) -> Result<(S, Vec<E>), String> {
+        let (panel, events) = self.restore_reports(bytes, origin)?;
+        match serde_json::from_value::<S>(panel) {
+            Ok(s) if fits(&s, &events) => Ok((s, events)),
+            _ => {
+                self.clear();
+                Err(format!(
+                    "{origin}: its {} settings or results are out of range; press → on \"run\" to start again",
+                    self.kind
+                ))
+            }
+        }
+    }
+
     /// Whether the run key continues a restored run: the kind keeps what it shows and starts
     /// the work again with the settings it had (the run drops the reports it already has).
     /// Takes the saved state: ask once, in the kind's start.
