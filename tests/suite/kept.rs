@@ -244,18 +244,8 @@ fn session(course: &llmf::course::Course, home: &std::path::Path) -> App {
 
 #[test]
 fn a_run_going_when_the_app_ends_comes_back_next_session_paused_and_resumes_from_its_step() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("course.json"),
-        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-t.md"]}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("01-t.md"),
-        "# T\n\n## Panel\nProse.\n\n```viz\n{\"kind\": \"lm-train\", \"d_model\": \"16\", \"steps\": 5000}\n```\n",
-    )
-    .unwrap();
-    let course = llmf::check::load_checked(&llmf::course::DirSource(dir.path())).unwrap();
+    let (_dir, course) =
+        common::panel_then_prose_course(r#"{"kind": "lm-train", "d_model": "16", "steps": 5000}"#);
     let home = tempfile::tempdir().unwrap();
 
     let mut app = session(&course, home.path());
