@@ -14,9 +14,17 @@ pub const SMALL: (u16, u16) = (80, 24);
 /// The narrowest side-by-side screen: prose is narrowest here.
 pub const NARROW_SIDE: (u16, u16) = (layout::SIDE_BY_SIDE_MIN, 40);
 
-/// Loads a course and checks it fully: the course, or every problem found.
+/// Loads a course and checks its layout (no quotes: those train models, and `llmf check` runs
+/// them with [`check_lessons`]): the course, or every problem found.
 pub fn load_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
-    load_with(source, false)
+    let (course, mut problems) = crate::course::load_all(source);
+    if let Some(c) = &course {
+        problems.extend(check_course(c));
+    }
+    match course {
+        Some(c) if problems.is_empty() && !c.lessons.is_empty() => Ok(c),
+        _ => Err(problems),
+    }
 }
 
 /// What start-up with `--lessons DIR` needs: the course parses and every visualizer's
@@ -49,41 +57,6 @@ pub fn check_specs(course: &Course) -> Vec<Problem> {
     problems
 }
 
-/// [`load_checked`] plus every number the prose quotes from a panel, checked against what the
-/// panel shows ([`check_quotes`]): what `llmf check` runs. Slow (panels train and time to
-/// settle), so neither start-up nor the tests' course loading pays for it.
-pub fn load_fully_checked(source: &dyn crate::course::Source) -> Result<Course, Vec<Problem>> {
-    load_with(source, true)
-}
-
-fn load_with(source: &dyn crate::course::Source, quotes: bool) -> Result<Course, Vec<Problem>> {
-    let (course, mut problems) = crate::course::load_all(source);
-    if let Some(c) = &course {
-        problems.extend(check_course(c));
-        if quotes {
-            problems.extend(check_quotes(c));
-        }
-    }
-    match course {
-        Some(c) if problems.is_empty() && !c.lessons.is_empty() => Ok(c),
-        _ => Err(problems),
-    }
-}
-
-/// Every `expect` quote of every panel, against what the panel shows once its background
-/// work is done.
-pub fn check_quotes(course: &Course) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    for lesson in &course.lessons {
-        for step in &lesson.steps {
-            if let Some(Panel::Viz(spec)) = &step.panel {
-                problems.extend(check_expectations(&lesson.file, spec));
-            }
-        }
-    }
-    problems
-}
-
 /// The prose column's narrowest width beside (or above) `panel`: stacked at 80 wide, or side by
 /// side at the narrowest width that puts them side by side. Code lines are drawn two columns
 /// in and never wrapped, so they may be two characters shorter than this.
@@ -110,87 +83,247 @@ pub fn narrowest_prose(panel: &PanelState) -> u16 {
     }
 }
 
-/// All problems in a loaded course (parse problems come from `course::load`).
+/// All problems in a loaded course (parse problems come from `course::load`): the checks
+/// across lessons, then each lesson's layout checks ([`check_lesson`]).
 pub fn check_course(course: &Course) -> Vec<Problem> {
+    let mut problems = check_across_lessons(course);
+    for lesson in &course.lessons {
+        problems.extend(check_lesson(lesson, false));
+    }
+    problems
+}
+
+/// The checks that compare lessons with each other (repeated questions) or look at the whole
+/// course at once; cheap, so a one-lesson check runs them too.
+pub fn check_across_lessons(course: &Course) -> Vec<Problem> {
     let mut problems = duplicate_questions(course);
     problems.extend(instructions_without_panel(course));
+    problems
+}
+
+/// One lesson's own checks: every visualizer builds, code lines fit the prose column, each
+/// panel and question fits an 80x24 screen; with `quotes`, every number the prose quotes from
+/// a panel is on it ([`check_expectations`]). Lessons are independent, so
+/// [`check_lessons`] runs them side by side.
+pub fn check_lesson(lesson: &crate::course::Lesson, quotes: bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
-    for lesson in &course.lessons {
-        let file = lesson.file.as_str();
-        for step in &lesson.steps {
-            let panel = match &step.panel {
-                None => PanelState::None,
-                Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
-                    Ok(v) => PanelState::Viz(Box::new(v)),
-                    Err(e) => {
-                        problems.push(Problem::new(file, spec.line_for(&e), e));
-                        continue;
-                    }
-                },
-                Some(Panel::Quiz(q)) => PanelState::Quiz(QuizState {
-                    quiz: q.clone(),
-                    selected: 0,
-                    input: String::new(),
-                    feedback: Some(Feedback::Wrong),
-                    misses: 2,
-                    tries: 2,
-                }),
-            };
-            let prose_width = narrowest_prose(&panel);
-            let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
-            for (line, text) in &step.code_lines {
-                // Code is drawn two columns in and never wrapped.
-                let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
-                if w > usize::from(prose_width) {
-                    problems.push(Problem::new(
-                        file,
-                        *line,
-                        format!(
-                            "code line is {} columns wide but the prose column is {} at its narrowest; shorten it to {} characters",
-                            w - 2,
-                            prose_width,
-                            prose_width.saturating_sub(2)
-                        ),
-                    ));
+    let file = lesson.file.as_str();
+    for step in &lesson.steps {
+        let panel = match &step.panel {
+            None => PanelState::None,
+            Some(Panel::Viz(spec)) => match Visualizer::build(spec) {
+                Ok(v) => PanelState::Viz(Box::new(v)),
+                Err(e) => {
+                    problems.push(Problem::new(file, spec.line_for(&e), e));
+                    continue;
                 }
+            },
+            Some(Panel::Quiz(q)) => PanelState::Quiz(QuizState {
+                quiz: q.clone(),
+                selected: 0,
+                input: String::new(),
+                feedback: Some(Feedback::Wrong),
+                misses: 2,
+                tries: 2,
+            }),
+        };
+        let prose_width = narrowest_prose(&panel);
+        let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
+        for (line, text) in &step.code_lines {
+            // Code is drawn two columns in and never wrapped.
+            let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
+            if w > usize::from(prose_width) {
+                problems.push(Problem::new(
+                    file,
+                    *line,
+                    format!(
+                        "code line is {} columns wide but the prose column is {} at its narrowest; shorten it to {} characters",
+                        w - 2,
+                        prose_width,
+                        prose_width.saturating_sub(2)
+                    ),
+                ));
             }
-            if let (Some(inner), false) = (stacked.panel_inner, matches!(panel, PanelState::None)) {
-                let needs = match (&panel, &step.panel) {
-                    (PanelState::Quiz(q), _) => crate::ui::quiz::max_height(q, inner.width, false),
-                    (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
-                    (other, _) => layout::panel_needs(other, inner.width, false),
+        }
+        if let (Some(inner), false) = (stacked.panel_inner, matches!(panel, PanelState::None)) {
+            let needs = match (&panel, &step.panel) {
+                (PanelState::Quiz(q), _) => crate::ui::quiz::max_height(q, inner.width, false),
+                (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
+                (other, _) => layout::panel_needs(other, inner.width, false),
+            };
+            // With the panel focused it may take all but what the prose box keeps: its
+            // minimum rows, or the step's pinned instructions. A visualizer taller than
+            // that scrolls ([ and ]), up to two boxes' worth; a question must fit whole,
+            // its choices and explanation in one view.
+            let (available, pinned) = focused_room(file, step);
+            problems.extend(pinned);
+            let allowed = match &step.panel {
+                Some(Panel::Viz(_)) => available * 2,
+                _ => available,
+            };
+            if needs > allowed {
+                let (line, what) = match &step.panel {
+                    Some(Panel::Viz(v)) => (v.line, format!("visualizer \"{}\"", v.kind)),
+                    Some(Panel::Quiz(q)) => (
+                        q.line,
+                        format!("question \"{}\" (with its explanation showing)", q.id),
+                    ),
+                    None => (step.line, String::new()),
                 };
-                // With the panel focused it may take all but what the prose box keeps: its
-                // minimum rows, or the step's pinned instructions. A visualizer taller than
-                // that scrolls ([ and ]), up to two boxes' worth; a question must fit whole,
-                // its choices and explanation in one view.
-                let (available, pinned) = focused_room(file, step);
-                problems.extend(pinned);
-                let allowed = match &step.panel {
-                    Some(Panel::Viz(_)) => available * 2,
-                    _ => available,
-                };
-                if needs > allowed {
-                    let (line, what) = match &step.panel {
-                        Some(Panel::Viz(v)) => (v.line, format!("visualizer \"{}\"", v.kind)),
-                        Some(Panel::Quiz(q)) => (
-                            q.line,
-                            format!("question \"{}\" (with its explanation showing)", q.id),
-                        ),
-                        None => (step.line, String::new()),
-                    };
-                    problems.push(Problem::new(
-                        file,
-                        line,
-                        format!(
-                            "{what} needs {needs} rows but at most {allowed} fit at {}x{} (with scrolling for a visualizer): shorten the text or use smaller parameters",
-                            SMALL.0, SMALL.1
-                        ),
-                    ));
-                }
+                problems.push(Problem::new(
+                    file,
+                    line,
+                    format!(
+                        "{what} needs {needs} rows but at most {allowed} fit at {}x{} (with scrolling for a visualizer): shorten the text or use smaller parameters",
+                        SMALL.0, SMALL.1
+                    ),
+                ));
             }
         }
     }
+    if quotes {
+        for step in &lesson.steps {
+            if let Some(Panel::Viz(spec)) = &step.panel {
+                problems.extend(check_expectations(&lesson.file, spec));
+            }
+        }
+    }
+    problems
+}
+
+/// One lesson checked by [`check_lessons`]: its problems and the time its checks took (summed
+/// over its parts, which may run on several threads).
+#[derive(Debug)]
+pub struct LessonChecked<'a> {
+    pub lesson: &'a crate::course::Lesson,
+    pub problems: usize,
+    pub took: std::time::Duration,
+}
+
+/// A piece of [`check_lessons`]' work: a lesson's layout checks, or one `expect` entry of one of
+/// its panels (which may train a model, so each is its own piece).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Piece {
+    Quote {
+        lesson: usize,
+        step: usize,
+        entry: usize,
+    },
+    Layout {
+        lesson: usize,
+    },
+}
+
+impl Piece {
+    fn lesson(self) -> usize {
+        match self {
+            Piece::Quote { lesson, .. } | Piece::Layout { lesson } => lesson,
+        }
+    }
+
+    /// Where its problems go in the report: a lesson's layout problems before its quotes'.
+    fn report_order(self) -> (usize, usize, usize, usize) {
+        match self {
+            Piece::Layout { lesson } => (lesson, 0, 0, 0),
+            Piece::Quote {
+                lesson,
+                step,
+                entry,
+            } => (lesson, 1, step, entry),
+        }
+    }
+}
+
+/// Checks the `chosen` lessons of `course` (all when empty) on `workers` threads, calling
+/// `done` as each lesson finishes (for a progress line), and returns the problems of the
+/// checks across lessons, then each lesson's in course order. The slow parts are the quotes
+/// of panels that train a model (each on one core), so every `expect` entry is a piece of work
+/// of its own and those go first: two workers on two cores take about half the time of one.
+pub fn check_lessons<'a>(
+    course: &'a Course,
+    chosen: &[usize],
+    quotes: bool,
+    workers: usize,
+    done: &(dyn Fn(&LessonChecked<'a>) + Sync),
+) -> Vec<Problem> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+    let lessons: Vec<usize> = if chosen.is_empty() {
+        (0..course.lessons.len()).collect()
+    } else {
+        chosen.to_vec()
+    };
+    let mut pieces = Vec::new();
+    for &lesson in &lessons {
+        if !quotes {
+            continue;
+        }
+        for (step, s) in course.lessons[lesson].steps.iter().enumerate() {
+            if let Some(Panel::Viz(spec)) = &s.panel {
+                pieces.extend((0..spec.expect.len()).map(|entry| Piece::Quote {
+                    lesson,
+                    step,
+                    entry,
+                }));
+            }
+        }
+    }
+    pieces.extend(lessons.iter().map(|&lesson| Piece::Layout { lesson }));
+    // Per lesson: pieces left, problems found, time taken.
+    let tally: Vec<Mutex<(usize, usize, std::time::Duration)>> = (0..course.lessons.len())
+        .map(|_| Mutex::new((0, 0, std::time::Duration::ZERO)))
+        .collect();
+    for piece in &pieces {
+        tally[piece.lesson()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0 += 1;
+    }
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, pieces.len().max(1)) {
+            scope.spawn(|| {
+                while let Some(&piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let started = std::time::Instant::now();
+                    let lesson = &course.lessons[piece.lesson()];
+                    let problems = match piece {
+                        Piece::Layout { .. } => check_lesson(lesson, false),
+                        Piece::Quote { step, entry, .. } => match &lesson.steps[step].panel {
+                            Some(Panel::Viz(spec)) => {
+                                check_expectation(&lesson.file, spec, &spec.expect[entry])
+                            }
+                            _ => Vec::new(),
+                        },
+                    };
+                    let mut t = tally[piece.lesson()]
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    t.0 -= 1;
+                    t.1 += problems.len();
+                    t.2 += started.elapsed();
+                    let finished = (t.0 == 0).then(|| LessonChecked {
+                        lesson,
+                        problems: t.1,
+                        took: t.2,
+                    });
+                    drop(t);
+                    if let Some(checked) = finished {
+                        done(&checked);
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((piece.report_order(), problems));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(order, _)| *order);
+    let mut problems = check_across_lessons(course);
+    problems.extend(results.into_iter().flat_map(|(_, p)| p));
     problems
 }
 
@@ -522,44 +655,52 @@ const EXPECT_WIDTH: u16 = 160;
 /// Checks that every text the prose quotes from a panel (its block's `expect` list) is on the
 /// panel at the stated settings, after any background work has finished.
 pub fn check_expectations(file: &str, spec: &crate::course::VizSpec) -> Vec<Problem> {
+    spec.expect
+        .iter()
+        .flat_map(|expectation| check_expectation(file, spec, expectation))
+        .collect()
+}
+
+/// One entry of a block's `expect` list: its texts on the panel at the block's settings with
+/// the entry's `with` on top.
+pub fn check_expectation(
+    file: &str,
+    spec: &crate::course::VizSpec,
+    expectation: &crate::course::Expectation,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for expectation in &spec.expect {
-        let mut params = spec.params.clone();
-        for (key, value) in &expectation.with {
-            params.insert(key.clone(), value.clone());
-        }
-        let variant = crate::course::VizSpec {
-            params,
-            expect: Vec::new(),
-            ..spec.clone()
-        };
-        let shown = match panel_text(&variant) {
-            Ok(text) => text,
-            Err(e) => {
-                problems.push(Problem::new(file, expectation.line, e));
-                continue;
-            }
-        };
-        for quote in &expectation.shows {
-            if !shown.contains(&squeeze(quote)) {
-                let settings = if expectation.with.is_empty() {
-                    "at the block's settings".to_string()
-                } else {
-                    format!(
-                        "with {}",
-                        serde_json::Value::Object(expectation.with.clone())
-                    )
-                };
-                problems.push(Problem::new(
-                    file,
-                    expectation.line,
-                    format!(
-                        "the \"{}\" panel does not show \"{quote}\" {settings}: it now shows {}; update the prose and its expect list together",
-                        spec.kind,
-                        excerpt(&shown)
-                    ),
-                ));
-            }
+    let mut params = spec.params.clone();
+    for (key, value) in &expectation.with {
+        params.insert(key.clone(), value.clone());
+    }
+    let variant = crate::course::VizSpec {
+        params,
+        expect: Vec::new(),
+        ..spec.clone()
+    };
+    let shown = match panel_text(&variant) {
+        Ok(text) => text,
+        Err(e) => return vec![Problem::new(file, expectation.line, e)],
+    };
+    for quote in &expectation.shows {
+        if !shown.contains(&squeeze(quote)) {
+            let settings = if expectation.with.is_empty() {
+                "at the block's settings".to_string()
+            } else {
+                format!(
+                    "with {}",
+                    serde_json::Value::Object(expectation.with.clone())
+                )
+            };
+            problems.push(Problem::new(
+                file,
+                expectation.line,
+                format!(
+                    "the \"{}\" panel does not show \"{quote}\" {settings}: it now shows {}; update the prose and its expect list together",
+                    spec.kind,
+                    excerpt(&shown)
+                ),
+            ));
         }
     }
     problems

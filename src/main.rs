@@ -86,6 +86,10 @@ enum Command {
         /// built-in course (or --lessons DIR).
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Check only this lesson (number or slug; repeat for more): what a teacher runs
+        /// after editing one. The checks across lessons (repeated questions) run too.
+        #[arg(long, value_name = "LESSON")]
+        lesson: Vec<String>,
         /// Print steps, words, visualizers and questions per lesson.
         #[arg(long)]
         stats: bool,
@@ -272,20 +276,83 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// Loads and checks a course (with `quotes`, also every number the prose quotes from a
-/// panel); problems come back as printable lines.
-fn load_checked(source: &dyn Source, prefix: &str, quotes: bool) -> (Option<Course>, Vec<String>) {
-    let loaded = if quotes {
-        llmf::check::load_fully_checked(source)
+/// `llmf check`: the course loads, then its lessons (all, or the `only` ones) are checked side
+/// by side, one line each on a terminal as they finish; problems go to stdout, the verdict to
+/// stderr.
+fn check_course_folder(
+    source: &dyn Source,
+    prefix: &str,
+    only: &[String],
+    stats: bool,
+) -> ExitCode {
+    let (course, mut problems) = course::load_all(source);
+    let mut chosen = Vec::new();
+    if let Some(c) = &course {
+        for key in only {
+            match c.find(key) {
+                Some(index) => chosen.push(index),
+                None => {
+                    errln!(
+                        "llmf: {}",
+                        sanitize::field(&c.locate(key, 1).err().unwrap_or_default())
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let total = if chosen.is_empty() {
+            c.lessons.len()
+        } else {
+            chosen.len()
+        };
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let show = std::io::stderr().is_terminal();
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        problems.extend(llmf::check::check_lessons(
+            c,
+            &chosen,
+            true,
+            workers,
+            &|done| {
+                let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if show {
+                    let verdict = match done.problems {
+                        0 => "ok".to_string(),
+                        k => format!("{k} problem(s)"),
+                    };
+                    errln!(
+                        "[{n:>2}/{total}] {:<32} {verdict:<12} {:>5.1} s",
+                        sanitize::field(&done.lesson.file),
+                        done.took.as_secs_f64()
+                    );
+                }
+            },
+        ));
+    }
+    for p in &problems {
+        outln!("{}", sanitize::field(&format!("{prefix}{p}")));
+    }
+    let ok = problems.is_empty() && course.as_ref().is_some_and(|c| !c.lessons.is_empty());
+    if ok {
+        for w in course.iter().flat_map(llmf::check::warnings) {
+            errln!("{prefix}{}", sanitize::field(&w.to_string()));
+        }
+    }
+    if stats {
+        if let Some(c) = &course {
+            out!("{}", sanitize::lines(&llmf::check::stats_table(c)));
+        }
+    }
+    if ok {
+        errln!("{}: course OK", sanitize::field(&source.describe()));
+        ExitCode::SUCCESS
     } else {
-        llmf::check::load_checked(source)
-    };
-    match loaded {
-        Ok(c) => (Some(c), Vec::new()),
-        Err(problems) => (
-            None,
-            problems.iter().map(|p| format!("{prefix}{p}")).collect(),
-        ),
+        errln!(
+            "{}: {} problem(s)",
+            sanitize::field(&source.describe()),
+            problems.len()
+        );
+        ExitCode::from(1)
     }
 }
 
@@ -367,33 +434,12 @@ fn main() -> ExitCode {
             kinds_doc: Some(file),
             ..
         }) => write_kinds_doc(&file),
-        Some(Command::Check { dir, stats, .. }) => {
+        Some(Command::Check {
+            dir, stats, lesson, ..
+        }) => {
             let dir = dir.or(cli.lessons);
             let (source, prefix) = source_for(dir.as_deref());
-            let (course, problems) = load_checked(source.as_ref(), &prefix, true);
-            for p in &problems {
-                outln!("{}", sanitize::field(p));
-            }
-            for w in course.iter().flat_map(llmf::check::warnings) {
-                errln!("{prefix}{}", sanitize::field(&w.to_string()));
-            }
-            if stats {
-                let (course, _) = course::load(source.as_ref());
-                if let Some(c) = course {
-                    out!("{}", sanitize::lines(&llmf::check::stats_table(&c)));
-                }
-            }
-            if problems.is_empty() && course.is_some() {
-                errln!("{}: course OK", sanitize::field(&source.describe()));
-                ExitCode::SUCCESS
-            } else {
-                errln!(
-                    "{}: {} problem(s)",
-                    sanitize::field(&source.describe()),
-                    problems.len()
-                );
-                ExitCode::from(1)
-            }
+            check_course_folder(source.as_ref(), &prefix, &lesson, stats)
         }
         Some(Command::Render {
             lesson,

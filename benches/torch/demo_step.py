@@ -1,16 +1,36 @@
-"""The demo model's training step in PyTorch, one thread, for comparison with benches/lm.rs.
+"""llmf's training step in PyTorch, one thread, for comparison with benches/demo_step.rs.
 
-Same shape as llmf's `demo` preset: vocabulary V (given), d 64, 4 heads, 1 pre-LN block,
-ReLU MLP 4x, tied output, context 32, batch 16, AdamW. Prints the median ms per step.
-Run: python3 benches/torch/demo_step.py [V]
+The same model as the lab's, for a named shape: vocabulary V (given), L pre-LN blocks of
+width D with H heads (causal attention, then a ReLU MLP 4x), a final layer norm, output tied
+to the token embedding, context T, batch B, AdamW. Warm-up 50 steps, then 300 single steps
+timed one by one; prints the median, mean and fastest in the words the Rust bench uses.
+
+Run: OMP_NUM_THREADS=1 python3 benches/torch/demo_step.py [SHAPE] [V]
+SHAPE is tiny, demo (the default), base or wide, as in `cargo bench --bench demo_step -- SHAPE`;
+V is the alphabet's size (119 for the corpus, so both sides count the same parameters).
 """
 import sys, time, statistics
 import torch, torch.nn as nn, torch.nn.functional as F
 
+# name: (layers, d_model, heads, context, batch), as in src/labs/lm/config.rs and, for wide,
+# benches/demo_step.rs.
+SHAPES = {
+    "tiny": (1, 16, 2, 16, 4),
+    "demo": (1, 64, 4, 32, 16),
+    "base": (2, 96, 4, 64, 16),
+    "wide": (4, 128, 4, 64, 16),
+}
+
+args = [a for a in sys.argv[1:] if not a.isdigit()]
+numbers = [a for a in sys.argv[1:] if a.isdigit()]
+NAME = args[0] if args else "demo"
+if NAME not in SHAPES:
+    sys.exit(f"benches/torch/demo_step.py: no shape named {NAME!r}; name one of {', '.join(SHAPES)}")
+V = int(numbers[0]) if numbers else 120
+L, D, H, T, B = SHAPES[NAME]
+
 torch.set_num_threads(1)
 torch.manual_seed(1)
-V = int(sys.argv[1]) if len(sys.argv) > 1 else 120
-D, H, T, B = 64, 4, 32, 16
 
 
 class Block(nn.Module):
@@ -34,15 +54,18 @@ class GPT(nn.Module):
     def __init__(self):
         super().__init__()
         self.wte, self.wpe = nn.Embedding(V, D), nn.Embedding(T, D)
-        self.block, self.lnf = Block(), nn.LayerNorm(D)
+        self.blocks = nn.ModuleList(Block() for _ in range(L))
+        self.lnf = nn.LayerNorm(D)
 
     def forward(self, idx):
         x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
-        return self.lnf(self.block(x)) @ self.wte.weight.t()
+        for block in self.blocks:
+            x = block(x)
+        return self.lnf(x) @ self.wte.weight.t()
 
 
 model = GPT()
-print("parameters", sum(p.numel() for p in model.parameters()))
+print(f"{NAME}: parameters {sum(p.numel() for p in model.parameters())}, batch {B}")
 opt = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.99), weight_decay=0.01)
 data = torch.randint(0, V, (100_000,))
 

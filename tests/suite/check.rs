@@ -536,3 +536,41 @@ fn help_lists_each_commands_own_flags() {
     assert_eq!(before, after);
     assert!(!after.contains('─'), "ASCII only: {after}");
 }
+
+#[test]
+fn one_lesson_is_checked_alone_and_the_report_does_not_depend_on_the_threads() {
+    // `--lesson` checks that lesson's panels only (problems every parse finds still show).
+    let (code, out, _) = llmf(&["check", "tests/fixtures/broken", "--lesson", "07"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("07-long-code.md:7: code line is 87"), "{out}");
+    assert!(!out.contains("03-out-of-range.md"), "{out}");
+    let (code, _, err) = llmf(&["check", "tests/fixtures/broken", "--lesson", "99"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no lesson \"99\""), "{err}");
+    // Lessons are checked side by side; the report is in course order however many threads
+    // do the work, and each lesson is reported done once.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
+    let (course, _) = llmf::course::load_all(&llmf::course::DirSource(&dir));
+    let course = course.expect("the broken folder still lists loadable lessons");
+    let report = |workers| {
+        let done = std::sync::Mutex::new(Vec::new());
+        let problems = llmf::check::check_lessons(&course, &[], true, workers, &|checked| {
+            done.lock().unwrap().push(checked.lesson.file.clone());
+        });
+        let mut done = done.into_inner().unwrap();
+        done.sort();
+        (
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            done,
+        )
+    };
+    let (one, done_one) = report(1);
+    let (four, done_four) = report(4);
+    assert_eq!(one, four);
+    assert_eq!(done_one, done_four);
+    assert_eq!(done_one.len(), course.lessons.len(), "{done_one:?}");
+    assert!(
+        one.iter().any(|p| p.contains("07-long-code.md:7")),
+        "{one:?}"
+    );
+}

@@ -1,70 +1,15 @@
 //! Sampling many continuations of one prompt at once, with a KV cache: every step feeds one
-//! new token per sequence through the model as a batch. Policy-gradient training (Part V)
-//! draws a fresh batch of responses every step, and sampling them one sequence at a time
-//! ([`super::cache::KvCache`]) would cost one small forward pass per character per sequence;
-//! batched, it is one pass per character for the whole batch.
+//! new token per sequence through the model as a batch (`Model::step`). Policy-gradient
+//! training (Part V) draws a fresh batch of responses every step, and sampling them one
+//! sequence at a time ([`super::cache::KvCache`]) would cost one small forward pass per
+//! character per sequence; batched, it is one pass per character for the whole batch.
 //!
 //! Unlike [`super::sample::generate`], a batch never slides its window: prompt plus response
 //! must fit the context, which [`sample_batch`] checks.
 
 use super::model::Model;
-use super::ops::{layer_norm, softmax};
 use super::rng::Rng;
 use candle_core::{Device, Result, Tensor};
-
-/// Feeds `tokens` (one per sequence) at position `pos`, each sequence's keys and values
-/// (B, heads, t, d_head) per layer in `cache`; returns logits (B, V). [`super::cache::KvCache`]
-/// runs it with a batch of one.
-pub(super) fn step(
-    model: &Model,
-    cache: &mut [Option<(Tensor, Tensor)>],
-    tokens: &[u32],
-    pos: usize,
-) -> Result<Tensor> {
-    let c = model.config;
-    let (b, d, h, dh) = (tokens.len(), c.d_model, c.heads, c.d_head());
-    let ids = Tensor::from_slice(tokens, b, &Device::Cpu)?;
-    let mut x = model
-        .wte
-        .as_tensor()
-        .index_select(&ids, 0)?
-        .broadcast_add(&model.wpe.as_tensor().narrow(0, pos, 1)?)?; // (B, d)
-    let scale = 1.0 / (dh as f64).sqrt();
-    for (blk, slot) in model.blocks.iter().zip(cache.iter_mut()) {
-        let a = layer_norm(&x, blk.ln1_g.as_tensor(), blk.ln1_b.as_tensor())?;
-        let qkv = a
-            .matmul(blk.w_qkv.as_tensor())?
-            .broadcast_add(blk.b_qkv.as_tensor())?
-            .reshape((b, 3, h, 1, dh))?;
-        let part = |i: usize| -> Result<Tensor> { qkv.narrow(1, i, 1)?.squeeze(1)?.contiguous() };
-        let (q, k_new, v_new) = (part(0)?, part(1)?, part(2)?); // (B, h, 1, dh)
-        let (k, v) = match slot.take() {
-            Some((k, v)) => (
-                Tensor::cat(&[&k, &k_new], 2)?,
-                Tensor::cat(&[&v, &v_new], 2)?,
-            ),
-            None => (k_new, v_new),
-        };
-        let weights = softmax(&(q.matmul(&k.t()?)? * scale)?)?; // (B, h, 1, t)
-        let out = weights.matmul(&v)?.reshape((b, d))?;
-        *slot = Some((k, v));
-        let attn = out
-            .matmul(blk.w_o.as_tensor())?
-            .broadcast_add(blk.b_o.as_tensor())?;
-        x = (x + attn)?;
-        let m = layer_norm(&x, blk.ln2_g.as_tensor(), blk.ln2_b.as_tensor())?;
-        let hidden = m
-            .matmul(blk.w_in.as_tensor())?
-            .broadcast_add(blk.b_in.as_tensor())?
-            .relu()?;
-        let mlp = hidden
-            .matmul(blk.w_out.as_tensor())?
-            .broadcast_add(blk.b_out.as_tensor())?;
-        x = (x + mlp)?;
-    }
-    let x = layer_norm(&x, model.lnf_g.as_tensor(), model.lnf_b.as_tensor())?;
-    x.matmul(&model.wte.as_tensor().t()?)
-}
 
 /// Draws an id from softmax(logits) (temperature 1: the policy's own distribution).
 fn draw(logits: &[f32], rng: &mut Rng) -> u32 {
@@ -103,7 +48,7 @@ pub fn sample_batch(
         &Device::Cpu,
     )?;
     for (pos, &id) in prompt.iter().enumerate() {
-        logits = step(model, &mut cache, &vec![id; batch], pos)?;
+        logits = model.step(&mut cache, &vec![id; batch], pos)?;
     }
     let mut out = vec![Vec::with_capacity(len); batch];
     for i in 0..len {
@@ -113,7 +58,7 @@ pub fn sample_batch(
             seq.push(id);
         }
         if i + 1 < len {
-            logits = step(model, &mut cache, &next, prompt.len() + i)?;
+            logits = model.step(&mut cache, &next, prompt.len() + i)?;
         }
     }
     Ok(out)
@@ -139,7 +84,8 @@ mod tests {
         let mut cache = vec![None; 2];
         for pos in 0..5 {
             let toks = [seqs[0][pos], seqs[1][pos]];
-            let got: Vec<Vec<f32>> = step(&model, &mut cache, &toks, pos)
+            let got: Vec<Vec<f32>> = model
+                .step(&mut cache, &toks, pos)
                 .unwrap()
                 .to_vec2()
                 .unwrap();

@@ -6,12 +6,13 @@
 //! them and generation goes on. [`window_start`] is that rule, shared with the cache-free path
 //! so that the two give the same logits (tested).
 
+use super::layers::KvSlot;
 use super::model::Model;
-use candle_core::{Result, Tensor};
+use candle_core::Result;
 
 /// Keys and values of every layer for the tokens fed so far: (1, heads, t, d_head) each.
 pub struct KvCache {
-    layers: Vec<Option<(Tensor, Tensor)>>,
+    layers: Vec<KvSlot>,
     /// The tokens in the current window, oldest first.
     window: Vec<u32>,
 }
@@ -53,11 +54,11 @@ impl KvCache {
         self.step(model, token)
     }
 
-    /// One token through the model at the next position: the batched step of
-    /// [`super::batch_sample`] with a batch of one, so the two paths share one forward pass.
+    /// One token through the model at the next position: [`Model::step`] with a batch of one,
+    /// the forward pass training and batched sampling use.
     fn step(&mut self, model: &Model, token: u32) -> Result<Vec<f32>> {
         let pos = self.window.len();
-        let logits = super::batch_sample::step(model, &mut self.layers, &[token], pos)?;
+        let logits = model.step(&mut self.layers, &[token], pos)?;
         self.window.push(token);
         logits.squeeze(0)?.to_vec1()
     }

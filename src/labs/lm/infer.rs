@@ -56,18 +56,18 @@ impl Weights {
             .iter()
             .map(|b| {
                 Ok(BlockWeights {
-                    ln1_g: flat(&b.ln1_g)?,
-                    ln1_b: flat(&b.ln1_b)?,
-                    w_qkv: flat(&b.w_qkv)?,
-                    b_qkv: flat(&b.b_qkv)?,
-                    w_o: flat(&b.w_o)?,
-                    b_o: flat(&b.b_o)?,
-                    ln2_g: flat(&b.ln2_g)?,
-                    ln2_b: flat(&b.ln2_b)?,
-                    w_in: flat(&b.w_in)?,
-                    b_in: flat(&b.b_in)?,
-                    w_out: flat(&b.w_out)?,
-                    b_out: flat(&b.b_out)?,
+                    ln1_g: flat(&b.ln1.g)?,
+                    ln1_b: flat(&b.ln1.b)?,
+                    w_qkv: flat(&b.attn.qkv.w)?,
+                    b_qkv: flat(&b.attn.qkv.b)?,
+                    w_o: flat(&b.attn.o.w)?,
+                    b_o: flat(&b.attn.o.b)?,
+                    ln2_g: flat(&b.ln2.g)?,
+                    ln2_b: flat(&b.ln2.b)?,
+                    w_in: flat(&b.mlp.up.w)?,
+                    b_in: flat(&b.mlp.up.b)?,
+                    w_out: flat(&b.mlp.down.w)?,
+                    b_out: flat(&b.mlp.down.b)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -79,8 +79,8 @@ impl Weights {
             wte: flat(&model.wte)?,
             wpe: flat(&model.wpe)?,
             blocks,
-            lnf_g: flat(&model.lnf_g)?,
-            lnf_b: flat(&model.lnf_b)?,
+            lnf_g: flat(&model.ln_f.g)?,
+            lnf_b: flat(&model.ln_f.b)?,
         })
     }
 }

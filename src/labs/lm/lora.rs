@@ -7,7 +7,8 @@
 //! 1/√in, so x·A has entries of order 1), B starts at zero: ΔW = 0 and the model's output at
 //! step 0 is exactly the pre-trained one.
 //!
-//! Frozen means frozen: in [`super::Model::forward_lora`] every base matrix is applied by
+//! Frozen means frozen: in [`super::Model::forward_lora`] the layers read their weights through
+//! LoRA's adapter (`super::adapter`), so every base matrix is applied by
 //! [`super::frozen::matmul`], whose backward pass computes the input's gradient only, and the
 //! small vectors (layer norms, biases, embeddings) are read detached. No weight gradient of a
 //! big matrix is computed and thrown away, which is where LoRA's training-time saving comes from
@@ -164,12 +165,17 @@ impl Lora {
 
     /// (α/r)·x·A·B for the adapter at (`layer`, `proj`), x of shape (n, in); None if that
     /// projection has no adapter.
+    ///
+    /// The product starts on the cheap side, x·A (n, r), and α/r scales that thin product
+    /// rather than the (n, out) result: r numbers a row instead of out, forward and backward.
+    /// The result is the same, exactly so when α/r is a power of two (as for every rank the
+    /// course offers with α = 8): scaling by 2ᵏ is exact, so every product and sum is too.
     pub(crate) fn delta(&self, layer: usize, proj: Proj, x: &Tensor) -> Result<Option<Tensor>> {
         let Some(ad) = self.find(layer, proj) else {
             return Ok(None);
         };
-        let low = x.matmul(ad.a.as_tensor())?; // (n, r): the cheap side first
-        Ok(Some((low.matmul(ad.b.as_tensor())? * self.scale())?))
+        let low = (x.matmul(ad.a.as_tensor())? * self.scale())?;
+        Ok(Some(low.matmul(ad.b.as_tensor())?))
     }
 
     /// The correction to the fused W_qkv's output (n, 3d): Q, K and V deltas side by side,
@@ -206,12 +212,12 @@ impl Lora {
                 Some(slot) => {
                     let mut thirds = vec![Tensor::zeros((d, d), delta.dtype(), delta.device())?; 3];
                     thirds[slot] = delta;
-                    (&blk.w_qkv, Tensor::cat(&thirds, 1)?)
+                    (&blk.attn.qkv.w, Tensor::cat(&thirds, 1)?)
                 }
                 None => match ad.proj {
-                    Proj::O => (&blk.w_o, delta),
-                    Proj::MlpIn => (&blk.w_in, delta),
-                    _ => (&blk.w_out, delta),
+                    Proj::O => (&blk.attn.o.w, delta),
+                    Proj::MlpIn => (&blk.mlp.up.w, delta),
+                    _ => (&blk.mlp.down.w, delta),
                 },
             };
             var.set(&(var.as_tensor() + delta)?)?;

@@ -1,8 +1,10 @@
 //! The language-model lab of Parts IV and V: a small decoder-only GPT over characters, trained
 //! on the course's own text with candle on the CPU, one thread. Pure computation: no drawing.
 //!
-//! - [`Model`]: the network ([`model`] says what is inside), [`Config`] its shape, [`presets`]
-//!   the named shapes and recipes (`demo` is the live one, `base` the shipped one);
+//! - [`Model`]: the network ([`model`] says what is inside; its layers, `LayerNorm`,
+//!   `Attention`, `Mlp` and `Block`, are in `layers`, and fine-tuning methods such as LoRA plug
+//!   into them through the one trait of `adapter`), [`Config`] its shape, [`presets`] the named
+//!   shapes and recipes (`demo` is the live one, `base` the shipped one);
 //! - [`Vocab`]: one token per character (why: [`vocab`]);
 //! - [`TrainState::step`] trains in place; [`Trainer::spawn`] trains on its own thread and
 //!   posts [`TrainEvent`]s (step losses, validation losses, samples) to a channel, with pause,
@@ -44,6 +46,7 @@
 //! # let _ = step;
 //! ```
 
+pub(crate) mod adapter;
 pub mod batch_sample;
 pub mod cache;
 pub mod config;
@@ -55,6 +58,7 @@ pub mod fused;
 pub mod grpo;
 pub mod infer;
 pub mod io;
+pub(crate) mod layers;
 pub mod lora;
 pub mod loss;
 pub mod model;

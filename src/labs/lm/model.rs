@@ -1,6 +1,8 @@
 //! The decoder-only GPT: token and learned position embeddings, pre-LN blocks (causal
 //! multi-head attention, then a 4× MLP with ReLU), a final layer norm, and an output layer tied
-//! to the token embedding (logits = h · W_teᵀ).
+//! to the token embedding (logits = h · W_teᵀ). The layers are in `layers.rs`; this
+//! module holds them together and runs them (`Model::run`, the one forward pass that
+//! training, LoRA, scoring and the KV-cached generation step all go through).
 //!
 //! ReLU rather than GELU: at this size the two train alike, and ReLU is exact, so the
 //! plain-loop reference in the tests can match it without an erf approximation.
@@ -9,44 +11,25 @@
 //! two projections that write into the residual stream scaled by 1/√(2·layers)), never from
 //! candle's unseedable generator.
 
+use super::adapter::{Adapt, Base};
 use super::config::Config;
-use super::fused::{add_rows, add_rows_relu, causal_attention, relu};
-use super::lora::{Lora, Proj};
-use super::ops::layer_norm;
+use super::fused::add_rows;
+use super::layers::{var, Attend, Block, Ctx, KvSlot, LayerNorm};
+use super::lora::Lora;
 use super::rng::Rng;
 use super::vocab::Vocab;
 use candle_core::{Device, Result, Tensor, Var};
-
-/// One block's parameters. Linear weights are stored (in, out), so a layer is x · W + b.
-#[derive(Clone)]
-pub(crate) struct Block {
-    pub ln1_g: Var,
-    pub ln1_b: Var,
-    pub w_qkv: Var,
-    pub b_qkv: Var,
-    pub w_o: Var,
-    pub b_o: Var,
-    pub ln2_g: Var,
-    pub ln2_b: Var,
-    pub w_in: Var,
-    pub b_in: Var,
-    pub w_out: Var,
-    pub b_out: Var,
-}
 
 /// A model: its shape, its alphabet and its weights (candle variables).
 pub struct Model {
     pub config: Config,
     pub vocab: Vocab,
+    /// Token embeddings (vocab, d), also the output layer.
     pub(crate) wte: Var,
+    /// Position embeddings (context, d).
     pub(crate) wpe: Var,
     pub(crate) blocks: Vec<Block>,
-    pub(crate) lnf_g: Var,
-    pub(crate) lnf_b: Var,
-}
-
-fn var(values: Vec<f32>, shape: &[usize]) -> Result<Var> {
-    Var::from_tensor(&Tensor::from_vec(values, shape, &Device::Cpu)?)
+    pub(crate) ln_f: LayerNorm,
 }
 
 fn normal(rng: &mut Rng, n: usize, std: f64) -> Vec<f32> {
@@ -68,38 +51,22 @@ impl Model {
         let d = config.d_model;
         let std = 0.02;
         let resid_std = std / (2.0 * config.layers as f64).sqrt();
-        let ones = |n: usize| vec![1f32; n];
-        let zeros = |n: usize| vec![0f32; n];
         let wte = var(normal(&mut rng, config.vocab * d, std), &[config.vocab, d])?;
         let wpe = var(
             normal(&mut rng, config.context * d, std),
             &[config.context, d],
         )?;
-        let mut blocks = Vec::new();
-        for _ in 0..config.layers {
-            blocks.push(Block {
-                ln1_g: var(ones(d), &[d])?,
-                ln1_b: var(zeros(d), &[d])?,
-                w_qkv: var(normal(&mut rng, d * 3 * d, std), &[d, 3 * d])?,
-                b_qkv: var(zeros(3 * d), &[3 * d])?,
-                w_o: var(normal(&mut rng, d * d, resid_std), &[d, d])?,
-                b_o: var(zeros(d), &[d])?,
-                ln2_g: var(ones(d), &[d])?,
-                ln2_b: var(zeros(d), &[d])?,
-                w_in: var(normal(&mut rng, d * 4 * d, std), &[d, 4 * d])?,
-                b_in: var(zeros(4 * d), &[4 * d])?,
-                w_out: var(normal(&mut rng, 4 * d * d, resid_std), &[4 * d, d])?,
-                b_out: var(zeros(d), &[d])?,
-            });
-        }
+        let mut matrix = |i: usize, o: usize, std: f64| var(normal(&mut rng, i * o, std), &[i, o]);
+        let blocks = (0..config.layers)
+            .map(|_| Block::new(d, config.heads, std, resid_std, &mut matrix))
+            .collect::<Result<_>>()?;
         Ok(Self {
             config,
             vocab,
             wte,
             wpe,
             blocks,
-            lnf_g: var(ones(d), &[d])?,
-            lnf_b: var(zeros(d), &[d])?,
+            ln_f: LayerNorm::new(d)?,
         })
     }
 
@@ -110,25 +77,9 @@ impl Model {
             ("wpe".to_string(), &self.wpe),
         ];
         for (i, b) in self.blocks.iter().enumerate() {
-            for (name, v) in [
-                ("ln1.g", &b.ln1_g),
-                ("ln1.b", &b.ln1_b),
-                ("attn.w_qkv", &b.w_qkv),
-                ("attn.b_qkv", &b.b_qkv),
-                ("attn.w_o", &b.w_o),
-                ("attn.b_o", &b.b_o),
-                ("ln2.g", &b.ln2_g),
-                ("ln2.b", &b.ln2_b),
-                ("mlp.w_in", &b.w_in),
-                ("mlp.b_in", &b.b_in),
-                ("mlp.w_out", &b.w_out),
-                ("mlp.b_out", &b.b_out),
-            ] {
-                out.push((format!("h{i}.{name}"), v));
-            }
+            b.params(i, &mut out);
         }
-        out.push(("ln_f.g".to_string(), &self.lnf_g));
-        out.push(("ln_f.b".to_string(), &self.lnf_b));
+        self.ln_f.params("ln_f.", &mut out);
         out
     }
 
@@ -139,39 +90,24 @@ impl Model {
     /// A copy that shares no memory with this model: training one never moves the other (a
     /// frozen reference for Part V). `Tensor::detach` would share the weights' storage.
     pub fn deep_copy(&self) -> Result<Self> {
-        let copy = |v: &Var| -> Result<Var> { Var::from_tensor(&v.as_tensor().copy()?.detach()) };
-        let mut blocks = Vec::new();
-        for b in &self.blocks {
-            blocks.push(Block {
-                ln1_g: copy(&b.ln1_g)?,
-                ln1_b: copy(&b.ln1_b)?,
-                w_qkv: copy(&b.w_qkv)?,
-                b_qkv: copy(&b.b_qkv)?,
-                w_o: copy(&b.w_o)?,
-                b_o: copy(&b.b_o)?,
-                ln2_g: copy(&b.ln2_g)?,
-                ln2_b: copy(&b.ln2_b)?,
-                w_in: copy(&b.w_in)?,
-                b_in: copy(&b.b_in)?,
-                w_out: copy(&b.w_out)?,
-                b_out: copy(&b.b_out)?,
-            });
-        }
+        let mut copy =
+            |v: &Var| -> Result<Var> { Var::from_tensor(&v.as_tensor().copy()?.detach()) };
         Ok(Self {
             config: self.config,
             vocab: self.vocab.clone(),
             wte: copy(&self.wte)?,
             wpe: copy(&self.wpe)?,
-            blocks,
-            lnf_g: copy(&self.lnf_g)?,
-            lnf_b: copy(&self.lnf_b)?,
+            blocks: (self.blocks.iter())
+                .map(|b| b.map(&mut copy))
+                .collect::<Result<_>>()?,
+            ln_f: self.ln_f.map(&mut copy)?,
         })
     }
 
     /// Logits (B, T, V) for token ids (B, T) u32, T ≤ context. Position t sees tokens 0..=t.
     pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        self.forward_with(ids, None)?
+        self.run(ids, &Base, Attend::Fused)?
             .reshape((b, t, self.config.vocab))
     }
 
@@ -179,84 +115,67 @@ impl Model {
     /// graph it differentiates has no reshape nodes (each costs backpropagation a zeroed
     /// tensor and an addition the size of the logits).
     pub fn forward_rows(&self, ids: &Tensor) -> Result<Tensor> {
-        self.forward_with(ids, None)
+        self.run(ids, &Base, Attend::Fused)
     }
 
-    /// The same with LoRA adapters added to their projections and every weight of this model
-    /// read detached: backpropagation computes gradients for the adapters only.
-    pub fn forward_lora(&self, ids: &Tensor, lora: &Lora) -> Result<Tensor> {
+    /// The same logits through the readable attention (q·kᵀ, mask, softmax, ·v as candle
+    /// operations) instead of the fused one: slower, the same numbers to within rounding.
+    pub fn forward_plain(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
-        self.forward_with(ids, Some(lora))?
+        self.run(ids, &Base, Attend::Plain)?
             .reshape((b, t, self.config.vocab))
     }
 
-    /// Logits (B·T, V). The residual stream stays (B·T, d) throughout: layer norm, the bias
-    /// adds and the products all read it as rows, and only attention needs the (B, T) split.
-    fn forward_with(&self, ids: &Tensor, lora: Option<&Lora>) -> Result<Tensor> {
-        // A frozen weight is a detached view: no gradient is ever computed for it.
-        let w = |v: &Var| -> Tensor {
-            if lora.is_some() {
-                v.as_tensor().detach()
-            } else {
-                v.as_tensor().clone()
-            }
+    /// The same with LoRA adapters added to their projections and every weight of this model
+    /// read frozen: backpropagation computes gradients for the adapters only.
+    pub fn forward_lora(&self, ids: &Tensor, lora: &Lora) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        self.run(ids, lora, Attend::Fused)?
+            .reshape((b, t, self.config.vocab))
+    }
+
+    /// One new token per sequence at position `pos`, each block's earlier keys and values in
+    /// `cache` (one slot per block, empty at the start): logits (B, V). Generation and
+    /// batched sampling call it.
+    pub(crate) fn step(&self, cache: &mut [KvSlot], tokens: &[u32], pos: usize) -> Result<Tensor> {
+        let ids = Tensor::from_slice(tokens, (tokens.len(), 1), &Device::Cpu)?;
+        self.run(&ids, &Base, Attend::Cached { cache, pos })
+    }
+
+    /// The forward pass: ids (B, T) → logits (B·T, V), the weights read through `adapter`.
+    /// The residual stream stays rows (B·T, d) throughout: layer norm, the bias adds and the
+    /// products all read it as rows, and only attention needs the (B, T) split.
+    pub(crate) fn run(&self, ids: &Tensor, adapter: &dyn Adapt, attend: Attend) -> Result<Tensor> {
+        let (seqs, t) = ids.dims2()?;
+        let pos = match attend {
+            Attend::Cached { pos, .. } => pos,
+            _ => 0,
         };
-        // A frozen matrix goes through `frozen::matmul`, whose backward computes no dW at all.
-        let mm = |x: &Tensor, v: &Tensor| -> Result<Tensor> {
-            if lora.is_some() {
-                super::frozen::matmul(x, v)
-            } else {
-                x.matmul(v)
-            }
-        };
-        let delta = |out: Tensor, d: Result<Option<Tensor>>| -> Result<Tensor> {
-            match d? {
-                Some(d) => out + d,
-                None => Ok(out),
-            }
-        };
-        let (_, t) = ids.dims2()?;
         let c = self.config;
-        if t > c.context {
+        if pos + t > c.context {
             return Err(candle_core::Error::Msg(format!(
-                "{t} tokens do not fit the model's context of {}",
+                "{} tokens do not fit the model's context of {}",
+                pos + t,
                 c.context
             )));
         }
-        let (d, h) = (c.d_model, c.heads);
-        let tok = w(&self.wte).index_select(&ids.flatten_all()?, 0)?;
-        let pos = w(&self.wpe).narrow(0, 0, t)?;
-        let mut x = add_rows(&tok, &pos)?;
-        for (layer, blk) in self.blocks.iter().enumerate() {
-            let a = layer_norm(&x, &w(&blk.ln1_g), &w(&blk.ln1_b))?;
-            let qkv = add_rows(&mm(&a, blk.w_qkv.as_tensor())?, &w(&blk.b_qkv))?;
-            let qkv = delta(qkv, lora.map_or(Ok(None), |l| l.qkv_delta(layer, &a, d)))?;
-            // Split into heads, causal softmax of the scaled scores, weighted sum of values
-            // and heads merged back: one operation (`fused::causal_attention`).
-            let merged = causal_attention(&qkv, t, h)?;
-            let attn = add_rows(&mm(&merged, blk.w_o.as_tensor())?, &w(&blk.b_o))?;
-            let attn = delta(
-                attn,
-                lora.map_or(Ok(None), |l| l.delta(layer, Proj::O, &merged)),
-            )?;
-            x = (x + attn)?;
-            let m = layer_norm(&x, &w(&blk.ln2_g), &w(&blk.ln2_b))?;
-            let pre = mm(&m, blk.w_in.as_tensor())?;
-            // Without an adapter, bias and ReLU are one operation; with one, its delta goes
-            // between them.
-            let hidden = match lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpIn, &m))? {
-                Some(dl) => relu(&(add_rows(&pre, &w(&blk.b_in))? + dl)?)?,
-                None => add_rows_relu(&pre, &w(&blk.b_in))?,
-            };
-            let mlp = add_rows(&mm(&hidden, blk.w_out.as_tensor())?, &w(&blk.b_out))?;
-            let mlp = delta(
-                mlp,
-                lora.map_or(Ok(None), |l| l.delta(layer, Proj::MlpOut, &hidden)),
-            )?;
-            x = (x + mlp)?;
+        let tok = adapter
+            .read(&self.wte)
+            .index_select(&ids.flatten_all()?, 0)?;
+        let mut x = add_rows(&tok, &adapter.read(&self.wpe).narrow(0, pos, t)?)?;
+        let mut ctx = Ctx {
+            adapter,
+            attend,
+            layer: 0,
+            seqs,
+            t,
+        };
+        for (layer, block) in self.blocks.iter().enumerate() {
+            ctx.layer = layer;
+            x = block.forward(&x, &mut ctx)?;
         }
-        let x = layer_norm(&x, &w(&self.lnf_g), &w(&self.lnf_b))?;
-        mm(&x, &self.wte.as_tensor().t()?)
+        let x = self.ln_f.forward(&x, &ctx)?;
+        adapter.matmul(&x, &self.wte.as_tensor().t()?)
     }
 
     /// Logits (T, V) for one sequence of ids.

@@ -249,8 +249,8 @@ mod tests {
         };
         let model = Model::new(cfg, vocab, 3).unwrap();
         // Loss = Σ 2·ln_f.b + 0.5·Σ ln_f.g² : grad of ln_f.b is 2, of ln_f.g (all 1) is 1.
-        let loss = ((model.lnf_b.as_tensor() * 2.0).unwrap().sum_all().unwrap()
-            + (model.lnf_g.as_tensor().sqr().unwrap() * 0.5)
+        let loss = ((model.ln_f.b.as_tensor() * 2.0).unwrap().sum_all().unwrap()
+            + (model.ln_f.g.as_tensor().sqr().unwrap() * 0.5)
                 .unwrap()
                 .sum_all()
                 .unwrap())
@@ -261,15 +261,15 @@ mod tests {
         // Step 1: m = 0.1g, v = 0.001g², m̂ = g, v̂ = g², so m̂/(√v̂+ε) = g/(|g|+1e-8) ≈ 1.
         // ln_f.b: θ = 0 − 0.01·(2/(2+1e-8) + 0.1·0) = −0.0099999999950 → −0.01 in f32.
         // ln_f.g: θ = 1 − 0.01·(1/(1+1e-8) + 0.1·1) = 0.989 (1 − 0.011, to 1e-10).
-        let b: Vec<f32> = model.lnf_b.as_tensor().to_vec1().unwrap();
-        let g: Vec<f32> = model.lnf_g.as_tensor().to_vec1().unwrap();
+        let b: Vec<f32> = model.ln_f.b.as_tensor().to_vec1().unwrap();
+        let g: Vec<f32> = model.ln_f.g.as_tensor().to_vec1().unwrap();
         assert!(b.iter().all(|x| (x + 0.01).abs() < 1e-7), "{b:?}");
         assert!(g.iter().all(|x| (x - 0.989).abs() < 1e-7), "{g:?}");
         assert_eq!(opt.m.last().unwrap(), &vec![0.2f32; 4]);
         // A second step with the same gradient: m = 0.19·... ; m̂ = 0.38/0.19 = 2 again, so
         // the step is the same size; ln_f.b moves to −0.02 minus decay 0.01·0.1·(−0.01).
         opt.update(&model, &grads, 0.01).unwrap();
-        let b: Vec<f32> = model.lnf_b.as_tensor().to_vec1().unwrap();
+        let b: Vec<f32> = model.ln_f.b.as_tensor().to_vec1().unwrap();
         assert!(
             b.iter().all(|x| (x - (-0.02 + 0.00001)).abs() < 1e-7),
             "{b:?}"

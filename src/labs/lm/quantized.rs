@@ -53,10 +53,10 @@ pub fn quantize_model(
     let (mut n, mut constant_bytes) = (0usize, 0usize);
     for (i, blk) in out.blocks.iter().enumerate() {
         for (name, var) in [
-            ("attn.w_qkv", &blk.w_qkv),
-            ("attn.w_o", &blk.w_o),
-            ("mlp.w_in", &blk.w_in),
-            ("mlp.w_out", &blk.w_out),
+            ("attn.w_qkv", &blk.attn.qkv.w),
+            ("attn.w_o", &blk.attn.o.w),
+            ("mlp.w_in", &blk.mlp.up.w),
+            ("mlp.w_out", &blk.mlp.down.w),
         ] {
             let original: Vec<f32> = var.as_tensor().flatten_all()?.to_vec1()?;
             let q = quantize(&original, block, code);
@@ -135,7 +135,9 @@ mod tests {
         assert_eq!(wte(&q), wte(&model));
         let w = |m: &Model| -> Vec<f32> {
             m.blocks[0]
-                .w_o
+                .attn
+                .o
+                .w
                 .as_tensor()
                 .flatten_all()
                 .unwrap()

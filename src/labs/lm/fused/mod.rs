@@ -23,7 +23,7 @@ mod relu;
 mod tests;
 
 pub use attention::causal_attention;
-pub use bias::{add_rows, add_rows_relu};
+pub use bias::{add_rows, add_rows_plus, add_rows_relu};
 pub use cross_entropy::nll;
 pub use layer_norm::layer_norm;
 pub use relu::relu;

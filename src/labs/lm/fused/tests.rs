@@ -2,7 +2,7 @@
 //! candle differentiates itself): values and gradients within 1e-5 on random inputs drawn from
 //! the course's seeded generator.
 
-use super::{add_rows, add_rows_relu, causal_attention, layer_norm, nll, relu};
+use super::{add_rows, add_rows_plus, add_rows_relu, causal_attention, layer_norm, nll, relu};
 use crate::labs::lm::ops;
 use crate::labs::lm::rng::Rng;
 use candle_core::{Device, Result, Tensor, Var};
@@ -201,6 +201,48 @@ fn add_rows_relu_matches_a_broadcast_add_then_relu() {
     let b = Tensor::new(&[0.5f32, 1.], &Device::Cpu).unwrap();
     let out = add_rows_relu(&x, &b).unwrap();
     assert_eq!(flat(&out), vec![1.5, 0.0, 0.0, 5.0]);
+}
+
+#[test]
+fn add_rows_plus_matches_a_broadcast_add_then_an_add() {
+    let mut rng = Rng::new(17);
+    let x = random(&mut rng, &[6, 5], 1.0);
+    let b = random(&mut rng, &[5], 1.0);
+    let e = random(&mut rng, &[6, 5], 1.0);
+    for relu in [false, true] {
+        compare(
+            &mut rng,
+            &[&x, &b, &e],
+            |t| add_rows_plus(&t[0], &t[1], &t[2], relu),
+            |t| {
+                let sum = (t[0].broadcast_add(&t[1])? + &t[2])?;
+                if relu {
+                    sum.relu()
+                } else {
+                    Ok(sum)
+                }
+            },
+        );
+    }
+    // ([1, −2] + [0.5, 1]) + [1, 0.5] = [2.5, −0.5] → ReLU [2.5, 0].
+    let x = Tensor::new(&[[1f32, -2.]], &Device::Cpu).unwrap();
+    let b = Tensor::new(&[0.5f32, 1.], &Device::Cpu).unwrap();
+    let e = Tensor::new(&[[1f32, 0.5]], &Device::Cpu).unwrap();
+    assert_eq!(
+        flat(&add_rows_plus(&x, &b, &e, false).unwrap()),
+        vec![2.5, -0.5]
+    );
+    assert_eq!(
+        flat(&add_rows_plus(&x, &b, &e, true).unwrap()),
+        vec![2.5, 0.0]
+    );
+    // A correction of another shape is refused, by name.
+    let e = Tensor::new(&[1f32, 0.5], &Device::Cpu).unwrap();
+    let err = add_rows_plus(&x, &b, &e, false).unwrap_err().to_string();
+    assert!(
+        err.contains("add rows: e has shape [2] but x has [1, 2]"),
+        "{err}"
+    );
 }
 
 #[test]
