@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 mod entry;
+mod runs;
 mod scroll;
 mod steps;
 
@@ -94,6 +95,10 @@ pub struct App {
     /// This learner's lab memory (a trained model, runs): every panel of this app gets it,
     /// and no other app sees it.
     lab: Lab,
+    /// The learner's data directory, where runs going or paused are saved when the app
+    /// closes and found again by their step's panel ([`crate::viz::run::saved`]); `None`
+    /// when progress is kept in memory only.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -144,6 +149,7 @@ impl App {
             panel_scroll: 0,
             progress,
             store_warning: store.warning.clone(),
+            data_dir: store.dir().map(std::path::Path::to_path_buf),
             writer: Writer::new(store),
             options,
             quit: false,
@@ -335,13 +341,16 @@ impl App {
     pub fn set_waker(&mut self, waker: Waker) {
         self.waker = waker;
         if !self.course.lessons.is_empty() {
-            self.panel = PanelState::for_step(
+            let mut panel = PanelState::for_step(
                 self.current_step(),
                 &self.lesson().file,
                 &self.waker,
                 &self.lab,
             );
-            self.panel.set_ascii(self.options.ascii);
+            panel.set_ascii(self.options.ascii);
+            // A run saved in an earlier session comes back in this panel too.
+            self.restore_run(&mut panel);
+            self.panel = panel;
         }
     }
 
@@ -365,6 +374,17 @@ impl App {
     pub fn save(&mut self) {
         self.writer.save_now(&mut self.progress);
         self.store_warning = self.writer.warning();
+    }
+
+    /// The session ends (the learner quit, the terminal closed, a signal, the end of an ssh
+    /// session): every run going or paused is saved to the learner's data directory, to
+    /// resume from where it was next time, and progress is written. Safe to call twice.
+    pub fn end(&mut self) {
+        let problems = self.suspend_runs();
+        self.save();
+        if self.store_warning.is_none() {
+            self.store_warning = problems.into_iter().next();
+        }
     }
 
     /// Queues a save for the writer thread: the key path does not wait for the disk.

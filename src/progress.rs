@@ -154,6 +154,11 @@ impl Store {
         self.dir.as_ref().map(|d| d.join(FILE_NAME))
     }
 
+    /// The learner's data directory (progress, saved runs), when progress is kept on disk.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// Opens the progress in `dir`; messages say what happened to a missing, corrupt or
     /// unreadable file. Never fails: the worst case is a fresh start kept in memory.
     pub fn open(dir: Option<PathBuf>) -> (Self, Progress, Vec<String>) {

@@ -136,7 +136,7 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
         }
     }
     let mut app = session.into_app();
-    app.save();
+    app.end();
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     // try_restore: restore() prints a failure with eprintln!, which panics on a closed terminal.
     let _ = ratatui::try_restore();

@@ -34,6 +34,7 @@ impl App {
                     &self.lab,
                 );
                 panel.set_ascii(self.options.ascii);
+                self.restore_run(&mut panel);
                 panel
             }
         };

@@ -392,7 +392,7 @@ impl<'a> Driver<'a> {
     fn finish(&mut self, ending: Ending, idle: Duration) {
         let saved = catch_unwind(AssertUnwindSafe(|| {
             let app = self.session.app_mut();
-            app.save();
+            app.end();
             app.store_warning().map(str::to_string)
         }));
         if matches!(saved, Ok(None)) {

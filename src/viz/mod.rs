@@ -59,6 +59,17 @@ pub trait Visual: Send {
     fn clear_history(&mut self) -> bool {
         false
     }
+    /// The app is closing: a run that is going or paused stops where it can resume and
+    /// returns the bytes of its file ([`run::Run::suspend`], [`run::Run::file`]); `None`
+    /// when there is nothing to resume. Kinds without a run keep nothing.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        None
+    }
+    /// Brings back a run saved by [`Self::suspend`] in an earlier session (`origin` names the
+    /// file): paused, to resume on the run key. Refuses a file it cannot trust, unchanged.
+    fn restore(&mut self, _bytes: &[u8], origin: &str) -> Result<(), String> {
+        Err(format!("{origin}: this panel does not resume saved runs"))
+    }
 }
 
 /// The key that forgets a panel's kept runs, as the panel names it (the key table binds it).
@@ -440,6 +451,34 @@ impl Visualizer {
         }
         self.refresh();
         true
+    }
+
+    /// The app is closing: the panel's run, if going or paused, stops where it can resume
+    /// and gives the bytes of its file. A panel still preparing has no run.
+    pub fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        if self.first.is_some() {
+            return None;
+        }
+        self.visual.suspend()
+    }
+
+    /// Brings back a run saved in an earlier session (see [`Visual::restore`]), once the
+    /// first view is there (waited for: a panel with a saved run is opened once a session).
+    pub fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        if let Some(job) = self.first.as_mut() {
+            match job.wait(Duration::from_secs(60)) {
+                Some(first) => self.install(first, false),
+                None => {
+                    return Err(format!(
+                        "{origin}: the panel did not open, so its run waits"
+                    ))
+                }
+            }
+        }
+        let restored = self.visual.restore(bytes, origin);
+        self.refresh();
+        self.start_work();
+        restored
     }
 
     /// The learner came back to a kept panel: its work resumes (or starts again) for the

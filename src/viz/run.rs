@@ -77,7 +77,7 @@
 
 use super::lab::Lab;
 use super::toggle;
-use super::view::{Control, Part, Series, TableView};
+use super::view::Control;
 use crate::jobs::{Closed, Job, Reporter, Sink, Waker};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -96,14 +96,22 @@ pub const RUN: &str = "run";
 /// What a paused run's line ends with, everywhere.
 pub const RESUME: &str = "press → on \"run\" to resume";
 
-/// One setting of a run as its label shows it: (`"lr"`, `"0.003"`) reads `lr 0.003`.
-pub type Setting = (&'static str, String);
+mod history;
+mod replay;
+pub mod saved;
+pub use history::{label, Kept, Setting};
+
+/// How long closing the app waits for a run's work to stop where it can resume.
+pub const SUSPEND_WAIT: Duration = Duration::from_secs(20);
 
 /// Whether the work may go on: shared by a [`Run`] and its [`RunSink`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flow {
     Go,
     Hold,
+    /// The app is closing: the work reports on (so what it computed is not lost) up to its
+    /// next `closed()`, where it stops and hands over its state ([`RunSink::save`]).
+    Save,
     Stop,
 }
 
@@ -151,16 +159,15 @@ impl Gate {
         *self.flow() == Flow::Stop
     }
 
-    /// Waits while held; `Err` once stopped.
-    fn pass(&self) -> Result<(), Closed> {
+    /// Waits while held; the flow the work goes on with (go or save), `Err` once stopped.
+    fn pass(&self) -> Result<Flow, Closed> {
         let mut flow = self.flow();
         while *flow == Flow::Hold {
             flow = self.turn.wait(flow).unwrap_or_else(PoisonError::into_inner);
         }
-        if *flow == Flow::Stop {
-            Err(Closed)
-        } else {
-            Ok(())
+        match *flow {
+            Flow::Stop => Err(Closed),
+            going => Ok(going),
         }
     }
 }
@@ -173,11 +180,14 @@ pub struct RunSink<E> {
     gate: Arc<Gate>,
     turn: Mutex<Option<crate::gate::Turn<'static>>>,
     queue: Arc<Queue>,
+    /// Where the work leaves its state when the app closes (see [`Self::save`]).
+    saved: Arc<Mutex<Option<Vec<u8>>>>,
 }
 
 impl<E: Send> RunSink<E> {
-    /// Waits while the run is paused (without its CPU turn), then for a turn again.
-    fn pass(&self) -> Result<(), Closed> {
+    /// Waits while the run is paused (without its CPU turn), then for a turn again; work
+    /// winding down to be saved needs no turn.
+    fn pass(&self) -> Result<Flow, Closed> {
         if !self.gate.held() {
             return self.gate.pass();
         }
@@ -185,24 +195,54 @@ impl<E: Send> RunSink<E> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        self.gate.pass()?;
+        let flow = self.gate.pass()?;
+        if flow == Flow::Save {
+            return Ok(flow);
+        }
         let turn = self
             .queue
             .wait_turn(&self.reporter, &self.gate)
             .ok_or(Closed)?;
         *self.turn.lock().unwrap_or_else(PoisonError::into_inner) = Some(turn);
-        Ok(())
+        Ok(flow)
+    }
+
+    /// Whether the app is closing and wants the work's state: work that can resume checks
+    /// this once `closed()` has stopped it, and hands its state to [`Self::save`].
+    pub fn saving(&self) -> bool {
+        *self.gate.flow() == Flow::Save
+    }
+
+    /// Hands over the state the work resumes from (the kind's own bytes: a checkpoint),
+    /// which the run writes to the learner's data directory with the kind's panel state.
+    pub fn save(&self, state: Vec<u8>) {
+        *self.saved.lock().unwrap_or_else(PoisonError::into_inner) = Some(state);
     }
 }
 
 impl<E: Send> Sink<E> for RunSink<E> {
+    /// Delivers `event`, waiting first while the run is paused. While the app closes, events
+    /// still go through: the work stops at its next `closed()`, between two stages, where
+    /// everything it computed has been reported.
     fn send(&self, event: E) -> Result<(), Closed> {
         self.pass()?;
         self.reporter.send(event)
     }
 
     fn closed(&self) -> bool {
-        self.pass().is_err() || self.reporter.closed()
+        !matches!(self.pass(), Ok(Flow::Go)) || self.reporter.closed()
+    }
+}
+
+/// A shared sink reports like the sink (work that hands its sink to a thread of its own, as
+/// `lm-train`'s trainer, and still asks [`RunSink::saving`] after it).
+impl<E: Send> Sink<E> for Arc<RunSink<E>> {
+    fn send(&self, event: E) -> Result<(), Closed> {
+        self.as_ref().send(event)
+    }
+
+    fn closed(&self) -> bool {
+        self.as_ref().closed()
     }
 }
 
@@ -242,7 +282,9 @@ impl Queue {
                 self.set(ahead);
                 reporter.wake();
             },
-            || gate.stopped() || reporter.closed(),
+            // Stopped, its panel gone, or the app closing: a run not yet begun has
+            // nothing to save.
+            || gate.stopped() || *gate.flow() == Flow::Save || reporter.closed(),
         );
         self.set(Self::NOT_WAITING);
         reporter.wake();
@@ -267,39 +309,6 @@ pub enum Phase {
     Stopped,
 }
 
-/// A finished run kept for comparison: what it ran with, its lines, its final figures.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Kept {
-    pub settings: Vec<Setting>,
-    pub series: Vec<Series>,
-    pub figures: Vec<String>,
-}
-
-impl Kept {
-    /// Bytes this record holds (for the memory bound and its measurement).
-    pub fn bytes(&self) -> usize {
-        let strings: usize = self
-            .settings
-            .iter()
-            .map(|(_, v)| v.capacity())
-            .chain(self.figures.iter().map(String::capacity))
-            .chain(self.series.iter().map(|s| s.name.capacity()))
-            .sum();
-        let points: usize = self
-            .series
-            .iter()
-            .map(|s| s.points.capacity() * std::mem::size_of::<(f64, f64)>())
-            .sum();
-        std::mem::size_of::<Self>()
-            + self.settings.capacity() * std::mem::size_of::<Setting>()
-            + self.series.capacity() * std::mem::size_of::<Series>()
-            + self.figures.capacity() * std::mem::size_of::<String>()
-            + strings
-            + points
-    }
-}
-
-/// One panel's background run. See the module docs for how a kind uses it.
 pub struct Run<E> {
     /// The kind's name: the work's thread name and the key of its kept runs.
     kind: &'static str,
@@ -316,6 +325,15 @@ pub struct Run<E> {
     lab: Lab,
     /// The run's place in the queue for the CPU while it waits for a turn.
     queue: Arc<Queue>,
+    /// Where the current work leaves its state when the app closes.
+    saved: Arc<Mutex<Option<Vec<u8>>>>,
+    /// The state a paused run resumes from when it has no thread: suspended as the app
+    /// closed, or read back from the learner's data directory ([`Self::restore`]).
+    resume: Option<Vec<u8>>,
+    /// The next [`Self::start`] continues a restored run (its time and share done count on).
+    resuming: bool,
+    /// For kinds that resume by recomputing ([`Self::replayable`]): what the work reported.
+    replay: Option<replay::Replay<E>>,
 }
 
 impl<E> fmt::Debug for Run<E> {
@@ -345,6 +363,10 @@ impl<E: Send + 'static> Run<E> {
             done: 0.0,
             lab: lab.clone(),
             queue: Arc::default(),
+            saved: Arc::default(),
+            resume: None,
+            resuming: false,
+            replay: None,
         }
     }
 
@@ -362,6 +384,8 @@ impl<E: Send + 'static> Run<E> {
         self.gate = Arc::clone(&gate);
         let queue = Arc::new(Queue::default());
         self.queue = Arc::clone(&queue);
+        let saved = Arc::new(Mutex::new(None));
+        self.saved = Arc::clone(&saved);
         self.job = Some(Job::spawn(self.kind, &self.waker, move |reporter| {
             // Runs take turns at the CPU: on a classroom server, as many run at once as it
             // has cores, and the rest wait here in order.
@@ -373,12 +397,24 @@ impl<E: Send + 'static> Run<E> {
                 gate,
                 turn: Mutex::new(Some(turn)),
                 queue,
+                saved,
             });
         }));
         self.phase = Phase::Running;
-        self.ran = Duration::ZERO;
         self.since = Some(Instant::now());
-        self.done = 0.0;
+        // A restored run counts on from where it was; any other starts from nothing.
+        if std::mem::take(&mut self.resuming) {
+            if let Some(r) = self.replay.as_mut() {
+                r.catch_up();
+            }
+        } else {
+            self.ran = Duration::ZERO;
+            self.done = 0.0;
+            if let Some(r) = self.replay.as_mut() {
+                r.clear();
+            }
+        }
+        self.resume = None;
     }
 
     /// Stops the work, if any, and forgets it.
@@ -399,6 +435,11 @@ impl<E: Send + 'static> Run<E> {
     /// Forgets the run (a setting changed): stopped if going, back to not started.
     pub fn clear(&mut self) {
         self.halt();
+        self.resume = None;
+        self.resuming = false;
+        if let Some(r) = self.replay.as_mut() {
+            r.clear();
+        }
         self.phase = Phase::Idle;
         self.ran = Duration::ZERO;
         self.done = 0.0;
@@ -413,7 +454,9 @@ impl<E: Send + 'static> Run<E> {
                 self.pause(false);
                 false
             }
-            Phase::Paused { .. } if !self.gate.stopped() => {
+            // A paused run with a thread resumes in place; one restored from the learner's
+            // data directory has none, so the kind starts it again from its saved state.
+            Phase::Paused { .. } if self.job.is_some() && !self.gate.stopped() => {
                 self.gate.set(Flow::Go);
                 self.lab.forget_paused(&self.gate);
                 self.phase = Phase::Running;
@@ -459,8 +502,10 @@ impl<E: Send + 'static> Run<E> {
             return (Vec::new(), false);
         };
         let events = job.drain();
+        let live = job.live();
         let mut news = !events.is_empty();
-        if !job.live() {
+        let events = self.replayed(events);
+        if !live {
             self.job = None;
             self.freeze();
             news = true;
@@ -480,12 +525,118 @@ impl<E: Send + 'static> Run<E> {
     /// Blocks until the work ends and returns everything it posted (tests, `check`).
     pub fn wait_all(&mut self) -> Vec<E> {
         let events = self.job.as_mut().map(Job::wait_all).unwrap_or_default();
+        let events = self.replayed(events);
         self.job = None;
         self.freeze();
         if self.phase == Phase::Running {
             self.phase = Phase::Done;
         }
         events
+    }
+
+    /// The app is closing (the learner quit, or their ssh session ended): work that is going
+    /// or paused is asked to stop where it can resume and hand over its state
+    /// ([`RunSink::saving`]). Returns what it posted on the way, for the kind to fold in
+    /// before it writes its own state with [`Self::file`]. Waits at most [`SUSPEND_WAIT`]:
+    /// work that does not stop by then is not saved. The run reads as paused on leaving.
+    pub fn suspend(&mut self) -> Vec<E> {
+        let going = matches!(self.phase, Phase::Running | Phase::Paused { .. });
+        let Some(job) = self.job.as_mut().filter(|_| going && !self.gate.stopped()) else {
+            return Vec::new();
+        };
+        if self.replay.is_some() {
+            // Saved by its reports: the work stops now, and starts again next time.
+            let events = job.drain();
+            let ended = !job.live();
+            let events = self.replayed(events);
+            self.halt();
+            if ended && self.phase == Phase::Running {
+                self.phase = Phase::Done;
+            } else {
+                self.resume = self.replay.as_ref().and_then(replay::Replay::bytes);
+                self.phase = Phase::Paused { on_leave: true };
+            }
+            return events;
+        }
+        self.gate.set(Flow::Save);
+        let deadline = Instant::now() + SUSPEND_WAIT;
+        let mut events = Vec::new();
+        while job.live() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            events.extend(job.wait(left));
+        }
+        events.extend(job.drain());
+        let ended = !job.live();
+        self.halt();
+        let state = self
+            .saved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.resume = state.filter(|_| ended);
+        self.phase = Phase::Paused { on_leave: true };
+        events
+    }
+
+    /// The file that brings this run back in a later session: its life (time run, share
+    /// done), the kind's `panel` state (settings and what was reported) and the work's own
+    /// state. `None` when there is nothing to resume (not paused, or the work saves none).
+    pub fn file(&self, panel: serde_json::Value) -> Option<Result<Vec<u8>, String>> {
+        let work = self.resume.as_deref()?;
+        if !matches!(self.phase, Phase::Paused { .. }) {
+            return None;
+        }
+        Some(saved::encode(
+            &saved::Header {
+                kind: self.kind.to_string(),
+                elapsed_ms: u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX),
+                done: self.done,
+                panel,
+            },
+            work,
+        ))
+    }
+
+    /// Brings back a run saved by [`Self::file`] in an earlier session (`origin` names the
+    /// file in errors): it reads as paused when the learner left, with its time run and
+    /// share done, and the next run key resumes it ([`Self::take_resume`]). Returns the
+    /// kind's panel state, for the kind to check and take. The file is untrusted: a wrong
+    /// format, kind or size is refused with a message, and nothing changes.
+    pub fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<serde_json::Value, String> {
+        let (header, work) = saved::decode(bytes, origin)?;
+        if header.kind != self.kind {
+            return Err(format!(
+                "{origin}: a saved run of \"{}\", not of this panel's \"{}\"",
+                crate::sanitize::field(&header.kind),
+                self.kind
+            ));
+        }
+        self.clear();
+        self.phase = Phase::Paused { on_leave: true };
+        self.ran = Duration::from_millis(header.elapsed_ms);
+        self.done = header.done;
+        self.resume = Some(work.to_vec());
+        Ok(header.panel)
+    }
+
+    /// The state to resume from, when the run key restarts a restored run: the kind starts
+    /// its work from it (not from zero) with [`Self::start`], which counts the time on.
+    pub fn take_resume(&mut self) -> Option<Vec<u8>> {
+        let state = self.resume.take();
+        self.resuming |= state.is_some();
+        state
+    }
+
+    /// What the work posted, less the reports a resumed replay recomputes (the panel has
+    /// them); recorded for saving.
+    fn replayed(&mut self, events: Vec<E>) -> Vec<E> {
+        match self.replay.as_mut() {
+            Some(r) => r.pass(events),
+            None => events,
+        }
     }
 
     pub fn phase(&self) -> &Phase {
@@ -530,6 +681,13 @@ impl<E: Send + 'static> Run<E> {
                      this one starts by itself ({plan})."
                 )
             }
+            Phase::Running if self.replay.as_ref().and_then(replay::Replay::behind).is_some() => {
+                let left = self.replay.as_ref().and_then(replay::Replay::behind).unwrap_or(0);
+                format!(
+                    "recomputing up to {at}, done before llmf closed: same seeds, same \
+                     numbers ({left} reports to go)"
+                )
+            }
             Phase::Running => match remaining(elapsed, self.done) {
                 Some(left) => format!(
                     "running {at} · {} so far, about {} left",
@@ -538,6 +696,13 @@ impl<E: Send + 'static> Run<E> {
                 ),
                 None => format!("running {at} · {} so far", clock(elapsed)),
             },
+            Phase::Paused { on_leave: true } if self.replay.is_some() && self.resume.is_some() => {
+                format!(
+                    "paused when you left this step, at {at}: {RESUME} (after \
+                     recomputing {} of work)",
+                    clock(elapsed)
+                )
+            }
             Phase::Paused { on_leave: true } => {
                 format!("paused when you left this step, at {at}: {RESUME}")
             }
@@ -549,113 +714,8 @@ impl<E: Send + 'static> Run<E> {
             ),
         }
     }
-
-    /// Keeps the finished run for comparison (call it before a setting changes): its
-    /// `settings`, chart lines and final figures. An unfinished run is not a result and is
-    /// not kept.
-    pub fn keep(&mut self, settings: Vec<Setting>, series: Vec<Series>, figures: Vec<String>) {
-        if self.finished() {
-            self.lab.keep_run(
-                self.kind,
-                Kept {
-                    settings,
-                    series,
-                    figures,
-                },
-            );
-        }
-    }
-
-    /// The kept runs of this kind, newest first.
-    pub fn history(&self) -> Vec<Kept> {
-        self.lab.kept_runs(self.kind)
-    }
-
-    /// Forgets the kept runs of this kind; whether there were any.
-    pub fn clear_history(&mut self) -> bool {
-        self.lab.clear_runs(self.kind)
-    }
-
-    /// The kept runs' lines named in `only` (all when empty), faint, each named by the
-    /// settings in which it differs from `current` (`lr 0.003`), to draw under the current
-    /// run's. `marker` draws all of them (one character, so they read as the background).
-    pub fn ghosts(&self, current: &[Setting], only: &[&str], marker: char) -> Vec<Series> {
-        self.history()
-            .into_iter()
-            .flat_map(|kept| {
-                let label = label(&kept.settings, current);
-                let shown: Vec<Series> = kept
-                    .series
-                    .into_iter()
-                    .filter(|s| only.is_empty() || only.contains(&s.name.as_str()))
-                    .collect();
-                let many = shown.len() > 1;
-                shown.into_iter().map(move |s| Series {
-                    name: if many {
-                        format!("{label}: {}", s.name)
-                    } else {
-                        label.clone()
-                    },
-                    marker,
-                    points: s.points,
-                    faint: true,
-                })
-            })
-            .collect()
-    }
-
-    /// The kept runs' final figures beside the current run's (`now`), one row each under
-    /// `headers` (the first names the run), or `None` while nothing is kept.
-    pub fn history_table(
-        &self,
-        current: &[Setting],
-        headers: &[&str],
-        now: Vec<String>,
-    ) -> Option<Part> {
-        let kept = self.history();
-        if kept.is_empty() {
-            return None;
-        }
-        let mut rows: Vec<Vec<String>> =
-            vec![std::iter::once("this run".to_string()).chain(now).collect()];
-        rows.extend(kept.iter().map(|k| {
-            std::iter::once(label(&k.settings, current))
-                .chain(k.figures.iter().cloned())
-                .collect()
-        }));
-        Some(Part::Table(TableView {
-            title: format!(
-                "kept runs (the last {MAX_KEPT}; {} forgets them)",
-                crate::viz::CLEAR_RUNS_KEY
-            ),
-            headers: headers.iter().map(|h| (*h).to_string()).collect(),
-            rows,
-            highlight: Some(0),
-        }))
-    }
 }
 
-/// A kept run's label: the settings in which it differs from `current`, or "same settings".
-pub fn label(settings: &[Setting], current: &[Setting]) -> String {
-    let differ: Vec<String> = settings
-        .iter()
-        .filter(|s| !current.contains(s))
-        .map(|(name, value)| {
-            if name.ends_with('=') {
-                format!("{name}{value}")
-            } else {
-                format!("{name} {value}")
-            }
-        })
-        .collect();
-    if differ.is_empty() {
-        "same settings".into()
-    } else {
-        differ.join(", ")
-    }
-}
-
-/// What remains at this pace, once enough is done to tell.
 fn remaining(elapsed: Duration, done: f64) -> Option<Duration> {
     (0.02..1.0)
         .contains(&done)
@@ -803,71 +863,6 @@ mod tests {
             ended.recv_timeout(Duration::from_secs(20)),
             Err(mpsc::RecvTimeoutError::Timeout)
         ));
-    }
-
-    #[test]
-    fn finished_runs_are_kept_three_deep_and_labelled_by_what_differs() {
-        let lab = Lab::new();
-        let mut run = Run::<u32>::new("test", &lab);
-        let line = |y: f64| Series {
-            name: "loss".into(),
-            marker: '*',
-            points: vec![(0.0, y)],
-            faint: false,
-        };
-        run.keep(vec![("lr", "1".into())], vec![line(9.0)], vec![]);
-        assert!(run.history().is_empty(), "an unfinished run is not kept");
-        for lr in ["0.1", "0.2", "0.3", "0.4"] {
-            run.start(|_| {});
-            run.wait_all();
-            assert!(run.finished());
-            run.keep(
-                vec![("lr", lr.into()), ("seed", "1".into())],
-                vec![line(1.0)],
-                vec![format!("{lr}!")],
-            );
-        }
-        let kept = run.history();
-        assert_eq!(kept.len(), MAX_KEPT);
-        assert_eq!(kept[0].figures, vec!["0.4!"], "newest first");
-        let current = [("lr", "0.3".to_string()), ("seed", "1".to_string())];
-        let ghosts = run.ghosts(&current, &[], '·');
-        assert_eq!(run.ghosts(&current, &["other"], '·'), vec![]);
-        let names: Vec<&str> = ghosts.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["lr 0.4", "same settings", "lr 0.2"]);
-        assert!(ghosts.iter().all(|s| s.faint && s.marker == '·'));
-        let Some(Part::Table(t)) = run.history_table(&current, &["run", "x"], vec!["now".into()])
-        else {
-            panic!("a table")
-        };
-        assert_eq!(t.rows[0], ["this run", "now"]);
-        assert_eq!(t.rows[1], ["lr 0.4", "0.4!"]);
-        // Another learner's lab keeps nothing of it; clearing forgets.
-        assert!(Run::<u32>::new("test", &Lab::new()).history().is_empty());
-        assert!(run.clear_history());
-        assert!(run.history().is_empty() && !run.clear_history());
-    }
-
-    #[test]
-    fn a_kept_lm_train_run_holds_about_a_kilobyte() {
-        // lm-train's default run: 1500 steps, an evaluation every 50 (31 points), three
-        // settings and three figures.
-        let kept = Kept {
-            settings: vec![
-                ("d", "64".into()),
-                ("lr", "0.003".into()),
-                ("seed", "1".into()),
-            ],
-            series: vec![Series {
-                name: "validation".into(),
-                marker: '·',
-                points: (0..31).map(|i| (f64::from(i) * 50.0, 2.0)).collect(),
-                faint: true,
-            }],
-            figures: vec!["1.812".into(), "1.904".into(), "12".into()],
-        };
-        let bytes = kept.bytes();
-        assert!((31 * 16..2048).contains(&bytes), "{bytes} bytes");
     }
 
     #[test]

@@ -228,3 +228,75 @@ fn a_model_one_learner_trains_is_never_read_by_another_in_the_same_process() {
     tick_until(&mut carol, 60, "carol's next-token", |a| !a.busy());
     assert!(text(&carol).contains(none), "{}", text(&carol));
 }
+
+/// A course of one lm-train panel, and an app on it whose progress (and saved runs) live in
+/// `home`, as each session of a learner opens it.
+fn session(course: &llmf::course::Course, home: &std::path::Path) -> App {
+    let (store, progress, _) = llmf::progress::Store::open(Some(home.to_path_buf()));
+    App::new(
+        course.clone(),
+        progress,
+        store,
+        llmf::app::Options::default(),
+        (80, 24),
+    )
+}
+
+#[test]
+fn a_run_going_when_the_app_ends_comes_back_next_session_paused_and_resumes_from_its_step() {
+    let (_dir, course) =
+        common::panel_then_prose_course(r#"{"kind": "lm-train", "d_model": "16", "steps": 5000}"#);
+    let home = tempfile::tempdir().unwrap();
+
+    let mut app = session(&course, home.path());
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Right), "\"run\" starts the run");
+    tick_until(&mut app, 120, "training reaches step 170", |a| {
+        lm_step(a) >= 170 && series(a, "train").len() >= 2
+    });
+    // The learner quits while it runs; the driver ends the session.
+    app.update(Action::Quit);
+    app.end();
+    assert_eq!(app.store_warning(), None);
+    let saved = home.path().join("runs/t-1.run");
+    assert!(saved.is_file(), "the run is saved beside the progress");
+
+    // The next session: the same step's panel says what it says after leaving the step
+    // (the driver gives the app its waker first, which builds the panel again).
+    let mut app = session(&course, home.path());
+    app.set_waker(llmf::jobs::Waker::none());
+    let t = text(&app);
+    let left_at = lm_step(&app);
+    assert!(left_at >= 170, "{t}");
+    assert!(
+        t.starts_with(&format!(
+            "paused when you left this step, at step {left_at}/5000: press → on \"run\" to resume"
+        )),
+        "{t}"
+    );
+    let curve = series(&app, "train");
+    assert_eq!(curve[0].0, 0.0, "its curve from the start: {curve:?}");
+    assert!(!app.busy(), "paused: it does not train by itself");
+    app.update(Action::FocusNext);
+    assert!(app.update(Action::Right), "\"run\" resumes it");
+    assert!(app.busy());
+    tick_until(&mut app, 120, "training goes on", |a| lm_step(a) > left_at);
+    assert_eq!(series(&app, "train")[..curve.len()], curve[..]);
+    // Reset, then quit: nothing is left to resume, and the file goes.
+    app.update(Action::Down);
+    app.update(Action::Right);
+    app.end();
+    assert!(!saved.exists(), "a cleared run leaves no file");
+
+    // A corrupt file: the panel starts afresh and says why, once.
+    std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+    std::fs::write(&saved, b"llmf-run/1\n\xff\xff\xff\xffjunk").unwrap();
+    let app = session(&course, home.path());
+    assert!(text(&app).starts_with("Not started"), "{}", text(&app));
+    let notice = app.notices().join("\n");
+    assert!(
+        notice.contains("t-1.run: not a saved run llmf can resume"),
+        "{notice}"
+    );
+    assert!(!saved.exists());
+}

@@ -116,11 +116,7 @@ fn charts_mut(parts: &mut [llmf::viz::view::Part]) -> Vec<&mut llmf::viz::view::
 /// another series), read back by giving each series a probe glyph of its own.
 #[test]
 fn every_series_of_every_chart_shows_at_80x24() {
-    use llmf::ui::{theme::Theme, widgets};
-    use ratatui::buffer::Buffer;
-    use ratatui::layout::Rect;
     let course = std::sync::Arc::new(common::built_in());
-    let theme = Theme::default_color();
     let mut charts_seen = 0;
     for (li, lesson) in course.lessons.iter().enumerate() {
         for (si, step) in lesson.steps.iter().enumerate() {
@@ -144,52 +140,207 @@ fn every_series_of_every_chart_shows_at_80x24() {
             let Some(inner) = app.areas().panel_inner else {
                 continue;
             };
-            let base = v.view().clone();
-            let n_charts = charts_mut(&mut base.clone().parts).len();
-            for c in 0..n_charts {
-                let mut view = base.clone();
-                let mut charts = charts_mut(&mut view.parts);
-                // Other charts keep their markers; this one's series get the probes.
-                let chart = &mut charts[c];
-                let at = format!(
-                    "{} step {} ({}), chart {:?}",
-                    lesson.file,
-                    si + 1,
-                    spec.kind,
-                    chart.title
-                );
-                let drawable: Vec<bool> = chart
-                    .series
-                    .iter()
-                    .map(|s| s.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()))
-                    .collect();
-                for (k, s) in chart.series.iter_mut().enumerate() {
-                    s.marker = PROBES[k % PROBES.len()];
-                }
-                let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
-                charts_seen += 1;
-                // The panel as the learner sees it, scrolled to wherever the chart is.
-                let rows = widgets::view_height(&view, inner.width).max(inner.height);
-                let area = Rect::new(0, 0, inner.width, rows);
-                let mut buf = Buffer::empty(area);
-                widgets::render_view(&view, area, &mut buf, &theme, false);
-                let text = llmf::ui::buffer_text(&buf);
-                for (k, name) in names.iter().enumerate() {
-                    if !drawable[k] || k >= PROBES.len() {
-                        continue;
-                    }
-                    let probe = PROBES[k];
-                    let cells = text.matches(probe).count();
-                    let in_legend = usize::from(text.contains(&format!("{probe} {name}")));
-                    assert!(
-                        cells > in_legend,
-                        "{at}: series {name:?} has no cell of its own at 80x24\n{text}"
-                    );
-                }
-            }
+            let at = format!("{} step {} ({})", lesson.file, si + 1, spec.kind);
+            charts_seen += assert_every_series_shows(v.view(), inner, &at);
         }
     }
     assert!(charts_seen >= 20, "only {charts_seen} charts found");
+}
+
+/// Checks every chart of `base` drawn in `inner` (see the test above); returns how many.
+fn assert_every_series_shows(
+    base: &llmf::viz::view::View,
+    inner: ratatui::layout::Rect,
+    at: &str,
+) -> usize {
+    use llmf::ui::{theme::Theme, widgets};
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    let theme = Theme::default_color();
+    let n_charts = charts_mut(&mut base.clone().parts).len();
+    for c in 0..n_charts {
+        let mut view = base.clone();
+        let mut charts = charts_mut(&mut view.parts);
+        // Other charts keep their markers; this one's series get the probes.
+        let chart = &mut charts[c];
+        let at = format!("{at}, chart {:?}", chart.title);
+        let drawable: Vec<bool> = chart
+            .series
+            .iter()
+            .map(|s| s.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()))
+            .collect();
+        for (k, s) in chart.series.iter_mut().enumerate() {
+            s.marker = PROBES[k % PROBES.len()];
+        }
+        let names: Vec<String> = chart.series.iter().map(|s| s.name.clone()).collect();
+        // The panel as the learner sees it, scrolled to wherever the chart is.
+        let rows = widgets::view_height(&view, inner.width).max(inner.height);
+        let area = Rect::new(0, 0, inner.width, rows);
+        let mut buf = Buffer::empty(area);
+        widgets::render_view(&view, area, &mut buf, &theme, false);
+        let text = llmf::ui::buffer_text(&buf);
+        for (k, name) in names.iter().enumerate() {
+            if !drawable[k] || k >= PROBES.len() {
+                continue;
+            }
+            let probe = PROBES[k];
+            let cells = text.matches(probe).count();
+            let in_legend = usize::from(text.contains(&format!("{probe} {name}")));
+            assert!(
+                cells > in_legend,
+                "{at}: series {name:?} has no cell of its own at 80x24\n{text}"
+            );
+        }
+    }
+    n_charts
+}
+
+/// Runs `viz`'s work to its end: started by the run key unless it starts by itself.
+fn run_to_end(viz: &mut llmf::viz::Visualizer, at: &str) {
+    let shown = |viz: &llmf::viz::Visualizer| format!("{:?}", viz.view().parts);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    viz.poll();
+    if shown(viz).contains("Not started") {
+        viz.select(-100);
+        assert!(viz.adjust(1), "{at}: the run key starts it");
+    }
+    while viz.busy() {
+        assert!(std::time::Instant::now() < deadline, "{at}: {}", shown(viz));
+        viz.poll();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    viz.poll();
+    assert!(shown(viz).contains("done"), "{at}: {}", shown(viz));
+}
+
+/// Each training kind's chart after a short fixed-seed run, with the run before it (another
+/// setting) kept as a faint ghost, at 80x24 unzoomed: every series of its legend shows at least
+/// one cell of its own, the live ones over the ghosts.
+#[test]
+fn every_series_shows_after_live_runs_with_ghosts_at_80x24() {
+    use serde_json::json;
+    // How a kind shows the run kept before the current one: drawn faint on its chart, or
+    // (kinds whose chart already holds several runs) as a row of its history table.
+    #[derive(PartialEq)]
+    enum Kept {
+        Ghost,
+        Row,
+    }
+    // (kind, short settings, the control changed between the two runs and which way, how
+    // the first run is kept). grpo keeps no earlier runs: its two methods are the comparison.
+    let cases = [
+        (
+            "lm-train",
+            json!({"d_model": "16", "steps": 60, "seed": 3}),
+            "seed",
+            1,
+            Some(Kept::Ghost),
+        ),
+        (
+            "scaling-sweep",
+            json!({"steps": 50}),
+            "seed",
+            1,
+            Some(Kept::Ghost),
+        ),
+        (
+            "sft",
+            json!({"epochs": 1}),
+            "mask the prompt",
+            1,
+            Some(Kept::Ghost),
+        ),
+        ("lora", json!({"steps": 40}), "steps", -1, Some(Kept::Row)),
+        (
+            "forgetting",
+            json!({"steps": 20}),
+            "replay share",
+            1,
+            Some(Kept::Ghost),
+        ),
+        (
+            "policy-kl",
+            json!({"steps": 20}),
+            "seed",
+            1,
+            Some(Kept::Row),
+        ),
+        ("dpo", json!({"steps": 50}), "β", 1, Some(Kept::Ghost)),
+        ("grpo", json!({"steps": 20, "group": 2}), "seed", 1, None),
+    ];
+    // The panel's inner area at 80x24, as the course lays a visualizer out.
+    let course = std::sync::Arc::new(common::built_in());
+    let mut app = App::new(
+        std::sync::Arc::clone(&course),
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    let (li, si) = course
+        .lessons
+        .iter()
+        .enumerate()
+        .find_map(|(li, l)| {
+            l.steps
+                .iter()
+                .position(|s| matches!(&s.panel, Some(Panel::Viz(v)) if v.kind == "lm-train"))
+                .map(|si| (li, si))
+        })
+        .expect("a lm-train step");
+    app.open_at(li, si);
+    let inner = app.areas().panel_inner.expect("a panel");
+    // The kinds train side by side (as many at once as the machine has cores: runs take
+    // turns at the CPU), each in its own visualizer and lab.
+    let two_runs =
+        |(kind, params, control, delta, _): &(&str, serde_json::Value, &str, i32, Option<Kept>)| {
+            let spec = llmf::course::VizSpec {
+                kind: kind.to_string(),
+                params: serde_json::from_value(params.clone()).unwrap(),
+                line: 1,
+                key_lines: Vec::new(),
+                expect: Vec::new(),
+            };
+            let mut viz = llmf::viz::Visualizer::build(&spec).expect("builds");
+            run_to_end(&mut viz, kind);
+            let index = viz
+                .view()
+                .controls
+                .iter()
+                .position(|c| c.label == *control)
+                .unwrap_or_else(|| panic!("{kind}: no control {control:?}"));
+            viz.select(-100);
+            viz.select(i32::try_from(index).unwrap());
+            assert!(viz.adjust(*delta), "{kind}: {control} changes");
+            run_to_end(&mut viz, kind);
+            viz.view().clone()
+        };
+    let views: Vec<llmf::viz::view::View> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = cases
+            .iter()
+            .map(|case| scope.spawn(move || two_runs(case)))
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("a kind's runs"))
+            .collect()
+    });
+    for ((kind, _, _, _, kept), view) in cases.iter().zip(views) {
+        let ghosts = charts_mut(&mut view.clone().parts)
+            .iter()
+            .flat_map(|c| c.series.iter())
+            .filter(|s| s.faint)
+            .count();
+        let rows = view.parts.iter().any(|p| {
+            matches!(p, llmf::viz::view::Part::Table(t)
+                if t.rows.len() >= 2 && t.rows.iter().any(|r| r.first().is_some_and(|c| c == "this run")))
+        });
+        match kept {
+            Some(Kept::Ghost) => assert!(ghosts > 0, "{kind}: the first run is drawn faint"),
+            Some(Kept::Row) => assert!(rows, "{kind}: the first run is a row of its table"),
+            None => {}
+        }
+        assert_every_series_shows(&view, inner, &format!("{kind} after two runs"));
+    }
 }
 
 /// The number a control shows: a slider's value, or the number a choice's option starts with.

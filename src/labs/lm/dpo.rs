@@ -95,7 +95,7 @@ pub struct Pair {
 }
 
 /// Averages over some pairs of what DPO tracks.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DpoStats {
     pub loss: f64,
     /// Mean implicit reward margin β·(Δ_w − Δ_l).

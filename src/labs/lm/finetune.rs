@@ -218,7 +218,7 @@ impl Finetuner {
 }
 
 /// Losses at one moment of a run, in nats per counted character.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub step: usize,
     /// On (the first `eval_chars` of) the new training data, response characters.

@@ -59,7 +59,7 @@ pub struct GroupConfig {
 }
 
 /// One sampled response and its reward.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     /// Index into the run's prompts.
     pub prompt: usize,

@@ -143,9 +143,11 @@ impl Diminishing {
         let (name, size) = SIZES[self.size];
         // Years after 2024 on the x axis: the chart's ticks read 0, 2, 4 … rather than 2.02k.
         let years: Vec<f64> = (0..=10).map(f64::from).collect();
+        // A calendar year is written whole: the one in which the lines meet (2027.3 is
+        // during 2027), never as a decimal.
         let cross = |stock| {
             crossing_year(size, START_YEAR, self.growth, stock)
-                .map_or("never".to_string(), |y| format!("{y:.1}"))
+                .map_or("never".to_string(), calendar_year)
         };
         vec![
             Part::Chart(ChartView {
@@ -295,6 +297,12 @@ impl Visual for Diminishing {
     }
 }
 
+/// The calendar year a moment falls in (`2027.27` → `2027`). A moment within a millionth of
+/// a year of New Year counts as the new year, so float noise never turns 2028 into 2027.
+fn calendar_year(at: f64) -> String {
+    format!("{:.0}", (at + 1e-6).floor())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,14 +347,24 @@ mod tests {
         assert!(text(&parts).contains("keeps 70.2%"));
     }
 
-    /// 15T in 2024 at ×2.5/yr (python3): 300T in 2027.27, 100T in 2026.07, 1000T in 2028.58.
+    /// 15T in 2024 at ×2.5/yr (python3): 300T in 2027.27, 100T in 2026.07, 1000T in 2028.58:
+    /// each during the year written, whole.
     #[test]
     fn data_stock_crossing() {
         let t = text(&lab(json!({"view": "data-stock"})).parts());
         assert!(
-            t.contains("stock in 2027.3 (90% CI 100T–1000T: 2026.1 to 2028.6)"),
+            t.contains("stock in 2027 (90% CI 100T–1000T: 2026 to 2028)"),
             "{t}"
         );
+        // Slow growth reaches the stock years later, still a whole year.
+        let slow = text(&lab(json!({"view": "data-stock", "growth": 1.5})).parts());
+        let year = slow
+            .split("stock in ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next());
+        assert!(year.is_some_and(|y| y.parse::<u32>().is_ok()), "{slow}");
+        assert_eq!(calendar_year(2027.9999999), "2028");
+        assert_eq!(calendar_year(2035.1), "2035");
     }
 
     /// 100B unique × 4 epochs: 372.567B fresh-equivalent of 400B seen = 93.1%.

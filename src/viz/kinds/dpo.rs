@@ -70,6 +70,7 @@ pub fn quiz_pairs(questions: &[Question], seed: u64) -> (Vec<PrefText>, Vec<Pref
     (texts(&train), texts(&test))
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// Every pair scored at `step` (step 0: before training).
     Eval {
@@ -146,7 +147,7 @@ impl Dpo {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            run: Run::new(KIND.name, &p.lab()),
+            run: Run::new(KIND.name, &p.lab()).replayable(),
             evals: Vec::new(),
         };
         p.finish()?;
@@ -154,7 +155,10 @@ impl Dpo {
     }
 
     fn start(&mut self) {
-        self.evals.clear();
+        // A run saved in an earlier session keeps what it shows while its work catches up.
+        if !self.run.resumes_by_replay() {
+            self.evals.clear();
+        }
         let (beta, steps, seed) = (BETAS[self.beta], STEPS[self.steps], self.seed);
         self.run.start(move |tx| {
             lm::threads::single_threaded(|| run(beta, steps, seed, &tx));
@@ -297,6 +301,31 @@ impl Visual for Dpo {
         self.run.clear_history()
     }
 
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]).
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take(events);
+        self.run
+            .file(serde_json::json!([self.beta, self.steps, self.seed]))
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let fits = |&(beta, steps, seed): &(usize, usize, u64), events: &[Event]| {
+            let n = STEPS.get(steps).copied().unwrap_or(0);
+            beta < BETAS.len()
+                && seed <= 9999
+                && events.len() <= n + 2
+                && events
+                    .iter()
+                    .all(|e| matches!(e, Event::Eval { step, .. } if *step <= n))
+        };
+        let ((beta, steps, seed), events) = self.run.restore_settings(bytes, origin, fits)?;
+        (self.beta, self.steps, self.seed) = (beta, steps, seed);
+        self.evals.clear();
+        self.take(events);
+        Ok(())
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         let (events, news) = self.run.poll(waker);
         self.take(events);
@@ -355,6 +384,64 @@ mod tests {
         assert!(train
             .iter()
             .all(|t| !test.iter().any(|u| u.prompt == t.prompt)));
+    }
+
+    #[test]
+    fn a_run_saved_as_the_app_closes_comes_back_and_recomputes_to_the_same_numbers() {
+        let dpo = || {
+            let m: Map<String, Value> = serde_json::from_value(json!({"steps": 50})).unwrap();
+            Dpo::new(Params::new(&m, &KIND)).unwrap()
+        };
+        let mut straight = dpo();
+        straight.run_to_end();
+
+        let mut first = dpo();
+        first.adjust(0, 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while first.evals.len() < 2 && std::time::Instant::now() < deadline {
+            first.poll(&Waker::none());
+            std::thread::yield_now();
+        }
+        let file = first.suspend().expect("a run going is saved").unwrap();
+        let shown = first.evals.len();
+        assert!(
+            (2..6).contains(&shown),
+            "{shown} evaluations when the app closed"
+        );
+
+        let mut second = dpo();
+        second.restore(&file, "dpo.run").unwrap();
+        assert_eq!(
+            second.evals, first.evals,
+            "the next session shows what it had"
+        );
+        assert!(
+            second.status().contains("(after recomputing"),
+            "{}",
+            second.status()
+        );
+        second.adjust(0, 1);
+        assert!(second.run.catching_up(), "{}", second.status());
+        assert!(
+            second.status().starts_with("recomputing up to step"),
+            "{}",
+            second.status()
+        );
+        let events = second.run.wait_all();
+        second.take(events);
+        assert!(second.run.finished());
+        assert_eq!(
+            second.evals, straight.evals,
+            "bit for bit the run never interrupted"
+        );
+
+        // A file that lies about its settings is refused, the panel unchanged.
+        let (mut header, work) = crate::viz::run::saved::decode(&file, "x").unwrap();
+        header.panel = json!([9, 0, 1]);
+        let forged = crate::viz::run::saved::encode(&header, work).unwrap();
+        let mut third = dpo();
+        assert!(third.restore(&forged, "dpo.run").is_err());
+        assert!(third.run.idle() && third.evals.is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Both run in the background from the first poll, pause when the learner leaves the step and
 //! resume on the run key; a changed setting starts again, keeping the finished run to compare.
 
-use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
+use super::ft_common::{self, loss_chart, progress, DataSet, RunLog, Runs};
 use crate::jobs::Waker;
 use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
 use crate::labs::lm::lora::QV;
@@ -53,6 +53,9 @@ pub struct Forgetting {
     replay: f64,
     steps: usize,
     runs: Runs,
+    /// The full and LoRA runs' finished results, kept when only the replay share changed:
+    /// the next series runs the replay run alone.
+    unchanged: Vec<RunLog>,
 }
 
 impl Forgetting {
@@ -68,6 +71,7 @@ impl Forgetting {
             replay,
             steps,
             runs,
+            unchanged: Vec::new(),
         })
     }
 
@@ -196,7 +200,8 @@ impl Forgetting {
         } else {
             DataSet::All
         };
-        self.runs.start(self.configs(), which, None);
+        let done = std::mem::take(&mut self.unchanged);
+        self.runs.start_after(done, self.configs(), which, None);
     }
 
     fn forgetting_parts(&self, runs: &Runs) -> Vec<Part> {
@@ -330,6 +335,23 @@ impl Visual for Forgetting {
         (self.experiment, self.replay, self.steps) = before;
         self.keep();
         (self.experiment, self.replay, self.steps) = now;
+        // Only the replay run depends on the replay share: the full and LoRA runs keep their
+        // finished results, and the next series runs the replay run alone.
+        let replay_only = (before.0, before.2) == (now.0, now.2) && !self.overfitting();
+        self.unchanged = if replay_only {
+            self.runs
+                .logs
+                .iter()
+                .take(2)
+                .filter(|l| l.done)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if self.unchanged.len() < 2 {
+            self.unchanged.clear();
+        }
         self.runs.clear();
         self.runs.run.rekey(EXPERIMENTS[self.experiment]);
     }
@@ -346,6 +368,48 @@ impl Visual for Forgetting {
 
     fn clear_history(&mut self) -> bool {
         self.runs.run.clear_history()
+    }
+
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]); the
+    /// full and LoRA results a replay-only series kept are saved as they are.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let settings = serde_json::json!([self.experiment, self.replay, self.steps]);
+        self.runs.suspend(settings)
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let bad = || {
+            format!("{origin}: its forgetting settings are out of range; press → on \"run\" to start again")
+        };
+        // Each experiment keeps its runs under its own name: the file says which it is.
+        let (header, _) = crate::viz::run::saved::decode(bytes, origin)?;
+        let experiment = EXPERIMENTS
+            .iter()
+            .position(|e| *e == header.kind)
+            .ok_or_else(bad)?;
+        self.runs.run.rekey(EXPERIMENTS[experiment]);
+        let r = self.runs.restore(bytes, origin);
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                self.runs.run.rekey(EXPERIMENTS[self.experiment]);
+                return Err(e);
+            }
+        };
+        let settings = serde_json::from_value::<(usize, f64, usize)>(r.settings.clone());
+        let Ok((exp, replay, steps)) = settings.map_err(drop).and_then(|s| {
+            (s.0 == experiment && (0.0..=0.9).contains(&s.1) && (20..=400).contains(&s.2))
+                .then_some(s)
+                .ok_or(())
+        }) else {
+            self.runs.clear();
+            self.runs.run.rekey(EXPERIMENTS[self.experiment]);
+            return Err(bad());
+        };
+        (self.experiment, self.replay, self.steps) = (exp, replay, steps);
+        self.unchanged.clear();
+        self.runs
+            .restore_results(r, self.configs().len(), self.run_steps(), origin)
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
@@ -408,6 +472,83 @@ mod tests {
             rise(1),
             rise(0)
         );
+    }
+
+    /// The learned numbers of a run's points (not its time per step).
+    fn losses(log: &RunLog) -> Vec<(usize, f32, f32, f32)> {
+        log.points
+            .iter()
+            .map(|p| (p.step, p.train, p.held_out, p.original))
+            .collect()
+    }
+
+    #[test]
+    fn a_replay_only_series_saved_as_the_app_closes_resumes_to_the_same_numbers() {
+        let waker = crate::jobs::Waker::none();
+        let mut f = lab(json!({"steps": 20, "replay": 0.5}));
+        f.poll(&waker);
+        f.runs.wait();
+        f.adjust(2, 1);
+        f.poll(&waker);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while f.runs.logs[2].points.len() < 2 && std::time::Instant::now() < deadline {
+            f.poll(&waker);
+            std::thread::yield_now();
+        }
+        let file = f.suspend().expect("the replay run is saved").unwrap();
+
+        let mut g = lab(json!({"steps": 40, "replay": 0.1}));
+        g.restore(&file, "forgetting.run").unwrap();
+        assert_eq!((g.steps, g.replay), (20, f.replay));
+        for i in 0..3 {
+            assert_eq!(losses(&g.runs.logs[i]), losses(&f.runs.logs[i]), "run {i}");
+        }
+        assert!(
+            !g.poll(&waker) && !g.busy(),
+            "paused: it does not start by itself"
+        );
+        g.adjust(0, 1);
+        g.runs.wait();
+        assert!(g.runs.run.finished(), "{:?}", g.runs.run.phase());
+
+        let mut straight = lab(json!({"steps": 20, "replay": f.replay}));
+        straight.poll(&waker);
+        straight.runs.wait();
+        for i in 0..3 {
+            assert_eq!(
+                losses(&g.runs.logs[i]),
+                losses(&straight.runs.logs[i]),
+                "run {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_replay_share_reruns_only_the_replay_run() {
+        let mut f = lab(json!({"steps": 20, "replay": 0.5}));
+        f.poll(&crate::jobs::Waker::none());
+        f.runs.wait();
+        let (full, lora) = (f.runs.logs[0].points.clone(), f.runs.logs[1].points.clone());
+        assert!(f.runs.logs.iter().all(|l| l.done));
+        f.adjust(2, 1);
+        assert_eq!(f.unchanged.len(), 2, "the full and LoRA results are kept");
+        // The next poll starts the series; only the replay run reports.
+        f.poll(&crate::jobs::Waker::none());
+        let events = f.runs.run.wait_all();
+        let mut started = Vec::new();
+        for e in &events {
+            if let ft_common::FtEvent::Started { run, .. } = e {
+                started.push(*run);
+            }
+        }
+        assert_eq!(started, vec![2], "only the replay run runs again");
+        // (Fold what came, as a poll would.)
+        let _ = events;
+        assert_eq!(f.runs.logs[0].points, full);
+        assert_eq!(f.runs.logs[1].points, lora);
+        // A new number of steps reruns everything.
+        f.adjust(3, 1);
+        assert!(f.unchanged.is_empty());
     }
 
     #[test]

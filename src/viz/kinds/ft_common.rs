@@ -77,7 +77,9 @@ pub fn held_out_prompt() -> String {
         .unwrap_or_else(|| "Q: What is fine-tuning?\nA: ".into())
 }
 
-/// What a background series of runs reports.
+/// What a background series of runs reports (saved as it came, to resume by recomputing:
+/// [`crate::viz::run::Run::replayable`]).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum FtEvent {
     /// Run `run` started: its trainable parameters.
     Started {
@@ -134,7 +136,14 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 /// Runs `configs` one after the other from the shipped model, posting their points; with
 /// `prompt`, a sample before and after each run. Stops within one training step (or one stage
 /// of setting up) once `tx` is closed, and waits there while it is paused.
-fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn Sink<FtEvent>) {
+/// The first `skip` configs are not run (their results are kept from an earlier series).
+fn work(
+    configs: Vec<FtConfig>,
+    skip: usize,
+    which: DataSet,
+    prompt: Option<String>,
+    tx: &dyn Sink<FtEvent>,
+) {
     {
         let fail = |e: String| {
             let _ = tx.send(FtEvent::Failed(e));
@@ -160,7 +169,7 @@ fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn
                 Err(e) => return fail(e),
             }
         }
-        for (run, cfg) in configs.into_iter().enumerate() {
+        for (run, cfg) in configs.into_iter().enumerate().skip(skip) {
             if tx.closed() {
                 return;
             }
@@ -212,7 +221,8 @@ fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn
 }
 
 /// What the panel keeps of one run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunLog {
     pub trainable: usize,
     pub points: Vec<Point>,
@@ -229,26 +239,54 @@ pub struct Runs {
     pub before: Option<String>,
     /// Steps of each run, for the share done.
     steps: usize,
+    /// Runs at the start of the series kept from the last one, not run again.
+    skipped: usize,
 }
 
 impl Runs {
     /// Nothing run yet, in the learner's `lab`; [`Self::start`] starts the work.
     pub fn new(kind: &'static str, lab: &crate::viz::lab::Lab) -> Self {
         Self {
-            run: Run::new(kind, lab),
+            run: Run::new(kind, lab).replayable(),
             logs: Vec::new(),
             before: None,
             steps: 1,
+            skipped: 0,
         }
     }
 
     /// Starts `configs` one after the other (any earlier work stops), waking the driver
     /// of the last poll.
     pub fn start(&mut self, configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>) {
-        self.logs = vec![RunLog::default(); configs.len()];
+        self.start_after(Vec::new(), configs, which, prompt);
+    }
+
+    /// [`Self::start`], keeping the finished results `done` of the first configs (whose
+    /// settings did not change) and running only the rest.
+    pub fn start_after(
+        &mut self,
+        done: Vec<RunLog>,
+        configs: Vec<FtConfig>,
+        which: DataSet,
+        prompt: Option<String>,
+    ) {
+        if self.run.resumes_by_replay() {
+            // A series saved in an earlier session: the panel has its results so far, and the
+            // work recomputes them (the run drops those reports) before it goes on.
+            let skip = self.skipped;
+            self.run
+                .start(move |tx| work(configs, skip, which, prompt, &tx));
+            return;
+        }
+        let skip = done.len().min(configs.len());
+        self.logs = done;
+        self.logs.truncate(skip);
+        self.logs.resize(configs.len(), RunLog::default());
+        self.skipped = skip;
         self.before = None;
         self.steps = configs.iter().map(|c| c.steps).max().unwrap_or(1).max(1);
-        self.run.start(move |tx| work(configs, which, prompt, &tx));
+        self.run
+            .start(move |tx| work(configs, skip, which, prompt, &tx));
     }
 
     /// Forgets the results (a setting changed) and stops the work.
@@ -270,8 +308,10 @@ impl Runs {
             match e {
                 FtEvent::Started { run, trainable } => self.log(run).trainable = trainable,
                 FtEvent::Point { run, point } => {
-                    let n = self.logs.len().max(1) as f64;
-                    let share = (run as f64 + point.step as f64 / self.steps as f64) / n;
+                    // The share of the runs this series does (the kept ones are not redone).
+                    let n = self.logs.len().saturating_sub(self.skipped).max(1) as f64;
+                    let at = run.saturating_sub(self.skipped) as f64;
+                    let share = (at + point.step as f64 / self.steps as f64) / n;
                     self.run.progress(share);
                     self.log(run).points.push(point);
                 }
@@ -304,12 +344,107 @@ impl Runs {
         self.run.idle()
     }
 
+    /// The app is closing: the work stops and the file that brings the series back is made,
+    /// with the kind's `settings` (see [`crate::viz::run::replay`]).
+    pub fn suspend(&mut self, settings: serde_json::Value) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.fold(events);
+        let kept = &self.logs[..self.skipped.min(self.logs.len())];
+        let panel = serde_json::json!({"settings": settings, "kept": kept});
+        self.run.file(panel)
+    }
+
+    /// Reads back a series saved by [`Self::suspend`] (`origin` names the file): the kind's
+    /// settings, for the kind to check and take. Call [`Self::restore_results`] with what
+    /// the settings give, or [`Self::clear`] to refuse them.
+    pub fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<Restored, String> {
+        let (panel, events) = self.run.restore_reports(bytes, origin)?;
+        let parsed = serde_json::from_value::<SavedSeries>(panel)
+            .map_err(|e| format!("{origin}: its settings: {e}; press → on \"run\" to start again"));
+        match parsed {
+            Ok(s) => Ok(Restored {
+                settings: s.settings,
+                kept: s.kept,
+                events,
+            }),
+            Err(e) => {
+                self.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Shows a restored series of `configs` runs of at most `steps` steps each, paused, once
+    /// its results fit them (untrusted: every index and length is checked first).
+    pub fn restore_results(
+        &mut self,
+        r: Restored,
+        configs: usize,
+        steps: usize,
+        origin: &str,
+    ) -> Result<(), String> {
+        let text = |t: &str| t.len() <= 4096;
+        let fits_log = |l: &RunLog| {
+            l.points.len() <= steps + 2
+                && l.points.iter().all(|p| p.step <= steps)
+                && l.sample.as_deref().is_none_or(text)
+        };
+        let skip = r.kept.len();
+        let fits = skip < configs
+            && r.kept.iter().all(|l| l.done && fits_log(l))
+            && r.events.len() <= configs * (steps + 8)
+            && r.events.iter().all(|e| match e {
+                FtEvent::Started { run, .. } | FtEvent::Done { run, .. } => {
+                    (skip..configs).contains(run)
+                }
+                FtEvent::Point { run, point } => {
+                    (skip..configs).contains(run) && point.step <= steps
+                }
+                FtEvent::Sample { run, text: t } => {
+                    run.is_none_or(|r| (skip..configs).contains(&r)) && text(t)
+                }
+                FtEvent::Failed(_) => false,
+            });
+        if !fits {
+            self.clear();
+            return Err(format!(
+                "{origin}: its results do not fit this panel's runs; press → on \"run\" to start again"
+            ));
+        }
+        self.logs = r.kept;
+        self.logs.resize(configs, RunLog::default());
+        self.skipped = skip;
+        self.before = None;
+        self.steps = steps.max(1);
+        let done = self.run.phase().clone();
+        self.fold(r.events);
+        // Folding sets the share done; the life of the run is the saved one.
+        debug_assert_eq!(&done, self.run.phase());
+        Ok(())
+    }
+
     /// Runs the work to its end on this thread's behalf (tests).
     #[cfg(test)]
     pub fn wait(&mut self) {
         let events = self.run.wait_all();
         self.fold(events);
     }
+}
+
+/// The panel's part of a saved series: the kind's settings and the finished results kept at
+/// its start from an earlier series (not recomputed).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedSeries {
+    settings: serde_json::Value,
+    kept: Vec<RunLog>,
+}
+
+/// A saved series read back, before the kind takes it ([`Runs::restore_results`]).
+pub struct Restored {
+    pub settings: serde_json::Value,
+    kept: Vec<RunLog>,
+    events: Vec<FtEvent>,
 }
 
 /// The progress line: "running full (1 of 3), step 40/150 · …", paused, done or failed, in

@@ -67,7 +67,7 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
 }
 
 /// One step of one method, as the panel needs it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub reward: f64,
     pub kl: f64,
@@ -95,6 +95,7 @@ impl Point {
     }
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Event {
     Step {
         method: usize,
@@ -204,7 +205,7 @@ impl Grpo {
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
             pending_start: p.boolean("start")?,
-            run: Run::new(KIND.name, &p.lab()),
+            run: Run::new(KIND.name, &p.lab()).replayable(),
             points: [Vec::new(), Vec::new()],
             seconds: 0.0,
             finished: None,
@@ -236,7 +237,10 @@ impl Grpo {
     }
 
     fn start(&mut self) {
-        self.clear();
+        // A run saved in an earlier session keeps what it shows while its work catches up.
+        if !self.run.resumes_by_replay() {
+            self.clear();
+        }
         self.pending_start = false;
         let settings = self.settings();
         self.run.start(move |tx| {
@@ -400,6 +404,44 @@ impl Visual for Grpo {
 
     fn clear_history(&mut self) -> bool {
         self.run.clear_history()
+    }
+
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]).
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take(events);
+        let s = (self.group, self.beta, self.steps, self.seed);
+        self.run.file(serde_json::json!(s))
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let prompts = word_task::PROMPTS.len();
+        let fits = |&(group, beta, steps, seed): &(usize, usize, usize, u64), events: &[Event]| {
+            let n = STEPS.get(steps).copied().unwrap_or(0);
+            group < GROUPS.len()
+                && beta < BETAS.len()
+                && seed <= 9999
+                && events.len() <= 2 * n + 1
+                && events.iter().all(|e| match e {
+                    Event::Step { method, point, .. } => {
+                        *method < METHODS.len()
+                            && point.samples.len() <= 4096
+                            && point
+                                .samples
+                                .iter()
+                                .all(|s| s.prompt < prompts && s.text.len() <= 4096)
+                    }
+                    Event::Finished { .. } | Event::Failed(_) => false,
+                })
+        };
+        let ((group, beta, steps, seed), events) =
+            self.run.restore_settings(bytes, origin, fits)?;
+        (self.group, self.beta, self.steps, self.seed) = (group, beta, steps, seed);
+        self.pending_start = false;
+        self.points = [Vec::new(), Vec::new()];
+        (self.seconds, self.finished, self.failed) = (0.0, None, None);
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

@@ -12,9 +12,10 @@ use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::run::{Run, Setting};
+use crate::viz::run::{Run, RunSink, Setting};
 use crate::viz::view::{ChartView, Control, Part, Series};
 use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Model sizes offered: (name, d_model, layers). All use 4 heads and the demo's context.
@@ -50,7 +51,8 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
 }
 
 /// What a run has reported.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Log {
     step: usize,
     tokens: u64,
@@ -159,6 +161,9 @@ impl LmTrain {
     }
 
     fn start(&mut self) {
+        if let Some(saved) = self.run.take_resume() {
+            return self.resume(&saved);
+        }
         let data = lm_common::corpus();
         let (_, d, layers) = SIZES[self.size];
         let config = lm::Config {
@@ -174,13 +179,66 @@ impl LmTrain {
                 self.log.params = state.model.param_count();
                 self.run.start(move |tx| {
                     // The trainer's thread reports through the run's sink, so it waits there
-                    // while the run is paused and stops when the run is dropped.
-                    let _ = Trainer::spawn(state, data, tx).join();
+                    // while the run is paused and stops when the run is dropped; when the
+                    // app closes, it stops between two steps and its state is saved.
+                    let tx = Arc::new(tx);
+                    let state = Trainer::spawn(state, data, Arc::clone(&tx)).join();
+                    save_unfinished(&tx, state);
                 });
             }
             // A fresh model only fails on a bad shape.
             Err(e) => self.run.fail(format!("could not start: {e}")),
         }
+    }
+
+    /// Continues a run saved in an earlier session from its checkpoint: from the step it
+    /// reached, with the weights, optimizer moments and batch order it had.
+    fn resume(&mut self, checkpoint: &[u8]) {
+        match self.checked_checkpoint(checkpoint, "the saved run") {
+            Ok(state) => {
+                let data = lm_common::corpus();
+                self.run.start(move |tx| {
+                    let tx = Arc::new(tx);
+                    let state = Trainer::spawn(state, data, Arc::clone(&tx)).join();
+                    save_unfinished(&tx, state);
+                });
+            }
+            Err(e) => self.run.fail(e),
+        }
+    }
+
+    /// A checkpoint's training state, if it continues a run of the current settings at the
+    /// step the panel's log reached (`origin` names it in errors).
+    fn checked_checkpoint(&self, bytes: &[u8], origin: &str) -> Result<TrainState, String> {
+        let state = lm::io::load_checkpoint(bytes, origin)?;
+        let data = lm_common::corpus();
+        let (_, d, layers) = SIZES[self.size];
+        let c = state.model.config;
+        if state.model.vocab.as_string() != data.vocab.as_string()
+            || (c.d_model, c.layers, c.context) != (d, layers, 32)
+        {
+            return Err(format!(
+                "{origin}: its model is not this panel's (another size or alphabet); press → on \"run\" to start again"
+            ));
+        }
+        if state.recipe != self.recipe() || state.step != self.log.step {
+            return Err(format!(
+                "{origin}: its recipe or step is not the panel's; press → on \"run\" to start again"
+            ));
+        }
+        Ok(state)
+    }
+
+    /// What the saved file holds beside the checkpoint: the settings and what was reported.
+    fn saved_panel(&self) -> Result<serde_json::Value, String> {
+        serde_json::to_value(SavedPanel {
+            size: self.size,
+            lr: self.lr,
+            steps: self.steps,
+            seed: self.seed,
+            log: &self.log,
+        })
+        .map_err(|e| format!("saving the lm-train run: {e}"))
     }
 
     /// New settings: a finished run is kept for comparison, and any run is cleared.
@@ -341,6 +399,37 @@ impl LmTrain {
     }
 }
 
+/// Hands an unfinished run's checkpoint to the run when the app is closing.
+fn save_unfinished(tx: &RunSink<TrainEvent>, state: Option<TrainState>) {
+    let Some(state) = state.filter(|s| tx.saving() && s.step < s.recipe.steps) else {
+        return;
+    };
+    if let Ok(bytes) = lm::io::checkpoint_bytes(&state) {
+        tx.save(bytes);
+    }
+}
+
+/// The panel's part of a saved run, written.
+#[derive(Serialize)]
+struct SavedPanel<'a> {
+    size: usize,
+    lr: usize,
+    steps: usize,
+    seed: u64,
+    log: &'a Log,
+}
+
+/// The panel's part of a saved run, read back (and checked before use).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadedPanel {
+    size: usize,
+    lr: usize,
+    steps: usize,
+    seed: u64,
+    log: Log,
+}
+
 /// 123456 → "123k", 1234567 → "1.2M".
 fn fmt_count(n: u64) -> String {
     match n {
@@ -424,6 +513,58 @@ impl Visual for LmTrain {
 
     fn clear_history(&mut self) -> bool {
         self.run.clear_history()
+    }
+
+    /// The app is closing: the run stops between two steps and is saved with its checkpoint.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take_events(events);
+        match self.saved_panel() {
+            Ok(panel) => self.run.file(panel),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let bad = |what: &str| format!("{origin}: {what}; press → on \"run\" to start again");
+        let (header, checkpoint) = crate::viz::run::saved::decode(bytes, origin)?;
+        let p: LoadedPanel = serde_json::from_value(header.panel)
+            .map_err(|e| bad(&format!("its lm-train settings: {e}")))?;
+        let log = &p.log;
+        let in_range = p.size < SIZES.len()
+            && p.lr < LRS.len()
+            && (20..=5000).contains(&p.steps)
+            && p.seed <= 9999
+            && log.step <= p.steps
+            && log.evals.len() <= p.steps + 2
+            && log.samples.len() <= MAX_SAMPLES
+            && log.samples.iter().all(|(_, t)| t.len() <= 4096);
+        if !in_range {
+            return Err(bad("its settings or log are out of range"));
+        }
+        // Checked against the settings it ran with, before anything changes here.
+        let mut probe = Self {
+            size: p.size,
+            lr: p.lr,
+            steps: p.steps,
+            seed: p.seed,
+            keep: self.keep,
+            show_samples: false,
+            run: Run::new(KIND.name, &Lab::new()),
+            log: Log {
+                step: log.step,
+                ..Log::default()
+            },
+            lab: Lab::new(),
+        };
+        probe.checked_checkpoint(checkpoint, origin)?;
+        probe.run.clear();
+        self.run.restore(bytes, origin)?;
+        (self.size, self.lr, self.steps, self.seed) = (p.size, p.lr, p.steps, p.seed);
+        // Samples are drawn through `one_line`, which shows every control character as a
+        // visible escape: a hostile file's text reaches the screen spelled out, as a model's.
+        self.log = p.log;
+        Ok(())
     }
 
     fn parts(&self) -> Vec<Part> {
@@ -520,5 +661,92 @@ mod tests {
         let other = lab(json!({"d_model": "16"}));
         assert!(other.run.history().is_empty());
         assert!(t.clear_history() && t.run.history().is_empty());
+    }
+
+    /// Polls `t` until its log reaches `step` (or the run ends).
+    fn run_until(t: &mut LmTrain, step: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while t.log.step < step && t.run.running() && std::time::Instant::now() < deadline {
+            t.poll(&Waker::none());
+            std::thread::yield_now();
+        }
+    }
+
+    fn final_weights(t: &LmTrain) -> Vec<u8> {
+        lm::io::model_bytes(&t.lab.trained().expect("a trained model")).unwrap()
+    }
+
+    #[test]
+    fn a_run_saved_as_the_app_closes_resumes_next_session_to_the_same_numbers() {
+        let params = json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3});
+        let mut straight = lab(params.clone());
+        straight.train_to_end();
+
+        // Paused by key partway, then the app closes: the run is saved.
+        let mut first = lab(params.clone());
+        first.adjust(0, 1);
+        run_until(&mut first, 15);
+        first.adjust(0, 1);
+        let file = first.suspend().expect("a run to save").unwrap();
+        let at = first.log.step;
+        assert!(at > 0 && at < 60, "saved at step {at}");
+
+        // A new session: a new panel of the same step, in a new lab, reads it back paused.
+        let mut second = lab(params.clone());
+        second.restore(&file, "15-pretraining-7.run").unwrap();
+        assert_eq!(
+            second.status()[0],
+            format!(
+                "paused when you left this step, at step {at}/60: {}",
+                crate::viz::run::RESUME
+            )
+        );
+        // Resumed, and this time the app closes while it is running.
+        second.adjust(0, 1);
+        assert!(second.busy());
+        run_until(&mut second, at + 10);
+        let file = second
+            .suspend()
+            .expect("a running run is saved too")
+            .unwrap();
+        let again = second.log.step;
+        assert!(again > at && again < 60, "saved at step {again}");
+
+        let mut third = lab(params);
+        third.restore(&file, "15-pretraining-7.run").unwrap();
+        third.adjust(0, 1);
+        let events = third.run.wait_all();
+        third.take_events(events);
+        assert!(third.run.finished(), "{:?}", third.run.phase());
+        // The same curve, samples and weights as the run that was never interrupted.
+        assert_eq!(third.log.step, 60);
+        assert_eq!(third.log.tokens, straight.log.tokens);
+        assert_eq!(third.log.evals, straight.log.evals);
+        assert_eq!(third.log.samples, straight.log.samples);
+        assert_eq!(final_weights(&third), final_weights(&straight));
+        // Nothing left to save once it ended.
+        assert!(third.suspend().is_none());
+    }
+
+    #[test]
+    fn a_saved_run_that_cannot_be_trusted_is_refused_and_the_panel_is_unchanged() {
+        let mut t = lab(json!({"d_model": "16", "steps": 40}));
+        t.adjust(0, 1);
+        run_until(&mut t, 5);
+        let file = t.suspend().unwrap().unwrap();
+        // Another size's panel: its model is not this panel's... but the settings come from
+        // the file, so the file itself must be wrong to be refused: cut it, or change bytes.
+        let mut other = lab(json!({"d_model": "16", "steps": 40}));
+        for bad in [&file[..file.len() / 2], &file[..20], b"junk".as_slice()] {
+            let err = other.restore(bad, "x.run").unwrap_err();
+            assert!(err.starts_with("x.run: "), "{err}");
+            assert!(other.run.idle() && other.log.evals.is_empty());
+        }
+        // A header whose log claims more steps than the run has.
+        let (mut header, work) = crate::viz::run::saved::decode(&file, "x.run").unwrap();
+        header.panel["log"]["step"] = json!(4000);
+        let forged = crate::viz::run::saved::encode(&header, work).unwrap();
+        assert!(other.restore(&forged, "x.run").is_err());
+        assert!(other.run.idle());
     }
 }

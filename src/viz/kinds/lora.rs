@@ -220,6 +220,30 @@ impl Visual for LoraLab {
         self.runs.run.clear_history()
     }
 
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]).
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let settings = serde_json::json!([self.targets, self.steps]);
+        self.runs.suspend(settings)
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let r = self.runs.restore(bytes, origin)?;
+        let settings = serde_json::from_value::<(usize, usize)>(r.settings.clone());
+        let Ok((targets, steps)) = settings.map_err(drop).and_then(|s| {
+            (s.0 < TARGET_NAMES.len() && (20..=400).contains(&s.1))
+                .then_some(s)
+                .ok_or(())
+        }) else {
+            self.runs.clear();
+            return Err(format!(
+                "{origin}: its lora settings are out of range; press → on \"run\" to start again"
+            ));
+        };
+        (self.targets, self.steps) = (targets, steps);
+        self.runs
+            .restore_results(r, self.configs().len(), steps, origin)
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         if self.runs.waiting() {
             self.runs.run.poll(waker);

@@ -18,7 +18,7 @@ const MODELS: [&str; 5] = [
 ];
 const RANKS: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 const TARGETS: [&str; 3] = ["qv", "attention", "all"];
-const TARGET_LABELS: [&str; 3] = ["q, v", "q, k, v, o", "all seven"];
+const TARGET_LABELS: [&str; 2] = ["q, v", "q, k, v, o"];
 
 pub const KIND: KindDef = KindDef {
     name: "memory-calc",
@@ -27,7 +27,7 @@ pub const KIND: KindDef = KindDef {
     params: &[
         ParamDef { name: "model", ty: ParamType::Choice { options: &MODELS, default: "llama2-7b" }, doc: "model preset (shapes from the published configs)" },
         ParamDef { name: "rank", ty: ParamType::IntAmong { allowed: &RANKS, default: 8 }, doc: "LoRA rank r" },
-        ParamDef { name: "targets", ty: ParamType::Choice { options: &TARGETS, default: "qv" }, doc: "matrices that get adapters: q and v (the LoRA paper's), all four attention matrices, or all seven (attention and MLP)" },
+        ParamDef { name: "targets", ty: ParamType::Choice { options: &TARGETS, default: "qv" }, doc: "matrices that get adapters: q and v (the LoRA paper's), all four attention matrices, or every linear matrix of the block (attention and MLP: seven with a gated MLP as in Llama, six in GPT-3)" },
         ParamDef { name: "double_quant", ty: ParamType::Bool { default: true }, doc: "QLoRA's double quantization of the scale constants" },
         ParamDef { name: "papers", ty: ParamType::Bool { default: false }, doc: "show the papers' reported figures instead of the breakdown" },
     ],
@@ -83,6 +83,26 @@ impl MemoryCalc {
             double_quant,
             papers,
         })
+    }
+
+    /// The target sets as the control names them; the last counts the linear matrices of the
+    /// chosen model's block (seven where the MLP has a gate, as in Llama; six in GPT-3).
+    fn target_labels(&self) -> Vec<String> {
+        let all = match self.arch() {
+            Some(arch) => {
+                let n = Target::ALL
+                    .iter()
+                    .filter(|t| arch.shape(**t).is_some())
+                    .count();
+                format!("all {n} (attn + MLP)")
+            }
+            None => "attn + MLP".into(),
+        };
+        TARGET_LABELS
+            .iter()
+            .map(ToString::to_string)
+            .chain(std::iter::once(all))
+            .collect()
     }
 
     fn arch(&self) -> Option<&'static fm::Arch> {
@@ -203,12 +223,8 @@ impl Visual for MemoryCalc {
                 self.rank,
             )
             .inactive_when(papers, "papers"),
-            choice(
-                "adapters on",
-                TARGET_LABELS.iter().map(ToString::to_string).collect(),
-                self.targets,
-            )
-            .inactive_when(papers, "papers"),
+            choice("adapters on", self.target_labels(), self.targets)
+                .inactive_when(papers, "papers"),
             toggle("double quant", self.double_quant).inactive_when(papers, "papers"),
             toggle("papers' figures", self.papers),
         ]
@@ -267,5 +283,18 @@ mod tests {
             t.contains("10,000x fewer") && t.contains("one 48 GB GPU"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn the_all_matrices_option_counts_the_chosen_models_block() {
+        let label = |model: &str| {
+            let map: Map<String, Value> =
+                serde_json::from_value(json!({"model": model, "targets": "all"})).unwrap();
+            let m = MemoryCalc::new(Params::new(&map, &KIND)).unwrap();
+            m.target_labels()[2].clone()
+        };
+        // Llama's MLP has a gate (q, k, v, o, gate, up, down); GPT-3's has none.
+        assert_eq!(label("llama2-7b"), "all 7 (attn + MLP)");
+        assert_eq!(label("gpt3-175b"), "all 6 (attn + MLP)");
     }
 }

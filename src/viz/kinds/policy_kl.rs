@@ -56,7 +56,7 @@ fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
 }
 
 /// One step of one policy, as the chart needs it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub reward: f64,
     pub kl: f64,
@@ -97,6 +97,7 @@ impl Point {
     }
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Event {
     Step { beta: usize, point: Point },
     Failed(String),
@@ -168,7 +169,7 @@ impl PolicyKl {
             chart: p.index("chart")?,
             steps: p.index("steps")?,
             seed: p.int("seed")? as u64,
-            run: Run::new(KIND.name, &p.lab()),
+            run: Run::new(KIND.name, &p.lab()).replayable(),
             points: [Vec::new(), Vec::new(), Vec::new()],
         };
         p.finish()?;
@@ -176,7 +177,10 @@ impl PolicyKl {
     }
 
     fn start(&mut self) {
-        self.points = [Vec::new(), Vec::new(), Vec::new()];
+        // A run saved in an earlier session keeps what it shows while its work catches up.
+        if !self.run.resumes_by_replay() {
+            self.points = [Vec::new(), Vec::new(), Vec::new()];
+        }
         let (word, steps, seed) = (WORDS[self.word], STEPS[self.steps], self.seed);
         self.run.start(move |tx| {
             lm::threads::single_threaded(|| run(word, steps, seed, &tx));
@@ -304,6 +308,31 @@ impl Visual for PolicyKl {
 
     fn clear_history(&mut self) -> bool {
         self.run.clear_history()
+    }
+
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]).
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take(events);
+        self.run
+            .file(serde_json::json!([self.word, self.steps, self.seed]))
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let fits = |&(word, steps, seed): &(usize, usize, u64), events: &[Event]| {
+            let n = STEPS.get(steps).copied().unwrap_or(0);
+            word < WORDS.len()
+                && seed <= 9999
+                && events.len() <= BETAS.len() * n
+                && events.iter().all(|e| {
+                    matches!(e, Event::Step { beta, point } if *beta < BETAS.len() && point.sample.len() <= 4096)
+                })
+        };
+        let ((word, steps, seed), events) = self.run.restore_settings(bytes, origin, fits)?;
+        (self.word, self.steps, self.seed) = (word, steps, seed);
+        self.points = [Vec::new(), Vec::new(), Vec::new()];
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

@@ -91,6 +91,7 @@ pub fn train_size(
 }
 
 /// What the sweep thread reports.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum SweepEvent {
     Progress { size: usize, step: usize },
     Done { size: usize, val_loss: f32 },
@@ -138,7 +139,7 @@ impl ScalingSweep {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let steps = p.index("steps")?;
         let seed = p.int("seed")? as u64;
-        let run = Run::new(KIND.name, &p.lab());
+        let run = Run::new(KIND.name, &p.lab()).replayable();
         p.finish()?;
         Ok(Self {
             steps,
@@ -151,8 +152,11 @@ impl ScalingSweep {
     }
 
     fn start(&mut self) {
-        self.results.clear();
-        self.progress = None;
+        // A sweep saved in an earlier session keeps what it shows while its work catches up.
+        if !self.run.resumes_by_replay() {
+            self.results.clear();
+            self.progress = None;
+        }
         let (steps, seed) = (STEPS[self.steps], self.seed);
         self.run.start(move |tx| {
             lm::threads::single_threaded(|| sweep(steps, seed, &tx));
@@ -362,6 +366,48 @@ impl Visual for ScalingSweep {
 
     fn clear_history(&mut self) -> bool {
         self.run.clear_history()
+    }
+
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]). The
+    /// settings' labels are saved beside the indices: a sweep of settings this panel would
+    /// set differently is refused, not recomputed with others.
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let events = self.run.suspend();
+        self.take(events);
+        let panel = serde_json::json!({"at": [self.steps, self.seed], "settings": self.settings()});
+        self.run.file(panel)
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let (panel, events) = self.run.restore_reports(bytes, origin)?;
+        let before = (self.steps, self.seed);
+        let at = serde_json::from_value::<(usize, u64)>(panel["at"].clone())
+            .ok()
+            .filter(|&(steps, seed)| steps < STEPS.len() && seed <= 9999);
+        if let Some(at) = at {
+            (self.steps, self.seed) = at;
+        }
+        let steps = STEPS[self.steps];
+        let fits = |e: &SweepEvent| match e {
+            SweepEvent::Progress { size, step } => *size < SIZES.len() && *step <= steps,
+            SweepEvent::Done { size, .. } => *size < SIZES.len(),
+            SweepEvent::Failed(_) => false,
+        };
+        let same = at.is_some()
+            && serde_json::to_value(self.settings()).ok().as_ref() == panel.get("settings")
+            && events.len() <= SIZES.len() * (steps / REPORT_EVERY + 2)
+            && events.iter().all(fits);
+        if !same {
+            (self.steps, self.seed) = before;
+            self.run.clear();
+            return Err(format!(
+                "{origin}: its scaling-sweep settings or results do not fit this panel; press → on \"run\" to start again"
+            ));
+        }
+        self.results.clear();
+        self.progress = None;
+        self.take(events);
+        Ok(())
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {

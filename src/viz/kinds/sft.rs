@@ -279,6 +279,29 @@ impl Visual for Sft {
         self.runs.run.clear_history()
     }
 
+    /// Saved by its reports, resumed by recomputing them ([`crate::viz::run::replay`]).
+    fn suspend(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let settings = serde_json::json!([self.lr, self.epochs, self.mask]);
+        self.runs.suspend(settings)
+    }
+
+    fn restore(&mut self, bytes: &[u8], origin: &str) -> Result<(), String> {
+        let r = self.runs.restore(bytes, origin)?;
+        let settings = serde_json::from_value::<(usize, usize, bool)>(r.settings.clone());
+        let Ok((lr, epochs, mask)) = settings.map_err(drop).and_then(|s| {
+            (s.0 < LRS.len() && (1..=8).contains(&s.1))
+                .then_some(s)
+                .ok_or(())
+        }) else {
+            self.runs.clear();
+            return Err(format!(
+                "{origin}: its sft settings are out of range; press → on \"run\" to start again"
+            ));
+        };
+        (self.lr, self.epochs, self.mask) = (lr, epochs, mask);
+        self.runs.restore_results(r, 1, self.steps(), origin)
+    }
+
     fn poll(&mut self, waker: &Waker) -> bool {
         if self.runs.waiting() && !self.mask_only() {
             self.runs.run.poll(waker);

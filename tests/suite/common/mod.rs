@@ -159,6 +159,19 @@ pub fn quiz(app: &App) -> &llmf::app::QuizState {
 /// A one-lesson course in a temporary folder: a step holding `viz` (a visualizer's JSON),
 /// then a plain step; the app opens on the first at 80x24. Keep the folder while the app lives.
 pub fn panel_then_prose(viz: &str) -> (tempfile::TempDir, App) {
+    let (dir, course) = panel_then_prose_course(viz);
+    let app = App::new(
+        course,
+        Progress::default(),
+        Store::memory(),
+        Options::default(),
+        (80, 24),
+    );
+    (dir, app)
+}
+
+/// The course of [`panel_then_prose`] (lesson slug `t`), for apps a test opens itself.
+pub fn panel_then_prose_course(viz: &str) -> (tempfile::TempDir, llmf::course::Course) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("course.json"),
@@ -171,12 +184,5 @@ pub fn panel_then_prose(viz: &str) -> (tempfile::TempDir, App) {
     )
     .unwrap();
     let course = llmf::check::load_checked(&DirSource(dir.path())).expect("test course");
-    let app = App::new(
-        course,
-        Progress::default(),
-        Store::memory(),
-        Options::default(),
-        (80, 24),
-    );
-    (dir, app)
+    (dir, course)
 }
