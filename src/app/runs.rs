@@ -26,7 +26,11 @@ impl App {
         let Some(path) = self.run_path((self.lesson, self.step)) else {
             return;
         };
-        let origin = path.display().to_string();
+        // Named from the data directory, so a student on a shared server is not shown where
+        // the server keeps its class folder.
+        let origin = path.file_name().map_or_else(String::new, |name| {
+            format!("{}/{}", saved::FOLDER, name.to_string_lossy())
+        });
         let restored = match saved::read(&path) {
             Ok(None) => return,
             Ok(Some(bytes)) => viz.restore(&bytes, &origin),

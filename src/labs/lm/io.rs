@@ -218,6 +218,23 @@ pub fn write_with(
     bytes: &[u8],
     put: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
 ) -> Result<(), String> {
+    write_as(path, bytes, 0o644, put)
+}
+
+/// [`write`] for a file only its owner may read (mode 0600): a learner's saved run, kept
+/// beside their progress, which is private on a shared server too.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_as(path, bytes, 0o600, |file, bytes| file.write_all(bytes))
+}
+
+/// [`write_with`] creating the file with permission bits `mode` (less the umask).
+fn write_as(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    put: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
+) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
     let name = path.display();
     check_target(path)?;
     let folder = folder_of(path);
@@ -229,6 +246,7 @@ pub fn write_with(
             std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
+                .mode(mode)
                 .open(&temp)
                 .ok()
                 .map(|f| (temp, f))

@@ -125,9 +125,14 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>, String> {
 /// Writes a run file whole or not at all, making the folder if needed.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
+            .map_err(|e| format!("{}: {e}", folder.display()))?;
     }
-    crate::labs::lm::io::write(path, bytes)
+    crate::labs::lm::io::write_private(path, bytes)
 }
 
 /// Forgets the run saved at `path` (it resumed, ended or was refused); a missing file is fine.
@@ -211,6 +216,11 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+        // A learner's run is theirs alone, like their progress, on a shared server too.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(p.parent().unwrap()), 0o700);
         remove(&p).unwrap();
         remove(&p).unwrap();
         assert_eq!(read(&p).unwrap(), None);
