@@ -4,6 +4,11 @@
 //! going (its thread waits, using no CPU); the panel is kept for the session and, on the way
 //! back, shows the run where it was, paused, with its loss curve, until the learner resumes
 //! it. A finished run is kept when a setting changes, its validation curve drawn faint.
+//!
+//! The **schedule** control picks how the learning rate moves after the warm-up (constant,
+//! cosine, or warmup-stable-decay), so that lesson 15 can train with each and compare: the
+//! kept runs are labelled `schedule wsd` and so on, and the **show** control draws the
+//! learning rate of the chosen schedule (and of the kept runs) step by step.
 
 use super::lm_common::{self, one_line};
 use crate::jobs::Waker;
@@ -28,19 +33,28 @@ const SIZE_NAMES: [&str; 4] = ["16", "32", "64", "96"];
 /// Peak learning rates offered; 3e-3 is the demo's, 3e-2 is there to show a run going wrong.
 const LRS: [f64; 5] = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2];
 const LR_NAMES: [&str; 5] = ["0.0003", "0.001", "0.003", "0.01", "0.03"];
+/// Learning-rate schedules offered; constant is the demo's.
+const SCHEDULES: [Schedule; 3] = [Schedule::Constant, Schedule::Cosine, Schedule::Wsd];
+const SCHEDULE_NAMES: [&str; 3] = ["constant", "cosine", "wsd"];
+/// What the chart shows, as the `show` control and parameter name it.
+const SHOW_NAMES: [&str; 3] = ["loss", "samples", "lr"];
+/// Points drawn of a learning-rate curve.
+const LR_POINTS: usize = 150;
 /// Samples kept for the samples view.
 const MAX_SAMPLES: usize = 8;
 
 pub const KIND: KindDef = KindDef {
     name: "lm-train",
     title: "Training a tiny language model",
-    about: "trains a small character-level GPT on the course's text in the background: train and validation loss against step with the uniform guess ln V, perplexity e^loss, characters seen, ms per step, and a sample every few hundred steps; start/pause, reset, model width, learning rate and seed",
+    about: "trains a small character-level GPT on the course's text in the background: train and validation loss against step with the uniform guess ln V, perplexity e^loss, characters seen, ms per step, and a sample every few hundred steps; start/pause, reset, model width, learning rate, its schedule (constant, cosine or warmup-stable-decay, drawn step by step) and seed; finished runs kept faint for comparison",
     params: &[
         ParamDef { name: "d_model", ty: ParamType::Choice { options: &SIZE_NAMES, default: "64" }, doc: "width of the model (16 and 32: one layer; 64: the demo, one layer; 96: two layers)" },
         ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.003" }, doc: "peak learning rate" },
+        ParamDef { name: "schedule", ty: ParamType::Choice { options: &SCHEDULE_NAMES, default: "constant" }, doc: "after a linear warm-up: constant, cosine down to a tenth of the peak, or wsd (held, then a straight line down to a tenth over the last fifth of the steps)" },
         ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 5000, default: 1500 }, doc: "optimizer steps in a run (batches of 16 windows of 32 characters)" },
         ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the initial weights and the batches" },
         ParamDef { name: "keep_model", ty: ParamType::Bool { default: true }, doc: "offer the trained model to the next-character and loss visualizers for the rest of the session" },
+        ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW_NAMES, default: "loss" }, doc: "what the panel shows first: loss curves, samples, or the learning rate by step" },
     ],
     build,
 };
@@ -67,7 +81,9 @@ pub struct LmTrain {
     steps: usize,
     seed: u64,
     keep: bool,
-    show_samples: bool,
+    schedule: usize,
+    /// Index into [`SHOW_NAMES`].
+    show: usize,
     /// The run's life: start, pause, resume, kept runs.
     run: Run<TrainEvent>,
     log: Log,
@@ -82,6 +98,8 @@ impl LmTrain {
         let steps = p.int("steps")? as usize;
         let seed = p.int("seed")? as u64;
         let keep = p.boolean("keep_model")?;
+        let schedule = p.index("schedule")?;
+        let show = p.index("show")?;
         let lab = p.lab();
         p.finish()?;
         Ok(Self {
@@ -90,7 +108,8 @@ impl LmTrain {
             steps,
             seed,
             keep,
-            show_samples: false,
+            schedule,
+            show,
             run: Run::new(KIND.name, &lab),
             log: Log::default(),
             lab,
@@ -102,8 +121,26 @@ impl LmTrain {
         vec![
             ("d", SIZE_NAMES[self.size].to_string()),
             ("lr", LR_NAMES[self.lr].to_string()),
+            ("schedule", SCHEDULE_NAMES[self.schedule].to_string()),
             ("seed", self.seed.to_string()),
         ]
+    }
+
+    /// The learning rate of the current settings' recipe, step by step (about
+    /// [`LR_POINTS`] points, the first and last step included).
+    fn lr_curve(&self) -> Vec<(f64, f64)> {
+        let recipe = self.recipe();
+        let every = recipe.steps.div_ceil(LR_POINTS).max(1);
+        let mut steps: Vec<usize> = (0..recipe.steps).step_by(every).collect();
+        // The corners: end of warm-up, start of the decay, the last step.
+        steps.extend([recipe.warmup, recipe.decay_start(), recipe.steps - 1]);
+        steps.retain(|&s| s < recipe.steps);
+        steps.sort_unstable();
+        steps.dedup();
+        steps
+            .into_iter()
+            .map(|s| (s as f64, recipe.lr_at(s)))
+            .collect()
     }
 
     /// The current run's line of `pick` by step.
@@ -135,8 +172,14 @@ impl LmTrain {
             points: self.line(|e| e.2),
             faint: true,
         };
+        let lr = Series {
+            name: "learning rate".into(),
+            marker: '·',
+            points: self.lr_curve(),
+            faint: true,
+        };
         let (settings, figures) = (self.settings(), self.figures());
-        self.run.keep(settings, vec![line], figures);
+        self.run.keep(settings, vec![line, lr], figures);
     }
 
     /// The recipe of a run with the current settings: the demo's, with evaluations and
@@ -148,7 +191,7 @@ impl LmTrain {
             steps: self.steps,
             lr: LRS[self.lr],
             warmup: (self.steps / 30).min(50),
-            schedule: Schedule::Constant,
+            schedule: SCHEDULES[self.schedule],
             seed: self.seed,
             eval_every: (self.steps / 30).max(10),
             eval_chars: 4096,
@@ -184,14 +227,14 @@ impl LmTrain {
     }
 
     /// New settings: a finished run is kept for comparison, and any run is cleared.
-    fn settings_changed(&mut self, before: (usize, usize, u64)) {
-        let now = (self.size, self.lr, self.seed);
+    fn settings_changed(&mut self, before: (usize, usize, usize, u64)) {
+        let now = (self.size, self.lr, self.schedule, self.seed);
         if now == before {
             return;
         }
-        (self.size, self.lr, self.seed) = before;
+        (self.size, self.lr, self.schedule, self.seed) = before;
         self.keep_finished();
-        (self.size, self.lr, self.seed) = now;
+        (self.size, self.lr, self.schedule, self.seed) = now;
         self.run.clear();
         self.log = Log::default();
     }
@@ -260,6 +303,7 @@ impl LmTrain {
                     "Knowing nothing means guessing 1 of {v}: loss ln {v} = {} nats/char.",
                     fmt_num(uniform)
                 ),
+                describe(&self.recipe()),
             ];
         }
         let log = &self.log;
@@ -288,7 +332,7 @@ impl LmTrain {
 
     fn chart(&self) -> Part {
         let uniform = (lm_common::corpus().vocab.len() as f64).ln();
-        let mut series = self.run.ghosts(&self.settings(), &[], '·');
+        let mut series = self.run.ghosts(&self.settings(), &["validation"], '·');
         series.extend([
             Series {
                 name: format!(
@@ -323,6 +367,28 @@ impl LmTrain {
         })
     }
 
+    /// The learning rate the chosen schedule sets at every step, over the kept runs' own.
+    fn lr_chart(&self) -> Part {
+        let mut series = self.run.ghosts(&self.settings(), &["learning rate"], '·');
+        series.push(Series {
+            name: format!(
+                "learning rate, schedule {}",
+                SCHEDULE_NAMES[self.schedule]
+            ),
+            marker: '*',
+            points: self.lr_curve(),
+            faint: false,
+        });
+        Part::Chart(ChartView {
+            title: describe(&self.recipe()),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_log: false,
+            y_log: false,
+            series,
+        })
+    }
+
     fn samples(&self) -> Part {
         let mut lines = vec!["What the model writes after \"The \" (temperature 0.8):".into()];
         match self.log.samples.as_slice() {
@@ -339,6 +405,32 @@ impl LmTrain {
         }
         Part::Text(lines)
     }
+}
+
+/// The schedule of `recipe` in one line: "lr: up to 0.003 in 50 steps, flat to 1200, a line
+/// down to 0.0003 at 1500".
+fn describe(recipe: &lm::TrainConfig) -> String {
+    let warm = format!(
+        "lr: up to {} in {} steps",
+        fmt_lr(recipe.lr),
+        recipe.warmup
+    );
+    let floor = fmt_lr(recipe.lr * recipe.min_lr_frac);
+    let end = recipe.steps;
+    match recipe.schedule {
+        Schedule::Constant => format!("{warm}, then flat to step {end}"),
+        Schedule::Cosine => format!("{warm}, then a cosine down to {floor} at step {end}"),
+        Schedule::Wsd => format!(
+            "{warm}, flat to step {}, a line down to {floor} at {end}",
+            recipe.decay_start()
+        ),
+    }
+}
+
+/// A learning rate without float noise: 0.1 × 0.003 is "0.0003", not 0.00030000000000000003.
+fn fmt_lr(lr: f64) -> String {
+    let s = format!("{lr:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// 123456 → "123k", 1234567 → "1.2M".
@@ -374,17 +466,26 @@ impl Visual for LmTrain {
                 LR_NAMES.iter().map(ToString::to_string).collect(),
                 self.lr,
             ),
+            choice(
+                "schedule",
+                SCHEDULE_NAMES.iter().map(ToString::to_string).collect(),
+                self.schedule,
+            ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
             choice(
                 "show",
-                vec!["loss curves".into(), "samples".into()],
-                usize::from(self.show_samples),
+                vec![
+                    "loss curves".into(),
+                    "samples".into(),
+                    "learning rate".into(),
+                ],
+                self.show,
             ),
         ]
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        let before = (self.size, self.lr, self.seed);
+        let before = (self.size, self.lr, self.schedule, self.seed);
         match index {
             // The run key: a new run when none is going or paused (else pause or resume).
             0 if self.run.toggle() => self.start(),
@@ -396,8 +497,9 @@ impl Visual for LmTrain {
             }
             2 => self.size = step_index(self.size, delta, SIZES.len()),
             3 => self.lr = step_index(self.lr, delta, LRS.len()),
-            4 => self.seed = step_seed(self.seed, delta),
-            5 => self.show_samples = !self.show_samples,
+            4 => self.schedule = step_index(self.schedule, delta, SCHEDULES.len()),
+            5 => self.seed = step_seed(self.seed, delta),
+            6 => self.show = step_index(self.show, delta, SHOW_NAMES.len()),
             _ => {}
         }
         self.settings_changed(before);
@@ -427,10 +529,10 @@ impl Visual for LmTrain {
     }
 
     fn parts(&self) -> Vec<Part> {
-        let body = if self.show_samples {
-            self.samples()
-        } else {
-            self.chart()
+        let body = match self.show {
+            1 => self.samples(),
+            2 => self.lr_chart(),
+            _ => self.chart(),
         };
         let mut parts = vec![Part::Text(self.status()), body];
         parts.extend(self.run.history_table(
@@ -520,5 +622,62 @@ mod tests {
         let other = lab(json!({"d_model": "16"}));
         assert!(other.run.history().is_empty());
         assert!(t.clear_history() && t.run.history().is_empty());
+    }
+
+    #[test]
+    fn each_schedule_is_described_and_drawn_from_the_recipe_it_trains_with() {
+        // 100 steps: warm-up min(100/30, 50) = 3 steps; WSD decays over the last 20.
+        let mut t = lab(json!({"steps": 100, "schedule": "wsd", "show": "lr"}));
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, flat to step 80, a line down to 0.0003 at 100"
+        );
+        let curve = t.lr_curve();
+        assert_eq!(curve.first(), Some(&(0.0, 0.001)), "warm-up: 1/3 of the peak");
+        assert!(curve.contains(&(3.0, 0.003)) && curve.contains(&(80.0, 0.003)));
+        // The last step taken is 99: 0.003 · (1 − 0.9 · 19/20) = 0.000435.
+        let &(last, lr) = curve.last().unwrap();
+        assert!(last == 99.0 && (lr - 0.000_435).abs() < 1e-12, "{last} {lr}");
+        t.adjust(4, -1);
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, then a cosine down to 0.0003 at step 100"
+        );
+        // The cosine's last step, 96 of its 97: 0.0003 + 0.0027 · ½ · (1 + cos(π · 96/97)).
+        let want = 0.0003 + 0.0027 * 0.5 * (1.0 + (std::f64::consts::PI * 96.0 / 97.0).cos());
+        assert!((t.lr_curve().last().unwrap().1 - want).abs() < 1e-12);
+        t.adjust(4, -1);
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, then flat to step 100"
+        );
+        // The panel shows the line and the chart it names.
+        let text = format!("{:?}", t.parts());
+        assert!(text.contains("then flat to step 100"), "{text}");
+        assert!(text.contains("learning rate, schedule constant"), "{text}");
+    }
+
+    #[test]
+    fn a_run_kept_when_the_schedule_changes_is_labelled_by_it_in_both_charts_and_the_table() {
+        let mut t = lab(json!({"d_model": "16", "steps": 20, "lr": "0.01"}));
+        t.train_to_end();
+        let figures = t.figures();
+        t.adjust(4, 2);
+        assert_eq!(t.schedule, 2, "wsd");
+        let Part::Chart(loss) = t.chart() else {
+            panic!("a chart")
+        };
+        assert_eq!(loss.series[0].name, "schedule constant");
+        assert!(loss.series[0].faint);
+        t.adjust(6, 2);
+        let Part::Chart(lr) = t.lr_chart() else {
+            panic!("a chart")
+        };
+        assert_eq!(lr.series[0].name, "schedule constant");
+        // The kept run's rate stayed flat after its warm-up; the current one decays.
+        assert!(lr.series[0].points.iter().skip(1).all(|p| p.1 == 0.01));
+        assert!(lr.series[1].points.last().unwrap().1 < 0.01);
+        let table = format!("{:?}", t.parts());
+        assert!(table.contains("schedule constant") && table.contains(&figures[1]));
     }
 }
