@@ -11,13 +11,14 @@ build:
 	$(CARGO) build --release --locked
 
 ## Everything CI checks: formatting, lints, and every test. The built-in course is checked
-## once, in full (`llmf check --stats lessons`), by tests/check.rs, not a second time here.
+## once, in full (`llmf check --stats lessons`), by tests/suite/check.rs, not a second time here.
 test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked
 
-## Criterion benchmarks (frame rendering, render command, bytes written).
+## Every benchmark: each [[bench]] in Cargo.toml, one file each in benches/ (their first lines
+## say what they time). One alone: `cargo bench --bench NAME`.
 bench:
 	$(CARGO) bench --locked
 
@@ -35,10 +36,10 @@ fmt:
 ## written beside the old ones as .snap.new for you to look at; never accepted unseen.
 snapshots:
 	@if cargo insta --version >/dev/null 2>&1; then \
-		$(CARGO) insta test --review --test screens; \
+		$(CARGO) insta test --review --test suite screens::; \
 	else \
-		INSTA_UPDATE=new $(CARGO) test --locked --test screens || true; \
-		echo "Changed screens are in tests/snapshots/*.snap.new: compare each with its .snap,"; \
+		INSTA_UPDATE=new $(CARGO) test --locked --test suite screens:: || true; \
+		echo "Changed screens are in tests/suite/snapshots/*.snap.new: compare each with its .snap,"; \
 		echo "then rename the ones you accept over the .snap (or: cargo install cargo-insta)."; \
 	fi
 

@@ -12,13 +12,16 @@
 use llmf::labs::lm::{self, Data, TrainState};
 use std::time::Instant;
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WARM_UP: usize = 50;
 const TIMED: usize = 300;
 
 fn main() {
     // One compute thread, as in the app's training thread and in the PyTorch script.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    lm::threads::limit_candle_threads();
+    lm::threads::set_at_start();
     let data = Data::corpus();
     let demo = lm::preset("demo").expect("demo preset");
     let config = demo.config(data.vocab.len());

@@ -11,10 +11,13 @@ use llmf::labs::lm::lora::QV;
 use llmf::labs::lm::sft::{Pair, SftSet};
 use llmf::labs::lm::{self, Data};
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn benches(c: &mut Criterion) {
-    // One thread, as in benches/lm.rs.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    lm::threads::limit_candle_threads();
+    // Candle runs on this one thread: `cargo bench` sets its two thread variables from
+    // .cargo/config.toml (see labs/lm/threads.rs).
     let base = lm::base_model().expect("base model");
     let (train, held) = builtin_pairs();
     let pairs =

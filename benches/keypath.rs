@@ -23,6 +23,10 @@ use ratatui::Terminal;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn app_at(course: &Course, lesson: usize, step: usize) -> App {
     let mut app = App::new(
         course.clone(),

@@ -9,12 +9,13 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use llmf::labs::lm::{self, Data, Filters, Rng, TrainState};
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn benches(c: &mut Criterion) {
-    // Criterion cannot move into a one-thread pool, so this process asks candle for one
-    // thread directly: gemm reads RAYON_NUM_THREADS on every product (1 means no splitting),
-    // and the element-wise pool reads CANDLE_NUM_THREADS once.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    lm::threads::limit_candle_threads();
+    // Candle runs on this one thread: `cargo bench` sets its two thread variables from
+    // .cargo/config.toml (see labs/lm/threads.rs).
     {
         let data = Data::corpus();
         let demo = lm::preset("demo").expect("demo preset");

@@ -11,6 +11,10 @@ use ratatui::Terminal;
 use std::hint::black_box;
 use std::time::Duration;
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn frames(c: &mut Criterion) {
     let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let theme = Theme::default_color();

@@ -8,6 +8,10 @@ use llmf::labs::lm::{
 use llmf::labs::reward_model::split_questions;
 use std::time::Instant;
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let steps: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100);

@@ -12,8 +12,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 fn main() {
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    lm::threads::limit_candle_threads();
+    lm::threads::set_at_start();
     let data = Data::corpus();
     for name in ["demo", "base"] {
         let preset = lm::preset(name).expect("preset");

@@ -9,6 +9,10 @@ use llmf::labs::lm::{
 };
 use std::time::Instant;
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     lm::threads::single_threaded(|| {
         let base = lm::base_model().expect("the shipped model");

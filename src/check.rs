@@ -84,12 +84,37 @@ pub fn check_quotes(course: &Course) -> Vec<Problem> {
     problems
 }
 
+/// The prose column's narrowest width beside (or above) `panel`: stacked at 80 wide, or side by
+/// side at the narrowest width that puts them side by side. Code lines are drawn two columns
+/// in and never wrapped, so they may be two characters shorter than this.
+pub fn narrowest_prose(panel: &PanelState) -> u16 {
+    let small = Rect::new(0, 0, SMALL.0, SMALL.1);
+    if matches!(panel, PanelState::None) {
+        return layout::areas(small, false, panel, false, false, &|_| 0)
+            .prose_text
+            .width;
+    }
+    let stacked = layout::areas(small, false, panel, true, false, &|_| 0);
+    let side = layout::areas(
+        Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
+        false,
+        panel,
+        true,
+        false,
+        &|_| 0,
+    );
+    if side.side_by_side {
+        stacked.prose_text.width.min(side.prose_text.width)
+    } else {
+        stacked.prose_text.width
+    }
+}
+
 /// All problems in a loaded course (parse problems come from `course::load`).
 pub fn check_course(course: &Course) -> Vec<Problem> {
     let mut problems = duplicate_questions(course);
     problems.extend(instructions_without_panel(course));
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
-    let no_panel = layout::areas(small, false, &PanelState::None, false, false, &|_| 0);
     for lesson in &course.lessons {
         let file = lesson.file.as_str();
         for step in &lesson.steps {
@@ -111,26 +136,8 @@ pub fn check_course(course: &Course) -> Vec<Problem> {
                     tries: 2,
                 }),
             };
-            // The prose column is narrowest either stacked at 80 wide or side by side.
+            let prose_width = narrowest_prose(&panel);
             let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
-            let side = layout::areas(
-                Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
-                false,
-                &panel,
-                true,
-                false,
-                &|_| 0,
-            );
-            let prose_width = stacked.prose_text.width.min(if side.side_by_side {
-                side.prose_text.width
-            } else {
-                u16::MAX
-            });
-            let prose_width = if matches!(panel, PanelState::None) {
-                no_panel.prose_text.width
-            } else {
-                prose_width
-            };
             for (line, text) in &step.code_lines {
                 // Code is drawn two columns in and never wrapped.
                 let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
@@ -708,5 +715,41 @@ mod tests {
         // Characters, not bytes: "√√" is two characters, shorter than "abc".
         assert!(!keys_longest(&c(&["√√", "abc"]), 0));
         assert!(!keys_longest(&c(&["a"]), 3));
+    }
+
+    #[test]
+    fn the_lesson_format_states_the_code_widths_check_enforces() {
+        let course = crate::course::load(&crate::course::embedded::Embedded)
+            .0
+            .expect("course");
+        let quiz = course
+            .lessons
+            .iter()
+            .flat_map(|l| &l.steps)
+            .find_map(|s| match &s.panel {
+                Some(Panel::Quiz(q)) => Some(q.clone()),
+                _ => None,
+            })
+            .expect("a question in the course");
+        let with_panel = PanelState::Quiz(QuizState {
+            quiz,
+            selected: 0,
+            input: String::new(),
+            feedback: None,
+            misses: 0,
+            tries: 0,
+        });
+        let code = |panel: &PanelState| narrowest_prose(panel).saturating_sub(2);
+        let sentence = format!(
+            "keep their lines to {} characters ({} on a step without a panel)",
+            code(&with_panel),
+            code(&PanelState::None)
+        );
+        let doc = include_str!("../lessons/README.md").replace('\n', " ");
+        let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            doc.contains(&sentence),
+            "lessons/README.md must say \"{sentence}\" (the widths `llmf check` enforces)"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The core a driver runs: terminal events in, frames out, and nothing about which terminal.
 //!
-//! `term` drives a [`Session`] from the local terminal; a server could drive one per
-//! connection from its own event source and draw into a buffer-backed terminal. The driver
+//! `term` drives a [`Session`] from the local terminal; `serve` drives one per SSH
+//! connection from the channel's events and draws into a backend that writes to the channel. The driver
 //! decides when to draw: after a batch of events of which at least one asked for it.
 
 use crate::app::{Action, App};

@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(byte_level(" a").join(""), "Ġa");
     }
 
-    /// Issue 8: the replay showed the bytes of 東 (E6 9D B1) as GPT-2's stand-ins `æ Ŀ ±`
+    /// Regression: the replay showed the bytes of 東 (E6 9D B1) as GPT-2's stand-ins `æ Ŀ ±`
     /// while every other panel shows `<0xE6>`. Worked out by hand: byte_level("東") is the three
     /// stand-ins; alone each is part of a character, so `<0xNN>`; joined they are 東 again.
     #[test]

@@ -316,7 +316,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    /// Issue 8: an unknown word suggested "d, token, k". Distances by hand (and checked with a
+    /// Regression: an unknown word suggested "d, token, k". Distances by hand (and checked with a
     /// python3 Levenshtein): "atention" → "attention" is 1 (insert t), → "retention" and
     /// "tension" 2, → "token" 6; "kitten" → "sitting" is the textbook 3.
     #[test]

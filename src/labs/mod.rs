@@ -130,7 +130,7 @@ fn group_thousands(n: i64) -> String {
 mod tests {
     use super::fmt_num;
 
-    /// Issue 8: a list showed `[1,002, 1,001, 1000.5, 999]`, four numbers reading as six.
+    /// Regression: a list showed `[1,002, 1,001, 1000.5, 999]`, four numbers reading as six.
     #[test]
     fn lists_have_no_thousands_commas() {
         assert_eq!(

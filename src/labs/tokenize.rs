@@ -322,7 +322,7 @@ mod tests {
         }
     }
 
-    /// Issue 8: `llmf tokenize --tokenizer bpe '🦜'` began with `"Ġ" 220`, a space the learner
+    /// Regression: `llmf tokenize --tokenizer bpe '🦜'` began with `"Ġ" 220`, a space the learner
     /// never typed, because the byte-level pre-tokenizer added a prefix space. The split of a
     /// text must hold exactly its bytes: 🦜 is F0 9F A6 9C, four bytes, no 0x20.
     #[test]

@@ -1,5 +1,5 @@
 //! Saving progress off the key path. A save locks, reads, merges, writes, syncs and renames
-//! (about 8 ms measured), too slow for every step change; so the app hands a copy of its
+//! (an fsync alone can take milliseconds), too slow for every step change; so the app hands a copy of its
 //! progress to a writer thread and moves on. The thread writes only the newest copy of a
 //! burst, `save_now` waits for everything sent so far to be on disk (quit, signals,
 //! suspend), and dropping the writer finishes what is pending.

@@ -797,7 +797,12 @@ mod tests {
         });
         run.leave();
         drop(run);
-        assert!(ended.recv_timeout(Duration::from_secs(20)).is_ok());
+        // Work still queued for its CPU turn (other tests' runs hold the process's gate) is
+        // dropped unstarted; either way `ended_tx` goes, so only a timeout is a failure.
+        assert!(!matches!(
+            ended.recv_timeout(Duration::from_secs(20)),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        ));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault trials for issue 9, against a built binary (not part of `cargo test`: a few minutes).
+"""Fault trials against a built binary (not part of `cargo test`: a few minutes).
 
 usage: python3 tests/support/fault_trials.py target/release/llmf tests/support/pty_session.py
 

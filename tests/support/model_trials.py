@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Hostile model files, outputs and class folders against a built binary (issue 23, items 5-7
-and 9; not part of `cargo test`). Compare two builds:
+"""Hostile model files, outputs and class folders against a built binary (not part of
+`cargo test`). Compare two builds:
 
     python3 tests/support/model_trials.py OLD/llmf NEW/llmf
 

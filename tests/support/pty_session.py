@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs llmf on a pseudo-terminal for the terminal tests (tests/terminal.rs) and prints one
+"""Runs llmf on a pseudo-terminal for the terminal tests (tests/suite/terminal.rs) and prints one
 JSON object describing what happened. Standard library only.
 
 usage: pty_session.py SCENARIO BINARY [ARGS...]

@@ -134,7 +134,6 @@ impl DpoTrainer {
         test: &[PrefText],
         config: DpoConfig,
     ) -> Result<Self> {
-        super::threads::limit_candle_threads();
         let reference = start.deep_copy()?;
         let policy = start.deep_copy()?;
         let prepare = |texts: &[PrefText]| -> Result<Vec<Pair>> {

@@ -115,7 +115,6 @@ pub struct GroupTrainer {
 impl GroupTrainer {
     /// A run starting from `start`: the policy and the reference are two separate copies.
     pub fn new(start: &Model, config: GroupConfig) -> Result<Self> {
-        super::threads::limit_candle_threads();
         let bad = |what: String| Err(candle_core::Error::Msg(what));
         if config.prompts.is_empty() || config.per_step == 0 {
             return bad("a run needs at least one prompt, and at least one per step".into());

@@ -3,8 +3,8 @@
 //!
 //! Why a second path: for one token the model does about 230 thousand multiply-adds (the
 //! shipped model), a fraction of a millisecond, but candle spends several microseconds of
-//! bookkeeping and an allocation on each of the ~60 operations of a step, so the candle path
-//! took 1–2 ms a character. Written out as loops over contiguous rows, a character costs what
+//! bookkeeping and an allocation on each of the ~60 operations of a step, so on the candle path
+//! that bookkeeping, not the arithmetic, set the time per character. Written out as loops over contiguous rows, a character costs what
 //! its arithmetic costs. Training still goes through candle (it needs gradients); this path
 //! only reads. `tests` checks it against the candle cache logit for logit.
 

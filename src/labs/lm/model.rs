@@ -64,7 +64,6 @@ impl Model {
                 config.vocab
             )));
         }
-        super::threads::limit_candle_threads();
         let mut rng = Rng::new(seed);
         let d = config.d_model;
         let std = 0.02;

@@ -101,7 +101,6 @@ pub fn kl_and_entropy(policy_all: &Tensor, reference_all: &Tensor) -> Result<(Te
 impl PolicyTrainer {
     /// A run starting from `start`: the policy and the reference are two separate copies.
     pub fn new(start: &Model, config: PolicyConfig) -> Result<Self> {
-        super::threads::limit_candle_threads();
         let policy = start.deep_copy()?;
         let reference = start.deep_copy()?;
         let mut prompt = start.vocab.encode(&config.prompt);

@@ -8,36 +8,40 @@
 //!   size is read once, from `CANDLE_NUM_THREADS` (else `RAYON_NUM_THREADS`, else the cores),
 //!   when it is first used.
 //!
-//! So the lab sets `CANDLE_NUM_THREADS=1` before its first candle operation (the barrier pool
-//! then has no workers and runs inline), and [`single_threaded`] runs work inside a rayon pool
-//! of one thread, so gemm's tasks all run on that thread.
+//! So the process sets `CANDLE_NUM_THREADS=1` (the barrier pool then has no workers and runs
+//! inline) and `RAYON_NUM_THREADS=1` once, in [`set_at_start`], which `main` calls before any
+//! thread exists; [`single_threaded`] then runs work inside a rayon pool of one thread, so
+//! gemm's tasks all run on that thread. Without `RAYON_NUM_THREADS`, candle works out the
+//! number of physical cores on every matrix product, and on Linux that reads `/proc/cpuinfo`
+//! (a noticeable share of a small model's training step), and gemm splits each small product
+//! into tasks only to run them on the same thread.
 //!
-//! It also sets `RAYON_NUM_THREADS=1`, after building rayon's global pool at its default size
-//! (so the tokenizer labs, which train on that pool, keep every core). Without it, candle works
-//! out the number of physical cores on every matrix product, and on Linux that reads
-//! `/proc/cpuinfo`: measured, about a tenth of the demo model's training step went there, and
-//! gemm split each small product into tasks only to run them on the same thread.
+//! Nothing here edits the environment later: `std::env::set_var` while other threads run is
+//! unsound (they may be reading it), which is why the library leaves it to `main`. A program
+//! that skips [`set_at_start`] (the tests, which get the same two variables from
+//! `.cargo/config.toml`) computes the same numbers, only more slowly.
 
-use std::sync::Once;
+/// The two variables candle reads for its thread counts, with the values the lab runs with.
+pub const CANDLE_THREAD_ENV: [(&str, &str); 2] =
+    [("CANDLE_NUM_THREADS", "1"), ("RAYON_NUM_THREADS", "1")];
 
-static LIMIT: Once = Once::new();
-
-/// Tells candle's element-wise pool and matrix products to use no extra threads. Called by every entry point of
-/// the lab before candle runs anything; a no-op after the first call.
-pub fn limit_candle_threads() {
-    LIMIT.call_once(|| {
-        // Set once, before candle reads them; candle reads them through std::env, which locks.
-        std::env::set_var("CANDLE_NUM_THREADS", "1");
-        // The global pool reads RAYON_NUM_THREADS once, when built: build it first (an error
-        // only means it already exists, at whatever size it was given).
-        let _ = rayon::ThreadPoolBuilder::new().build_global();
-        std::env::set_var("RAYON_NUM_THREADS", "1");
-    });
+/// Sets candle's thread limits and builds rayon's global pool with one thread per core (the
+/// tokenizer labs train on that pool, and it would otherwise read `RAYON_NUM_THREADS` too).
+/// Call it first thing in `main`, while the process has only its main thread: setting the
+/// environment is sound only then.
+pub fn set_at_start() {
+    for (name, value) in CANDLE_THREAD_ENV {
+        std::env::set_var(name, value);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // An error only means the global pool already exists (a second call): keep it.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .build_global();
 }
 
 /// Runs `work` with candle limited to the calling thread's pool of one.
 pub fn single_threaded<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    limit_candle_threads();
     match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
         Ok(pool) => pool.install(work),
         // Building a pool only fails if the OS refuses a thread; run here instead.

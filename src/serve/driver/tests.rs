@@ -5,7 +5,7 @@ use crate::progress::Progress;
 
 /// The integration tests' small terminal emulator, to read the screen as a student sees it
 /// (raw output skips cells that did not change, spaces included).
-#[path = "../../../tests/serve/vt.rs"]
+#[path = "../../../tests/suite/serve/vt.rs"]
 mod vt;
 use std::sync::mpsc;
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -443,7 +443,7 @@ mod tests {
         assert_eq!(plain(&buf), expected);
     }
 
-    /// Issue 8: the tokens slider doubles per press (1 … 8192) but its knob moved linearly,
+    /// Regression: the tokens slider doubles per press (1 … 8192) but its knob moved linearly,
     /// so the first ten presses did not move it. On a log track of 14 cells each doubling is
     /// one cell: 2^k sits at k · 13/13 = k (8192 = 2^13 at cell 13).
     #[test]
@@ -461,7 +461,7 @@ mod tests {
         assert!(l[0].contains("<======O"), "{}", l[0]);
     }
 
-    /// Issue 8: controls that do nothing in the panel's mode looked live. An inactive control
+    /// Regression: controls that do nothing in the panel's mode looked live. An inactive control
     /// is dimmed and says why in one word.
     #[test]
     fn an_inactive_control_is_dimmed_and_says_why() {

@@ -243,7 +243,7 @@ mod tests {
         assert_eq!(plain(&buf), expected);
     }
 
-    /// Issue 8: a column of `1,308,761`, `25` and `41%` was left-aligned because the commas
+    /// Regression: a column of `1,308,761`, `25` and `41%` was left-aligned because the commas
     /// and the unit stopped the cells parsing as numbers, while bare numbers were right-aligned.
     #[test]
     fn numbers_with_separators_or_units_align_right_like_bare_ones() {

@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(l[1], format!("bytes: 0..8 8..{}", text.len()));
     }
 
-    /// Issue 8: at 80 columns the ids line wrapped inside a number (`3290` read as `3` and
+    /// Regression: at 80 columns the ids line wrapped inside a number (`3290` read as `3` and
     /// `290`). Every id must stay whole on one row, and the rows hold all of them in order.
     #[test]
     fn ids_wrap_between_numbers_never_inside_one() {

@@ -215,7 +215,7 @@ mod tests {
         AttentionMap::new(Params::new(&map, &KIND)).unwrap()
     }
 
-    /// Issue 8: the seed looked live while a built-in head (whose weights no seed draws) was
+    /// Regression: the seed looked live while a built-in head (whose weights no seed draws) was
     /// shown; changing it there changes nothing.
     #[test]
     fn the_seed_is_inactive_for_built_in_heads() {

@@ -68,7 +68,6 @@ pub struct Results {
 
 /// Samples `n` answers to every prompt and computes both curves.
 pub fn compute(n: usize, seed: u64, stopped: &dyn Fn() -> bool) -> Result<Results, String> {
-    lm::threads::limit_candle_threads();
     let model = lm::base_model()?;
     let dict = text_reward::dictionary();
     let mut rng = Rng::new(seed);

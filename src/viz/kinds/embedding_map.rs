@@ -114,7 +114,7 @@ impl Visual for EmbeddingMap {
 mod tests {
     use super::*;
 
-    /// Issue 8: "atention" was answered with "try: d, token, k". The suggestions now start
+    /// Regression: "atention" was answered with "try: d, token, k". The suggestions now start
     /// with the course's word one letter away.
     #[test]
     fn a_misspelt_word_gets_real_nearby_words() {

@@ -171,7 +171,7 @@ mod tests {
         }
     }
 
-    /// Issue 8: the bars' scale followed the tokenizer, so o200k's shorter costs filled the
+    /// Regression: the bars' scale followed the tokenizer, so o200k's shorter costs filled the
     /// same width as r50k's longer ones. One scale: the largest ratio of any language under any
     /// tokenizer, the same on every page for every tokenizer.
     #[test]

@@ -136,7 +136,6 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 /// of setting up) once `tx` is closed, and waits there while it is paused.
 fn work(configs: Vec<FtConfig>, which: DataSet, prompt: Option<String>, tx: &dyn Sink<FtEvent>) {
     {
-        lm::threads::limit_candle_threads();
         let fail = |e: String| {
             let _ = tx.send(FtEvent::Failed(e));
         };

@@ -68,7 +68,7 @@ fn audit(kind: &str, all: bool) -> (Vec<String>, Vec<String>) {
     (wrong, idle)
 }
 
-/// Issue 8: a control dimmed as idle must really do nothing in that mode. Moving it in
+/// Regression: a control dimmed as idle must really do nothing in that mode. Moving it in
 /// either direction leaves every part of the panel unchanged.
 #[test]
 fn every_dimmed_control_leaves_the_panel_unchanged() {
@@ -90,7 +90,7 @@ fn list_controls_that_do_nothing_but_look_live() {
     }
 }
 
-/// Issue 8's audit: controls found doing nothing in a mode, now dimmed there. Each entry is
+/// The idle audit: controls found doing nothing in a mode, now dimmed there. Each entry is
 /// a kind, the control moved from the defaults (index, steps) and the label that must then
 /// be dimmed; the test above checks each of these really does nothing there.
 #[test]

@@ -63,7 +63,6 @@ impl std::ops::Deref for Loaded {
 /// The model `source` names (the trained one from the learner's `lab`), or a sentence
 /// saying what to do when there is none.
 pub fn load(source: Source, lab: &Lab) -> Result<Loaded, String> {
-    lm::threads::limit_candle_threads();
     match source {
         Source::Shipped => lm::base_model()
             .map(Loaded::Shipped)

@@ -175,7 +175,7 @@ mod tests {
         assert!(w[[4, 0]].is_nan(), "pad queries are not used");
     }
 
-    /// Issue 8: with the causal mask on, future keys and PAD keys both showed 0.00 under
+    /// Regression: with the causal mask on, future keys and PAD keys both showed 0.00 under
     /// "(PAD keys get exactly 0)". Future real keys are now blank (·), PAD keys stay 0.00, and
     /// the title says which is which.
     #[test]

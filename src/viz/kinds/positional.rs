@@ -336,7 +336,7 @@ mod tests {
             .collect()
     }
 
-    /// Issue 8: the RoPE view named the slider's position m as the query's, then listed the
+    /// Regression: the RoPE view named the slider's position m as the query's, then listed the
     /// query at m + 2 and the key at m. Every line now puts the query at m. Worked out by hand
     /// for pair 0 (θ = 1): q·k = cos(offset)·0.6 + sin(offset)·0.8 for q = (1, 0), k = (0.6,
     /// 0.8) rotated by m and n; offset 2: 0.6·cos 2 + 0.8·sin 2 = −0.2497 + 0.7274 = 0.478.
@@ -349,7 +349,7 @@ mod tests {
         assert!(t[7].starts_with("  q at 8, k at 3:"), "{}", t[7]);
     }
 
-    /// Issue 8: one word "shuffled" showed both differences at rounding level, contradicting
+    /// Regression: one word "shuffled" showed both differences at rounding level, contradicting
     /// the prose (positions make the second differ). It now asks for two words or more.
     #[test]
     fn a_one_word_shuffle_asks_for_more_words() {
@@ -363,7 +363,7 @@ mod tests {
         assert!(!t.contains("largest difference"), "{t}");
     }
 
-    /// Issue 8: the heatmap's dimension axis had no numbers and a new d_model drew the same
+    /// Regression: the heatmap's dimension axis had no numbers and a new d_model drew the same
     /// picture. The columns are now the first dimensions themselves (numbered by the map), so
     /// d_model 16 shows 16 columns and 64 shows 32, with different values in column 2:
     /// PE(7, 2) = sin(7 / 10000^(2/d)): d = 16 gives sin(7 / 3.162) = 0.800, d = 64 gives

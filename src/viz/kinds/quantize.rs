@@ -62,7 +62,6 @@ fn compute(
     double_quant: bool,
     stopped: &dyn Fn() -> bool,
 ) -> Result<Results, String> {
-    lm::threads::limit_candle_threads();
     let check = || {
         if stopped() {
             Err("stopped: the panel was closed".to_string())

@@ -164,7 +164,7 @@ mod tests {
         assert!(cold.values[0] > 0.99);
     }
 
-    /// Issue 8: with the logits shifted by 1000 the lists read `[1,002, 1,001, 1000.5, 999]`.
+    /// Regression: with the logits shifted by 1000 the lists read `[1,002, 1,001, 1000.5, 999]`.
     /// z + 1000 for z = 2, 1, 0.5, −1 at T = 1 is 1002, 1001, 1000.5, 999.
     #[test]
     fn shifted_logits_list_without_thousands_commas() {

@@ -209,7 +209,7 @@ mod tests {
             .collect()
     }
 
-    /// Issue 8: the vocabulary control looked live while the real encodings (whose
+    /// Regression: the vocabulary control looked live while the real encodings (whose
     /// vocabularies are fixed) were shown.
     #[test]
     fn the_vocabulary_is_inactive_for_the_real_encodings() {
@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(vocab(&lab).as_deref(), Some("fixed"));
     }
 
-    /// Issue 8: a text starting with an emoji showed a space token nobody typed (BPE's prefix
+    /// Regression: a text starting with an emoji showed a space token nobody typed (BPE's prefix
     /// space), and the Unigram row drew its `▁` marker although the lesson says markers are not
     /// drawn. 🦜 is the four bytes F0 9F A6 9C; neither the course's BPE nor its Unigram knows
     /// it, so BPE spells those bytes and Unigram gives its unknown token.
@@ -241,7 +241,7 @@ mod tests {
         assert!(rows[2].iter().all(|t| !t.contains('\u{2581}')), "{rows:?}");
     }
 
-    /// Issue 8: Unigram puts a "▁" before a text or line that starts with a character it
+    /// Regression: Unigram puts a "▁" before a text or line that starts with a character it
     /// cannot join to it, sharing that character's offsets (`llmf tokenize --tokenizer
     /// unigram '🦜'` gives "▁" 0..4 then "🦜" 0..4). It was drawn as ` ` (· on screen): a space
     /// nobody typed. Markers are not drawn, so it is empty; a typed space still shows.

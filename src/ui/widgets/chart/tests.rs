@@ -289,7 +289,7 @@ fn tiny_areas_and_odd_data_never_panic() {
     }
 }
 
-/// Issue 8: one axis read `10M 100M 1B 10B 100B 1e12 1e13`. Each axis now writes all its
+/// Regression: one axis read `10M 100M 1B 10B 100B 1e12 1e13`. Each axis now writes all its
 /// ticks in one style: SI units, or powers of ten throughout.
 #[test]
 fn every_tick_of_an_axis_shares_one_style() {

@@ -22,7 +22,7 @@ fn widget<'a>(v: &'a HeatmapView, theme: &'a Theme) -> HeatmapWidget<'a> {
     HeatmapWidget { view: v, theme }
 }
 
-/// Issue 8: the positional map's dimension axis was blank. Columns whose labels are all
+/// Regression: the positional map's dimension axis was blank. Columns whose labels are all
 /// empty are numbered (tens above units), with no legend; before, the empty labels were
 /// drawn "exactly", as nothing.
 #[test]

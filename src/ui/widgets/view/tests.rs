@@ -273,7 +273,7 @@ fn small_table() -> Part {
     })
 }
 
-/// Issue 8: a chart beside a table stayed at its natural height however tall the panel was.
+/// Regression: a chart beside a table stayed at its natural height however tall the panel was.
 /// Side by side, the group grows as far as its chart can: the chart gets the columns the
 /// table leaves (60 - 3 table - 1 gap = 56), so at most (56 - 10) / 2 - 5 = 18 more rows.
 #[test]

@@ -2,7 +2,7 @@
 //! assert on state. Everything runs on the small fixture course in `tests/fixtures/course`,
 //! so the tests do not change when the built-in course grows.
 
-mod common;
+use crate::common;
 
 use common::{app_at, draw, find_quiz, fixture, quiz};
 use llmf::app::{Action, App, Feedback, Focus, Options, PanelState};

@@ -3,7 +3,7 @@
 //! plus style checks where reverse video carries meaning, and an ASCII check over every step
 //! of the built-in course. Review changed snapshots with `make snapshots`.
 
-mod common;
+use crate::common;
 
 use common::{built_in, draw_buffer, fixture};
 use llmf::app::{Action, App, Options};
@@ -438,7 +438,7 @@ fn no_two_outline_rows_read_alike_at_120_columns() {
     }
 }
 
-/// Issue 8: the class server's welcome for a key filled a 14-row box in the middle of an
+/// Regression: the class server's welcome for a key filled a 14-row box in the middle of an
 /// 80x24 screen. It now takes its two lines and borders, just above the status line, and the
 /// screen above it is the lesson as it was.
 #[test]

@@ -1,7 +1,7 @@
 //! Walks over the whole built-in course: rules that must hold for every question and panel,
 //! not only for the fixture course's few.
 
-mod common;
+use crate::common;
 
 use llmf::app::{Action, App, Options};
 use llmf::course::{Panel, QuizKind};

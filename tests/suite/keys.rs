@@ -2,7 +2,7 @@
 //! it: moving, answering, picking a lesson, editing text, pasting. Runs on the fixture course
 //! in `tests/fixtures/course`.
 
-mod common;
+use crate::common;
 
 use common::{app_at, draw, find_quiz, key, quiz, typed, Driven};
 use llmf::app::{Action, App, Feedback, Focus, Options, PanelState};
@@ -68,7 +68,7 @@ fn a_batch_of_keys_costs_one_frame() {
 }
 
 #[test]
-fn background_timing_reports_progress_while_keys_keep_working() {
+fn a_key_is_handled_at_once_while_the_timing_sweep_runs_in_the_background() {
     let (_dir, mut app) =
         common::panel_then_prose(r#"{"kind": "attention-timing", "max_n": 512, "d": 16}"#);
     assert!(app.busy(), "the sweep waits for the first tick");

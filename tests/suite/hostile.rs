@@ -430,8 +430,7 @@ mod parse_never_panics {
     }
 }
 
-/// Model files: written whole or not at all, read with bounds, checked before use (issue 23,
-/// items 5 to 7 and 9).
+/// Model files: written whole or not at all, read with bounds, checked before use.
 mod models {
     use super::{llmf, llmf_within, raw_control, Run};
     use llmf::labs::lm::{io, Config, Data, Model};
@@ -932,7 +931,7 @@ mod models {
 }
 
 /// `llmf class report` reads folders students' sessions write: bounded, never blocked by a
-/// FIFO, names shown so none can hide or pose as another (issue 23, item 7).
+/// FIFO, names shown so none can hide or pose as another.
 #[test]
 fn the_class_report_reads_student_files_with_limits_and_shows_names_safely() {
     let home = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! a byte-counting writer. Runs on the small fixture course: loading and checking the whole
 //! built-in course (which trains its tokenizers) is what once made this test take 20 s.
 
-mod common;
+use crate::common;
 
 use llmf::app::{Action, App, Options};
 use llmf::progress::{Progress, Store};

@@ -45,7 +45,12 @@ fn the_built_in_course_is_clean_and_meets_the_bar() {
         .skip(1)
         .filter(|l| !l.trim().is_empty() && !l.starts_with("course:"))
         .collect();
-    assert!(rows.len() >= 19, "{out}");
+    let lessons = llmf::course::load(&llmf::course::embedded::Embedded)
+        .0
+        .expect("the built-in course loads")
+        .lessons
+        .len();
+    assert_eq!(rows.len(), lessons, "one row per lesson: {out}");
     for row in rows {
         assert!(row.ends_with(" ok"), "{row}");
     }
@@ -67,7 +72,7 @@ fn every_broken_lesson_is_reported_with_file_and_line() {
         "tests/fixtures/broken/08-tall-question.md:6: question \"tall\" (with its explanation showing) needs",
         "tests/fixtures/broken/course.json:14: cannot read",
         "tests/fixtures/broken/notes.md:1: lesson file names look like",
-        // Issue 8: ten one-sentence items after their lead-in take 12 rows; the prose box
+        // Regression: ten one-sentence items after their lead-in take 12 rows; the prose box
         // pins 9 while the panel has the focus at 80x24, and first sentences cannot shorten them.
         "tests/fixtures/broken/10-long-instructions.md:3: the step's instructions (the list after the paragraph ending in a colon) take 12 rows at 76 columns",
     ];
@@ -492,7 +497,7 @@ fn start_up_checks_every_panels_parameters_without_measuring_the_course() {
 }
 
 /// The help says what each command takes: `check`'s folder has a description, and the
-/// drawing flags sit only on the commands that draw (issue 20, item 8).
+/// drawing flags sit only on the commands that draw.
 #[test]
 fn help_lists_each_commands_own_flags() {
     let help = |cmd: &str| {

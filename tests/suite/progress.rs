@@ -261,7 +261,7 @@ fn values_out_of_range_are_refused_on_load() {
 }
 
 #[test]
-fn a_progress_file_past_its_limit_is_set_aside_quickly() {
+fn a_progress_file_past_its_limit_is_set_aside_and_saving_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let padding = " ".repeat(2 << 20);
     fs::write(dir.path().join(FILE_NAME), format!("{{{padding}}}")).unwrap();

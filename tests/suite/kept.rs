@@ -3,7 +3,7 @@
 //! back paused where it was, says so in the same words, and goes on on the run key (never
 //! trains again by itself from scratch). And what one learner trains stays in their lab.
 
-mod common;
+use crate::common;
 
 use common::panel_then_prose as course_with;
 use llmf::app::{Action, App, PanelState};

@@ -2,7 +2,6 @@
 //! russh's client over a pty, read through a small terminal emulator (serve/vt.rs). Every
 //! wait is bounded at 10 s, which turns a hang into a failure; nothing here measures speed.
 
-#[path = "serve/vt.rs"]
 mod vt;
 
 use llmf::serve::identity::Student;
