@@ -55,6 +55,7 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the initial weights and the batches" },
         ParamDef { name: "keep_model", ty: ParamType::Bool { default: true }, doc: "offer the trained model to the next-character and loss visualizers for the rest of the session" },
         ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW_NAMES, default: "loss" }, doc: "what the panel shows first: loss curves, samples, or the learning rate by step" },
+        ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the run as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
     ],
     build,
 };
@@ -84,6 +85,8 @@ pub struct LmTrain {
     schedule: usize,
     /// Index into [`SHOW_NAMES`].
     show: usize,
+    /// Start at the next poll (the `start` parameter), until the run is started.
+    pending_start: bool,
     /// The run's life: start, pause, resume, kept runs.
     run: Run<TrainEvent>,
     log: Log,
@@ -100,6 +103,7 @@ impl LmTrain {
         let keep = p.boolean("keep_model")?;
         let schedule = p.index("schedule")?;
         let show = p.index("show")?;
+        let pending_start = p.boolean("start")?;
         let lab = p.lab();
         p.finish()?;
         Ok(Self {
@@ -110,6 +114,7 @@ impl LmTrain {
             keep,
             schedule,
             show,
+            pending_start,
             run: Run::new(KIND.name, &lab),
             log: Log::default(),
             lab,
@@ -202,6 +207,7 @@ impl LmTrain {
     }
 
     fn start(&mut self) {
+        self.pending_start = false;
         let data = lm_common::corpus();
         let (_, d, layers) = SIZES[self.size];
         let config = lm::Config {
@@ -367,20 +373,23 @@ impl LmTrain {
         })
     }
 
-    /// The learning rate the chosen schedule sets at every step, over the kept runs' own.
+    /// The learning rate the chosen schedule sets at every step, over the kept runs' own,
+    /// under the schedule in words (which the status says itself before a run).
     fn lr_chart(&self) -> Part {
         let mut series = self.run.ghosts(&self.settings(), &["learning rate"], '·');
         series.push(Series {
-            name: format!(
-                "learning rate, schedule {}",
-                SCHEDULE_NAMES[self.schedule]
-            ),
+            name: format!("learning rate, schedule {}", SCHEDULE_NAMES[self.schedule]),
             marker: '*',
             points: self.lr_curve(),
             faint: false,
         });
+        let title = if self.run.idle() {
+            String::new()
+        } else {
+            describe(&self.recipe())
+        };
         Part::Chart(ChartView {
-            title: describe(&self.recipe()),
+            title,
             x_label: String::new(),
             y_label: String::new(),
             x_log: false,
@@ -407,21 +416,17 @@ impl LmTrain {
     }
 }
 
-/// The schedule of `recipe` in one line: "lr: up to 0.003 in 50 steps, flat to 1200, a line
-/// down to 0.0003 at 1500".
+/// The schedule of `recipe` in one line of at most 76 columns: "lr: up to 0.003 in 50 steps,
+/// flat to 1200, a line down to 0.0003 at 1500".
 fn describe(recipe: &lm::TrainConfig) -> String {
-    let warm = format!(
-        "lr: up to {} in {} steps",
-        fmt_lr(recipe.lr),
-        recipe.warmup
-    );
+    let warm = format!("lr: up to {} in {} steps", fmt_lr(recipe.lr), recipe.warmup);
     let floor = fmt_lr(recipe.lr * recipe.min_lr_frac);
     let end = recipe.steps;
     match recipe.schedule {
         Schedule::Constant => format!("{warm}, then flat to step {end}"),
         Schedule::Cosine => format!("{warm}, then a cosine down to {floor} at step {end}"),
         Schedule::Wsd => format!(
-            "{warm}, flat to step {}, a line down to {floor} at {end}",
+            "{warm}, flat to {}, a line down to {floor} at {end}",
             recipe.decay_start()
         ),
     }
@@ -466,11 +471,6 @@ impl Visual for LmTrain {
                 LR_NAMES.iter().map(ToString::to_string).collect(),
                 self.lr,
             ),
-            choice(
-                "schedule",
-                SCHEDULE_NAMES.iter().map(ToString::to_string).collect(),
-                self.schedule,
-            ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
             choice(
                 "show",
@@ -480,6 +480,12 @@ impl Visual for LmTrain {
                     "learning rate".into(),
                 ],
                 self.show,
+            ),
+            // Last, so that the controls before it keep their places.
+            choice(
+                "schedule",
+                SCHEDULE_NAMES.iter().map(ToString::to_string).collect(),
+                self.schedule,
             ),
         ]
     }
@@ -497,9 +503,9 @@ impl Visual for LmTrain {
             }
             2 => self.size = step_index(self.size, delta, SIZES.len()),
             3 => self.lr = step_index(self.lr, delta, LRS.len()),
-            4 => self.schedule = step_index(self.schedule, delta, SCHEDULES.len()),
-            5 => self.seed = step_seed(self.seed, delta),
-            6 => self.show = step_index(self.show, delta, SHOW_NAMES.len()),
+            4 => self.seed = step_seed(self.seed, delta),
+            5 => self.show = step_index(self.show, delta, SHOW_NAMES.len()),
+            6 => self.schedule = step_index(self.schedule, delta, SCHEDULES.len()),
             _ => {}
         }
         self.settings_changed(before);
@@ -507,12 +513,16 @@ impl Visual for LmTrain {
 
     /// Busy while a run is going: paused or finished, the app goes idle.
     fn busy(&self) -> bool {
-        self.run.running()
+        self.pending_start || self.run.running()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
         let (events, news) = self.run.poll(waker);
         self.take_events(events);
+        if self.pending_start {
+            self.start();
+            return true;
+        }
         news
     }
 
@@ -520,6 +530,7 @@ impl Visual for LmTrain {
     /// thread waits at its next report, using no CPU) and resumes from there on the learner's
     /// key, not by itself.
     fn leave(&mut self) -> bool {
+        self.pending_start = false;
         self.run.leave();
         true
     }
@@ -630,15 +641,22 @@ mod tests {
         let mut t = lab(json!({"steps": 100, "schedule": "wsd", "show": "lr"}));
         assert_eq!(
             describe(&t.recipe()),
-            "lr: up to 0.003 in 3 steps, flat to step 80, a line down to 0.0003 at 100"
+            "lr: up to 0.003 in 3 steps, flat to 80, a line down to 0.0003 at 100"
         );
         let curve = t.lr_curve();
-        assert_eq!(curve.first(), Some(&(0.0, 0.001)), "warm-up: 1/3 of the peak");
+        assert_eq!(
+            curve.first(),
+            Some(&(0.0, 0.001)),
+            "warm-up: 1/3 of the peak"
+        );
         assert!(curve.contains(&(3.0, 0.003)) && curve.contains(&(80.0, 0.003)));
         // The last step taken is 99: 0.003 · (1 − 0.9 · 19/20) = 0.000435.
         let &(last, lr) = curve.last().unwrap();
-        assert!(last == 99.0 && (lr - 0.000_435).abs() < 1e-12, "{last} {lr}");
-        t.adjust(4, -1);
+        assert!(
+            last == 99.0 && (lr - 0.000_435).abs() < 1e-12,
+            "{last} {lr}"
+        );
+        t.adjust(6, -1);
         assert_eq!(
             describe(&t.recipe()),
             "lr: up to 0.003 in 3 steps, then a cosine down to 0.0003 at step 100"
@@ -646,7 +664,7 @@ mod tests {
         // The cosine's last step, 96 of its 97: 0.0003 + 0.0027 · ½ · (1 + cos(π · 96/97)).
         let want = 0.0003 + 0.0027 * 0.5 * (1.0 + (std::f64::consts::PI * 96.0 / 97.0).cos());
         assert!((t.lr_curve().last().unwrap().1 - want).abs() < 1e-12);
-        t.adjust(4, -1);
+        t.adjust(6, -1);
         assert_eq!(
             describe(&t.recipe()),
             "lr: up to 0.003 in 3 steps, then flat to step 100"
@@ -658,18 +676,43 @@ mod tests {
     }
 
     #[test]
+    fn the_schedule_line_fits_one_row_of_the_panel_at_every_setting() {
+        for lr in 0..LRS.len() {
+            for schedule in 0..SCHEDULES.len() {
+                for steps in [20, 999, 5000] {
+                    let mut t = lab(json!({ "steps": steps }));
+                    (t.lr, t.schedule) = (lr, schedule);
+                    let line = describe(&t.recipe());
+                    assert!(line.chars().count() <= 76, "{line}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_start_parameter_starts_a_run_at_the_first_poll() {
+        let mut t = lab(json!({"d_model": "16", "steps": 20, "start": true}));
+        assert!(t.busy() && t.run.idle(), "busy until it has started");
+        t.poll(&Waker::none());
+        assert!(!t.run.idle());
+        let events = t.run.wait_all();
+        t.take_events(events);
+        assert_eq!(t.log.step, 20);
+    }
+
+    #[test]
     fn a_run_kept_when_the_schedule_changes_is_labelled_by_it_in_both_charts_and_the_table() {
         let mut t = lab(json!({"d_model": "16", "steps": 20, "lr": "0.01"}));
         t.train_to_end();
         let figures = t.figures();
-        t.adjust(4, 2);
+        t.adjust(6, 2);
         assert_eq!(t.schedule, 2, "wsd");
         let Part::Chart(loss) = t.chart() else {
             panic!("a chart")
         };
         assert_eq!(loss.series[0].name, "schedule constant");
         assert!(loss.series[0].faint);
-        t.adjust(6, 2);
+        t.adjust(5, 2);
         let Part::Chart(lr) = t.lr_chart() else {
             panic!("a chart")
         };
