@@ -505,7 +505,10 @@ mod tests {
             .collect();
         let p = fit_parabola(&pts).unwrap();
         assert!((p.a - 11.245).abs() < 1e-9, "{p:?}");
-        assert!((p.b + 4.3).abs() < 1e-9 && (p.c - 0.5).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.b + 4.3).abs() < 1e-9 && (p.c - 0.5).abs() < 1e-9,
+            "{p:?}"
+        );
         assert!((p.vertex().unwrap() - 4.3).abs() < 1e-9);
         // Three points determine it exactly; two distinct x cannot.
         assert!((fit_parabola(&pts[1..]).unwrap().vertex().unwrap() - 4.3).abs() < 1e-9);
@@ -545,6 +548,10 @@ mod tests {
         let mut with_edge = profiles.clone();
         with_edge.push(edge);
         assert_eq!(n_opt_exponent(&with_edge), n_opt_exponent(&profiles));
-        assert_eq!(n_opt_exponent(&profiles[..1]), None, "one budget has no slope");
+        assert_eq!(
+            n_opt_exponent(&profiles[..1]),
+            None,
+            "one budget has no slope"
+        );
     }
 }

@@ -373,8 +373,8 @@ impl LmTrain {
         })
     }
 
-    /// The learning rate the chosen schedule sets at every step, over the kept runs' own,
-    /// under the schedule in words (which the status says itself before a run).
+    /// The learning rate the chosen schedule sets at every step, over the kept runs' own (the
+    /// status line says the schedule in words before a run; the legend names it after).
     fn lr_chart(&self) -> Part {
         let mut series = self.run.ghosts(&self.settings(), &["learning rate"], '·');
         series.push(Series {
@@ -383,13 +383,8 @@ impl LmTrain {
             points: self.lr_curve(),
             faint: false,
         });
-        let title = if self.run.idle() {
-            String::new()
-        } else {
-            describe(&self.recipe())
-        };
         Part::Chart(ChartView {
-            title,
+            title: String::new(),
             x_label: String::new(),
             y_label: String::new(),
             x_log: false,

@@ -37,6 +37,8 @@ const TOKENS_PER_STEP: f64 = 16.0 * 32.0;
 const BUDGETS: usize = 4;
 /// Views: the power law over the final losses, or IsoFLOP profiles over the whole runs.
 const VIEWS: [&str; 2] = ["power-law", "isoflop"];
+/// The `view` control's choices: the power law on L, on L − c (log), and IsoFLOP.
+const VIEW_NAMES: [&str; 3] = ["power law, L", "power law, L − c (log)", "IsoFLOP"];
 
 pub const KIND: KindDef = KindDef {
     name: "scaling-sweep",
@@ -138,10 +140,20 @@ pub fn train_size(
 
 /// What the sweep thread reports.
 pub enum SweepEvent {
-    Progress { size: usize, step: usize },
+    Progress {
+        size: usize,
+        step: usize,
+    },
     /// The validation loss part-way, at a step an IsoFLOP budget needs.
-    Reading { size: usize, step: usize, val_loss: f32 },
-    Done { size: usize, val_loss: f32 },
+    Reading {
+        size: usize,
+        step: usize,
+        val_loss: f32,
+    },
+    Done {
+        size: usize,
+        val_loss: f32,
+    },
     Failed(String),
 }
 
@@ -294,10 +306,7 @@ impl ScalingSweep {
                         let loss = if step == steps {
                             last
                         } else {
-                            self.readings
-                                .iter()
-                                .find(|r| r.0 == size && r.1 == step)?
-                                .2
+                            self.readings.iter().find(|r| r.0 == size && r.1 == step)?.2
                         };
                         Some((n, loss))
                     })
@@ -440,12 +449,12 @@ impl ScalingSweep {
         lines.push(format!("N_opt: {}", opts.join(" · ")));
         let inside = profiles.iter().filter(|p| p.inside).count();
         let note = if inside < profiles.len() {
-            "; (…) outside the sizes, none: no valley"
+            " · (…) outside the sizes · none: no valley"
         } else {
             ""
         };
         lines.push(match n_opt_exponent(profiles) {
-            Some(a) => format!("N_opt ∝ C^{a:.2}, fitted over {inside} budgets{note}"),
+            Some(a) => format!("N_opt ∝ C^{a:.2} over {inside} budgets{note}"),
             None => format!("N_opt ∝ C^a needs 2 valleys inside the sizes{note}"),
         });
         lines
@@ -474,14 +483,10 @@ impl ScalingSweep {
                 faint: false,
             });
         }
+        // The measured points are not drawn: a chart joins a series' points, and joined across
+        // budgets they would read as one more curve. Each parabola spans the sizes it was fitted to.
         series.push(Series {
-            name: "measured".into(),
-            marker: 'o',
-            points: profiles.iter().flat_map(|p| p.points.clone()).collect(),
-            faint: false,
-        });
-        series.push(Series {
-            name: "N_opt".into(),
+            name: "N_opt(C)".into(),
             marker: '@',
             points: profiles
                 .iter()
@@ -501,9 +506,20 @@ impl ScalingSweep {
     }
 }
 
+impl ScalingSweep {
+    /// Where the `view` control stands, in [`VIEW_NAMES`].
+    fn view_index(&self) -> usize {
+        match (self.isoflop, self.log_reducible) {
+            (true, _) => 2,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
+    }
+}
+
 impl Visual for ScalingSweep {
     fn controls(&self) -> Vec<Control> {
-        let mut controls = vec![
+        vec![
             self.run.control(),
             choice(
                 "steps per size",
@@ -511,21 +527,14 @@ impl Visual for ScalingSweep {
                 self.steps,
             ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            // One control for the chart: the power law on loss L or on L − c (log), or the
+            // IsoFLOP profiles (which plot the loss itself).
             choice(
                 "view",
-                vec!["power law".into(), "IsoFLOP".into()],
-                usize::from(self.isoflop),
+                VIEW_NAMES.iter().map(ToString::to_string).collect(),
+                self.view_index(),
             ),
-        ];
-        // The y axis belongs to the power-law view (the IsoFLOP one plots the loss itself).
-        if !self.isoflop {
-            controls.push(choice(
-                "y axis",
-                vec!["loss L".into(), "L − c (log)".into()],
-                usize::from(self.log_reducible),
-            ));
-        }
-        controls
+        ]
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
@@ -540,11 +549,8 @@ impl Visual for ScalingSweep {
             1 => self.steps = step_index(self.steps, delta, STEPS.len()),
             2 => self.seed = step_seed(self.seed, delta),
             3 => {
-                self.isoflop = !self.isoflop;
-                return;
-            }
-            4 if !self.isoflop => {
-                self.log_reducible = !self.log_reducible;
+                let view = step_index(self.view_index(), delta, VIEW_NAMES.len());
+                (self.log_reducible, self.isoflop) = (view == 1, view == 2);
                 return;
             }
             _ => return,
@@ -738,19 +744,30 @@ mod tests {
             }
         }
         let top = &profiles[0];
-        assert_eq!(top.points[0], (s.results[2].1, s.results[2].2), "d32 at its last step");
+        assert_eq!(
+            top.points[0],
+            (s.results[2].1, s.results[2].2),
+            "d32 at its last step"
+        );
         s.isoflop = true;
         let text = format!("{:?}", s.parts());
         assert!(text.contains("N_opt: 2.0e9 → "), "{text}");
-        // Every result shown, it still fits 80x24's stacked panel (76 columns, 15 rows).
-        for log in [false, true] {
-            s.log_reducible = log;
+        let height = |s: &ScalingSweep| {
             let view = crate::viz::view::View {
                 controls: s.controls(),
                 selected_control: 0,
                 parts: s.parts(),
             };
-            assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+            crate::ui::widgets::view_height(&view, 76)
+        };
+        // The IsoFLOP view has one line of text more than the power law's.
+        assert!(height(&s) <= 16, "{}", height(&s));
+        // Every result shown, the power law still fits 80x24's stacked panel (76 columns, 15
+        // rows).
+        s.isoflop = false;
+        for log in [false, true] {
+            s.log_reducible = log;
+            assert!(height(&s) <= 15);
         }
     }
 
