@@ -133,6 +133,10 @@ impl<E> Reporter<E> {
 
 impl<E> Drop for Reporter<E> {
     fn drop(&mut self) {
+        // Let go of the sender before waking: woken while it was still held, the driver could
+        // drain an empty, still-connected channel, and no later wake would tell it the work
+        // had ended (the run stayed "running" at its last step).
+        drop(std::mem::replace(&mut self.tx, mpsc::channel().0));
         self.waker.wake();
     }
 }
@@ -309,8 +313,35 @@ mod tests {
         });
         assert_eq!(job.wait_all(), vec![0, 1, 2]);
         assert!(!job.live());
-        // Three events, then the reporter's drop: four wake-ups.
+        // Three events, then the reporter's drop: four wake-ups. The last comes just after
+        // the channel closes, so it may still be on its way.
+        for _ in 0..10_000 {
+            if wakes.load(Ordering::SeqCst) == 4 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
         assert_eq!(wakes.load(Ordering::SeqCst), 4);
+    }
+
+    /// The wake that reports the end must find the channel already closed: a driver that
+    /// drains at that wake, and gets no other, still sees the work as ended.
+    #[test]
+    fn the_last_wake_comes_after_the_channel_has_closed() {
+        let (job_tx, job_rx) = mpsc::channel::<Job<u8>>();
+        let (seen_tx, seen) = mpsc::channel::<bool>();
+        let job_rx = std::sync::Mutex::new(job_rx);
+        // The driver's side, run inside the wake itself: it drains and says whether the job
+        // is still live.
+        let waker = Waker::new(move || {
+            let mut job = job_rx.lock().unwrap().recv().unwrap();
+            job.drain();
+            seen_tx.send(job.live()).unwrap();
+        });
+        let (reporter, job) = Job::<u8>::channel(&waker);
+        job_tx.send(job).unwrap();
+        drop(reporter);
+        assert!(!seen.recv().unwrap(), "woken while the channel was open");
     }
 
     #[test]

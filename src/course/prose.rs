@@ -251,6 +251,17 @@ pub fn inline(text: &str, base: Emph) -> Vec<(String, Emph)> {
 pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
     let width = width.max(8);
     let mut lines = Vec::new();
+    // Markup is read before `--ascii` spells the text: `β·ln` folds to `beta*ln`, and a `*`
+    // made by folding must stay a character, not open an emphasis.
+    let runs = |t: &str, base: Emph| -> Vec<(String, Emph)> {
+        let runs = inline(t, base);
+        if !ascii {
+            return runs;
+        }
+        runs.into_iter()
+            .map(|(s, e)| (crate::ascii::fold(&s).into_owned(), e))
+            .collect()
+    };
     let fold = |t: &str| -> String {
         if ascii {
             crate::ascii::fold(t).into_owned()
@@ -266,11 +277,11 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
             lines.push(Line::default());
         }
         match block {
-            Block::Heading(t) => wrap(&inline(&fold(t), Emph::Heading), width, "", "", &mut lines),
-            Block::Paragraph(t) => wrap(&inline(&fold(t), Emph::Plain), width, "", "", &mut lines),
+            Block::Heading(t) => wrap(&runs(t, Emph::Heading), width, "", "", &mut lines),
+            Block::Paragraph(t) => wrap(&runs(t, Emph::Plain), width, "", "", &mut lines),
             Block::Quote(t) => {
                 let bar = if ascii { "| " } else { "│ " };
-                wrap(&inline(&fold(t), Emph::Quote), width, bar, bar, &mut lines);
+                wrap(&runs(t, Emph::Quote), width, bar, bar, &mut lines);
             }
             Block::Item { marker, text } => {
                 let marker = if ascii && marker == "•" {
@@ -280,13 +291,7 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
                 };
                 let first = format!("{marker} ");
                 let hang = " ".repeat(first.width());
-                wrap(
-                    &inline(&fold(text), Emph::Plain),
-                    width,
-                    &first,
-                    &hang,
-                    &mut lines,
-                );
+                wrap(&runs(text, Emph::Plain), width, &first, &hang, &mut lines);
             }
             Block::Code(code) => {
                 for l in code {
@@ -474,6 +479,29 @@ mod tests {
                 ("d".into(), Emph::Code),
                 (" 2 * 3".into(), Emph::Plain),
             ]
+        );
+    }
+
+    /// `--ascii` spells `·` as `*`, after the markup is read: the stars it makes stay on
+    /// screen, and so does an escaped `π\*` (which once came out as `pi?`).
+    #[test]
+    fn ascii_spelling_makes_no_markup_and_keeps_literal_stars() {
+        let blocks = parse(&["The optimum **π\\*** ∝ π_ref·exp(r/β), and β·ln x + γ·y."]);
+        let text =
+            |ascii| -> String { layout(&blocks, 200, ascii).iter().map(Line::text).collect() };
+        assert_eq!(
+            text(false),
+            "The optimum π* ∝ π_ref·exp(r/β), and β·ln x + γ·y."
+        );
+        assert_eq!(
+            text(true),
+            "The optimum pi* ~ pi_ref*exp(r/beta), and beta*ln x + gamma*y."
+        );
+        let bold = layout(&blocks, 200, true)[0].spans.clone();
+        assert!(
+            bold.iter()
+                .any(|(s, e)| s.trim() == "pi*" && *e == Emph::Bold),
+            "{bold:?}"
         );
     }
 

@@ -230,6 +230,152 @@ pub fn fit_power_law(points: &[(f64, f64)]) -> Option<PowerFit> {
     Some(PowerFit { a, alpha, c, rss })
 }
 
+/// y = a + b·x + c·x², fitted by least squares (an IsoFLOP profile in x = log₁₀ N).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parabola {
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+}
+
+impl Parabola {
+    pub fn at(&self, x: f64) -> f64 {
+        self.a + self.b * x + self.c * x * x
+    }
+
+    /// Where the parabola is lowest: −b/(2c), when it opens upwards (a valley).
+    pub fn vertex(&self) -> Option<f64> {
+        (self.c > 0.0).then(|| -self.b / (2.0 * self.c))
+    }
+}
+
+/// Least-squares parabola through `points` (x, y): `None` with fewer than three distinct x.
+/// Solved in x − mean(x), so that x around 4 (log₁₀ of 10⁴ parameters) loses no precision.
+pub fn fit_parabola(points: &[(f64, f64)]) -> Option<Parabola> {
+    let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    if xs.len() < 3 {
+        return None;
+    }
+    let k = points.len() as f64;
+    let m = points.iter().map(|p| p.0).sum::<f64>() / k;
+    // Normal equations in u = x − m: Σ u^(i+j) · p_j = Σ u^i · y.
+    let mut s = [0.0f64; 5];
+    let mut t = [0.0f64; 3];
+    for &(x, y) in points {
+        let u = x - m;
+        let mut pw = 1.0;
+        for (i, si) in s.iter_mut().enumerate() {
+            *si += pw;
+            if i < 3 {
+                t[i] += pw * y;
+            }
+            pw *= u;
+        }
+    }
+    let mat = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+    let [p0, p1, p2] = solve3(mat, t)?;
+    // Back from u = x − m: p0 + p1·(x − m) + p2·(x − m)².
+    Some(Parabola {
+        a: p0 - p1 * m + p2 * m * m,
+        b: p1 - 2.0 * p2 * m,
+        c: p2,
+    })
+}
+
+/// Solves a 3×3 system by Cramer's rule; `None` when it is singular.
+fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |m: [[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let d = det(m);
+    if d.abs() < 1e-300 || !d.is_finite() {
+        return None;
+    }
+    let mut out = [0.0; 3];
+    for (col, o) in out.iter_mut().enumerate() {
+        let mut mc = m;
+        for row in 0..3 {
+            mc[row][col] = r[row];
+        }
+        *o = det(mc) / d;
+    }
+    Some(out)
+}
+
+/// Least-squares line y = slope·x + intercept; `None` with fewer than two distinct x.
+pub fn fit_line(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let k = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / k,
+        points.iter().map(|p| p.1).sum::<f64>() / k,
+    );
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| {
+        let slope = sxy / sxx;
+        (slope, my - slope * mx)
+    })
+}
+
+/// One IsoFLOP profile (Chinchilla's Approach 2): the losses of several sizes that each used
+/// the same compute C, the parabola in log₁₀ N fitted to them, and its lowest point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsoFlop {
+    /// The budget C in FLOPs.
+    pub budget: f64,
+    /// (N, loss) of each size at the budget, smallest N first.
+    pub points: Vec<(f64, f64)>,
+    pub fit: Option<Parabola>,
+    /// The fitted parabola's lowest N, when it has a valley.
+    pub n_opt: Option<f64>,
+    /// Whether that N lies between the smallest and largest size measured (else it is an
+    /// extrapolation, and not used for the exponent).
+    pub inside: bool,
+}
+
+impl IsoFlop {
+    pub fn new(budget: f64, mut points: Vec<(f64, f64)>) -> Self {
+        points.sort_by(|p, q| p.0.total_cmp(&q.0));
+        let logged: Vec<(f64, f64)> = points.iter().map(|&(n, l)| (n.log10(), l)).collect();
+        let fit = fit_parabola(&logged);
+        let vertex = fit.and_then(|f| f.vertex());
+        let inside = match (vertex, logged.first(), logged.last()) {
+            (Some(v), Some(lo), Some(hi)) => (lo.0..=hi.0).contains(&v),
+            _ => false,
+        };
+        Self {
+            budget,
+            points,
+            fit,
+            n_opt: vertex.map(|v| 10f64.powf(v)),
+            inside,
+        }
+    }
+
+    /// The fitted loss at the lowest point.
+    pub fn loss_at_opt(&self) -> Option<f64> {
+        Some(self.fit?.at(self.n_opt?.log10()))
+    }
+}
+
+/// The exponent a of N_opt ∝ C^a: the slope of log₁₀ N_opt against log₁₀ C over the profiles
+/// whose valley lies inside their sizes (at least two of them).
+pub fn n_opt_exponent(profiles: &[IsoFlop]) -> Option<f64> {
+    let points: Vec<(f64, f64)> = profiles
+        .iter()
+        .filter(|p| p.inside)
+        .filter_map(|p| Some((p.budget.log10(), p.n_opt?.log10())))
+        .collect();
+    fit_line(&points).map(|(slope, _)| slope)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,5 +493,65 @@ mod tests {
         assert!(close(f.c, 1.70632, 1e-3), "{f:?}");
         assert!(close(f.a, 414.91, 5e-3), "{f:?}");
         assert!(fit_power_law(&synthetic(0.0)[..2]).is_none());
+    }
+
+    /// A parabola with its minimum at x = 4.3 (y = 2 + 0.5·(x − 4.3)²), sampled exactly:
+    /// expanded by hand, a = 2 + 0.5·18.49 = 11.245, b = −4.3, c = 0.5.
+    #[test]
+    fn the_parabola_fit_finds_a_known_minimum() {
+        let pts: Vec<(f64, f64)> = [3.0, 4.0, 5.0, 6.0]
+            .iter()
+            .map(|&x: &f64| (x, 2.0 + 0.5 * (x - 4.3).powi(2)))
+            .collect();
+        let p = fit_parabola(&pts).unwrap();
+        assert!((p.a - 11.245).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.b + 4.3).abs() < 1e-9 && (p.c - 0.5).abs() < 1e-9,
+            "{p:?}"
+        );
+        assert!((p.vertex().unwrap() - 4.3).abs() < 1e-9);
+        // Three points determine it exactly; two distinct x cannot.
+        assert!((fit_parabola(&pts[1..]).unwrap().vertex().unwrap() - 4.3).abs() < 1e-9);
+        assert!(fit_parabola(&[(1.0, 1.0), (2.0, 0.0), (2.0, 3.0)]).is_none());
+        // A hill has no valley.
+        let hill = fit_parabola(&[(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)]).unwrap();
+        assert_eq!(hill.vertex(), None);
+    }
+
+    /// Profiles built so that the best N is 10·C^0.5 exactly (log₁₀ N_opt = 1 + ½·log₁₀ C)
+    /// and the loss is 1 + 0.3·(log₁₀ N − log₁₀ N_opt)² around it: the valleys' bottoms and
+    /// the exponent 0.5 must come back.
+    #[test]
+    fn isoflop_profiles_recover_the_best_size_and_its_exponent() {
+        let profiles: Vec<IsoFlop> = [1e8, 1e9, 1e10]
+            .iter()
+            .map(|&c: &f64| {
+                let best = 1.0 + 0.5 * c.log10();
+                let pts = (0..5)
+                    .map(|i| {
+                        let x = best - 1.0 + 0.5 * f64::from(i);
+                        (10f64.powf(x), 1.0 + 0.3 * (x - best).powi(2))
+                    })
+                    .collect();
+                IsoFlop::new(c, pts)
+            })
+            .collect();
+        // C = 1e8: N_opt = 10 · 1e4 = 1e5, at loss 1.
+        let first = &profiles[0];
+        assert!(first.inside);
+        assert!((first.n_opt.unwrap() / 1e5 - 1.0).abs() < 1e-9, "{first:?}");
+        assert!((first.loss_at_opt().unwrap() - 1.0).abs() < 1e-9);
+        assert!((n_opt_exponent(&profiles).unwrap() - 0.5).abs() < 1e-9);
+        // A valley outside the sizes measured is not used for the exponent.
+        let edge = IsoFlop::new(1e11, vec![(1e2, 1.3), (1e3, 1.2), (1e4, 1.15)]);
+        assert!(!edge.inside && edge.n_opt.is_some());
+        let mut with_edge = profiles.clone();
+        with_edge.push(edge);
+        assert_eq!(n_opt_exponent(&with_edge), n_opt_exponent(&profiles));
+        assert_eq!(
+            n_opt_exponent(&profiles[..1]),
+            None,
+            "one budget has no slope"
+        );
     }
 }

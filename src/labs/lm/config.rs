@@ -46,13 +46,28 @@ impl Config {
     }
 }
 
-/// How the learning rate moves: a linear warm-up, then held or decayed on a cosine to
-/// `min_lr_frac` × the peak at the last step.
+/// How the learning rate moves after a linear warm-up: held at the peak (`Constant`), decayed
+/// on a cosine to `min_lr_frac` × the peak at the last step (`Cosine`), or held and then
+/// decayed in a straight line to that floor over the last [`WSD_DECAY_SHARE`] of the steps
+/// (`Wsd`, warmup-stable-decay: Hu et al. 2024, MiniCPM; Hägele et al. 2024).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Schedule {
     Constant,
     Cosine,
+    Wsd,
+}
+
+/// The share of a WSD run spent decaying: its last fifth (Hägele et al. 2024 decay over
+/// 10–20% of the steps; MiniCPM about a tenth).
+pub const WSD_DECAY_SHARE: f64 = 0.2;
+
+impl TrainConfig {
+    /// The step where a WSD run starts to decay (never inside the warm-up).
+    pub fn decay_start(&self) -> usize {
+        let decay = (self.steps as f64 * WSD_DECAY_SHARE).round() as usize;
+        self.steps.saturating_sub(decay.max(1)).max(self.warmup)
+    }
 }
 
 /// A training recipe.
@@ -92,6 +107,15 @@ impl TrainConfig {
                 let t = ((step - self.warmup) as f64 / span).min(1.0);
                 let min = self.lr * self.min_lr_frac;
                 min + (self.lr - min) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            Schedule::Wsd => {
+                let start = self.decay_start();
+                if step < start {
+                    return self.lr;
+                }
+                let span = self.steps.saturating_sub(start).max(1) as f64;
+                let t = ((step - start) as f64 / span).min(1.0);
+                self.lr * (1.0 - (1.0 - self.min_lr_frac) * t)
             }
         }
     }
@@ -211,5 +235,23 @@ mod tests {
         assert!((t.lr_at(110) - 0.1).abs() < 1e-12);
         let c = recipe(110, 1, 1.0, 10, Schedule::Constant);
         assert_eq!(c.lr_at(100), 1.0);
+    }
+
+    #[test]
+    fn wsd_holds_the_peak_then_decays_in_a_line_over_the_last_fifth() {
+        let t = recipe(110, 1, 1.0, 10, Schedule::Wsd);
+        // The same warm-up as the others.
+        assert!((t.lr_at(0) - 0.1).abs() < 1e-12);
+        // Decay over round(0.2·110) = 22 steps: from step 88 to 110.
+        assert_eq!(t.decay_start(), 88);
+        assert_eq!(t.lr_at(50), 1.0);
+        assert_eq!(t.lr_at(87), 1.0);
+        assert_eq!(t.lr_at(88), 1.0);
+        // Halfway down the line: 1 − 0.9·11/22 = 0.55; at the end the floor, 0.1.
+        assert!((t.lr_at(99) - 0.55).abs() < 1e-12);
+        assert!((t.lr_at(110) - 0.1).abs() < 1e-12);
+        // A run shorter than its warm-up decays from the warm-up's end.
+        let short = recipe(10, 1, 1.0, 9, Schedule::Wsd);
+        assert_eq!(short.decay_start(), 9);
     }
 }

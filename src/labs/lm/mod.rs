@@ -80,7 +80,7 @@ pub mod word_task;
 mod tests;
 
 pub use cache::KvCache;
-pub use config::{preset, presets, Config, Preset, Schedule, TrainConfig};
+pub use config::{preset, presets, Config, Preset, Schedule, TrainConfig, WSD_DECAY_SHARE};
 pub use data::Data;
 pub use loss::{loss_per_position, LossReport};
 pub use model::Model;

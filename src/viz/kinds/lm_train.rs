@@ -4,6 +4,11 @@
 //! going (its thread waits, using no CPU); the panel is kept for the session and, on the way
 //! back, shows the run where it was, paused, with its loss curve, until the learner resumes
 //! it. A finished run is kept when a setting changes, its validation curve drawn faint.
+//!
+//! The **schedule** control picks how the learning rate moves after the warm-up (constant,
+//! cosine, or warmup-stable-decay), so that lesson 15 can train with each and compare: the
+//! kept runs are labelled `schedule wsd` and so on, and the **show** control draws the
+//! learning rate of the chosen schedule (and of the kept runs) step by step.
 
 use super::lm_common::{self, one_line};
 use crate::jobs::Waker;
@@ -29,19 +34,29 @@ const SIZE_NAMES: [&str; 4] = ["16", "32", "64", "96"];
 /// Peak learning rates offered; 3e-3 is the demo's, 3e-2 is there to show a run going wrong.
 const LRS: [f64; 5] = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2];
 const LR_NAMES: [&str; 5] = ["0.0003", "0.001", "0.003", "0.01", "0.03"];
+/// Learning-rate schedules offered; constant is the demo's.
+const SCHEDULES: [Schedule; 3] = [Schedule::Constant, Schedule::Cosine, Schedule::Wsd];
+const SCHEDULE_NAMES: [&str; 3] = ["constant", "cosine", "wsd"];
+/// What the chart shows, as the `show` control and parameter name it.
+const SHOW_NAMES: [&str; 3] = ["loss", "samples", "lr"];
+/// Points drawn of a learning-rate curve.
+const LR_POINTS: usize = 150;
 /// Samples kept for the samples view.
 const MAX_SAMPLES: usize = 8;
 
 pub const KIND: KindDef = KindDef {
     name: "lm-train",
     title: "Training a tiny language model",
-    about: "trains a small character-level GPT on the course's text in the background: train and validation loss against step with the uniform guess ln V, perplexity e^loss, characters seen, ms per step, and a sample every few hundred steps; start/pause, reset, model width, learning rate and seed",
+    about: "trains a small character-level GPT on the course's text in the background: train and validation loss against step with the uniform guess ln V, perplexity e^loss, characters seen, ms per step, and a sample every few hundred steps; start/pause, reset, model width, learning rate, its schedule (constant, cosine or warmup-stable-decay, drawn step by step) and seed; finished runs kept faint for comparison",
     params: &[
         ParamDef { name: "d_model", ty: ParamType::Choice { options: &SIZE_NAMES, default: "64" }, doc: "width of the model (16 and 32: one layer; 64: the demo, one layer; 96: two layers)" },
         ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.003" }, doc: "peak learning rate" },
+        ParamDef { name: "schedule", ty: ParamType::Choice { options: &SCHEDULE_NAMES, default: "constant" }, doc: "after a linear warm-up: constant, cosine down to a tenth of the peak, or wsd (held, then a straight line down to a tenth over the last fifth of the steps)" },
         ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 5000, default: 1500 }, doc: "optimizer steps in a run (batches of 16 windows of 32 characters)" },
         ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the initial weights and the batches" },
         ParamDef { name: "keep_model", ty: ParamType::Bool { default: true }, doc: "offer the trained model to the next-character and loss visualizers for the rest of the session" },
+        ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW_NAMES, default: "loss" }, doc: "what the panel shows first: loss curves, samples, or the learning rate by step" },
+        ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the run as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
     ],
     build,
 };
@@ -69,7 +84,11 @@ pub struct LmTrain {
     steps: usize,
     seed: u64,
     keep: bool,
-    show_samples: bool,
+    schedule: usize,
+    /// Index into [`SHOW_NAMES`].
+    show: usize,
+    /// Start at the next poll (the `start` parameter), until the run is started.
+    pending_start: bool,
     /// The run's life: start, pause, resume, kept runs.
     run: Run<TrainEvent>,
     log: Log,
@@ -84,6 +103,9 @@ impl LmTrain {
         let steps = p.int("steps")? as usize;
         let seed = p.int("seed")? as u64;
         let keep = p.boolean("keep_model")?;
+        let schedule = p.index("schedule")?;
+        let show = p.index("show")?;
+        let pending_start = p.boolean("start")?;
         let lab = p.lab();
         p.finish()?;
         Ok(Self {
@@ -92,7 +114,9 @@ impl LmTrain {
             steps,
             seed,
             keep,
-            show_samples: false,
+            schedule,
+            show,
+            pending_start,
             run: Run::new(KIND.name, &lab),
             log: Log::default(),
             lab,
@@ -104,8 +128,26 @@ impl LmTrain {
         vec![
             ("d", SIZE_NAMES[self.size].to_string()),
             ("lr", LR_NAMES[self.lr].to_string()),
+            ("schedule", SCHEDULE_NAMES[self.schedule].to_string()),
             ("seed", self.seed.to_string()),
         ]
+    }
+
+    /// The learning rate of the current settings' recipe, step by step (about
+    /// [`LR_POINTS`] points, the first and last step included).
+    fn lr_curve(&self) -> Vec<(f64, f64)> {
+        let recipe = self.recipe();
+        let every = recipe.steps.div_ceil(LR_POINTS).max(1);
+        let mut steps: Vec<usize> = (0..recipe.steps).step_by(every).collect();
+        // The corners: end of warm-up, start of the decay, the last step.
+        steps.extend([recipe.warmup, recipe.decay_start(), recipe.steps - 1]);
+        steps.retain(|&s| s < recipe.steps);
+        steps.sort_unstable();
+        steps.dedup();
+        steps
+            .into_iter()
+            .map(|s| (s as f64, recipe.lr_at(s)))
+            .collect()
     }
 
     /// The current run's line of `pick` by step.
@@ -137,8 +179,14 @@ impl LmTrain {
             points: self.line(|e| e.2),
             faint: true,
         };
+        let lr = Series {
+            name: "learning rate".into(),
+            marker: '·',
+            points: self.lr_curve(),
+            faint: true,
+        };
         let (settings, figures) = (self.settings(), self.figures());
-        self.run.keep(settings, vec![line], figures);
+        self.run.keep(settings, vec![line, lr], figures);
     }
 
     /// The recipe of a run with the current settings: the demo's, with evaluations and
@@ -150,7 +198,7 @@ impl LmTrain {
             steps: self.steps,
             lr: LRS[self.lr],
             warmup: (self.steps / 30).min(50),
-            schedule: Schedule::Constant,
+            schedule: SCHEDULES[self.schedule],
             seed: self.seed,
             eval_every: (self.steps / 30).max(10),
             eval_chars: 4096,
@@ -161,6 +209,7 @@ impl LmTrain {
     }
 
     fn start(&mut self) {
+        self.pending_start = false;
         if let Some(saved) = self.run.take_resume() {
             return self.resume(&saved);
         }
@@ -236,20 +285,21 @@ impl LmTrain {
             lr: self.lr,
             steps: self.steps,
             seed: self.seed,
+            schedule: self.schedule,
             log: &self.log,
         })
         .map_err(|e| format!("saving the lm-train run: {e}"))
     }
 
     /// New settings: a finished run is kept for comparison, and any run is cleared.
-    fn settings_changed(&mut self, before: (usize, usize, u64)) {
-        let now = (self.size, self.lr, self.seed);
+    fn settings_changed(&mut self, before: (usize, usize, usize, u64)) {
+        let now = (self.size, self.lr, self.schedule, self.seed);
         if now == before {
             return;
         }
-        (self.size, self.lr, self.seed) = before;
+        (self.size, self.lr, self.schedule, self.seed) = before;
         self.keep_finished();
-        (self.size, self.lr, self.seed) = now;
+        (self.size, self.lr, self.schedule, self.seed) = now;
         self.run.clear();
         self.log = Log::default();
     }
@@ -318,6 +368,7 @@ impl LmTrain {
                     "Knowing nothing means guessing 1 of {v}: loss ln {v} = {} nats/char.",
                     fmt_num(uniform)
                 ),
+                describe(&self.recipe()),
             ];
         }
         let log = &self.log;
@@ -346,7 +397,7 @@ impl LmTrain {
 
     fn chart(&self) -> Part {
         let uniform = (lm_common::corpus().vocab.len() as f64).ln();
-        let mut series = self.run.ghosts(&self.settings(), &[], '·');
+        let mut series = self.run.ghosts(&self.settings(), &["validation"], '·');
         series.extend([
             Series {
                 name: format!(
@@ -371,6 +422,26 @@ impl LmTrain {
                 faint: false,
             },
         ]);
+        Part::Chart(ChartView {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_log: false,
+            y_log: false,
+            series,
+        })
+    }
+
+    /// The learning rate the chosen schedule sets at every step, over the kept runs' own (the
+    /// status line says the schedule in words before a run; the legend names it after).
+    fn lr_chart(&self) -> Part {
+        let mut series = self.run.ghosts(&self.settings(), &["learning rate"], '·');
+        series.push(Series {
+            name: format!("learning rate, schedule {}", SCHEDULE_NAMES[self.schedule]),
+            marker: '*',
+            points: self.lr_curve(),
+            faint: false,
+        });
         Part::Chart(ChartView {
             title: String::new(),
             x_label: String::new(),
@@ -416,6 +487,7 @@ struct SavedPanel<'a> {
     lr: usize,
     steps: usize,
     seed: u64,
+    schedule: usize,
     log: &'a Log,
 }
 
@@ -427,7 +499,30 @@ struct LoadedPanel {
     lr: usize,
     steps: usize,
     seed: u64,
+    schedule: usize,
     log: Log,
+}
+
+/// The schedule of `recipe` in one line of at most 76 columns: "lr: up to 0.003 in 50 steps,
+/// flat to 1200, a line down to 0.0003 at 1500".
+fn describe(recipe: &lm::TrainConfig) -> String {
+    let warm = format!("lr: up to {} in {} steps", fmt_lr(recipe.lr), recipe.warmup);
+    let floor = fmt_lr(recipe.lr * recipe.min_lr_frac);
+    let end = recipe.steps;
+    match recipe.schedule {
+        Schedule::Constant => format!("{warm}, then flat to step {end}"),
+        Schedule::Cosine => format!("{warm}, then a cosine down to {floor} at step {end}"),
+        Schedule::Wsd => format!(
+            "{warm}, flat to {}, a line down to {floor} at {end}",
+            recipe.decay_start()
+        ),
+    }
+}
+
+/// A learning rate without float noise: 0.1 × 0.003 is "0.0003", not 0.00030000000000000003.
+fn fmt_lr(lr: f64) -> String {
+    let s = format!("{lr:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// 123456 → "123k", 1234567 → "1.2M".
@@ -466,14 +561,24 @@ impl Visual for LmTrain {
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
             choice(
                 "show",
-                vec!["loss curves".into(), "samples".into()],
-                usize::from(self.show_samples),
+                vec![
+                    "loss curves".into(),
+                    "samples".into(),
+                    "learning rate".into(),
+                ],
+                self.show,
+            ),
+            // Last, so that the controls before it keep their places.
+            choice(
+                "schedule",
+                SCHEDULE_NAMES.iter().map(ToString::to_string).collect(),
+                self.schedule,
             ),
         ]
     }
 
     fn adjust(&mut self, index: usize, delta: i32) {
-        let before = (self.size, self.lr, self.seed);
+        let before = (self.size, self.lr, self.schedule, self.seed);
         match index {
             // The run key: a new run when none is going or paused (else pause or resume).
             0 if self.run.toggle() => self.start(),
@@ -486,7 +591,8 @@ impl Visual for LmTrain {
             2 => self.size = step_index(self.size, delta, SIZES.len()),
             3 => self.lr = step_index(self.lr, delta, LRS.len()),
             4 => self.seed = step_seed(self.seed, delta),
-            5 => self.show_samples = !self.show_samples,
+            5 => self.show = step_index(self.show, delta, SHOW_NAMES.len()),
+            6 => self.schedule = step_index(self.schedule, delta, SCHEDULES.len()),
             _ => {}
         }
         self.settings_changed(before);
@@ -494,12 +600,16 @@ impl Visual for LmTrain {
 
     /// Busy while a run is going: paused or finished, the app goes idle.
     fn busy(&self) -> bool {
-        self.run.running()
+        self.pending_start || self.run.running()
     }
 
     fn poll(&mut self, waker: &Waker) -> bool {
         let (events, news) = self.run.poll(waker);
         self.take_events(events);
+        if self.pending_start {
+            self.start();
+            return true;
+        }
         news
     }
 
@@ -507,6 +617,7 @@ impl Visual for LmTrain {
     /// thread waits at its next report, using no CPU) and resumes from there on the learner's
     /// key, not by itself.
     fn leave(&mut self) -> bool {
+        self.pending_start = false;
         self.run.leave();
         true
     }
@@ -533,6 +644,7 @@ impl Visual for LmTrain {
         let log = &p.log;
         let in_range = p.size < SIZES.len()
             && p.lr < LRS.len()
+            && p.schedule < SCHEDULES.len()
             && (20..=5000).contains(&p.steps)
             && p.seed <= 9999
             && log.step <= p.steps
@@ -549,7 +661,9 @@ impl Visual for LmTrain {
             steps: p.steps,
             seed: p.seed,
             keep: self.keep,
-            show_samples: false,
+            schedule: p.schedule,
+            show: self.show,
+            pending_start: false,
             run: Run::new(KIND.name, &Lab::new()),
             log: Log {
                 step: log.step,
@@ -560,7 +674,8 @@ impl Visual for LmTrain {
         probe.checked_checkpoint(checkpoint, origin)?;
         probe.run.clear();
         self.run.restore(bytes, origin)?;
-        (self.size, self.lr, self.steps, self.seed) = (p.size, p.lr, p.steps, p.seed);
+        (self.size, self.lr, self.steps, self.seed, self.schedule) =
+            (p.size, p.lr, p.steps, p.seed, p.schedule);
         // Samples are drawn through `one_line`, which shows every control character as a
         // visible escape: a hostile file's text reaches the screen spelled out, as a model's.
         self.log = p.log;
@@ -568,10 +683,10 @@ impl Visual for LmTrain {
     }
 
     fn parts(&self) -> Vec<Part> {
-        let body = if self.show_samples {
-            self.samples()
-        } else {
-            self.chart()
+        let body = match self.show {
+            1 => self.samples(),
+            2 => self.lr_chart(),
+            _ => self.chart(),
         };
         let mut parts = vec![Part::Text(self.status()), body];
         parts.extend(self.run.history_table(
@@ -678,7 +793,9 @@ mod tests {
 
     #[test]
     fn a_run_saved_as_the_app_closes_resumes_next_session_to_the_same_numbers() {
-        let params = json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3});
+        // A schedule other than the default, so the saved settings must bring it back too.
+        let params =
+            json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3, "schedule": "wsd"});
         let mut straight = lab(params.clone());
         straight.train_to_end();
 
@@ -692,8 +809,10 @@ mod tests {
         assert!(at > 0 && at < 60, "saved at step {at}");
 
         // A new session: a new panel of the same step, in a new lab, reads it back paused.
-        let mut second = lab(params.clone());
+        // The new panel starts at the default schedule: the file's settings replace it.
+        let mut second = lab(json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3}));
         second.restore(&file, "15-pretraining-7.run").unwrap();
+        assert_eq!(SCHEDULE_NAMES[second.schedule], "wsd");
         assert_eq!(
             second.status()[0],
             format!(
@@ -748,5 +867,94 @@ mod tests {
         let forged = crate::viz::run::saved::encode(&header, work).unwrap();
         assert!(other.restore(&forged, "x.run").is_err());
         assert!(other.run.idle());
+    }
+
+    #[test]
+    fn each_schedule_is_described_and_drawn_from_the_recipe_it_trains_with() {
+        // 100 steps: warm-up min(100/30, 50) = 3 steps; WSD decays over the last 20.
+        let mut t = lab(json!({"steps": 100, "schedule": "wsd", "show": "lr"}));
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, flat to 80, a line down to 0.0003 at 100"
+        );
+        let curve = t.lr_curve();
+        assert_eq!(
+            curve.first(),
+            Some(&(0.0, 0.001)),
+            "warm-up: 1/3 of the peak"
+        );
+        assert!(curve.contains(&(3.0, 0.003)) && curve.contains(&(80.0, 0.003)));
+        // The last step taken is 99: 0.003 · (1 − 0.9 · 19/20) = 0.000435.
+        let &(last, lr) = curve.last().unwrap();
+        assert!(
+            last == 99.0 && (lr - 0.000_435).abs() < 1e-12,
+            "{last} {lr}"
+        );
+        t.adjust(6, -1);
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, then a cosine down to 0.0003 at step 100"
+        );
+        // The cosine's last step, 96 of its 97: 0.0003 + 0.0027 · ½ · (1 + cos(π · 96/97)).
+        let want = 0.0003 + 0.0027 * 0.5 * (1.0 + (std::f64::consts::PI * 96.0 / 97.0).cos());
+        assert!((t.lr_curve().last().unwrap().1 - want).abs() < 1e-12);
+        t.adjust(6, -1);
+        assert_eq!(
+            describe(&t.recipe()),
+            "lr: up to 0.003 in 3 steps, then flat to step 100"
+        );
+        // The panel shows the line and the chart it names.
+        let text = format!("{:?}", t.parts());
+        assert!(text.contains("then flat to step 100"), "{text}");
+        assert!(text.contains("learning rate, schedule constant"), "{text}");
+    }
+
+    #[test]
+    fn the_schedule_line_fits_one_row_of_the_panel_at_every_setting() {
+        for lr in 0..LRS.len() {
+            for schedule in 0..SCHEDULES.len() {
+                for steps in [20, 999, 5000] {
+                    let mut t = lab(json!({ "steps": steps }));
+                    (t.lr, t.schedule) = (lr, schedule);
+                    let line = describe(&t.recipe());
+                    assert!(line.chars().count() <= 76, "{line}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_start_parameter_starts_a_run_at_the_first_poll() {
+        let mut t = lab(json!({"d_model": "16", "steps": 20, "start": true}));
+        assert!(t.busy() && t.run.idle(), "busy until it has started");
+        t.poll(&Waker::none());
+        assert!(!t.run.idle());
+        let events = t.run.wait_all();
+        t.take_events(events);
+        assert_eq!(t.log.step, 20);
+    }
+
+    #[test]
+    fn a_run_kept_when_the_schedule_changes_is_labelled_by_it_in_both_charts_and_the_table() {
+        let mut t = lab(json!({"d_model": "16", "steps": 20, "lr": "0.01"}));
+        t.train_to_end();
+        let figures = t.figures();
+        t.adjust(6, 2);
+        assert_eq!(t.schedule, 2, "wsd");
+        let Part::Chart(loss) = t.chart() else {
+            panic!("a chart")
+        };
+        assert_eq!(loss.series[0].name, "schedule constant");
+        assert!(loss.series[0].faint);
+        t.adjust(5, 2);
+        let Part::Chart(lr) = t.lr_chart() else {
+            panic!("a chart")
+        };
+        assert_eq!(lr.series[0].name, "schedule constant");
+        // The kept run's rate stayed flat after its warm-up; the current one decays.
+        assert!(lr.series[0].points.iter().skip(1).all(|p| p.1 == 0.01));
+        assert!(lr.series[1].points.last().unwrap().1 < 0.01);
+        let table = format!("{:?}", t.parts());
+        assert!(table.contains("schedule constant") && table.contains(&figures[1]));
     }
 }

@@ -4,12 +4,21 @@
 //! a seed always gives the same losses); each size's validation loss is plotted against N on
 //! a log axis with the power law with a floor, L = a·N^−α + c, fitted to them
 //! ([`crate::labs::scaling::fit_power_law`]).
+//!
+//! The same sweep read another way is an IsoFLOP experiment (Chinchilla's Approach 2): for a
+//! few budgets C, each size's validation loss at the step where it has used C ≈ 6·N·D
+//! (D = characters seen, 512 a step), one parabola in log N per budget, its lowest point
+//! N_opt(C), and the exponent of N_opt ∝ C^a fitted across budgets
+//! ([`crate::labs::scaling::IsoFlop`]). The budgets are chosen from the sweep's length so
+//! that every one is read on at least three sizes, each after its warm-up (the first tenth
+//! of its steps) and by its last step. The extra validation losses are forward passes only:
+//! they leave the training, and so the power-law view's losses, exactly as they were.
 
 use super::lm_common;
 use crate::jobs::{Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
-use crate::labs::scaling::{fit_power_law, PowerFit};
+use crate::labs::scaling::{fit_power_law, n_opt_exponent, IsoFlop, PowerFit};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};
@@ -22,14 +31,24 @@ pub const SIZES: [(usize, usize); 5] = [(16, 1), (24, 1), (32, 1), (48, 1), (64,
 const STEPS: [usize; 5] = [50, 100, 250, 500, 750];
 /// Progress is posted every this many steps.
 const REPORT_EVERY: usize = 10;
+/// Characters each step trains on: 16 windows of 32 (the demo preset's batch, the context).
+const TOKENS_PER_STEP: f64 = 16.0 * 32.0;
+/// IsoFLOP budgets read: the largest, then each half the one before.
+const BUDGETS: usize = 4;
+/// Views: the power law over the final losses, or IsoFLOP profiles over the whole runs.
+const VIEWS: [&str; 2] = ["power-law", "isoflop"];
+/// The `view` control's choices: the power law on L, on L − c (log), and IsoFLOP.
+const VIEW_NAMES: [&str; 3] = ["power law, L", "power law, L − c (log)", "IsoFLOP"];
 
 pub const KIND: KindDef = KindDef {
     name: "scaling-sweep",
     title: "A scaling law, measured here",
-    about: "trains five tiny models (3.3k to 100k non-embedding parameters) for the same number of steps in the background, one after another, and plots each one's validation loss against N on a log axis with the fitted L = a·N^−α + c (α and c printed); or L − c on log–log axes, where the law is a straight line",
+    about: "trains five tiny models (3.3k to 100k non-embedding parameters) for the same number of steps in the background, one after another, and plots each one's validation loss against N on a log axis with the fitted L = a·N^−α + c (α and c printed); or L − c on log–log axes, where the law is a straight line; or, as IsoFLOP profiles, each size's loss at the step where it has used each of four compute budgets C = 6·N·D, a parabola in log N per budget, its lowest N_opt and the fitted exponent of N_opt ∝ C^a",
     params: &[
         ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: &STEPS, default: 500 }, doc: "training steps for every size (batches of 16 windows of 32 characters)" },
         ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of every size's initial weights and batches" },
+        ParamDef { name: "view", ty: ParamType::Choice { options: &VIEWS, default: "power-law" }, doc: "the view shown first: the power law over final losses, or IsoFLOP profiles (loss against N at fixed compute)" },
+        ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the sweep as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
     ],
     build,
 };
@@ -55,14 +74,38 @@ fn config(size: usize, vocab: usize) -> lm::Config {
     }
 }
 
+/// Warm-up steps of a sweep of `steps` steps per size.
+fn warmup(steps: usize) -> usize {
+    steps / 10
+}
+
+/// The IsoFLOP budgets of a sweep of `steps` steps: the largest is what the third-largest
+/// size uses in the whole sweep, so the three largest sizes all reach it; each next is half.
+pub fn budgets(steps: usize, vocab: usize) -> Vec<f64> {
+    let n = non_embedding(&config(SIZES.len() - 3, vocab)) as f64;
+    let top = crate::labs::scaling::compute(n, TOKENS_PER_STEP * steps as f64);
+    (0..BUDGETS).map(|k| top / f64::from(1u32 << k)).collect()
+}
+
+/// The step at which `size` has used `budget` FLOPs (the nearest whole step), if that is after
+/// its warm-up and within the sweep.
+pub fn budget_step(size: usize, budget: f64, steps: usize, vocab: usize) -> Option<usize> {
+    let n = non_embedding(&config(size, vocab)) as f64;
+    let at = (budget / (6.0 * n * TOKENS_PER_STEP)).round();
+    let step = at as usize;
+    (at >= 1.0 && step >= warmup(steps) && step <= steps).then_some(step)
+}
+
 /// Trains size `size` for `steps` steps and returns its mean loss on the whole validation
-/// split; `on_step` hears every step and stops the run by returning false (then `None`).
+/// split; `on_step` hears every step, with the validation loss at the steps in `read_at`,
+/// and stops the run by returning false (then `None`).
 pub fn train_size(
     size: usize,
     steps: usize,
     seed: u64,
     data: &Data,
-    on_step: &mut dyn FnMut(usize) -> bool,
+    read_at: &[usize],
+    on_step: &mut dyn FnMut(usize, Option<f32>) -> bool,
 ) -> Result<Option<f32>, String> {
     let base = lm::preset("demo")
         .ok_or("the demo preset is missing")?
@@ -70,7 +113,7 @@ pub fn train_size(
     let recipe = lm::TrainConfig {
         steps,
         seed,
-        warmup: steps / 10,
+        warmup: warmup(steps),
         schedule: Schedule::Cosine,
         eval_every: 0,
         sample_every: 0,
@@ -81,7 +124,12 @@ pub fn train_size(
         TrainState::fresh(cfg, data.vocab.clone(), recipe).map_err(|e| e.to_string())?;
     for step in 1..=steps {
         state.step(data).map_err(|e| e.to_string())?;
-        if !on_step(step) {
+        let read = if read_at.contains(&step) {
+            Some(lm::loss::mean_loss(&state.model, &data.val).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        if !on_step(step, read) {
             return Ok(None);
         }
     }
@@ -93,22 +141,49 @@ pub fn train_size(
 /// What the sweep thread reports.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub enum SweepEvent {
-    Progress { size: usize, step: usize },
-    Done { size: usize, val_loss: f32 },
+    Progress {
+        size: usize,
+        step: usize,
+    },
+    /// The validation loss part-way, at a step an IsoFLOP budget needs.
+    Reading {
+        size: usize,
+        step: usize,
+        val_loss: f32,
+    },
+    Done {
+        size: usize,
+        val_loss: f32,
+    },
     Failed(String),
 }
 
 /// The whole sweep, on the calling thread (the visualizer runs it on its own).
 fn sweep(steps: usize, seed: u64, tx: &dyn Sink<SweepEvent>) {
     let data = lm_common::corpus();
+    let vocab = data.vocab.len();
     for size in 0..SIZES.len() {
+        // The last step's loss is the final one, measured anyway.
+        let read_at: Vec<usize> = budgets(steps, vocab)
+            .iter()
+            .filter_map(|&c| budget_step(size, c, steps, vocab))
+            .filter(|&s| s < steps)
+            .collect();
         // A sweep nobody watches stops at once, not at its next report.
-        let mut report = |step: usize| {
+        let mut report = |step: usize, read: Option<f32>| {
             !tx.closed()
+                && read.is_none_or(|val_loss| {
+                    tx.send(SweepEvent::Reading {
+                        size,
+                        step,
+                        val_loss,
+                    })
+                    .is_ok()
+                })
                 && (!step.is_multiple_of(REPORT_EVERY)
                     || tx.send(SweepEvent::Progress { size, step }).is_ok())
         };
-        match train_size(size, steps, seed, &data, &mut report) {
+        match train_size(size, steps, seed, &data, &read_at, &mut report) {
             Ok(Some(val_loss)) => {
                 if tx.send(SweepEvent::Done { size, val_loss }).is_err() {
                     return;
@@ -127,6 +202,12 @@ pub struct ScalingSweep {
     steps: usize,
     seed: u64,
     log_reducible: bool,
+    /// The IsoFLOP view instead of the power law.
+    isoflop: bool,
+    /// Start at the next poll (the `start` parameter), until the run is started.
+    pending_start: bool,
+    /// (size, step, validation loss) read part-way for the IsoFLOP budgets.
+    readings: Vec<(usize, usize, f64)>,
     /// The run, started from a key press.
     run: Run<SweepEvent>,
     /// (size, N, validation loss) of each finished size.
@@ -139,12 +220,17 @@ impl ScalingSweep {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let steps = p.index("steps")?;
         let seed = p.int("seed")? as u64;
+        let isoflop = p.index("view")? == 1;
+        let pending_start = p.boolean("start")?;
         let run = Run::new(KIND.name, &p.lab()).replayable();
         p.finish()?;
         Ok(Self {
             steps,
             seed,
             log_reducible: false,
+            isoflop,
+            pending_start,
+            readings: Vec::new(),
             run,
             results: Vec::new(),
             progress: None,
@@ -152,9 +238,11 @@ impl ScalingSweep {
     }
 
     fn start(&mut self) {
+        self.pending_start = false;
         // A sweep saved in an earlier session keeps what it shows while its work catches up.
         if !self.run.resumes_by_replay() {
             self.results.clear();
+            self.readings.clear();
             self.progress = None;
         }
         let (steps, seed) = (STEPS[self.steps], self.seed);
@@ -177,6 +265,11 @@ impl ScalingSweep {
                     let share = (before + weight(size) * step as f64 / steps as f64) / total;
                     self.run.progress(share);
                 }
+                SweepEvent::Reading {
+                    size,
+                    step,
+                    val_loss,
+                } => self.readings.push((size, step, f64::from(val_loss))),
                 SweepEvent::Done { size, val_loss } => {
                     let n = non_embedding(&config(size, vocab)) as f64;
                     self.results.push((size, n, f64::from(val_loss)));
@@ -202,9 +295,35 @@ impl ScalingSweep {
         ]
     }
 
-    /// Final figures: the fitted α and c, and the largest size's loss.
+    /// The IsoFLOP profiles of the sizes that have reported every loss a budget needs, for
+    /// the budgets read on at least three sizes so far.
+    pub fn profiles(&self) -> Vec<IsoFlop> {
+        let vocab = lm_common::corpus().vocab.len();
+        let steps = STEPS[self.steps];
+        budgets(steps, vocab)
+            .into_iter()
+            .filter_map(|c| {
+                let points: Vec<(f64, f64)> = (0..SIZES.len())
+                    .filter_map(|size| {
+                        let step = budget_step(size, c, steps, vocab)?;
+                        let (_, n, last) = *self.results.iter().find(|r| r.0 == size)?;
+                        let loss = if step == steps {
+                            last
+                        } else {
+                            self.readings.iter().find(|r| r.0 == size && r.1 == step)?.2
+                        };
+                        Some((n, loss))
+                    })
+                    .collect();
+                (points.len() >= 3).then(|| IsoFlop::new(c, points))
+            })
+            .collect()
+    }
+
+    /// Final figures: the fitted α and c, the largest size's loss, the IsoFLOP exponent.
     fn figures(&self) -> Vec<String> {
         let fit = self.fit();
+        let iso = n_opt_exponent(&self.profiles());
         vec![
             fit.map_or("…".into(), |f| fmt_num(f.alpha)),
             fit.map_or("…".into(), |f| format!("{:.2}", f.c)),
@@ -212,6 +331,7 @@ impl ScalingSweep {
                 .iter()
                 .find(|r| r.0 == SIZES.len() - 1)
                 .map_or("…".into(), |r| format!("{:.3}", r.2)),
+            iso.map_or("…".into(), |a| format!("{a:.2}")),
         ]
     }
 
@@ -304,6 +424,103 @@ impl ScalingSweep {
     }
 }
 
+impl ScalingSweep {
+    /// The IsoFLOP text: what is read, each budget's N_opt, and the exponent.
+    fn isoflop_lines(&self, profiles: &[IsoFlop]) -> Vec<String> {
+        let mut lines = vec![
+            "IsoFLOP: loss of each size at the step where C = 6·N·D, D = 512 chars a step"
+                .to_string(),
+        ];
+        if profiles.is_empty() {
+            lines.push(format!(
+                "each budget needs 3 sizes done ({} of {} so far)",
+                self.results.len(),
+                SIZES.len()
+            ));
+            return lines;
+        }
+        let opts: Vec<String> = profiles
+            .iter()
+            .map(|p| {
+                let at = match (p.n_opt, p.inside) {
+                    (Some(n), true) => fmt_n(n),
+                    (Some(n), false) => format!("({})", fmt_n(n)),
+                    (None, _) => "none".into(),
+                };
+                format!("{} → {at}", fmt_c(p.budget))
+            })
+            .collect();
+        lines.push(format!("N_opt: {}", opts.join(" · ")));
+        let inside = profiles.iter().filter(|p| p.inside).count();
+        let note = if inside < profiles.len() {
+            " · (…) outside the sizes · none: no valley"
+        } else {
+            ""
+        };
+        lines.push(match n_opt_exponent(profiles) {
+            Some(a) => format!("N_opt ∝ C^{a:.2} over {inside} budgets{note}"),
+            None => format!("N_opt ∝ C^a needs 2 valleys inside the sizes{note}"),
+        });
+        lines
+    }
+
+    /// Loss against N at each budget: the measured points, each budget's parabola, the minima.
+    fn isoflop_chart(&self, profiles: &[IsoFlop]) -> Part {
+        const MARKS: [char; BUDGETS] = ['a', 'b', 'c', 'd'];
+        let mut series = Vec::new();
+        for (k, p) in profiles.iter().enumerate() {
+            let Some(fit) = p.fit else { continue };
+            let (lo, hi) = (
+                p.points[0].0.log10(),
+                p.points[p.points.len() - 1].0.log10(),
+            );
+            let line = (0..=30)
+                .map(|i| {
+                    let x = lo + (hi - lo) * f64::from(i) / 30.0;
+                    (10f64.powf(x), fit.at(x))
+                })
+                .collect();
+            series.push(Series {
+                name: format!("C {}", fmt_c(p.budget)),
+                marker: MARKS[k % BUDGETS],
+                points: line,
+                faint: false,
+            });
+        }
+        // The measured points are not drawn: a chart joins a series' points, and joined across
+        // budgets they would read as one more curve. Each parabola spans the sizes it was fitted to.
+        series.push(Series {
+            name: "N_opt(C)".into(),
+            marker: '@',
+            points: profiles
+                .iter()
+                .filter(|p| p.inside)
+                .filter_map(|p| Some((p.n_opt?, p.loss_at_opt()?)))
+                .collect(),
+            faint: false,
+        });
+        Part::Chart(ChartView {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_log: true,
+            y_log: false,
+            series,
+        })
+    }
+}
+
+impl ScalingSweep {
+    /// Where the `view` control stands, in [`VIEW_NAMES`].
+    fn view_index(&self) -> usize {
+        match (self.isoflop, self.log_reducible) {
+            (true, _) => 2,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
+    }
+}
+
 impl Visual for ScalingSweep {
     fn controls(&self) -> Vec<Control> {
         vec![
@@ -314,10 +531,12 @@ impl Visual for ScalingSweep {
                 self.steps,
             ),
             slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
+            // One control for the chart: the power law on loss L or on L − c (log), or the
+            // IsoFLOP profiles (which plot the loss itself).
             choice(
-                "y axis",
-                vec!["loss L".into(), "L − c (log)".into()],
-                usize::from(self.log_reducible),
+                "view",
+                VIEW_NAMES.iter().map(ToString::to_string).collect(),
+                self.view_index(),
             ),
         ]
     }
@@ -334,7 +553,8 @@ impl Visual for ScalingSweep {
             1 => self.steps = step_index(self.steps, delta, STEPS.len()),
             2 => self.seed = step_seed(self.seed, delta),
             3 => {
-                self.log_reducible = !self.log_reducible;
+                let view = step_index(self.view_index(), delta, VIEW_NAMES.len());
+                (self.log_reducible, self.isoflop) = (view == 1, view == 2);
                 return;
             }
             _ => return,
@@ -350,12 +570,13 @@ impl Visual for ScalingSweep {
         self.run.keep(kept.0, kept.1, kept.2);
         (self.steps, self.seed) = now;
         self.results.clear();
+        self.readings.clear();
         self.progress = None;
         self.run.clear();
     }
 
     fn busy(&self) -> bool {
-        self.run.running()
+        self.pending_start || self.run.running()
     }
 
     /// Kept when the learner leaves: a run that is going pauses where it is, and says so.
@@ -390,12 +611,18 @@ impl Visual for ScalingSweep {
         let steps = STEPS[self.steps];
         let fits = |e: &SweepEvent| match e {
             SweepEvent::Progress { size, step } => *size < SIZES.len() && *step <= steps,
+            SweepEvent::Reading {
+                size,
+                step,
+                val_loss,
+            } => *size < SIZES.len() && *step <= steps && val_loss.is_finite(),
             SweepEvent::Done { size, .. } => *size < SIZES.len(),
             SweepEvent::Failed(_) => false,
         };
         let same = at.is_some()
             && serde_json::to_value(self.settings()).ok().as_ref() == panel.get("settings")
-            && events.len() <= SIZES.len() * (steps / REPORT_EVERY + 2)
+            // Per size: its progress reports, a reading per IsoFLOP budget, its end.
+            && events.len() <= SIZES.len() * (steps / REPORT_EVERY + 2 + BUDGETS)
             && events.iter().all(fits);
         if !same {
             (self.steps, self.seed) = before;
@@ -405,6 +632,7 @@ impl Visual for ScalingSweep {
             ));
         }
         self.results.clear();
+        self.readings.clear();
         self.progress = None;
         self.take(events);
         Ok(())
@@ -413,6 +641,10 @@ impl Visual for ScalingSweep {
     fn poll(&mut self, waker: &Waker) -> bool {
         let (events, news) = self.run.poll(waker);
         self.take(events);
+        if self.pending_start {
+            self.start();
+            return true;
+        }
         news
     }
 
@@ -436,14 +668,21 @@ impl Visual for ScalingSweep {
             .map(|(_, n, l)| format!("{} {l:.3}", fmt_n(*n)))
             .collect::<Vec<_>>()
             .join(" · ");
-        let mut text = vec![self.status(), fit_line];
-        if !measured.is_empty() {
-            text.push(format!("L(N): {measured}"));
-        }
-        let mut parts = vec![Part::Text(text), self.chart(fit.as_ref())];
+        let mut parts = if self.isoflop {
+            let profiles = self.profiles();
+            let mut text = vec![self.status()];
+            text.extend(self.isoflop_lines(&profiles));
+            vec![Part::Text(text), self.isoflop_chart(&profiles)]
+        } else {
+            let mut text = vec![self.status(), fit_line];
+            if !measured.is_empty() {
+                text.push(format!("L(N): {measured}"));
+            }
+            vec![Part::Text(text), self.chart(fit.as_ref())]
+        };
         parts.extend(self.run.history_table(
             &self.settings(),
-            &["run", "α", "c", "L at 100k"],
+            &["run", "α", "c", "L at 100k", "IsoFLOP a"],
             self.figures(),
         ));
         parts
@@ -459,6 +698,12 @@ fn fmt_floor(c: f64) -> String {
     } else {
         format!("c = {c:.2} nats/char")
     }
+}
+
+/// A budget in FLOPs: 1.96e10.
+fn fmt_c(c: f64) -> String {
+    let e = c.log10().floor();
+    format!("{:.1}e{e}", c / 10f64.powf(e))
 }
 
 /// 3312 → "3.3k", 100096 → "100k".
@@ -492,11 +737,28 @@ mod tests {
         let data = lm_common::corpus();
         let run = || {
             lm::threads::single_threaded(|| {
-                train_size(0, 20, 5, &data, &mut |_| true).unwrap().unwrap()
+                train_size(0, 20, 5, &data, &[], &mut |_, _| true)
+                    .unwrap()
+                    .unwrap()
             })
         };
         assert_eq!(run().to_bits(), run().to_bits());
-        assert_eq!(train_size(0, 20, 5, &data, &mut |s| s < 3).unwrap(), None);
+        assert_eq!(
+            train_size(0, 20, 5, &data, &[], &mut |s, _| s < 3).unwrap(),
+            None
+        );
+        // Reading the validation loss part-way changes nothing of the training.
+        let mut read = Vec::new();
+        let with_reads = lm::threads::single_threaded(|| {
+            train_size(0, 20, 5, &data, &[7, 12], &mut |s, l| {
+                read.extend(l.map(|l| (s, l)));
+                true
+            })
+            .unwrap()
+            .unwrap()
+        });
+        assert_eq!(with_reads.to_bits(), run().to_bits());
+        assert_eq!(read.iter().map(|r| r.0).collect::<Vec<_>>(), vec![7, 12]);
     }
 
     #[test]
@@ -524,15 +786,66 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(&fmt_floor(fit.c)), "{text}");
-        // Every result shown, it still fits 80x24's stacked panel (76 columns, 15 rows).
-        for log in [false, true] {
-            s.log_reducible = log;
+        // Read as IsoFLOP profiles: every budget on at least three sizes, each point the loss
+        // the size had at that budget's step (the final loss where that is the last step).
+        let profiles = s.profiles();
+        assert_eq!(profiles.len(), BUDGETS);
+        for p in &profiles {
+            assert!(p.points.len() >= 3, "{p:?}");
+            for &(n, loss) in &p.points {
+                assert!(loss < uniform && n > 0.0, "{p:?}");
+            }
+        }
+        let top = &profiles[0];
+        assert_eq!(
+            top.points[0],
+            (s.results[2].1, s.results[2].2),
+            "d32 at its last step"
+        );
+        s.isoflop = true;
+        let text = format!("{:?}", s.parts());
+        assert!(text.contains("N_opt: 2.0e9 → "), "{text}");
+        let height = |s: &ScalingSweep| {
             let view = crate::viz::view::View {
                 controls: s.controls(),
                 selected_control: 0,
                 parts: s.parts(),
             };
-            assert!(crate::ui::widgets::view_height(&view, 76) <= 15);
+            crate::ui::widgets::view_height(&view, 76)
+        };
+        // The IsoFLOP view has one line of text more than the power law's.
+        assert!(height(&s) <= 16, "{}", height(&s));
+        // Every result shown, the power law still fits 80x24's stacked panel (76 columns, 15
+        // rows).
+        s.isoflop = false;
+        for log in [false, true] {
+            s.log_reducible = log;
+            assert!(height(&s) <= 15);
+        }
+    }
+
+    #[test]
+    fn budgets_are_read_after_the_warm_up_and_on_at_least_three_sizes() {
+        let v = lm_common::corpus().vocab.len();
+        // The largest budget: 6 · 12,768 (d32) · 512 · 500 = 1.96e10 FLOPs, then halves.
+        let c = budgets(500, v);
+        assert_eq!(c[0], 6.0 * 12_768.0 * 512.0 * 500.0);
+        assert_eq!(c[3], c[0] / 8.0);
+        assert_eq!(fmt_c(c[0]), "2.0e10");
+        // d32 uses the largest budget at its last step; d64×2 at step 500·12,768/100,096
+        // = 63.8, so 64; d16 never gets there.
+        assert_eq!(budget_step(2, c[0], 500, v), Some(500));
+        assert_eq!(budget_step(4, c[0], 500, v), Some(64));
+        assert_eq!(budget_step(0, c[0], 500, v), None);
+        // The smallest budget: d64×2 would read at step 8, inside its 50-step warm-up.
+        assert_eq!(budget_step(4, c[3], 500, v), None);
+        for steps in STEPS {
+            for &b in &budgets(steps, v) {
+                let sizes = (0..SIZES.len())
+                    .filter(|&s| budget_step(s, b, steps, v).is_some())
+                    .count();
+                assert!(sizes >= 3, "{steps} steps, C {b}: {sizes} sizes");
+            }
         }
     }
 
