@@ -235,12 +235,19 @@ impl ChartWidget<'_> {
     }
 
     /// Each series' marker: its own when it is one column wide, ASCII in ASCII mode, no axis
-    /// glyph and not taken by an earlier series; else the first free fallback. So no two
-    /// series, and no series and an axis, ever look alike.
+    /// glyph and not taken by another series; else the first free fallback. So no two
+    /// series, and no series and an axis, ever look alike. The current series (not faint)
+    /// choose first, so a kept run's ghost never takes the glyph the prose names for a
+    /// current line.
     fn markers(&self) -> Vec<char> {
+        let series = &self.view.series;
+        let order = (0..series.len())
+            .filter(|&i| !series[i].faint)
+            .chain((0..series.len()).filter(|&i| series[i].faint));
         let mut used: Vec<char> = Vec::new();
-        for s in &self.view.series {
-            let c = s.marker;
+        let mut picked = vec![' '; series.len()];
+        for i in order {
+            let c = series[i].marker;
             let ok = !c.is_control()
                 && c != ' '
                 && unicode_width::UnicodeWidthChar::width(c) == Some(1)
@@ -257,8 +264,9 @@ impl ChartWidget<'_> {
                     .unwrap_or('*')
             };
             used.push(pick);
+            picked[i] = pick;
         }
-        used
+        picked
     }
 
     fn legend_entries(&self) -> Vec<String> {

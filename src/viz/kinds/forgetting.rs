@@ -77,7 +77,7 @@ impl Forgetting {
 
     /// The settings a learner changes here, as a kept run's label names them.
     fn settings(&self) -> Vec<Setting> {
-        let mut out = vec![("steps", self.steps.to_string())];
+        let mut out = vec![("steps", self.run_steps().to_string())];
         if !self.overfitting() {
             out.insert(0, ("replay", format!("{:.0}%", 100.0 * self.replay)));
         }
@@ -265,7 +265,7 @@ impl Forgetting {
             ));
         }
         let mut chart = loss_chart(
-            "answer loss by step: train *, held-out +, best stop X",
+            "answer loss by step: train *, held-out o, best stop X",
             runs,
             &["train".into()],
             &['*'],
@@ -277,7 +277,7 @@ impl Forgetting {
             c.series = ghosts;
             c.series.push(Series {
                 name: "held-out".into(),
-                marker: '+',
+                marker: 'o',
                 points: log
                     .points
                     .iter()
@@ -310,7 +310,18 @@ impl Visual for Forgetting {
                 self.experiment,
             ),
             slider("replay share", self.replay, 0.0, 0.9, 0.1, 1),
-            slider("steps", self.steps as f64, 20.0, 400.0, 20.0, 0),
+            // The overfitting run takes twice the steps: the slider shows what runs.
+            {
+                let k = (self.run_steps() / self.steps.max(1)) as f64;
+                slider(
+                    "steps",
+                    self.run_steps() as f64,
+                    20.0 * k,
+                    400.0 * k,
+                    20.0 * k,
+                    0,
+                )
+            },
         ]
     }
 
@@ -441,6 +452,18 @@ mod tests {
     fn lab(params: Value) -> Forgetting {
         let map: Map<String, Value> = serde_json::from_value(params).unwrap();
         Forgetting::new(Params::new(&map, &KIND)).unwrap()
+    }
+
+    #[test]
+    fn the_steps_slider_shows_the_steps_the_run_takes_in_either_experiment() {
+        let shown = |f: &Forgetting| match &f.controls()[3].kind {
+            crate::viz::view::ControlKind::Slider { value, .. } => *value as usize,
+            other => panic!("{other:?}"),
+        };
+        let forgetting = lab(json!({"steps": 100}));
+        assert_eq!((shown(&forgetting), forgetting.run_steps()), (100, 100));
+        let overfitting = lab(json!({"steps": 100, "experiment": "overfitting"}));
+        assert_eq!((shown(&overfitting), overfitting.run_steps()), (200, 200));
     }
 
     #[test]

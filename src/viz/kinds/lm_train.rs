@@ -405,7 +405,7 @@ impl LmTrain {
                     lm_common::corpus().vocab.len(),
                     uniform
                 ),
-                marker: '-',
+                marker: '=',
                 points: vec![(0.0, uniform), (self.steps as f64, uniform)],
                 faint: false,
             },
@@ -417,7 +417,7 @@ impl LmTrain {
             },
             Series {
                 name: "validation (nats/char by step)".into(),
-                marker: '+',
+                marker: 'o',
                 points: self.line(|e| e.2),
                 faint: false,
             },

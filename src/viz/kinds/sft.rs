@@ -321,7 +321,7 @@ impl Visual for Sft {
         let runs = &self.runs;
         let body = match self.show {
             0 => loss_chart(
-                "answer loss by step: train *, held-out +, original text o",
+                "answer loss by step: train *, held-out o, original text x",
                 runs,
                 &["train".into()],
                 &['*'],
@@ -337,13 +337,13 @@ impl Visual for Sft {
                 c.series = ghosts;
                 c.series.push(Series {
                     name: "held-out".into(),
-                    marker: '+',
+                    marker: 'o',
                     points: self.line(|p| p.held_out),
                     faint: false,
                 });
                 c.series.push(Series {
                     name: "original text (nats/char by step)".into(),
-                    marker: 'o',
+                    marker: 'x',
                     points: self.line(|p| p.original),
                     faint: false,
                 });

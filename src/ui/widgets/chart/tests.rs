@@ -312,3 +312,26 @@ fn every_tick_of_an_axis_shares_one_style() {
         ["5e11", "1e12", "1.5e12"]
     );
 }
+
+#[test]
+fn a_kept_runs_ghost_never_takes_the_glyph_of_a_current_line() {
+    let theme = Theme::new(true, true);
+    // Two ghosts listed first, both asking for the glyph of the current train line.
+    let ghost = |name: &str| Series {
+        faint: true,
+        ..series(name, '*', vec![(0.0, 3.0), (10.0, 2.0)])
+    };
+    let v = ChartView {
+        series: vec![
+            ghost("lr 0.01"),
+            ghost("lr 0.03"),
+            series("train", '*', vec![(0.0, 4.0), (10.0, 1.0)]),
+            series("held-out", 'o', vec![(0.0, 4.5), (10.0, 1.5)]),
+        ],
+        ..linear()
+    };
+    let markers = widget(&v, &theme).markers();
+    assert_eq!(markers[2..], ['*', 'o'], "{markers:?}");
+    assert!(markers[0] != markers[1] && !markers[..2].contains(&'*'));
+    assert!(!markers[..2].contains(&'o'), "{markers:?}");
+}
