@@ -476,7 +476,9 @@ impl Visual for Grpo {
             lines.extend(self.samples_lines());
             return vec![Part::Text(lines)];
         }
+        // REINFORCE first, so GRPO (the lesson's method) lies on top where the two cross.
         let series = (0..2)
+            .rev()
             .map(|m| Series {
                 name: METHOD_NAMES[m].to_string(),
                 marker: MARKERS[m],
