@@ -718,9 +718,7 @@ fn write_kinds_doc(file: &Path) -> ExitCode {
             if old == new {
                 return Ok(false);
             }
-            std::fs::write(file, new)
-                .map(|()| true)
-                .map_err(|e| e.to_string())
+            llmf::labs::lm::io::write(file, new.as_bytes()).map(|()| true)
         });
     match result {
         Ok(changed) => {

@@ -93,13 +93,8 @@ impl Student {
         }
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let json = serde_json::to_string(&self.about).map_err(|e| e.to_string())?;
-        let tmp = dir.join(format!("{ABOUT_FILE}.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, json)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                format!("{}: {e}", path.display())
-            })
+        // The one atomic writer: temporary file, synced, renamed; the student's alone.
+        crate::labs::lm::io::write_private(&path, json.as_bytes())
     }
 }
 
