@@ -11,7 +11,7 @@
 //! 16 ms throughout" is about the slowest one.
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
-use llmf::app::{Action, App, Options};
+use llmf::app::{Action, App};
 use llmf::course::{embedded::Embedded, Course, Panel};
 use llmf::jobs::Waker;
 use llmf::progress::{Progress, Store};
@@ -58,7 +58,7 @@ fn working_app(course: &Arc<Course>, at: (usize, usize)) -> App {
         Arc::clone(course),
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     app.set_waker(Waker::new(|| {}));

@@ -13,7 +13,7 @@
 //!   frame, against the full layout check that start-up used to run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use llmf::app::{Action, App, Options};
+use llmf::app::{Action, App};
 use llmf::course::{embedded::Embedded, Course, Panel};
 use llmf::jobs::Waker;
 use llmf::progress::{Progress, Store};
@@ -32,7 +32,7 @@ fn app_at(course: &Course, lesson: usize, step: usize) -> App {
         course.clone(),
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     // Any waker that is not `Waker::none()` builds panels as the event loop does.
@@ -104,7 +104,7 @@ fn paste(c: &mut Criterion) {
     let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let theme = Theme::default_color();
     let (li, si) = text_field_step(&course);
-    let text: String = llmf::labs::shared::course_text()
+    let text: String = llmf::labs::part1_text::shared::course_text()
         .join(" ")
         .chars()
         .cycle()
@@ -151,7 +151,7 @@ fn step_change(c: &mut Criterion) {
     let theme = Theme::default_color();
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, progress, _) = Store::open(Some(dir.path().to_path_buf()));
-    let mut app = App::new(course, progress, store, Options::default(), (80, 24));
+    let mut app = App::new(course, progress, store, llmf::ui::options(false), (80, 24));
     app.set_waker(Waker::new(|| {}));
     app.open_at(0, 0);
     let mut term = Terminal::new(TestBackend::new(80, 24)).expect("term");

@@ -2,7 +2,7 @@
 //! `Terminal` (draw, diff and flush into a test backend), plus the whole `llmf render` process.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use llmf::app::{Action, App, Options};
+use llmf::app::{Action, App};
 use llmf::course::embedded::Embedded;
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
@@ -30,7 +30,7 @@ fn frames(c: &mut Criterion) {
                     course.clone(),
                     Progress::default(),
                     Store::memory(),
-                    Options::default(),
+                    llmf::ui::options(false),
                     (w, h),
                 );
                 app.open_at(li, si);
@@ -59,7 +59,7 @@ fn frames(c: &mut Criterion) {
 fn token_strip_frames(c: &mut Criterion) {
     let course = llmf::course::load(&Embedded).0.expect("built-in course");
     let theme = Theme::default_color();
-    let text: String = llmf::labs::shared::course_text()
+    let text: String = llmf::labs::part1_text::shared::course_text()
         .join(" ")
         .chars()
         .take(2000)
@@ -78,7 +78,7 @@ fn token_strip_frames(c: &mut Criterion) {
                 course.clone(),
                 Progress::default(),
                 Store::memory(),
-                Options::default(),
+                llmf::ui::options(false),
                 (80, 24),
             );
             app.open_at(li, si);
@@ -135,7 +135,7 @@ fn render_process(c: &mut Criterion) {
 /// One head of attention at n = 512, d = 64 (Q·Kᵀ, softmax, ·V), and the recompute plus
 /// redraw after a toggle on the attention map for a short sentence.
 fn attention(c: &mut Criterion) {
-    use llmf::labs::attention::{attention_output, Options as AttnOptions};
+    use llmf::labs::part2_math::attention::{attention_output, Options as AttnOptions};
     use llmf::labs::rng::Rng;
     use ndarray::Array2;
     let mut rng = Rng::new(1);
@@ -159,7 +159,7 @@ fn attention(c: &mut Criterion) {
     // The path lesson 13's timing panel measures: f32, ndarray's GEMM, one workspace reused.
     // Compare with `python3 benches/numpy_attention.py` (numpy + OpenBLAS, one thread).
     {
-        use llmf::labs::fast_attention::{attention_f32, to_f32, Workspace};
+        use llmf::labs::part3_transformer::fast_attention::{attention_f32, to_f32, Workspace};
         let (q, k, v) = (to_f32(&q), to_f32(&k), to_f32(&v));
         let mut ws = Workspace::default();
         group.bench_function("one_head_n512_d64_f32_timed_path", |b| {
@@ -183,7 +183,7 @@ fn attention(c: &mut Criterion) {
         course,
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     app.open_at(index, step);
@@ -206,7 +206,7 @@ fn attention(c: &mut Criterion) {
 
 /// Training each tokenizer on the bundled corpus (the course's own lessons).
 fn tokenizers(c: &mut Criterion) {
-    use llmf::labs::tokenize::{corpus, train, Algorithm};
+    use llmf::labs::part1_text::tokenize::{corpus, train, Algorithm};
     let text = corpus();
     let mut group = c.benchmark_group("tokenizers");
     group
@@ -223,7 +223,7 @@ fn tokenizers(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(4));
     group.bench_function("ppmi_svd_vocab1500_dims50", |b| {
-        b.iter(|| llmf::labs::embeddings::build(black_box(&text), 1500, 4, 50, 1));
+        b.iter(|| llmf::labs::part1_text::embeddings::build(black_box(&text), 1500, 4, 50, 1));
     });
     group.finish();
 }
@@ -233,7 +233,7 @@ fn tokenizers(c: &mut Criterion) {
 fn keystroke(c: &mut Criterion) {
     use llmf::course::VizSpec;
     use llmf::viz::Visualizer;
-    llmf::labs::shared::train_trio(1000).expect("training");
+    llmf::labs::part1_text::shared::train_trio(1000).expect("training");
     let spec = VizSpec {
         kind: "token-split".into(),
         params: serde_json::Map::new(),
@@ -244,7 +244,7 @@ fn keystroke(c: &mut Criterion) {
     let mut viz = Visualizer::build(&spec).expect("token-split");
     viz.poll();
     viz.begin_edit();
-    let paragraph: String = llmf::labs::shared::course_text()
+    let paragraph: String = llmf::labs::part1_text::shared::course_text()
         .join(" ")
         .chars()
         .take(2000)

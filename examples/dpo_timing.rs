@@ -5,7 +5,7 @@ use llmf::labs::lm::{
     self,
     dpo::{DpoConfig, DpoTrainer, PrefText},
 };
-use llmf::labs::reward_model::split_questions;
+use llmf::labs::part5_adapting::reward_model::split_questions;
 use std::time::Instant;
 
 /// The allocator the app uses (src/main.rs), so timings match it.

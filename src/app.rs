@@ -6,25 +6,31 @@
 //! layout is worked out once at the end of every `update` that changed something, so drawing a
 //! frame never measures anything again.
 
-pub use crate::action::{Action, Edit};
-pub use crate::panel::PanelState;
-pub use crate::quiz::{Feedback, QuizState};
+pub use crate::app::action::{Action, Edit};
+pub use crate::app::panel::PanelState;
+pub use crate::app::quiz::{Feedback, QuizState};
 
+use crate::app::field::Field;
+use crate::app::picker::Picker;
+use crate::app::quiz::QuizInput;
 use crate::course::prose::{self, Line};
 use crate::course::{Course, Lesson, Step};
-use crate::field::Field;
 use crate::jobs::Waker;
-use crate::picker::Picker;
 use crate::progress::{Progress, Store, Writer};
-use crate::quiz::QuizInput;
-use crate::ui::layout::{self, Areas};
 use crate::viz::lab::Lab;
 use crate::viz::Visualizer;
+use layout::Areas;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub mod action;
 mod entry;
+pub mod field;
+pub mod layout;
+pub mod panel;
+pub mod picker;
+pub mod quiz;
 mod runs;
 mod scroll;
 mod steps;
@@ -36,10 +42,21 @@ pub enum Focus {
     Panel,
 }
 
-/// Options that shape how the app looks, fixed at start.
-#[derive(Debug, Clone, Copy, Default)]
+/// Options that shape how the app looks, fixed at start. `ui::options(ascii)` builds them
+/// with the drawing code's own measure.
+#[derive(Clone, Copy)]
 pub struct Options {
     pub ascii: bool,
+    /// How many rows a panel takes when drawn (see [`layout::Measure`]).
+    pub measure: &'static dyn layout::Measure,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("ascii", &self.ascii)
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct App {
@@ -54,7 +71,7 @@ pub struct App {
     help_open: bool,
     /// The step's panel fills the terminal (`z`); it stays zoomed across steps that have one.
     zoomed: bool,
-    /// While zoomed, which part of a visualizer's view is shown (see `ui::widgets::zoom_parts`).
+    /// While zoomed, which part of a visualizer's view is shown (see `View::zoom_parts`).
     zoom_part: usize,
     /// The lesson picker, while it is open (it takes every key until closed).
     picker: Option<Picker>,
@@ -199,7 +216,7 @@ impl App {
     }
 
     /// While zoomed, the part of the visualizer's view on screen (an index into
-    /// `ui::widgets::zoom_parts`, kept in range by drawing).
+    /// `View::zoom_parts`, kept in range by drawing).
     pub fn zoom_part(&self) -> usize {
         self.zoom_part
     }
@@ -286,7 +303,7 @@ impl App {
             self.outline_wanted,
             &self.panel,
             self.focus == Focus::Panel,
-            ascii,
+            self.options,
             &pinned_rows,
             self.prose_is_empty(),
         )
@@ -506,7 +523,7 @@ impl App {
     /// The part a zoom starts on: the view's first figure, else its first part.
     fn first_zoom_part(&self) -> usize {
         match &self.panel {
-            PanelState::Viz(v) => crate::ui::widgets::first_figure(v.view()),
+            PanelState::Viz(v) => v.view().first_figure(),
             _ => 0,
         }
     }
@@ -517,7 +534,7 @@ impl App {
         let PanelState::Viz(v) = &self.panel else {
             return self.scroll_panel(delta);
         };
-        let n = crate::ui::widgets::zoom_parts(v.view()).len();
+        let n = v.view().zoom_parts().len();
         if n == 0 {
             return false;
         }
@@ -673,7 +690,7 @@ impl App {
         if self.layout.zoomed {
             // No prose box: the prose keeps its wrapping and scroll for the way back.
             self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
-                layout::panel_needs(&self.panel, inner.width, self.options.ascii)
+                layout::panel_needs(&self.panel, inner.width, self.options)
             });
             self.panel_scroll = self.panel_scroll.min(self.max_panel_scroll());
             return;
@@ -682,7 +699,7 @@ impl App {
             let mut blocks = self.current_step().prose.clone();
             // The last step of a lesson ends with what the learner did in it.
             if self.step + 1 == self.lesson().steps.len() {
-                blocks.extend(crate::record::summary(
+                blocks.extend(crate::progress::record::summary(
                     &self.course,
                     self.lesson,
                     &self.progress,
@@ -702,7 +719,7 @@ impl App {
         };
         self.prose_scroll = self.prose_scroll.min(self.max_scroll());
         self.panel_rows = self.layout.panel_inner.map_or(0, |inner| {
-            layout::panel_needs(&self.panel, inner.width, self.options.ascii)
+            layout::panel_needs(&self.panel, inner.width, self.options)
         });
         self.panel_scroll = self.panel_scroll.min(self.max_panel_scroll());
     }

@@ -2,9 +2,9 @@
 //! every visualizer builds from its parameters, every question has a valid answer and fits
 //! on an 80x24 screen, and no code line is wider than the narrowest prose column.
 
+use crate::app::layout;
 use crate::app::{Feedback, PanelState, QuizState};
 use crate::course::{prose, Course, Panel, Problem};
-use crate::ui::layout;
 use crate::viz::view::ControlKind;
 use crate::viz::Visualizer;
 use ratatui::layout::Rect;
@@ -63,17 +63,24 @@ pub fn check_specs(course: &Course) -> Vec<Problem> {
 pub fn narrowest_prose(panel: &PanelState) -> u16 {
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
     if matches!(panel, PanelState::None) {
-        return layout::areas(small, false, panel, false, false, &|_| 0)
-            .prose_text
-            .width;
+        return layout::areas(
+            small,
+            false,
+            panel,
+            false,
+            crate::ui::options(false),
+            &|_| 0,
+        )
+        .prose_text
+        .width;
     }
-    let stacked = layout::areas(small, false, panel, true, false, &|_| 0);
+    let stacked = layout::areas(small, false, panel, true, crate::ui::options(false), &|_| 0);
     let side = layout::areas(
         Rect::new(0, 0, NARROW_SIDE.0, NARROW_SIDE.1),
         false,
         panel,
         true,
-        false,
+        crate::ui::options(false),
         &|_| 0,
     );
     if side.side_by_side {
@@ -129,7 +136,14 @@ pub fn check_lesson(lesson: &crate::course::Lesson, quotes: bool) -> Vec<Problem
             }),
         };
         let prose_width = narrowest_prose(&panel);
-        let stacked = layout::areas(small, false, &panel, true, false, &|_| 0);
+        let stacked = layout::areas(
+            small,
+            false,
+            &panel,
+            true,
+            crate::ui::options(false),
+            &|_| 0,
+        );
         for (line, text) in &step.code_lines {
             // Code is drawn two columns in and never wrapped.
             let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
@@ -150,7 +164,7 @@ pub fn check_lesson(lesson: &crate::course::Lesson, quotes: bool) -> Vec<Problem
             let needs = match (&panel, &step.panel) {
                 (PanelState::Quiz(q), _) => crate::ui::quiz::max_height(q, inner.width, false),
                 (_, Some(Panel::Viz(spec))) => tallest_view(spec, inner.width),
-                (other, _) => layout::panel_needs(other, inner.width, false),
+                (other, _) => layout::panel_needs(other, inner.width, crate::ui::options(false)),
             };
             // With the panel focused it may take all but what the prose box keeps: its
             // minimum rows, or the step's pinned instructions. A visualizer taller than
@@ -359,7 +373,7 @@ fn focused_room(file: &str, step: &crate::course::Step) -> (u16, Option<Problem>
     // A panel taller than the screen, so the layout gives it all it may take.
     let tall = PanelState::Broken("word ".repeat(2000));
     let small = Rect::new(0, 0, SMALL.0, SMALL.1);
-    let areas = layout::areas(small, false, &tall, true, false, &rows);
+    let areas = layout::areas(small, false, &tall, true, crate::ui::options(false), &rows);
     let available = areas.panel_inner.map_or(0, |r| r.height);
     let shown = areas.prose_text.height;
     let needed = rows(areas.prose_text.width);

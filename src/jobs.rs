@@ -11,6 +11,8 @@
 //! Nothing here knows about terminals: the local driver's waker posts a message to its event
 //! channel; a server's posts to the session's task; `llmf check` waits on a plain channel.
 
+pub mod gate;
+
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};

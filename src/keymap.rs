@@ -8,9 +8,9 @@
 //! something worth telling, for the help and the hints. In a text field every printable key is
 //! text, so only the [`Context::Typing`] rows apply there.
 
-use crate::action::Action;
+use crate::app::action::Action;
+use crate::app::panel::PanelState;
 use crate::app::{App, Focus};
-use crate::panel::PanelState;
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };

@@ -5,7 +5,9 @@
 //! instances at once lose nothing. A corrupt file is moved aside, never overwritten; a
 //! read-only home leaves the course usable, with a warning.
 
-use crate::safe_read::{self, ReadError};
+pub mod record;
+
+use crate::text::safe_read::{self, ReadError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
@@ -95,13 +97,13 @@ impl Progress {
             if l.step >= MAX_STEP || l.visited.iter().any(|s| *s >= MAX_STEP) {
                 return Err(format!(
                     "lesson {}: a step number is over {MAX_STEP}",
-                    crate::sanitize::field(slug)
+                    crate::text::sanitize::field(slug)
                 ));
             }
             if l.answers.len() > MAX_STEP || l.answers.keys().any(|k| long(k)) {
                 return Err(format!(
                     "lesson {}: too many or too long question ids",
-                    crate::sanitize::field(slug)
+                    crate::text::sanitize::field(slug)
                 ));
             }
         }

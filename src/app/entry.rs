@@ -1,11 +1,11 @@
 //! Keys and pastes for the parts of the app that take text: a visualizer's text field (an
-//! editor from `crate::field`), the lesson picker's search, and a pasted numeric answer.
+//! editor from `crate::app::field`), the lesson picker's search, and a pasted numeric answer.
 
 use super::{App, Focus};
-use crate::action::{Action, Edit};
+use crate::app::action::{Action, Edit};
+use crate::app::panel::PanelState;
+use crate::app::quiz::QuizInput;
 use crate::course::QuizKind;
-use crate::panel::PanelState;
-use crate::quiz::QuizInput;
 
 impl App {
     pub(super) fn update_text_entry(&mut self, action: Action) -> bool {

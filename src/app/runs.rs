@@ -4,7 +4,7 @@
 //! the run key resumes it from the step it reached.
 
 use super::App;
-use crate::panel::PanelState;
+use crate::app::panel::PanelState;
 use crate::viz::run::saved;
 use std::path::PathBuf;
 
@@ -40,7 +40,7 @@ impl App {
             let removed = saved::remove(&path).is_ok();
             self.notices.push(format!(
                 "{}{}",
-                crate::sanitize::field(&e),
+                crate::text::sanitize::field(&e),
                 if removed {
                     " (the file was removed: this step's panel starts afresh)"
                 } else {

@@ -2,8 +2,8 @@
 //! answers, and when a lesson is done.
 
 use super::{App, Focus};
-use crate::panel::PanelState;
-use crate::record::Record;
+use crate::app::panel::PanelState;
+use crate::progress::record::Record;
 
 impl App {
     /// Puts the panel of the step being left aside (when it can be kept, see
@@ -59,7 +59,7 @@ impl App {
     }
 
     /// Marks the open lesson done in the progress file once every step is seen and every
-    /// question answered (see `crate::record`); a done lesson stays done.
+    /// question answered (see `crate::progress::record`); a done lesson stays done.
     pub(super) fn note_done(&mut self) {
         let lesson = &self.course.lessons[self.lesson];
         let done = Record::of(lesson, self.progress.lesson(&lesson.slug)).done();

@@ -219,7 +219,7 @@ impl Source for DirSource<'_> {
         self.0.display().to_string()
     }
     fn read(&self, name: &str) -> Result<String, String> {
-        use crate::safe_read::{self, LESSON_LIMIT, MANIFEST_LIMIT};
+        use crate::text::safe_read::{self, LESSON_LIMIT, MANIFEST_LIMIT};
         safe_read::course_entry(name)?;
         let path = self.0.join(name);
         safe_read::inside(self.0, &path)?;
@@ -270,7 +270,7 @@ pub fn load_all(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
     let mut lessons: Vec<Lesson> = Vec::new();
     for (part_index, part) in manifest.parts.iter().enumerate() {
         for (file, line) in &part.lessons {
-            if let Err(e) = crate::safe_read::course_entry(file) {
+            if let Err(e) = crate::text::safe_read::course_entry(file) {
                 problems.push(Problem::new("course.json", *line, e));
                 continue;
             }

@@ -259,12 +259,12 @@ pub fn layout(blocks: &[Block], width: usize, ascii: bool) -> Vec<Line> {
             return runs;
         }
         runs.into_iter()
-            .map(|(s, e)| (crate::ascii::fold(&s).into_owned(), e))
+            .map(|(s, e)| (crate::text::ascii::fold(&s).into_owned(), e))
             .collect()
     };
     let fold = |t: &str| -> String {
         if ascii {
-            crate::ascii::fold(t).into_owned()
+            crate::text::ascii::fold(t).into_owned()
         } else {
             t.to_string()
         }

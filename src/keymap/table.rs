@@ -2,7 +2,7 @@
 //! status bar show them. The lookup, help, hints and README table are derived in the parent.
 
 use super::{Binding, Context, Does, Key};
-use crate::action::{Action, Edit};
+use crate::app::action::{Action, Edit};
 use ratatui::crossterm::event::KeyCode;
 
 use Does::{Act, TypeIt};

@@ -1,5 +1,5 @@
 use super::*;
-use crate::action::Edit;
+use crate::app::action::Edit;
 use ratatui::crossterm::event::KeyEventState;
 
 fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {

@@ -1,37 +1,12 @@
 //! Labs: the computations the lessons explain, as plain functions on `ndarray` matrices.
 //! No drawing here; visualizers in `crate::viz` call these and show the results.
-pub mod attention;
-pub mod bpe;
-pub mod cost;
-pub mod dedup;
-pub mod dedup_docs;
-pub mod dk_variance;
-pub mod embeddings;
-pub mod fast_attention;
-pub mod fertility;
-pub mod fertility_data;
-pub mod finetune_memory;
-pub mod flops;
-pub mod glitch;
-pub mod heads;
-pub mod kl_policy;
 pub mod lm;
-pub mod long_context;
-pub mod packing;
-pub mod parallelism;
-pub mod policy_training;
-pub mod preference;
-pub mod quality;
-pub mod quant;
-pub mod reward_model;
+pub mod part1_text;
+pub mod part2_math;
+pub mod part3_transformer;
+pub mod part4_pretraining;
+pub mod part5_adapting;
 pub mod rng;
-pub mod rnn;
-pub mod scaling;
-pub mod shared;
-pub mod similarity;
-pub mod softmax;
-pub mod tokenize;
-pub mod transformer;
 
 /// Formats a count or a float compactly: `512`, `12,288`, `3.15e23`, `0.0052`.
 pub fn fmt_num(x: f64) -> String {

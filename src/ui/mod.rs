@@ -2,17 +2,19 @@
 //! Nothing is computed here that the state could hold: prose is already wrapped, views are
 //! already computed.
 
-pub mod layout;
 pub mod picker;
 pub mod quiz;
 pub mod theme;
 pub mod widgets;
 
-use crate::app::{App, Focus};
+use crate::app::layout::Measure;
+use crate::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::panel::PanelState;
+use crate::app::quiz::QuizState;
+use crate::app::{App, Focus, Options};
 use crate::course::prose::Emph;
 use crate::keymap::{self, Context};
-use crate::panel::PanelState;
-use layout::{MIN_HEIGHT, MIN_WIDTH};
+use crate::viz::view::View;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
@@ -22,6 +24,29 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use theme::Theme;
 use unicode_truncate::UnicodeTruncateStr;
 use unicode_width::UnicodeWidthStr;
+
+/// What the app is given to measure panels with: the drawing code's own heights.
+struct DrawnHeights;
+
+impl Measure for DrawnHeights {
+    fn view_rows(&self, view: &View, width: u16) -> u16 {
+        widgets::view_height(view, width)
+    }
+    fn quiz_rows(&self, quiz: &QuizState, width: u16, ascii: bool) -> u16 {
+        self::quiz::height(quiz, width, ascii)
+    }
+    fn text_rows(&self, text: &str, width: u16) -> u16 {
+        self::quiz::wrapped_rows(text, width)
+    }
+}
+
+/// The app's options for a screen drawn by this module: `ascii` and the heights it draws.
+pub fn options(ascii: bool) -> Options {
+    Options {
+        ascii,
+        measure: &DrawnHeights,
+    }
+}
 
 /// Box-drawing characters, or plain ASCII ones for `--ascii`.
 const ASCII_BORDER: border::Set = border::Set {
@@ -118,7 +143,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
 }
 
-/// The last word on `--ascii`: text was spelled in ASCII before layout (`crate::ascii::fold`),
+/// The last word on `--ascii`: text was spelled in ASCII before layout (`crate::text::ascii::fold`),
 /// and any glyph still on screen (a border, a block, a shape, a character a lesson quotes)
 /// becomes a one-column look-alike here, so the layout is unchanged and the output is 7-bit.
 fn fold_to_ascii(buf: &mut Buffer, area: Rect) {
@@ -131,7 +156,7 @@ fn fold_to_ascii(buf: &mut Buffer, area: Rect) {
             }
             let mut chars = cell.symbol().chars();
             let plain = match (chars.next(), chars.next()) {
-                (Some(c), None) => crate::ascii::fold_char(c),
+                (Some(c), None) => crate::text::ascii::fold_char(c),
                 _ => '?',
             };
             cell.set_char(plain);
@@ -142,7 +167,7 @@ fn fold_to_ascii(buf: &mut Buffer, area: Rect) {
 /// Text as the theme can draw it: spelled in ASCII for `--ascii`.
 fn plain(text: String, theme: &Theme) -> String {
     if theme.ascii {
-        crate::ascii::fold(&text).into_owned()
+        crate::text::ascii::fold(&text).into_owned()
     } else {
         text
     }
@@ -209,7 +234,8 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             .filter(|(_, l)| l.part == pi)
         {
             let done =
-                crate::record::Record::of(lesson, app.progress().lesson(&lesson.slug)).done();
+                crate::progress::record::Record::of(lesson, app.progress().lesson(&lesson.slug))
+                    .done();
             let mark = match (done, theme.ascii) {
                 (true, true) => "[x] ",
                 (true, false) => " ✓ ",
@@ -347,7 +373,7 @@ fn render_zoomed(app: &App, areas: &layout::Areas, buf: &mut Buffer, theme: &The
         return;
     };
     let view = v.view();
-    let pages = widgets::zoom_parts(view).len().max(1);
+    let pages = view.zoom_parts().len().max(1);
     let page = app.zoom_part().min(pages - 1) + 1;
     let n = view.controls.len();
     let arrows = if theme.ascii { "up/down" } else { "↑↓" };
@@ -571,7 +597,7 @@ fn render_notices(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
         .iter()
         .flat_map(|n| {
             let n = if theme.ascii {
-                crate::ascii::fold(n).into_owned()
+                crate::text::ascii::fold(n).into_owned()
             } else {
                 n.clone()
             };

@@ -1,9 +1,9 @@
 //! The lesson picker overlay: what was typed, then the matching lessons under their parts,
 //! each with a done mark and its first-try score, the highlighted one kept in view.
 
+use crate::app::picker::Picker;
 use crate::app::App;
-use crate::picker::Picker;
-use crate::record::Record;
+use crate::progress::record::Record;
 use crate::ui::theme::Theme;
 use crate::ui::{centered, fit, pane};
 use ratatui::buffer::Buffer;

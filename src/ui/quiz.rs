@@ -1,9 +1,9 @@
 //! The checkpoint panel: a question, its choices or an answer box, and the feedback.
 
+use crate::app::quiz::{Feedback, QuizState};
 use crate::course::prose::{self, Block, Emph};
 use crate::course::QuizKind;
 use crate::progress::AnswerRecord;
-use crate::quiz::{Feedback, QuizState};
 use crate::ui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

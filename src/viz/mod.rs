@@ -247,7 +247,7 @@ impl Visualizer {
     fn fold_view(&mut self) {
         if self.ascii {
             self.view
-                .map_text(&|s: &str| crate::ascii::fold(s).into_owned());
+                .map_text(&|s: &str| crate::text::ascii::fold(s).into_owned());
         }
     }
 

@@ -173,12 +173,12 @@ impl Gate {
 }
 
 /// The working end of a [`Run`]: reports like a [`Reporter`], and waits at each report while
-/// the run is paused. It holds the run's turn at the CPU ([`crate::gate`]) and gives it back
+/// the run is paused. It holds the run's turn at the CPU ([`crate::jobs::gate`]) and gives it back
 /// while paused, so a paused run never keeps another learner's run waiting.
 pub struct RunSink<E> {
     reporter: Reporter<E>,
     gate: Arc<Gate>,
-    turn: Mutex<Option<crate::gate::Turn<'static>>>,
+    turn: Mutex<Option<crate::jobs::gate::Turn<'static>>>,
     queue: Arc<Queue>,
     /// Where the work leaves its state when the app closes (see [`Self::save`]).
     saved: Arc<Mutex<Option<Vec<u8>>>>,
@@ -276,8 +276,8 @@ impl Queue {
         &self,
         reporter: &Reporter<E>,
         gate: &Gate,
-    ) -> Option<crate::gate::Turn<'static>> {
-        let turn = crate::gate::Gate::global().enter(
+    ) -> Option<crate::jobs::gate::Turn<'static>> {
+        let turn = crate::jobs::gate::Gate::global().enter(
             |ahead| {
                 self.set(ahead);
                 reporter.wake();
@@ -610,7 +610,7 @@ impl<E: Send + 'static> Run<E> {
         if header.kind != self.kind {
             return Err(format!(
                 "{origin}: a saved run of \"{}\", not of this panel's \"{}\"",
-                crate::sanitize::field(&header.kind),
+                crate::text::sanitize::field(&header.kind),
                 self.kind
             ));
         }

@@ -198,7 +198,7 @@ pub enum ControlKind {
 }
 
 impl View {
-    /// Rewrites every string in the view with `f` (for `--ascii`: `crate::ascii::fold`), so
+    /// Rewrites every string in the view with `f` (for `--ascii`: `crate::text::ascii::fold`), so
     /// the widgets measure and draw the text as it will be shown.
     pub fn map_text(&mut self, f: &dyn Fn(&str) -> String) {
         let all = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = f(s));
@@ -244,7 +244,7 @@ impl Part {
                 c.y_label = f(&c.y_label);
                 for s in &mut c.series {
                     s.name = f(&s.name);
-                    s.marker = crate::ascii::fold_char(s.marker);
+                    s.marker = crate::text::ascii::fold_char(s.marker);
                 }
             }
             Part::Table(t) => {
@@ -265,6 +265,54 @@ impl Part {
                     m.2 = f(&m.2);
                 }
             }
+        }
+    }
+}
+
+/// What a zoomed panel pages through. Plain data, so the app keeps its page in range without
+/// asking the drawing code.
+impl View {
+    /// The parts a zoomed panel pages through, in order: a column group holding a figure gives
+    /// each of its parts a page (the figure then gets the whole screen), any other part is one
+    /// page.
+    pub fn zoom_parts(&self) -> Vec<&Part> {
+        fn push<'a>(part: &'a Part, out: &mut Vec<&'a Part>) {
+            match part {
+                Part::Columns(parts) if parts.iter().any(Part::can_grow) => {
+                    for p in parts {
+                        push(p, out);
+                    }
+                }
+                _ => out.push(part),
+            }
+        }
+        let mut out = Vec::new();
+        for part in &self.parts {
+            push(part, &mut out);
+        }
+        out
+    }
+
+    /// The page a zoom opens on: the view's first figure, else its first part.
+    pub fn first_figure(&self) -> usize {
+        self.zoom_parts()
+            .iter()
+            .position(|p| p.is_figure())
+            .unwrap_or(0)
+    }
+}
+
+impl Part {
+    /// A chart, scatter plot or heat map: drawn to fill whatever room it is given.
+    pub fn is_figure(&self) -> bool {
+        matches!(self, Part::Chart(_) | Part::Scatter(_) | Part::Heatmap(_))
+    }
+
+    /// Whether the part (or one of its columns) is a figure that can use spare rows.
+    pub fn can_grow(&self) -> bool {
+        match self {
+            Part::Columns(parts) => parts.iter().any(Part::can_grow),
+            part => part.is_figure(),
         }
     }
 }

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::{app_at, draw, find_quiz, fixture, quiz};
-use llmf::app::{Action, App, Feedback, Focus, Options, PanelState};
+use llmf::app::{Action, App, Feedback, Focus, PanelState};
 use llmf::course::QuizKind;
 use llmf::progress::{Progress, Store};
 use proptest::prelude::*;
@@ -46,7 +46,7 @@ fn resumes_where_the_learner_left_off() {
         fixture(),
         progress,
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     assert_eq!(app.position(), (1, 1));
@@ -60,7 +60,7 @@ fn resumes_where_the_learner_left_off() {
         fixture(),
         progress,
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     assert_eq!(app.position(), (0, app.lesson().steps.len() - 1));
@@ -223,7 +223,13 @@ fn quit_saves_to_the_progress_file() {
     let dir = tempfile::tempdir().unwrap();
     let (store, progress, notices) = Store::open(Some(dir.path().to_path_buf()));
     assert!(notices.is_empty(), "{notices:?}");
-    let mut app = App::new(fixture(), progress, store, Options::default(), (80, 24));
+    let mut app = App::new(
+        fixture(),
+        progress,
+        store,
+        llmf::ui::options(false),
+        (80, 24),
+    );
     app.open_at(1, 1);
     assert!(app.update(Action::Quit));
     assert!(app.quit_requested());
@@ -236,7 +242,7 @@ fn quit_saves_to_the_progress_file() {
         fixture(),
         reread,
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     assert_eq!(app.position(), (1, 1), "and opens where the learner quit");
@@ -406,7 +412,7 @@ fn a_focused_panel_keeps_the_steps_instructions_in_view_at_80x24() {
         course,
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     let before = draw(&app);

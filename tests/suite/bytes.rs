@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use llmf::app::{Action, App, Options};
+use llmf::app::{Action, App};
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
 use ratatui::backend::CrosstermBackend;
@@ -54,7 +54,7 @@ fn no_op_keys_write_nothing_and_scrolling_writes_little() {
         course,
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (w, h),
     );
     app.open_at(0, 0); // prose longer than the screen: Down scrolls it

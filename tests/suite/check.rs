@@ -302,10 +302,10 @@ fn tokenize_prints_splits_for_scripts() {
 fn a_tokenizer_file_joins_the_course_and_a_bad_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("mine.json");
-    let trained = llmf::labs::tokenize::train(
-        llmf::labs::tokenize::Algorithm::Bpe,
+    let trained = llmf::labs::part1_text::tokenize::train(
+        llmf::labs::part1_text::tokenize::Algorithm::Bpe,
         300,
-        &llmf::labs::tokenize::corpus(),
+        &llmf::labs::part1_text::tokenize::corpus(),
     )
     .unwrap();
     trained.save(&good, false).unwrap();

@@ -80,7 +80,7 @@ fn llmf(args: &[&str], home: &Path) -> Run {
 /// The first character a terminal would act on, if any (newlines and tabs are layout).
 fn raw_control(text: &str) -> Option<char> {
     text.chars()
-        .find(|c| llmf::sanitize::is_control(*c) && !matches!(c, '\n' | '\t'))
+        .find(|c| llmf::text::sanitize::is_control(*c) && !matches!(c, '\n' | '\t'))
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

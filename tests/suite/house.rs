@@ -5,11 +5,28 @@
 use serde_json::Value;
 use std::process::Command;
 
-/// `cargo metadata` for this package, from the lock file and the local registry only.
+/// The platform the tests run on, as rustc names it (`x86_64-unknown-linux-gnu`).
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host")
+}
+
+/// `cargo metadata` for this package, from the lock file and the local registry only, for
+/// this platform (a fresh machine holds only the crates its own build needs, not the
+/// Android or Windows ones the lock file also lists).
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let host = host_triple();
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .args(["--filter-platform", &host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -95,4 +112,132 @@ fn cargo_starts_every_process_with_the_apps_thread_limits() {
             ".cargo/config.toml [env] must set {name} = \"{value}\", as the app's main does"
         );
     }
+}
+
+/// The library's top-level modules from the bottom up: each may import only those before it
+/// (`src/lib.rs` says the same in words). `check` sits on top because it draws panels to
+/// measure them.
+const LAYERS: &[&str] = &[
+    "text", "jobs", "course", "labs", "viz", "progress", "app", "keymap", "ui", "driver", "check",
+];
+
+/// Every `crate::MODULE` a source file names, with its line, outside comments.
+fn crate_paths(source: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (i, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            let after = &rest[at + "crate::".len()..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let starts_word = at == 0
+                || !rest[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+            if starts_word && !name.is_empty() {
+                found.push((i + 1, name));
+            }
+            rest = after;
+        }
+    }
+    found
+}
+
+/// The source up to its unit-test module (`#[cfg(test)]` on the line before a `mod … {`).
+fn shipped_part(source: &str) -> &str {
+    let mut at = 0;
+    let mut lines = source.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        let next = lines.peek().copied().unwrap_or("");
+        if line.trim() == "#[cfg(test)]" && next.contains("mod ") && next.trim_end().ends_with('{')
+        {
+            return &source[..at];
+        }
+        at += line.len();
+    }
+    source
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The layers hold: no module of the library imports one above it (the app never reaches
+/// for the drawing code, the labs never for the visualizers), and every top-level module has
+/// a place in [`LAYERS`]. An arrow pointing up fails here with its file and line. Unit tests
+/// (a `#[cfg(test)] mod` at the end of a file, or a `tests` module file) are not held to it.
+#[test]
+fn no_module_imports_a_layer_above_its_own() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let rank = |name: &str| LAYERS.iter().position(|l| *l == name);
+    let mut wrong = Vec::new();
+    let mut seen_tops = std::collections::BTreeSet::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let top = rel.iter().next().unwrap().to_string_lossy().into_owned();
+        let top = top.trim_end_matches(".rs").to_string();
+        if ["lib", "main", "cli"].contains(&top.as_str()) {
+            continue;
+        }
+        seen_tops.insert(top.clone());
+        let Some(own) = rank(&top) else {
+            wrong.push(format!(
+                "src/{}: module `{top}` has no layer in LAYERS",
+                rel.display()
+            ));
+            continue;
+        };
+        // Unit tests may draw what they check (a panel's height at 80 columns): only the code
+        // that ships is held to the layers.
+        if rel.iter().any(|part| part == "tests" || part == "tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, used) in crate_paths(shipped_part(&text)) {
+            if let Some(theirs) = rank(&used) {
+                if theirs > own {
+                    wrong.push(format!(
+                        "src/{}:{line}: `{top}` imports `crate::{used}`, a layer above it",
+                        rel.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(seen_tops.len() >= LAYERS.len(), "{seen_tops:?}");
+}
+
+#[test]
+fn the_import_scanner_stops_at_the_unit_tests() {
+    let source =
+        "use crate::viz::a;\n#[cfg(test)]\npub(crate) mod tests {\n    use crate::ui::b;\n}\n";
+    assert_eq!(shipped_part(source), "use crate::viz::a;\n");
+    let helper = "#[cfg(test)]\nfn helper() {}\nuse crate::ui::c;\n";
+    assert_eq!(
+        shipped_part(helper),
+        helper,
+        "a test-only function is not the test module"
+    );
+}
+
+#[test]
+fn the_import_scanner_sees_paths_and_skips_comments() {
+    let found =
+        crate_paths("use crate::ui::x; // crate::app\nlet a = $crate::text::y; foo(crate::viz::z)");
+    let names: Vec<&str> = found.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["ui", "viz"]);
 }

@@ -193,7 +193,7 @@ fn app_on(course: &llmf::course::Course) -> App {
         course.clone(),
         llmf::progress::Progress::default(),
         llmf::progress::Store::memory(),
-        llmf::app::Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     )
 }
@@ -237,7 +237,7 @@ fn session(course: &llmf::course::Course, home: &std::path::Path) -> App {
         course.clone(),
         progress,
         store,
-        llmf::app::Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     )
 }

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::{app_at, draw, find_quiz, key, quiz, typed, Driven};
-use llmf::app::{Action, App, Feedback, Focus, Options, PanelState};
+use llmf::app::{Action, App, Feedback, Focus, PanelState};
 use llmf::progress::{Progress, Store};
 use ratatui::crossterm::event::KeyCode;
 // ---- Real key events, through the key table, drawn like the terminal draws ----
@@ -196,7 +196,7 @@ fn on_a_text_field() -> Driven {
         course,
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     app.open_at(li, 8);

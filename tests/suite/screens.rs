@@ -6,7 +6,7 @@
 use crate::common;
 
 use common::{built_in, draw_buffer, fixture};
-use llmf::app::{Action, App, Options};
+use llmf::app::{Action, App};
 use llmf::progress::{Progress, Store};
 use llmf::ui::{self, theme::Theme};
 use ratatui::buffer::Buffer;
@@ -24,7 +24,7 @@ fn screen_of(
         course,
         Progress::default(),
         Store::memory(),
-        Options { ascii: theme.ascii },
+        llmf::ui::options(theme.ascii),
         (w, h),
     );
     app.open_at(lesson, step);
@@ -248,8 +248,9 @@ fn ascii_mode_draws_only_7_bit_characters_on_any_step() {
                         if c.is_ascii() || (c.is_alphabetic() && !is_greek(c)) {
                             continue;
                         }
-                        let spelled = llmf::ascii::fold(c.encode_utf8(&mut [0; 4])).into_owned();
-                        if spelled.contains('?') || llmf::ascii::fold_char(c) == '?' {
+                        let spelled =
+                            llmf::text::ascii::fold(c.encode_utf8(&mut [0; 4])).into_owned();
+                        if spelled.contains('?') || llmf::text::ascii::fold_char(c) == '?' {
                             missing.insert((c, format!("{} step {}", lesson.slug, step + 1)));
                         }
                     }
@@ -372,7 +373,7 @@ fn every_panel_line_can_be_brought_into_view_at_80x24() {
                 course.clone(),
                 Progress::default(),
                 Store::memory(),
-                Options::default(),
+                llmf::ui::options(false),
                 (80, 24),
             );
             app.open_at(li, step);
@@ -444,19 +445,19 @@ fn no_two_outline_rows_read_alike_at_120_columns() {
 #[test]
 fn the_sign_in_notice_is_compact_and_leaves_the_lesson_in_view() {
     let key = format!("SHA256:{}", "a1B2".repeat(10) + "xyz");
-    let student = llmf::serve::identity::Student::by_key(&key, "ada");
+    let student = llmf::driver::serve::identity::Student::by_key(&key, "ada");
     let theme = Theme::default_color();
     let draw_with = |notice: bool| {
         let mut app = App::new(
             fixture(),
             Progress::default(),
             Store::memory(),
-            Options { ascii: false },
+            llmf::ui::options(false),
             (80, 24),
         );
         app.open_at(0, 0);
         if notice {
-            app.add_notices([llmf::serve::driver::welcome(&student)]);
+            app.add_notices([llmf::driver::serve::driver::welcome(&student)]);
         }
         ui::buffer_text(&draw_buffer(&app, &theme))
     };

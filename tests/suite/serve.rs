@@ -4,7 +4,7 @@
 
 mod vt;
 
-use llmf::serve::identity::Student;
+use llmf::driver::serve::identity::Student;
 use russh::client;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
@@ -204,7 +204,7 @@ async fn open(handle: client::Handle<Trust>, pty: Option<(u32, u32)>) -> Term {
             .request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
             .await
             .unwrap();
-        // What the server clamps a size to (src/serve/limits.rs).
+        // What the server clamps a size to (src/driver/serve/limits.rs).
         vt = Vt::new(cols.min(400) as u16, rows.min(200) as u16);
     }
     channel.request_shell(true).await.unwrap();

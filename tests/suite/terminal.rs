@@ -186,7 +186,7 @@ fn a_hostile_course_refused_at_start_prints_no_control_bytes() {
     let raw = s
         .output
         .chars()
-        .find(|c| llmf::sanitize::is_control(*c) && !matches!(c, '\n' | '\r'));
+        .find(|c| llmf::text::sanitize::is_control(*c) && !matches!(c, '\n' | '\r'));
     assert_eq!(raw, None, "{:?}", s.output);
 }
 

@@ -3,10 +3,10 @@
 
 use crate::common;
 
-use llmf::app::{Action, App, Options};
+use llmf::app::quiz::{Feedback, QuizInput, QuizState};
+use llmf::app::{Action, App};
 use llmf::course::{Panel, QuizKind};
 use llmf::progress::{Progress, Store};
-use llmf::quiz::{Feedback, QuizInput, QuizState};
 
 /// Every numeric question of the course: the key rounded to the precision the panel asks for
 /// is accepted, an answer 10% above or below is refused, and the panel says the precision.
@@ -50,7 +50,7 @@ fn every_numeric_answer_follows_the_one_rule() {
                 std::sync::Arc::clone(&course),
                 Progress::default(),
                 Store::memory(),
-                Options::default(),
+                llmf::ui::options(false),
                 (80, 24),
             );
             app.open_at(li, si);
@@ -130,7 +130,7 @@ fn every_series_of_every_chart_shows_at_80x24() {
                 std::sync::Arc::clone(&course),
                 Progress::default(),
                 Store::memory(),
-                Options::default(),
+                llmf::ui::options(false),
                 (80, 24),
             );
             app.open_at(li, si);
@@ -274,7 +274,7 @@ fn every_series_shows_after_live_runs_with_ghosts_at_80x24() {
         std::sync::Arc::clone(&course),
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     let (li, si) = course

@@ -252,7 +252,7 @@ impl DpoTrainer {
 mod tests {
     use super::*;
     use crate::labs::lm::{config::Config, vocab::Vocab};
-    use crate::labs::preference::DpoPair;
+    use crate::labs::part5_adapting::preference::DpoPair;
 
     fn small() -> Model {
         let vocab = Vocab::for_corpus("");

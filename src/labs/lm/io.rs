@@ -305,7 +305,7 @@ fn remove_stale_temps(path: &Path, folder: &Path) {
 /// once), its header's shape checked against the limits before the weights are read, and
 /// no more bytes read than that shape needs (a checkpoint holds three copies of the weights).
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
-    use crate::safe_read;
+    use crate::text::safe_read;
     let origin = path.display().to_string();
     let (file, len) = safe_read::open_regular(path)?;
     let mut file = file;
@@ -435,7 +435,7 @@ pub fn check_recipe(r: &TrainConfig) -> Result<(), String> {
 pub fn check_alphabet(alphabet: &str) -> Result<(), String> {
     match alphabet
         .chars()
-        .find(|&c| c != '\n' && crate::sanitize::is_control(c))
+        .find(|&c| c != '\n' && crate::text::sanitize::is_control(c))
     {
         Some(c) => Err(format!(
             "holds the control character U+{:04X}, which would act on the terminal when \
@@ -453,7 +453,7 @@ fn shape(meta: &HashMap<String, String>, origin: &str) -> Result<(Config, Vocab)
         Some(f) => {
             return Err(format!(
                 "{origin}: format \"{}\" is not {FORMAT}; make a new file with `llmf train`",
-                crate::sanitize::field(f)
+                crate::text::sanitize::field(f)
             ))
         }
         None => {

@@ -1,11 +1,11 @@
 //! The tiny model stored in 4 bits, as QLoRA stores its frozen base: every linear matrix of
-//! every block (W_qkv, W_o, W_in, W_out) is quantized blockwise with [`crate::labs::quant`]
+//! every block (W_qkv, W_o, W_in, W_out) is quantized blockwise with [`crate::labs::part5_adapting::quantize`]
 //! and read back; embeddings, biases and layer norms stay in full precision, as they do in
 //! QLoRA. The read-back model is an ordinary [`Model`], so its validation loss shows what the
 //! rounding costs.
 
 use super::model::Model;
-use crate::labs::quant::{
+use crate::labs::part5_adapting::quantize::{
     block_errors, dequantize, dequantize_with, double_quantize, quantize, BlockError, Code,
     DOUBLE_QUANT_BLOCK,
 };
@@ -72,7 +72,7 @@ pub fn quantize_model(
             matrices.push(MatrixReport {
                 name: format!("h{i}.{name}"),
                 weights: original.len(),
-                mse: crate::labs::quant::mse(&original, &restored),
+                mse: crate::labs::part5_adapting::quantize::mse(&original, &restored),
                 blocks: block_errors(&original, &restored, block),
             });
             n += original.len();

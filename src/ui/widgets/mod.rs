@@ -25,6 +25,4 @@ pub use matrix::MatrixWidget;
 pub use scatter::ScatterWidget;
 pub use table::TableWidget;
 pub use token_strip::TokenStripWidget;
-pub use view::{
-    first_figure, part_height, part_width, render_view, render_zoomed, view_height, zoom_parts,
-};
+pub use view::{part_height, part_width, render_view, render_zoomed, view_height};

@@ -146,14 +146,6 @@ fn growth_cap(part: &Part, width: u16, theme: &Theme) -> u32 {
 }
 
 /// Whether `part` can put spare rows to use at some width.
-fn can_grow(part: &Part) -> bool {
-    match part {
-        Part::Chart(_) | Part::Scatter(_) | Part::Heatmap(_) => true,
-        Part::Columns(parts) => parts.iter().any(can_grow),
-        _ => false,
-    }
-}
-
 /// Shares `spare` rows among parts that can each use at most `caps[i]` more: equal shares,
 /// and what a part cannot use goes round again to the others.
 pub(crate) fn share_rows(spare: u32, caps: &[u32]) -> Vec<u32> {
@@ -223,7 +215,7 @@ fn column_widths(parts: &[Part], width: u16, theme: &Theme) -> Option<Vec<u16>> 
     let spare = u32::from(width).saturating_sub(to_u32(used));
     let caps: Vec<u32> = parts
         .iter()
-        .map(|p| if can_grow(p) { u32::MAX } else { 0 })
+        .map(|p| if p.can_grow() { u32::MAX } else { 0 })
         .collect();
     let extra = share_rows(spare, &caps);
     Some(
@@ -270,51 +262,18 @@ fn height_with(part: &Part, width: u16, theme: &Theme) -> u16 {
 }
 
 /// Whether `part` is a figure: a chart, a plot or a heatmap, which a zoom makes bigger.
-fn is_figure(part: &Part) -> bool {
-    matches!(part, Part::Chart(_) | Part::Scatter(_) | Part::Heatmap(_))
-}
-
-/// The parts a zoomed panel pages through, in order: a column group holding a figure gives
-/// each of its parts a page (the figure then gets the whole screen), any other part is one
-/// page.
-pub fn zoom_parts(view: &View) -> Vec<&Part> {
-    fn push<'a>(part: &'a Part, out: &mut Vec<&'a Part>) {
-        match part {
-            Part::Columns(parts) if parts.iter().any(can_grow) => {
-                for p in parts {
-                    push(p, out);
-                }
-            }
-            _ => out.push(part),
-        }
-    }
-    let mut out = Vec::new();
-    for part in &view.parts {
-        push(part, &mut out);
-    }
-    out
-}
-
-/// The page a zoom opens on: the view's first figure, else its first part.
-pub fn first_figure(view: &View) -> usize {
-    zoom_parts(view)
-        .iter()
-        .position(|p| is_figure(p))
-        .unwrap_or(0)
-}
-
-/// Draws page `index` of a zoomed view (see [`zoom_parts`]) on the whole of `area`: a figure
+/// Draws page `index` of a zoomed view (see [`View::zoom_parts`]) on the whole of `area`: a figure
 /// fills it; anything else is drawn at its natural size from the top.
 pub fn render_zoomed(view: &View, index: usize, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let area = area.intersection(buf.area);
-    let parts = zoom_parts(view);
+    let parts = view.zoom_parts();
     let Some(part) = parts.get(index.min(parts.len().saturating_sub(1))) else {
         return;
     };
     let measure = measure_theme();
     if let Part::Heatmap(view) = part {
         HeatmapWidget { view, theme }.render_filling(area, buf);
-    } else if is_figure(part) {
+    } else if part.is_figure() {
         render_part(part, area, buf, theme, &measure);
     } else {
         render_stack(std::slice::from_ref(*part), area, buf, theme, &measure);

@@ -1,6 +1,6 @@
 //! Word analogies (a − b + c) solved with the course's word vectors.
 
-use crate::labs::shared::word_vectors;
+use crate::labs::part1_text::shared::word_vectors;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, TableView};

@@ -2,7 +2,7 @@
 //! scores, softmax weights, output. The weights are seeded random numbers, not a trained
 //! model's; the same word always gets the same made-up embedding.
 
-use crate::labs::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
+use crate::labs::part2_math::attention::{attend, toy_embeddings, toy_matrix, AttentionTrace};
 use crate::labs::rng::Rng;
 use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};

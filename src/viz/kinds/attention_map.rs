@@ -3,8 +3,8 @@
 //! scale and the temperature. Weights are seeded random (re-rollable) or built by hand to
 //! make a named pattern; the view says which.
 
-use crate::labs::attention::{multi_head, random_multi_head, Options, Stages};
-use crate::labs::heads::{inputs, pattern_head, words};
+use crate::labs::part2_math::attention::{multi_head, random_multi_head, Options, Stages};
+use crate::labs::part3_transformer::heads::{inputs, pattern_head, words};
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -4,7 +4,7 @@
 use crate::jobs::{Job, Waker};
 use crate::labs::fmt_bytes;
 use crate::labs::fmt_num;
-use crate::labs::long_context::time_attention;
+use crate::labs::part3_transformer::long_context::time_attention;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};

@@ -2,9 +2,9 @@
 
 use super::token_common::{count, TrioTraining, VOCABS};
 use crate::jobs::Waker;
-use crate::labs::bpe::{bpe_merges, byte_level_decode, replay, show_piece, ReplayStep};
-use crate::labs::shared::trained;
-use crate::labs::tokenize::Algorithm;
+use crate::labs::part1_text::bpe::{bpe_merges, byte_level_decode, replay, show_piece, ReplayStep};
+use crate::labs::part1_text::shared::trained;
+use crate::labs::part1_text::tokenize::Algorithm;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, StripDetail, StripToken, TokenStripView};

@@ -7,7 +7,7 @@
 //! (the closed form is only printed beside it, for comparison).
 
 use crate::labs::fmt_num;
-use crate::labs::scaling::{compute, kaplan, Fit, FITS};
+use crate::labs::part4_pretraining::scaling::{compute, kaplan, Fit, FITS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};
@@ -426,7 +426,7 @@ mod tests {
         );
     }
 
-    const HOFFMANN_FIT: Fit = crate::labs::scaling::HOFFMANN;
+    const HOFFMANN_FIT: Fit = crate::labs::part4_pretraining::scaling::HOFFMANN;
 
     #[test]
     fn kaplan_has_its_own_chart() {

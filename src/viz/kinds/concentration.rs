@@ -2,7 +2,7 @@
 //! as the dimension grows.
 
 use crate::labs::fmt_num;
-use crate::labs::similarity::{contrast_curve, CONC_DIMS};
+use crate::labs::part1_text::similarity::{contrast_curve, CONC_DIMS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};

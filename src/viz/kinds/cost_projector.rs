@@ -3,7 +3,7 @@
 //! GPU-hours, days and dollars; its power and the data centre's PUE give energy; and a growth
 //! rate per year says how soon runs like this one cost $100M, $1B or $10B.
 
-use crate::labs::cost::{days_on, years_until, Run};
+use crate::labs::part4_pretraining::cost::{days_on, years_until, Run};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

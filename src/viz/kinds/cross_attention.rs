@@ -2,8 +2,8 @@
 //! rectangular map of weights.
 
 use super::attention_map::{column_keys, row_names};
-use crate::labs::attention::{multi_head, random_multi_head, toy_embeddings, Options};
-use crate::labs::heads::words;
+use crate::labs::part2_math::attention::{multi_head, random_multi_head, toy_embeddings, Options};
+use crate::labs::part3_transformer::heads::words;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -7,14 +7,16 @@
 //! - packing: page titles packed into fixed-length rows with an end-of-document token, and the
 //!   attention mask with or without the document (block-diagonal) restriction.
 
-use crate::labs::dedup::{
+use crate::labs::fmt_num;
+use crate::labs::part4_pretraining::dedup::{
     candidate_probability, estimate, estimate_std, jaccard, lsh_candidates, lsh_threshold,
     shingles, words, MinHasher, FINEWEB_BANDS, FINEWEB_NGRAM, FINEWEB_ROWS,
 };
-use crate::labs::dedup_docs::PAGES;
-use crate::labs::fmt_num;
-use crate::labs::packing::{allowed_cross_pairs, attention_mask, cross_document_share, pack};
-use crate::labs::quality::{failures, flagged_by_rule, PageStats, RULES};
+use crate::labs::part4_pretraining::dedup_docs::PAGES;
+use crate::labs::part4_pretraining::packing::{
+    allowed_cross_pairs, attention_mask, cross_document_share, pack,
+};
+use crate::labs::part4_pretraining::quality::{failures, flagged_by_rule, PageStats, RULES};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, HeatmapView, Part, TableView};
@@ -317,7 +319,7 @@ impl Dedup {
         ]
     }
 
-    fn packed(&self) -> Vec<Vec<crate::labs::packing::PackedToken>> {
+    fn packed(&self) -> Vec<Vec<crate::labs::part4_pretraining::packing::PackedToken>> {
         let docs: Vec<Vec<String>> = PAGES.iter().map(|p| words(p.title)).collect();
         pack(&docs, SEQ_LENS[self.seq_len])
     }
@@ -462,7 +464,7 @@ mod tests {
     fn option_lists_match_the_data() {
         assert_eq!(
             PAGE_KEYS,
-            crate::labs::dedup_docs::PAGES
+            crate::labs::part4_pretraining::dedup_docs::PAGES
                 .iter()
                 .map(|p| p.key)
                 .collect::<Vec<_>>()

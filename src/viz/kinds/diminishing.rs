@@ -3,9 +3,11 @@
 //! of public human text, with the year they meet; and repeated epochs, worth less than fresh
 //! tokens.
 
-use crate::labs::cost::{crossing_year, grown, STOCK_HIGH, STOCK_LOW, STOCK_TOKENS};
 use crate::labs::fmt_num;
-use crate::labs::scaling::{effective_data, FITS, REPEAT_HALF_LIFE};
+use crate::labs::part4_pretraining::cost::{
+    crossing_year, grown, STOCK_HIGH, STOCK_LOW, STOCK_TOKENS,
+};
+use crate::labs::part4_pretraining::scaling::{effective_data, FITS, REPEAT_HALF_LIFE};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, ChartView, Control, Part, Series};

@@ -1,8 +1,8 @@
 //! Why attention divides by √d_k: the measured variance of q·k against d, and the softmax
 //! entropy with and without the scale.
 
-use crate::labs::dk_variance::{measure_cached, Measurements, DIMS, KEYS};
 use crate::labs::fmt_num;
+use crate::labs::part3_transformer::dk_variance::{measure_cached, Measurements, DIMS, KEYS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};

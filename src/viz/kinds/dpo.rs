@@ -8,7 +8,7 @@ use super::reward_model::course_questions;
 use crate::jobs::{Sink, Waker};
 use crate::labs::lm;
 use crate::labs::lm::dpo::{DpoConfig, DpoStats, DpoTrainer, PrefText};
-use crate::labs::reward_model::{split_questions, Question};
+use crate::labs::part5_adapting::reward_model::{split_questions, Question};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};

@@ -1,8 +1,8 @@
 //! The course's word vectors on a 2-D map, a typed word and its nearest neighbours marked.
 
-use crate::labs::embeddings::similar_spellings;
-use crate::labs::shared::word_map;
-use crate::labs::shared::word_vectors;
+use crate::labs::part1_text::embeddings::similar_spellings;
+use crate::labs::part1_text::shared::word_map;
+use crate::labs::part1_text::shared::word_vectors;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, ScatterView};

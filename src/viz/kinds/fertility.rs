@@ -1,10 +1,10 @@
 //! Tokenizer fertility: the same sentences in fifteen languages, their token cost against
 //! English for each real encoding.
 
-use crate::labs::fertility::{english_words, fertility_table};
-use crate::labs::fertility_data::SAMPLES;
 use crate::labs::fmt_num;
-use crate::labs::tokenize::Pretrained;
+use crate::labs::part1_text::fertility::{english_words, fertility_table};
+use crate::labs::part1_text::fertility_data::SAMPLES;
+use crate::labs::part1_text::tokenize::Pretrained;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part, TableView};

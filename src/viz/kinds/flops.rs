@@ -2,7 +2,9 @@
 //! forward, about 6N per token to train, C ≈ 6·N·D for a run).
 
 use super::{dim_options, DIMS, DIM_NAMES};
-use crate::labs::flops::{forward_per_token, matmul_flops, training_flops, DATA, MODELS, PF_DAY};
+use crate::labs::part2_math::flops::{
+    forward_per_token, matmul_flops, training_flops, DATA, MODELS, PF_DAY,
+};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -3,8 +3,8 @@
 
 use super::token_common::{count, strip, Pieces};
 use crate::labs::fmt_count;
-use crate::labs::glitch::unused_tokens;
-use crate::labs::tokenize::Pretrained;
+use crate::labs::part1_text::glitch::unused_tokens;
+use crate::labs::part1_text::tokenize::Pretrained;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, StripDetail};

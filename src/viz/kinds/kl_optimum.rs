@@ -1,14 +1,14 @@
 //! Lessons 23 and 24: the KL-regularised optimum over a few candidate responses,
-//! π*(y) ∝ π_ref(y)·exp(r(y)/β) ([`crate::labs::kl_policy`]), with β as the control; the
+//! π*(y) ∝ π_ref(y)·exp(r(y)/β) ([`crate::labs::part5_adapting::kl_optimum`]), with β as the control; the
 //! reward–KL trade-off as β sweeps; and a policy trained step by step toward the optimum, by
 //! gradient ascent on E[r] − β·KL or by DPO on the pairs the rewards imply
-//! ([`crate::labs::policy_training`]).
+//! ([`crate::labs::part5_adapting::policy_training`]).
 
 use crate::labs::fmt_num;
-use crate::labs::kl_policy::{expected, kl, log_betas, objective, optimal_policy};
-use crate::labs::policy_training::{train_dpo, train_rlhf};
-use crate::labs::preference::Comparison;
-use crate::labs::softmax::entropy;
+use crate::labs::part2_math::softmax::entropy;
+use crate::labs::part5_adapting::kl_optimum::{expected, kl, log_betas, objective, optimal_policy};
+use crate::labs::part5_adapting::policy_training::{train_dpo, train_rlhf};
+use crate::labs::part5_adapting::preference::Comparison;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series, TableView};

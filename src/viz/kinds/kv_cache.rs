@@ -2,7 +2,7 @@
 //! queries save.
 
 use crate::labs::fmt_bytes;
-use crate::labs::transformer::{kv_bytes_per_token, KV_PRESETS};
+use crate::labs::part3_transformer::transformer::{kv_bytes_per_token, KV_PRESETS};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
@@ -141,7 +141,10 @@ impl Visual for KvCache {
 struct KvCacheShapeless;
 
 impl KvCacheShapeless {
-    fn per_token_all_heads(s: &crate::labs::transformer::KvShape, bytes: f64) -> f64 {
+    fn per_token_all_heads(
+        s: &crate::labs::part3_transformer::transformer::KvShape,
+        bytes: f64,
+    ) -> f64 {
         2.0 * (s.layers * s.query_heads * s.d_head) as f64 * bytes
     }
 }

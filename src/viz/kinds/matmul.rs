@@ -1,8 +1,8 @@
 //! The matmul stepper: C = A·B one output cell at a time, with the row of A and the column of
 //! B behind the cell lit up and its dot product written out.
 
-use crate::labs::flops::matmul_flops;
 use crate::labs::fmt_num;
+use crate::labs::part2_math::flops::matmul_flops;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -1,9 +1,9 @@
 //! Lesson 21: how much memory fine-tuning a real model takes, full vs LoRA vs QLoRA, counted
-//! by [`crate::labs::finetune_memory`] from the model's shapes, beside the figures the LoRA
+//! by [`crate::labs::part5_adapting::memory_calc`] from the model's shapes, beside the figures the LoRA
 //! and QLoRA papers report. Pure arithmetic, computed on every change.
 
-use crate::labs::finetune_memory::{self as fm, Method, Target, REPORTED};
 use crate::labs::fmt_count;
+use crate::labs::part5_adapting::memory_calc::{self as fm, Method, Target, REPORTED};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, TableView};

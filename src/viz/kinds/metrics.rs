@@ -2,7 +2,7 @@
 //! them for unit vectors.
 
 use crate::labs::fmt_num;
-use crate::labs::similarity::{cosine, dot, euclidean, normalized};
+use crate::labs::part1_text::similarity::{cosine, dot, euclidean, normalized};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, ScatterView};

@@ -1,11 +1,11 @@
 //! Lesson 25: over-optimising a flawed proxy reward, computed exactly on a toy
-//! ([`crate::labs::kl_policy`]). Responses have a quality and a length; the gold reward wants
+//! ([`crate::labs::part5_adapting::kl_optimum`]). Responses have a quality and a length; the gold reward wants
 //! quality and at most four paragraphs, the proxy (a reward model that learned "longer looked
 //! better") adds a bonus per paragraph. For each β the optimum of proxy − β·KL is scored by
 //! both: as β falls the proxy climbs while the gold rises, peaks and falls; and the policy's
 //! entropy, after a brief rise, collapses onto one response.
 
-use crate::labs::kl_policy::{
+use crate::labs::part5_adapting::kl_optimum::{
     log_betas, optimal_policy, sweep, toy_responses, SweepPoint, TOY_REWARDS,
 };
 use crate::viz::params::{ParamResult, Params};

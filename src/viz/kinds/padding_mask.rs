@@ -1,8 +1,10 @@
 //! A padded batch and its mask: unequal sentences padded to one length, and one sentence's
 //! attention weights with the padded keys at exactly zero.
 
-use crate::labs::attention::{random_multi_head, scaled_dot_product, toy_embeddings, Options};
-use crate::labs::heads::words;
+use crate::labs::part2_math::attention::{
+    random_multi_head, scaled_dot_product, toy_embeddings, Options,
+};
+use crate::labs::part3_transformer::heads::words;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -3,7 +3,9 @@
 //! holds for weights, gradients, optimizer state and activations, and whether it fits.
 
 use crate::labs::fmt_num;
-use crate::labs::parallelism::{model_state_bytes, per_gpu, Plan, Precision, MODELS, PRECISIONS};
+use crate::labs::part4_pretraining::parallelism::{
+    model_state_bytes, per_gpu, Plan, Precision, MODELS, PRECISIONS,
+};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part};

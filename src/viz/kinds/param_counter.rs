@@ -1,6 +1,6 @@
 //! The parameter counter: a model's parameters part by part against the 12·L·d² rule.
 
-use crate::labs::transformer::ModelShape;
+use crate::labs::part3_transformer::transformer::ModelShape;
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

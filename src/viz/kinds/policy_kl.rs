@@ -8,9 +8,9 @@
 
 use super::lm_common;
 use crate::jobs::{Sink, Waker};
-use crate::labs::kl_policy::distinct_n;
 use crate::labs::lm::policy::{PolicyConfig, PolicyStep, PolicyTrainer};
 use crate::labs::lm::{self, text_reward};
+use crate::labs::part5_adapting::kl_optimum::distinct_n;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};

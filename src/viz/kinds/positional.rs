@@ -1,11 +1,11 @@
 //! Positional encodings: the sinusoidal table, its curves, RoPE's rotation, and why attention
 //! without positions cannot tell a sentence from its shuffle.
 
-use crate::labs::attention::{multi_head, random_multi_head, toy_embeddings, Options};
 use crate::labs::fmt_num;
-use crate::labs::heads::words;
+use crate::labs::part2_math::attention::{multi_head, random_multi_head, toy_embeddings, Options};
+use crate::labs::part3_transformer::heads::words;
+use crate::labs::part3_transformer::transformer::{rope_rotate, sinusoidal, wavelength};
 use crate::labs::rng::Rng;
-use crate::labs::transformer::{rope_rotate, sinusoidal, wavelength};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, HeatmapView, Part, Series};

@@ -1,5 +1,5 @@
 //! Lesson 21: the shipped model's weights stored in 4 bits, NF4 against uniform int4
-//! ([`crate::labs::quant`]): reconstruction error per block, validation loss before and after,
+//! ([`crate::labs::part5_adapting::quantize`]): reconstruction error per block, validation loss before and after,
 //! bytes, and what double quantization saves on the scale constants. The quantizing and the
 //! three validation losses run in the background from the first poll.
 
@@ -8,7 +8,7 @@ use crate::jobs::{Job, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::quantized::{quantize_model, QuantReport};
 use crate::labs::lm::{self, loss::mean_loss};
-use crate::labs::quant::{scale_bits_per_weight, Code, DOUBLE_QUANT_BLOCK};
+use crate::labs::part5_adapting::quantize::{scale_bits_per_weight, Code, DOUBLE_QUANT_BLOCK};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Control, Part, TableView};

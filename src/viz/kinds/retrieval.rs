@@ -1,8 +1,8 @@
 //! Retrieval of the course's paragraphs for a typed query: BM25 against averaged word
 //! vectors.
 
-use crate::labs::shared::{bm25, documents, word_vectors};
-use crate::labs::similarity::embed_text;
+use crate::labs::part1_text::shared::{bm25, documents, word_vectors};
+use crate::labs::part1_text::similarity::embed_text;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, TableView};

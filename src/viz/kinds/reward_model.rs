@@ -1,12 +1,12 @@
 //! Lesson 23: a reward model fitted to preferences. Two data sets: the course's own quizzes
 //! (lessons 01–19; the right answer preferred to each wrong one), scored by a Bradley–Terry
-//! model over readable text features ([`crate::labs::reward_model`]) and tested on questions
+//! model over readable text features ([`crate::labs::part5_adapting::reward_model`]) and tested on questions
 //! it never saw; and a toy labeller with a known rule, whose noisy judgements of six answers
-//! Bradley–Terry turns back into scores ([`crate::labs::preference`]).
+//! Bradley–Terry turns back into scores ([`crate::labs::part5_adapting::preference`]).
 
 use crate::course::{self, QuizKind};
-use crate::labs::preference::{self, Comparison};
-use crate::labs::reward_model::{
+use crate::labs::part5_adapting::preference::{self, Comparison};
+use crate::labs::part5_adapting::reward_model::{
     accuracy, features, fit, mean_loss, pairs_from_questions, score, split_questions, toy_score,
     words, FeaturePair, Question, FEATURES, TOY_ANSWERS,
 };

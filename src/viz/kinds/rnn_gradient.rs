@@ -1,7 +1,7 @@
 //! The vanishing or exploding gradient of a recurrence, against the spectral radius.
 
 use crate::labs::fmt_num;
-use crate::labs::rnn::gradient_norms;
+use crate::labs::part2_math::rnn::gradient_norms;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};

@@ -3,13 +3,13 @@
 //! number of steps on a background thread (one compute thread, seeded weights and batches, so
 //! a seed always gives the same losses); each size's validation loss is plotted against N on
 //! a log axis with the power law with a floor, L = a·N^−α + c, fitted to them
-//! ([`crate::labs::scaling::fit_power_law`]).
+//! ([`crate::labs::part4_pretraining::scaling::fit_power_law`]).
 //!
 //! The same sweep read another way is an IsoFLOP experiment (Chinchilla's Approach 2): for a
 //! few budgets C, each size's validation loss at the step where it has used C ≈ 6·N·D
 //! (D = characters seen, 512 a step), one parabola in log N per budget, its lowest point
 //! N_opt(C), and the exponent of N_opt ∝ C^a fitted across budgets
-//! ([`crate::labs::scaling::IsoFlop`]). The budgets are chosen from the sweep's length so
+//! ([`crate::labs::part4_pretraining::scaling::IsoFlop`]). The budgets are chosen from the sweep's length so
 //! that every one is read on at least three sizes, each after its warm-up (the first tenth
 //! of its steps) and by its last step. The extra validation losses are forward passes only:
 //! they leave the training, and so the power-law view's losses, exactly as they were.
@@ -18,7 +18,7 @@ use super::lm_common;
 use crate::jobs::{Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
-use crate::labs::scaling::{fit_power_law, n_opt_exponent, IsoFlop, PowerFit};
+use crate::labs::part4_pretraining::scaling::{fit_power_law, n_opt_exponent, IsoFlop, PowerFit};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};
@@ -83,7 +83,7 @@ fn warmup(steps: usize) -> usize {
 /// size uses in the whole sweep, so the three largest sizes all reach it; each next is half.
 pub fn budgets(steps: usize, vocab: usize) -> Vec<f64> {
     let n = non_embedding(&config(SIZES.len() - 3, vocab)) as f64;
-    let top = crate::labs::scaling::compute(n, TOKENS_PER_STEP * steps as f64);
+    let top = crate::labs::part4_pretraining::scaling::compute(n, TOKENS_PER_STEP * steps as f64);
     (0..BUDGETS).map(|k| top / f64::from(1u32 << k)).collect()
 }
 

@@ -1,7 +1,7 @@
 //! Softmax bars: move each logit, the temperature and a shift added to every logit; see the
 //! probabilities, their entropy, and where the naive formula overflows.
 
-use crate::labs::softmax::{entropy, softmax, softmax_naive};
+use crate::labs::part2_math::softmax::{entropy, softmax, softmax_naive};
 use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -2,8 +2,8 @@
 //! attention.
 
 use crate::labs::fmt_num;
-use crate::labs::long_context::{kept_keys, kept_share, stream_logit};
-use crate::labs::softmax::softmax;
+use crate::labs::part2_math::softmax::softmax;
+use crate::labs::part3_transformer::long_context::{kept_keys, kept_share, stream_logit};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Control, Part, Series};

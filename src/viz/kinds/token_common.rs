@@ -2,9 +2,9 @@
 //! split, and training the course's tokenizers in the background ([`TrioTraining`]).
 
 use crate::jobs::{Job, Waker};
-use crate::labs::bpe::byte_level_decode;
-use crate::labs::shared::{train_trio, trained};
-use crate::labs::tokenize::Token;
+use crate::labs::part1_text::bpe::byte_level_decode;
+use crate::labs::part1_text::shared::{train_trio, trained};
+use crate::labs::part1_text::tokenize::Token;
 use crate::viz::view::{Part, StripDetail, StripToken, TokenStripView};
 
 pub const VOCABS: [usize; 6] = [300, 500, 1000, 2000, 4000, 8000];
@@ -53,7 +53,7 @@ pub fn strip(
             .enumerate()
             .map(|(i, t)| StripToken {
                 text: if shared(i) && pieces == Pieces::ByteLevel {
-                    crate::labs::tokenize::show_bytes(&byte_level_decode(&t.text))
+                    crate::labs::part1_text::tokenize::show_bytes(&byte_level_decode(&t.text))
                 } else if shared(i) {
                     let plain = t.text.replace('\u{2581}', "");
                     plain.strip_prefix("##").unwrap_or(&plain).to_string()

@@ -3,8 +3,8 @@
 
 use super::token_common::{count, strip, Pieces, TrioTraining, VOCABS};
 use crate::jobs::Waker;
-use crate::labs::shared::{trained, user_tokenizer, Trio};
-use crate::labs::tokenize::{encode, Algorithm, Pretrained};
+use crate::labs::part1_text::shared::{trained, user_tokenizer, Trio};
+use crate::labs::part1_text::tokenize::{encode, Algorithm, Pretrained};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Control, Part, StripDetail};
@@ -197,7 +197,7 @@ fn file_pieces(tok: &tokenizers::Tokenizer) -> Pieces {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::shared::train_trio;
+    use crate::labs::part1_text::shared::train_trio;
 
     fn shown(parts: &[Part]) -> Vec<Vec<String>> {
         parts

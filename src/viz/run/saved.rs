@@ -115,9 +115,9 @@ pub fn path(dir: &Path, slug: &str, step: usize) -> PathBuf {
 
 /// The saved run at `path`, if there is one (at most [`MAX_FILE`] bytes of a regular file).
 pub fn read(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    match crate::safe_read::read_bytes(path, MAX_FILE) {
+    match crate::text::safe_read::read_bytes(path, MAX_FILE) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(crate::safe_read::ReadError::Missing(_)) => Ok(None),
+        Err(crate::text::safe_read::ReadError::Missing(_)) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }

@@ -2,10 +2,10 @@
 //! built-in course grows), apps built on it, drawing to text, and real key events.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-use llmf::app::{App, Options};
+use llmf::app::App;
 use llmf::course::{Course, DirSource};
+use llmf::driver::session::Session;
 use llmf::progress::{Progress, Store};
-use llmf::session::Session;
 use llmf::ui::{self, theme::Theme};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -49,7 +49,7 @@ pub fn app_at(w: u16, h: u16) -> App {
         fixture(),
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (w, h),
     )
 }
@@ -164,7 +164,7 @@ pub fn panel_then_prose(viz: &str) -> (tempfile::TempDir, App) {
         course,
         Progress::default(),
         Store::memory(),
-        Options::default(),
+        llmf::ui::options(false),
         (80, 24),
     );
     (dir, app)

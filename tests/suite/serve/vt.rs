@@ -2,7 +2,7 @@
 //! clearing (`CSI 2J`), leaving the alternate screen, CR/LF, and printed characters (wide
 //! ones take two cells). Colours, modes and everything else are skipped.
 //!
-//! Also read by the session driver's unit tests (src/serve/driver/tests.rs), which use less
+//! Also read by the session driver's unit tests (src/driver/serve/driver/tests.rs), which use less
 //! of it.
 #![allow(dead_code)]
 
