@@ -1,6 +1,7 @@
 //! Facts about the build that documents state and nothing else would notice changing: the
-//! Rust version the lock file needs, the matrix-product kernels candle runs, and the thread
-//! limits every process cargo starts runs with.
+//! Rust version the lock file needs, the matrix-product kernels candle runs, the thread
+//! limits every process cargo starts runs with, and that every visualizer kind declares its
+//! controls once instead of matching them by position.
 
 use serde_json::Value;
 use std::process::Command;
@@ -95,4 +96,46 @@ fn cargo_starts_every_process_with_the_apps_thread_limits() {
             ".cargo/config.toml [env] must set {name} = \"{value}\", as the app's main does"
         );
     }
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("the directory reads") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A kind declares each control once (`viz::Controls::declare`); the panel's list, stepping
+/// and typing derive from it. None writes a list of controls and a move matched to it by
+/// position, which drift apart unnoticed.
+#[test]
+fn no_kind_matches_its_controls_by_position() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/viz/kinds");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() > 40, "the kinds are in {}", dir.display());
+    let by_hand = [
+        "fn adjust(&mut self, index",
+        "fn controls(&self) -> Vec<",
+        "fn set_text(&mut self, index",
+        "impl Panel for",
+    ];
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("the file reads");
+        for pattern in by_hand {
+            if text.contains(pattern) {
+                found.push(format!("{}: {pattern}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "declare controls with viz::Controls (see src/viz/knob.rs): {found:#?}"
+    );
 }
