@@ -131,7 +131,10 @@ impl Scale {
     }
 }
 
+/// What a move hands the kind: the value, option or state moved to.
 type Write<K, T> = Box<dyn Fn(&mut K, T)>;
+/// What typing hands the kind: the text.
+type Typed<K> = Box<dyn for<'t> Fn(&mut K, &'t str)>;
 
 /// How a move of the control reaches the kind.
 enum Input<K> {
@@ -144,7 +147,7 @@ enum Input<K> {
     /// A key drawn as a switch (run, reset): any move presses it.
     Press(Box<dyn Fn(&mut K)>),
     /// A text field: the text typed.
-    Text(Box<dyn Fn(&mut K, &str)>),
+    Text(Typed<K>),
 }
 
 /// One control of a kind `K`, declared once: what it shows (read from the kind when the
