@@ -5,6 +5,7 @@
 //! drawing a frame costs no computation.
 
 pub mod kinds;
+pub mod knob;
 pub mod lab;
 pub mod params;
 pub mod registry;
@@ -13,21 +14,17 @@ pub mod view;
 
 use crate::course::VizSpec;
 use crate::jobs::{Job, Waker};
+pub use knob::{Controls, Knob, Knobs, Panel, Scale, SEED};
 use lab::Lab;
 use std::time::Duration;
 use view::{Control, ControlKind, Part, View};
 
-/// One kind of visualizer: typed settings, the controls that show them, and the parts they
-/// compute. Each kind registers a [`registry::KindDef`] in [`kinds::ALL`].
+/// One kind of visualizer: typed settings and the parts they compute. Its controls are
+/// declared once each in [`Controls`], from which [`Panel`] derives the list, the stepping and
+/// the typing. Each kind registers a [`registry::KindDef`] in [`kinds::ALL`].
 pub trait Visual: Send {
-    /// The controls, showing the current settings.
-    fn controls(&self) -> Vec<Control>;
-    /// Moves control `index` by `delta` steps (a toggle flips, a choice moves along).
-    fn adjust(&mut self, index: usize, delta: i32);
     /// Computes what to show for the current settings.
     fn parts(&self) -> Vec<Part>;
-    /// Takes typed text for text control `index` (kinds without text controls ignore it).
-    fn set_text(&mut self, _index: usize, _text: &str) {}
     /// Whether background work is under way (or waiting to start).
     fn busy(&self) -> bool {
         false
@@ -35,7 +32,7 @@ pub trait Visual: Send {
     /// Starts the background work the current settings need and picks up what running work
     /// has posted; returns whether there is anything new to show. Called right after the
     /// panel's first view, after every change of settings, and whenever a job wakes the
-    /// driver. Work is started here (never in `adjust`) with [`Job::spawn`] and `waker`, so
+    /// driver. Work is started here (never in a control's setter) with [`Job::spawn`] and `waker`, so
     /// every job wakes the driver it belongs to.
     fn poll(&mut self, _waker: &Waker) -> bool {
         false
@@ -81,7 +78,7 @@ pub struct Visualizer {
     pub kind: String,
     /// The plain-language title shown above the panel.
     pub title: &'static str,
-    visual: Box<dyn Visual>,
+    visual: Box<dyn Panel>,
     view: View,
     /// What the learner is typing into the selected text control, while they type.
     editing: Option<String>,
@@ -101,7 +98,7 @@ pub struct Visualizer {
 
 /// A kind and the view computed from its settings, handed back by the first-view job.
 struct FirstView {
-    visual: Box<dyn Visual>,
+    visual: Box<dyn Panel>,
     controls: Vec<Control>,
     parts: Vec<Part>,
 }
@@ -115,11 +112,11 @@ const FIRST_VIEW_WAIT: Duration = Duration::from_millis(4);
 /// Stands in for a kind while its first view is computed (or after that computation failed).
 struct Placeholder(&'static str);
 
+impl Controls for Placeholder {
+    fn declare(&self, _: &mut Knobs<Self>) {}
+}
+
 impl Visual for Placeholder {
-    fn controls(&self) -> Vec<Control> {
-        Vec::new()
-    }
-    fn adjust(&mut self, _index: usize, _delta: i32) {}
     fn parts(&self) -> Vec<Part> {
         vec![Part::Text(vec![self.0.to_string()])]
     }
@@ -527,29 +524,12 @@ pub fn choice(label: &str, options: Vec<String>, index: usize) -> Control {
     }
 }
 
-/// A text field showing `value`.
-pub fn text_field(label: &str, value: &str) -> Control {
-    Control {
-        label: label.to_string(),
-        kind: ControlKind::Text {
-            value: value.to_string(),
-            editing: None,
-        },
-        inactive: None,
-    }
-}
-
 pub fn toggle(label: &str, on: bool) -> Control {
     Control {
         label: label.to_string(),
         kind: ControlKind::Toggle(on),
         inactive: None,
     }
-}
-
-/// Moves a seed by `delta`, within the 0–9999 every kind accepts.
-pub fn step_seed(seed: u64, delta: i32) -> u64 {
-    (seed as i64 + i64::from(delta)).clamp(0, 9999) as u64
 }
 
 /// Moves an index by `delta` within `0..len`, stopping at the ends.

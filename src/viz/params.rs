@@ -243,7 +243,7 @@ mod tests {
     use crate::viz::registry::{KindDef, ParamDef, ParamType};
     use serde_json::json;
 
-    fn nothing(_: Params) -> ParamResult<Box<dyn crate::viz::Visual>> {
+    fn nothing(_: Params) -> ParamResult<Box<dyn crate::viz::Panel>> {
         Err("not built in these tests".into())
     }
 

@@ -5,7 +5,7 @@
 
 use super::lab::Lab;
 use super::params::{ParamResult, Params};
-use super::Visual;
+use super::Panel;
 
 /// One kind of visualizer, as a lesson names it in a ```` ```viz ```` block.
 pub struct KindDef {
@@ -18,7 +18,7 @@ pub struct KindDef {
     /// Every parameter the kind reads, in the order the table lists them.
     pub params: &'static [ParamDef],
     /// Builds the kind from parameters already checked against `params`.
-    pub build: fn(Params) -> ParamResult<Box<dyn Visual>>,
+    pub build: fn(Params) -> ParamResult<Box<dyn Panel>>,
 }
 
 impl KindDef {
@@ -188,7 +188,7 @@ pub fn names() -> Vec<&'static str> {
 pub fn build(
     kind: &str,
     params: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(&'static KindDef, Box<dyn Visual>), String> {
+) -> Result<(&'static KindDef, Box<dyn Panel>), String> {
     build_in(kind, params, &Lab::new())
 }
 
@@ -197,7 +197,7 @@ pub fn build_in(
     kind: &str,
     params: &serde_json::Map<String, serde_json::Value>,
     lab: &Lab,
-) -> Result<(&'static KindDef, Box<dyn Visual>), String> {
+) -> Result<(&'static KindDef, Box<dyn Panel>), String> {
     let def = find(kind).ok_or_else(|| {
         format!(
             "unknown visualizer kind \"{kind}\": use one of {}",

@@ -37,19 +37,18 @@
 //!     fn series(&self) -> Vec<Series> { /* the current run's lines */ }
 //! }
 //!
-//! impl Visual for MyKind {
-//!     fn controls(&self) -> Vec<Control> { vec![self.run.control(), /* settings… */] }
-//!     fn adjust(&mut self, index: usize, delta: i32) {
-//!         match index {
-//!             0 => if self.run.toggle() { self.start() },
-//!             1 => {
-//!                 self.run.keep(self.settings(), self.series(), vec![/* final figures */]);
-//!                 self.lr = step_index(self.lr, delta, LRS.len());
-//!                 self.run.clear();
-//!             }
-//!             _ => {}
-//!         }
+//! impl Controls for MyKind {
+//!     fn declare(&self, k: &mut Knobs<Self>) {
+//!         k.run(&self.run, |m| if m.run.toggle() { m.start() });
+//!         k.choice("learning rate", names(LR_NAMES), self.lr, |m, lr| {
+//!             m.run.keep(m.settings(), m.series(), vec![/* final figures */]);
+//!             m.lr = lr;
+//!             m.run.clear();
+//!         });
 //!     }
+//! }
+//!
+//! impl Visual for MyKind {
 //!     fn busy(&self) -> bool { self.run.running() }
 //!     fn poll(&mut self, waker: &Waker) -> bool {
 //!         let (events, news) = self.run.poll(waker);
@@ -76,8 +75,6 @@
 //! ```
 
 use super::lab::Lab;
-use super::toggle;
-use super::view::Control;
 use crate::jobs::{Closed, Job, Reporter, Sink, Waker};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -661,11 +658,6 @@ impl<E: Send + 'static> Run<E> {
     /// Running time so far (paused time not counted).
     pub fn elapsed(&self) -> Duration {
         self.ran + self.since.map_or(Duration::ZERO, |s| s.elapsed())
-    }
-
-    /// The run key, as every kind shows it: on while the run is going.
-    pub fn control(&self) -> Control {
-        toggle(RUN, self.running())
     }
 
     /// The progress line: `plan` says what a whole run does ("5 sizes × 200 steps"), `at`

@@ -1,6 +1,7 @@
 //! Facts about the build that documents state and nothing else would notice changing: the
-//! Rust version the lock file needs, the matrix-product kernels candle runs, and the thread
-//! limits every process cargo starts runs with.
+//! Rust version the lock file needs, the matrix-product kernels candle runs, the thread
+//! limits every process cargo starts runs with, and that every visualizer kind declares its
+//! controls once instead of matching them by position.
 
 use serde_json::Value;
 use std::process::Command;
@@ -240,4 +241,34 @@ fn the_import_scanner_sees_paths_and_skips_comments() {
         crate_paths("use crate::ui::x; // crate::app\nlet a = $crate::text::y; foo(crate::viz::z)");
     let names: Vec<&str> = found.iter().map(|(_, n)| n.as_str()).collect();
     assert_eq!(names, ["ui", "viz"]);
+}
+
+/// A kind declares each control once (`viz::Controls::declare`); the panel's list, stepping
+/// and typing derive from it. None writes a list of controls and a move matched to it by
+/// position, which drift apart unnoticed.
+#[test]
+fn no_kind_matches_its_controls_by_position() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/viz/kinds");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() > 40, "the kinds are in {}", dir.display());
+    let by_hand = [
+        "fn adjust(&mut self, index",
+        "fn controls(&self) -> Vec<",
+        "fn set_text(&mut self, index",
+        "impl Panel for",
+    ];
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("the file reads");
+        for pattern in by_hand {
+            if text.contains(pattern) {
+                found.push(format!("{}: {pattern}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "declare controls with viz::Controls (see src/viz/knob.rs): {found:#?}"
+    );
 }

@@ -3,8 +3,8 @@
 use crate::labs::part1_text::shared::word_vectors;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{text_field, toggle, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 /// The `analogy` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -15,7 +15,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Analogy::new(p)?))
 }
 
@@ -38,28 +38,20 @@ impl Analogy {
     }
 }
 
+impl Controls for Analogy {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        for (i, label) in ["a", "− b", "+ c"].into_iter().enumerate() {
+            k.text(label, &self.words[i], move |a, text| {
+                if let Some(w) = text.split_whitespace().next() {
+                    a.words[i] = w.to_lowercase();
+                }
+            });
+        }
+        k.toggle("exclude inputs", self.exclude, |a, on| a.exclude = on);
+    }
+}
+
 impl Visual for Analogy {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            text_field("a", &self.words[0]),
-            text_field("− b", &self.words[1]),
-            text_field("+ c", &self.words[2]),
-            toggle("exclude inputs", self.exclude),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, _delta: i32) {
-        if index == 3 {
-            self.exclude = !self.exclude;
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if let (Some(slot), Some(w)) = (self.words.get_mut(index), text.split_whitespace().next()) {
-            *slot = w.to_lowercase();
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let [a, b, c] = &self.words;
         match word_vectors().analogy(a, b, c, 5, self.exclude) {

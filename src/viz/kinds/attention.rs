@@ -7,12 +7,15 @@ use crate::labs::rng::Rng;
 use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, MatrixView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, text_field, toggle, Visual};
+use crate::viz::view::{MatrixView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 use ndarray::Array2;
 
 /// The width of the made-up embeddings: small enough to read every number.
 const D_MODEL: usize = 4;
+
+/// The width of queries and keys, a control and a parameter.
+const D_K: Scale = Scale::linear(2.0, 8.0, 1.0, 0);
 
 const STAGES: &[&str] = &[
     "0 X (embeddings)",
@@ -30,11 +33,11 @@ pub const KIND: KindDef = KindDef {
     name: "attention",
     title: "Attention, stage by stage",
     about: "steps through X, Q, K, V, scores QKᵀ, scaled by √d_k, softmax weights and output; picks the query row",
-    params: &[ParamDef { name: "tokens", ty: ParamType::Words { len: (2, 6), default: &["the", "cat", "sat", "down"] }, doc: "the words attended over" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 8, default: 4 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 7 }, doc: "seed of the random embeddings and projections" }, ParamDef { name: "stage", ty: ParamType::Int { min: 0, max: 7, default: 0 }, doc: "the stage shown first (0 = X … 7 = output)" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }],
+    params: &[ParamDef { name: "tokens", ty: ParamType::Words { len: (2, 6), default: &["the", "cat", "sat", "down"] }, doc: "the words attended over" }, D_K.int("d_k", 4, "width of queries and keys"), SEED.int("seed", 7, "seed of the random embeddings and projections"), ParamDef { name: "stage", ty: ParamType::Int { min: 0, max: 7, default: 0 }, doc: "the stage shown first (0 = X … 7 = output)" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Attention::new(p)?))
 }
 
@@ -99,51 +102,42 @@ fn dims(prefix: &str, n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("{prefix}{i}")).collect()
 }
 
-impl Visual for Attention {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice(
-                "stage",
-                STAGES.iter().map(|s| (*s).to_string()).collect(),
-                self.stage,
-            ),
-            // K and V pick out no row; the mask first shows in the scaled scores; X is the
-            // embeddings alone, before any projection of width d_k from seeded weights.
-            choice("query token", self.tokens.clone(), self.query)
-                .inactive_when(matches!(self.stage, 2 | 3), "stage"),
-            toggle("causal mask", self.causal).inactive_when(self.stage < 5, "stage"),
-            slider("d_k", self.d_k as f64, 2.0, 8.0, 1.0, 0)
-                .inactive_when(self.stage == 0, "stage"),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0)
-                .inactive_when(self.stage == 0, "stage"),
-            text_field("text", &self.tokens.join(" ")),
-        ]
+impl Controls for Attention {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let stages = STAGES.iter().map(|s| (*s).to_string()).collect();
+        k.choice("stage", stages, self.stage, |a, i| a.stage = i);
+        // K and V pick out no row; the mask first shows in the scaled scores; X is the
+        // embeddings alone, before any projection of width d_k from seeded weights.
+        k.choice("query token", self.tokens.clone(), self.query, |a, i| {
+            a.query = i;
+        })
+        .idle_when(matches!(self.stage, 2 | 3), "stage");
+        k.toggle("causal mask", self.causal, |a, on| a.causal = on)
+            .idle_when(self.stage < 5, "stage");
+        k.count("d_k", self.d_k, D_K, |a, d| a.d_k = d)
+            .idle_when(self.stage == 0, "stage");
+        k.seed("seed", self.seed, |a, s| a.seed = s)
+            .idle_when(self.stage == 0, "stage");
+        k.text("text", &self.tokens.join(" "), Self::set_tokens);
     }
+}
 
+impl Attention {
     /// The learner's own words (up to six) replace the tokens; the pipeline reruns on them.
-    fn set_text(&mut self, index: usize, text: &str) {
+    fn set_tokens(&mut self, text: &str) {
         let words: Vec<String> = text
             .split_whitespace()
             .take(6)
             .map(|w| w.chars().take(16).collect())
             .collect();
-        if index == 5 && !words.is_empty() {
+        if !words.is_empty() {
             self.tokens = words;
             self.query = self.query.min(self.tokens.len() - 1);
         }
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.stage = step_index(self.stage, delta, STAGES.len()),
-            1 => self.query = step_index(self.query, delta, self.tokens.len()),
-            2 => self.causal = !self.causal,
-            3 => self.d_k = step_index(self.d_k - 2, delta, 7) + 2,
-            4 => self.seed = step_seed(self.seed, delta),
-            _ => {}
-        }
-    }
-
+impl Visual for Attention {
     fn parts(&self) -> Vec<Part> {
         let t = self.trace();
         let q = self.query;

@@ -8,11 +8,14 @@ use crate::labs::part3_transformer::heads::{inputs, pattern_head, words};
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, HeatmapView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, toggle, Visual};
+use crate::viz::view::{BarsView, HeatmapView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 
 /// Most words a sentence keeps, so the map fits an 80x24 screen.
 pub const MAX_WORDS: usize = 7;
+/// The temperature dividing the scores, a control and a parameter.
+const TEMPERATURE: Scale = Scale::linear(0.1, 5.0, 0.1, 1);
+
 const PATTERNS: &[&str] = &["random", "same-word", "previous-token"];
 
 /// One-character column labels (1–9, then a, b, …), so the map needs no legend; rows carry
@@ -37,11 +40,11 @@ pub const KIND: KindDef = KindDef {
     name: "attention-map",
     title: "Who attends to whom",
     about: "types a sentence (Enter on the text control edits it); sees the attention weights as a heatmap (queries down, keys across) with a cursor (a query row and a key column) that reads any weight, and the query row's weights as bars: how much of each value row it mixes in; toggles the causal mask and the √d_k scale, moves the temperature, switches head, re-rolls random weights or picks a hand-built head",
-    params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: MAX_WORDS, default: "the cat sat on the mat" }, doc: "the sentence attended over" }, ParamDef { name: "weights", ty: ParamType::Choice { options: PATTERNS, default: "random" }, doc: "random projections or a hand-built head" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }, ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }, ParamDef { name: "scaled", ty: ParamType::Bool { default: true }, doc: "divide the scores by √d_k" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.1, max: 5.0, default: 1.0 }, doc: "divides the scores before the softmax" }, ParamDef { name: "heads", ty: ParamType::Int { min: 1, max: 4, default: 1 }, doc: "number of heads to switch between" }],
+    params: &[ParamDef { name: "text", ty: ParamType::Text { max_words: MAX_WORDS, default: "the cat sat on the mat" }, doc: "the sentence attended over" }, ParamDef { name: "weights", ty: ParamType::Choice { options: PATTERNS, default: "random" }, doc: "random projections or a hand-built head" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, SEED.int("seed", 1, "seed of the random projections"), ParamDef { name: "causal", ty: ParamType::Bool { default: false }, doc: "hide later tokens from each query" }, ParamDef { name: "scaled", ty: ParamType::Bool { default: true }, doc: "divide the scores by √d_k" }, TEMPERATURE.float("temperature", 1.0, "divides the scores before the softmax"), ParamDef { name: "heads", ty: ParamType::Int { min: 1, max: 4, default: 1 }, doc: "number of heads to switch between" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(AttentionMap::new(p)?))
 }
 
@@ -117,64 +120,44 @@ impl AttentionMap {
     }
 }
 
-impl Visual for AttentionMap {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for AttentionMap {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let tokens = self.tokens();
         let numbered = row_names(&tokens);
-        let mut c = vec![
-            text_field("text", &self.text),
-            // The option says plainly which weights are shown.
-            choice(
-                "weights",
-                vec![
-                    format!("random, seed {}", self.seed),
-                    "same-word head".into(),
-                    "prev-token head".into(),
-                ],
-                self.pattern,
-            ),
-            choice("query (row)", numbered.clone(), self.cell.0),
-            choice("key (column)", numbered, self.cell.1),
-            toggle("causal mask", self.causal),
-            toggle("÷√d_k", self.scaled),
-            slider("temperature", self.temperature, 0.1, 5.0, 0.1, 1),
-            // A built-in head's weights are written out, not drawn from the seed.
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0)
-                .inactive_when(self.pattern != 0, "fixed"),
+        k.text("text", &self.text, |a, text| {
+            if !words(text, MAX_WORDS).is_empty() {
+                a.text = words(text, MAX_WORDS).join(" ");
+                let n = a.tokens().len();
+                a.cell = (a.cell.0.min(n - 1), a.cell.1.min(n - 1));
+            }
+        });
+        // The option says plainly which weights are shown.
+        let weights = vec![
+            format!("random, seed {}", self.seed),
+            "same-word head".into(),
+            "prev-token head".into(),
         ];
+        k.choice("weights", weights, self.pattern, |a, i| a.pattern = i);
+        k.choice("query (row)", numbered.clone(), self.cell.0, |a, i| {
+            a.cell.0 = i;
+        });
+        k.choice("key (column)", numbered, self.cell.1, |a, i| a.cell.1 = i);
+        k.toggle("causal mask", self.causal, |a, on| a.causal = on);
+        k.toggle("÷√d_k", self.scaled, |a, on| a.scaled = on);
+        k.slider("temperature", self.temperature, TEMPERATURE, |a, t| {
+            a.temperature = t;
+        });
+        // A built-in head's weights are written out, not drawn from the seed.
+        k.seed("seed", self.seed, |a, s| a.seed = s)
+            .idle_when(self.pattern != 0, "fixed");
         if self.heads_now() > 1 {
-            c.push(choice(
-                "head",
-                (1..=self.heads).map(|h| h.to_string()).collect(),
-                self.head,
-            ));
-        }
-        c
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let n = self.tokens().len().max(1);
-        match index {
-            1 => self.pattern = step_index(self.pattern, delta, PATTERNS.len()),
-            2 => self.cell.0 = step_index(self.cell.0, delta, n),
-            3 => self.cell.1 = step_index(self.cell.1, delta, n),
-            4 => self.causal = !self.causal,
-            5 => self.scaled = !self.scaled,
-            6 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 5.0),
-            7 => self.seed = step_seed(self.seed, delta),
-            8 => self.head = step_index(self.head, delta, self.heads),
-            _ => {}
+            let heads = (1..=self.heads).map(|h| h.to_string()).collect();
+            k.choice("head", heads, self.head, |a, i| a.head = i);
         }
     }
+}
 
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 && !words(text, MAX_WORDS).is_empty() {
-            self.text = words(text, MAX_WORDS).join(" ");
-            let n = self.tokens().len();
-            self.cell = (self.cell.0.min(n - 1), self.cell.1.min(n - 1));
-        }
-    }
-
+impl Visual for AttentionMap {
     fn parts(&self) -> Vec<Part> {
         let tokens = self.tokens();
         if tokens.is_empty() {

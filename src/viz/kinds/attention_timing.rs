@@ -7,8 +7,8 @@ use crate::labs::fmt_num;
 use crate::labs::part3_transformer::long_context::time_attention;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, step_index, toggle, Visual};
+use crate::viz::view::{ChartView, Part, Series, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 use std::time::Instant;
 
 /// What the timing job posts.
@@ -43,7 +43,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(AttentionTiming::new(p)?))
 }
 
@@ -147,43 +147,30 @@ impl AttentionTiming {
     }
 }
 
-impl Visual for AttentionTiming {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice(
-                "largest n",
-                MAX_NS.iter().map(ToString::to_string).collect(),
-                self.max_n,
-            ),
-            choice(
-                "d (head width)",
-                DS.iter().map(ToString::to_string).collect(),
-                self.d,
-            ),
-            choice(
-                "show",
-                vec!["chart".into(), "table".into()],
-                usize::from(self.table),
-            ),
-            toggle("re-run (←/→)", false),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.max_n = step_index(self.max_n, delta, MAX_NS.len()),
-            1 => self.d = step_index(self.d, delta, DS.len()),
-            2 => {
-                self.table = !self.table;
-                return;
-            }
-            _ => {}
-        }
+impl Controls for AttentionTiming {
+    fn declare(&self, k: &mut Knobs<Self>) {
         // New settings, or an explicit re-run: time again at the next poll (which follows
         // every change of settings).
-        self.restart = true;
+        let max_ns = MAX_NS.iter().map(ToString::to_string).collect();
+        k.choice("largest n", max_ns, self.max_n, |a, i| {
+            a.max_n = i;
+            a.restart = true;
+        });
+        let ds = DS.iter().map(ToString::to_string).collect();
+        k.choice("d (head width)", ds, self.d, |a, i| {
+            a.d = i;
+            a.restart = true;
+        });
+        // Either key flips between the two.
+        let shows = vec!["chart".into(), "table".into()];
+        k.choice("show", shows, usize::from(self.table), |a, _| {
+            a.table = !a.table;
+        });
+        k.button("re-run (←/→)", false, |a| a.restart = true);
     }
+}
 
+impl Visual for AttentionTiming {
     /// Busy while a sweep is on its way.
     fn busy(&self) -> bool {
         self.restart || self.job.is_some()

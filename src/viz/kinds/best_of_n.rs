@@ -17,8 +17,8 @@ use crate::labs::lm::word_task::{self, majority_at_k, pass_at_k};
 use crate::labs::lm::{self, text_reward, Rng};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::view::{ChartView, Part, Series, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 use std::collections::HashMap;
 
 const VIEWS: &[&str] = &["accuracy", "answers"];
@@ -38,12 +38,12 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "accuracy" }, doc: "accuracy against samples per prompt, or one prompt's answers" },
         ParamDef { name: "prompt", ty: ParamType::Int { min: 0, max: 8, default: 0 }, doc: "0: all prompts averaged; 1 to 8: one prompt of the task" },
         ParamDef { name: "samples", ty: ParamType::IntAmong { allowed: SAMPLES, default: 64 }, doc: "answers sampled per prompt (N)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the samples and of the votes' draws" },
+        SEED.int("seed", 1, "seed of the samples and of the votes' draws"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(BestOfN::new(p)?))
 }
 
@@ -268,44 +268,29 @@ fn verdict(ok: bool) -> String {
     if ok { "✓ a word" } else { "✗ not a word" }.into()
 }
 
-impl Visual for BestOfN {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for BestOfN {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let mut prompts = vec!["all".to_string()];
         prompts.extend(word_task::PROMPTS.iter().map(|p| format!("{p}…")));
-        vec![
-            choice(
-                "view",
-                VIEWS.iter().map(|s| (*s).to_string()).collect(),
-                self.view,
-            ),
-            choice("prompt", prompts, self.prompt),
-            choice(
-                "samples N",
-                SAMPLES.iter().map(ToString::to_string).collect(),
-                self.samples,
-            ),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
+        let views = VIEWS.iter().map(|s| (*s).to_string()).collect();
+        k.choice("view", views, self.view, |b, i| b.view = i);
+        k.choice("prompt", prompts, self.prompt, |b, i| b.prompt = i);
+        // New samples: the work starts again.
+        let samples = SAMPLES.iter().map(ToString::to_string).collect();
+        k.choice("samples N", samples, self.samples, |b, i| {
+            b.samples = i;
+            b.work = None;
+            b.results = None;
+        });
+        k.seed("seed", self.seed, |b, s| {
+            b.seed = s;
+            b.work = None;
+            b.results = None;
+        });
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.view = step_index(self.view, delta, VIEWS.len()),
-            1 => self.prompt = step_index(self.prompt, delta, word_task::PROMPTS.len() + 1),
-            2 => {
-                self.samples = step_index(self.samples, delta, SAMPLES.len());
-                self.work = None;
-                self.results = None;
-            }
-            3 => {
-                self.seed = step_seed(self.seed, delta);
-                self.work = None;
-                self.results = None;
-            }
-            _ => {}
-        }
-    }
-
+impl Visual for BestOfN {
     fn busy(&self) -> bool {
         self.results.is_none()
     }

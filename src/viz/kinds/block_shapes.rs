@@ -8,8 +8,8 @@ use crate::labs::part3_transformer::transformer::{block_forward, rms, sinusoidal
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, step_index, text_field, toggle, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 use ndarray::Array2;
 
 /// The `block-shapes` kind: how lessons name it, its parameters and how to build it.
@@ -21,7 +21,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(BlockShapes::new(p)?))
 }
 
@@ -48,44 +48,32 @@ impl BlockShapes {
     }
 }
 
-impl Visual for BlockShapes {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            text_field("text", &self.text),
-            choice(
-                "d_model",
-                ["8", "16", "32", "64"]
-                    .iter()
-                    .map(|s| (*s).to_string())
-                    .collect(),
-                self.d_model.trailing_zeros() as usize - 3,
-            ),
-            choice(
-                "heads",
-                ["1", "2", "4"].iter().map(|s| (*s).to_string()).collect(),
-                self.heads.trailing_zeros() as usize,
-            ),
-            toggle("pre-LN", self.pre_ln),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            1 => {
-                self.d_model = 8 << step_index(self.d_model.trailing_zeros() as usize - 3, delta, 4)
+impl Controls for BlockShapes {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.text("text", &self.text, |b, text| {
+            if !words(text, 7).is_empty() {
+                b.text = words(text, 7).join(" ");
             }
-            2 => self.heads = 1 << step_index(self.heads.trailing_zeros() as usize, delta, 3),
-            3 => self.pre_ln = !self.pre_ln,
-            _ => {}
-        }
+        });
+        let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect();
+        let d_model = self.d_model.trailing_zeros() as usize - 3;
+        k.choice(
+            "d_model",
+            names(&["8", "16", "32", "64"]),
+            d_model,
+            |b, i| {
+                b.d_model = 8 << i;
+            },
+        );
+        let heads = self.heads.trailing_zeros() as usize;
+        k.choice("heads", names(&["1", "2", "4"]), heads, |b, i| {
+            b.heads = 1 << i
+        });
+        k.toggle("pre-LN", self.pre_ln, |b, on| b.pre_ln = on);
     }
+}
 
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 && !words(text, 7).is_empty() {
-            self.text = words(text, 7).join(" ");
-        }
-    }
-
+impl Visual for BlockShapes {
     fn parts(&self) -> Vec<Part> {
         let tokens = words(&self.text, 7);
         let (n, d, h) = (tokens.len(), self.d_model, self.heads);

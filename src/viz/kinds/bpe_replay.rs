@@ -7,8 +7,8 @@ use crate::labs::part1_text::shared::trained;
 use crate::labs::part1_text::tokenize::Algorithm;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, StripDetail, StripToken, TokenStripView};
-use crate::viz::{choice, slider, step_index, step_value, text_field, Visual};
+use crate::viz::view::{Part, StripDetail, StripToken, TokenStripView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 /// The `bpe-replay` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(BpeReplay::new(p)?))
 }
 
@@ -51,46 +51,26 @@ impl BpeReplay {
     }
 }
 
-impl Visual for BpeReplay {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for BpeReplay {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let total = self.steps().map_or(0, |s| s.len() - 1);
-        vec![
-            text_field("word", &self.word),
-            slider(
-                "merge step",
-                self.step.min(total) as f64,
-                0.0,
-                total as f64,
-                1.0,
-                0,
-            ),
-            choice(
-                "vocabulary",
-                VOCABS.iter().map(ToString::to_string).collect(),
-                self.vocab,
-            ),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let total = self.steps().map_or(0, |s| s.len() - 1);
-        match index {
-            1 => self.step = step_value(self.step as f64, delta, 1.0, 0.0, total as f64) as usize,
-            2 => {
-                self.vocab = step_index(self.vocab, delta, VOCABS.len());
-                self.step = 0;
+        k.text("word", &self.word, |b, text| {
+            if !text.trim().is_empty() {
+                b.word = text.chars().take(40).collect();
+                b.step = 0;
             }
-            _ => {}
-        }
+        });
+        let steps = Scale::linear(0.0, total as f64, 1.0, 0);
+        k.count("merge step", self.step.min(total), steps, |b, s| b.step = s);
+        let vocabs = VOCABS.iter().map(ToString::to_string).collect();
+        k.choice("vocabulary", vocabs, self.vocab, |b, i| {
+            b.vocab = i;
+            b.step = 0;
+        });
     }
+}
 
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 && !text.trim().is_empty() {
-            self.word = text.chars().take(40).collect();
-            self.step = 0;
-        }
-    }
-
+impl Visual for BpeReplay {
     fn busy(&self) -> bool {
         self.training.running()
     }

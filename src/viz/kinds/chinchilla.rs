@@ -10,8 +10,8 @@ use crate::labs::fmt_num;
 use crate::labs::part4_pretraining::scaling::{compute, kaplan, Fit, FITS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const FIT_KEYS: &[&str] = &["hoffmann", "epoch", "kaplan"];
 const FIT_NAMES: &[&str] = &["Chinchilla", "Epoch refit", "Kaplan"];
@@ -47,7 +47,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Chinchilla::new(p)?))
 }
 
@@ -243,46 +243,23 @@ fn kaplan_chart() -> ChartView {
     }
 }
 
-impl Visual for Chinchilla {
-    fn controls(&self) -> Vec<Control> {
-        let mut c = vec![
-            choice(
-                "fit",
-                FIT_NAMES.iter().map(|s| (*s).to_string()).collect(),
-                self.fit,
-            ),
-            choice(
-                "budget C (FLOPs)",
-                (MIN_EXP..=MAX_EXP).map(|e| format!("1e{e}")).collect(),
-                (self.budget_exp - MIN_EXP) as usize,
-            ),
-        ];
+impl Controls for Chinchilla {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let fits = FIT_NAMES.iter().map(|s| (*s).to_string()).collect();
+        k.choice("fit", fits, self.fit, |c, i| c.fit = i);
+        let budgets = (MIN_EXP..=MAX_EXP).map(|e| format!("1e{e}")).collect();
+        let budget = (self.budget_exp - MIN_EXP) as usize;
+        k.choice("budget C (FLOPs)", budgets, budget, |c, i| {
+            c.budget_exp = MIN_EXP + i as i32;
+        });
         if self.fit < FITS.len() {
-            c.push(choice(
-                "chart",
-                vec!["loss vs N".into(), "optimal N, D".into(), "IsoFLOP".into()],
-                self.view,
-            ));
-        }
-        c
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.fit = step_index(self.fit, delta, FIT_KEYS.len()),
-            1 => {
-                let i = step_index(
-                    (self.budget_exp - MIN_EXP) as usize,
-                    delta,
-                    (MAX_EXP - MIN_EXP + 1) as usize,
-                );
-                self.budget_exp = MIN_EXP + i as i32;
-            }
-            2 => self.view = step_index(self.view, delta, VIEWS.len()),
-            _ => {}
+            let charts = vec!["loss vs N".into(), "optimal N, D".into(), "IsoFLOP".into()];
+            k.choice("chart", charts, self.view, |c, i| c.view = i);
         }
     }
+}
 
+impl Visual for Chinchilla {
     fn parts(&self) -> Vec<Part> {
         let c = self.budget();
         let Some(fit) = FITS.get(self.fit) else {

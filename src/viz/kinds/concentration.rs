@@ -5,8 +5,8 @@ use crate::labs::fmt_num;
 use crate::labs::part1_text::similarity::{contrast_curve, CONC_DIMS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const POINTS: [usize; 4] = [100, 500, 1000, 2000];
 
@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Concentration::new(p)?))
 }
 
@@ -39,21 +39,14 @@ impl Concentration {
     }
 }
 
+impl Controls for Concentration {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let points = POINTS.iter().map(ToString::to_string).collect();
+        k.choice("random points", points, self.points, |c, i| c.points = i);
+    }
+}
+
 impl Visual for Concentration {
-    fn controls(&self) -> Vec<Control> {
-        vec![choice(
-            "random points",
-            POINTS.iter().map(ToString::to_string).collect(),
-            self.points,
-        )]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        if index == 0 {
-            self.points = step_index(self.points, delta, POINTS.len());
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let curve = contrast_curve(POINTS[self.points]);
         let last = CONC_DIMS.len() - 1;

@@ -7,8 +7,8 @@ use crate::labs::part4_pretraining::cost::{days_on, years_until, Run};
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const PARAMS: &[(&str, f64)] = &[
     ("1.5B", 1.5e9),
@@ -26,6 +26,13 @@ const TOKENS: &[(&str, f64)] = &[
     ("30T", 30e12),
     ("100T", 100e12),
 ];
+
+/// Model FLOP utilisation, a control and a parameter.
+const MFU: Scale = Scale::linear(0.1, 0.7, 0.05, 2);
+/// Dollars per GPU-hour, a control and a parameter.
+const PRICE: Scale = Scale::linear(0.5, 10.0, 0.5, 1);
+/// How fast the cost of the largest runs grows each year, a control and a parameter.
+const GROWTH: Scale = Scale::linear(1.5, 5.0, 0.1, 1);
 
 /// A GPU: dense bf16 peak FLOP/s and board power in kW, from NVIDIA's data sheets (A100 SXM
 /// 312 TFLOP/s, 400 W; H100 SXM 989 TFLOP/s, 700 W). Not in facts.md: they are inputs the
@@ -77,26 +84,14 @@ pub const KIND: KindDef = KindDef {
             ty: ParamType::Choice { options: GPU_KEYS, default: "a100" },
             doc: "the GPU (its bf16 peak and power)",
         },
-        ParamDef {
-            name: "mfu",
-            ty: ParamType::Float { min: 0.1, max: 0.7, default: 0.4 },
-            doc: "model FLOPs utilisation",
-        },
-        ParamDef {
-            name: "price",
-            ty: ParamType::Float { min: 0.5, max: 10.0, default: 2.0 },
-            doc: "dollars per GPU-hour",
-        },
+        MFU.float("mfu", 0.4, "model FLOPs utilisation"),
+        PRICE.float("price", 2.0, "dollars per GPU-hour"),
         ParamDef {
             name: "gpus",
             ty: ParamType::IntAmong { allowed: CLUSTER, default: 1024 },
             doc: "GPUs in the cluster",
         },
-        ParamDef {
-            name: "growth",
-            ty: ParamType::Float { min: 1.5, max: 5.0, default: 2.4 },
-            doc: "cost growth per year of the largest runs",
-        },
+        GROWTH.float("growth", 2.4, "cost growth per year of the largest runs"),
         ParamDef {
             name: "pue",
             ty: ParamType::Float { min: 1.0, max: 2.0, default: 1.2 },
@@ -106,7 +101,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(CostProjector::new(p)?))
 }
 
@@ -176,40 +171,27 @@ pub fn fmt_dollars(x: f64) -> String {
     format!("${v:.2}{unit}")
 }
 
+impl Controls for CostProjector {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.choice("parameters N", names(PARAMS), self.params, |c, i| {
+            c.params = i
+        });
+        k.choice("tokens D", names(TOKENS), self.tokens, |c, i| c.tokens = i);
+        let gpus = GPUS.iter().map(|g| g.name.to_string()).collect();
+        k.choice("GPU (bf16 peak)", gpus, self.gpu, |c, i| c.gpu = i);
+        k.slider("utilisation MFU", self.mfu, MFU, |c, v| c.mfu = v);
+        k.slider("$ per GPU-hour", self.price, PRICE, |c, v| c.price = v);
+        let cluster = CLUSTER.iter().map(|c| fmt_count(*c as f64)).collect();
+        k.choice("GPUs in the run", cluster, self.cluster, |c, i| {
+            c.cluster = i
+        });
+        k.slider("cost growth ×/yr", self.growth, GROWTH, |c, v| {
+            c.growth = v
+        });
+    }
+}
+
 impl Visual for CostProjector {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice("parameters N", names(PARAMS), self.params),
-            choice("tokens D", names(TOKENS), self.tokens),
-            choice(
-                "GPU (bf16 peak)",
-                GPUS.iter().map(|g| g.name.to_string()).collect(),
-                self.gpu,
-            ),
-            slider("utilisation MFU", self.mfu, 0.1, 0.7, 0.05, 2),
-            slider("$ per GPU-hour", self.price, 0.5, 10.0, 0.5, 1),
-            choice(
-                "GPUs in the run",
-                CLUSTER.iter().map(|c| fmt_count(*c as f64)).collect(),
-                self.cluster,
-            ),
-            slider("cost growth ×/yr", self.growth, 1.5, 5.0, 0.1, 1),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.params = step_index(self.params, delta, PARAMS.len()),
-            1 => self.tokens = step_index(self.tokens, delta, TOKENS.len()),
-            2 => self.gpu = step_index(self.gpu, delta, GPUS.len()),
-            3 => self.mfu = step_value(self.mfu, delta, 0.05, 0.1, 0.7),
-            4 => self.price = step_value(self.price, delta, 0.5, 0.5, 10.0),
-            5 => self.cluster = step_index(self.cluster, delta, CLUSTER.len()),
-            6 => self.growth = step_value(self.growth, delta, 0.1, 1.5, 5.0),
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let run = self.run();
         let c = run.cost();

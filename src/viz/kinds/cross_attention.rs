@@ -7,22 +7,24 @@ use crate::labs::part3_transformer::heads::words;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, HeatmapView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, text_field, Visual};
+use crate::viz::view::{BarsView, HeatmapView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 use ndarray::Array2;
 
 const D_MODEL: usize = 8;
+/// The width of queries and keys, a control and a parameter.
+const D_K: Scale = Scale::linear(2.0, 16.0, 1.0, 0);
 
 /// The `cross-attention` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "cross-attention",
     title: "Cross-attention between two sentences",
     about: "types two sequences; sees the rectangular target × source weights (queries from the target, keys and values from the source) with a cursor",
-    params: &[ParamDef { name: "target", ty: ParamType::Text { max_words: 8, default: "the cat sat" }, doc: "the sequence the queries come from" }, ParamDef { name: "source", ty: ParamType::Text { max_words: 8, default: "le chat s'est assis" }, doc: "the sequence keys and values come from" }, ParamDef { name: "d_k", ty: ParamType::Int { min: 2, max: 16, default: 8 }, doc: "width of queries and keys" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random projections" }],
+    params: &[ParamDef { name: "target", ty: ParamType::Text { max_words: 8, default: "the cat sat" }, doc: "the sequence the queries come from" }, ParamDef { name: "source", ty: ParamType::Text { max_words: 8, default: "le chat s'est assis" }, doc: "the sequence keys and values come from" }, D_K.int("d_k", 8, "width of queries and keys"), SEED.int("seed", 1, "seed of the random projections")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(CrossAttention::new(p)?))
 }
 
@@ -68,44 +70,43 @@ impl CrossAttention {
     }
 }
 
-impl Visual for CrossAttention {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for CrossAttention {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let (t, s) = (words(&self.target, 8), words(&self.source, 8));
-        vec![
-            text_field("target (Q)", &self.target),
-            text_field("source (K, V)", &self.source),
-            choice("query (row)", row_names(&t), self.cell.0),
-            choice("key (column)", row_names(&s), self.cell.1),
-            slider("d_k", self.d_k as f64, 2.0, 16.0, 1.0, 0),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
+        k.text("target (Q)", &self.target, |c, text| {
+            c.set_words(text, true)
+        });
+        k.text("source (K, V)", &self.source, |c, text| {
+            c.set_words(text, false)
+        });
+        k.choice("query (row)", row_names(&t), self.cell.0, |c, i| {
+            c.cell.0 = i
+        });
+        k.choice("key (column)", row_names(&s), self.cell.1, |c, i| {
+            c.cell.1 = i
+        });
+        k.count("d_k", self.d_k, D_K, |c, d| c.d_k = d);
+        k.seed("seed", self.seed, |c, s| c.seed = s);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let m = words(&self.source, 8).len().max(1);
-        let n = words(&self.target, 8).len().max(1);
-        match index {
-            2 => self.cell.0 = step_index(self.cell.0, delta, n),
-            3 => self.cell.1 = step_index(self.cell.1, delta, m),
-            4 => self.d_k = step_index(self.d_k - 2, delta, 15) + 2,
-            5 => self.seed = step_seed(self.seed, delta),
-            _ => {}
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
+impl CrossAttention {
+    /// The learner's words for the target (or the source); the cell stays inside.
+    fn set_words(&mut self, text: &str, target: bool) {
         if words(text, 8).is_empty() {
             return;
         }
-        match index {
-            0 => self.target = words(text, 8).join(" "),
-            1 => self.source = words(text, 8).join(" "),
-            _ => return,
+        if target {
+            self.target = words(text, 8).join(" ");
+        } else {
+            self.source = words(text, 8).join(" ");
         }
         let (n, m) = (words(&self.target, 8).len(), words(&self.source, 8).len());
         self.cell = (self.cell.0.min(n - 1), self.cell.1.min(m - 1));
     }
+}
 
+impl Visual for CrossAttention {
     fn parts(&self) -> Vec<Part> {
         let (t, s) = (words(&self.target, 8), words(&self.source, 8));
         let w = self.weights();

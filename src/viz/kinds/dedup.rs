@@ -19,14 +19,18 @@ use crate::labs::part4_pretraining::packing::{
 use crate::labs::part4_pretraining::quality::{failures, flagged_by_rule, PageStats, RULES};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, HeatmapView, Part, TableView};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, toggle, Visual};
+use crate::viz::view::{BarsView, HeatmapView, Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 use ndarray::Array2;
 use std::collections::BTreeSet;
 
 const VIEWS: &[&str] = &["pair", "lsh", "filters", "packing"];
 const HASHES: &[usize] = &[16, 32, 64, 112, 128, 256];
 const SEQ_LENS: &[usize] = &[4, 6, 8];
+/// LSH bands, a control and a parameter.
+const BANDS: Scale = Scale::linear(1.0, 32.0, 1.0, 0);
+/// Rows per LSH band, a control and a parameter.
+const ROWS: Scale = Scale::linear(1.0, 16.0, 1.0, 0);
 /// Pairs below this similarity are listed on the LSH page only when flagged.
 const LIST_FROM: f64 = 0.3;
 /// The bundled pages' keys, as lessons name them (a test checks they match the pages).
@@ -83,21 +87,9 @@ pub const KIND: KindDef = KindDef {
             ty: ParamType::IntAmong { allowed: HASHES, default: 112 },
             doc: "MinHash signature length (FineWeb used 112)",
         },
-        ParamDef {
-            name: "seed",
-            ty: ParamType::Int { min: 0, max: 9999, default: 1 },
-            doc: "seed of the hash family",
-        },
-        ParamDef {
-            name: "bands",
-            ty: ParamType::Int { min: 1, max: 32, default: FINEWEB_BANDS as i64 },
-            doc: "LSH bands b",
-        },
-        ParamDef {
-            name: "rows",
-            ty: ParamType::Int { min: 1, max: 16, default: FINEWEB_ROWS as i64 },
-            doc: "LSH rows per band r",
-        },
+        SEED.int("seed", 1, "seed of the hash family"),
+        BANDS.int("bands", FINEWEB_BANDS as i64, "LSH bands b"),
+        ROWS.int("rows", FINEWEB_ROWS as i64, "LSH rows per band r"),
         ParamDef {
             name: "seq_len",
             ty: ParamType::IntAmong { allowed: SEQ_LENS, default: 8 },
@@ -112,7 +104,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Dedup::new(p)?))
 }
 
@@ -379,72 +371,43 @@ impl Dedup {
     }
 }
 
-impl Visual for Dedup {
-    fn controls(&self) -> Vec<Control> {
-        let mut c = vec![choice(
-            "page",
-            VIEWS.iter().map(|s| (*s).to_string()).collect(),
-            self.view,
-        )];
+impl Controls for Dedup {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let names = |xs: &[usize]| xs.iter().map(ToString::to_string).collect();
+        let views = VIEWS.iter().map(|s| (*s).to_string()).collect();
+        k.choice("page", views, self.view, |d, i| d.view = i);
         match self.view {
             0 => {
-                c.push(choice("page A", Self::keys(), self.a));
-                c.push(choice("page B", Self::keys(), self.b));
-                c.push(choice(
-                    "hashes k",
-                    HASHES.iter().map(ToString::to_string).collect(),
-                    self.hashes,
-                ));
-                c.push(slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0));
+                k.choice("page A", Self::keys(), self.a, |d, i| d.a = i);
+                k.choice("page B", Self::keys(), self.b, |d, i| d.b = i);
+                k.choice("hashes k", names(HASHES), self.hashes, |d, i| d.hashes = i);
+                k.seed("seed", self.seed, |d, s| d.seed = s);
             }
             1 => {
-                c.push(slider("bands b", self.bands as f64, 1.0, 32.0, 1.0, 0));
-                c.push(slider("rows r", self.rows as f64, 1.0, 16.0, 1.0, 0));
-                c.push(slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0));
+                k.count("bands b", self.bands, BANDS, |d, b| d.bands = b);
+                k.count("rows r", self.rows, ROWS, |d, r| d.rows = r);
+                k.seed("seed", self.seed, |d, s| d.seed = s);
             }
-            2 => c.push(choice("inspect", Self::keys(), self.inspect)),
+            2 => {
+                k.choice("inspect", Self::keys(), self.inspect, |d, i| d.inspect = i);
+            }
             _ => {
                 let rows = self.packed().len();
-                c.push(choice(
-                    "sequence length",
-                    SEQ_LENS.iter().map(ToString::to_string).collect(),
-                    self.seq_len,
-                ));
-                c.push(toggle("document mask", self.doc_mask));
-                c.push(slider(
-                    "row",
-                    (self.row.min(rows - 1) + 1) as f64,
-                    1.0,
-                    rows as f64,
-                    1.0,
-                    0,
-                ));
+                k.choice("sequence length", names(SEQ_LENS), self.seq_len, |d, i| {
+                    d.seq_len = i;
+                    d.row = d.row.min(d.packed().len() - 1);
+                });
+                k.toggle("document mask", self.doc_mask, |d, on| d.doc_mask = on);
+                let scale = Scale::linear(1.0, rows as f64, 1.0, 0);
+                k.count("row", self.row.min(rows - 1) + 1, scale, |d, r| {
+                    d.row = r - 1
+                });
             }
         }
-        c
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let pages = PAGES.len();
-        match (self.view, index) {
-            (_, 0) => self.view = step_index(self.view, delta, VIEWS.len()),
-            (0, 1) => self.a = step_index(self.a, delta, pages),
-            (0, 2) => self.b = step_index(self.b, delta, pages),
-            (0, 3) => self.hashes = step_index(self.hashes, delta, HASHES.len()),
-            (0, 4) | (1, 3) => self.seed = step_seed(self.seed, delta),
-            (1, 1) => self.bands = step_value(self.bands as f64, delta, 1.0, 1.0, 32.0) as usize,
-            (1, 2) => self.rows = step_value(self.rows as f64, delta, 1.0, 1.0, 16.0) as usize,
-            (2, 1) => self.inspect = step_index(self.inspect, delta, pages),
-            (3, 1) => {
-                self.seq_len = step_index(self.seq_len, delta, SEQ_LENS.len());
-                self.row = self.row.min(self.packed().len() - 1);
-            }
-            (3, 2) => self.doc_mask = !self.doc_mask,
-            (3, 3) => self.row = step_index(self.row, delta, self.packed().len()),
-            _ => {}
-        }
-    }
-
+impl Visual for Dedup {
     fn parts(&self) -> Vec<Part> {
         match self.view {
             0 => self.pair_page(),

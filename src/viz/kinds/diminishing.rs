@@ -10,12 +10,16 @@ use crate::labs::part4_pretraining::cost::{
 use crate::labs::part4_pretraining::scaling::{effective_data, FITS, REPEAT_HALF_LIFE};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{BarsView, ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const VIEWS: &[&str] = &["per-10x", "data-stock", "epochs"];
 const VIEW_NAMES: &[&str] = &["loss per 10×", "data stock", "repeated epochs"];
 const FIT_KEYS: &[&str] = &["hoffmann", "epoch"];
+/// Dataset growth per year, a control and a parameter.
+const GROWTH: Scale = Scale::linear(1.2, 4.0, 0.1, 1);
+/// Epochs over the unique tokens, a control and a parameter.
+const EPOCHS: Scale = Scale::linear(1.0, 60.0, 1.0, 0);
 /// Dataset sizes in 2024 to start the projection from (Llama 3: >15T tokens, facts appendix).
 const SIZES: &[(&str, f64)] = &[("5T", 5e12), ("10T", 10e12), ("15T", 15e12), ("20T", 20e12)];
 const UNIQUE: &[(&str, f64)] = &[("10B", 10e9), ("100B", 100e9), ("1T", 1e12)];
@@ -50,26 +54,18 @@ pub const KIND: KindDef = KindDef {
             ty: ParamType::Choice { options: SIZE_KEYS, default: "15T" },
             doc: "the largest training set in 2024, in tokens",
         },
-        ParamDef {
-            name: "growth",
-            ty: ParamType::Float { min: 1.2, max: 4.0, default: 2.5 },
-            doc: "dataset growth per year",
-        },
+        GROWTH.float("growth", 2.5, "dataset growth per year"),
         ParamDef {
             name: "unique",
             ty: ParamType::Choice { options: UNIQUE_KEYS, default: "100B" },
             doc: "unique tokens available for repetition",
         },
-        ParamDef {
-            name: "epochs",
-            ty: ParamType::Float { min: 1.0, max: 60.0, default: 4.0 },
-            doc: "epochs over the unique data",
-        },
+        EPOCHS.float("epochs", 4.0, "epochs over the unique data"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Diminishing::new(p)?))
 }
 
@@ -242,54 +238,36 @@ impl Diminishing {
     }
 }
 
-impl Visual for Diminishing {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Diminishing {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[(&str, f64)]| xs.iter().map(|x| x.0.to_string()).collect();
-        let mut c = vec![choice(
-            "page",
-            VIEW_NAMES.iter().map(|s| (*s).to_string()).collect(),
-            self.view,
-        )];
+        let views = VIEW_NAMES.iter().map(|s| (*s).to_string()).collect();
+        k.choice("page", views, self.view, |d, i| d.view = i);
         match self.view {
             0 => {
-                c.push(choice(
-                    "fit",
-                    vec!["Chinchilla".into(), "Epoch refit".into()],
-                    self.fit,
-                ));
-                c.push(choice(
-                    "from budget",
-                    (18..=24).map(|e| format!("1e{e}")).collect(),
-                    (self.start_exp - 18) as usize,
-                ));
+                let fits = vec!["Chinchilla".into(), "Epoch refit".into()];
+                k.choice("fit", fits, self.fit, |d, i| d.fit = i);
+                let budgets = (18..=24).map(|e| format!("1e{e}")).collect();
+                let start = (self.start_exp - 18) as usize;
+                k.choice("from budget", budgets, start, |d, i| {
+                    d.start_exp = 18 + i as i32;
+                });
             }
             1 => {
-                c.push(choice("2024 dataset", names(SIZES), self.size));
-                c.push(slider("growth ×/yr", self.growth, 1.2, 4.0, 0.1, 1));
+                k.choice("2024 dataset", names(SIZES), self.size, |d, i| d.size = i);
+                k.slider("growth ×/yr", self.growth, GROWTH, |d, g| d.growth = g);
             }
             _ => {
-                c.push(choice("unique tokens", names(UNIQUE), self.unique));
-                c.push(slider("epochs", self.epochs, 1.0, 60.0, 1.0, 0));
+                k.choice("unique tokens", names(UNIQUE), self.unique, |d, i| {
+                    d.unique = i;
+                });
+                k.slider("epochs", self.epochs, EPOCHS, |d, e| d.epochs = e);
             }
         }
-        c
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match (self.view, index) {
-            (_, 0) => self.view = step_index(self.view, delta, VIEWS.len()),
-            (0, 1) => self.fit = step_index(self.fit, delta, FITS.len()),
-            (0, 2) => {
-                self.start_exp = 18 + step_index((self.start_exp - 18) as usize, delta, 7) as i32
-            }
-            (1, 1) => self.size = step_index(self.size, delta, SIZES.len()),
-            (1, 2) => self.growth = step_value(self.growth, delta, 0.1, 1.2, 4.0),
-            (_, 1) => self.unique = step_index(self.unique, delta, UNIQUE.len()),
-            (_, 2) => self.epochs = step_value(self.epochs, delta, 1.0, 1.0, 60.0),
-            _ => {}
-        }
-    }
-
+impl Visual for Diminishing {
     fn parts(&self) -> Vec<Part> {
         match self.view {
             0 => self.per_10x(),

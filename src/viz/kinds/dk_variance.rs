@@ -5,8 +5,8 @@ use crate::labs::fmt_num;
 use crate::labs::part3_transformer::dk_variance::{measure_cached, Measurements, DIMS, KEYS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 
 /// Pairs sampled per d; re-sampling all eleven dimensions stays well under a tenth of a
 /// second in release.
@@ -17,11 +17,11 @@ pub const KIND: KindDef = KindDef {
     name: "dk-variance",
     title: "Why divide by √d_k",
     about: "samples random q and k with unit-variance entries; sees the measured variance of q·k against d, and the softmax entropy over 16 keys with and without ÷√d as d grows",
-    params: &[ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DIMS, default: 64 }, doc: "the dimension read out in the text" }, ParamDef { name: "samples", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "q·k pairs sampled per dimension (rounded up to 100, 500, 1000 or 2000)" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the samples" }, ParamDef { name: "chart", ty: ParamType::Choice { options: &["variance", "entropy"], default: "variance" }, doc: "the chart shown first" }],
+    params: &[ParamDef { name: "d", ty: ParamType::IntAmong { allowed: &DIMS, default: 64 }, doc: "the dimension read out in the text" }, ParamDef { name: "samples", ty: ParamType::Int { min: 100, max: 2000, default: 500 }, doc: "q·k pairs sampled per dimension (rounded up to 100, 500, 1000 or 2000)" }, SEED.int("seed", 1, "seed of the samples"), ParamDef { name: "chart", ty: ParamType::Choice { options: &["variance", "entropy"], default: "variance" }, doc: "the chart shown first" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(DkVariance::new(p)?))
 }
 
@@ -55,40 +55,26 @@ impl DkVariance {
     }
 }
 
+impl Controls for DkVariance {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let dims = DIMS.iter().map(|d| d.to_string()).collect();
+        k.choice("d", dims, self.d, |v, i| v.d = i);
+        let charts = vec!["variance".into(), "entropy".into()];
+        k.choice("chart", charts, self.chart, |v, i| v.chart = i);
+        // New samples or a new seed: measured again.
+        let samples = SAMPLES.iter().map(|s| s.to_string()).collect();
+        k.choice("samples per d", samples, self.samples, |v, i| {
+            v.samples = i;
+            v.data = measure_cached(SAMPLES[v.samples], v.seed);
+        });
+        k.seed("seed (re-sample)", self.seed, |v, s| {
+            v.seed = s;
+            v.data = measure_cached(SAMPLES[v.samples], v.seed);
+        });
+    }
+}
+
 impl Visual for DkVariance {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice("d", DIMS.iter().map(|d| d.to_string()).collect(), self.d),
-            choice(
-                "chart",
-                vec!["variance".into(), "entropy".into()],
-                self.chart,
-            ),
-            choice(
-                "samples per d",
-                SAMPLES.iter().map(|s| s.to_string()).collect(),
-                self.samples,
-            ),
-            slider("seed (re-sample)", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.d = step_index(self.d, delta, DIMS.len()),
-            1 => self.chart = step_index(self.chart, delta, 2),
-            2 => {
-                self.samples = step_index(self.samples, delta, SAMPLES.len());
-                self.data = measure_cached(SAMPLES[self.samples], self.seed);
-            }
-            3 => {
-                self.seed = step_seed(self.seed, delta);
-                self.data = measure_cached(SAMPLES[self.samples], self.seed);
-            }
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let i = self.d;
         let d = DIMS[i] as f64;

@@ -12,8 +12,8 @@ use crate::labs::part5_adapting::reward_model::{split_questions, Question};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 
 const CHARTS: &[&str] = &["loss", "margin", "shifts"];
 const CHART_NAMES: &[&str] = &["DPO loss", "implicit reward margin", "ln π − ln π_ref"];
@@ -36,12 +36,12 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "beta", ty: ParamType::Choice { options: BETA_NAMES, default: "0.1" }, doc: "DPO's β" },
         ParamDef { name: "chart", ty: ParamType::Choice { options: CHARTS, default: "loss" }, doc: "what the chart plots first" },
         ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: STEPS, default: 100 }, doc: "DPO steps (8 pairs each)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the question split and the batches" },
+        SEED.int("seed", 1, "seed of the question split and the batches"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Dpo::new(p)?))
 }
 
@@ -259,34 +259,29 @@ impl Dpo {
     }
 }
 
-impl Visual for Dpo {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Dpo {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        vec![
-            self.run.control(),
-            choice("show", names(CHART_NAMES), self.chart),
-            choice("β", names(BETA_NAMES), self.beta),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            // The run key: a new run when none is going or paused (else pause or resume).
-            0 if self.run.toggle() => self.start(),
-            1 => self.chart = step_index(self.chart, delta, CHARTS.len()),
-            2 => {
-                let beta = step_index(self.beta, delta, BETAS.len());
-                if beta != self.beta {
-                    self.keep();
-                    self.beta = beta;
-                    self.evals.clear();
-                    self.run.clear();
-                }
+        // The run key: a new run when none is going or paused (else pause or resume).
+        k.run(&self.run, |d| {
+            if d.run.toggle() {
+                d.start();
             }
-            _ => {}
-        }
+        });
+        k.choice("show", names(CHART_NAMES), self.chart, |d, i| d.chart = i);
+        // Another β is another experiment: a finished one is kept for comparison.
+        k.choice("β", names(BETA_NAMES), self.beta, |d, beta| {
+            if beta != d.beta {
+                d.keep();
+                d.beta = beta;
+                d.evals.clear();
+                d.run.clear();
+            }
+        });
     }
+}
 
+impl Visual for Dpo {
     fn busy(&self) -> bool {
         self.run.running()
     }

@@ -5,19 +5,22 @@ use crate::labs::part1_text::shared::word_map;
 use crate::labs::part1_text::shared::word_vectors;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, ScatterView};
-use crate::viz::{slider, step_value, text_field, Visual};
+use crate::viz::view::{Part, ScatterView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
+
+/// Neighbours marked around the word, a control and a parameter.
+const NEIGHBOURS: Scale = Scale::linear(3.0, 12.0, 1.0, 0);
 
 /// The `embedding-map` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "embedding-map",
     title: "A map of word vectors",
     about: "word vectors built from the course's text (PPMI + SVD); the vocabulary projected to 2-D on a Braille canvas with the typed word and its nearest neighbours marked, and the neighbours with their cosine",
-    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 1, default: "attention" }, doc: "the word whose neighbours are marked" }, ParamDef { name: "neighbours", ty: ParamType::Int { min: 3, max: 12, default: 8 }, doc: "neighbours listed" }],
+    params: &[ParamDef { name: "word", ty: ParamType::Text { max_words: 1, default: "attention" }, doc: "the word whose neighbours are marked" }, NEIGHBOURS.int("neighbours", 8, "neighbours listed")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(EmbeddingMap::new(p)?))
 }
 
@@ -35,26 +38,18 @@ impl EmbeddingMap {
     }
 }
 
+impl Controls for EmbeddingMap {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.text("word", &self.word, |e, text| {
+            if let Some(w) = text.split_whitespace().next() {
+                e.word = w.to_lowercase();
+            }
+        });
+        k.count("neighbours", self.k, NEIGHBOURS, |e, n| e.k = n);
+    }
+}
+
 impl Visual for EmbeddingMap {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            text_field("word", &self.word),
-            slider("neighbours", self.k as f64, 3.0, 12.0, 1.0, 0),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        if index == 1 {
-            self.k = step_value(self.k as f64, delta, 1.0, 3.0, 12.0) as usize;
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if let (0, Some(w)) = (index, text.split_whitespace().next()) {
-            self.word = w.to_lowercase();
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let wv = word_vectors();
         let proj = word_map();

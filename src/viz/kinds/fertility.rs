@@ -7,8 +7,8 @@ use crate::labs::part1_text::fertility_data::SAMPLES;
 use crate::labs::part1_text::tokenize::Pretrained;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part, TableView};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{BarsView, Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 /// The `fertility` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Fertility::new(p)?))
 }
 
@@ -36,35 +36,23 @@ impl Fertility {
     }
 }
 
+impl Controls for Fertility {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let tokenizers = Pretrained::ALL
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
+        k.choice("tokenizer", tokenizers, self.tokenizer, |f, i| {
+            f.tokenizer = i;
+        })
+        // The table shows all three tokenizers side by side.
+        .idle_when(self.view == 0, "table");
+        let views = vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()];
+        k.choice("view", views, self.view, |f, i| f.view = i);
+    }
+}
+
 impl Visual for Fertility {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice(
-                "tokenizer",
-                Pretrained::ALL
-                    .iter()
-                    .map(|p| p.name().to_string())
-                    .collect(),
-                self.tokenizer,
-            )
-            // The table shows all three tokenizers side by side.
-            .inactive_when(self.view == 0, "table"),
-            choice(
-                "view",
-                vec!["table".into(), "bars 1–8".into(), "bars 9–15".into()],
-                self.view,
-            ),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.tokenizer = step_index(self.tokenizer, delta, 3),
-            1 => self.view = step_index(self.view, delta, 3),
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let table = fertility_table();
         let english = table[0];

@@ -8,8 +8,8 @@ use crate::labs::part2_math::flops::{
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, log_slider, step_index, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 /// The keys of `MODELS`, in its order (a test keeps them equal).
 const MODEL_KEYS: &[&str] = &[
@@ -21,17 +21,19 @@ const MODEL_KEYS: &[&str] = &[
 ];
 /// The names of `DATA`, in its order.
 const DATA_NAMES: &[&str] = &["40B", "300B", "1.4T", "2T", "15T"];
+/// Tokens through the layer, doubled or halved per press: a control and a parameter.
+const TOKENS: Scale = Scale::doubling(1.0, 8192.0);
 
 /// The `flops` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "flops",
     title: "Counting FLOPs",
     about: "FLOPs of one linear layer (2·n·d_in·d_out) and of a model: 2N per token forward, 6ND to train, in PF-days",
-    params: &[ParamDef { name: "tokens", ty: ParamType::Int { min: 1, max: 8192, default: 1 }, doc: "tokens through the layer" }, ParamDef { name: "d_in", ty: ParamType::Choice { options: DIM_NAMES, default: "768" }, doc: "input width of the layer" }, ParamDef { name: "d_out", ty: ParamType::Choice { options: DIM_NAMES, default: "3072" }, doc: "output width of the layer" }, ParamDef { name: "model", ty: ParamType::Choice { options: MODEL_KEYS, default: "gpt2-small" }, doc: "the model whose FLOPs per token and training cost are shown" }, ParamDef { name: "data", ty: ParamType::Choice { options: DATA_NAMES, default: "300B" }, doc: "training tokens for the 6·N·D estimate" }],
+    params: &[TOKENS.int("tokens", 1, "tokens through the layer"), ParamDef { name: "d_in", ty: ParamType::Choice { options: DIM_NAMES, default: "768" }, doc: "input width of the layer" }, ParamDef { name: "d_out", ty: ParamType::Choice { options: DIM_NAMES, default: "3072" }, doc: "output width of the layer" }, ParamDef { name: "model", ty: ParamType::Choice { options: MODEL_KEYS, default: "gpt2-small" }, doc: "the model whose FLOPs per token and training cost are shown" }, ParamDef { name: "data", ty: ParamType::Choice { options: DATA_NAMES, default: "300B" }, doc: "training tokens for the 6·N·D estimate" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Flops::new(p)?))
 }
 
@@ -61,41 +63,22 @@ impl Flops {
     }
 }
 
+impl Controls for Flops {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        // Doubling and halving: the interesting token counts span four orders of magnitude.
+        k.slider("tokens n", f64::from(self.tokens), TOKENS, |f, t| {
+            f.tokens = t as u32;
+        });
+        k.choice("d_in", dim_options(), self.d_in, |f, i| f.d_in = i);
+        k.choice("d_out", dim_options(), self.d_out, |f, i| f.d_out = i);
+        let models = MODELS.iter().map(|m| m.name.to_string()).collect();
+        k.choice("model", models, self.model, |f, i| f.model = i);
+        let data = DATA.iter().map(|d| d.0.to_string()).collect();
+        k.choice("training tokens D", data, self.data, |f, i| f.data = i);
+    }
+}
+
 impl Visual for Flops {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            log_slider("tokens n", f64::from(self.tokens), 1.0, 8192.0),
-            choice("d_in", dim_options(), self.d_in),
-            choice("d_out", dim_options(), self.d_out),
-            choice(
-                "model",
-                MODELS.iter().map(|m| m.name.to_string()).collect(),
-                self.model,
-            ),
-            choice(
-                "training tokens D",
-                DATA.iter().map(|d| d.0.to_string()).collect(),
-                self.data,
-            ),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            // Doubling and halving: the interesting token counts span four orders of magnitude.
-            0 => {
-                let mut t = f64::from(self.tokens) * 2f64.powi(delta);
-                t = t.round().clamp(1.0, 8192.0);
-                self.tokens = t as u32;
-            }
-            1 => self.d_in = step_index(self.d_in, delta, DIMS.len()),
-            2 => self.d_out = step_index(self.d_out, delta, DIMS.len()),
-            3 => self.model = step_index(self.model, delta, MODELS.len()),
-            4 => self.data = step_index(self.data, delta, DATA.len()),
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let (n, din, dout) = (
             f64::from(self.tokens),

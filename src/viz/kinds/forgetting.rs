@@ -15,10 +15,14 @@ use crate::labs::lm::lora::QV;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;
-use crate::viz::view::{Control, Part, Series, TableView};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{Part, Series, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const EXPERIMENTS: [&str; 2] = ["forgetting", "overfitting"];
+/// The share of each batch replayed from the original corpus, a control and a parameter.
+const REPLAY: Scale = Scale::linear(0.0, 0.9, 0.1, 1);
+/// Optimizer steps per run, a control and a parameter.
+const STEPS: Scale = Scale::linear(20.0, 400.0, 20.0, 0);
 /// Full fine-tuning's learning rate (the full and replay runs): high enough for the damage to
 /// show within a minute.
 pub const LR: f64 = 1e-3;
@@ -38,13 +42,13 @@ pub const KIND: KindDef = KindDef {
     about: "fine-tunes the shipped model on the course's question-answer pairs in the background: loss on the original corpus as full fine-tuning, LoRA and replay (a share of each batch from the original corpus) train; or, on a handful of questions, train and held-out loss diverging with the best early-stopping step marked",
     params: &[
         ParamDef { name: "experiment", ty: ParamType::Choice { options: &EXPERIMENTS, default: "forgetting" }, doc: "forgetting (full vs LoRA vs replay) or overfitting (a small training set)" },
-        ParamDef { name: "replay", ty: ParamType::Float { min: 0.0, max: 0.9, default: 0.5 }, doc: "share of each batch taken from the original corpus in the replay run" },
-        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 100 }, doc: "optimizer steps per run (forgetting) or of the single run (overfitting, which takes twice as many)" },
+        REPLAY.float("replay", 0.5, "share of each batch taken from the original corpus in the replay run"),
+        STEPS.int("steps", 100, "optimizer steps per run (forgetting) or of the single run (overfitting, which takes twice as many)"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Forgetting::new(p)?))
 }
 
@@ -300,45 +304,35 @@ impl Forgetting {
     }
 }
 
-impl Visual for Forgetting {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            self.runs.run.control(),
-            choice(
-                "experiment",
-                EXPERIMENTS.iter().map(ToString::to_string).collect(),
-                self.experiment,
-            ),
-            slider("replay share", self.replay, 0.0, 0.9, 0.1, 1),
-            // The overfitting run takes twice the steps: the slider shows what runs.
-            {
-                let k = (self.run_steps() / self.steps.max(1)) as f64;
-                slider(
-                    "steps",
-                    self.run_steps() as f64,
-                    20.0 * k,
-                    400.0 * k,
-                    20.0 * k,
-                    0,
-                )
-            },
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let before = (self.experiment, self.replay, self.steps);
-        match index {
-            0 => {
-                if self.runs.run.toggle() {
-                    self.start();
-                }
-                return;
+impl Controls for Forgetting {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.run(&self.runs.run, |f| {
+            if f.runs.run.toggle() {
+                f.start();
             }
-            1 => self.experiment = step_index(self.experiment, delta, EXPERIMENTS.len()),
-            2 => self.replay = step_value(self.replay, delta, 0.1, 0.0, 0.9),
-            3 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
-            _ => return,
-        }
+        });
+        let experiments = EXPERIMENTS.iter().map(ToString::to_string).collect();
+        k.choice("experiment", experiments, self.experiment, |f, i| {
+            f.change(|f| f.experiment = i);
+        });
+        k.slider("replay share", self.replay, REPLAY, |f, r| {
+            f.change(|f| f.replay = r);
+        });
+        // The overfitting run takes twice the steps: the slider shows what runs.
+        let times = self.run_steps() / self.steps.max(1);
+        let scale = STEPS.times(times as f64);
+        k.count("steps", self.run_steps(), scale, move |f, s| {
+            f.change(|f| f.steps = s / times);
+        });
+    }
+}
+
+impl Forgetting {
+    /// Applies a new setting. A finished run is kept for comparison under the settings it
+    /// ran with, and the runs start again.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
+        let before = (self.experiment, self.replay, self.steps);
+        set(self);
         if before == (self.experiment, self.replay, self.steps) {
             return;
         }
@@ -366,7 +360,9 @@ impl Visual for Forgetting {
         self.runs.clear();
         self.runs.run.rekey(EXPERIMENTS[self.experiment]);
     }
+}
 
+impl Visual for Forgetting {
     fn busy(&self) -> bool {
         self.runs.busy() || self.runs.waiting()
     }

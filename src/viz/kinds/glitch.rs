@@ -7,8 +7,8 @@ use crate::labs::part1_text::glitch::unused_tokens;
 use crate::labs::part1_text::tokenize::Pretrained;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, StripDetail};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{Part, StripDetail};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 /// The `glitch` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Glitch::new(p)?))
 }
 
@@ -37,21 +37,14 @@ impl Glitch {
     }
 }
 
+impl Controls for Glitch {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let views = GLITCH_VIEWS.iter().map(|v| (*v).to_string()).collect();
+        k.choice("view", views, self.view, |g, i| g.view = i);
+    }
+}
+
 impl Visual for Glitch {
-    fn controls(&self) -> Vec<Control> {
-        vec![choice(
-            "view",
-            GLITCH_VIEWS.iter().map(|v| (*v).to_string()).collect(),
-            self.view,
-        )]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        if index == 0 {
-            self.view = step_index(self.view, delta, GLITCH_VIEWS.len());
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         match self.view {
             0 => {

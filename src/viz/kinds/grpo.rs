@@ -18,8 +18,8 @@ use crate::labs::lm::{self, word_task};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Run;
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 
 use std::time::Instant;
 
@@ -56,13 +56,13 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "beta", ty: ParamType::Choice { options: BETAS, default: "0.02" }, doc: "the KL coefficient β, for both methods" },
         ParamDef { name: "chart", ty: ParamType::Choice { options: CHARTS, default: "reward" }, doc: "what the chart plots first, or the samples" },
         ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: STEPS, default: 40 }, doc: "training steps for each method" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the sampled responses" },
+        SEED.int("seed", 1, "seed of the sampled responses"),
         ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the run as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Grpo::new(p)?))
 }
 
@@ -350,46 +350,39 @@ fn completion(text: &str) -> String {
     lm_common::one_line(&text[..cut])
 }
 
-impl Visual for Grpo {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Grpo {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        vec![
-            self.run.control(),
-            choice("show", names(CHART_NAMES), self.chart),
-            choice(
-                "group G",
-                GROUPS.iter().map(ToString::to_string).collect(),
-                self.group,
-            ),
-            choice("β", names(BETAS), self.beta),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
+        k.run(&self.run, |g| {
+            if g.run.toggle() {
+                g.start();
+            }
+        });
+        k.choice("show", names(CHART_NAMES), self.chart, |g, i| g.chart = i);
+        let groups = GROUPS.iter().map(ToString::to_string).collect();
+        k.choice("group G", groups, self.group, |g, i| {
+            g.change(|g| g.group = i)
+        });
+        k.choice("β", names(BETAS), self.beta, |g, i| {
+            g.change(|g| g.beta = i)
+        });
+        k.seed("seed", self.seed, |g, s| g.change(|g| g.seed = s));
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
+impl Grpo {
+    /// Applies a new setting: the runs start again (at once if they were going).
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
         let was_running = self.running();
-        match index {
-            0 => {
-                if self.run.toggle() {
-                    self.start();
-                }
-                return;
-            }
-            1 => {
-                self.chart = step_index(self.chart, delta, CHARTS.len());
-                return;
-            }
-            2 => self.group = step_index(self.group, delta, GROUPS.len()),
-            3 => self.beta = step_index(self.beta, delta, BETAS.len()),
-            4 => self.seed = step_seed(self.seed, delta),
-            _ => return,
-        }
+        set(self);
         self.clear();
         if was_running {
             self.start();
         }
     }
+}
 
+impl Visual for Grpo {
     fn busy(&self) -> bool {
         self.pending_start || self.run.running()
     }

@@ -11,8 +11,8 @@ use crate::labs::part5_adapting::policy_training::{train_dpo, train_rlhf};
 use crate::labs::part5_adapting::preference::Comparison;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{ChartView, Part, Series, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const VIEWS: &[&str] = &["optimum", "sweep", "training"];
 const BETAS: &[f64] = &[0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
@@ -39,7 +39,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(KlOptimum::new(p)?))
 }
 
@@ -258,30 +258,19 @@ impl KlOptimum {
     }
 }
 
-impl Visual for KlOptimum {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for KlOptimum {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        let mut c = vec![
-            choice("view", names(VIEWS), self.view),
-            choice("β", names(BETA_NAMES), self.beta),
-        ];
+        k.choice("view", names(VIEWS), self.view, |o, i| o.view = i);
+        k.choice("β", names(BETA_NAMES), self.beta, |o, i| o.beta = i);
         if self.view == 2 {
-            c.push(choice("steps", names(STEP_NAMES), self.steps));
-            c.push(choice("method", names(METHODS), self.method));
-        }
-        c
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.view = step_index(self.view, delta, VIEWS.len()),
-            1 => self.beta = step_index(self.beta, delta, BETAS.len()),
-            2 => self.steps = step_index(self.steps, delta, STEPS.len()),
-            3 => self.method = step_index(self.method, delta, METHODS.len()),
-            _ => {}
+            k.choice("steps", names(STEP_NAMES), self.steps, |o, i| o.steps = i);
+            k.choice("method", names(METHODS), self.method, |o, i| o.method = i);
         }
     }
+}
 
+impl Visual for KlOptimum {
     fn parts(&self) -> Vec<Part> {
         match self.view {
             0 => self.optimum_parts(),

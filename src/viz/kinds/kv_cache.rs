@@ -6,25 +6,27 @@ use crate::labs::part3_transformer::transformer::{kv_bytes_per_token, KV_PRESETS
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const PRECISIONS: &[(&str, f64)] = &[("fp32", 4.0), ("fp16", 2.0), ("int8", 1.0), ("int4", 0.5)];
 /// The names of `PRECISIONS`, in its order (a test keeps them equal).
 const PRECISION_NAMES: &[&str] = &["fp32", "fp16", "int8", "int4"];
 /// The keys of `KV_PRESETS`, in its order (a test keeps them equal).
 const KV_KEYS: &[&str] = &["llama2-7b", "llama2-70b", "llama3-8b", "gpt3-175b"];
+/// Sequences cached at once, a control and a parameter.
+const BATCH: Scale = Scale::linear(1.0, 64.0, 1.0, 0);
 
 /// The `kv-cache` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "kv-cache",
     title: "How big the KV cache gets",
     about: "bytes of keys and values cached per token (2 × layers × KV heads × d_head × bytes) and in total, against the weights' own size; GQA's saving",
-    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: KV_KEYS, default: "llama2-7b" }, doc: "the model whose cache is sized" }, ParamDef { name: "context", ty: ParamType::PowerOfTwo { min: 512, max: 131_072, default: 4096 }, doc: "tokens in the cache" }, ParamDef { name: "batch", ty: ParamType::Int { min: 1, max: 64, default: 1 }, doc: "sequences cached at once" }, ParamDef { name: "precision", ty: ParamType::Choice { options: PRECISION_NAMES, default: "fp16" }, doc: "bytes per cached number" }],
+    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: KV_KEYS, default: "llama2-7b" }, doc: "the model whose cache is sized" }, ParamDef { name: "context", ty: ParamType::PowerOfTwo { min: 512, max: 131_072, default: 4096 }, doc: "tokens in the cache" }, BATCH.int("batch", 1, "sequences cached at once"), ParamDef { name: "precision", ty: ParamType::Choice { options: PRECISION_NAMES, default: "fp16" }, doc: "bytes per cached number" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(KvCache::new(p)?))
 }
 
@@ -52,38 +54,24 @@ impl KvCache {
     }
 }
 
+impl Controls for KvCache {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let presets = KV_PRESETS.iter().map(|k| k.name.to_string()).collect();
+        k.choice("model", presets, self.preset, |c, i| c.preset = i);
+        // Powers of two from 512 to 131,072; the field keeps the exponent.
+        let contexts = (9..=17).map(|e| (1u64 << e).to_string()).collect();
+        k.choice("context", contexts, self.context as usize - 9, |c, i| {
+            c.context = i as u32 + 9;
+        });
+        k.count("batch", self.batch, BATCH, |c, b| c.batch = b);
+        let precisions = PRECISIONS.iter().map(|x| x.0.to_string()).collect();
+        k.choice("precision", precisions, self.precision, |c, i| {
+            c.precision = i
+        });
+    }
+}
+
 impl Visual for KvCache {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice(
-                "model",
-                KV_PRESETS.iter().map(|k| k.name.to_string()).collect(),
-                self.preset,
-            ),
-            choice(
-                "context",
-                (9..=17).map(|e| (1u64 << e).to_string()).collect(),
-                self.context as usize - 9,
-            ),
-            slider("batch", self.batch as f64, 1.0, 64.0, 1.0, 0),
-            choice(
-                "precision",
-                PRECISIONS.iter().map(|x| x.0.to_string()).collect(),
-                self.precision,
-            ),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.preset = step_index(self.preset, delta, KV_PRESETS.len()),
-            1 => self.context = step_index(self.context as usize - 9, delta, 9) as u32 + 9,
-            2 => self.batch = step_value(self.batch as f64, delta, 1.0, 1.0, 64.0) as usize,
-            3 => self.precision = step_index(self.precision, delta, PRECISIONS.len()),
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let s = &KV_PRESETS[self.preset];
         let (pname, bytes) = PRECISIONS[self.precision];

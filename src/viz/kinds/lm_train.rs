@@ -18,8 +18,8 @@ use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, RunSink, Setting};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, toggle, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.003" }, doc: "peak learning rate" },
         ParamDef { name: "schedule", ty: ParamType::Choice { options: &SCHEDULE_NAMES, default: "constant" }, doc: "after a linear warm-up: constant, cosine down to a tenth of the peak, or wsd (held, then a straight line down to a tenth over the last fifth of the steps)" },
         ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 5000, default: 1500 }, doc: "optimizer steps in a run (batches of 16 windows of 32 characters)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the initial weights and the batches" },
+        SEED.int("seed", 1, "seed of the initial weights and the batches"),
         ParamDef { name: "keep_model", ty: ParamType::Bool { default: true }, doc: "offer the trained model to the next-character and loss visualizers for the rest of the session" },
         ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW_NAMES, default: "loss" }, doc: "what the panel shows first: loss curves, samples, or the learning rate by step" },
         ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the run as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
@@ -61,7 +61,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(LmTrain::new(p)?))
 }
 
@@ -291,8 +291,10 @@ impl LmTrain {
         .map_err(|e| format!("saving the lm-train run: {e}"))
     }
 
-    /// New settings: a finished run is kept for comparison, and any run is cleared.
-    fn settings_changed(&mut self, before: (usize, usize, usize, u64)) {
+    /// Applies a new setting: a finished run is kept for comparison, and any run is cleared.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
+        let before = (self.size, self.lr, self.schedule, self.seed);
+        set(self);
         let now = (self.size, self.lr, self.schedule, self.seed);
         if now == before {
             return;
@@ -534,70 +536,44 @@ fn fmt_count(n: u64) -> String {
     }
 }
 
-impl Visual for LmTrain {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            self.run.control(),
-            // The label names the run a reset clears, so that clearing a paused or finished
-            // run changes the controls (the panel redraws only when they change).
-            toggle(
-                &if self.run.idle() {
-                    "reset".into()
-                } else {
-                    format!("reset (step {})", self.log.step)
-                },
-                false,
-            ),
-            choice(
-                "model",
-                SIZES.iter().map(|s| s.0.to_string()).collect(),
-                self.size,
-            ),
-            choice(
-                "learning rate",
-                LR_NAMES.iter().map(ToString::to_string).collect(),
-                self.lr,
-            ),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-            choice(
-                "show",
-                vec![
-                    "loss curves".into(),
-                    "samples".into(),
-                    "learning rate".into(),
-                ],
-                self.show,
-            ),
-            // Last, so that the controls before it keep their places.
-            choice(
-                "schedule",
-                SCHEDULE_NAMES.iter().map(ToString::to_string).collect(),
-                self.schedule,
-            ),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let before = (self.size, self.lr, self.schedule, self.seed);
-        match index {
-            // The run key: a new run when none is going or paused (else pause or resume).
-            0 if self.run.toggle() => self.start(),
-            1 => {
-                // A reset forgets the run; a finished one is kept for comparison first.
-                self.keep_finished();
-                self.run.clear();
-                self.log = Log::default();
+impl Controls for LmTrain {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let names = |xs: &[&str]| xs.iter().map(ToString::to_string).collect::<Vec<_>>();
+        // The run key: a new run when none is going or paused (else pause or resume).
+        k.run(&self.run, |t| {
+            if t.run.toggle() {
+                t.start();
             }
-            2 => self.size = step_index(self.size, delta, SIZES.len()),
-            3 => self.lr = step_index(self.lr, delta, LRS.len()),
-            4 => self.seed = step_seed(self.seed, delta),
-            5 => self.show = step_index(self.show, delta, SHOW_NAMES.len()),
-            6 => self.schedule = step_index(self.schedule, delta, SCHEDULES.len()),
-            _ => {}
-        }
-        self.settings_changed(before);
+        });
+        // The label names the run a reset clears, so that clearing a paused or finished
+        // run changes the controls (the panel redraws only when they change).
+        let reset = if self.run.idle() {
+            "reset".into()
+        } else {
+            format!("reset (step {})", self.log.step)
+        };
+        // A reset forgets the run; a finished one is kept for comparison first.
+        k.button(&reset, false, |t| {
+            t.keep_finished();
+            t.run.clear();
+            t.log = Log::default();
+        });
+        let sizes = SIZES.iter().map(|s| s.0.to_string()).collect();
+        k.choice("model", sizes, self.size, |t, i| t.change(|t| t.size = i));
+        k.choice("learning rate", names(&LR_NAMES), self.lr, |t, i| {
+            t.change(|t| t.lr = i);
+        });
+        k.seed("seed", self.seed, |t, s| t.change(|t| t.seed = s));
+        let shows = names(&["loss curves", "samples", "learning rate"]);
+        k.choice("show", shows, self.show, |t, i| t.show = i);
+        // Last, so that the controls before it keep their places.
+        k.choice("schedule", names(&SCHEDULE_NAMES), self.schedule, |t, i| {
+            t.change(|t| t.schedule = i);
+        });
     }
+}
 
+impl Visual for LmTrain {
     /// Busy while a run is going: paused or finished, the app goes idle.
     fn busy(&self) -> bool {
         self.pending_start || self.run.running()

@@ -12,11 +12,13 @@ use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const TARGET_NAMES: [&str; 3] = ["qv", "attention", "all"];
 const TARGET_LABELS: [&str; 3] = ["W_q, W_v", "W_q, W_k, W_v, W_o", "attention and MLP"];
+/// Optimizer steps per run, a control and a parameter.
+const STEPS: Scale = Scale::linear(20.0, 400.0, 20.0, 0);
 /// The ranks compared with full fine-tuning.
 pub const RANKS: [usize; 3] = [1, 4, 8];
 /// Learning rates: adapters start from zero and have few parameters, so they take a larger
@@ -30,12 +32,12 @@ pub const KIND: KindDef = KindDef {
     about: "fine-tunes the shipped model on the course's question-answer pairs four times in the background (LoRA rank 1, 4 and 8, then full fine-tuning): trainable parameters, ms per step, loss on held-out questions and on the original corpus, the largest logit difference after merging BA into W; targets and steps",
     params: &[
         ParamDef { name: "targets", ty: ParamType::Choice { options: &TARGET_NAMES, default: "qv" }, doc: "projections that get adapters: W_q and W_v (the paper's choice), all four attention matrices, or attention and MLP" },
-        ParamDef { name: "steps", ty: ParamType::Int { min: 20, max: 400, default: 100 }, doc: "optimizer steps per run (batches of 8 windows of 64 characters)" },
+        STEPS.int("steps", 100, "optimizer steps per run (batches of 8 windows of 64 characters)"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(LoraLab::new(p)?))
 }
 
@@ -169,32 +171,27 @@ impl LoraLab {
     }
 }
 
-impl Visual for LoraLab {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            self.runs.run.control(),
-            choice(
-                "adapters on",
-                TARGET_LABELS.iter().map(ToString::to_string).collect(),
-                self.targets,
-            ),
-            slider("steps", self.steps as f64, 20.0, 400.0, 20.0, 0),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let before = (self.targets, self.steps);
-        match index {
-            0 => {
-                if self.runs.run.toggle() {
-                    self.start();
-                }
-                return;
+impl Controls for LoraLab {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.run(&self.runs.run, |l| {
+            if l.runs.run.toggle() {
+                l.start();
             }
-            1 => self.targets = step_index(self.targets, delta, TARGET_NAMES.len()),
-            2 => self.steps = step_value(self.steps as f64, delta, 20.0, 20.0, 400.0) as usize,
-            _ => return,
-        }
+        });
+        let targets = TARGET_LABELS.iter().map(ToString::to_string).collect();
+        k.choice("adapters on", targets, self.targets, |l, i| {
+            l.change(|l| l.targets = i);
+        });
+        k.count("steps", self.steps, STEPS, |l, s| l.change(|l| l.steps = s));
+    }
+}
+
+impl LoraLab {
+    /// Applies a new setting: a finished run is kept for comparison under the settings it
+    /// ran with, and the runs start again.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
+        let before = (self.targets, self.steps);
+        set(self);
         if before == (self.targets, self.steps) {
             return;
         }
@@ -205,7 +202,9 @@ impl Visual for LoraLab {
         (self.targets, self.steps) = now;
         self.runs.clear();
     }
+}
 
+impl Visual for LoraLab {
     fn busy(&self) -> bool {
         self.runs.busy() || self.runs.waiting()
     }

@@ -8,8 +8,8 @@ use crate::labs::lm::{self, LossReport};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, text_field, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 pub const KIND: KindDef = KindDef {
     name: "loss-at-position",
@@ -22,7 +22,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(LossAtPosition::new(p)?))
 }
 
@@ -128,38 +128,29 @@ impl LossAtPosition {
     }
 }
 
-impl Visual for LossAtPosition {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for LossAtPosition {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let last = self.predictions().max(1);
-        vec![
-            text_field("text", &self.text),
-            slider(
-                "position",
-                (self.cursor.min(last - 1) + 1) as f64,
-                1.0,
-                last as f64,
-                1.0,
-                0,
-            ),
-            choice("model", Source::options(), self.source.index()),
-        ]
+        k.text("text", &self.text, |l, text| {
+            l.text = text.chars().take(400).collect();
+            l.cursor = l.cursor.min(l.predictions().saturating_sub(1));
+        });
+        let positions = Scale::linear(1.0, last as f64, 1.0, 0);
+        k.count(
+            "position",
+            self.cursor.min(last - 1) + 1,
+            positions,
+            |l, p| {
+                l.cursor = p - 1;
+            },
+        );
+        k.choice("model", Source::options(), self.source.index(), |l, i| {
+            l.source = Source::from_index(i);
+        });
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            1 => self.cursor = step_index(self.cursor, delta, self.predictions().max(1)),
-            2 => self.source = Source::from_index(step_index(self.source.index(), delta, 2)),
-            _ => {}
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 {
-            self.text = text.chars().take(400).collect();
-            self.cursor = self.cursor.min(self.predictions().saturating_sub(1));
-        }
-    }
-
+impl Visual for LossAtPosition {
     fn parts(&self) -> Vec<Part> {
         let report = lm_common::load(self.source, &self.lab).and_then(|m| self.report(&m));
         match report {

@@ -5,21 +5,24 @@ use crate::labs::fmt_num;
 use crate::labs::part2_math::flops::matmul_flops;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
-use crate::viz::registry::{KindDef, ParamDef, ParamType};
+use crate::viz::registry::KindDef;
 use crate::viz::view::{MatrixView, Part};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 use ndarray::Array2;
+
+/// Each dimension of A and B, a control and a parameter.
+const DIM: Scale = Scale::linear(1.0, 6.0, 1.0, 0);
 
 /// The `matmul` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "matmul",
     title: "Matrix multiplication, cell by cell",
     about: "steps through the cells of C = A·B; the row of A and column of B behind the cell light up and the dot product is written out",
-    params: &[ParamDef { name: "m", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "rows of A" }, ParamDef { name: "k", ty: ParamType::Int { min: 1, max: 6, default: 4 }, doc: "columns of A and rows of B" }, ParamDef { name: "n", ty: ParamType::Int { min: 1, max: 6, default: 3 }, doc: "columns of B" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the random entries" }],
+    params: &[DIM.int("m", 3, "rows of A"), DIM.int("k", 4, "columns of A and rows of B"), DIM.int("n", 3, "columns of B"), SEED.int("seed", 1, "seed of the random entries")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(MatMul::new(p)?))
 }
 
@@ -69,32 +72,27 @@ fn signed(x: f64) -> String {
     }
 }
 
-impl Visual for MatMul {
-    fn controls(&self) -> Vec<crate::viz::view::Control> {
+impl Controls for MatMul {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let cells = (0..self.m * self.n)
             .map(|c| format!("C[{},{}]", c / self.n + 1, c % self.n + 1))
             .collect();
-        vec![
-            choice("output cell", cells, self.cell),
-            slider("m (rows of A)", self.m as f64, 1.0, 6.0, 1.0, 0),
-            slider("k (inner)", self.k as f64, 1.0, 6.0, 1.0, 0),
-            slider("n (cols of B)", self.n as f64, 1.0, 6.0, 1.0, 0),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
+        k.choice("output cell", cells, self.cell, |a, i| a.cell = i);
+        // A smaller product keeps the cell inside it.
+        k.count("m (rows of A)", self.m, DIM, |a, m| {
+            a.m = m;
+            a.cell = a.cell.min(a.m * a.n - 1);
+        });
+        k.count("k (inner)", self.k, DIM, |a, k| a.k = k);
+        k.count("n (cols of B)", self.n, DIM, |a, n| {
+            a.n = n;
+            a.cell = a.cell.min(a.m * a.n - 1);
+        });
+        k.seed("seed", self.seed, |a, s| a.seed = s);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.cell = step_index(self.cell, delta, self.m * self.n),
-            1 => self.m = step_index(self.m - 1, delta, 6) + 1,
-            2 => self.k = step_index(self.k - 1, delta, 6) + 1,
-            3 => self.n = step_index(self.n - 1, delta, 6) + 1,
-            4 => self.seed = step_seed(self.seed, delta),
-            _ => {}
-        }
-        self.cell = self.cell.min(self.m * self.n - 1);
-    }
-
+impl Visual for MatMul {
     fn parts(&self) -> Vec<Part> {
         let (a, b) = self.operands();
         let full = a.dot(&b);

@@ -6,8 +6,8 @@ use crate::labs::fmt_count;
 use crate::labs::part5_adapting::memory_calc::{self as fm, Method, Target, REPORTED};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, step_index, toggle, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const MODELS: [&str; 5] = [
     "llama2-7b",
@@ -34,7 +34,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(MemoryCalc::new(p)?))
 }
 
@@ -207,40 +207,32 @@ impl MemoryCalc {
     }
 }
 
-impl Visual for MemoryCalc {
-    fn controls(&self) -> Vec<Control> {
-        let model_names: Vec<String> = MODELS
+impl Controls for MemoryCalc {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let model_names = MODELS
             .iter()
             .map(|k| fm::preset(k).map_or((*k).to_string(), |a| a.name.to_string()))
             .collect();
         // The papers' figures are fixed: the settings for the computed table do nothing.
         let papers = self.papers;
-        vec![
-            choice("model", model_names, self.model).inactive_when(papers, "papers"),
-            choice(
-                "rank",
-                RANKS.iter().map(ToString::to_string).collect(),
-                self.rank,
-            )
-            .inactive_when(papers, "papers"),
-            choice("adapters on", self.target_labels(), self.targets)
-                .inactive_when(papers, "papers"),
-            toggle("double quant", self.double_quant).inactive_when(papers, "papers"),
-            toggle("papers' figures", self.papers),
-        ]
+        k.choice("model", model_names, self.model, |m, i| m.model = i)
+            .idle_when(papers, "papers");
+        let ranks = RANKS.iter().map(ToString::to_string).collect();
+        k.choice("rank", ranks, self.rank, |m, i| m.rank = i)
+            .idle_when(papers, "papers");
+        k.choice("adapters on", self.target_labels(), self.targets, |m, i| {
+            m.targets = i;
+        })
+        .idle_when(papers, "papers");
+        k.toggle("double quant", self.double_quant, |m, on| {
+            m.double_quant = on
+        })
+        .idle_when(papers, "papers");
+        k.toggle("papers' figures", self.papers, |m, on| m.papers = on);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.model = step_index(self.model, delta, MODELS.len()),
-            1 => self.rank = step_index(self.rank, delta, RANKS.len()),
-            2 => self.targets = step_index(self.targets, delta, TARGETS.len()),
-            3 => self.double_quant = !self.double_quant,
-            4 => self.papers = !self.papers,
-            _ => {}
-        }
-    }
-
+impl Visual for MemoryCalc {
     fn parts(&self) -> Vec<Part> {
         let Some(arch) = self.arch() else {
             return vec![Part::Text(vec!["unknown model preset".into()])];

@@ -5,19 +5,22 @@ use crate::labs::fmt_num;
 use crate::labs::part1_text::similarity::{cosine, dot, euclidean, normalized};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, ScatterView};
-use crate::viz::{slider, step_value, toggle, Visual};
+use crate::viz::view::{Part, ScatterView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
+
+/// Each coordinate of a vector, a control and a parameter.
+const COORD: Scale = Scale::linear(-5.0, 5.0, 0.5, 1);
 
 /// The `metrics` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "metrics",
     title: "Cosine, dot product and distance",
     about: "moves two 2-D vectors and sees cosine, dot product and Euclidean distance, and with normalizing on, that ‖a−b‖² = 2 − 2·cos",
-    params: &[ParamDef { name: "a", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[3.0, 1.0] }, doc: "the first vector (x, y)" }, ParamDef { name: "b", ty: ParamType::Floats { len: (2, 2), range: (-5.0, 5.0), default: &[1.0, 2.0] }, doc: "the second vector (x, y)" }, ParamDef { name: "normalize", ty: ParamType::Bool { default: false }, doc: "scale both to length 1" }],
+    params: &[ParamDef { name: "a", ty: ParamType::Floats { len: (2, 2), range: (COORD.min, COORD.max), default: &[3.0, 1.0] }, doc: "the first vector (x, y)" }, ParamDef { name: "b", ty: ParamType::Floats { len: (2, 2), range: (COORD.min, COORD.max), default: &[1.0, 2.0] }, doc: "the second vector (x, y)" }, ParamDef { name: "normalize", ty: ParamType::Bool { default: false }, doc: "scale both to length 1" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Metrics::new(p)?))
 }
 
@@ -55,31 +58,24 @@ impl Metrics {
     }
 }
 
+impl Controls for Metrics {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        // One slider per coordinate of each vector.
+        for (j, axis) in ["x", "y"].into_iter().enumerate() {
+            k.slider(&format!("a.{axis}"), self.a[j], COORD, move |m, v| {
+                m.a[j] = v
+            });
+        }
+        for (j, axis) in ["x", "y"].into_iter().enumerate() {
+            k.slider(&format!("b.{axis}"), self.b[j], COORD, move |m, v| {
+                m.b[j] = v
+            });
+        }
+        k.toggle("normalize", self.normalize, |m, on| m.normalize = on);
+    }
+}
+
 impl Visual for Metrics {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            slider("a.x", self.a[0], -5.0, 5.0, 0.5, 1),
-            slider("a.y", self.a[1], -5.0, 5.0, 0.5, 1),
-            slider("b.x", self.b[0], -5.0, 5.0, 0.5, 1),
-            slider("b.y", self.b[1], -5.0, 5.0, 0.5, 1),
-            toggle("normalize", self.normalize),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let v = match index {
-            0 => &mut self.a[0],
-            1 => &mut self.a[1],
-            2 => &mut self.b[0],
-            3 => &mut self.b[1],
-            _ => {
-                self.normalize = !self.normalize;
-                return;
-            }
-        };
-        *v = step_value(*v, delta, 0.5, -5.0, 5.0);
-    }
-
     fn parts(&self) -> Vec<Part> {
         let (a, b) = if self.normalize {
             (normalized(&self.a), normalized(&self.b))

@@ -122,10 +122,9 @@ mod tests {
     use super::*;
     use crate::viz::registry::build;
     use crate::viz::view::Part;
-    use crate::viz::Visual;
     use serde_json::{Map, Value};
 
-    fn build_default(kind: &str) -> Box<dyn Visual> {
+    fn build_default(kind: &str) -> Box<dyn crate::viz::Panel> {
         build(kind, &Map::new())
             .map(|(_, v)| v)
             .unwrap_or_else(|e| panic!("{kind}: {e}"))

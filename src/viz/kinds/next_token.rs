@@ -9,13 +9,19 @@ use crate::labs::lm::{self, Filters, Rng, SampleStep};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 
 /// Top-k settings offered (0: off).
 const TOP_KS: [usize; 8] = [0, 1, 2, 3, 5, 10, 20, 40];
 /// The most characters the learner can append one by one.
 const MAX_APPENDED: usize = 40;
+/// How many characters are appended, a control.
+const APPENDED: Scale = Scale::linear(0.0, MAX_APPENDED as f64, 1.0, 0);
+/// The temperature T, a control and a parameter.
+const TEMPERATURE: Scale = Scale::linear(0.1, 2.0, 0.1, 1);
+/// Top-p, a control and a parameter.
+const TOP_P: Scale = Scale::linear(0.05, 1.0, 0.05, 2);
 /// Bars shown.
 const SHOWN: usize = 10;
 
@@ -25,17 +31,17 @@ pub const KIND: KindDef = KindDef {
     about: "types a prefix and sees the model's next-character distribution (top 10) after temperature, with which characters top-k and top-p keep; appends sampled (seeded) or greedy characters one at a time; reads the shipped model or the one trained in lm-train",
     params: &[
         ParamDef { name: "prefix", ty: ParamType::Text { max_words: 40, default: "The attention wei" }, doc: "the text the model continues" },
-        ParamDef { name: "temperature", ty: ParamType::Float { min: 0.1, max: 2.0, default: 1.0 }, doc: "the temperature T dividing the logits" },
+        TEMPERATURE.float("temperature", 1.0, "the temperature T dividing the logits"),
         ParamDef { name: "top_k", ty: ParamType::IntAmong { allowed: &TOP_KS, default: 0 }, doc: "keep only the k most likely characters (0: off)" },
-        ParamDef { name: "top_p", ty: ParamType::Float { min: 0.05, max: 1.0, default: 1.0 }, doc: "keep the most likely characters until their probability reaches p (1: off)" },
+        TOP_P.float("top_p", 1.0, "keep the most likely characters until their probability reaches p (1: off)"),
         ParamDef { name: "greedy", ty: ParamType::Bool { default: false }, doc: "append the most likely character instead of a sampled one" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the draws" },
+        SEED.int("seed", 1, "seed of the draws"),
         ParamDef { name: "model", ty: ParamType::Choice { options: &lm_common::SOURCE_NAMES, default: "shipped" }, doc: "the shipped model, or the one trained in lm-train this session" },
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(NextToken::new(p)?))
 }
 
@@ -237,67 +243,42 @@ fn fmt_mass(mass: f64) -> String {
     format!("1 − {:.0e}", 1.0 - mass)
 }
 
+impl Controls for NextToken {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.text("prefix", &self.prefix, |n, text| {
+            n.prefix = text.chars().take(200).collect();
+            n.appended = 0;
+        });
+        k.slider("temperature", self.temperature, TEMPERATURE, |n, t| {
+            n.temperature = t;
+        });
+        let top_ks = TOP_KS
+            .iter()
+            .map(|k| if *k == 0 { "off".into() } else { k.to_string() })
+            .collect();
+        let at = TOP_KS.iter().position(|k| *k == self.top_k).unwrap_or(0);
+        k.choice("top-k", top_ks, at, |n, i| n.top_k = TOP_KS[i]);
+        // Top-k 1 keeps a single candidate, whatever top-p would keep.
+        k.slider("top-p", self.top_p, TOP_P, |n, p| n.top_p = p)
+            .idle_when(self.top_k == 1, "top-k");
+        // Either key flips between the two.
+        let next = vec!["sampled".into(), "greedy".into()];
+        k.choice("next char", next, usize::from(self.greedy), |n, _| {
+            n.greedy = !n.greedy;
+        });
+        k.count("appended", self.appended, APPENDED, |n, a| n.appended = a);
+        // The seed draws the appended characters: none appended, or greedy, it draws nothing.
+        k.seed("seed", self.seed, |n, s| n.seed = s).idle_when(
+            self.greedy || self.appended == 0,
+            if self.greedy { "greedy" } else { "unused" },
+        );
+        k.choice("model", Source::options(), self.source.index(), |n, i| {
+            n.source = Source::from_index(i);
+        });
+    }
+}
+
 impl Visual for NextToken {
-    fn controls(&self) -> Vec<Control> {
-        let k = TOP_KS.iter().position(|k| *k == self.top_k).unwrap_or(0);
-        vec![
-            text_field("prefix", &self.prefix),
-            slider("temperature", self.temperature, 0.1, 2.0, 0.1, 1),
-            choice(
-                "top-k",
-                TOP_KS
-                    .iter()
-                    .map(|k| if *k == 0 { "off".into() } else { k.to_string() })
-                    .collect(),
-                k,
-            ),
-            // Top-k 1 keeps a single candidate, whatever top-p would keep.
-            slider("top-p", self.top_p, 0.05, 1.0, 0.05, 2).inactive_when(self.top_k == 1, "top-k"),
-            choice(
-                "next char",
-                vec!["sampled".into(), "greedy".into()],
-                usize::from(self.greedy),
-            ),
-            slider(
-                "appended",
-                self.appended as f64,
-                0.0,
-                MAX_APPENDED as f64,
-                1.0,
-                0,
-            ),
-            // The seed draws the appended characters: none appended, or greedy, it draws nothing.
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0).inactive_when(
-                self.greedy || self.appended == 0,
-                if self.greedy { "greedy" } else { "unused" },
-            ),
-            choice("model", Source::options(), self.source.index()),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            1 => self.temperature = step_value(self.temperature, delta, 0.1, 0.1, 2.0),
-            2 => {
-                let k = TOP_KS.iter().position(|k| *k == self.top_k).unwrap_or(0);
-                self.top_k = TOP_KS[step_index(k, delta, TOP_KS.len())];
-            }
-            3 => self.top_p = step_value(self.top_p, delta, 0.05, 0.05, 1.0),
-            4 => self.greedy = !self.greedy,
-            5 => self.appended = step_index(self.appended, delta, MAX_APPENDED + 1),
-            6 => self.seed = step_seed(self.seed, delta),
-            7 => self.source = Source::from_index(step_index(self.source.index(), delta, 2)),
-            _ => {}
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 {
-            self.prefix = text.chars().take(200).collect();
-            self.appended = 0;
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let model = match self.model() {
             Ok(m) => m,

@@ -10,8 +10,8 @@ use crate::labs::part5_adapting::kl_optimum::{
 };
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const VIEWS: &[&str] = &["rewards", "gold", "entropy"];
 /// β from 100 down to 0.01 in 41 points, evenly in log β: ten per factor of 10.
@@ -28,7 +28,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Overoptimization::new(p)?))
 }
 
@@ -64,27 +64,16 @@ impl Overoptimization {
     }
 }
 
-impl Visual for Overoptimization {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Overoptimization {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let views = VIEWS.iter().map(|s| (*s).to_string()).collect();
+        k.choice("view", views, self.view, |o, i| o.view = i);
         let betas = self.points.iter().map(|p| fmt_beta(p.beta)).collect();
-        vec![
-            choice(
-                "view",
-                VIEWS.iter().map(|s| (*s).to_string()).collect(),
-                self.view,
-            ),
-            choice("β", betas, self.at),
-        ]
+        k.choice("β", betas, self.at, |o, i| o.at = i);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.view = step_index(self.view, delta, VIEWS.len()),
-            1 => self.at = step_index(self.at, delta, self.points.len()),
-            _ => {}
-        }
-    }
-
+impl Visual for Overoptimization {
     fn parts(&self) -> Vec<Part> {
         let here = self.points[self.at];
         let peak = self

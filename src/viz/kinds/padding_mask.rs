@@ -8,8 +8,8 @@ use crate::labs::part3_transformer::heads::words;
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, MatrixView, Part};
-use crate::viz::{choice, step_index, toggle, Visual};
+use crate::viz::view::{MatrixView, Part};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 use ndarray::Array2;
 
 const D_MODEL: usize = 8;
@@ -26,7 +26,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(PaddingMask::new(p)?))
 }
 
@@ -83,26 +83,15 @@ impl PaddingMask {
     }
 }
 
+impl Controls for PaddingMask {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let sentences = (1..=self.sentences.len()).map(|i| i.to_string()).collect();
+        k.choice("sentence", sentences, self.shown, |p, i| p.shown = i);
+        k.toggle("causal mask too", self.causal, |p, on| p.causal = on);
+    }
+}
+
 impl Visual for PaddingMask {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            choice(
-                "sentence",
-                (1..=self.sentences.len()).map(|i| i.to_string()).collect(),
-                self.shown,
-            ),
-            toggle("causal mask too", self.causal),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.shown = step_index(self.shown, delta, self.sentences.len()),
-            1 => self.causal = !self.causal,
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let (rows, len) = self.batch();
         let lines = rows

@@ -8,8 +8,8 @@ use crate::labs::part4_pretraining::parallelism::{
 };
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, step_index, toggle, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const GPUS: &[usize] = &[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 /// GPU memory in GB: a 16 GB V100, 24 GB consumer card, 40 and 80 GB A100/H100, 141 GB H200.
@@ -82,7 +82,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Parallelism::new(p)?))
 }
 
@@ -147,51 +147,43 @@ fn gb(bytes: f64) -> String {
     format!("{} GB", fmt_num((bytes / 1e9 * 10.0).round() / 10.0))
 }
 
-impl Visual for Parallelism {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Parallelism {
+    fn declare(&self, k: &mut Knobs<Self>) {
         // When t × p does not divide the GPUs there is no plan, so the memory a GPU has and
         // what would change its use do nothing; with one data-parallel copy ZeRO has nothing
         // to shard across.
         let plan = self.plan();
         let fits = per_gpu(&MODELS[self.model], &PRECISIONS[self.precision], &plan).is_some();
         let copies = plan.gpus / (plan.tensor * plan.pipeline).max(1);
-        vec![
-            choice(
-                "model",
-                MODELS.iter().map(|m| m.name.to_string()).collect(),
-                self.model,
-            ),
-            choice("GPUs", names(GPUS), self.gpus),
-            choice("GB per GPU", names(MEMORY_GB), self.memory).inactive_when(!fits, "t×p"),
-            choice(
-                "precision",
-                PRECISIONS.iter().map(|x| x.name.to_string()).collect(),
-                self.precision,
-            ),
-            choice("tensor t", names(TENSOR), self.tensor),
-            choice("pipeline p", names(PIPELINE), self.pipeline),
-            choice("ZeRO stage", names(ZERO), self.zero)
-                .inactive_when(!fits || copies == 1, if fits { "1 copy" } else { "t×p" }),
-            toggle("recompute activations", self.recompute).inactive_when(!fits, "t×p"),
-            toggle("FlashAttention", self.flash_attention).inactive_when(!fits, "t×p"),
-        ]
+        let models = MODELS.iter().map(|m| m.name.to_string()).collect();
+        k.choice("model", models, self.model, |p, i| p.model = i);
+        k.choice("GPUs", names(GPUS), self.gpus, |p, i| p.gpus = i);
+        k.choice("GB per GPU", names(MEMORY_GB), self.memory, |p, i| {
+            p.memory = i
+        })
+        .idle_when(!fits, "t×p");
+        let precisions = PRECISIONS.iter().map(|x| x.name.to_string()).collect();
+        k.choice("precision", precisions, self.precision, |p, i| {
+            p.precision = i
+        });
+        k.choice("tensor t", names(TENSOR), self.tensor, |p, i| p.tensor = i);
+        k.choice("pipeline p", names(PIPELINE), self.pipeline, |p, i| {
+            p.pipeline = i
+        });
+        k.choice("ZeRO stage", names(ZERO), self.zero, |p, i| p.zero = i)
+            .idle_when(!fits || copies == 1, if fits { "1 copy" } else { "t×p" });
+        k.toggle("recompute activations", self.recompute, |p, on| {
+            p.recompute = on
+        })
+        .idle_when(!fits, "t×p");
+        k.toggle("FlashAttention", self.flash_attention, |p, on| {
+            p.flash_attention = on;
+        })
+        .idle_when(!fits, "t×p");
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.model = step_index(self.model, delta, MODELS.len()),
-            1 => self.gpus = step_index(self.gpus, delta, GPUS.len()),
-            2 => self.memory = step_index(self.memory, delta, MEMORY_GB.len()),
-            3 => self.precision = step_index(self.precision, delta, PRECISIONS.len()),
-            4 => self.tensor = step_index(self.tensor, delta, TENSOR.len()),
-            5 => self.pipeline = step_index(self.pipeline, delta, PIPELINE.len()),
-            6 => self.zero = step_index(self.zero, delta, ZERO.len()),
-            7 => self.recompute = !self.recompute,
-            8 => self.flash_attention = !self.flash_attention,
-            _ => {}
-        }
-    }
-
+impl Visual for Parallelism {
     fn parts(&self) -> Vec<Part> {
         let model = &MODELS[self.model];
         let precision: &Precision = &PRECISIONS[self.precision];

@@ -4,8 +4,8 @@ use crate::labs::part3_transformer::transformer::ModelShape;
 use crate::labs::{fmt_count, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const PRESETS: &[&str] = &["gpt2-small", "gpt2-xl", "llama2-7b", "custom"];
 const WIDTHS: &[usize] = &[
@@ -13,16 +13,19 @@ const WIDTHS: &[usize] = &[
 ];
 const VOCABS: &[usize] = &[1000, 32_000, 50_257, 128_256, 256_000];
 
+/// Layers of a custom model, a control and a parameter.
+const LAYERS: Scale = Scale::linear(1.0, 128.0, 1.0, 0);
+
 /// The `param-counter` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "param-counter",
     title: "Where the parameters are",
     about: "counts parameters part by part (embeddings, positions, attention, feed-forward, norms) for a preset or free settings, against the 12·L·d² rule",
-    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: PRESETS, default: "gpt2-small" }, doc: "a real model, or custom for the three settings below" }, ParamDef { name: "layers", ty: ParamType::Int { min: 1, max: 128, default: 12 }, doc: "layers of the custom model" }, ParamDef { name: "d_model", ty: ParamType::IntAmong { allowed: WIDTHS, default: 768 }, doc: "width of the custom model" }, ParamDef { name: "vocab", ty: ParamType::Int { min: 1000, max: 256_000, default: 50_257 }, doc: "vocabulary of the custom model" }],
+    params: &[ParamDef { name: "preset", ty: ParamType::Choice { options: PRESETS, default: "gpt2-small" }, doc: "a real model, or custom for the three settings below" }, LAYERS.int("layers", 12, "layers of the custom model"), ParamDef { name: "d_model", ty: ParamType::IntAmong { allowed: WIDTHS, default: 768 }, doc: "width of the custom model" }, ParamDef { name: "vocab", ty: ParamType::Int { min: 1000, max: 256_000, default: 50_257 }, doc: "vocabulary of the custom model" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(ParamCounter::new(p)?))
 }
 
@@ -80,52 +83,31 @@ fn nearest(list: &[usize], x: usize) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
-impl Visual for ParamCounter {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for ParamCounter {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let s = self.shape();
-        vec![
-            choice(
-                "model",
-                PRESETS.iter().map(|p| (*p).to_string()).collect(),
-                self.preset,
-            ),
-            slider("layers L", s.layers as f64, 1.0, 128.0, 1.0, 0),
-            choice(
-                "width d",
-                WIDTHS.iter().map(ToString::to_string).collect(),
-                nearest(WIDTHS, s.d_model),
-            ),
-            choice(
-                "vocabulary V",
-                VOCABS.iter().map(ToString::to_string).collect(),
-                nearest(VOCABS, s.vocab),
-            ),
-        ]
+        let presets = PRESETS.iter().map(|p| (*p).to_string()).collect();
+        k.choice("model", presets, self.preset, |p, i| p.preset = i);
+        // Changing a dimension of a named model makes it a custom one.
+        k.count("layers L", s.layers, LAYERS, |p, l| {
+            p.customise();
+            p.custom.layers = l;
+        });
+        let widths = WIDTHS.iter().map(ToString::to_string).collect();
+        k.choice("width d", widths, nearest(WIDTHS, s.d_model), |p, i| {
+            p.customise();
+            p.custom.d_model = WIDTHS[i];
+            p.custom.d_ff = 4 * WIDTHS[i];
+        });
+        let vocabs = VOCABS.iter().map(ToString::to_string).collect();
+        k.choice("vocabulary V", vocabs, nearest(VOCABS, s.vocab), |p, i| {
+            p.customise();
+            p.custom.vocab = VOCABS[i];
+        });
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.preset = step_index(self.preset, delta, PRESETS.len()),
-            1 => {
-                self.customise();
-                self.custom.layers =
-                    step_value(self.custom.layers as f64, delta, 1.0, 1.0, 128.0) as usize;
-            }
-            2 => {
-                self.customise();
-                let i = step_index(nearest(WIDTHS, self.custom.d_model), delta, WIDTHS.len());
-                self.custom.d_model = WIDTHS[i];
-                self.custom.d_ff = 4 * WIDTHS[i];
-            }
-            3 => {
-                self.customise();
-                self.custom.vocab =
-                    VOCABS[step_index(nearest(VOCABS, self.custom.vocab), delta, VOCABS.len())];
-            }
-            _ => {}
-        }
-    }
-
+impl Visual for ParamCounter {
     fn parts(&self) -> Vec<Part> {
         let s = self.shape();
         let c = s.count();

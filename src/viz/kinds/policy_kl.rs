@@ -14,8 +14,8 @@ use crate::labs::part5_adapting::kl_optimum::distinct_n;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 
 const WORDS: &[&str] = &["token", "model", "attention", "the"];
 const CHARTS: &[&str] = &["reward", "kl", "gold", "entropy", "distinct", "samples"];
@@ -46,12 +46,12 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "word", ty: ParamType::Choice { options: WORDS, default: "token" }, doc: "the favourite word the proxy reward counts" },
         ParamDef { name: "chart", ty: ParamType::Choice { options: CHARTS, default: "reward" }, doc: "what the chart plots first, or the latest samples" },
         ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: STEPS, default: 40 }, doc: "policy-gradient steps for each β (16 responses of 24 characters per step)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the sampled responses" },
+        SEED.int("seed", 1, "seed of the sampled responses"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(PolicyKl::new(p)?))
 }
 
@@ -256,34 +256,28 @@ impl PolicyKl {
     }
 }
 
-impl Visual for PolicyKl {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for PolicyKl {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        vec![
-            self.run.control(),
-            choice("show", names(CHART_NAMES), self.chart),
-            choice("word", names(WORDS), self.word),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
+        k.run(&self.run, |p| {
+            if p.run.toggle() {
+                p.start();
+            }
+        });
+        k.choice("show", names(CHART_NAMES), self.chart, |p, i| p.chart = i);
+        k.choice("word", names(WORDS), self.word, |p, i| {
+            p.change(|p| p.word = i)
+        });
+        k.seed("seed", self.seed, |p, s| p.change(|p| p.seed = s));
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
+impl PolicyKl {
+    /// Applies a new setting: a finished run is kept for comparison under the settings it
+    /// ran with, and the run starts again.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
         let (word, seed) = (self.word, self.seed);
-        match index {
-            0 => {
-                if self.run.toggle() {
-                    self.start();
-                }
-                return;
-            }
-            1 => {
-                self.chart = step_index(self.chart, delta, CHARTS.len());
-                return;
-            }
-            2 => self.word = step_index(self.word, delta, WORDS.len()),
-            3 => self.seed = step_seed(self.seed, delta),
-            _ => return,
-        }
+        set(self);
         if (word, seed) != (self.word, self.seed) {
             // Kept under the settings it ran with.
             let (now_word, now_seed) = (self.word, self.seed);
@@ -295,7 +289,9 @@ impl Visual for PolicyKl {
             self.run.clear();
         }
     }
+}
 
+impl Visual for PolicyKl {
     fn busy(&self) -> bool {
         self.run.running()
     }

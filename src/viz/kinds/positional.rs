@@ -8,22 +8,27 @@ use crate::labs::part3_transformer::transformer::{rope_rotate, sinusoidal, wavel
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, HeatmapView, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, text_field, Visual};
+use crate::viz::view::{ChartView, HeatmapView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 use ndarray::Array2;
 
 const VIEWS: &[&str] = &["heatmap", "curves", "rope", "shuffle"];
+
+/// Positions drawn, a control and a parameter.
+const POSITIONS: Scale = Scale::linear(8.0, 64.0, 8.0, 0);
+/// The width of the encodings, a control and a parameter.
+const D_MODEL: Scale = Scale::linear(8.0, 64.0, 8.0, 0);
 
 /// The `positional` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "positional",
     title: "Where each token is: positional encodings",
     about: "heatmap: the sinusoidal encoding, position down × dimension across; curves: a few dimensions against position, fast to slow; rope: one 2-D pair of a query rotated by position, and q·k depending only on the offset; shuffle: attention without positions on the sentence and on a shuffled copy, outputs identical up to the same shuffle (checked numerically), and different once positions are added",
-    params: &[ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "heatmap" }, doc: "which picture opens first" }, ParamDef { name: "positions", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "positions in the heatmap and curves" }, ParamDef { name: "d_model", ty: ParamType::Int { min: 8, max: 64, default: 32 }, doc: "width of the encoding (even)" }, ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the sentence of the shuffle view" }],
+    params: &[ParamDef { name: "view", ty: ParamType::Choice { options: VIEWS, default: "heatmap" }, doc: "which picture opens first" }, POSITIONS.int("positions", 32, "positions in the heatmap and curves"), D_MODEL.int("d_model", 32, "width of the encoding (even)"), ParamDef { name: "text", ty: ParamType::Text { max_words: 7, default: "the cat sat on the mat" }, doc: "the sentence of the shuffle view" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Positional::new(p)?))
 }
 
@@ -138,74 +143,39 @@ impl Positional {
     }
 }
 
-impl Visual for Positional {
-    fn controls(&self) -> Vec<Control> {
-        let mut c = vec![choice(
-            "view",
-            VIEWS.iter().map(|v| (*v).to_string()).collect(),
-            self.view,
-        )];
+impl Controls for Positional {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let views = VIEWS.iter().map(|v| (*v).to_string()).collect();
+        k.choice("view", views, self.view, |p, i| p.view = i);
         match self.view {
             0 | 1 => {
-                c.push(slider(
-                    "positions",
-                    self.positions as f64,
-                    8.0,
-                    64.0,
-                    8.0,
-                    0,
-                ));
-                c.push(slider("d_model", self.d_model as f64, 8.0, 64.0, 8.0, 0));
+                k.count("positions", self.positions, POSITIONS, |p, n| {
+                    p.positions = n;
+                });
+                k.count("d_model", self.d_model, D_MODEL, |p, d| {
+                    p.d_model = d;
+                    p.pair = p.pair.min(p.d_model / 2 - 1);
+                });
             }
             2 => {
-                c.push(slider("position m", self.pos as f64, 2.0, 64.0, 1.0, 0));
-                c.push(slider(
-                    "pair i",
-                    self.pair as f64,
-                    0.0,
-                    (self.d_model / 2 - 1) as f64,
-                    1.0,
-                    0,
-                ));
+                let positions = Scale::linear(2.0, 64.0, 1.0, 0);
+                k.count("position m", self.pos, positions, |p, m| p.pos = m);
+                let pairs = Scale::linear(0.0, (self.d_model / 2 - 1) as f64, 1.0, 0);
+                k.count("pair i", self.pair, pairs, |p, i| p.pair = i);
             }
             _ => {
-                c.push(text_field("text", &self.text));
-                c.push(slider(
-                    "shuffle seed",
-                    self.seed as f64,
-                    0.0,
-                    9999.0,
-                    1.0,
-                    0,
-                ));
+                k.text("text", &self.text, |p, text| {
+                    if !words(text, 7).is_empty() {
+                        p.text = words(text, 7).join(" ");
+                    }
+                });
+                k.seed("shuffle seed", self.seed, |p, s| p.seed = s);
             }
         }
-        c
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match (index, self.view) {
-            (0, _) => self.view = step_index(self.view, delta, VIEWS.len()),
-            (1, 0 | 1) => {
-                self.positions = step_value(self.positions as f64, delta, 8.0, 8.0, 64.0) as usize
-            }
-            (2, 0 | 1) => {
-                self.d_model = step_value(self.d_model as f64, delta, 8.0, 8.0, 64.0) as usize;
-                self.pair = self.pair.min(self.d_model / 2 - 1);
-            }
-            (1, 2) => self.pos = step_value(self.pos as f64, delta, 1.0, 2.0, 64.0) as usize,
-            (2, 2) => self.pair = step_index(self.pair, delta, self.d_model / 2),
-            (2, _) => self.seed = step_seed(self.seed, delta),
-            _ => {}
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 1 && !words(text, 7).is_empty() {
-            self.text = words(text, 7).join(" ");
-        }
-    }
-
+impl Visual for Positional {
     fn parts(&self) -> Vec<Part> {
         let d = self.d_model;
         match self.view {

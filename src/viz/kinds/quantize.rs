@@ -11,8 +11,8 @@ use crate::labs::lm::{self, loss::mean_loss};
 use crate::labs::part5_adapting::quantize::{scale_bits_per_weight, Code, DOUBLE_QUANT_BLOCK};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part, TableView};
-use crate::viz::{choice, step_index, toggle, Visual};
+use crate::viz::view::{BarsView, Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 const BLOCKS: [usize; 4] = [32, 64, 128, 256];
 /// The matrices a learner can look into (layer 0's four, then layer 1's).
@@ -34,7 +34,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Quantize::new(p)?))
 }
 
@@ -198,37 +198,29 @@ fn fmt_kib(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
-impl Visual for Quantize {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for Quantize {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = ["W_qkv", "W_o", "W_in", "W_out"];
-        let matrices: Vec<String> = (0..MATRICES)
+        let matrices = (0..MATRICES)
             .map(|i| format!("layer {} {}", i / 4, names[i % 4]))
             .collect();
-        vec![
-            choice(
-                "block",
-                BLOCKS.iter().map(ToString::to_string).collect(),
-                self.block,
-            ),
-            toggle("double quant", self.double_quant),
-            choice("matrix", matrices, self.matrix),
-        ]
+        // The block and double quantization change what is measured: the work starts again.
+        let blocks = BLOCKS.iter().map(ToString::to_string).collect();
+        k.choice("block", blocks, self.block, |q, i| {
+            q.block = i;
+            q.work = None;
+            q.results = None;
+        });
+        k.toggle("double quant", self.double_quant, |q, on| {
+            q.double_quant = on;
+            q.work = None;
+            q.results = None;
+        });
+        k.choice("matrix", matrices, self.matrix, |q, i| q.matrix = i);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.block = step_index(self.block, delta, BLOCKS.len()),
-            1 => self.double_quant = !self.double_quant,
-            2 => {
-                self.matrix = step_index(self.matrix, delta, MATRICES);
-                return;
-            }
-            _ => return,
-        }
-        self.work = None;
-        self.results = None;
-    }
-
+impl Visual for Quantize {
     fn busy(&self) -> bool {
         self.results.is_none()
     }

@@ -5,19 +5,24 @@ use crate::labs::part1_text::shared::{bm25, documents, word_vectors};
 use crate::labs::part1_text::similarity::embed_text;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{slider, step_value, text_field, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
+
+/// BM25's k1 (how fast a term's count saturates), a control and a parameter.
+const K1: Scale = Scale::linear(0.0, 3.0, 0.1, 1);
+/// BM25's b (how much a document's length counts), a control and a parameter.
+const B: Scale = Scale::linear(0.0, 1.0, 0.05, 2);
 
 /// The `retrieval` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "retrieval",
     title: "Finding paragraphs: BM25 and word vectors",
     about: "ranks the course's paragraphs for a typed query by BM25 (sparse) and by averaged word vectors (dense), side by side, with k1 and b adjustable",
-    params: &[ParamDef { name: "query", ty: ParamType::Text { max_words: 10, default: "softmax temperature" }, doc: "the search query" }, ParamDef { name: "k1", ty: ParamType::Float { min: 0.0, max: 3.0, default: 1.2 }, doc: "BM25's term-frequency saturation" }, ParamDef { name: "b", ty: ParamType::Float { min: 0.0, max: 1.0, default: 0.75 }, doc: "BM25's length normalization" }],
+    params: &[ParamDef { name: "query", ty: ParamType::Text { max_words: 10, default: "softmax temperature" }, doc: "the search query" }, K1.float("k1", 1.2, "BM25's term-frequency saturation"), B.float("b", 0.75, "BM25's length normalization")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Retrieval::new(p)?))
 }
 
@@ -45,33 +50,23 @@ fn snippet(text: &str, n: usize) -> String {
     s
 }
 
+impl Controls for Retrieval {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.text("query", &self.query, |r, text| {
+            if !text.trim().is_empty() {
+                r.query = text
+                    .split_whitespace()
+                    .take(10)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+        });
+        k.slider("k1", self.k1, K1, |r, v| r.k1 = v);
+        k.slider("b", self.b, B, |r, v| r.b = v);
+    }
+}
+
 impl Visual for Retrieval {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            text_field("query", &self.query),
-            slider("k1", self.k1, 0.0, 3.0, 0.1, 1),
-            slider("b", self.b, 0.0, 1.0, 0.05, 2),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            1 => self.k1 = step_value(self.k1, delta, 0.1, 0.0, 3.0),
-            2 => self.b = step_value(self.b, delta, 0.05, 0.0, 1.0),
-            _ => {}
-        }
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 && !text.trim().is_empty() {
-            self.query = text
-                .split_whitespace()
-                .take(10)
-                .collect::<Vec<_>>()
-                .join(" ");
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let docs = documents();
         let sparse = bm25().rank(&self.query, self.k1, self.b);

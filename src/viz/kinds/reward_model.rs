@@ -13,29 +13,22 @@ use crate::labs::part5_adapting::reward_model::{
 use crate::labs::rng::Rng;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, slider, step_index, step_seed, step_value, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
 use std::sync::OnceLock;
 
 const DATA: &[&str] = &["quizzes", "toy"];
 const SHOWS: &[&str] = &["weights", "question"];
 
-/// The controls a setting offers (the panel fits 80x24 only with four at a time).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ctl {
-    Data,
-    Show,
-    L2,
-    Question,
-    Judgements,
-    Seed,
-}
 /// L2 strengths offered (λ in (λ/2)·‖w‖²).
 const L2: &[f64] = &[0.01, 0.1, 0.3, 1.0, 3.0, 10.0];
 const L2_NAMES: &[&str] = &["0.01", "0.1", "0.3", "1", "3", "10"];
 /// The last lesson whose quizzes feed the reward model: Part V's own lessons are left out,
 /// so writing them cannot change the numbers they quote.
 const LAST_LESSON: u32 = 19;
+
+/// Preference judgements the model learns from, a control and a parameter.
+const JUDGEMENTS: Scale = Scale::linear(10.0, 2000.0, 10.0, 0);
 
 pub const KIND: KindDef = KindDef {
     name: "reward-model",
@@ -46,13 +39,13 @@ pub const KIND: KindDef = KindDef {
         ParamDef { name: "show", ty: ParamType::Choice { options: SHOWS, default: "weights" }, doc: "quizzes: the learned weights, or held-out questions scored one at a time" },
         ParamDef { name: "l2", ty: ParamType::Choice { options: L2_NAMES, default: "1" }, doc: "strength λ of the penalty (λ/2)·‖w‖² that keeps weights small" },
         ParamDef { name: "held_out", ty: ParamType::Float { min: 0.1, max: 0.5, default: 0.25 }, doc: "share of quiz questions held out for testing" },
-        ParamDef { name: "judgements", ty: ParamType::Int { min: 10, max: 2000, default: 200 }, doc: "toy judgements to fit (another as many are held out)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of the question split and the toy labeller's coin" },
+        JUDGEMENTS.int("judgements", 200, "toy judgements to fit (another as many are held out)"),
+        SEED.int("seed", 1, "seed of the question split and the toy labeller's coin"),
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(RewardModel::new(p)?))
 }
 
@@ -258,14 +251,6 @@ fn cut(text: &str, n: usize) -> String {
 }
 
 impl RewardModel {
-    fn ctls(&self) -> [Ctl; 4] {
-        match (self.data, self.show) {
-            (0, 0) => [Ctl::Data, Ctl::Show, Ctl::L2, Ctl::Seed],
-            (0, _) => [Ctl::Data, Ctl::Show, Ctl::Question, Ctl::Seed],
-            _ => [Ctl::Data, Ctl::L2, Ctl::Judgements, Ctl::Seed],
-        }
-    }
-
     fn held_out_count(&self) -> usize {
         split_questions(course_questions().len(), self.held_out, self.seed)
             .1
@@ -273,54 +258,34 @@ impl RewardModel {
     }
 }
 
-impl Visual for RewardModel {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for RewardModel {
+    fn declare(&self, k: &mut Knobs<Self>) {
         let names = |xs: &[&str]| xs.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-        self.ctls()
-            .iter()
-            .map(|c| match c {
-                Ctl::Data => choice("data", names(DATA), self.data),
-                Ctl::Show => choice("show", names(SHOWS), self.show),
-                Ctl::L2 => choice("λ (L2)", names(L2_NAMES), self.l2),
-                Ctl::Seed => slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-                Ctl::Question => {
-                    let n = self.held_out_count();
-                    slider(
-                        "question",
-                        self.shown.min(n.saturating_sub(1)) as f64 + 1.0,
-                        1.0,
-                        n.max(1) as f64,
-                        1.0,
-                        0,
-                    )
-                }
-                Ctl::Judgements => {
-                    slider("judgements", self.judgements as f64, 10.0, 2000.0, 10.0, 0)
-                }
-            })
-            .collect()
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        let Some(c) = self.ctls().get(index).copied() else {
-            return;
-        };
-        match c {
-            Ctl::Data => self.data = step_index(self.data, delta, DATA.len()),
-            Ctl::Show => self.show = step_index(self.show, delta, SHOWS.len()),
-            Ctl::L2 => self.l2 = step_index(self.l2, delta, L2.len()),
-            Ctl::Seed => self.seed = step_seed(self.seed, delta),
-            Ctl::Question => {
-                let n = self.held_out_count();
-                self.shown = step_index(self.shown.min(n.saturating_sub(1)), delta, n);
-            }
-            Ctl::Judgements => {
-                self.judgements =
-                    step_value(self.judgements as f64, delta, 10.0, 10.0, 2000.0) as usize;
-            }
+        // Four controls at a time (the panel fits 80x24 only so), chosen by the data and what
+        // is shown.
+        k.choice("data", names(DATA), self.data, |r, i| r.data = i);
+        if self.data == 0 {
+            k.choice("show", names(SHOWS), self.show, |r, i| r.show = i);
         }
+        if self.data != 0 || self.show == 0 {
+            k.choice("λ (L2)", names(L2_NAMES), self.l2, |r, i| r.l2 = i);
+        }
+        if self.data == 0 && self.show != 0 {
+            let n = self.held_out_count();
+            let questions = Scale::linear(1.0, n.max(1) as f64, 1.0, 0);
+            let shown = self.shown.min(n.saturating_sub(1)) + 1;
+            k.count("question", shown, questions, |r, q| r.shown = q - 1);
+        }
+        if self.data != 0 {
+            k.count("judgements", self.judgements, JUDGEMENTS, |r, j| {
+                r.judgements = j;
+            });
+        }
+        k.seed("seed", self.seed, |r, s| r.seed = s);
     }
+}
 
+impl Visual for RewardModel {
     fn parts(&self) -> Vec<Part> {
         if self.data == 0 {
             if course_questions().is_empty() {

@@ -4,19 +4,26 @@ use crate::labs::fmt_num;
 use crate::labs::part2_math::rnn::gradient_norms;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{slider, step_seed, step_value, toggle, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual, SEED};
+
+/// The spectral radius ρ of the recurrent matrix, a control and a parameter.
+const RADIUS: Scale = Scale::linear(0.5, 1.5, 0.01, 2);
+/// Steps the gradient flows back, a control and a parameter.
+const STEPS: Scale = Scale::linear(10.0, 200.0, 10.0, 0);
+/// The hidden size, a control and a parameter.
+const HIDDEN: Scale = Scale::linear(2.0, 64.0, 2.0, 0);
 
 /// The `rnn-gradient` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "rnn-gradient",
     title: "Gradients through an RNN",
     about: "sets the spectral radius of the recurrent matrix; sees the gradient norm shrink or blow up with distance on a log scale",
-    params: &[ParamDef { name: "radius", ty: ParamType::Float { min: 0.5, max: 1.5, default: 0.9 }, doc: "spectral radius of the recurrent matrix" }, ParamDef { name: "steps", ty: ParamType::Int { min: 10, max: 200, default: 60 }, doc: "time steps the gradient travels back" }, ParamDef { name: "hidden", ty: ParamType::Int { min: 2, max: 64, default: 16 }, doc: "size of the hidden state" }, ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 3 }, doc: "seed of the random recurrent matrix" }, ParamDef { name: "tanh", ty: ParamType::Bool { default: true }, doc: "pass each step through tanh" }],
+    params: &[RADIUS.float("radius", 0.9, "spectral radius of the recurrent matrix"), STEPS.int("steps", 60, "time steps the gradient travels back"), HIDDEN.int("hidden", 16, "size of the hidden state"), SEED.int("seed", 3, "seed of the random recurrent matrix"), ParamDef { name: "tanh", ty: ParamType::Bool { default: true }, doc: "pass each step through tanh" }],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Gradient::new(p)?))
 }
 
@@ -46,28 +53,19 @@ impl Gradient {
     }
 }
 
+impl Controls for Gradient {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.slider("spectral radius ρ", self.radius, RADIUS, |g, r| {
+            g.radius = r
+        });
+        k.count("steps back", self.steps, STEPS, |g, s| g.steps = s);
+        k.toggle("tanh", self.tanh, |g, on| g.tanh = on);
+        k.count("hidden size", self.hidden, HIDDEN, |g, h| g.hidden = h);
+        k.seed("seed", self.seed, |g, s| g.seed = s);
+    }
+}
+
 impl Visual for Gradient {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            slider("spectral radius ρ", self.radius, 0.5, 1.5, 0.01, 2),
-            slider("steps back", self.steps as f64, 10.0, 200.0, 10.0, 0),
-            toggle("tanh", self.tanh),
-            slider("hidden size", self.hidden as f64, 2.0, 64.0, 2.0, 0),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.radius = step_value(self.radius, delta, 0.01, 0.5, 1.5),
-            1 => self.steps = step_value(self.steps as f64, delta, 10.0, 10.0, 200.0) as usize,
-            2 => self.tanh = !self.tanh,
-            3 => self.hidden = step_value(self.hidden as f64, delta, 2.0, 2.0, 64.0) as usize,
-            4 => self.seed = step_seed(self.seed, delta),
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let linear = gradient_norms(self.radius, self.steps, self.hidden, self.seed, false);
         let points = |norms: &[f64]| -> Vec<(f64, f64)> {

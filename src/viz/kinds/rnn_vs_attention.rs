@@ -3,18 +3,8 @@
 use crate::labs::fmt_num;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series, TableView};
-use crate::viz::{choice, Visual};
-
-/// Sequence lengths and widths offered: powers of two.
-fn pow2_step(value: usize, delta: i32, min: usize, max: usize) -> usize {
-    let shifted = if delta >= 0 {
-        value.checked_shl(delta.unsigned_abs()).unwrap_or(max)
-    } else {
-        value >> delta.unsigned_abs().min(63)
-    };
-    shifted.clamp(min, max)
-}
+use crate::viz::view::{ChartView, Part, Series, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 fn is_pow2_in(x: i64, min: i64, max: i64) -> bool {
     x >= min && x <= max && (x as u64).is_power_of_two()
@@ -29,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(VsAttention::new(p)?))
 }
 
@@ -53,36 +43,24 @@ impl VsAttention {
     }
 }
 
-impl Visual for VsAttention {
-    fn controls(&self) -> Vec<Control> {
+impl Controls for VsAttention {
+    fn declare(&self, k: &mut Knobs<Self>) {
         // Powers of two read better as a list than as positions on a linear track.
         let powers = |lo: u32, hi: u32| {
             (lo..=hi)
                 .map(|e| (1usize << e).to_string())
                 .collect::<Vec<_>>()
         };
-        vec![
-            choice(
-                "sequence length n",
-                powers(4, 16),
-                self.n.trailing_zeros() as usize - 4,
-            ),
-            choice(
-                "width d",
-                powers(6, 12),
-                self.d.trailing_zeros() as usize - 6,
-            ),
-        ]
+        let n = self.n.trailing_zeros() as usize - 4;
+        k.choice("sequence length n", powers(4, 16), n, |v, i| {
+            v.n = 1 << (i + 4)
+        });
+        let d = self.d.trailing_zeros() as usize - 6;
+        k.choice("width d", powers(6, 12), d, |v, i| v.d = 1 << (i + 6));
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.n = pow2_step(self.n, delta, 16, 65536),
-            1 => self.d = pow2_step(self.d, delta, 64, 4096),
-            _ => {}
-        }
-    }
-
+impl Visual for VsAttention {
     fn parts(&self) -> Vec<Part> {
         let (n, d) = (self.n as f64, self.d as f64);
         let rnn_ops = n * d * d;

@@ -22,8 +22,8 @@ use crate::labs::part4_pretraining::scaling::{fit_power_law, n_opt_exponent, Iso
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_seed, Visual};
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Visual, SEED};
 
 /// The sizes swept: (d_model, layers), all with 4 heads and a context of 32.
 pub const SIZES: [(usize, usize); 5] = [(16, 1), (24, 1), (32, 1), (48, 1), (64, 2)];
@@ -46,14 +46,14 @@ pub const KIND: KindDef = KindDef {
     about: "trains five tiny models (3.3k to 100k non-embedding parameters) for the same number of steps in the background, one after another, and plots each one's validation loss against N on a log axis with the fitted L = a·N^−α + c (α and c printed); or L − c on log–log axes, where the law is a straight line; or, as IsoFLOP profiles, each size's loss at the step where it has used each of four compute budgets C = 6·N·D, a parabola in log N per budget, its lowest N_opt and the fitted exponent of N_opt ∝ C^a",
     params: &[
         ParamDef { name: "steps", ty: ParamType::IntAmong { allowed: &STEPS, default: 500 }, doc: "training steps for every size (batches of 16 windows of 32 characters)" },
-        ParamDef { name: "seed", ty: ParamType::Int { min: 0, max: 9999, default: 1 }, doc: "seed of every size's initial weights and batches" },
+        SEED.int("seed", 1, "seed of every size's initial weights and batches"),
         ParamDef { name: "view", ty: ParamType::Choice { options: &VIEWS, default: "power-law" }, doc: "the view shown first: the power law over final losses, or IsoFLOP profiles (loss against N at fixed compute)" },
         ParamDef { name: "start", ty: ParamType::Bool { default: false }, doc: "start the sweep as the panel opens (for `llmf check` and `render --settle`); otherwise the learner starts it" },
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(ScalingSweep::new(p)?))
 }
 
@@ -521,49 +521,36 @@ impl ScalingSweep {
     }
 }
 
-impl Visual for ScalingSweep {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            self.run.control(),
-            choice(
-                "steps per size",
-                STEPS.iter().map(ToString::to_string).collect(),
-                self.steps,
-            ),
-            slider("seed", self.seed as f64, 0.0, 9999.0, 1.0, 0),
-            // One control for the chart: the power law on loss L or on L − c (log), or the
-            // IsoFLOP profiles (which plot the loss itself).
-            choice(
-                "view",
-                VIEW_NAMES.iter().map(ToString::to_string).collect(),
-                self.view_index(),
-            ),
-        ]
+impl Controls for ScalingSweep {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.run(&self.run, |s| {
+            if s.run.toggle() {
+                s.start();
+            }
+        });
+        let steps = STEPS.iter().map(ToString::to_string).collect();
+        k.choice("steps per size", steps, self.steps, |s, i| {
+            s.change(|s| s.steps = i);
+        });
+        k.seed("seed", self.seed, |s, seed| s.change(|s| s.seed = seed));
+        // One control for the chart: the power law on loss L or on L − c (log), or the
+        // IsoFLOP profiles (which plot the loss itself).
+        let views = VIEW_NAMES.iter().map(ToString::to_string).collect();
+        k.choice("view", views, self.view_index(), |s, view| {
+            (s.log_reducible, s.isoflop) = (view == 1, view == 2);
+        });
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
+impl ScalingSweep {
+    /// Applies a new setting. New settings make a different experiment: a finished one is
+    /// kept for comparison, under the settings it ran with.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
         let (steps, seed) = (self.steps, self.seed);
-        match index {
-            0 => {
-                if self.run.toggle() {
-                    self.start();
-                }
-                return;
-            }
-            1 => self.steps = step_index(self.steps, delta, STEPS.len()),
-            2 => self.seed = step_seed(self.seed, delta),
-            3 => {
-                let view = step_index(self.view_index(), delta, VIEW_NAMES.len());
-                (self.log_reducible, self.isoflop) = (view == 1, view == 2);
-                return;
-            }
-            _ => return,
-        }
+        set(self);
         if (steps, seed) == (self.steps, self.seed) {
             return;
         }
-        // New settings make a different experiment: a finished one is kept for comparison,
-        // under the settings it ran with.
         let now = (self.steps, self.seed);
         (self.steps, self.seed) = (steps, seed);
         let kept = (self.settings(), vec![self.measured()], self.figures());
@@ -574,7 +561,9 @@ impl Visual for ScalingSweep {
         self.progress = None;
         self.run.clear();
     }
+}
 
+impl Visual for ScalingSweep {
     fn busy(&self) -> bool {
         self.pending_start || self.run.running()
     }

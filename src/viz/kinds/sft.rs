@@ -14,12 +14,14 @@ use crate::labs::lm::sft::{Pair, SftSet};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;
-use crate::viz::view::{Control, Part, Series};
-use crate::viz::{choice, slider, step_index, step_value, toggle, Visual};
+use crate::viz::view::{Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 const LRS: [f64; 3] = [3e-4, 1e-3, 3e-3];
 const LR_NAMES: [&str; 3] = ["0.0003", "0.001", "0.003"];
 const SHOW: [&str; 3] = ["curves", "samples", "mask"];
+/// Passes over the training questions, a control and a parameter.
+const EPOCHS: Scale = Scale::linear(1.0, 8.0, 1.0, 0);
 /// Windows per batch and characters per window (the shipped model's context).
 const BATCH: usize = 8;
 
@@ -29,14 +31,14 @@ pub const KIND: KindDef = KindDef {
     about: "fine-tunes the shipped model on the course's own checkpoint questions (Q: question, A: answer and explanation) in the background: which characters the loss counts with and without the prompt masked, loss on training questions, held-out questions and the original corpus by step, and samples for a held-out question before and after; learning rate, epochs, masking",
     params: &[
         ParamDef { name: "lr", ty: ParamType::Choice { options: &LR_NAMES, default: "0.0003" }, doc: "learning rate (constant, AdamW)" },
-        ParamDef { name: "epochs", ty: ParamType::Int { min: 1, max: 8, default: 3 }, doc: "passes over the training questions (in batches of 8 windows of 64 characters)" },
+        EPOCHS.int("epochs", 3, "passes over the training questions (in batches of 8 windows of 64 characters)"),
         ParamDef { name: "mask", ty: ParamType::Bool { default: true }, doc: "count the loss on answer characters only (the prompt masked)" },
         ParamDef { name: "show", ty: ParamType::Choice { options: &SHOW, default: "curves" }, doc: "what the panel shows: loss curves, samples before and after, or the mask on one example" },
     ],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Sft::new(p)?))
 }
 
@@ -210,43 +212,32 @@ impl Sft {
     }
 }
 
-impl Visual for Sft {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            self.runs.run.control(),
-            choice(
-                "learning rate",
-                LR_NAMES.iter().map(ToString::to_string).collect(),
-                self.lr,
-            ),
-            slider("epochs", self.epochs as f64, 1.0, 8.0, 1.0, 0),
-            toggle("mask the prompt", self.mask),
-            choice(
-                "show",
-                SHOW.iter().map(ToString::to_string).collect(),
-                self.show,
-            ),
-        ]
+impl Controls for Sft {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.run(&self.runs.run, |s| {
+            if s.runs.run.toggle() {
+                s.start();
+            }
+        });
+        let lrs = LR_NAMES.iter().map(ToString::to_string).collect();
+        k.choice("learning rate", lrs, self.lr, |s, i| s.change(|s| s.lr = i));
+        k.count("epochs", self.epochs, EPOCHS, |s, e| {
+            s.change(|s| s.epochs = e)
+        });
+        k.toggle("mask the prompt", self.mask, |s, on| {
+            s.change(|s| s.mask = on)
+        });
+        let shows = SHOW.iter().map(ToString::to_string).collect();
+        k.choice("show", shows, self.show, |s, i| s.show = i);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
+impl Sft {
+    /// Applies a new setting: a finished run is kept for comparison under the settings it
+    /// ran with (its held-out line drawn faint), and the runs start again.
+    fn change(&mut self, set: impl FnOnce(&mut Self)) {
         let before = (self.lr, self.epochs, self.mask);
-        match index {
-            0 => {
-                if self.runs.run.toggle() {
-                    self.start();
-                }
-                return;
-            }
-            1 => self.lr = step_index(self.lr, delta, LRS.len()),
-            2 => self.epochs = step_value(self.epochs as f64, delta, 1.0, 1.0, 8.0) as usize,
-            3 => self.mask = !self.mask,
-            4 => {
-                self.show = step_index(self.show, delta, SHOW.len());
-                return;
-            }
-            _ => return,
-        }
+        set(self);
         if before == (self.lr, self.epochs, self.mask) {
             return;
         }
@@ -263,7 +254,9 @@ impl Visual for Sft {
         (self.lr, self.epochs, self.mask) = now;
         self.runs.clear();
     }
+}
 
+impl Visual for Sft {
     /// The mask view needs no training: nothing runs until another view is chosen.
     fn busy(&self) -> bool {
         self.runs.busy() || (self.runs.waiting() && !self.mask_only())

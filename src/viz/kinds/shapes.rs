@@ -5,8 +5,8 @@ use crate::labs::fmt_count;
 use crate::labs::part2_math::flops::matmul_flops;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, TableView};
-use crate::viz::{choice, step_index, Visual};
+use crate::viz::view::{Part, TableView};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 /// The `shapes` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -17,7 +17,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Shapes::new(p)?))
 }
 
@@ -39,26 +39,22 @@ impl Shapes {
     }
 }
 
-impl Visual for Shapes {
-    fn controls(&self) -> Vec<Control> {
-        [
+impl Controls for Shapes {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let labels = [
             "m (rows of A)",
             "k (cols of A)",
             "k2 (rows of B)",
             "n (cols of B)",
-        ]
-        .iter()
-        .zip(self.dims)
-        .map(|(label, i)| choice(label, dim_options(), i))
-        .collect()
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        if let Some(d) = self.dims.get_mut(index) {
-            *d = step_index(*d, delta, DIMS.len());
+        ];
+        // One choice per dimension.
+        for (j, (label, i)) in labels.into_iter().zip(self.dims).enumerate() {
+            k.choice(label, dim_options(), i, move |s, i| s.dims[j] = i);
         }
     }
+}
 
+impl Visual for Shapes {
     fn parts(&self) -> Vec<Part> {
         let [m, k, k2, n] = self.dims.map(|i| DIMS[i]);
         let fits = k == k2;

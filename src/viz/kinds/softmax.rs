@@ -5,22 +5,27 @@ use crate::labs::part2_math::softmax::{entropy, softmax, softmax_naive};
 use crate::labs::{fmt_list, fmt_num};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{BarsView, Control, Part};
-use crate::viz::{choice, slider, step_index, step_value, Visual};
+use crate::viz::view::{BarsView, Part};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
 
 /// Offsets for the shift control: large enough to overflow e^z in 64-bit floats (past ~709).
 const SHIFTS: &[f64] = &[0.0, 1.0, 5.0, 10.0, 100.0, 500.0, 1000.0];
+
+/// The temperature T, a control and a parameter.
+const TEMPERATURE: Scale = Scale::linear(0.05, 5.0, 0.05, 2);
+/// Each logit z, a control and a parameter.
+const LOGIT: Scale = Scale::linear(-20.0, 20.0, 0.5, 1);
 
 /// The `softmax` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "softmax",
     title: "Softmax and temperature",
     about: "moves each logit, the temperature and a shift added to every logit; sees probabilities, entropy and the overflow that subtracting the max avoids",
-    params: &[ParamDef { name: "logits", ty: ParamType::Floats { len: (2, 6), range: (-20.0, 20.0), default: &[2.0, 1.0, 0.5, -1.0] }, doc: "the scores z" }, ParamDef { name: "labels", ty: ParamType::Words { len: (2, 6), default: &[] }, doc: "one label per logit (default z1, z2, …)" }, ParamDef { name: "temperature", ty: ParamType::Float { min: 0.05, max: 5.0, default: 1.0 }, doc: "the temperature T dividing every logit" }],
+    params: &[ParamDef { name: "logits", ty: ParamType::Floats { len: (2, 6), range: (LOGIT.min, LOGIT.max), default: &[2.0, 1.0, 0.5, -1.0] }, doc: "the scores z" }, ParamDef { name: "labels", ty: ParamType::Words { len: (2, 6), default: &[] }, doc: "one label per logit (default z1, z2, …)" }, TEMPERATURE.float("temperature", 1.0, "the temperature T dividing every logit")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Softmax::new(p)?))
 }
 
@@ -59,34 +64,23 @@ impl Softmax {
     }
 }
 
+impl Controls for Softmax {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.slider("temperature T", self.temperature, TEMPERATURE, |s, t| {
+            s.temperature = t;
+        });
+        let shifts = SHIFTS.iter().map(|s| format!("+{s}")).collect();
+        k.choice("shift every z by", shifts, self.shift, |s, i| s.shift = i);
+        // One slider per logit.
+        for (i, (label, z)) in self.labels.iter().zip(&self.logits).enumerate() {
+            k.slider(&format!("logit {label}"), *z, LOGIT, move |s, z| {
+                s.logits[i] = z;
+            });
+        }
+    }
+}
+
 impl Visual for Softmax {
-    fn controls(&self) -> Vec<Control> {
-        let mut c = vec![
-            slider("temperature T", self.temperature, 0.05, 5.0, 0.05, 2),
-            choice(
-                "shift every z by",
-                SHIFTS.iter().map(|s| format!("+{s}")).collect(),
-                self.shift,
-            ),
-        ];
-        for (label, z) in self.labels.iter().zip(&self.logits) {
-            c.push(slider(&format!("logit {label}"), *z, -20.0, 20.0, 0.5, 1));
-        }
-        c
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => self.temperature = step_value(self.temperature, delta, 0.05, 0.05, 5.0),
-            1 => self.shift = step_index(self.shift, delta, SHIFTS.len()),
-            i => {
-                if let Some(z) = self.logits.get_mut(i - 2) {
-                    *z = step_value(*z, delta, 0.5, -20.0, 20.0);
-                }
-            }
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let z = self.shifted();
         let t = self.temperature;

@@ -5,20 +5,27 @@ use crate::labs::fmt_num;
 use crate::labs::part2_math::softmax::softmax;
 use crate::labs::part3_transformer::long_context::{kept_keys, kept_share, stream_logit};
 use crate::viz::params::{ParamResult, Params};
-use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{ChartView, Control, Part, Series};
-use crate::viz::{slider, step_value, Visual};
+use crate::viz::registry::KindDef;
+use crate::viz::view::{ChartView, Part, Series};
+use crate::viz::{Controls, Knobs, Panel, Scale, Visual};
+
+/// Tokens the cache holds, a control and a parameter.
+const WINDOW: Scale = Scale::linear(8.0, 64.0, 4.0, 0);
+/// Attention-sink tokens kept at the start, a control and a parameter.
+const SINKS: Scale = Scale::linear(0.0, 8.0, 1.0, 0);
+/// Tokens in the stream, a control and a parameter.
+const LENGTH: Scale = Scale::linear(32.0, 512.0, 32.0, 0);
 
 /// The `streaming` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
     name: "streaming",
     title: "Streaming with a window and sink tokens",
     about: "streams a long sequence through a toy attention pattern in which, as in trained models, the first token draws a large share (a sink) and recent tokens a little more than old ones; compares full attention, a sliding window and the window plus sink tokens: where the attention mass goes at the current step, and how far each drifts from full attention (KL divergence) as tokens are evicted",
-    params: &[ParamDef { name: "window", ty: ParamType::Int { min: 8, max: 64, default: 16 }, doc: "keys the cache holds" }, ParamDef { name: "sinks", ty: ParamType::Int { min: 0, max: 8, default: 4 }, doc: "of those, keys pinned to the start of the stream" }, ParamDef { name: "length", ty: ParamType::Int { min: 32, max: 512, default: 256 }, doc: "tokens in the stream" }],
+    params: &[WINDOW.int("window", 16, "keys the cache holds"), SINKS.int("sinks", 4, "of those, keys pinned to the start of the stream"), LENGTH.int("length", 256, "tokens in the stream")],
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(Streaming::new(p)?))
 }
 
@@ -44,39 +51,20 @@ impl Streaming {
     }
 }
 
+impl Controls for Streaming {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        let steps = Scale::linear(0.0, (self.length - 1) as f64, 1.0, 0);
+        k.count("step t", self.t, steps, |s, t| s.t = t);
+        k.count("cache size", self.window, WINDOW, |s, w| s.window = w);
+        k.count("sink tokens", self.sinks, SINKS, |s, n| s.sinks = n);
+        k.count("stream length", self.length, LENGTH, |s, n| {
+            s.length = n;
+            s.t = s.t.min(s.length - 1);
+        });
+    }
+}
+
 impl Visual for Streaming {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            slider(
-                "step t",
-                self.t as f64,
-                0.0,
-                (self.length - 1) as f64,
-                1.0,
-                0,
-            ),
-            slider("cache size", self.window as f64, 8.0, 64.0, 4.0, 0),
-            slider("sink tokens", self.sinks as f64, 0.0, 8.0, 1.0, 0),
-            slider("stream length", self.length as f64, 32.0, 512.0, 32.0, 0),
-        ]
-    }
-
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            0 => {
-                self.t =
-                    step_value(self.t as f64, delta, 1.0, 0.0, (self.length - 1) as f64) as usize
-            }
-            1 => self.window = step_value(self.window as f64, delta, 4.0, 8.0, 64.0) as usize,
-            2 => self.sinks = step_value(self.sinks as f64, delta, 1.0, 0.0, 8.0) as usize,
-            3 => {
-                self.length = step_value(self.length as f64, delta, 32.0, 32.0, 512.0) as usize;
-                self.t = self.t.min(self.length - 1);
-            }
-            _ => {}
-        }
-    }
-
     fn parts(&self) -> Vec<Part> {
         let t = self.t;
         let full = softmax(

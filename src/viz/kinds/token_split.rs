@@ -7,8 +7,8 @@ use crate::labs::part1_text::shared::{trained, user_tokenizer, Trio};
 use crate::labs::part1_text::tokenize::{encode, Algorithm, Pretrained};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
-use crate::viz::view::{Control, Part, StripDetail};
-use crate::viz::{choice, step_index, text_field, Visual};
+use crate::viz::view::{Part, StripDetail};
+use crate::viz::{Controls, Knobs, Panel, Visual};
 
 /// The `token-split` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -19,7 +19,7 @@ pub const KIND: KindDef = KindDef {
     build,
 };
 
-fn build(p: Params) -> ParamResult<Box<dyn Visual>> {
+fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
     Ok(Box::new(TokenSplit::new(p)?))
 }
 
@@ -71,45 +71,24 @@ impl TokenSplit {
     }
 }
 
-impl Visual for TokenSplit {
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            text_field("text", &self.text),
-            choice("show", Self::sources(), self.source),
-            choice(
-                "vocabulary",
-                VOCABS.iter().map(ToString::to_string).collect(),
-                self.vocab,
-            )
+impl Controls for TokenSplit {
+    fn declare(&self, k: &mut Knobs<Self>) {
+        k.text("text", &self.text, |t, text| {
+            t.text = text.chars().take(2048).collect();
+        });
+        k.choice("show", Self::sources(), self.source, |t, i| t.source = i);
+        let vocabs = VOCABS.iter().map(ToString::to_string).collect();
+        k.choice("vocabulary", vocabs, self.vocab, |t, i| t.vocab = i)
             // The real encodings and a file bring their own vocabularies.
-            .inactive_when(!self.trained_view(), "fixed"),
-            choice(
-                "detail",
-                DETAILS.iter().map(|d| d.0.to_string()).collect(),
-                self.detail,
-            ),
-        ]
+            .idle_when(!self.trained_view(), "fixed");
+        let details = DETAILS.iter().map(|d| d.0.to_string()).collect();
+        k.choice("detail", details, self.detail, |t, i| t.detail = i);
     }
+}
 
-    fn adjust(&mut self, index: usize, delta: i32) {
-        match index {
-            1 => self.source = step_index(self.source, delta, Self::sources().len()),
-            2 => {
-                self.vocab = step_index(self.vocab, delta, VOCABS.len());
-            }
-            3 => self.detail = step_index(self.detail, delta, DETAILS.len()),
-            _ => {}
-        }
-    }
-
+impl Visual for TokenSplit {
     fn live_text(&self) -> bool {
         true
-    }
-
-    fn set_text(&mut self, index: usize, text: &str) {
-        if index == 0 {
-            self.text = text.chars().take(2048).collect();
-        }
     }
 
     fn busy(&self) -> bool {

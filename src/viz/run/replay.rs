@@ -284,7 +284,7 @@ mod kinds {
         encode(&header, &serde_json::to_vec(&events).unwrap()).unwrap()
     }
 
-    fn panel(kind: &str) -> Box<dyn crate::viz::Visual> {
+    fn panel(kind: &str) -> Box<dyn crate::viz::Panel> {
         let def = crate::viz::kinds::ALL
             .iter()
             .find(|d| d.name == kind)
