@@ -1,54 +1,26 @@
 //! The visualizer kinds a lesson can name, and the table that builds them.
-mod analogy;
-mod attention;
-mod attention_map;
-mod attention_timing;
-mod best_of_n;
-mod block_shapes;
-mod bpe_replay;
-mod chinchilla;
-mod concentration;
-mod cost_projector;
-mod cross_attention;
-mod dedup;
-mod diminishing;
-mod dk_variance;
-mod dpo;
-mod embedding_map;
-mod fertility;
-mod flops;
-mod forgetting;
-mod ft_common;
-mod glitch;
-mod grpo;
-mod kl_optimum;
-mod kv_cache;
-mod lm_common;
-mod lm_train;
-mod lora;
-mod loss_position;
-mod matmul;
-mod memory_calc;
-mod metrics;
-mod next_token;
-mod overoptimization;
-mod padding_mask;
-mod parallelism;
-mod param_counter;
-mod policy_kl;
-mod positional;
-mod quantize;
-mod retrieval;
-mod reward_model;
-mod rnn_gradient;
-mod rnn_vs_attention;
-mod scaling_sweep;
-mod sft;
-mod shapes;
-mod softmax;
-mod streaming;
-mod token_common;
-mod token_split;
+mod part1_text;
+mod part2_math;
+mod part3_transformer;
+mod part4_pretraining;
+mod part5_adapting;
+use part1_text::{
+    analogy, bpe_replay, concentration, embedding_map, fertility, glitch, metrics, retrieval,
+    token_split,
+};
+use part2_math::{attention, flops, matmul, rnn_gradient, rnn_vs_attention, shapes, softmax};
+use part3_transformer::{
+    attention_map, attention_timing, block_shapes, cross_attention, dk_variance, kv_cache,
+    padding_mask, param_counter, positional, streaming,
+};
+use part4_pretraining::{
+    chinchilla, cost_projector, dedup, diminishing, lm_train, loss_position, next_token,
+    parallelism, scaling_sweep,
+};
+use part5_adapting::{
+    best_of_n, dpo, forgetting, grpo, kl_optimum, lora, memory_calc, overoptimization, policy_kl,
+    quantize, reward_model, sft,
+};
 
 use super::registry::KindDef;
 

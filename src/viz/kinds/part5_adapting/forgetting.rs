@@ -8,10 +8,12 @@
 //! Both run in the background from the first poll, pause when the learner leaves the step and
 //! resume on the run key; a changed setting starts again, keeping the finished run to compare.
 
-use super::ft_common::{self, loss_chart, progress, DataSet, RunLog, Runs};
 use crate::jobs::Waker;
 use crate::labs::lm::finetune::{best_stop, FtConfig, Method};
 use crate::labs::lm::lora::QV;
+use crate::viz::kinds::part5_adapting::ft_common::{
+    self, loss_chart, progress, DataSet, RunLog, Runs,
+};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;

@@ -1,11 +1,11 @@
 //! The FLOPs calculator: one linear layer (2·n·d_in·d_out) and a whole model (2N per token
 //! forward, about 6N per token to train, C ≈ 6·N·D for a run).
 
-use super::{dim_options, DIMS, DIM_NAMES};
 use crate::labs::part2_math::flops::{
     forward_per_token, matmul_flops, training_flops, DATA, MODELS, PF_DAY,
 };
 use crate::labs::{fmt_count, fmt_num};
+use crate::viz::kinds::{dim_options, DIMS, DIM_NAMES};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Part};

@@ -1,11 +1,11 @@
 //! One transformer block run forward on typed words, with the shape of every stage.
 
-use super::attention_map::{column_keys, row_names};
 use crate::labs::fmt_num;
 use crate::labs::part2_math::attention::{random_multi_head, toy_embeddings};
 use crate::labs::part3_transformer::heads::words;
 use crate::labs::part3_transformer::transformer::{block_forward, rms, sinusoidal};
 use crate::labs::rng::Rng;
+use crate::viz::kinds::part3_transformer::attention_map::{column_keys, row_names};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, TableView};

@@ -1,10 +1,10 @@
 //! BPE merges replayed on one word, one merge at a time, with the trained merge ranks.
 
-use super::token_common::{count, TrioTraining, VOCABS};
 use crate::jobs::Waker;
 use crate::labs::part1_text::bpe::{bpe_merges, byte_level_decode, replay, show_piece, ReplayStep};
 use crate::labs::part1_text::shared::trained;
 use crate::labs::part1_text::tokenize::Algorithm;
+use crate::viz::kinds::part1_text::token_common::{count, TrioTraining, VOCABS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, StripDetail, StripToken, TokenStripView};

@@ -14,11 +14,11 @@
 //! of its steps) and by its last step. The extra validation losses are forward passes only:
 //! they leave the training, and so the power-law view's losses, exactly as they were.
 
-use super::lm_common;
 use crate::jobs::{Sink, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Data, Schedule, TrainState};
 use crate::labs::part4_pretraining::scaling::{fit_power_law, n_opt_exponent, IsoFlop, PowerFit};
+use crate::viz::kinds::part4_pretraining::lm_common;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};

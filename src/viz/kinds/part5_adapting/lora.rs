@@ -4,11 +4,11 @@
 //! starting when the panel opens; changing a setting starts it again, keeping a finished run's
 //! figures to compare.
 
-use super::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::jobs::Waker;
 use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::lora::{self, Proj, QV};
 use crate::labs::{fmt_count, fmt_num};
+use crate::viz::kinds::part5_adapting::ft_common::{self, loss_chart, progress, DataSet, Runs};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;

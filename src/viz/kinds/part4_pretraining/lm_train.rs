@@ -10,10 +10,10 @@
 //! kept runs are labelled `schedule wsd` and so on, and the **show** control draws the
 //! learning rate of the chosen schedule (and of the kept runs) step by step.
 
-use super::lm_common::{self, one_line};
 use crate::jobs::Waker;
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Model, Schedule, TrainEvent, TrainState, Trainer};
+use crate::viz::kinds::part4_pretraining::lm_common::{self, one_line};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

@@ -11,10 +11,10 @@
 //! `render --settle` read a finished run that way) and lives in the shared [`Run`], like
 //! every other training kind: the same start key, progress line, pause on leaving and resume.
 
-use super::lm_common;
 use crate::jobs::{Sink, Waker};
 use crate::labs::lm::grpo::{GroupConfig, GroupStep, GroupTrainer, Method, Sample};
 use crate::labs::lm::{self, word_task};
+use crate::viz::kinds::part4_pretraining::lm_common;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Run;

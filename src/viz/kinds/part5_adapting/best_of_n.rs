@@ -10,11 +10,11 @@
 //! The sampling runs on a job whenever the settings change (a few seconds at most), like the
 //! other kinds that read the shipped model.
 
-use super::lm_common;
 use crate::jobs::{Job, Waker};
 use crate::labs::lm::batch_sample::sample_batch;
 use crate::labs::lm::word_task::{self, majority_at_k, pass_at_k};
 use crate::labs::lm::{self, text_reward, Rng};
+use crate::viz::kinds::part4_pretraining::lm_common;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{ChartView, Part, Series, TableView};
@@ -24,7 +24,7 @@ use std::collections::HashMap;
 const VIEWS: &[&str] = &["accuracy", "answers"];
 const SAMPLES: &[usize] = &[16, 32, 64];
 /// Characters sampled per answer: the task's length, as in the `grpo` panel.
-const LEN: usize = super::grpo::LEN;
+const LEN: usize = crate::viz::kinds::part5_adapting::grpo::LEN;
 /// Random draws of k answers behind each majority-vote estimate.
 const TRIALS: usize = 400;
 /// Rows of the answers table.

@@ -3,12 +3,12 @@
 //! bytes, and what double quantization saves on the scale constants. The quantizing and the
 //! three validation losses run in the background from the first poll.
 
-use super::lm_common;
 use crate::jobs::{Job, Waker};
 use crate::labs::fmt_num;
 use crate::labs::lm::quantized::{quantize_model, QuantReport};
 use crate::labs::lm::{self, loss::mean_loss};
 use crate::labs::part5_adapting::quantize::{scale_bits_per_weight, Code, DOUBLE_QUANT_BLOCK};
+use crate::viz::kinds::part4_pretraining::lm_common;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, Part, TableView};

@@ -6,11 +6,11 @@
 //! gold reward the proxy stands in for, the entropy per character, or distinct-2 of the
 //! batch, as training goes.
 
-use super::lm_common;
 use crate::jobs::{Sink, Waker};
 use crate::labs::lm::policy::{PolicyConfig, PolicyStep, PolicyTrainer};
 use crate::labs::lm::{self, text_reward};
 use crate::labs::part5_adapting::kl_optimum::distinct_n;
+use crate::viz::kinds::part4_pretraining::lm_common;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};

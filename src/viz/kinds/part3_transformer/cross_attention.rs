@@ -1,10 +1,10 @@
 //! Cross-attention: queries from one typed sequence, keys and values from another, as a
 //! rectangular map of weights.
 
-use super::attention_map::{column_keys, row_names};
 use crate::labs::part2_math::attention::{multi_head, random_multi_head, toy_embeddings, Options};
 use crate::labs::part3_transformer::heads::words;
 use crate::labs::rng::Rng;
+use crate::viz::kinds::part3_transformer::attention_map::{column_keys, row_names};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{BarsView, HeatmapView, Part};

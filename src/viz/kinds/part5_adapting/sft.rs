@@ -5,12 +5,14 @@
 //! from the first poll; changing a setting starts again, keeping the finished run's held-out
 //! curve beside the new one.
 
-use super::ft_common::{self, loss_chart, progress, sample_line, DataSet, Runs};
-use super::lm_common::{tail, visible};
 use crate::jobs::Waker;
 use crate::labs::fmt_count;
 use crate::labs::lm::finetune::{FtConfig, Method};
 use crate::labs::lm::sft::{Pair, SftSet};
+use crate::viz::kinds::part4_pretraining::lm_common::{tail, visible};
+use crate::viz::kinds::part5_adapting::ft_common::{
+    self, loss_chart, progress, sample_line, DataSet, Runs,
+};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::Setting;

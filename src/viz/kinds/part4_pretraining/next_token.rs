@@ -3,9 +3,9 @@
 //! character ([`lm::sample::filter`]'s stages). Stepping "appended" right draws one more
 //! character (seeded, so the same settings always write the same text).
 
-use super::lm_common::{self, tail, visible, Loaded, Source};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, Filters, Rng, SampleStep};
+use crate::viz::kinds::part4_pretraining::lm_common::{self, tail, visible, Loaded, Source};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

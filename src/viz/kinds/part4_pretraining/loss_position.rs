@@ -2,9 +2,9 @@
 //! character that really comes next) at every position ([`lm::loss_per_position`]), their
 //! mean, the perplexity e^mean, and the uniform guess ln V; a cursor reads one position.
 
-use super::lm_common::{self, one_line, tail, visible, Source};
 use crate::labs::fmt_num;
 use crate::labs::lm::{self, LossReport};
+use crate::viz::kinds::part4_pretraining::lm_common::{self, one_line, tail, visible, Source};
 use crate::viz::lab::Lab;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};

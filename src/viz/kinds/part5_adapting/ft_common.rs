@@ -3,12 +3,12 @@
 //! [`Run`], which pauses them when the learner leaves the step), and the curves and status
 //! lines they draw.
 
-use super::lm_common::{self, one_line};
 use crate::course::qa::{builtin_pairs, Pairs};
 use crate::jobs::{Sink, Waker};
 use crate::labs::lm::finetune::{self, FtConfig, FtData, Point};
 use crate::labs::lm::sft::{Pair, SftSet};
 use crate::labs::lm::{self, Filters, Model, Rng};
+use crate::viz::kinds::part4_pretraining::lm_common::{self, one_line};
 use crate::viz::run::Run;
 use crate::viz::view::{ChartView, Part, Series};
 use std::sync::{Arc, OnceLock};

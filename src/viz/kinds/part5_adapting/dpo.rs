@@ -4,11 +4,11 @@
 //! DPO loss, the implicit reward margin, or how far the preferred and rejected answers'
 //! log-probabilities moved from the reference, on training and held-out pairs.
 
-use super::reward_model::course_questions;
 use crate::jobs::{Sink, Waker};
 use crate::labs::lm;
 use crate::labs::lm::dpo::{DpoConfig, DpoStats, DpoTrainer, PrefText};
 use crate::labs::part5_adapting::reward_model::{split_questions, Question};
+use crate::viz::kinds::part5_adapting::reward_model::course_questions;
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::run::{Run, Setting};

@@ -1,10 +1,10 @@
 //! Text split into tokens live: by BPE, WordPiece and Unigram trained on the course's text,
 //! by the real r50k, cl100k and o200k encodings, or by the learner's own tokenizer.json.
 
-use super::token_common::{count, strip, Pieces, TrioTraining, VOCABS};
 use crate::jobs::Waker;
 use crate::labs::part1_text::shared::{trained, user_tokenizer, Trio};
 use crate::labs::part1_text::tokenize::{encode, Algorithm, Pretrained};
+use crate::viz::kinds::part1_text::token_common::{count, strip, Pieces, TrioTraining, VOCABS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, StripDetail};

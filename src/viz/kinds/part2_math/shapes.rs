@@ -1,8 +1,8 @@
 //! The shape checker: (m×k)·(k2×n) either gives an m×n result or fails because k ≠ k2.
 
-use super::{dim_options, DIMS, DIM_NAMES};
 use crate::labs::fmt_count;
 use crate::labs::part2_math::flops::matmul_flops;
+use crate::viz::kinds::{dim_options, DIMS, DIM_NAMES};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, TableView};

@@ -1,10 +1,10 @@
 //! Glitch tokens: r50k tokens the course never produces, " SolidGoldMagikarp" across the
 //! three encodings, and how each cuts numbers.
 
-use super::token_common::{count, strip, Pieces};
 use crate::labs::fmt_count;
 use crate::labs::part1_text::glitch::unused_tokens;
 use crate::labs::part1_text::tokenize::Pretrained;
+use crate::viz::kinds::part1_text::token_common::{count, strip, Pieces};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, StripDetail};
