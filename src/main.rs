@@ -285,6 +285,12 @@ fn check_course_folder(
     only: &[String],
     stats: bool,
 ) -> ExitCode {
+    // mimalloc asks the kernel for transparent huge pages, which rounds what each training
+    // thread touches up to 2 MiB pages. Without them the check's peak was 8% lower on lesson 22
+    // (191 against 208 MB, twice each) and 14% on the whole course (335 against 390 MB), for
+    // the same CPU time. Only `llmf check` trains so many models at once; the app keeps them.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let (course, mut problems) = course::load_all(source);
     let mut chosen = Vec::new();
     if let Some(c) = &course {
