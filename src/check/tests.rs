@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::{PanelState, QuizState};
 
 #[test]
 fn near_identical_means_nearly_the_same_words() {

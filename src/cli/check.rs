@@ -39,6 +39,12 @@ pub fn run(args: Args, global: Global) -> Outcome {
 }
 
 fn check_course_folder(source: &dyn Source, prefix: &str, only: &[String], stats: bool) -> Outcome {
+    // mimalloc asks the kernel for transparent huge pages, which rounds what each training
+    // thread touches up to 2 MiB pages. Without them the check's peak was 8% lower on lesson 22
+    // (191 against 208 MB, twice each) for the same CPU time. Only `llmf check` trains so many
+    // models at once; the app keeps them.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let (course, mut problems) = course::load_all(source);
     if let Some(c) = &course {
         let mut chosen = Vec::new();

@@ -14,13 +14,50 @@
 
 use super::run::{Gate, Kept, MAX_KEPT, MAX_PAUSED};
 use crate::labs::lm::Model;
-use std::collections::VecDeque;
+use std::any::Any;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 /// One learner's lab memory (a cheap handle: clones share it).
 #[derive(Clone, Default)]
 pub struct Lab(Arc<Mutex<Memory>>);
+
+/// Results of deterministic work that panels of several labs compute alike (a fine-tuning run
+/// of the same settings from the same model), shared by the labs made [`Lab::sharing`] one
+/// handle. `llmf check` reads every quoted panel in a lab of its own and gives them all one
+/// `Shared`, so that two panels repeating a run (lesson 22's full and LoRA runs, redone beside
+/// every replay share) train it once per check. A learner's app never shares: their runs are
+/// their own to watch, pause and redo.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<Mutex<SharedCells>>);
+
+type SharedCells = HashMap<String, Arc<OnceLock<Arc<dyn Any + Send + Sync>>>>;
+
+impl Shared {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value under `key`: computed by `compute` for the first caller; a later caller (one
+    /// asking while it is being computed included) waits for it and gets the same value.
+    /// `None` only if `key` holds a value of another type.
+    pub fn get_or_compute<T: Any + Send + Sync>(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> T,
+    ) -> Option<Arc<T>> {
+        let cell = Arc::clone(
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        let value: &Arc<dyn Any + Send + Sync> = cell.get_or_init(|| Arc::new(compute()));
+        Arc::clone(value).downcast::<T>().ok()
+    }
+}
 
 /// What the lab remembers.
 #[derive(Default)]
@@ -31,6 +68,8 @@ struct Memory {
     paused: VecDeque<Weak<Gate>>,
     /// Finished runs kept for comparison, by kind, newest first.
     kept: Vec<(&'static str, VecDeque<Kept>)>,
+    /// Work shared with other labs (`llmf check`'s), if any.
+    shared: Option<Shared>,
 }
 
 impl fmt::Debug for Lab {
@@ -50,6 +89,19 @@ impl Lab {
     /// A fresh, empty lab (a new session).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A fresh lab whose panels share deterministic work with every other lab made with
+    /// `shared` ([`Shared`]); nothing else of either lab is shared.
+    pub fn sharing(shared: &Shared) -> Self {
+        let lab = Self::new();
+        lab.memory().shared = Some(shared.clone());
+        lab
+    }
+
+    /// The work this lab shares with others, if any ([`Self::sharing`]).
+    pub fn shared(&self) -> Option<Shared> {
+        self.memory().shared.clone()
     }
 
     /// The memory, even after a panic elsewhere while it was held: it holds plain values,
@@ -171,5 +223,36 @@ mod tests {
         alice.keep_trained(Arc::new(model));
         assert!(alice_again.trained().is_some());
         assert!(bob.trained().is_none(), "bob sees only his own lab");
+    }
+
+    #[test]
+    fn shared_work_is_computed_once_for_every_lab_that_shares_it() {
+        assert!(
+            Lab::new().shared().is_none(),
+            "a learner's lab shares nothing"
+        );
+        let shared = Shared::new();
+        let (a, b) = (Lab::sharing(&shared), Lab::sharing(&shared));
+        assert!(!a.same(&b), "two labs: only the shared work is common");
+        let computed = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            vec![1, 2, 3]
+        };
+        // Asked at once from two threads: one computes, the other waits for it.
+        std::thread::scope(|s| {
+            for lab in [&a, &b] {
+                s.spawn(|| {
+                    let v = lab.shared().unwrap().get_or_compute("k".into(), work);
+                    assert_eq!(*v.unwrap(), vec![1, 2, 3]);
+                });
+            }
+        });
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another key is other work; the same key of another type is refused, not confused.
+        let other = shared.get_or_compute("j".into(), || 7u8);
+        assert_eq!(other.as_deref(), Some(&7));
+        assert!(shared.get_or_compute("k".into(), || 7u8).is_none());
     }
 }

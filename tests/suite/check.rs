@@ -574,3 +574,67 @@ fn one_lesson_is_checked_alone_and_the_report_does_not_depend_on_the_threads() {
         "{one:?}"
     );
 }
+
+/// `llmf check` reads each panel once per distinct setting and lets panels share identical
+/// runs; what it reports is exactly what reading every `expect` entry on a panel of its own
+/// reports (the way it was first written), in the same order.
+#[test]
+fn reading_each_setting_once_reports_what_reading_every_entry_alone_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{ "title": "t", "parts": [ { "title": "p", "lessons": ["01-a.md", "02-b.md"] } ] }"#,
+    )
+    .unwrap();
+    // Entries at the block's settings (one panel), a second block with the same settings, a
+    // setting no panel can take (its error at each entry's line) and stale quotes among them.
+    let block = |expect: &str| {
+        format!("```viz\n{{ \"kind\": \"softmax\", \"logits\": [20, 19, 10],\n  \"expect\": {expect} }}\n```\n")
+    };
+    std::fs::write(
+        dir.path().join("01-a.md"),
+        format!(
+            "# A\n\n## One\n\nText.\n\n{}\n## Two\n\nMore text.\n\n{}",
+            block(r#"["0.731", "0.75", { "with": { "temperature": 2.0 }, "shows": ["0.99", "0.6"] }, { "with": { "temperature": 99 }, "shows": ["1"] }]"#),
+            block(r#"["0.269", "0.3", { "with": { "temperature": 99 }, "shows": ["2"] }, { "with": { "temperature": 2.0 }, "shows": ["0.9"] }]"#),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("02-b.md"),
+        format!(
+            "# B\n\n## One\n\nText.\n\n{}",
+            block(r#"["0.731", "0.42"]"#)
+        ),
+    )
+    .unwrap();
+    for folder in [
+        dir.path().to_path_buf(),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expect-stale"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expect-holds"),
+    ] {
+        let (course, _) = llmf::course::load_all(&llmf::course::DirSource(&folder));
+        let course = course.expect("the course loads");
+        let checked: Vec<String> = llmf::check::check_lessons(&course, &[], true, 2, &|_| {})
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut alone = llmf::check::check_across_lessons(&course);
+        for lesson in &course.lessons {
+            alone.extend(llmf::check::check_lesson(lesson, false));
+            for step in &lesson.steps {
+                if let Some(llmf::course::Panel::Viz(spec)) = &step.panel {
+                    for entry in &spec.expect {
+                        alone.extend(llmf::check::check_expectation(&lesson.file, spec, entry));
+                    }
+                }
+            }
+        }
+        let alone: Vec<String> = alone.iter().map(ToString::to_string).collect();
+        assert_eq!(checked, alone, "{}", folder.display());
+        if folder == dir.path() {
+            // 0.75, 0.99, 0.9 and 0.42 are stale; temperature 99 fails in both blocks.
+            assert_eq!(checked.len(), 6, "{checked:#?}");
+        }
+    }
+}

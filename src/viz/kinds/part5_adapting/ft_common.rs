@@ -9,6 +9,7 @@ use crate::labs::lm::finetune::{self, FtConfig, FtData, Point};
 use crate::labs::lm::sft::{Pair, SftSet};
 use crate::labs::lm::{self, Filters, Model, Rng};
 use crate::viz::kinds::part4_pretraining::lm_common::{self, one_line};
+use crate::viz::lab::Shared;
 use crate::viz::run::Run;
 use crate::viz::view::{ChartView, Part, Series};
 use std::sync::{Arc, OnceLock};
@@ -104,6 +105,28 @@ pub enum FtEvent {
     Failed(String),
 }
 
+impl FtEvent {
+    /// The same report, of run `run` of its series.
+    fn as_run(&self, run: usize) -> Self {
+        match self {
+            FtEvent::Started { trainable, .. } => FtEvent::Started {
+                run,
+                trainable: *trainable,
+            },
+            FtEvent::Point { point, .. } => FtEvent::Point { run, point: *point },
+            FtEvent::Sample { run: of, text } => FtEvent::Sample {
+                run: of.map(|_| run),
+                text: text.clone(),
+            },
+            FtEvent::Done { merge_diff, .. } => FtEvent::Done {
+                run,
+                merge_diff: *merge_diff,
+            },
+            FtEvent::Failed(why) => FtEvent::Failed(why.clone()),
+        }
+    }
+}
+
 /// Sampling settings of the before/after samples: mild temperature, fixed seed.
 const SAMPLE_CHARS: usize = 90;
 
@@ -137,87 +160,124 @@ fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Opt
 /// `prompt`, a sample before and after each run. Stops within one training step (or one stage
 /// of setting up) once `tx` is closed, and waits there while it is paused.
 /// The first `skip` configs are not run (their results are kept from an earlier series).
+/// With `shared` (`llmf check`'s panels), a run that another panel has already done with the
+/// same settings and data is not done again: its reports are posted as they came.
 fn work(
     configs: Vec<FtConfig>,
     skip: usize,
     which: DataSet,
     prompt: Option<String>,
+    shared: Option<Shared>,
     tx: &dyn Sink<FtEvent>,
 ) {
-    {
-        let fail = |e: String| {
-            let _ = tx.send(FtEvent::Failed(e));
-        };
-        let data = match course_data(which) {
-            Ok(d) => d,
+    let fail = |e: String| {
+        let _ = tx.send(FtEvent::Failed(e));
+    };
+    let data = match course_data(which) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    if tx.closed() {
+        return;
+    }
+    let base = match lm::base_model() {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    if let Some(p) = &prompt {
+        match sample(base, p) {
+            Ok(text) => {
+                if tx.send(FtEvent::Sample { run: None, text }).is_err() {
+                    return;
+                }
+            }
             Err(e) => return fail(e),
-        };
+        }
+    }
+    for (run, cfg) in configs.into_iter().enumerate().skip(skip) {
         if tx.closed() {
             return;
         }
-        let base = match lm::base_model() {
-            Ok(b) => b,
-            Err(e) => return fail(e),
+        let prompt = prompt.as_deref();
+        let went = match &shared {
+            None => one_run(base, cfg, &data, prompt, run, tx),
+            Some(shared) => {
+                // Computed as run 0 to the end (nobody closes the collecting channel), then
+                // posted as this series' run `run`.
+                let key = format!("fine-tuning run: {which:?}, prompt {prompt:?}, {cfg:?}");
+                let reports = shared.get_or_compute(key, || {
+                    let (sender, reports) = std::sync::mpsc::channel();
+                    one_run(base, cfg, &data, prompt, 0, &sender);
+                    reports.try_iter().collect::<Vec<FtEvent>>()
+                });
+                reports.is_some_and(|reports| {
+                    reports
+                        .iter()
+                        .all(|e| !matches!(e, FtEvent::Failed(_)) && tx.send(e.as_run(run)).is_ok())
+                })
+            }
         };
-        if let Some(p) = &prompt {
-            match sample(base, p) {
-                Ok(text) => {
-                    if tx.send(FtEvent::Sample { run: None, text }).is_err() {
-                        return;
-                    }
-                }
-                Err(e) => return fail(e),
-            }
-        }
-        for (run, cfg) in configs.into_iter().enumerate().skip(skip) {
-            if tx.closed() {
-                return;
-            }
-            let trainable = match finetune::Finetuner::new(base, cfg.clone()) {
-                Ok(f) => f.trainable(),
-                Err(e) => return fail(e.to_string()),
-            };
-            if tx.send(FtEvent::Started { run, trainable }).is_err() {
-                return;
-            }
-            let result = finetune::run_while(
-                base,
-                cfg,
-                &data,
-                |point| tx.send(FtEvent::Point { run, point }).is_ok(),
-                || !tx.closed(),
-            );
-            let ft = match result {
-                Ok(ft) => ft,
-                Err(e) => return fail(e.to_string()),
-            };
-            if tx.closed() {
-                return;
-            }
-            let merge_diff = match merge_gap(&ft, &data) {
-                Ok(d) => d,
-                Err(e) => return fail(e.to_string()),
-            };
-            if let Some(p) = &prompt {
-                let text = ft
-                    .current()
-                    .map_err(|e| e.to_string())
-                    .and_then(|m| sample(&m, p));
-                match text {
-                    Ok(text) => {
-                        let _ = tx.send(FtEvent::Sample {
-                            run: Some(run),
-                            text,
-                        });
-                    }
-                    Err(e) => return fail(e),
-                }
-            }
-            if tx.send(FtEvent::Done { run, merge_diff }).is_err() {
-                return;
-            }
+        if !went {
+            return;
         }
     }
+}
+
+/// One run of a series (its index `run`), reported to `tx`: whether it ended and the series
+/// may go on (not when `tx` closed or the run failed, which it reports).
+fn one_run(
+    base: &Model,
+    cfg: FtConfig,
+    data: &FtData,
+    prompt: Option<&str>,
+    run: usize,
+    tx: &dyn Sink<FtEvent>,
+) -> bool {
+    let fail = |e: String| {
+        let _ = tx.send(FtEvent::Failed(e));
+        false
+    };
+    let trainable = match finetune::Finetuner::new(base, cfg.clone()) {
+        Ok(f) => f.trainable(),
+        Err(e) => return fail(e.to_string()),
+    };
+    if tx.send(FtEvent::Started { run, trainable }).is_err() {
+        return false;
+    }
+    let result = finetune::run_while(
+        base,
+        cfg,
+        data,
+        |point| tx.send(FtEvent::Point { run, point }).is_ok(),
+        || !tx.closed(),
+    );
+    let ft = match result {
+        Ok(ft) => ft,
+        Err(e) => return fail(e.to_string()),
+    };
+    if tx.closed() {
+        return false;
+    }
+    let merge_diff = match merge_gap(&ft, data) {
+        Ok(d) => d,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Some(p) = prompt {
+        let text = ft
+            .current()
+            .map_err(|e| e.to_string())
+            .and_then(|m| sample(&m, p));
+        match text {
+            Ok(text) => {
+                let _ = tx.send(FtEvent::Sample {
+                    run: Some(run),
+                    text,
+                });
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    tx.send(FtEvent::Done { run, merge_diff }).is_ok()
 }
 
 /// What the panel keeps of one run.
@@ -241,6 +301,8 @@ pub struct Runs {
     steps: usize,
     /// Runs at the start of the series kept from the last one, not run again.
     skipped: usize,
+    /// Work shared with other panels (`llmf check`'s), from the lab.
+    shared: Option<Shared>,
 }
 
 impl Runs {
@@ -252,6 +314,7 @@ impl Runs {
             before: None,
             steps: 1,
             skipped: 0,
+            shared: lab.shared(),
         }
     }
 
@@ -274,8 +337,9 @@ impl Runs {
             // A series saved in an earlier session: the panel has its results so far, and the
             // work recomputes them (the run drops those reports) before it goes on.
             let skip = self.skipped;
+            let shared = self.shared.clone();
             self.run
-                .start(move |tx| work(configs, skip, which, prompt, &tx));
+                .start(move |tx| work(configs, skip, which, prompt, shared, &tx));
             return;
         }
         let skip = done.len().min(configs.len());
@@ -285,8 +349,9 @@ impl Runs {
         self.skipped = skip;
         self.before = None;
         self.steps = configs.iter().map(|c| c.steps).max().unwrap_or(1).max(1);
+        let shared = self.shared.clone();
         self.run
-            .start(move |tx| work(configs, skip, which, prompt, &tx));
+            .start(move |tx| work(configs, skip, which, prompt, shared, &tx));
     }
 
     /// Forgets the results (a setting changed) and stops the work.
@@ -514,5 +579,62 @@ pub fn sample_line(label: &str, text: Option<&String>) -> String {
     match text {
         Some(t) => format!("{label}: {}", one_line(t)),
         None => format!("{label}: (not yet)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::lm::finetune::Method;
+    use crate::viz::lab::Lab;
+
+    /// A series' results without the timings, which differ from run to run.
+    fn results(runs: &Runs) -> Vec<(usize, Vec<Point>, bool, Option<f32>)> {
+        runs.logs
+            .iter()
+            .map(|l| {
+                let points = l
+                    .points
+                    .iter()
+                    .map(|p| Point {
+                        ms_per_step: 0.0,
+                        ..*p
+                    })
+                    .collect();
+                (l.trainable, points, l.done, l.merge_diff)
+            })
+            .collect()
+    }
+
+    fn series(lab: &Lab, configs: Vec<FtConfig>) -> Runs {
+        let mut runs = Runs::new("forgetting", lab);
+        runs.start(configs, DataSet::Small(4), None);
+        runs.wait();
+        runs
+    }
+
+    #[test]
+    fn a_run_shared_between_two_panels_reports_what_it_reports_alone() {
+        let cfg = |method: Method, lr: f64| {
+            let mut c = FtConfig::new(method, 3, lr);
+            c.eval_every = 2;
+            c.eval_chars = 256;
+            c
+        };
+        let full = cfg(Method::Full, 1e-3);
+        let lora = cfg(Method::lora(2, &crate::labs::lm::lora::QV), 3e-3);
+        let alone = series(&Lab::new(), vec![full.clone(), lora.clone()]);
+        assert!(alone.run.finished(), "{:?}", alone.run.phase());
+        // Two panels of one check: the second finds the LoRA run done by the first, at
+        // another place in its series, and does only its own full run at another rate.
+        let shared = Shared::new();
+        let first = series(&Lab::sharing(&shared), vec![full.clone(), lora.clone()]);
+        let other = cfg(Method::Full, 1e-4);
+        let second = series(&Lab::sharing(&shared), vec![lora, other.clone()]);
+        assert_eq!(results(&first), results(&alone));
+        let lone_other = series(&Lab::new(), vec![other]);
+        assert_eq!(results(&second)[0], results(&alone)[1]);
+        assert_eq!(results(&second)[1], results(&lone_other)[0]);
+        assert!(second.run.finished(), "{:?}", second.run.phase());
     }
 }

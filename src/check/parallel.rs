@@ -1,0 +1,134 @@
+//! The chosen lessons of a course checked side by side, one progress callback per lesson.
+
+use super::quotes::{check_reading, readings, Reading};
+use super::{check_across_lessons, check_lesson};
+use crate::course::{Course, Problem};
+use crate::viz::lab::Shared;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// One lesson checked by [`check_lessons`]: its problems and the time its checks took (summed
+/// over its parts, which may run on several threads).
+#[derive(Debug)]
+pub struct LessonChecked<'a> {
+    pub lesson: &'a crate::course::Lesson,
+    pub problems: usize,
+    pub took: Duration,
+}
+
+/// A piece of [`check_lessons`]' work: a lesson's layout checks, or one panel its `expect`
+/// entries read at one setting (which may train a model, so each is its own piece).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Piece {
+    Quote { lesson: usize, reading: usize },
+    Layout { lesson: usize },
+}
+
+impl Piece {
+    fn lesson(self) -> usize {
+        match self {
+            Piece::Quote { lesson, .. } | Piece::Layout { lesson } => lesson,
+        }
+    }
+}
+
+/// Where problems go in the report: a lesson's layout problems, then its quotes' by step and
+/// entry (as if each entry had been read alone).
+type ReportOrder = (usize, usize, usize, usize);
+
+/// Checks the `chosen` lessons of `course` (all when empty) on `workers` threads, calling
+/// `done` as each lesson finishes (for a progress line), and returns the problems of the
+/// checks across lessons, then each lesson's in course order. The slow parts are the quotes
+/// of panels that train a model (each on one core), so every panel the quotes read is a piece
+/// of work of its own and those go first: two workers on two cores take about half the time
+/// of one. Entries that read the same panel at the same settings share one reading.
+pub fn check_lessons<'a>(
+    course: &'a Course,
+    chosen: &[usize],
+    quotes: bool,
+    workers: usize,
+    done: &(dyn Fn(&LessonChecked<'a>) + Sync),
+) -> Vec<Problem> {
+    let lessons: Vec<usize> = if chosen.is_empty() {
+        (0..course.lessons.len()).collect()
+    } else {
+        chosen.to_vec()
+    };
+    // Per lesson: the panels its quotes read.
+    let reads: Vec<Vec<Reading>> = course
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if quotes && lessons.contains(&i) {
+                readings(l)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let mut pieces = Vec::new();
+    for &lesson in &lessons {
+        pieces.extend((0..reads[lesson].len()).map(|reading| Piece::Quote { lesson, reading }));
+    }
+    pieces.extend(lessons.iter().map(|&lesson| Piece::Layout { lesson }));
+    // Per lesson: pieces left, problems found, time taken.
+    let tally: Vec<Mutex<(usize, usize, Duration)>> = (0..course.lessons.len())
+        .map(|_| Mutex::new((0, 0, Duration::ZERO)))
+        .collect();
+    for piece in &pieces {
+        tally[piece.lesson()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0 += 1;
+    }
+    let shared = Shared::new();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(ReportOrder, Vec<Problem>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, pieces.len().max(1)) {
+            scope.spawn(|| {
+                while let Some(&piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let started = Instant::now();
+                    let index = piece.lesson();
+                    let lesson = &course.lessons[index];
+                    let found: Vec<(ReportOrder, Vec<Problem>)> = match piece {
+                        Piece::Layout { .. } => {
+                            vec![((index, 0, 0, 0), check_lesson(lesson, false))]
+                        }
+                        Piece::Quote { reading, .. } => {
+                            check_reading(lesson, &reads[index][reading], &shared)
+                                .into_iter()
+                                .map(|((step, entry), p)| ((index, 1, step, entry), p))
+                                .collect()
+                        }
+                    };
+                    let count: usize = found.iter().map(|(_, p)| p.len()).sum();
+                    let mut t = tally[index].lock().unwrap_or_else(PoisonError::into_inner);
+                    t.0 -= 1;
+                    t.1 += count;
+                    t.2 += started.elapsed();
+                    let finished = (t.0 == 0).then(|| LessonChecked {
+                        lesson,
+                        problems: t.1,
+                        took: t.2,
+                    });
+                    drop(t);
+                    if let Some(checked) = finished {
+                        done(&checked);
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend(found);
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(order, _)| *order);
+    let mut problems = check_across_lessons(course);
+    problems.extend(results.into_iter().flat_map(|(_, p)| p));
+    problems
+}
