@@ -157,7 +157,7 @@ impl Lora {
         self.vars().iter().map(|v| v.elem_count()).sum()
     }
 
-    fn find(&self, layer: usize, proj: Proj) -> Option<&Adapter> {
+    pub(crate) fn find(&self, layer: usize, proj: Proj) -> Option<&Adapter> {
         self.adapters
             .iter()
             .find(|a| a.layer == layer && a.proj == proj)

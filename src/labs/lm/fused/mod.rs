@@ -1,7 +1,8 @@
 //! Candle custom operations with a hand-written CPU forward AND backward, for the pieces of the
 //! model that basic operations build from many small steps: layer norm, causal attention
 //! (split into heads, scaled scores, causal softmax, weighted sum, heads merged back),
-//! cross-entropy, ReLU, and adding a bias or position row to every row.
+//! cross-entropy, ReLU, adding a bias or position row to every row, and a whole linear layer
+//! (product, bias and ReLU).
 //!
 //! Why: built from basic operations, each of these is a dozen tensors allocated, filled and
 //! differentiated one by one; the demo model's training step spent most of its time there
@@ -18,6 +19,8 @@ mod attention;
 mod bias;
 mod cross_entropy;
 mod layer_norm;
+mod linear;
+mod low_rank;
 mod relu;
 #[cfg(test)]
 mod tests;
@@ -26,6 +29,8 @@ pub use attention::causal_attention;
 pub use bias::{add_rows, add_rows_plus, add_rows_relu};
 pub use cross_entropy::nll;
 pub use layer_norm::layer_norm;
+pub use linear::linear;
+pub use low_rank::lora_linear;
 pub use relu::relu;
 
 use candle_core::{bail, CpuStorage, Layout, Result, Storage, Tensor};
@@ -79,8 +84,20 @@ fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> R) -> Result
     Ok(f(slice(cpu, layout, what)?))
 }
 
+/// Runs `loops` compiled for the widest vector instructions this CPU has (AVX2 or AVX-512 on
+/// x86-64: pulp's run-time dispatch, the crate gemm already picks its kernels with), rather
+/// than for the baseline x86-64 every Rust build targets. The same operations in the same
+/// order, only on wider registers, so the same bits: Rust never fuses a multiply and an add
+/// into one rounding on its own. The helpers the loops call are `#[inline(always)]`, so they
+/// are compiled inside it too.
+#[inline(always)]
+fn wide<R>(loops: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(loops)
+}
+
 /// a · b over equal-length slices, in eight running sums (so the compiler can use vector
 /// registers) added in a fixed order at the end.
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -98,6 +115,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// out += a · x.
+#[inline(always)]
 fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
     for (o, x) in out.iter_mut().zip(x) {
         *o += a * x;
