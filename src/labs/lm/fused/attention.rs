@@ -10,7 +10,7 @@
 //! dvⱼ += pᵢⱼ gᵢ, dpᵢⱼ = gᵢ·vⱼ, dsᵢⱼ = pᵢⱼ (dpᵢⱼ − Σₗ pᵢₗ dpᵢₗ) · scale,
 //! dqᵢ += dsᵢⱼ kⱼ, dkⱼ += dsᵢⱼ qᵢ.
 
-use super::{axpy, dot, kept, slice, wide, with_values};
+use super::{axpy, dot, kept, slice, with_values};
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
@@ -61,7 +61,6 @@ impl Geometry {
     }
 
     /// Copies part 0/1/2 (q/k/v) of head h of sequence s into `into` (T rows of dₕ).
-    #[inline(always)]
     fn gather(&self, qkv: &[f32], s: usize, part: usize, h: usize, into: &mut [f32]) {
         let dh = self.dh;
         for (i, row) in into.chunks_exact_mut(dh).enumerate() {
@@ -72,7 +71,6 @@ impl Geometry {
 
     /// Adds `from` (T rows of dₕ) into head h of sequence s of a buffer of width `width`
     /// whose head columns start at `column`.
-    #[inline(always)]
     fn scatter(
         &self,
         from: &[f32],
@@ -109,36 +107,34 @@ impl CustomOp1 for CausalAttention {
             vec![0f32; t * dh],
             vec![0f32; t * dh],
         );
-        wide(|| {
-            for s in 0..g.b {
-                for h in 0..g.heads {
-                    g.gather(qkv, s, 0, h, &mut q);
-                    g.gather(qkv, s, 1, h, &mut k);
-                    g.gather(qkv, s, 2, h, &mut v);
-                    o.fill(0.0);
-                    let block = &mut weights[(s * g.heads + h) * t * t..][..t * t];
-                    for (i, p) in block.chunks_exact_mut(t).enumerate() {
-                        let qi = &q[i * dh..][..dh];
-                        let mut max = f32::NEG_INFINITY;
-                        for (j, pj) in p[..=i].iter_mut().enumerate() {
-                            *pj = dot(qi, &k[j * dh..][..dh]) * g.scale;
-                            max = max.max(*pj);
-                        }
-                        let mut sum = 0f32;
-                        for pj in &mut p[..=i] {
-                            *pj = (*pj - max).exp();
-                            sum += *pj;
-                        }
-                        let oi = &mut o[i * dh..][..dh];
-                        for (j, pj) in p[..=i].iter_mut().enumerate() {
-                            *pj /= sum;
-                            axpy(oi, *pj, &v[j * dh..][..dh]);
-                        }
+        for s in 0..g.b {
+            for h in 0..g.heads {
+                g.gather(qkv, s, 0, h, &mut q);
+                g.gather(qkv, s, 1, h, &mut k);
+                g.gather(qkv, s, 2, h, &mut v);
+                o.fill(0.0);
+                let block = &mut weights[(s * g.heads + h) * t * t..][..t * t];
+                for (i, p) in block.chunks_exact_mut(t).enumerate() {
+                    let qi = &q[i * dh..][..dh];
+                    let mut max = f32::NEG_INFINITY;
+                    for (j, pj) in p[..=i].iter_mut().enumerate() {
+                        *pj = dot(qi, &k[j * dh..][..dh]) * g.scale;
+                        max = max.max(*pj);
                     }
-                    g.scatter(&o, s, h, 0, g.d, &mut out);
+                    let mut sum = 0f32;
+                    for pj in &mut p[..=i] {
+                        *pj = (*pj - max).exp();
+                        sum += *pj;
+                    }
+                    let oi = &mut o[i * dh..][..dh];
+                    for (j, pj) in p[..=i].iter_mut().enumerate() {
+                        *pj /= sum;
+                        axpy(oi, *pj, &v[j * dh..][..dh]);
+                    }
                 }
+                g.scatter(&o, s, h, 0, g.d, &mut out);
             }
-        });
+        }
         if let Ok(mut kept) = self.weights.lock() {
             *kept = weights;
         }
@@ -156,42 +152,40 @@ impl CustomOp1 for CausalAttention {
         let mut dp = vec![0f32; t];
         with_values(qkv, "causal attention qkv", |qkv| {
             with_values(dout, "causal attention d out", |dout| {
-                wide(|| {
-                    for s in 0..g.b {
-                        for h in 0..g.heads {
-                            g.gather(qkv, s, 0, h, &mut q);
-                            g.gather(qkv, s, 1, h, &mut k);
-                            g.gather(qkv, s, 2, h, &mut v);
-                            for (i, row) in go.chunks_exact_mut(dh).enumerate() {
-                                let at = (s * t + i) * g.d + h * dh;
-                                row.copy_from_slice(&dout[at..at + dh]);
-                            }
-                            dq.fill(0.0);
-                            dk.fill(0.0);
-                            dv.fill(0.0);
-                            let block = &weights[(s * g.heads + h) * t * t..][..t * t];
-                            for (i, p) in block.chunks_exact(t).enumerate() {
-                                let gi = &go[i * dh..][..dh];
-                                let mut mean = 0f32;
-                                for j in 0..=i {
-                                    dp[j] = dot(gi, &v[j * dh..][..dh]);
-                                    mean += p[j] * dp[j];
-                                }
-                                let qi = &q[i * dh..][..dh];
-                                let dqi = &mut dq[i * dh..][..dh];
-                                for j in 0..=i {
-                                    let ds = p[j] * (dp[j] - mean) * g.scale;
-                                    axpy(&mut dv[j * dh..][..dh], p[j], gi);
-                                    axpy(dqi, ds, &k[j * dh..][..dh]);
-                                    axpy(&mut dk[j * dh..][..dh], ds, qi);
-                                }
-                            }
-                            g.scatter(&dq, s, h, 0, 3 * g.d, &mut dqkv);
-                            g.scatter(&dk, s, h, g.d, 3 * g.d, &mut dqkv);
-                            g.scatter(&dv, s, h, 2 * g.d, 3 * g.d, &mut dqkv);
+                for s in 0..g.b {
+                    for h in 0..g.heads {
+                        g.gather(qkv, s, 0, h, &mut q);
+                        g.gather(qkv, s, 1, h, &mut k);
+                        g.gather(qkv, s, 2, h, &mut v);
+                        for (i, row) in go.chunks_exact_mut(dh).enumerate() {
+                            let at = (s * t + i) * g.d + h * dh;
+                            row.copy_from_slice(&dout[at..at + dh]);
                         }
+                        dq.fill(0.0);
+                        dk.fill(0.0);
+                        dv.fill(0.0);
+                        let block = &weights[(s * g.heads + h) * t * t..][..t * t];
+                        for (i, p) in block.chunks_exact(t).enumerate() {
+                            let gi = &go[i * dh..][..dh];
+                            let mut mean = 0f32;
+                            for j in 0..=i {
+                                dp[j] = dot(gi, &v[j * dh..][..dh]);
+                                mean += p[j] * dp[j];
+                            }
+                            let qi = &q[i * dh..][..dh];
+                            let dqi = &mut dq[i * dh..][..dh];
+                            for j in 0..=i {
+                                let ds = p[j] * (dp[j] - mean) * g.scale;
+                                axpy(&mut dv[j * dh..][..dh], p[j], gi);
+                                axpy(dqi, ds, &k[j * dh..][..dh]);
+                                axpy(&mut dk[j * dh..][..dh], ds, qi);
+                            }
+                        }
+                        g.scatter(&dq, s, h, 0, 3 * g.d, &mut dqkv);
+                        g.scatter(&dk, s, h, g.d, 3 * g.d, &mut dqkv);
+                        g.scatter(&dv, s, h, 2 * g.d, 3 * g.d, &mut dqkv);
                     }
-                })
+                }
             })
         })??;
         Ok(Some(Tensor::from_vec(dqkv, qkv.shape(), qkv.device())?))

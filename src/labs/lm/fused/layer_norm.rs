@@ -5,7 +5,7 @@
 //! dβ = Σ_rows dy, dγ = Σ_rows dy·x̂, and with g = dy·γ,
 //! dx = r · (g − mean(g) − x̂ · mean(g·x̂)).
 
-use super::{kept, rows, slice, wide, with_values};
+use super::{kept, rows, slice, with_values};
 use crate::labs::lm::ops::LN_EPS;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
@@ -17,7 +17,6 @@ struct LayerNorm {
 }
 
 /// The mean and 1/√(var + ε) of one row.
-#[inline(always)]
 fn stats(row: &[f32]) -> (f32, f32) {
     let n = row.len() as f32;
     let mean = row.iter().sum::<f32>() / n;
@@ -52,14 +51,12 @@ impl CustomOp3 for LayerNorm {
         // Filled row by row as computed, never zeroed first.
         let mut y = Vec::with_capacity(x.len());
         let mut kept = Vec::with_capacity(x.len() / n);
-        wide(|| {
-            for row in x.chunks_exact(n) {
-                let (mean, r) = stats(row);
-                kept.push((mean, r));
-                let normed = row.iter().zip(gamma).zip(beta);
-                y.extend(normed.map(|((x, g), b)| (x - mean) * r * g + b));
-            }
-        });
+        for row in x.chunks_exact(n) {
+            let (mean, r) = stats(row);
+            kept.push((mean, r));
+            let normed = row.iter().zip(gamma).zip(beta);
+            y.extend(normed.map(|((x, g), b)| (x - mean) * r * g + b));
+        }
         if let Ok(mut stats) = self.stats.lock() {
             *stats = kept;
         }
@@ -86,26 +83,24 @@ impl CustomOp3 for LayerNorm {
         with_values(x, "layer norm x", |x| {
             with_values(gamma, "layer norm γ", |gamma| {
                 with_values(dy, "layer norm dy", |dy| {
-                    wide(|| {
-                        let rows = x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(kept.iter());
-                        for ((row, drow), &(mean, r)) in rows {
-                            let (mut mean_g, mut mean_gx) = (0f32, 0f32);
-                            for k in 0..n {
-                                let xhat = (row[k] - mean) * r;
-                                dgamma[k] += drow[k] * xhat;
-                                dbeta[k] += drow[k];
-                                g[k] = drow[k] * gamma[k];
-                                mean_g += g[k];
-                                mean_gx += g[k] * xhat;
-                            }
-                            mean_g /= n as f32;
-                            mean_gx /= n as f32;
-                            dx.extend(row.iter().zip(&g).map(|(x, g)| {
-                                let xhat = (x - mean) * r;
-                                r * (g - mean_g - xhat * mean_gx)
-                            }));
+                    let rows = x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(kept.iter());
+                    for ((row, drow), &(mean, r)) in rows {
+                        let (mut mean_g, mut mean_gx) = (0f32, 0f32);
+                        for k in 0..n {
+                            let xhat = (row[k] - mean) * r;
+                            dgamma[k] += drow[k] * xhat;
+                            dbeta[k] += drow[k];
+                            g[k] = drow[k] * gamma[k];
+                            mean_g += g[k];
+                            mean_gx += g[k] * xhat;
                         }
-                    })
+                        mean_g /= n as f32;
+                        mean_gx /= n as f32;
+                        dx.extend(row.iter().zip(&g).map(|(x, g)| {
+                            let xhat = (x - mean) * r;
+                            r * (g - mean_g - xhat * mean_gx)
+                        }));
+                    }
                 })
             })
         })???;

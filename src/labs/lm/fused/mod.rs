@@ -84,20 +84,8 @@ fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> R) -> Result
     Ok(f(slice(cpu, layout, what)?))
 }
 
-/// Runs `loops` compiled for the widest vector instructions this CPU has (AVX2 or AVX-512 on
-/// x86-64: pulp's run-time dispatch, the crate gemm already picks its kernels with), rather
-/// than for the baseline x86-64 every Rust build targets. The same operations in the same
-/// order, only on wider registers, so the same bits: Rust never fuses a multiply and an add
-/// into one rounding on its own. The helpers the loops call are `#[inline(always)]`, so they
-/// are compiled inside it too.
-#[inline(always)]
-fn wide<R>(loops: impl FnOnce() -> R) -> R {
-    pulp::Arch::new().dispatch(loops)
-}
-
 /// a · b over equal-length slices, in eight running sums (so the compiler can use vector
 /// registers) added in a fixed order at the end.
-#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -115,7 +103,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// out += a · x.
-#[inline(always)]
 fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
     for (o, x) in out.iter_mut().zip(x) {
         *o += a * x;
