@@ -129,14 +129,16 @@ impl LowRank {
         Ok((CpuStorage::F32(out), Shape::from((n, m))))
     }
 
-    /// dx, and the flat gradient of the parameters when there are adapters.
+    /// dx (None when x needs none: the first block's layer norm reads the frozen embeddings),
+    /// and the flat gradient of the parameters when there are adapters.
     fn backward(
         &self,
         x: &Tensor,
         params: Option<&Tensor>,
         out: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Tensor, Option<Tensor>)> {
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let want_dx = x.track_op();
         let grad = if self.relu {
             super::relu::through_relu(out, grad)?
         } else {
@@ -168,23 +170,30 @@ impl LowRank {
                 let dlow = g.matmul(&b.t()?)?;
                 let db = lows[j].t()?.matmul(&g)?;
                 let dlow = dlow.affine(self.scale, 0.0)?;
-                let term = dlow.matmul(&a.t()?)?;
                 let da = x.t()?.matmul(&dlow)?;
-                dx = Some(match dx {
-                    None => term,
-                    Some(sum) => (sum + term)?,
-                });
+                if want_dx {
+                    let term = dlow.matmul(&a.t()?)?;
+                    dx = Some(match dx {
+                        None => term,
+                        Some(sum) => (sum + term)?,
+                    });
+                }
                 pieces[2 * j] = Some(da.flatten_all()?);
                 pieces[2 * j + 1] = Some(db.flatten_all()?);
             }
             dparams = pieces.into_iter().flatten().collect();
         }
-        let frozen = grad.matmul(&self.w.t()?)?;
-        let dx = match dx {
-            None => frozen,
-            Some(sum) => (sum + frozen)?,
+        let dx = if want_dx {
+            let frozen = grad.matmul(&self.w.t()?)?;
+            let dx = match dx {
+                None => frozen,
+                Some(sum) => (sum + frozen)?,
+            };
+            debug_assert_eq!(dx.dims(), [n, k]);
+            Some(dx)
+        } else {
+            None
         };
-        debug_assert_eq!(dx.dims(), [n, k]);
         let dp = if dparams.is_empty() {
             None
         } else {
@@ -204,7 +213,7 @@ impl CustomOp1 for LowRank {
     }
 
     fn bwd(&self, x: &Tensor, out: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(self.backward(x, None, out, grad)?.0))
+        Ok(self.backward(x, None, out, grad)?.0)
     }
 }
 
@@ -231,8 +240,7 @@ impl CustomOp2 for LowRank {
         out: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dp) = self.backward(x, Some(p), out, grad)?;
-        Ok((x.track_op().then_some(dx), dp))
+        self.backward(x, Some(p), out, grad)
     }
 }
 
