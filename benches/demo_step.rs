@@ -9,6 +9,11 @@
 //! a larger shape that only this bench and the PyTorch script know (4 layers, d 128, 4 heads,
 //! context 64, batch 16), to see how the step grows past the shipped size.
 //!
+//! `sample` times generation instead, as the PyTorch script's `sample` does: 200 characters
+//! from the shipped model (the base shape) through the KV cache, each drawn after the
+//! sampling filters (`lm::generate`, the path the app's panels use); 5 runs to warm up, then
+//! the median, mean and fastest of 50.
+//!
 //! Run the two alternately on a quiet machine, `uptime` beside each (119 = the corpus
 //! alphabet, so both models have the same number of parameters):
 //! `cargo bench --bench demo_step -- base` and
@@ -55,12 +60,15 @@ fn main() {
     } else {
         names
     };
+    let sample = names.iter().any(|n| n == "sample");
     let presets: Vec<Preset> = names
         .iter()
+        .filter(|n| *n != "sample")
         .map(|n| {
             shape(n).unwrap_or_else(|| {
                 eprintln!(
-                    "benches/demo_step.rs: no shape named {n:?}; name tiny, demo, base or wide"
+                    "benches/demo_step.rs: no shape named {n:?}; name tiny, demo, base, wide \
+                     or sample"
                 );
                 std::process::exit(2)
             })
@@ -70,6 +78,35 @@ fn main() {
     for preset in presets {
         time(&preset, &data);
     }
+    if sample {
+        time_sampling();
+    }
+}
+
+/// Times 200 characters sampled from the shipped model with the KV cache.
+fn time_sampling() {
+    const CHARS: usize = 200;
+    let model = lm::base_model().expect("the shipped model");
+    let mut rng = lm::Rng::new(7);
+    let mut run = || {
+        let start = Instant::now();
+        let text =
+            lm::generate(model, "", CHARS, &lm::Filters::default(), &mut rng).expect("sampling");
+        assert_eq!(text.tokens.len(), CHARS);
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    for _ in 0..5 {
+        run();
+    }
+    let mut times: Vec<f64> = (0..50).map(|_| run()).collect();
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    times.sort_by(f64::total_cmp);
+    let median = (times[24] + times[25]) / 2.0;
+    println!("sample: {CHARS} characters from the shipped model with the KV cache");
+    println!(
+        "median {median:.3} ms/run, mean {mean:.3}, min {:.3} (llmf, candle-free cache, 1 thread)",
+        times[0]
+    );
 }
 
 /// Times one shape's step and prints its line.

@@ -24,7 +24,7 @@ PARTS = [
     ("layer norm", re.compile(r"layer_norm|LayerNorm")),
     ("cross-entropy", re.compile(r"cross_entropy|Nll")),
     ("optimizer (AdamW)", re.compile(r"lm::optim::")),
-    ("bias and ReLU (fused)", re.compile(r"AddRows|add_rows|Relu|relu")),
+    ("bias and ReLU (fused; in the linear layers' ops too)", re.compile(r"AddRows|add_rows|Relu|relu|fused::linear::|fused::low_rank::")),
     ("frozen matmul (LoRA)", re.compile(r"frozen::|FrozenMatmul")),
 ]
 PASS = re.compile(r"memcpy|memmove|memset")

@@ -100,7 +100,8 @@ fn candles_matrix_products_run_on_the_gemm_built_with_avx512_kernels() {
             .as_array()
             .is_some_and(|f| f.iter().any(|x| x == "x86-v4")),
         "the gemm candle uses ({gemm_id}) is built without `x86-v4`: Cargo.toml's gemm line must \
-         name the version candle uses, or the AVX-512 kernels are off; features: {features}"
+         name the version candle uses and its default `avx512` feature turn on gemm/x86-v4, or \
+         the AVX-512 kernels are off; features: {features}"
     );
 }
 

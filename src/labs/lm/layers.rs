@@ -16,7 +16,7 @@
 //! that the two agree, values and gradients.
 
 use super::adapter::Adapt;
-use super::fused::{add_rows, add_rows_plus, add_rows_relu, causal_attention};
+use super::fused::causal_attention;
 use super::ops::{layer_norm, softmax};
 use candle_core::{Device, Result, Tensor, Var};
 
@@ -101,13 +101,7 @@ impl Linear {
     }
 
     fn apply(&self, x: &Tensor, ctx: &Ctx, relu: bool) -> Result<Tensor> {
-        let xw = ctx.adapter.matmul(x, self.w.as_tensor())?;
-        let b = ctx.adapter.read(&self.b);
-        match (ctx.adapter.correction(ctx.layer, self.site, x)?, relu) {
-            (Some(delta), _) => add_rows_plus(&xw, &b, &delta, relu),
-            (None, false) => add_rows(&xw, &b),
-            (None, true) => add_rows_relu(&xw, &b),
-        }
+        (ctx.adapter).linear(ctx.layer, self.site, x, (&self.w, &self.b), relu)
     }
 
     fn params<'m>(&'m self, prefix: &str, out: &mut Named<'m>) {

@@ -8,9 +8,10 @@
 //! step 0 is exactly the pre-trained one.
 //!
 //! Frozen means frozen: in [`super::Model::forward_lora`] the layers read their weights through
-//! LoRA's adapter (`super::adapter`), so every base matrix is applied by
-//! [`super::frozen::matmul`], whose backward pass computes the input's gradient only, and the
-//! small vectors (layer norms, biases, embeddings) are read detached. No weight gradient of a
+//! LoRA's adapter (`super::adapter`), so every base matrix is applied by an operation whose
+//! backward pass computes the input's gradient only ([`super::fused::lora_linear`] for a
+//! projection with its bias and adapters, [`super::frozen::matmul`] for the output layer), and
+//! the small vectors (layer norms, biases, embeddings) are read detached. No weight gradient of a
 //! big matrix is computed and thrown away, which is where LoRA's training-time saving comes from
 //! (with no optimizer moments for the base).
 //!
@@ -157,7 +158,7 @@ impl Lora {
         self.vars().iter().map(|v| v.elem_count()).sum()
     }
 
-    fn find(&self, layer: usize, proj: Proj) -> Option<&Adapter> {
+    pub(crate) fn find(&self, layer: usize, proj: Proj) -> Option<&Adapter> {
         self.adapters
             .iter()
             .find(|a| a.layer == layer && a.proj == proj)

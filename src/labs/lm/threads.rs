@@ -50,15 +50,15 @@ pub fn single_threaded<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 }
 
 /// Which of gemm's matrix-product kernels this CPU runs: "AVX-512", "AVX2+FMA" or "baseline"
-/// on x86-64 (gemm picks at run time; the project builds gemm with its `x86-v4` kernels), the
-/// architecture's name elsewhere. A recipe records it because kernels of different widths
+/// on x86-64 (gemm picks at run time; the project builds gemm with its `x86-v4` kernels unless
+/// built without its default `avx512` feature), the architecture's name elsewhere. A recipe records it because kernels of different widths
 /// add a product's terms in different groupings: the same training gives weights that differ
 /// in their last bits on a CPU of another kind, so "byte for byte" holds between CPUs of the
 /// same kind only.
 pub fn matmul_kernel() -> &'static str {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if cfg!(feature = "avx512") && std::arch::is_x86_feature_detected!("avx512f") {
             "AVX-512"
         } else if std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("fma")

@@ -82,7 +82,7 @@ fn forward(x: &[f32], b: &[f32], e: Option<&[f32]>, relu: bool) -> Vec<f32> {
 }
 
 /// db: the sum of the gradient's rows (None when b needs no gradient).
-fn row_sums(b: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+pub(super) fn row_sums(b: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
     if !b.track_op() {
         return Ok(None);
     }

@@ -42,19 +42,18 @@ impl CustomOp2 for Nll {
         };
         let targets = &s2.as_slice::<u32>()?[start..end];
         let mut out = Vec::with_capacity(n);
-        let mut probs = vec![0f32; logits.len()];
-        for ((row, p), &y) in logits
-            .chunks_exact(v)
-            .zip(probs.chunks_exact_mut(v))
-            .zip(targets)
-        {
+        // Filled row by row as computed, never zeroed first.
+        let mut probs = Vec::with_capacity(logits.len());
+        for (row, &y) in logits.chunks_exact(v).zip(targets) {
             let Some(&xy) = row.get(y as usize) else {
                 bail!("cross-entropy: target {y} is outside the vocabulary of {v}")
             };
             let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let start = probs.len();
+            probs.extend(row.iter().map(|x| (x - max).exp()));
+            let p = &mut probs[start..];
             let mut sum = 0f32;
-            for (p, x) in p.iter_mut().zip(row) {
-                *p = (x - max).exp();
+            for p in p.iter() {
                 sum += *p;
             }
             for p in p.iter_mut() {
@@ -79,14 +78,12 @@ impl CustomOp2 for Nll {
         let (_, v) = check(logits.dims(), targets.dims())?;
         let ys: Vec<u32> = targets.to_vec1()?;
         let probs = kept("cross-entropy", &self.probs, logits.elem_count())?;
-        let mut d = vec![0f32; probs.len()];
+        let mut d = Vec::with_capacity(probs.len());
         with_values(grad, "cross-entropy grad", |grad| {
-            let rows = probs.chunks_exact(v).zip(d.chunks_exact_mut(v));
-            for (((p, drow), &y), &g) in rows.zip(&ys).zip(grad) {
-                for (dx, p) in drow.iter_mut().zip(p) {
-                    *dx = g * p;
-                }
-                if let Some(dy) = drow.get_mut(y as usize) {
+            for ((p, &y), &g) in probs.chunks_exact(v).zip(&ys).zip(grad) {
+                let start = d.len();
+                d.extend(p.iter().map(|p| g * p));
+                if let Some(dy) = d[start..].get_mut(y as usize) {
                     *dy -= g;
                 }
             }

@@ -48,14 +48,14 @@ impl CustomOp3 for LayerNorm {
             bail!("layer norm: β {:?} must hold γ's {n} values", l3.dims())
         }
         rows("layer norm", "x", l1.dims(), n, true)?;
-        let mut y = vec![0f32; x.len()];
+        // Filled row by row as computed, never zeroed first.
+        let mut y = Vec::with_capacity(x.len());
         let mut kept = Vec::with_capacity(x.len() / n);
-        for (row, out) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
+        for row in x.chunks_exact(n) {
             let (mean, r) = stats(row);
             kept.push((mean, r));
-            for k in 0..n {
-                out[k] = (row[k] - mean) * r * gamma[k] + beta[k];
-            }
+            let normed = row.iter().zip(gamma).zip(beta);
+            y.extend(normed.map(|((x, g), b)| (x - mean) * r * g + b));
         }
         if let Ok(mut stats) = self.stats.lock() {
             *stats = kept;
@@ -77,14 +77,14 @@ impl CustomOp3 for LayerNorm {
             &self.stats,
             rows("layer norm", "x", x.dims(), n, true)?,
         )?;
-        let mut dx = vec![0f32; x.elem_count()];
+        let mut dx = Vec::with_capacity(x.elem_count());
         let (mut dgamma, mut dbeta) = (vec![0f32; n], vec![0f32; n]);
         let mut g = vec![0f32; n];
         with_values(x, "layer norm x", |x| {
             with_values(gamma, "layer norm γ", |gamma| {
                 with_values(dy, "layer norm dy", |dy| {
                     let rows = x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(kept.iter());
-                    for (((row, drow), &(mean, r)), dxrow) in rows.zip(dx.chunks_exact_mut(n)) {
+                    for ((row, drow), &(mean, r)) in rows {
                         let (mut mean_g, mut mean_gx) = (0f32, 0f32);
                         for k in 0..n {
                             let xhat = (row[k] - mean) * r;
@@ -96,10 +96,10 @@ impl CustomOp3 for LayerNorm {
                         }
                         mean_g /= n as f32;
                         mean_gx /= n as f32;
-                        for k in 0..n {
-                            let xhat = (row[k] - mean) * r;
-                            dxrow[k] = r * (g[k] - mean_g - xhat * mean_gx);
-                        }
+                        dx.extend(row.iter().zip(&g).map(|(x, g)| {
+                            let xhat = (x - mean) * r;
+                            r * (g - mean_g - xhat * mean_gx)
+                        }));
                     }
                 })
             })

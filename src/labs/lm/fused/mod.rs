@@ -1,7 +1,8 @@
 //! Candle custom operations with a hand-written CPU forward AND backward, for the pieces of the
 //! model that basic operations build from many small steps: layer norm, causal attention
 //! (split into heads, scaled scores, causal softmax, weighted sum, heads merged back),
-//! cross-entropy, ReLU, and adding a bias or position row to every row.
+//! cross-entropy, ReLU, adding a bias or position row to every row, and a whole linear layer
+//! (product, bias and ReLU).
 //!
 //! Why: built from basic operations, each of these is a dozen tensors allocated, filled and
 //! differentiated one by one; the demo model's training step spent most of its time there
@@ -18,6 +19,8 @@ mod attention;
 mod bias;
 mod cross_entropy;
 mod layer_norm;
+mod linear;
+mod low_rank;
 mod relu;
 #[cfg(test)]
 mod tests;
@@ -26,6 +29,8 @@ pub use attention::causal_attention;
 pub use bias::{add_rows, add_rows_plus, add_rows_relu};
 pub use cross_entropy::nll;
 pub use layer_norm::layer_norm;
+pub use linear::linear;
+pub use low_rank::lora_linear;
 pub use relu::relu;
 
 use candle_core::{bail, CpuStorage, Layout, Result, Storage, Tensor};

@@ -2,7 +2,10 @@
 //! candle differentiates itself): values and gradients within 1e-5 on random inputs drawn from
 //! the course's seeded generator.
 
-use super::{add_rows, add_rows_plus, add_rows_relu, causal_attention, layer_norm, nll, relu};
+use super::{
+    add_rows, add_rows_plus, add_rows_relu, causal_attention, layer_norm, linear, lora_linear, nll,
+    relu,
+};
 use crate::labs::lm::ops;
 use crate::labs::lm::rng::Rng;
 use candle_core::{Device, Result, Tensor, Var};
@@ -246,6 +249,177 @@ fn add_rows_plus_matches_a_broadcast_add_then_an_add() {
 }
 
 #[test]
+fn linear_matches_a_product_then_a_broadcast_add_bit_for_bit() {
+    let mut rng = Rng::new(18);
+    let x = random(&mut rng, &[7, 5], 1.0);
+    let w = random(&mut rng, &[5, 6], 1.0);
+    let b = random(&mut rng, &[6], 1.0);
+    for with_relu in [false, true] {
+        let reference = |t: &[Tensor]| {
+            let sum = t[0].matmul(&t[1])?.broadcast_add(&t[2])?;
+            if with_relu {
+                sum.relu()
+            } else {
+                Ok(sum)
+            }
+        };
+        compare(
+            &mut rng,
+            &[&x, &w, &b],
+            |t| linear(&t[0], &t[1], &t[2], with_relu),
+            reference,
+        );
+        // The same calls in the same order as the product followed by add_rows (the graph
+        // before this operation): equal bits, values and every gradient.
+        let two_nodes = |t: &[Tensor]| {
+            let xw = t[0].matmul(&t[1])?;
+            if with_relu {
+                add_rows_relu(&xw, &t[2])
+            } else {
+                add_rows(&xw, &t[2])
+            }
+        };
+        let ts = [x.as_tensor(), w.as_tensor(), b.as_tensor()].map(Tensor::clone);
+        let (one, two) = (
+            linear(&ts[0], &ts[1], &ts[2], with_relu).unwrap(),
+            two_nodes(&ts).unwrap(),
+        );
+        assert_eq!(flat(&one), flat(&two));
+        let g = random(&mut rng, one.dims(), 1.0);
+        let grads = |y: &Tensor| {
+            (y * g.as_tensor())
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap()
+        };
+        let (g1, g2) = (grads(&one), grads(&two));
+        for v in [&x, &w, &b] {
+            assert_eq!(flat(g1.get(v).unwrap()), flat(g2.get(v).unwrap()));
+        }
+    }
+    // [1, 2] · [[1, 0, −1], [0, 1, 1]] + [0.5, −3, 0] = [1.5, −1, 1] → ReLU [1.5, 0, 1].
+    let x = Tensor::new(&[[1f32, 2.]], &Device::Cpu).unwrap();
+    let w = Tensor::new(&[[1f32, 0., -1.], [0., 1., 1.]], &Device::Cpu).unwrap();
+    let b = Tensor::new(&[0.5f32, -3., 0.], &Device::Cpu).unwrap();
+    assert_eq!(
+        flat(&linear(&x, &w, &b, false).unwrap()),
+        vec![1.5, -1.0, 1.0]
+    );
+    assert_eq!(
+        flat(&linear(&x, &w, &b, true).unwrap()),
+        vec![1.5, 0.0, 1.0]
+    );
+    let e = linear(&x, &b.unsqueeze(0).unwrap(), &b, false).unwrap_err();
+    assert!(
+        e.to_string().contains("linear: x is 1×2 but W is 1×3"),
+        "{e}"
+    );
+}
+
+/// LoRA's linear layer from basic operations: x·W + b plus (s·(x·A))·B in each adapter's
+/// columns (a zero block elsewhere), then the ReLU if asked.
+fn lora_reference(
+    t: &[Tensor],
+    w: &Tensor,
+    b: &Tensor,
+    columns: &[usize],
+    scale: f64,
+    relu: bool,
+) -> Result<Tensor> {
+    let n = t[0].dim(0)?;
+    let m = w.dim(1)?;
+    let mut blocks = Vec::new();
+    let mut at = 0;
+    for (j, &column) in columns.iter().enumerate() {
+        if column > at {
+            blocks.push(Tensor::zeros(
+                (n, column - at),
+                t[0].dtype(),
+                t[0].device(),
+            )?);
+        }
+        let delta = ((t[0].matmul(&t[1 + 2 * j])? * scale)?).matmul(&t[2 + 2 * j])?;
+        at = column + delta.dim(1)?;
+        blocks.push(delta);
+    }
+    if at < m {
+        blocks.push(Tensor::zeros((n, m - at), t[0].dtype(), t[0].device())?);
+    }
+    let sum = (t[0].matmul(w)?.broadcast_add(b)? + Tensor::cat(&blocks, 1)?)?;
+    if relu {
+        sum.relu()
+    } else {
+        Ok(sum)
+    }
+}
+
+#[test]
+fn lora_linear_matches_basic_operations() {
+    let mut rng = Rng::new(19);
+    // W (5, 9) read as three thirds of 3 columns, adapters on the first and the last; and a
+    // projection with one adapter over all its columns.
+    let x = random(&mut rng, &[6, 5], 1.0);
+    let w = random(&mut rng, &[5, 9], 1.0);
+    let b = random(&mut rng, &[9], 1.0);
+    let (a1, b1) = (
+        random(&mut rng, &[5, 2], 1.0),
+        random(&mut rng, &[2, 3], 1.0),
+    );
+    let (a2, b2) = (
+        random(&mut rng, &[5, 2], 1.0),
+        random(&mut rng, &[2, 3], 1.0),
+    );
+    let a3 = random(&mut rng, &[5, 3], 1.0);
+    let b3 = random(&mut rng, &[3, 9], 1.0);
+    for relu in [false, true] {
+        compare(
+            &mut rng,
+            &[&x, &a1, &b1, &a2, &b2],
+            |t| {
+                let parts = [(0, &t[1], &t[2]), (6, &t[3], &t[4])];
+                lora_linear(&t[0], w.as_tensor(), b.as_tensor(), &parts, 0.5, relu)
+            },
+            |t| lora_reference(t, w.as_tensor(), b.as_tensor(), &[0, 6], 0.5, relu),
+        );
+        compare(
+            &mut rng,
+            &[&x, &a3, &b3],
+            |t| {
+                lora_linear(
+                    &t[0],
+                    w.as_tensor(),
+                    b.as_tensor(),
+                    &[(0, &t[1], &t[2])],
+                    2.0,
+                    relu,
+                )
+            },
+            |t| lora_reference(t, w.as_tensor(), b.as_tensor(), &[0], 2.0, relu),
+        );
+        // No adapter: x·W + b, W and b frozen.
+        compare(
+            &mut rng,
+            &[&x],
+            |t| lora_linear(&t[0], w.as_tensor(), b.as_tensor(), &[], 1.0, relu),
+            |t| lora_reference(t, w.as_tensor(), b.as_tensor(), &[], 1.0, relu),
+        );
+    }
+    // An adapter that does not fit is an error.
+    let e = lora_linear(
+        x.as_tensor(),
+        w.as_tensor(),
+        b.as_tensor(),
+        &[(7, a1.as_tensor(), b1.as_tensor())],
+        1.0,
+        false,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("does not fit W [5, 9]"), "{e}");
+}
+
+#[test]
 fn wrong_shapes_are_errors_that_name_the_operation_and_the_shape() {
     let dev = &Device::Cpu;
     let message = |r: Result<Tensor>| r.err().map(|e| e.to_string()).unwrap_or_default();
@@ -359,6 +533,32 @@ fn every_fused_backward_matches_finite_differences_over_twenty_positions() {
     for with_relu in [false, true] {
         finite_differences(&mut rng, &[&rows, &b, &e], |v| {
             add_rows_plus(&v[0], &v[1], &v[2], with_relu)
+        });
+    }
+    let w = random(&mut rng, &[8, 5], 1.0);
+    let bias = random(&mut rng, &[5], 1.0);
+    // With the ReLU, a nudge to a weight moves every row's output in its column: a bias
+    // shifted up by 2 keeps most of them away from the kink, so enough points are smooth.
+    let lifted = Var::from_tensor(&(bias.as_tensor() + 2.0).unwrap()).unwrap();
+    for (with_relu, bias) in [(false, &bias), (true, &lifted)] {
+        finite_differences(&mut rng, &[&rows, &w, bias], |v| {
+            linear(&v[0], &v[1], &v[2], with_relu)
+        });
+    }
+    let (w9, b9) = (random(&mut rng, &[8, 9], 1.0), random(&mut rng, &[9], 1.0));
+    let (a1, b1) = (
+        random(&mut rng, &[8, 2], 1.0),
+        random(&mut rng, &[2, 3], 1.0),
+    );
+    let (a2, b2) = (
+        random(&mut rng, &[8, 2], 1.0),
+        random(&mut rng, &[2, 3], 1.0),
+    );
+    for (with_relu, lift) in [(false, 0.0), (true, 2.0)] {
+        let b9 = (b9.as_tensor() + lift).unwrap();
+        finite_differences(&mut rng, &[&rows, &a1, &b1, &a2, &b2], |v| {
+            let parts = [(0, &v[1], &v[2]), (6, &v[3], &v[4])];
+            lora_linear(&v[0], w9.as_tensor(), &b9, &parts, 0.5, with_relu)
         });
     }
     // x·W with W frozen: the gradient reaches x only (W is not an input here).

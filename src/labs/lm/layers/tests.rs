@@ -191,3 +191,62 @@ fn parameters_keep_the_names_and_order_of_model_files() {
     want.extend(["ln_f.g".to_string(), "ln_f.b".to_string()]);
     assert_eq!(names, want);
 }
+
+/// An adapter read as the basic operations read it: its products, biases and corrections
+/// through the default `Adapt::linear` (a product node, then `add_rows` or `add_rows_plus`),
+/// never through the fused linear layers its own `linear` uses.
+struct Unfused<'a>(&'a dyn Adapt);
+
+impl Adapt for Unfused<'_> {
+    fn read(&self, v: &Var) -> Tensor {
+        self.0.read(v)
+    }
+    fn matmul(&self, x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
+        self.0.matmul(x, w)
+    }
+    fn correction(
+        &self,
+        layer: usize,
+        site: super::Site,
+        x: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
+        self.0.correction(layer, site, x)
+    }
+}
+
+/// The fused linear layers (`fused::linear` for the base model, `fused::lora_linear` for LoRA
+/// on any set of projections) give the basic operations' logits and gradients bit for bit:
+/// the same products in the same order, the input's gradient terms added in the order
+/// candle's backward pass added them. Training changed no bit when they came in.
+#[test]
+fn fused_linear_layers_train_bit_for_bit_as_the_basic_operations() {
+    let model = model();
+    let params = model.params();
+    let vars: Vec<&Var> = params.iter().map(|(_, v)| *v).collect();
+    let (logits, grads) = run(&model, &Base, Attend::Fused, &vars);
+    let (logits0, grads0) = run(&model, &Unfused(&Base), Attend::Fused, &vars);
+    assert!(logits == logits0, "base model: logits differ");
+    for ((g, g0), (name, _)) in grads.iter().zip(&grads0).zip(&params) {
+        assert!(g == g0, "base model: {name}'s gradient differs");
+    }
+    let targets: [&[Proj]; 3] = [&Proj::ALL, &[Proj::Q, Proj::V], &[Proj::K, Proj::MlpIn]];
+    for (i, targets) in targets.into_iter().enumerate() {
+        for rank in [1, 3] {
+            let lora = Lora::new(&model, rank, 4.0, targets, 3).unwrap();
+            let mut rng = Rng::new(9 + i as u64);
+            for ad in &lora.adapters {
+                jitter(&ad.b, &mut rng, 0.1);
+            }
+            let vars = lora.vars();
+            let (logits, grads) = run(&model, &lora, Attend::Fused, &vars);
+            let (logits0, grads0) = run(&model, &Unfused(&lora), Attend::Fused, &vars);
+            assert!(
+                logits == logits0,
+                "LoRA {targets:?} r {rank}: logits differ"
+            );
+            for (j, (g, g0)) in grads.iter().zip(&grads0).enumerate() {
+                assert!(g == g0, "LoRA {targets:?} r {rank}: gradient {j} differs");
+            }
+        }
+    }
+}
