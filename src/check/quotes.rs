@@ -165,18 +165,31 @@ fn judge(
     problems
 }
 
+/// How long a panel's background work may take before the check gives up on it.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Everything a panel shows, as one line with runs of spaces squeezed to one. The panel has a
 /// fresh lab of its own, as a learner opening it first would; only deterministic work is
 /// shared with the check's other panels ([`Shared`]).
 fn panel_text(spec: &VizSpec, shared: &Shared) -> Result<String, String> {
     let mut viz = Visualizer::build_in(spec, &Lab::sharing(shared))?;
     // Background work (training a tokenizer, timing) must finish before the panel is read;
-    // quotes never depend on timings, so only its completion matters.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    // quotes never depend on timings, so only its completion matters. The bound only keeps a
+    // run that never ends from hanging the check: a busy machine slows the training runs
+    // several times over (at a load of 12 on 2 cores one took over two minutes), and a run
+    // cut short would be read as a wrong quote.
+    let deadline = std::time::Instant::now() + SETTLE_LIMIT;
     while viz.busy() && std::time::Instant::now() < deadline {
         if !viz.poll() {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+    if viz.busy() {
+        return Err(format!(
+            "the panel's background work had not finished after {} s, so its quotes could not \
+             be read: check again on a less busy machine",
+            SETTLE_LIMIT.as_secs()
+        ));
     }
     let height = crate::ui::widgets::view_height(viz.view(), EXPECT_WIDTH).clamp(1, 400);
     let area = Rect::new(0, 0, EXPECT_WIDTH, height);
