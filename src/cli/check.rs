@@ -109,7 +109,9 @@ fn check_course_folder(source: &dyn Source, prefix: &str, only: &[String], stats
 
 /// Rewrites the generated kinds section of a lessons README (`make docs`).
 fn write_kinds_doc(file: &Path) -> Outcome {
-    let old = std::fs::read_to_string(file)
+    // Read like any file llmf did not write: a regular file, bounded (a FIFO or a huge file is
+    // refused, not waited on); a lessons README is far smaller than a lesson's limit.
+    let old = llmf::text::safe_read::read_text(file, llmf::text::safe_read::LESSON_LIMIT)
         .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
     let new = llmf::viz::registry::splice_kinds_doc(&old)
         .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
