@@ -152,6 +152,17 @@ impl Lab {
             .count()
     }
 
+    /// How many paused runs have their work waiting at the pause: whatever such a run
+    /// computed before it was paused has been reported, and it reports nothing more until
+    /// it resumes. (A run paused mid-step is held but not yet parked.)
+    pub fn parked(&self) -> usize {
+        self.memory()
+            .paused
+            .iter()
+            .filter(|g| g.upgrade().is_some_and(|g| g.parked()))
+            .count()
+    }
+
     /// Keeps a finished run of `kind` for comparison: the newest [`MAX_KEPT`] stay.
     pub(crate) fn keep_run(&self, kind: &'static str, run: Kept) {
         let mut m = self.memory();

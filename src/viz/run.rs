@@ -77,6 +77,7 @@
 use super::lab::Lab;
 use crate::jobs::{Closed, Job, Reporter, Sink, Waker};
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -118,6 +119,9 @@ enum Flow {
 pub(crate) struct Gate {
     flow: Mutex<Flow>,
     turn: Condvar,
+    /// Threads of the work now waiting here while the run is held: once one is, everything
+    /// the work computed before the pause has been reported.
+    waiting: AtomicUsize,
 }
 
 impl Gate {
@@ -125,6 +129,7 @@ impl Gate {
         Self {
             flow: Mutex::new(Flow::Go),
             turn: Condvar::new(),
+            waiting: AtomicUsize::new(0),
         }
     }
 
@@ -152,6 +157,13 @@ impl Gate {
         *self.flow() == Flow::Hold
     }
 
+    /// Whether the run is held and its work waits here (it will report nothing more until
+    /// it is let go).
+    pub(crate) fn parked(&self) -> bool {
+        let flow = self.flow();
+        *flow == Flow::Hold && self.waiting.load(Ordering::SeqCst) > 0
+    }
+
     fn stopped(&self) -> bool {
         *self.flow() == Flow::Stop
     }
@@ -159,8 +171,13 @@ impl Gate {
     /// Waits while held; the flow the work goes on with (go or save), `Err` once stopped.
     fn pass(&self) -> Result<Flow, Closed> {
         let mut flow = self.flow();
-        while *flow == Flow::Hold {
-            flow = self.turn.wait(flow).unwrap_or_else(PoisonError::into_inner);
+        if *flow == Flow::Hold {
+            // Counted under the lock, so whoever reads `parked` under it sees the wait.
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            while *flow == Flow::Hold {
+                flow = self.turn.wait(flow).unwrap_or_else(PoisonError::into_inner);
+            }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
         match *flow {
             Flow::Stop => Err(Closed),

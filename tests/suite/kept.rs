@@ -75,8 +75,11 @@ fn a_training_run_left_mid_way_comes_back_paused_where_it_was_with_its_curve() {
     app.update(Action::NextStep);
     assert!(!app.busy(), "nothing trains for a step that is not shown");
     app.update(Action::PrevStep);
-    // The step under way when the learner left may still post; then nothing more does.
-    std::thread::sleep(Duration::from_millis(300));
+    // The step under way when the learner left may still post; once the work waits at the
+    // pause, all it computed has been posted and nothing more will be.
+    tick_until(&mut app, 60, "the work waits at the pause", |a| {
+        a.lab().parked() == 1
+    });
     app.update(Action::Tick);
     let left_at = lm_step(&app);
     let curve = series(&app, "train");
@@ -92,9 +95,11 @@ fn a_training_run_left_mid_way_comes_back_paused_where_it_was_with_its_curve() {
         "{t}"
     );
     assert!(!app.busy(), "paused: it does not train by itself");
-    std::thread::sleep(Duration::from_millis(300));
-    app.update(Action::Tick);
-    assert_eq!(lm_step(&app), left_at, "still where it was");
+    for _ in 0..3 {
+        app.update(Action::Tick);
+        assert_eq!(app.lab().parked(), 1, "the work still waits at the pause");
+        assert_eq!(lm_step(&app), left_at, "still where it was");
+    }
     // The learner resumes it: it goes on from that step, the curve keeps its first points.
     app.update(Action::FocusNext);
     assert!(app.update(Action::Right), "\"train\" resumes");
@@ -138,6 +143,9 @@ fn every_run_left_mid_way_comes_back_paused_with_the_same_words_and_resumes_on_i
             "{viz}: nothing trains for a step that is not shown"
         );
         app.update(Action::PrevStep);
+        tick_until(&mut app, 60, "the work waits at the pause", |a| {
+            a.lab().parked() == 1
+        });
         app.update(Action::Tick);
         let t = text(&app);
         let first = t.lines().next().unwrap_or_default();

@@ -75,4 +75,20 @@ mod tests {
         let g = plain.sum_all().unwrap().backward().unwrap();
         assert!(g.get(&w).is_some());
     }
+
+    #[test]
+    fn input_gradient_is_the_upstream_gradient_times_w_transposed() {
+        let dev = Device::Cpu;
+        let x = Var::new(&[[1f32, 2.], [3., 4.]], &dev).unwrap();
+        let w = Var::new(&[[1f32, 0., 2.], [0., 1., 3.]], &dev).unwrap();
+        // Loss Σ y ⊙ G, so dL/dy = G, a different value per entry (not all ones).
+        let g = candle_core::Tensor::new(&[[1f32, 2., 3.], [4., 5., 6.]], &dev).unwrap();
+        let y = matmul(x.as_tensor(), w.as_tensor()).unwrap();
+        let grads = (y * &g).unwrap().sum_all().unwrap().backward().unwrap();
+        // G·Wᵀ by hand, Wᵀ = [[1, 0], [0, 1], [2, 3]]:
+        // row 1: [1 + 0 + 6, 0 + 2 + 9] = [7, 11]; row 2: [4 + 0 + 12, 0 + 5 + 18] = [16, 23].
+        let gx = grads.get(&x).unwrap().to_vec2::<f32>().unwrap();
+        assert_eq!(gx, vec![vec![7., 11.], vec![16., 23.]]);
+        assert!(grads.get(&w).is_none());
+    }
 }
