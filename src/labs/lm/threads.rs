@@ -25,19 +25,33 @@
 pub const CANDLE_THREAD_ENV: [(&str, &str); 2] =
     [("CANDLE_NUM_THREADS", "1"), ("RAYON_NUM_THREADS", "1")];
 
-/// Sets candle's thread limits and builds rayon's global pool with one thread per core (the
-/// tokenizer labs train on that pool, and it would otherwise read `RAYON_NUM_THREADS` too).
-/// Call it first thing in `main`, while the process has only its main thread: setting the
-/// environment is sound only then.
+/// Sets candle's thread limits. Call it first thing in `main`, while the process has only its
+/// main thread: setting the environment is sound only then. It starts no thread: opening the
+/// course should not wait for a pool it may never use ([`spread`] builds one on first use).
 pub fn set_at_start() {
     for (name, value) in CANDLE_THREAD_ENV {
         std::env::set_var(name, value);
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // An error only means the global pool already exists (a second call): keep it.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(cores)
-        .build_global();
+}
+
+/// Runs `work` in a pool of one thread per core, built the first time it is asked for: the
+/// tokenizer labs train there (the `tokenizers` crate spreads its counting over the current
+/// rayon pool, and rayon's global pool would read `RAYON_NUM_THREADS=1`).
+pub fn spread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .thread_name(|i| format!("llmf-spread-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        // Building a pool only fails if the OS refuses a thread; run here instead.
+        None => work(),
+    }
 }
 
 /// Runs `work` with candle limited to the calling thread's pool of one.

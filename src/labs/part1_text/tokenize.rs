@@ -187,7 +187,8 @@ pub fn train(
     let mut tok = Tokenizer::new(model);
     tok.with_pre_tokenizer(Some(pre));
     tok.with_decoder(Some(dec));
-    tok.train(&mut trainer, corpus.iter()).map_err(err)?;
+    crate::labs::lm::threads::spread(|| tok.train(&mut trainer, corpus.iter()).map(drop))
+        .map_err(err)?;
     Ok(tok)
 }
 
