@@ -21,6 +21,8 @@ pub fn run(args: Args, global: Global) -> Outcome {
         unicode: draw.unicode,
     };
     let course = load_for_session(global.lessons).ok_or_else(Failure::said)?;
+    // Every lesson parsed before the first learner connects, so no session waits for one.
+    course.parse_all();
     serve::run(args.serve, course, looks).map_err(|e| Failure::new(format!("serve: {e}")))
 }
 

@@ -103,6 +103,9 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     let mut result = Ok(());
     let mut dirty = true;
     let mut ended_by = None;
+    // Lessons are parsed when first opened; once the first frame is out, a thread parses
+    // the rest, so neither a later lesson nor the picker waits for a parse.
+    let mut first_frame = true;
     'outer: loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| session.draw(f)) {
@@ -110,6 +113,12 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 break;
             }
             dirty = false;
+            if std::mem::take(&mut first_frame) {
+                let course = session.app().shared_course();
+                let _ = std::thread::Builder::new()
+                    .name("parse lessons".into())
+                    .spawn(move || course.parse_all());
+            }
         }
         // The loop sleeps until a key, a signal or background work has something.
         let Ok(first) = rx.recv() else {
