@@ -478,3 +478,6 @@ fn read(source: &dyn Source, eager: bool) -> (Option<Course>, Vec<Problem>) {
     };
     (Some(course), problems)
 }
+
+#[cfg(test)]
+mod tests;
