@@ -104,7 +104,8 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     let mut dirty = true;
     let mut ended_by = None;
     // Lessons are parsed when first opened; once the first frame is out, a thread parses
-    // the rest, so neither a later lesson nor the picker waits for a parse.
+    // the rest, so neither a later lesson nor the picker waits for a parse. It waits a
+    // moment first, leaving the CPU to the terminal while it shows that frame.
     let mut first_frame = true;
     'outer: loop {
         if dirty {
@@ -117,7 +118,10 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 let course = session.app().shared_course();
                 let _ = std::thread::Builder::new()
                     .name("parse lessons".into())
-                    .spawn(move || course.parse_all());
+                    .spawn(move || {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        course.parse_all();
+                    });
             }
         }
         // The loop sleeps until a key, a signal or background work has something.
