@@ -184,6 +184,12 @@ impl App {
         &self.course
     }
 
+    /// The course, to share with another thread (one that parses the lessons not yet
+    /// opened, say: see `Course::parse_all`).
+    pub fn shared_course(&self) -> Arc<Course> {
+        Arc::clone(&self.course)
+    }
+
     pub fn lesson(&self) -> &Lesson {
         &self.course.lessons[self.lesson]
     }

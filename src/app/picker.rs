@@ -101,7 +101,8 @@ mod tests {
                 prose: Vec::new(),
                 panel: None,
                 code_lines: Vec::new(),
-            }],
+            }]
+            .into(),
         };
         Course {
             title: "c".into(),

@@ -32,28 +32,19 @@ pub fn starting_at(
 }
 
 /// The course a session opens (the local one or the server's); problems are printed.
+///
+/// Only the manifest and each lesson's name and title are read here, so start-up does not
+/// grow with the course: a lesson is parsed when first opened (or by `Course::parse_all` on a
+/// thread of its own after the first frame). A lesson whose file has problems opens as one
+/// step that lists them, so one broken lesson does not keep the others closed; a
+/// visualizer's wrong parameters show in its panel. `llmf check` finds every problem ahead.
 pub fn load_for_session(dir: Option<&Path>) -> Option<Course> {
     let (source, prefix) = source_for(dir);
-    // A teacher's folder is parsed and its panels' parameters checked (no view is computed:
-    // `llmf check` measures every panel); the built-in course passed the full check at build
-    // time (`make test` runs `llmf check lessons`), so start-up only parses it.
-    let (course, problems) = if dir.is_some() {
-        match llmf::check::load_for_start(source.as_ref()) {
-            Ok(c) => (Some(c), Vec::new()),
-            Err(problems) => (
-                None,
-                problems.iter().map(|p| format!("{prefix}{p}")).collect(),
-            ),
-        }
-    } else {
-        let (course, problems) = course::load(source.as_ref());
-        let shown: Vec<String> = problems.iter().map(|p| format!("{prefix}{p}")).collect();
-        (course.filter(|_| problems.is_empty()), shown)
-    };
-    let course = course.filter(|c| !c.lessons.is_empty());
+    let (course, problems) = course::open(source.as_ref());
+    let course = course.filter(|c| problems.is_empty() && !c.lessons.is_empty());
     if course.is_none() {
         for p in &problems {
-            errln!("{}", sanitize::field(p));
+            errln!("{}", sanitize::field(&format!("{prefix}{p}")));
         }
         errln!(
             "llmf: the course at {} has problems; fix them (see `llmf check`) and start again",

@@ -4,10 +4,10 @@ use super::course_source::{source_for, starting_at};
 use super::{Draw, Failure, Global, Outcome};
 use llmf::app::{Action, App};
 use llmf::course;
-use llmf::out;
 use llmf::progress::Store;
 use llmf::text::sanitize;
 use llmf::ui::{self, theme::Theme};
+use llmf::{errln, out};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::time::{Duration, Instant};
@@ -48,32 +48,32 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// The file of the lesson `key` (number or slug) if it is among those with problems.
-fn broken_lesson<'a>(problems: &'a [course::Problem], key: &str) -> Option<&'a str> {
-    let key = key.trim();
-    problems.iter().map(|p| p.file.as_str()).find(|file| {
-        course::parse::split_file_name(file).is_some_and(|(number, slug)| {
-            slug == key || (key.parse::<u32>().ok()).is_some_and(|k| number.parse() == Ok(k))
-        })
-    })
-}
-
 pub fn run(args: Args, global: Global) -> Outcome {
     let draw = global.draw.or(args.draw);
     let theme = Theme::new(draw.no_color(), draw.ascii);
     let (source, prefix) = source_for(global.lessons);
-    let (course, problems) = course::load(source.as_ref());
-    if let Some(file) = broken_lesson(&problems, &args.lesson) {
-        return Err(Failure::new(format!(
-            "lesson {} ({file}) has problems: run `llmf check` to see them",
-            args.lesson
-        )));
-    }
+    // Only the lesson asked for is parsed: a broken one elsewhere does not stop it.
+    let (course, problems) = course::open(source.as_ref());
     let Some(course) = course.filter(|c| !c.lessons.is_empty()) else {
+        for p in &problems {
+            errln!("{}", sanitize::field(&format!("{prefix}{p}")));
+        }
         return Err(Failure::new(format!(
             "the course at {prefix} does not load: run `llmf check`"
         )));
     };
+    if let Some(lesson) = course.find(&args.lesson).map(|i| &course.lessons[i]) {
+        let problems = lesson.steps.problems();
+        if !problems.is_empty() {
+            for p in problems {
+                errln!("{}", sanitize::field(&format!("{prefix}{p}")));
+            }
+            return Err(Failure::new(format!(
+                "lesson {} ({}) has problems: fix them (`llmf check` lists every problem)",
+                args.lesson, lesson.file
+            )));
+        }
+    }
     let (index, step) = course.locate(&args.lesson, args.step)?;
     let size = args.size;
     let progress = starting_at(&course, index, step, Default::default());

@@ -21,6 +21,15 @@ pub fn run(args: Args, global: Global) -> Outcome {
         unicode: draw.unicode,
     };
     let course = load_for_session(global.lessons).ok_or_else(Failure::said)?;
+    // Every lesson parsed before the first learner connects, so no session waits for one;
+    // a lesson with problems opens as a list of them, which the teacher hears of now.
+    course.parse_all();
+    for p in course.lessons.iter().flat_map(|l| l.steps.problems()) {
+        errln!(
+            "llmf: {} (learners see this lesson's problems in its place)",
+            llmf::text::sanitize::field(&p.to_string())
+        );
+    }
     serve::run(args.serve, course, looks).map_err(|e| Failure::new(format!("serve: {e}")))
 }
 

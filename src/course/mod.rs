@@ -13,6 +13,7 @@ pub mod qa;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 pub use parse::{parse_lesson, parse_lesson_all, parse_manifest};
 
@@ -36,7 +37,139 @@ pub struct Lesson {
     pub file: String,
     /// Index into `Course::parts`.
     pub part: usize,
-    pub steps: Vec<Step>,
+    /// Read as a list of steps (`lesson.steps.len()`, `&lesson.steps[i]`); parsed from the
+    /// lesson file the first time they are read when the course was [`open`]ed.
+    pub steps: Steps,
+}
+
+/// A lesson's steps, parsed from its file on first use and kept (so opening a course reads
+/// only each lesson's file name and title, and a lesson is parsed when a learner opens it,
+/// or ahead of time by [`Course::parse_all`] on another thread). Safe to read from several
+/// threads: the first reader parses, the others wait for it.
+///
+/// A lesson with problems reads, for a learner ([`open`]), as one step that lists them
+/// (`file:line: what is wrong`), so the rest of the course still opens; for a checker
+/// ([`load_all`]), as far as it parsed.
+#[derive(Clone)]
+pub struct Steps {
+    /// The file to parse; `None` when the steps were given parsed.
+    pending: Option<Arc<Pending>>,
+    parsed: OnceLock<Parsed>,
+}
+
+struct Pending {
+    file: String,
+    text: String,
+    /// Where the steps begin (0-based line after the title).
+    body: usize,
+    /// Whether a lesson with problems shows them as its one step (see [`Steps`]).
+    explain_problems: bool,
+}
+
+#[derive(Clone)]
+struct Parsed {
+    steps: Vec<Step>,
+    problems: Vec<Problem>,
+}
+
+impl Steps {
+    /// Steps of `file`, parsed from `text` (its steps begin at line `body`, 0-based) when
+    /// first read.
+    fn pending(file: &str, text: String, body: usize, explain_problems: bool) -> Self {
+        Self {
+            pending: Some(Arc::new(Pending {
+                file: file.to_string(),
+                text,
+                body,
+                explain_problems,
+            })),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    fn parsed(&self) -> &Parsed {
+        self.parsed.get_or_init(|| {
+            let Some(p) = &self.pending else {
+                return Parsed {
+                    steps: Vec::new(),
+                    problems: Vec::new(),
+                };
+            };
+            let (_, mut problems) = parse::header(&p.file, &p.text);
+            let mut steps = parse::parse_steps(&p.file, &p.text, p.body, &mut problems);
+            if p.explain_problems && !problems.is_empty() {
+                steps = vec![problems_step(&p.file, &problems)];
+            }
+            Parsed { steps, problems }
+        })
+    }
+
+    /// What is wrong with the lesson file (parsing it if it was not yet): empty for a
+    /// lesson that parsed cleanly.
+    pub fn problems(&self) -> &[Problem] {
+        &self.parsed().problems
+    }
+
+    /// Whether the file has been parsed already (nothing is parsed by asking).
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+}
+
+/// The one step a learner sees in place of a lesson whose file has problems.
+fn problems_step(file: &str, problems: &[Problem]) -> Step {
+    let mut prose = vec![prose::Block::Paragraph(format!(
+        "{file} cannot be shown: the lesson file has problems. Each line below says where \
+         (file:line) and what to change; fix them and start llmf again. `llmf check` lists \
+         every problem in the course."
+    ))];
+    prose.extend(problems.iter().map(|p| prose::Block::Item {
+        marker: "•".to_string(),
+        text: p.to_string(),
+    }));
+    Step {
+        title: "This lesson has problems".to_string(),
+        line: 1,
+        prose,
+        panel: None,
+        code_lines: Vec::new(),
+    }
+}
+
+impl From<Vec<Step>> for Steps {
+    fn from(steps: Vec<Step>) -> Self {
+        Self {
+            pending: None,
+            parsed: OnceLock::from(Parsed {
+                steps,
+                problems: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl std::ops::Deref for Steps {
+    type Target = [Step];
+    fn deref(&self) -> &[Step] {
+        &self.parsed().steps
+    }
+}
+
+impl<'a> IntoIterator for &'a Steps {
+    type Item = &'a Step;
+    type IntoIter = std::slice::Iter<'a, Step>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for Steps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parsed.get() {
+            Some(p) => f.debug_list().entries(&p.steps).finish(),
+            None => f.write_str("[not parsed yet]"),
+        }
+    }
 }
 
 /// One screen of a lesson: prose and at most one panel.
@@ -201,6 +334,14 @@ impl Course {
     pub fn lesson_by_slug(&self, slug: &str) -> Option<usize> {
         self.lessons.iter().position(|l| l.slug == slug)
     }
+
+    /// Parses every lesson not parsed yet, so none is parsed later on a key press; run on a
+    /// thread of its own after the first frame.
+    pub fn parse_all(&self) {
+        for lesson in &self.lessons {
+            let _ = lesson.steps.problems();
+        }
+    }
 }
 
 /// Where a course's files come from: the copy built into the binary or a folder on disk.
@@ -232,8 +373,18 @@ impl Source for DirSource<'_> {
     }
 }
 
-/// Loads a course: the manifest, then every lesson it lists. Parse problems are collected, not
-/// stopped at, so a teacher sees every mistake at once; a lesson with problems is left out.
+/// Opens a course for a learner: the manifest and each lesson's file name and title, every
+/// lesson's steps parsed only when first read (see [`Steps`]), so start-up does not grow with
+/// the course. The problems returned are the course's own (manifest, missing or misnamed
+/// files, repeated slugs); a lesson's own problems show when it is opened, as its one step,
+/// and `llmf check` ([`load_all`]) finds them all.
+pub fn open(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
+    read(source, false)
+}
+
+/// Loads a course: the manifest, then every lesson it lists, parsed now. Parse problems are
+/// collected, not stopped at, so a teacher sees every mistake at once; a lesson with problems
+/// is left out.
 pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
     let (course, problems) = load_all(source);
     let course = course.map(|mut c| {
@@ -246,6 +397,12 @@ pub fn load(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
 
 /// As [`load`], but keeping every lesson as far as it parsed, broken or not, for checking.
 pub fn load_all(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
+    read(source, true)
+}
+
+/// The course at `source`: every lesson parsed now and its problems returned (`eager`, for
+/// checking), or each parsed on first use with its problems shown as its one step.
+fn read(source: &dyn Source, eager: bool) -> (Option<Course>, Vec<Problem>) {
     let mut problems = Vec::new();
     let manifest_text = match source.read("course.json") {
         Ok(t) => t,
@@ -276,8 +433,19 @@ pub fn load_all(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
             }
             match source.read(file) {
                 Ok(text) => {
-                    let (lesson, mut ps) = parse_lesson_all(file, &text, part_index);
-                    problems.append(&mut ps);
+                    let (head, _) = parse::header(file, &text);
+                    let body = head.body;
+                    let lesson = Lesson {
+                        number: head.number,
+                        slug: head.slug,
+                        title: head.title,
+                        file: file.clone(),
+                        part: part_index,
+                        steps: Steps::pending(file, text, body, !eager),
+                    };
+                    if eager {
+                        problems.extend_from_slice(lesson.steps.problems());
+                    }
                     if let Some(other) = lessons.iter().find(|l| l.slug == lesson.slug) {
                         problems.push(Problem::new(
                             "course.json",
@@ -310,3 +478,6 @@ pub fn load_all(source: &dyn Source) -> (Option<Course>, Vec<Problem>) {
     };
     (Some(course), problems)
 }
+
+#[cfg(test)]
+mod tests;

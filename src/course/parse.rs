@@ -109,6 +109,33 @@ pub fn parse_lesson(file: &str, text: &str, part: usize) -> Result<Lesson, Vec<P
 /// and every problem found, so `llmf check` can check the rest of a broken lesson too (a
 /// bad question must not hide a bad visualizer).
 pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Problem>) {
+    let (head, mut problems) = header(file, text);
+    let steps = parse_steps(file, text, head.body, &mut problems);
+    let lesson = Lesson {
+        number: head.number,
+        slug: head.slug,
+        title: head.title,
+        file: file.to_string(),
+        part,
+        steps: steps.into(),
+    };
+    (lesson, problems)
+}
+
+/// What a lesson file says about itself before its first step: its number and slug (from the
+/// file name) and its title (the first line), read without parsing the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub number: String,
+    pub slug: String,
+    pub title: String,
+    /// The 0-based line after the title, where the steps begin.
+    pub body: usize,
+}
+
+/// Reads a lesson's [`Header`] and the problems with it (a file name or a title that is not
+/// as a lesson's must be). Cheap: it looks at the file name and the first lines only.
+pub fn header(file: &str, text: &str) -> (Header, Vec<Problem>) {
     let mut problems = Vec::new();
     let (number, slug) = split_file_name(file).unwrap_or_else(|| {
         problems.push(Problem::new(
@@ -118,13 +145,12 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
         ));
         (String::from("00"), file.to_string())
     });
-
-    let all_lines: Vec<&str> = text.lines().collect();
-    let mut idx = 0;
-    while idx < all_lines.len() && all_lines[idx].trim().is_empty() {
-        idx += 1;
-    }
-    let title = match all_lines.get(idx).and_then(|l| l.strip_prefix("# ")) {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .skip_while(|(_, l)| l.trim().is_empty());
+    let (idx, first) = lines.next().unwrap_or_else(|| (text.lines().count(), ""));
+    let title = match first.strip_prefix("# ") {
         Some(t) if !t.trim().is_empty() => t.trim().to_string(),
         _ => {
             problems.push(Problem::new(
@@ -135,7 +161,20 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
             String::new()
         }
     };
-    idx += 1;
+    let head = Header {
+        number,
+        slug,
+        title,
+        body: idx + 1,
+    };
+    (head, problems)
+}
+
+/// Parses the steps of a lesson file from line `from` (0-based, after the title), adding
+/// every problem found to `problems`.
+pub fn parse_steps(file: &str, text: &str, from: usize, problems: &mut Vec<Problem>) -> Vec<Step> {
+    let all_lines: Vec<&str> = text.lines().collect();
+    let mut idx = from;
 
     let mut steps: Vec<Draft> = Vec::new();
     let mut quiz_ids: Vec<(String, usize)> = Vec::new();
@@ -227,7 +266,7 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
                 let body_end = if *closed { *last - 1 } else { *last };
                 push_verbatim(
                     &mut steps,
-                    &mut problems,
+                    problems,
                     file,
                     &all_lines,
                     *first,
@@ -240,7 +279,7 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
             Some(Mark::Indented { first, last }) => {
                 push_verbatim(
                     &mut steps,
-                    &mut problems,
+                    problems,
                     file,
                     &all_lines,
                     *first,
@@ -273,7 +312,7 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
             "the lesson has no steps: start each step with a `## ` heading",
         ));
     }
-    let steps = steps
+    steps
         .into_iter()
         .map(|d| Step {
             title: d.title,
@@ -282,16 +321,7 @@ pub fn parse_lesson_all(file: &str, text: &str, part: usize) -> (Lesson, Vec<Pro
             panel: d.panel,
             code_lines: d.code_lines,
         })
-        .collect();
-    let lesson = Lesson {
-        number,
-        slug,
-        title,
-        file: file.to_string(),
-        part,
-        steps,
-    };
-    (lesson, problems)
+        .collect()
 }
 
 /// A step while its lines are being gathered.

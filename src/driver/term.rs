@@ -103,6 +103,10 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
     let mut result = Ok(());
     let mut dirty = true;
     let mut ended_by = None;
+    // Lessons are parsed when first opened; once the first frame is out, a thread parses
+    // the rest, so neither a later lesson nor the picker waits for a parse. It waits a
+    // moment first, leaving the CPU to the terminal while it shows that frame.
+    let mut first_frame = true;
     'outer: loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| session.draw(f)) {
@@ -110,6 +114,15 @@ pub fn run(mut app: App, theme: Theme) -> Result<(), String> {
                 break;
             }
             dirty = false;
+            if std::mem::take(&mut first_frame) {
+                let course = session.app().shared_course();
+                let _ = std::thread::Builder::new()
+                    .name("parse lessons".into())
+                    .spawn(move || {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        course.parse_all();
+                    });
+            }
         }
         // The loop sleeps until a key, a signal or background work has something.
         let Ok(first) = rx.recv() else {

@@ -30,8 +30,10 @@ pub struct Record {
 
 impl Record {
     pub fn of(lesson: &Lesson, progress: Option<&LessonProgress>) -> Self {
+        // A lesson whose file has problems shows them as its one step: nothing to complete.
+        let broken = !lesson.steps.problems().is_empty();
         let mut r = Self {
-            steps: lesson.steps.len(),
+            steps: if broken { 0 } else { lesson.steps.len() },
             ..Self::default()
         };
         r.steps_seen = progress.map_or(0, |p| {
@@ -63,6 +65,13 @@ impl Record {
     /// Every step seen and every question answered (right, or explained after two misses).
     pub fn done(&self) -> bool {
         self.steps > 0 && self.steps_seen == self.steps && self.open_questions.is_empty()
+    }
+
+    /// Whether `lesson` is done, as [`Record::of`] says, without parsing a lesson the learner
+    /// has not visited (it cannot be done): the course outline asks this of every lesson on
+    /// the first frame.
+    pub fn is_done(lesson: &Lesson, progress: Option<&LessonProgress>) -> bool {
+        progress.is_some_and(|p| !p.visited.is_empty()) && Self::of(lesson, progress).done()
     }
 }
 
@@ -166,7 +175,7 @@ mod tests {
             title: "L".into(),
             file: "01-l.md".into(),
             part: 0,
-            steps: vec![step(None), step(Some("a")), step(Some("b"))],
+            steps: vec![step(None), step(Some("a")), step(Some("b"))].into(),
         }
     }
 

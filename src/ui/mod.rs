@@ -237,9 +237,10 @@ fn render_outline(app: &App, area: Rect, buf: &mut Buffer, theme: &Theme) {
             .enumerate()
             .filter(|(_, l)| l.part == pi)
         {
-            let done =
-                crate::progress::record::Record::of(lesson, app.progress().lesson(&lesson.slug))
-                    .done();
+            let done = crate::progress::record::Record::is_done(
+                lesson,
+                app.progress().lesson(&lesson.slug),
+            );
             let mark = match (done, theme.ascii) {
                 (true, true) => "[x] ",
                 (true, false) => " ✓ ",

@@ -432,3 +432,43 @@ fn a_focused_panel_keeps_the_steps_instructions_in_view_at_80x24() {
     app.update(Action::FocusNext);
     assert!(!draw(&app).contains("Raise it to 5"));
 }
+
+/// A teacher's folder with one broken lesson still opens: the good lessons as they are, the
+/// broken one as one step that says where (file:line) and what is wrong.
+#[test]
+fn a_broken_lesson_shows_its_problems_and_the_rest_of_the_course_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-good.md", "02-broken.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("01-good.md"),
+        "# Good\n\n## One\nFirst words.\n\n## Two\nSecond words.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("02-broken.md"),
+        "# Broken\n\n## Quiz\n```quiz\n{\"question\": \"?\", \"choices\": [\"a\", \"b\"], \"answer\": 3, \"explain\": \"e\"}\n```\n",
+    )
+    .unwrap();
+    let (course, problems) = llmf::course::open(&llmf::course::DirSource(dir.path()));
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut app = App::new(
+        course.expect("the course opens"),
+        Progress::default(),
+        Store::memory(),
+        llmf::ui::options(false),
+        (80, 24),
+    );
+    assert!(draw(&app).contains("First words."));
+    app.update(Action::NextStep);
+    app.update(Action::NextStep);
+    assert_eq!(app.position(), (1, 0));
+    let screen = draw(&app);
+    assert!(screen.contains("This lesson has problems"), "{screen}");
+    assert!(screen.contains("02-broken.md:5:"), "{screen}");
+    app.update(Action::PrevStep);
+    assert!(draw(&app).contains("Second words."), "{}", draw(&app));
+}

@@ -331,6 +331,11 @@ fn check_reports_every_problem_and_render_names_the_broken_lesson() {
         "{}",
         run.err
     );
+    assert!(
+        run.err.contains("06-b.md:5: "),
+        "and says where: {}",
+        run.err
+    );
     let run = llmf(&["--lessons", dir, "render", "01"], home.path());
     assert_eq!(run.code, 0, "the good lesson still renders: {}", run.err);
 }

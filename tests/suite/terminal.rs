@@ -152,14 +152,17 @@ fn a_c_locale_gets_ascii_and_a_utf8_one_gets_box_drawing() {
     assert!(box_drawing(&asked.output), "--unicode overrides the locale");
 }
 
+/// A course is refused at start for its own problems (here a lesson listed outside the
+/// folder); a lesson's problems show when it is opened (see the next test).
 #[test]
 fn a_hostile_course_refused_at_start_prints_no_control_bytes() {
     let home = tempfile::tempdir().unwrap();
     let course = tempfile::tempdir().unwrap();
     let esc = "\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{9b}2J";
+    let outside = format!("../{esc}.md");
     std::fs::write(
         course.path().join("course.json"),
-        serde_json::json!({"title": esc, "parts": [{"title": esc, "lessons": ["01-x.md"]}]})
+        serde_json::json!({"title": esc, "parts": [{"title": esc, "lessons": ["01-x.md", outside]}]})
             .to_string(),
     )
     .unwrap();
@@ -188,6 +191,35 @@ fn a_hostile_course_refused_at_start_prints_no_control_bytes() {
         .chars()
         .find(|c| llmf::text::sanitize::is_control(*c) && !matches!(c, '\n' | '\r'));
     assert_eq!(raw, None, "{:?}", s.output);
+}
+
+#[test]
+fn a_course_with_a_broken_lesson_opens_at_the_good_one() {
+    let home = tempfile::tempdir().unwrap();
+    let course = tempfile::tempdir().unwrap();
+    std::fs::write(
+        course.path().join("course.json"),
+        r#"{"title": "t", "parts": [{"title": "P", "lessons": ["01-good.md", "02-bad.md"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        course.path().join("01-good.md"),
+        "# Good\n\n## One\nThe good lesson opens.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        course.path().join("02-bad.md"),
+        "# Bad\n\n```quiz\n{\n```\n",
+    )
+    .unwrap();
+    let s = session(
+        "quit",
+        home.path(),
+        &[],
+        &["--lessons", course.path().to_str().unwrap()],
+    );
+    assert_eq!(s.status, "exit 0", "{}", s.output);
+    assert!(s.output.contains("opens."), "{}", s.output);
 }
 
 #[test]
