@@ -15,6 +15,39 @@ pub struct LessonChecked<'a> {
     pub lesson: &'a crate::course::Lesson,
     pub problems: usize,
     pub took: Duration,
+    /// Each part of the lesson's check (its layout checks, each panel its quotes read) and
+    /// what it cost, in the order they finished: what `llmf check --times` prints.
+    pub parts: Vec<PartCost>,
+}
+
+/// What one part of a lesson's check cost: wall time, and the process's CPU time meanwhile
+/// (the part's own only when one part runs at a time, as `llmf check --times` arranges; on
+/// Linux, else zero).
+#[derive(Debug, Clone)]
+pub struct PartCost {
+    pub what: String,
+    pub wall: Duration,
+    pub cpu: Duration,
+}
+
+/// The CPU time this process has used (every thread's, user and system), from
+/// `/proc/self/stat` in clock ticks; zero where that file is not there.
+pub fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name (which may hold spaces) closed by the last ')'.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    // The kernel reports in USER_HZ, 100 on every Linux llmf runs on.
+    Duration::from_millis(ticks * 10)
 }
 
 /// A piece of [`check_lessons`]' work: a lesson's layout checks, or one panel its `expect`
@@ -31,6 +64,15 @@ impl Piece {
             Piece::Quote { lesson, .. } | Piece::Layout { lesson } => lesson,
         }
     }
+}
+
+/// A lesson's check so far: parts left, problems found, time taken, what each part cost.
+#[derive(Default)]
+struct Tally {
+    left: usize,
+    problems: usize,
+    took: Duration,
+    parts: Vec<PartCost>,
 }
 
 /// Where problems go in the report: a lesson's layout problems, then its quotes' by step and
@@ -73,15 +115,14 @@ pub fn check_lessons<'a>(
         pieces.extend((0..reads[lesson].len()).map(|reading| Piece::Quote { lesson, reading }));
     }
     pieces.extend(lessons.iter().map(|&lesson| Piece::Layout { lesson }));
-    // Per lesson: pieces left, problems found, time taken.
-    let tally: Vec<Mutex<(usize, usize, Duration)>> = (0..course.lessons.len())
-        .map(|_| Mutex::new((0, 0, Duration::ZERO)))
+    let tally: Vec<Mutex<Tally>> = (0..course.lessons.len())
+        .map(|_| Mutex::new(Tally::default()))
         .collect();
     for piece in &pieces {
         tally[piece.lesson()]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .0 += 1;
+            .left += 1;
     }
     let shared = Shared::new();
     let next = AtomicUsize::new(0);
@@ -91,6 +132,7 @@ pub fn check_lessons<'a>(
             scope.spawn(|| {
                 while let Some(&piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let started = Instant::now();
+                    let cpu = process_cpu();
                     let index = piece.lesson();
                     let lesson = &course.lessons[index];
                     let found: Vec<(ReportOrder, Vec<Problem>)> = match piece {
@@ -105,14 +147,24 @@ pub fn check_lessons<'a>(
                         }
                     };
                     let count: usize = found.iter().map(|(_, p)| p.len()).sum();
+                    let part = PartCost {
+                        what: match piece {
+                            Piece::Layout { .. } => "layout".to_string(),
+                            Piece::Quote { reading, .. } => reads[index][reading].describe(),
+                        },
+                        wall: started.elapsed(),
+                        cpu: process_cpu().saturating_sub(cpu),
+                    };
                     let mut t = tally[index].lock().unwrap_or_else(PoisonError::into_inner);
-                    t.0 -= 1;
-                    t.1 += count;
-                    t.2 += started.elapsed();
-                    let finished = (t.0 == 0).then(|| LessonChecked {
+                    t.left -= 1;
+                    t.problems += count;
+                    t.took += part.wall;
+                    t.parts.push(part);
+                    let finished = (t.left == 0).then(|| LessonChecked {
                         lesson,
-                        problems: t.1,
-                        took: t.2,
+                        problems: t.problems,
+                        took: t.took,
+                        parts: std::mem::take(&mut t.parts),
                     });
                     drop(t);
                     if let Some(checked) = finished {
