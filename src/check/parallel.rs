@@ -26,8 +26,38 @@ pub struct LessonChecked<'a> {
 #[derive(Debug, Clone)]
 pub struct PartCost {
     pub what: String,
+    /// When it started, from the start of the check.
+    pub began: Duration,
     pub wall: Duration,
     pub cpu: Duration,
+    /// The process's peak resident memory during the part and its resident memory after it,
+    /// in bytes (Linux; the peak is the part's own only when parts run one at a time, which
+    /// resets the kernel's peak before each).
+    pub peak: u64,
+    pub after: u64,
+}
+
+/// The process's resident memory now and at its peak since the last [`reset_peak`], in bytes,
+/// from `/proc/self/status`; zeros where that file is not there.
+pub fn resident() -> (u64, u64) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (0, 0);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets the kernel's record of the process's peak resident memory to what it holds now (by
+/// writing 5 to `/proc/self/clear_refs`), so [`resident`] reports the peak from here on;
+/// nothing happens where that file is not there.
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// The CPU time this process has used (every thread's, user and system), from
@@ -110,11 +140,16 @@ pub fn check_lessons<'a>(
             }
         })
         .collect();
-    let mut pieces = Vec::new();
+    // The layout checks first: they take little CPU but build every panel (tokenizers, word
+    // vectors, the shipped model's samples), whose memory is let go before the training runs
+    // of the quotes start, instead of coming on top of two of them.
+    let mut pieces: Vec<Piece> = lessons
+        .iter()
+        .map(|&lesson| Piece::Layout { lesson })
+        .collect();
     for &lesson in &lessons {
         pieces.extend((0..reads[lesson].len()).map(|reading| Piece::Quote { lesson, reading }));
     }
-    pieces.extend(lessons.iter().map(|&lesson| Piece::Layout { lesson }));
     let tally: Vec<Mutex<Tally>> = (0..course.lessons.len())
         .map(|_| Mutex::new(Tally::default()))
         .collect();
@@ -125,6 +160,8 @@ pub fn check_lessons<'a>(
             .left += 1;
     }
     let shared = Shared::new();
+    let one_at_a_time = workers <= 1;
+    let begun = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(ReportOrder, Vec<Problem>)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -133,8 +170,14 @@ pub fn check_lessons<'a>(
                 while let Some(&piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let started = Instant::now();
                     let cpu = process_cpu();
+                    if one_at_a_time {
+                        reset_peak();
+                    }
                     let index = piece.lesson();
                     let lesson = &course.lessons[index];
+                    // A piece builds its panels many times (once per control setting to
+                    // measure them): the large tables they load stay until it ends.
+                    let keep = crate::labs::shelf::keep();
                     let found: Vec<(ReportOrder, Vec<Problem>)> = match piece {
                         Piece::Layout { .. } => {
                             vec![((index, 0, 0, 0), check_lesson(lesson, false))]
@@ -146,14 +189,28 @@ pub fn check_lessons<'a>(
                                 .collect()
                         }
                     };
+                    drop(keep);
                     let count: usize = found.iter().map(|(_, p)| p.len()).sum();
                     let part = PartCost {
                         what: match piece {
                             Piece::Layout { .. } => "layout".to_string(),
                             Piece::Quote { reading, .. } => reads[index][reading].describe(),
                         },
+                        began: started.duration_since(begun),
                         wall: started.elapsed(),
                         cpu: process_cpu().saturating_sub(cpu),
+                        peak: 0,
+                        after: 0,
+                    };
+                    let part = if one_at_a_time {
+                        let (after, peak) = resident();
+                        PartCost {
+                            peak,
+                            after,
+                            ..part
+                        }
+                    } else {
+                        part
                     };
                     let mut t = tally[index].lock().unwrap_or_else(PoisonError::into_inner);
                     t.left -= 1;

@@ -23,8 +23,8 @@ pub struct Args {
     /// Print steps, words, visualizers and questions per lesson.
     #[arg(long)]
     stats: bool,
-    /// Check one part at a time and print what each part of each lesson cost (wall and CPU
-    /// seconds, most costly first): where a slow check spends its time.
+    /// Check one part at a time and print what each part of each lesson cost, in the order
+    /// they ran: wall and CPU seconds, peak memory and memory kept after it (Linux).
     #[arg(long)]
     times: bool,
     /// Rewrite the visualizer tables of this lessons README from the kinds' definitions
@@ -116,19 +116,30 @@ fn check_course_folder(
             let mut costs = costs
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            costs.sort_by(|a, b| b.1.cpu.cmp(&a.1.cpu).then(b.1.wall.cmp(&a.1.wall)));
+            costs.sort_by_key(|(_, part)| part.began);
             let cpu: f64 = costs.iter().map(|(_, p)| p.cpu.as_secs_f64()).sum();
-            errln!("{:>6} {:>6}  part", "cpu s", "wall s");
+            errln!(
+                "{:>7} {:>6} {:>6} {:>7} {:>7}  part",
+                "start s",
+                "cpu s",
+                "wall s",
+                "peak MB",
+                "then MB"
+            );
+            let mb = |b: u64| b as f64 / 1e6;
             for (file, part) in &costs {
                 errln!(
-                    "{:>6.2} {:>6.2}  {} {}",
+                    "{:>7.2} {:>6.2} {:>6.2} {:>7.0} {:>7.0}  {} {}",
+                    part.began.as_secs_f64(),
                     part.cpu.as_secs_f64(),
                     part.wall.as_secs_f64(),
+                    mb(part.peak),
+                    mb(part.after),
                     sanitize::field(file),
                     sanitize::field(&part.what)
                 );
             }
-            errln!("{cpu:>6.2}         all parts");
+            errln!("{:>7} {cpu:>6.2}  all parts", "");
         }
     }
     for p in &problems {
