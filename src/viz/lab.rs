@@ -269,5 +269,10 @@ mod tests {
         let other = shared.get_or_compute("j".into(), || 7u8);
         assert_eq!(other.as_deref(), Some(&7));
         assert!(shared.get_or_compute("k".into(), || 7u8).is_none());
+        // A claim is granted once per key: to whoever asks first, before or instead of
+        // computing it.
+        assert!(!shared.claim("k"), "k was computed");
+        assert!(shared.claim("new") && !shared.claim("new"));
+        assert_eq!(*shared.get_or_compute("new".into(), || 5u8).unwrap(), 5);
     }
 }

@@ -666,11 +666,40 @@ mod tests {
         let shared = Shared::new();
         let first = series(&Lab::sharing(&shared), vec![full.clone(), lora.clone()]);
         let other = cfg(Method::Full, 1e-4);
-        let second = series(&Lab::sharing(&shared), vec![lora, other.clone()]);
+        let second = series(&Lab::sharing(&shared), vec![lora.clone(), other.clone()]);
         assert_eq!(results(&first), results(&alone));
         let lone_other = series(&Lab::new(), vec![other]);
         assert_eq!(results(&second)[0], results(&alone)[1]);
         assert_eq!(results(&second)[1], results(&lone_other)[0]);
         assert!(second.run.finished(), "{:?}", second.run.phase());
+        // Two panels started together with two runs in common: each takes first a run the
+        // other has not begun, so neither waits while the other trains; both report, in their
+        // own order, what they report alone.
+        let shared = Shared::new();
+        let both = [
+            vec![full.clone(), lora.clone(), lone_cfg(1e-4)],
+            vec![full.clone(), lora.clone(), lone_cfg(3e-4)],
+        ];
+        let together: Vec<Runs> = std::thread::scope(|s| {
+            let handles: Vec<_> = both
+                .iter()
+                .map(|configs| s.spawn(|| series(&Lab::sharing(&shared), configs.clone())))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (runs, configs) in together.iter().zip(&both) {
+            assert!(runs.run.finished(), "{:?}", runs.run.phase());
+            assert_eq!(
+                results(runs),
+                results(&series(&Lab::new(), configs.clone()))
+            );
+        }
+    }
+
+    fn lone_cfg(lr: f64) -> FtConfig {
+        let mut c = FtConfig::new(Method::Full, 3, lr);
+        c.eval_every = 2;
+        c.eval_chars = 256;
+        c
     }
 }
