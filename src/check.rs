@@ -22,7 +22,7 @@ pub use across::{
     duplicate_questions, instructions_without_panel, is_try_lead, near_identical, NEAR_IDENTICAL,
 };
 pub use layout::{check_lesson, narrowest_prose, tallest_view};
-pub use parallel::{check_lessons, LessonChecked};
+pub use parallel::{check_lessons, process_cpu, reset_peak, resident, LessonChecked, PartCost};
 pub use quotes::{check_expectation, check_expectations};
 pub use stats::{
     keyed_longest, keys_longest, stats, stats_table, warnings, LessonStats,

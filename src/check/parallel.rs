@@ -15,6 +15,69 @@ pub struct LessonChecked<'a> {
     pub lesson: &'a crate::course::Lesson,
     pub problems: usize,
     pub took: Duration,
+    /// Each part of the lesson's check (its layout checks, each panel its quotes read) and
+    /// what it cost, in the order they finished: what `llmf check --times` prints.
+    pub parts: Vec<PartCost>,
+}
+
+/// What one part of a lesson's check cost: wall time, and the process's CPU time meanwhile
+/// (the part's own only when one part runs at a time, as `llmf check --times` arranges; on
+/// Linux, else zero).
+#[derive(Debug, Clone)]
+pub struct PartCost {
+    pub what: String,
+    /// When it started, from the start of the check.
+    pub began: Duration,
+    pub wall: Duration,
+    pub cpu: Duration,
+    /// The process's peak resident memory during the part and its resident memory after it,
+    /// in bytes (Linux; the peak is the part's own only when parts run one at a time, which
+    /// resets the kernel's peak before each).
+    pub peak: u64,
+    pub after: u64,
+}
+
+/// The process's resident memory now and at its peak since the last [`reset_peak`], in bytes,
+/// from `/proc/self/status`; zeros where that file is not there.
+pub fn resident() -> (u64, u64) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (0, 0);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets the kernel's record of the process's peak resident memory to what it holds now (by
+/// writing 5 to `/proc/self/clear_refs`), so [`resident`] reports the peak from here on;
+/// nothing happens where that file is not there.
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The CPU time this process has used (every thread's, user and system), from
+/// `/proc/self/stat` in clock ticks; zero where that file is not there.
+pub fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name (which may hold spaces) closed by the last ')'.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    // The kernel reports in USER_HZ, 100 on every Linux llmf runs on.
+    Duration::from_millis(ticks * 10)
 }
 
 /// A piece of [`check_lessons`]' work: a lesson's layout checks, or one panel its `expect`
@@ -31,6 +94,15 @@ impl Piece {
             Piece::Quote { lesson, .. } | Piece::Layout { lesson } => lesson,
         }
     }
+}
+
+/// A lesson's check so far: parts left, problems found, time taken, what each part cost.
+#[derive(Default)]
+struct Tally {
+    left: usize,
+    problems: usize,
+    took: Duration,
+    parts: Vec<PartCost>,
 }
 
 /// Where problems go in the report: a lesson's layout problems, then its quotes' by step and
@@ -68,22 +140,28 @@ pub fn check_lessons<'a>(
             }
         })
         .collect();
-    let mut pieces = Vec::new();
+    // The layout checks first: they take little CPU but build every panel (tokenizers, word
+    // vectors, the shipped model's samples), whose memory is let go before the training runs
+    // of the quotes start, instead of coming on top of two of them.
+    let mut pieces: Vec<Piece> = lessons
+        .iter()
+        .map(|&lesson| Piece::Layout { lesson })
+        .collect();
     for &lesson in &lessons {
         pieces.extend((0..reads[lesson].len()).map(|reading| Piece::Quote { lesson, reading }));
     }
-    pieces.extend(lessons.iter().map(|&lesson| Piece::Layout { lesson }));
-    // Per lesson: pieces left, problems found, time taken.
-    let tally: Vec<Mutex<(usize, usize, Duration)>> = (0..course.lessons.len())
-        .map(|_| Mutex::new((0, 0, Duration::ZERO)))
+    let tally: Vec<Mutex<Tally>> = (0..course.lessons.len())
+        .map(|_| Mutex::new(Tally::default()))
         .collect();
     for piece in &pieces {
         tally[piece.lesson()]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .0 += 1;
+            .left += 1;
     }
     let shared = Shared::new();
+    let one_at_a_time = workers <= 1;
+    let begun = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(ReportOrder, Vec<Problem>)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -91,8 +169,15 @@ pub fn check_lessons<'a>(
             scope.spawn(|| {
                 while let Some(&piece) = pieces.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let started = Instant::now();
+                    let cpu = process_cpu();
+                    if one_at_a_time {
+                        reset_peak();
+                    }
                     let index = piece.lesson();
                     let lesson = &course.lessons[index];
+                    // A piece builds its panels many times (once per control setting to
+                    // measure them): the large tables they load stay until it ends.
+                    let keep = crate::labs::shelf::keep();
                     let found: Vec<(ReportOrder, Vec<Problem>)> = match piece {
                         Piece::Layout { .. } => {
                             vec![((index, 0, 0, 0), check_lesson(lesson, false))]
@@ -104,15 +189,39 @@ pub fn check_lessons<'a>(
                                 .collect()
                         }
                     };
+                    drop(keep);
                     let count: usize = found.iter().map(|(_, p)| p.len()).sum();
+                    let part = PartCost {
+                        what: match piece {
+                            Piece::Layout { .. } => "layout".to_string(),
+                            Piece::Quote { reading, .. } => reads[index][reading].describe(),
+                        },
+                        began: started.duration_since(begun),
+                        wall: started.elapsed(),
+                        cpu: process_cpu().saturating_sub(cpu),
+                        peak: 0,
+                        after: 0,
+                    };
+                    let part = if one_at_a_time {
+                        let (after, peak) = resident();
+                        PartCost {
+                            peak,
+                            after,
+                            ..part
+                        }
+                    } else {
+                        part
+                    };
                     let mut t = tally[index].lock().unwrap_or_else(PoisonError::into_inner);
-                    t.0 -= 1;
-                    t.1 += count;
-                    t.2 += started.elapsed();
-                    let finished = (t.0 == 0).then(|| LessonChecked {
+                    t.left -= 1;
+                    t.problems += count;
+                    t.took += part.wall;
+                    t.parts.push(part);
+                    let finished = (t.left == 0).then(|| LessonChecked {
                         lesson,
-                        problems: t.1,
-                        took: t.2,
+                        problems: t.problems,
+                        took: t.took,
+                        parts: std::mem::take(&mut t.parts),
                     });
                     drop(t);
                     if let Some(checked) = finished {

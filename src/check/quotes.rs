@@ -22,6 +22,13 @@ pub struct Reading {
     pub entries: Vec<(usize, usize)>,
 }
 
+impl Reading {
+    /// The panel's kind and the settings its entries add to the block's, for `--times`.
+    pub fn describe(&self) -> String {
+        format!("{} (line {})", self.variant.kind, self.variant.line)
+    }
+}
+
 /// The block's settings with an entry's `with` on top, as the panel to build (no quotes).
 fn variant(spec: &VizSpec, expectation: &Expectation) -> VizSpec {
     let mut params = spec.params.clone();

@@ -23,6 +23,10 @@ pub struct Args {
     /// Print steps, words, visualizers and questions per lesson.
     #[arg(long)]
     stats: bool,
+    /// Check one part at a time and print what each part of each lesson cost, in the order
+    /// they ran: wall and CPU seconds, peak memory and memory kept after it (Linux).
+    #[arg(long)]
+    times: bool,
     /// Rewrite the visualizer tables of this lessons README from the kinds' definitions
     /// (what `make docs` runs), then stop.
     #[arg(long, value_name = "FILE")]
@@ -35,10 +39,22 @@ pub fn run(args: Args, global: Global) -> Outcome {
     }
     let dir = args.dir.as_deref().or(global.lessons);
     let (source, prefix) = source_for(dir);
-    check_course_folder(source.as_ref(), &prefix, &args.lesson, args.stats)
+    check_course_folder(
+        source.as_ref(),
+        &prefix,
+        &args.lesson,
+        args.stats,
+        args.times,
+    )
 }
 
-fn check_course_folder(source: &dyn Source, prefix: &str, only: &[String], stats: bool) -> Outcome {
+fn check_course_folder(
+    source: &dyn Source,
+    prefix: &str,
+    only: &[String],
+    stats: bool,
+    times: bool,
+) -> Outcome {
     // mimalloc asks the kernel for transparent huge pages, which rounds what each training
     // thread touches up to 2 MiB pages. Without them the check's peak was 8% lower on lesson 22
     // (191 against 208 MB, twice each) for the same CPU time. Only `llmf check` trains so many
@@ -61,7 +77,13 @@ fn check_course_folder(source: &dyn Source, prefix: &str, only: &[String], stats
         };
         let finished = AtomicUsize::new(0);
         let show = std::io::stderr().is_terminal();
-        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // One part at a time when timing, so the process's CPU time over a part is its own.
+        let workers = if times {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        };
+        let costs: std::sync::Mutex<Vec<(String, llmf::check::PartCost)>> = Default::default();
         problems.extend(llmf::check::check_lessons(
             c,
             &chosen,
@@ -80,8 +102,45 @@ fn check_course_folder(source: &dyn Source, prefix: &str, only: &[String], stats
                         done.took.as_secs_f64()
                     );
                 }
+                if times {
+                    let mut costs = costs
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for part in &done.parts {
+                        costs.push((done.lesson.file.clone(), part.clone()));
+                    }
+                }
             },
         ));
+        if times {
+            let mut costs = costs
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            costs.sort_by_key(|(_, part)| part.began);
+            let cpu: f64 = costs.iter().map(|(_, p)| p.cpu.as_secs_f64()).sum();
+            errln!(
+                "{:>7} {:>6} {:>6} {:>7} {:>7}  part",
+                "start s",
+                "cpu s",
+                "wall s",
+                "peak MB",
+                "then MB"
+            );
+            let mb = |b: u64| b as f64 / 1e6;
+            for (file, part) in &costs {
+                errln!(
+                    "{:>7.2} {:>6.2} {:>6.2} {:>7.0} {:>7.0}  {} {}",
+                    part.began.as_secs_f64(),
+                    part.cpu.as_secs_f64(),
+                    part.wall.as_secs_f64(),
+                    mb(part.peak),
+                    mb(part.after),
+                    sanitize::field(file),
+                    sanitize::field(&part.what)
+                );
+            }
+            errln!("{:>7} {cpu:>6.2}  all parts", "");
+        }
     }
     for p in &problems {
         outln!("{}", sanitize::field(&format!("{prefix}{p}")));

@@ -7,6 +7,7 @@ pub mod part3_transformer;
 pub mod part4_pretraining;
 pub mod part5_adapting;
 pub mod rng;
+pub mod shelf;
 
 /// Formats a count or a float compactly: `512`, `12,288`, `3.15e23`, `0.0052`.
 pub fn fmt_num(x: f64) -> String {

@@ -59,6 +59,21 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Claims the work under `key` for the caller: true if nobody had asked for it yet (the
+    /// caller is expected to compute it next, with [`Self::get_or_compute`]), false if some
+    /// caller has (it is being computed, or done). Lets a caller with several pieces of work
+    /// do first those nobody else is doing, and wait for the others' last.
+    pub fn claim(&self, key: &str) -> bool {
+        let mut cells = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if cells.contains_key(key) {
+            return false;
+        }
+        cells.insert(key.to_string(), Arc::default());
+        true
+    }
+}
+
 /// What the lab remembers.
 #[derive(Default)]
 struct Memory {
@@ -265,5 +280,10 @@ mod tests {
         let other = shared.get_or_compute("j".into(), || 7u8);
         assert_eq!(other.as_deref(), Some(&7));
         assert!(shared.get_or_compute("k".into(), || 7u8).is_none());
+        // A claim is granted once per key: to whoever asks first, before or instead of
+        // computing it.
+        assert!(!shared.claim("k"), "k was computed");
+        assert!(shared.claim("new") && !shared.claim("new"));
+        assert_eq!(*shared.get_or_compute("new".into(), || 5u8).unwrap(), 5);
     }
 }

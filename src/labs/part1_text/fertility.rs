@@ -9,12 +9,14 @@ use std::sync::OnceLock;
 pub fn fertility_table() -> &'static Vec<[usize; 3]> {
     static TABLE: OnceLock<Vec<[usize; 3]>> = OnceLock::new();
     TABLE.get_or_init(|| {
+        // Loaded once for the whole table, and let go after it.
+        let encodings = Pretrained::ALL.map(Pretrained::load);
         SAMPLES
             .iter()
             .map(|s| {
                 let mut counts = [0; 3];
-                for (c, p) in counts.iter_mut().zip(Pretrained::ALL) {
-                    *c = s.sentences.iter().map(|t| p.encode(t).len()).sum();
+                for (c, e) in counts.iter_mut().zip(&encodings) {
+                    *c = s.sentences.iter().map(|t| e.encode(t).len()).sum();
                 }
                 counts
             })

@@ -8,8 +8,9 @@ pub fn r50k_usage() -> &'static Vec<u32> {
     static USAGE: OnceLock<Vec<u32>> = OnceLock::new();
     USAGE.get_or_init(|| {
         let mut counts = vec![0u32; 50_257];
+        let r50k = Pretrained::R50k.load();
         for line in crate::labs::part1_text::shared::course_text() {
-            for t in Pretrained::R50k.encode(line) {
+            for t in r50k.encode(line) {
                 if let Some(c) = counts.get_mut(t.id as usize) {
                     *c += 1;
                 }

@@ -2,6 +2,8 @@
 //! real GPT-2 (r50k), cl100k and o200k encodings embedded offline, and any `tokenizer.json`
 //! a learner names. Every split comes back in one shape: token text, id and byte offsets.
 
+use crate::labs::shelf::Shelf;
+use std::sync::Arc;
 use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
 use tokenizers::models::unigram::{Unigram, UnigramTrainerBuilder};
 use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainerBuilder};
@@ -70,24 +72,66 @@ impl Pretrained {
         }
     }
 
-    fn bpe(self) -> &'static tiktoken_rs::CoreBPE {
-        match self {
-            Pretrained::R50k => tiktoken_rs::r50k_base_singleton(),
-            Pretrained::Cl100k => tiktoken_rs::cl100k_base_singleton(),
-            Pretrained::O200k => tiktoken_rs::o200k_base_singleton(),
-        }
+    /// The encoding, loaded: built the first time and shared by every holder (panels of
+    /// every learner on a server among them) for as long as one holds it, then freed: the
+    /// three take about 80 MB, which a process that has moved on from lessons 01–02 (`llmf
+    /// check`'s training runs, a classroom server) should not keep. A caller that encodes
+    /// again and again (a panel, on each key) holds its [`Encoding`] so it is built once.
+    pub fn load(self) -> Encoding {
+        static SHELVES: [Shelf<tiktoken_rs::CoreBPE>; 3] = [const { Shelf::new() }; 3];
+        let bpe = SHELVES[self as usize].get_or_make(|| {
+            let built = match self {
+                Pretrained::R50k => tiktoken_rs::r50k_base(),
+                Pretrained::Cl100k => tiktoken_rs::cl100k_base(),
+                Pretrained::O200k => tiktoken_rs::o200k_base(),
+            };
+            // The vocabularies are compiled in: building one fails only on a broken build.
+            built.unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+        });
+        Encoding { which: self, bpe }
+    }
+
+    /// Splits `text` (loading the encoding for this call if nobody holds it: see
+    /// [`Self::load`]).
+    pub fn encode(self, text: &str) -> Vec<Token> {
+        self.load().encode(text)
+    }
+
+    /// As [`Pretrained::encode`], but each token's text is made only when it is taken.
+    pub fn encode_lazy(self, text: &str) -> impl ExactSizeIterator<Item = Token> {
+        self.load().encode_lazy(text)
+    }
+}
+
+/// A pretrained encoding, loaded ([`Pretrained::load`]): cheap to clone; the last holder to
+/// let go frees it.
+#[derive(Clone)]
+pub struct Encoding {
+    which: Pretrained,
+    bpe: Arc<tiktoken_rs::CoreBPE>,
+}
+
+impl std::fmt::Debug for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Encoding({})", self.which.name())
+    }
+}
+
+impl Encoding {
+    pub fn which(&self) -> Pretrained {
+        self.which
     }
 
     /// Splits `text`; offsets come from the bytes each token stands for. A token may end in
     /// the middle of a character (byte-level BPE); its text then shows the bytes as `<0xE2>`.
-    pub fn encode(self, text: &str) -> Vec<Token> {
+    pub fn encode(&self, text: &str) -> Vec<Token> {
         self.encode_lazy(text).collect()
     }
 
-    /// As [`Pretrained::encode`], but each token's text is made only when it is taken: the
+    /// As [`Encoding::encode`], but each token's text is made only when it is taken: the
     /// split itself keeps 4 bytes a token, so a large input can be streamed out.
-    pub fn encode_lazy(self, text: &str) -> impl ExactSizeIterator<Item = Token> {
-        let bpe = self.bpe();
+    pub fn encode_lazy(&self, text: &str) -> impl ExactSizeIterator<Item = Token> {
+        let bpe = Arc::clone(&self.bpe);
         let ids = bpe.encode_with_special_tokens(text);
         let mut at = 0;
         ids.into_iter().map(move |id| {

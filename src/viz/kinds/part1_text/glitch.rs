@@ -3,12 +3,13 @@
 
 use crate::labs::fmt_count;
 use crate::labs::part1_text::glitch::unused_tokens;
-use crate::labs::part1_text::tokenize::Pretrained;
+use crate::labs::part1_text::tokenize::{Pretrained, Token};
 use crate::viz::kinds::part1_text::token_common::{count, strip, Pieces};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
 use crate::viz::view::{Part, StripDetail};
 use crate::viz::{Controls, Knobs, Panel, Visual};
+use std::sync::OnceLock;
 
 /// The `glitch` kind: how lessons name it, its parameters and how to build it.
 pub const KIND: KindDef = KindDef {
@@ -25,6 +26,19 @@ fn build(p: Params) -> ParamResult<Box<dyn Panel>> {
 
 pub struct Glitch {
     view: usize,
+    /// Each fixed text split by the three encodings, the first time its page is shown: kept
+    /// (a few tokens) so the encodings themselves are not held or loaded again.
+    magikarp: OnceLock<Vec<(Pretrained, Vec<Token>)>>,
+    numbers: OnceLock<Vec<(Pretrained, Vec<Token>)>>,
+}
+
+/// `text` split by each of the three encodings, loaded together for the split.
+fn split_by_all(text: &str) -> Vec<(Pretrained, Vec<Token>)> {
+    Pretrained::ALL
+        .map(Pretrained::load)
+        .iter()
+        .map(|e| (e.which(), e.encode(text)))
+        .collect()
 }
 
 const GLITCH_VIEWS: [&str; 3] = ["unused", "magikarp", "numbers"];
@@ -33,7 +47,11 @@ impl Glitch {
     pub fn new(mut p: Params) -> ParamResult<Self> {
         let view = p.index("view")?;
         p.finish()?;
-        Ok(Self { view })
+        Ok(Self {
+            view,
+            magikarp: OnceLock::new(),
+            numbers: OnceLock::new(),
+        })
     }
 }
 
@@ -60,10 +78,10 @@ impl Visual for Glitch {
             }
             1 => {
                 let text = " SolidGoldMagikarp";
-                Pretrained::ALL
+                self.magikarp
+                    .get_or_init(|| split_by_all(text))
                     .iter()
-                    .map(|p| {
-                        let tokens = p.encode(text);
+                    .map(|(p, tokens)| {
                         strip(
                             format!(
                                 "{}: {} token{}",
@@ -72,7 +90,7 @@ impl Visual for Glitch {
                                 if tokens.len() == 1 { "" } else { "s" }
                             ),
                             text,
-                            &tokens,
+                            tokens,
                             StripDetail::Ids,
                             Pieces::ByteLevel,
                         )
@@ -81,14 +99,14 @@ impl Visual for Glitch {
             }
             _ => {
                 let text = "12345 1234567 3.14159 2024-11-29";
-                Pretrained::ALL
+                self.numbers
+                    .get_or_init(|| split_by_all(text))
                     .iter()
-                    .map(|p| {
-                        let tokens = p.encode(text);
+                    .map(|(p, tokens)| {
                         strip(
                             format!("{}: {}", p.name(), count(tokens.len(), "token")),
                             text,
-                            &tokens,
+                            tokens,
                             StripDetail::None,
                             Pieces::ByteLevel,
                         )

@@ -3,7 +3,7 @@
 
 use crate::jobs::Waker;
 use crate::labs::part1_text::shared::{trained, user_tokenizer, Trio};
-use crate::labs::part1_text::tokenize::{encode, Algorithm, Pretrained};
+use crate::labs::part1_text::tokenize::{encode, Algorithm, Encoding, Pretrained};
 use crate::viz::kinds::part1_text::token_common::{count, strip, Pieces, TrioTraining, VOCABS};
 use crate::viz::params::{ParamResult, Params};
 use crate::viz::registry::{KindDef, ParamDef, ParamType};
@@ -30,6 +30,9 @@ pub struct TokenSplit {
     source: usize,
     detail: usize,
     training: TrioTraining,
+    /// The real encodings, loaded the first time they are shown and held while the panel
+    /// lives, so that typing does not load them again ([`Pretrained::load`]).
+    real: std::sync::OnceLock<Vec<Encoding>>,
 }
 
 const DETAILS: [(&str, StripDetail); 3] = [
@@ -51,6 +54,7 @@ impl TokenSplit {
             source,
             detail,
             training: TrioTraining::default(),
+            real: Default::default(),
         })
     }
 
@@ -103,12 +107,14 @@ impl Visual for TokenSplit {
         let detail = DETAILS[self.detail].1;
         match (self.source, user_tokenizer()) {
             (1, _) => {
-                return Pretrained::ALL
+                return self
+                    .real
+                    .get_or_init(|| Pretrained::ALL.map(Pretrained::load).to_vec())
                     .iter()
-                    .map(|p| {
-                        let tokens = p.encode(&self.text);
+                    .map(|e| {
+                        let tokens = e.encode(&self.text);
                         strip(
-                            format!("{}: {}", p.name(), count(tokens.len(), "token")),
+                            format!("{}: {}", e.which().name(), count(tokens.len(), "token")),
                             &self.text,
                             &tokens,
                             detail,

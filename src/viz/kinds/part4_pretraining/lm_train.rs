@@ -223,7 +223,14 @@ impl LmTrain {
             context: 32,
         };
         self.log = Log::default();
-        match TrainState::fresh(config, data.vocab.clone(), self.recipe()) {
+        let recipe = self.recipe();
+        // In `llmf check`, the steps this run shares with a run of another schedule are
+        // trained once for both (`prefix`).
+        let shared = self.lab.shared().and_then(|shared| {
+            let (constant, at) = prefix::shared_steps(&recipe)?;
+            Some((shared, prefix::key(&config, &constant, at), constant, at))
+        });
+        match TrainState::fresh(config, data.vocab.clone(), recipe.clone()) {
             Ok(state) => {
                 self.log.params = state.model.param_count();
                 self.run.start(move |tx| {
@@ -231,6 +238,29 @@ impl LmTrain {
                     // while the run is paused and stops when the run is dropped; when the
                     // app closes, it stops between two steps and its state is saved.
                     let tx = Arc::new(tx);
+                    let state = match shared {
+                        None => state,
+                        Some((shared, key, constant, at)) => {
+                            let begun = prefix::get(&shared, key, || {
+                                let data = Arc::clone(&data);
+                                TrainState::fresh(config, data.vocab.clone(), constant)
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|fresh| prefix::train(fresh, data, at))
+                            })
+                            .and_then(|p| match p.as_ref() {
+                                Ok(p) => p.replay(recipe, tx.as_ref()),
+                                Err(e) => Err(e.clone()),
+                            });
+                            match begun {
+                                Ok(Some(state)) => state,
+                                Ok(None) => return,
+                                Err(e) => {
+                                    let _ = crate::jobs::Sink::send(&*tx, TrainEvent::Failed(e));
+                                    return;
+                                }
+                            }
+                        }
+                    };
                     let state = Trainer::spawn(state, data, Arc::clone(&tx)).join();
                     save_unfinished(&tx, state);
                 });
@@ -674,5 +704,6 @@ impl Visual for LmTrain {
     }
 }
 
+mod prefix;
 #[cfg(test)]
 mod tests;

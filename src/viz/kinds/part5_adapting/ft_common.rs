@@ -194,31 +194,67 @@ fn work(
             Err(e) => return fail(e),
         }
     }
+    let prompt = prompt.as_deref();
+    if let Some(shared) = &shared {
+        return shared_work(configs, skip, which, prompt, &data, base, shared, tx);
+    }
     for (run, cfg) in configs.into_iter().enumerate().skip(skip) {
+        if tx.closed() || !one_run(base, cfg, &data, prompt, run, tx) {
+            return;
+        }
+    }
+}
+
+/// [`work`] for `llmf check`'s panels, which share runs: a run another panel has done with the
+/// same settings and data is not done again, its reports posted as they came. The runs nobody
+/// has begun go first, one claimed at a time, and those another panel is doing are waited for
+/// last: two panels sharing runs (lesson 22's) then train side by side, neither waiting while
+/// the other trains. The reports are posted in the series' order.
+#[allow(clippy::too_many_arguments)]
+fn shared_work(
+    configs: Vec<FtConfig>,
+    skip: usize,
+    which: DataSet,
+    prompt: Option<&str>,
+    data: &FtData,
+    base: &Model,
+    shared: &Shared,
+    tx: &dyn Sink<FtEvent>,
+) {
+    let key = |cfg: &FtConfig| format!("fine-tuning run: {which:?}, prompt {prompt:?}, {cfg:?}");
+    let mut left: Vec<(usize, FtConfig)> = configs.into_iter().enumerate().skip(skip).collect();
+    let mut done: std::collections::BTreeMap<usize, Arc<Vec<FtEvent>>> = Default::default();
+    let mut posted = skip;
+    while !left.is_empty() {
         if tx.closed() {
             return;
         }
-        let prompt = prompt.as_deref();
-        let went = match &shared {
-            None => one_run(base, cfg, &data, prompt, run, tx),
-            Some(shared) => {
-                // Computed as run 0 to the end (nobody closes the collecting channel), then
-                // posted as this series' run `run`.
-                let key = format!("fine-tuning run: {which:?}, prompt {prompt:?}, {cfg:?}");
-                let reports = shared.get_or_compute(key, || {
-                    let (sender, reports) = std::sync::mpsc::channel();
-                    one_run(base, cfg, &data, prompt, 0, &sender);
-                    reports.try_iter().collect::<Vec<FtEvent>>()
-                });
-                reports.is_some_and(|reports| {
-                    reports
-                        .iter()
-                        .all(|e| !matches!(e, FtEvent::Failed(_)) && tx.send(e.as_run(run)).is_ok())
-                })
-            }
-        };
-        if !went {
+        let next = left
+            .iter()
+            .position(|(_, cfg)| shared.claim(&key(cfg)))
+            .unwrap_or(0);
+        let (run, cfg) = left.remove(next);
+        // Computed as run 0 to the end (nobody closes the collecting channel), then posted as
+        // this series' run `run`.
+        let reports = shared.get_or_compute(key(&cfg), || {
+            let (sender, reports) = std::sync::mpsc::channel();
+            one_run(base, cfg, data, prompt, 0, &sender);
+            reports.try_iter().collect::<Vec<FtEvent>>()
+        });
+        let Some(reports) = reports else {
+            let _ = tx.send(FtEvent::Failed(
+                "a shared run was stored as something else".into(),
+            ));
             return;
+        };
+        done.insert(run, reports);
+        while let Some(reports) = done.remove(&posted) {
+            for e in reports.iter() {
+                if tx.send(e.as_run(posted)).is_err() || matches!(e, FtEvent::Failed(_)) {
+                    return;
+                }
+            }
+            posted += 1;
         }
     }
 }
@@ -630,11 +666,40 @@ mod tests {
         let shared = Shared::new();
         let first = series(&Lab::sharing(&shared), vec![full.clone(), lora.clone()]);
         let other = cfg(Method::Full, 1e-4);
-        let second = series(&Lab::sharing(&shared), vec![lora, other.clone()]);
+        let second = series(&Lab::sharing(&shared), vec![lora.clone(), other.clone()]);
         assert_eq!(results(&first), results(&alone));
         let lone_other = series(&Lab::new(), vec![other]);
         assert_eq!(results(&second)[0], results(&alone)[1]);
         assert_eq!(results(&second)[1], results(&lone_other)[0]);
         assert!(second.run.finished(), "{:?}", second.run.phase());
+        // Two panels started together with two runs in common: each takes first a run the
+        // other has not begun, so neither waits while the other trains; both report, in their
+        // own order, what they report alone.
+        let shared = Shared::new();
+        let both = [
+            vec![full.clone(), lora.clone(), lone_cfg(1e-4)],
+            vec![full.clone(), lora.clone(), lone_cfg(3e-4)],
+        ];
+        let together: Vec<Runs> = std::thread::scope(|s| {
+            let handles: Vec<_> = both
+                .iter()
+                .map(|configs| s.spawn(|| series(&Lab::sharing(&shared), configs.clone())))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (runs, configs) in together.iter().zip(&both) {
+            assert!(runs.run.finished(), "{:?}", runs.run.phase());
+            assert_eq!(
+                results(runs),
+                results(&series(&Lab::new(), configs.clone()))
+            );
+        }
+    }
+
+    fn lone_cfg(lr: f64) -> FtConfig {
+        let mut c = FtConfig::new(Method::Full, 3, lr);
+        c.eval_every = 2;
+        c.eval_chars = 256;
+        c
     }
 }

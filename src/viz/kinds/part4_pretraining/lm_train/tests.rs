@@ -254,3 +254,51 @@ fn a_run_kept_when_the_schedule_changes_is_labelled_by_it_in_both_charts_and_the
     let table = format!("{:?}", t.parts());
     assert!(table.contains("schedule constant") && table.contains(&figures[1]));
 }
+
+#[test]
+fn runs_that_share_their_first_steps_end_with_the_numbers_of_runs_of_their_own() {
+    let shared = crate::viz::lab::Shared::new();
+    let params = |schedule: &str| json!({"d_model": "16", "steps": 60, "lr": "0.01", "seed": 3, "schedule": schedule});
+    let sharing = |schedule: &str| {
+        let map: Map<String, Value> = serde_json::from_value(params(schedule)).unwrap();
+        let lab = Lab::sharing(&shared);
+        LmTrain::new(Params::in_lab(&map, &KIND, &lab)).unwrap()
+    };
+    // Constant and wsd share the steps before wsd's decay (48 of 60); cosine leaves the
+    // constant rate right after the warm-up, so it shares nothing.
+    let recipe = |schedule: &str| lab(params(schedule)).recipe();
+    let (constant, at) = prefix::shared_steps(&recipe("wsd")).expect("wsd shares");
+    assert_eq!((constant.schedule, at), (Schedule::Constant, 48));
+    assert_eq!(prefix::shared_steps(&recipe("constant")).unwrap().1, 48);
+    assert!(prefix::shared_steps(&recipe("cosine")).is_none());
+    // The wsd run trains the shared steps, the constant one (and a second wsd) continue
+    // from them: each ends where a run of its own ends, report for report, bit for bit.
+    for schedule in ["wsd", "constant", "wsd", "cosine"] {
+        let mut alone = lab(params(schedule));
+        alone.train_to_end();
+        let mut shared_run = sharing(schedule);
+        shared_run.train_to_end();
+        assert!(shared_run.run.finished(), "{:?}", shared_run.run.phase());
+        assert_eq!(shared_run.log.step, 60);
+        assert_eq!(shared_run.log.tokens, alone.log.tokens, "{schedule}");
+        assert_eq!(shared_run.log.evals, alone.log.evals, "{schedule}");
+        assert_eq!(shared_run.log.samples, alone.log.samples, "{schedule}");
+        assert_eq!(
+            final_weights(&shared_run),
+            final_weights(&alone),
+            "{schedule}"
+        );
+    }
+    // The shared steps were trained once and kept for the check's other panels.
+    let config = lm::Config {
+        vocab: lm_common::corpus().vocab.len(),
+        d_model: 16,
+        layers: 1,
+        heads: 4,
+        context: 32,
+    };
+    let kept = prefix::get(&shared, prefix::key(&config, &constant, at), || {
+        panic!("trained again")
+    });
+    assert!(kept.unwrap().is_ok());
+}
