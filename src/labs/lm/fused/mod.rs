@@ -18,6 +18,7 @@
 mod attention;
 mod bias;
 mod cross_entropy;
+mod lanes;
 mod layer_norm;
 mod linear;
 mod low_rank;
@@ -82,29 +83,4 @@ fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> R) -> Result
         bail!("{what}: the model lab runs on the CPU only")
     };
     Ok(f(slice(cpu, layout, what)?))
-}
-
-/// a · b over equal-length slices, in eight running sums (so the compiler can use vector
-/// registers) added in a fixed order at the end.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    let mut sum = lanes.iter().sum::<f32>();
-    for (x, y) in ra.iter().zip(rb) {
-        sum += x * y;
-    }
-    sum
-}
-
-/// out += a · x.
-fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += a * x;
-    }
 }
