@@ -5,6 +5,7 @@
 //! dβ = Σ_rows dy, dγ = Σ_rows dy·x̂, and with g = dy·γ,
 //! dx = r · (g − mean(g) − x̂ · mean(g·x̂)).
 
+use super::lanes::{self, vectorized};
 use super::{kept, rows, slice, with_values};
 use crate::labs::lm::ops::LN_EPS;
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
@@ -16,12 +17,75 @@ struct LayerNorm {
     stats: Mutex<Vec<(f32, f32)>>,
 }
 
-/// The mean and 1/√(var + ε) of one row.
+/// The mean and 1/√(var + ε) of one row, each sum in the fixed order of [`lanes::sum`].
+#[inline(always)]
 fn stats(row: &[f32]) -> (f32, f32) {
     let n = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / n;
-    let var = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n;
+    let mean = lanes::sum(row) / n;
+    let var = lanes::sum_sq_from(row, mean) / n;
     (mean, 1.0 / (var + LN_EPS as f32).sqrt())
+}
+
+/// The forward pass over rows of γ's width: y, and each row's statistics.
+struct Forward<'a> {
+    x: &'a [f32],
+    gamma: &'a [f32],
+    beta: &'a [f32],
+    y: &'a mut Vec<f32>,
+    stats: &'a mut Vec<(f32, f32)>,
+}
+
+impl pulp::WithSimd for Forward<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let (gamma, beta) = (self.gamma, self.beta);
+        for row in self.x.chunks_exact(gamma.len()) {
+            let (mean, r) = stats(row);
+            self.stats.push((mean, r));
+            let normed = row.iter().zip(gamma).zip(beta);
+            self.y
+                .extend(normed.map(|((x, g), b)| (x - mean) * r * g + b));
+        }
+    }
+}
+
+/// The backward pass: dx, dγ and dβ (zero) from dy and the kept statistics.
+struct Backward<'a> {
+    x: &'a [f32],
+    gamma: &'a [f32],
+    dy: &'a [f32],
+    stats: &'a [(f32, f32)],
+    dx: &'a mut Vec<f32>,
+    dgamma: &'a mut [f32],
+    dbeta: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Backward<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let n = self.gamma.len();
+        let (mut xhat, mut g) = (vec![0f32; n], vec![0f32; n]);
+        let rows = self.x.chunks_exact(n).zip(self.dy.chunks_exact(n));
+        for ((row, drow), &(mean, r)) in rows.zip(self.stats) {
+            // One length for every slice, so the loop runs without bounds checks, lane-wise.
+            let (row, drow, gamma) = (&row[..n], &drow[..n], &self.gamma[..n]);
+            let (dgamma, dbeta) = (&mut self.dgamma[..n], &mut self.dbeta[..n]);
+            let (xhat, g) = (&mut xhat[..n], &mut g[..n]);
+            for k in 0..n {
+                xhat[k] = (row[k] - mean) * r;
+                dgamma[k] += drow[k] * xhat[k];
+                dbeta[k] += drow[k];
+                g[k] = drow[k] * gamma[k];
+            }
+            let mean_g = lanes::sum(g) / n as f32;
+            let mean_gx = lanes::dot(g, xhat) / n as f32;
+            let terms = g.iter().zip(xhat.iter());
+            self.dx
+                .extend(terms.map(|(g, xhat)| r * (g - mean_g - xhat * mean_gx)));
+        }
+    }
 }
 
 impl CustomOp3 for LayerNorm {
@@ -51,12 +115,13 @@ impl CustomOp3 for LayerNorm {
         // Filled row by row as computed, never zeroed first.
         let mut y = Vec::with_capacity(x.len());
         let mut kept = Vec::with_capacity(x.len() / n);
-        for row in x.chunks_exact(n) {
-            let (mean, r) = stats(row);
-            kept.push((mean, r));
-            let normed = row.iter().zip(gamma).zip(beta);
-            y.extend(normed.map(|((x, g), b)| (x - mean) * r * g + b));
-        }
+        vectorized(Forward {
+            x,
+            gamma,
+            beta,
+            y: &mut y,
+            stats: &mut kept,
+        });
         if let Ok(mut stats) = self.stats.lock() {
             *stats = kept;
         }
@@ -79,28 +144,18 @@ impl CustomOp3 for LayerNorm {
         )?;
         let mut dx = Vec::with_capacity(x.elem_count());
         let (mut dgamma, mut dbeta) = (vec![0f32; n], vec![0f32; n]);
-        let mut g = vec![0f32; n];
         with_values(x, "layer norm x", |x| {
             with_values(gamma, "layer norm γ", |gamma| {
                 with_values(dy, "layer norm dy", |dy| {
-                    let rows = x.chunks_exact(n).zip(dy.chunks_exact(n)).zip(kept.iter());
-                    for ((row, drow), &(mean, r)) in rows {
-                        let (mut mean_g, mut mean_gx) = (0f32, 0f32);
-                        for k in 0..n {
-                            let xhat = (row[k] - mean) * r;
-                            dgamma[k] += drow[k] * xhat;
-                            dbeta[k] += drow[k];
-                            g[k] = drow[k] * gamma[k];
-                            mean_g += g[k];
-                            mean_gx += g[k] * xhat;
-                        }
-                        mean_g /= n as f32;
-                        mean_gx /= n as f32;
-                        dx.extend(row.iter().zip(&g).map(|(x, g)| {
-                            let xhat = (x - mean) * r;
-                            r * (g - mean_g - xhat * mean_gx)
-                        }));
-                    }
+                    vectorized(Backward {
+                        x,
+                        gamma,
+                        dy,
+                        stats: &kept,
+                        dx: &mut dx,
+                        dgamma: &mut dgamma,
+                        dbeta: &mut dbeta,
+                    })
                 })
             })
         })???;

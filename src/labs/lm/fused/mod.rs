@@ -12,12 +12,14 @@
 //! Why not candle's own fused `layer_norm`, `rms_norm` and `softmax_last_dim`: they pass no
 //! gradient back. Every operation here implements `bwd`, and `tests.rs` checks values and
 //! gradients against the basic-operation versions in [`super::ops`] (within 1e-5) on random
-//! inputs from the course's seeded generator. The loops are sequential and in a fixed order,
-//! so training stays reproducible bit for bit.
+//! inputs from the course's seeded generator. Every sum runs in an order the code fixes, so
+//! training stays reproducible bit for bit; the attention and layer-norm loops run lane-wise,
+//! compiled for the CPU's widest vectors, and give the same bits at every width ([`lanes`]).
 
 mod attention;
 mod bias;
 mod cross_entropy;
+mod lanes;
 mod layer_norm;
 mod linear;
 mod low_rank;
@@ -82,29 +84,4 @@ fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> R) -> Result
         bail!("{what}: the model lab runs on the CPU only")
     };
     Ok(f(slice(cpu, layout, what)?))
-}
-
-/// a · b over equal-length slices, in eight running sums (so the compiler can use vector
-/// registers) added in a fixed order at the end.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    let mut sum = lanes.iter().sum::<f32>();
-    for (x, y) in ra.iter().zip(rb) {
-        sum += x * y;
-    }
-    sum
-}
-
-/// out += a · x.
-fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
-    for (o, x) in out.iter_mut().zip(x) {
-        *o += a * x;
-    }
 }

@@ -125,6 +125,17 @@ fn causal_attention_matches_basic_operations() {
         |t| attention_3d(&t[0], 2),
         |t| attention_reference(&t[0], 2),
     );
+    // Past one group of lanes: 21 positions (not a whole number of groups of 8), heads of
+    // width 12 (not one either), and the shipped model's 64 positions with heads of 24.
+    for (t, width, heads) in [(21, 108, 3), (64, 72, 1)] {
+        let qkv = random(&mut rng, &[2, t, width], 1.0);
+        compare(
+            &mut rng,
+            &[&qkv],
+            |v| attention_3d(&v[0], heads),
+            |v| attention_reference(&v[0], heads),
+        );
+    }
     // One head, one position: the output is v itself (weight 1 on the only key).
     let one = Tensor::new(&[[[1f32, 2., 3., 4., 5., 6.]]], &Device::Cpu).unwrap();
     let out = attention_3d(&one, 1).unwrap();
