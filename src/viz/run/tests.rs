@@ -1,4 +1,5 @@
 use super::*;
+use crate::jobs::Sink;
 use std::sync::mpsc;
 
 /// Work that sends 0, 1, 2… until told to stop, each only after the test says go.
