@@ -3,13 +3,13 @@
 //! on an 80x24 screen, and no code line is wider than the narrowest prose column.
 //!
 //! The pieces, by responsibility:
-//! - [`layout`]: one lesson's screens — code widths, panel and question heights, pinned
+//! - `layout`: one lesson's screens — code widths, panel and question heights, pinned
 //!   instructions ([`check_lesson`]);
-//! - [`quotes`]: the numbers the prose quotes from panels (`expect`), each panel read once per
+//! - `quotes`: the numbers the prose quotes from panels (`expect`), each panel read once per
 //!   distinct setting ([`check_expectation`]);
-//! - [`parallel`]: the chosen lessons checked side by side with a progress callback
+//! - `parallel`: the chosen lessons checked side by side with a progress callback
 //!   ([`check_lessons`]);
-//! - [`across`]: the checks that compare lessons (repeated questions, stray instructions);
+//! - `across`: the checks that compare lessons (repeated questions, stray instructions);
 //! - [`stats`]: the `--stats` table and the warnings that do not stop a course.
 
 mod across;

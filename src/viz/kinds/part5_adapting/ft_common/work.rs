@@ -17,10 +17,7 @@ fn sample(model: &Model, prompt: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-fn merge_gap(
-    ft: &finetune::Finetuner,
-    data: &FtData,
-) -> candle_core::Result<Option<f32>> {
+fn merge_gap(ft: &finetune::Finetuner, data: &FtData) -> candle_core::Result<Option<f32>> {
     let Some(lora) = &ft.lora else {
         return Ok(None);
     };
