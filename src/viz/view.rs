@@ -132,6 +132,21 @@ pub struct ChartView {
     pub series: Vec<Series>,
 }
 
+impl ChartView {
+    /// A chart of `series` on linear axes, with no title or axis labels (the panel's text
+    /// says what is plotted).
+    pub fn plain(series: Vec<Series>) -> Self {
+        Self {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_log: false,
+            y_log: false,
+            series,
+        }
+    }
+}
+
 /// One named line on a chart; points need not be sorted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {

@@ -345,17 +345,7 @@ impl Visual for Dpo {
         let current = self.settings();
         let mut series = self.run.ghosts(&current, &[CHARTS[self.chart]], '·');
         series.extend(self.lines(self.chart));
-        let mut parts = vec![
-            Part::Text(text),
-            Part::Chart(ChartView {
-                title: String::new(),
-                x_label: String::new(),
-                y_label: String::new(),
-                x_log: false,
-                y_log: false,
-                series,
-            }),
-        ];
+        let mut parts = vec![Part::Text(text), Part::Chart(ChartView::plain(series))];
         parts.extend(self.run.history_table(
             &current,
             &["run", "held-out loss", "margin"],

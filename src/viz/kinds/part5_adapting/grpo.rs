@@ -481,17 +481,7 @@ impl Visual for Grpo {
                 faint: false,
             })
             .collect();
-        vec![
-            Part::Text(lines),
-            Part::Chart(ChartView {
-                title: String::new(),
-                x_label: String::new(),
-                y_label: String::new(),
-                x_log: false,
-                y_log: false,
-                series,
-            }),
-        ]
+        vec![Part::Text(lines), Part::Chart(ChartView::plain(series))]
     }
 }
 

@@ -367,17 +367,7 @@ impl Visual for PolicyKl {
                 faint: false,
             })
             .collect();
-        let mut parts = vec![
-            text,
-            Part::Chart(ChartView {
-                title: String::new(),
-                x_label: String::new(),
-                y_label: String::new(),
-                x_log: false,
-                y_log: false,
-                series,
-            }),
-        ];
+        let mut parts = vec![text, Part::Chart(ChartView::plain(series))];
         let heads = ["run", "reward β=1/0.3/0.1", "KL", "gold"];
         parts.extend(
             self.run

@@ -73,14 +73,7 @@ impl LmTrain {
                 faint: false,
             },
         ]);
-        Part::Chart(ChartView {
-            title: String::new(),
-            x_label: String::new(),
-            y_label: String::new(),
-            x_log: false,
-            y_log: false,
-            series,
-        })
+        Part::Chart(ChartView::plain(series))
     }
 
     /// The learning rate the chosen schedule sets at every step, over the kept runs' own (the
@@ -93,14 +86,7 @@ impl LmTrain {
             points: self.lr_curve(),
             faint: false,
         });
-        Part::Chart(ChartView {
-            title: String::new(),
-            x_label: String::new(),
-            y_label: String::new(),
-            x_log: false,
-            y_log: false,
-            series,
-        })
+        Part::Chart(ChartView::plain(series))
     }
 
     pub(super) fn samples(&self) -> Part {
