@@ -69,6 +69,31 @@ pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     ta.iter().zip(tb).fold(combine(acc), |s, (x, y)| s + x * y)
 }
 
+/// [`dot`] of each of several rows against one `y`, the same bits as R calls of it: the rows'
+/// running totals are kept side by side, so R chains of additions are in flight at once
+/// rather than one (a single short dot product waits on its own additions).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
+pub(super) fn dots<const R: usize>(rows: [&[f32]; R], y: &[f32]) -> [f32; R] {
+    let len = y.len();
+    let whole = len / LANES * LANES;
+    let mut acc = [[0f32; LANES]; R];
+    for at in (0..whole).step_by(LANES) {
+        let yg: &[f32; LANES] = y[at..at + LANES].try_into().unwrap();
+        for r in 0..R {
+            let xg: &[f32; LANES] = rows[r][at..at + LANES].try_into().unwrap();
+            for l in 0..LANES {
+                acc[r][l] += xg[l] * yg[l];
+            }
+        }
+    }
+    let mut out = [0f32; R];
+    for r in 0..R {
+        out[r] = (whole..len).fold(combine(acc[r]), |s, j| s + rows[r][j] * y[j]);
+    }
+    out
+}
+
 /// Σ (x − c)² in the order of [`sum`].
 #[inline(always)]
 pub(super) fn sum_sq_from(x: &[f32], c: f32) -> f32 {
@@ -264,6 +289,16 @@ mod tests {
             sum(&x.iter().map(|v| v * v).collect::<Vec<_>>())
         );
         assert_eq!(max(&x), 1.0);
+        let y: Vec<f32> = x.iter().map(|v| v * 3.0 - 0.5).collect();
+        for len in [3, 8, 21, 24] {
+            let rows = [&x[..len], &y[..len], &x[..len]];
+            let want = rows.map(|r| dot(r, &y[..len]).to_bits());
+            assert_eq!(
+                dots(rows, &y[..len]).map(f32::to_bits),
+                want,
+                "length {len}"
+            );
+        }
         assert_eq!(padded(1), 8);
         assert_eq!(padded(16), 16);
     }

@@ -214,12 +214,13 @@ impl Adapt for Unfused<'_> {
     }
 }
 
-/// The fused linear layers (`fused::linear` for the base model, `fused::lora_linear` for LoRA
-/// on any set of projections) give the basic operations' logits and gradients bit for bit:
-/// the same products in the same order, the input's gradient terms added in the order
-/// candle's backward pass added them. Training changed no bit when they came in.
+/// The fused linear layers agree with the basic operations: the base model's (`fused::linear`)
+/// bit for bit (the same products in the same order, the input's gradient terms added in the
+/// order candle's backward pass added them: training changed no bit when it came in); LoRA's
+/// (`fused::lora_linear`, on any set of projections) within rounding, since its thin products
+/// are its own loops, which sum in an order fixed for every CPU rather than the library's.
 #[test]
-fn fused_linear_layers_train_bit_for_bit_as_the_basic_operations() {
+fn fused_linear_layers_compute_what_the_basic_operations_compute() {
     let model = model();
     let params = model.params();
     let vars: Vec<&Var> = params.iter().map(|(_, v)| *v).collect();
@@ -240,12 +241,18 @@ fn fused_linear_layers_train_bit_for_bit_as_the_basic_operations() {
             let vars = lora.vars();
             let (logits, grads) = run(&model, &lora, Attend::Fused, &vars);
             let (logits0, grads0) = run(&model, &Unfused(&lora), Attend::Fused, &vars);
+            let off = worst(&logits, &logits0);
             assert!(
-                logits == logits0,
-                "LoRA {targets:?} r {rank}: logits differ"
+                off < 1e-5,
+                "LoRA {targets:?} r {rank}: logits differ by {off}"
             );
             for (j, (g, g0)) in grads.iter().zip(&grads0).enumerate() {
-                assert!(g == g0, "LoRA {targets:?} r {rank}: gradient {j} differs");
+                let size = g0.iter().map(|v| v.abs()).fold(0.0, f32::max);
+                let off = worst(g, g0);
+                assert!(
+                    size > 0.0 && off <= 1e-7 + 1e-3 * size,
+                    "LoRA {targets:?} r {rank}: gradient {j} differs by {off} (largest {size})"
+                );
             }
         }
     }
