@@ -149,21 +149,23 @@ impl Visualizer {
     }
 
     /// [`Self::build`] for a panel of the learner whose lab memory is `lab`.
+    ///
+    /// The first view is computed here, on the caller's thread, which waits for it anyway: no
+    /// thread per panel. (`llmf check` builds panels hundreds of times to measure them; a
+    /// short-lived thread for each left its allocator's pages behind it, and the resident
+    /// size of a check grew by about 150 MB over Part V's layouts.) Background work waits
+    /// for the caller's first poll, so measuring a panel never starts a training run.
     pub fn build_in(spec: &VizSpec, lab: &Lab) -> Result<Self, String> {
-        let mut viz = Self::build_with(spec, &Waker::none(), lab)?;
-        let first = viz
-            .first
-            .as_mut()
-            .map(|job| job.wait(Duration::from_secs(3600)));
+        let (def, visual) = registry::build_in(&spec.kind, &spec.params, lab)?;
+        let mut viz = Self::preparing(spec, def.title, &Waker::none());
+        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| FirstView {
+            controls: visual.controls(),
+            parts: visual.parts(),
+            visual,
+        }));
         match first {
-            // Background work waits for the caller's first poll: `llmf check` builds a panel
-            // many times to measure it and must not start a training run each time.
-            Some(Some(first)) => viz.install(first, false),
-            // Still None after the wait: the job ended without a view, which poll reports.
-            Some(None) => {
-                viz.poll();
-            }
-            None => {}
+            Ok(first) => viz.install(first, false),
+            Err(_) => viz.failed_first_view(),
         }
         Ok(viz)
     }
@@ -186,18 +188,8 @@ impl Visualizer {
                 parts,
             });
         });
-        let mut viz = Self {
-            kind: spec.kind.clone(),
-            title: def.title,
-            visual: Box::new(Placeholder("Preparing this panel...")),
-            view: View::default(),
-            editing: None,
-            waker: waker.clone(),
-            first: Some(first),
-            edit_cursor: 0,
-            ascii: false,
-            measuring: false,
-        };
+        let mut viz = Self::preparing(spec, def.title, waker);
+        viz.first = Some(first);
         let ready = viz.first.as_mut().and_then(|job| job.wait(FIRST_VIEW_WAIT));
         match ready {
             Some(first) => {
@@ -206,6 +198,31 @@ impl Visualizer {
             None => viz.refresh(),
         }
         Ok(viz)
+    }
+
+    /// A panel saying it is preparing, until its first view is installed.
+    fn preparing(spec: &VizSpec, title: &'static str, waker: &Waker) -> Self {
+        Self {
+            kind: spec.kind.clone(),
+            title,
+            visual: Box::new(Placeholder("Preparing this panel...")),
+            view: View::default(),
+            editing: None,
+            waker: waker.clone(),
+            first: None,
+            edit_cursor: 0,
+            ascii: false,
+            measuring: false,
+        }
+    }
+
+    /// The kind panicked computing its first view: the panel says so.
+    fn failed_first_view(&mut self) {
+        self.first = None;
+        self.visual = Box::new(Placeholder(
+            "This panel failed to compute its first view (a bug: please report it).",
+        ));
+        self.refresh();
     }
 
     /// Puts the first view in place and, with `start`, starts the kind's own background work.
@@ -331,11 +348,7 @@ impl Visualizer {
                 return false;
             }
             // The job ended without a view: the kind panicked computing it.
-            self.first = None;
-            self.visual = Box::new(Placeholder(
-                "This panel failed to compute its first view (a bug: please report it).",
-            ));
-            self.refresh();
+            self.failed_first_view();
             return true;
         }
         if self.visual.poll(&self.waker) {
