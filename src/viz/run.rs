@@ -484,10 +484,9 @@ impl<E: Send + 'static> Run<E> {
             Phase::Idle => format!("Not started: select \"{RUN}\" and press → ({plan})."),
             Phase::Running if self.queue.ahead().is_some() => {
                 let ahead = self.queue.ahead().unwrap_or(0);
-                format!(
-                    "queued: {ahead} ahead. Runs take turns at this computer's cores; \
-                     this one starts by itself ({plan})."
-                )
+                // One line, no longer than the running line that replaces it, so a panel
+                // is as tall on a busy server as on an idle one (`llmf check` measures it).
+                format!("queued: {ahead} ahead, starts by itself ({plan})")
             }
             Phase::Running if self.replay.as_ref().and_then(replay::Replay::behind).is_some() => {
                 let left = self.replay.as_ref().and_then(replay::Replay::behind).unwrap_or(0);

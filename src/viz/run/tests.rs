@@ -146,3 +146,24 @@ fn the_estimate_of_what_remains_follows_the_share_done() {
     assert_eq!(clock(Duration::from_millis(7600)), "8 s");
     assert_eq!(label(&[("r=", "4".into())], &[("r=", "8".into())]), "r=4");
 }
+
+/// Waiting for a turn at the CPU (a busy classroom server, or other tests training) changes
+/// the progress line but not the panel's height: the queued line is no longer than the
+/// running line of the same plan.
+#[test]
+fn the_queued_line_is_no_longer_than_the_running_line() {
+    let mut run = Run::<u32>::new("test", &Lab::new());
+    let plan = "4 runs × 100 steps";
+    let at = "LoRA r=8 (3 of 4), step 112/140";
+    run.phase = Phase::Running;
+    run.done = 0.5;
+    run.since = Some(Instant::now());
+    let running = run.status(plan, at);
+    run.queue.set(12);
+    let queued = run.status(plan, at);
+    assert!(queued.starts_with("queued: 12 ahead"), "{queued}");
+    assert!(
+        queued.chars().count() <= running.chars().count(),
+        "{queued:?} is longer than {running:?}"
+    );
+}
