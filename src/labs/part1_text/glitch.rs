@@ -24,12 +24,14 @@ pub fn r50k_usage() -> &'static Vec<u32> {
 /// space) first, the kind of token that lands in a vocabulary from some other corpus.
 pub fn unused_tokens(limit: usize) -> (usize, Vec<(u32, String)>) {
     let usage = r50k_usage();
-    let bpe = tiktoken_rs::r50k_base_singleton();
+    // The shelved encoding, not tiktoken's process-wide singleton: a second copy of r50k
+    // that was never freed (~25 MB for the rest of a check or a server's life).
+    let r50k = Pretrained::R50k.load();
     let unused = usage.iter().filter(|c| **c == 0).count();
     let mut odd: Vec<(u32, String)> = (0..50_257u32)
         .filter(|id| usage[*id as usize] == 0)
         .filter_map(|id| {
-            let bytes = bpe.decode_bytes(&[id]).ok()?;
+            let bytes = r50k.token_bytes(id)?;
             let s = String::from_utf8(bytes).ok()?;
             let body = s.trim_start_matches(' ');
             (body.len() >= 10 && body.chars().all(|c| c.is_ascii_alphanumeric())).then_some((id, s))

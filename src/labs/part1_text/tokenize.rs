@@ -122,6 +122,11 @@ impl Encoding {
         self.which
     }
 
+    /// The bytes token `id` stands for (None for an id outside the vocabulary).
+    pub fn token_bytes(&self, id: u32) -> Option<Vec<u8>> {
+        self.bpe.decode_bytes(&[id]).ok()
+    }
+
     /// Splits `text`; offsets come from the bytes each token stands for. A token may end in
     /// the middle of a character (byte-level BPE); its text then shows the bytes as `<0xE2>`.
     pub fn encode(&self, text: &str) -> Vec<Token> {
