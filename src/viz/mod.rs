@@ -106,6 +106,17 @@ struct FirstView {
     parts: Vec<Part>,
 }
 
+impl FirstView {
+    /// Computes `visual`'s first controls and parts (the one slow step of opening a panel).
+    fn of(visual: Box<dyn Panel>) -> Self {
+        Self {
+            controls: visual.controls(),
+            parts: visual.parts(),
+            visual,
+        }
+    }
+}
+
 /// How long opening a step waits for a panel's first view before showing "preparing" and
 /// letting it arrive later through the waker: a quarter of a 16 ms frame, so that the wait,
 /// the rest of the step change and the draw stay within a frame even when the machine is
@@ -158,11 +169,8 @@ impl Visualizer {
     pub fn build_in(spec: &VizSpec, lab: &Lab) -> Result<Self, String> {
         let (def, visual) = registry::build_in(&spec.kind, &spec.params, lab)?;
         let mut viz = Self::preparing(spec, def.title, &Waker::none());
-        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| FirstView {
-            controls: visual.controls(),
-            parts: visual.parts(),
-            visual,
-        }));
+        let first =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| FirstView::of(visual)));
         match first {
             Ok(first) => viz.install(first, false),
             Err(_) => viz.failed_first_view(),
@@ -180,13 +188,7 @@ impl Visualizer {
     pub fn build_with(spec: &VizSpec, waker: &Waker, lab: &Lab) -> Result<Self, String> {
         let (def, visual) = registry::build_in(&spec.kind, &spec.params, lab)?;
         let first = Job::spawn_for_frame("first-view", waker, move |reporter| {
-            let controls = visual.controls();
-            let parts = visual.parts();
-            let _ = reporter.send(FirstView {
-                visual,
-                controls,
-                parts,
-            });
+            let _ = reporter.send(FirstView::of(visual));
         });
         let mut viz = Self::preparing(spec, def.title, waker);
         viz.first = Some(first);
