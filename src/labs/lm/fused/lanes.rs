@@ -209,6 +209,73 @@ fn block<const G: usize>(w: &[f32], x: &[f32], stride: usize, out: &mut [f32]) {
     }
 }
 
+/// [`weighted_rows`] for R weight vectors over the same rows of x at once, the same bits as R
+/// calls of it: for q in 0..R, out row q (`width` values at q·width) gets
+/// Σⱼ w[j·w_stride + q] · x[j·stride + c] for j in 0..n, in `weighted_rows`' order (its even
+/// and odd running totals, the first from the out value). Each group of columns of x is read
+/// once for all R sums, rather than once per sum: the backward pass of a low-rank product
+/// sums the same rows under several weights (one per rank).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
+pub(super) fn weighted_rows_each<const R: usize>(
+    w: &[f32],
+    w_stride: usize,
+    n: usize,
+    x: &[f32],
+    stride: usize,
+    out: &mut [f32],
+    width: usize,
+) {
+    let weight = |j: usize, q: usize| w[j * w_stride + q];
+    let whole = width / LANES * LANES;
+    for c in (0..whole).step_by(LANES) {
+        let mut even = [[0f32; LANES]; R];
+        let mut odd = [[0f32; LANES]; R];
+        for q in 0..R {
+            even[q] = out[q * width + c..][..LANES].try_into().unwrap();
+        }
+        for j in 0..n / 2 {
+            let r0: &[f32; LANES] = x[2 * j * stride + c..][..LANES].try_into().unwrap();
+            let r1: &[f32; LANES] = x[(2 * j + 1) * stride + c..][..LANES].try_into().unwrap();
+            for q in 0..R {
+                let (w0, w1) = (weight(2 * j, q), weight(2 * j + 1, q));
+                for l in 0..LANES {
+                    even[q][l] += w0 * r0[l];
+                    odd[q][l] += w1 * r1[l];
+                }
+            }
+        }
+        if n % 2 == 1 {
+            let row: &[f32; LANES] = x[(n - 1) * stride + c..][..LANES].try_into().unwrap();
+            for q in 0..R {
+                let last = weight(n - 1, q);
+                for l in 0..LANES {
+                    even[q][l] += last * row[l];
+                }
+            }
+        }
+        for q in 0..R {
+            for l in 0..LANES {
+                out[q * width + c + l] = even[q][l] + odd[q][l];
+            }
+        }
+    }
+    for q in 0..R {
+        for c in whole..width {
+            let o = &mut out[q * width + c];
+            let (mut even, mut odd) = (*o, 0f32);
+            for j in 0..n / 2 {
+                even += weight(2 * j, q) * x[2 * j * stride + c];
+                odd += weight(2 * j + 1, q) * x[(2 * j + 1) * stride + c];
+            }
+            if n % 2 == 1 {
+                even += weight(n - 1, q) * x[(n - 1) * stride + c];
+            }
+            *o = even + odd;
+        }
+    }
+}
+
 /// eˣ in single precision, within 2 units in the last place of the exact value for
 /// −87 ≤ x ≤ 88; exactly 0 below −87 (where eˣ < 1.7·10⁻³⁸), e⁸⁸ above 88, NaN for NaN.
 ///
@@ -298,6 +365,23 @@ mod tests {
                 want,
                 "length {len}"
             );
+        }
+        // Several weight vectors at once: the bits of one `weighted_rows` each, with rows
+        // further apart than they are wide, odd and even counts, whole and partial groups.
+        for (n, width, stride) in [(7, 21, 24), (8, 16, 19), (1, 3, 3)] {
+            let rows: Vec<f32> = (0..n * stride).map(|i| (i as f32 * 0.37).sin()).collect();
+            let w: Vec<f32> = (0..n * 3).map(|i| (i as f32 * 0.71).cos()).collect();
+            let start: Vec<f32> = (0..3 * width).map(|i| i as f32 * 0.01).collect();
+            let mut want = start.clone();
+            for q in 0..3 {
+                let wq: Vec<f32> = (0..n).map(|j| w[j * 3 + q]).collect();
+                weighted_rows(&wq, &rows, stride, &mut want[q * width..][..width]);
+            }
+            let mut got = start.clone();
+            weighted_rows_each::<2>(&w, 3, n, &rows, stride, &mut got[..2 * width], width);
+            weighted_rows_each::<1>(&w[2..], 3, n, &rows, stride, &mut got[2 * width..], width);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{n} rows of {width}");
         }
         assert_eq!(padded(1), 8);
         assert_eq!(padded(16), 16);

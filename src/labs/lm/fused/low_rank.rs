@@ -82,23 +82,61 @@ impl Shapes<'_> {
     }
 }
 
-/// scale · (row i of `x` · y) for every row i (rows `stride` apart, each as long as y), handed
-/// to `put(i, value)`; four rows at a time, so four sums are in flight at once.
+/// scale · (row i of `x` · row c of `ys`) for every row i of x (rows `stride` apart, each
+/// `len` long) and every row c of `ys` (`len` apart), handed to `put(i, c, value)`. Four rows
+/// of x at a time, against every row of `ys` while those four are at hand: four sums are in
+/// flight at once, and x is read once however many rows `ys` has.
 #[inline(always)]
-fn row_dots(x: &[f32], stride: usize, y: &[f32], scale: f32, mut put: impl FnMut(usize, f32)) {
-    let len = y.len();
+fn row_dots(
+    x: &[f32],
+    stride: usize,
+    ys: &[f32],
+    len: usize,
+    scale: f32,
+    mut put: impl FnMut(usize, usize, f32),
+) {
     let n = (x.len() + stride - len) / stride;
     let row = |i: usize| &x[i * stride..][..len];
     let mut i = 0;
     while i + 4 <= n {
-        let d = lanes::dots([row(i), row(i + 1), row(i + 2), row(i + 3)], y);
-        for (j, v) in d.into_iter().enumerate() {
-            put(i + j, v * scale);
+        let rows = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+        for (c, y) in ys.chunks_exact(len).enumerate() {
+            for (j, v) in lanes::dots(rows, y).into_iter().enumerate() {
+                put(i + j, c, v * scale);
+            }
         }
         i += 4;
     }
     for i in i..n {
-        put(i, lanes::dot(row(i), y) * scale);
+        for (c, y) in ys.chunks_exact(len).enumerate() {
+            put(i, c, lanes::dot(row(i), y) * scale);
+        }
+    }
+}
+
+/// Into `out` (R rows of `width`, rows `q` of it for columns c..c+R of `w`): the sums of
+/// x's `n` rows weighted by those columns of `w` (n rows of `w_stride`), four columns at a
+/// time ([`lanes::weighted_rows_each`]), so x is read r/4 times rather than r.
+#[inline(always)]
+fn weighted_columns(
+    w: &[f32],
+    w_stride: usize,
+    n: usize,
+    x: &[f32],
+    stride: usize,
+    out: &mut [f32],
+    width: usize,
+) {
+    let mut c = 0;
+    while w_stride - c >= 4 {
+        let o = &mut out[c * width..][..4 * width];
+        lanes::weighted_rows_each::<4>(&w[c..], w_stride, n, x, stride, o, width);
+        c += 4;
+    }
+    while c < w_stride {
+        let o = &mut out[c * width..][..width];
+        lanes::weighted_rows_each::<1>(&w[c..], w_stride, n, x, stride, o, width);
+        c += 1;
     }
 }
 
@@ -115,11 +153,7 @@ fn forward_rows(sh: &Shapes, x: &[f32], bias: &[f32], out: &mut [f32], lows: &mu
     for (part, a_t) in sh.parts.iter().zip(&a_t) {
         let r = part.rank;
         let low = &mut lows[before * n..][..n * r];
-        for c in 0..r {
-            row_dots(x, k, &a_t[c * k..][..k], sh.scale, |i, v| {
-                low[i * r + c] = v
-            });
-        }
+        row_dots(x, k, a_t, k, sh.scale, |i, c, v| low[i * r + c] = v);
         before += r;
     }
     for (i, row) in out.chunks_exact_mut(m).enumerate().take(n) {
@@ -155,8 +189,6 @@ fn backward_rows(
     dp: &mut [f32],
 ) {
     let (n, k, m) = (sh.n, sh.k, sh.m);
-    let mut column = vec![0f32; n];
-    let mut da = vec![0f32; k];
     let mut before = 0;
     for part in sh.parts {
         let (r, width, col) = (part.rank, part.width, part.column);
@@ -165,30 +197,18 @@ fn backward_rows(
         // d(s·x·A) = s · g · Bᵀ, (n, r): row i's entry c is g's row i (this part's columns)
         // against B's row c.
         let mut dlow = vec![0f32; n * r];
-        for c in 0..r {
-            let bc = &b[c * width..][..width];
-            row_dots(&g[col..], m, bc, sh.scale, |i, v| dlow[i * r + c] = v);
-        }
+        row_dots(&g[col..], m, b, width, sh.scale, |i, c, v| {
+            dlow[i * r + c] = v
+        });
         // dB = (s·x·A)ᵀ · g: row c of dB sums g's rows weighted by column c of the kept lows.
-        for c in 0..r {
-            for (v, l) in column.iter_mut().zip(low.chunks_exact(r)) {
-                *v = l[c];
-            }
-            weighted_rows(
-                &column,
-                &g[col..],
-                m,
-                &mut dp[part.at_b + c * width..][..width],
-            );
-        }
-        // dA = xᵀ · d(s·x·A): column c of dA sums x's rows weighted by column c of dlow.
-        for c in 0..r {
-            for (v, d) in column.iter_mut().zip(dlow.chunks_exact(r)) {
-                *v = d[c];
-            }
-            da.fill(0.0);
-            weighted_rows(&column, x, k, &mut da);
-            for (row, &v) in da.iter().enumerate() {
+        let db = &mut dp[part.at_b..][..r * width];
+        weighted_columns(low, r, n, &g[col..], m, db, width);
+        // dA = xᵀ · d(s·x·A): column c of dA sums x's rows weighted by column c of dlow
+        // (summed as rows of dAᵀ, then laid out as A is, (in, r)).
+        let mut da_t = vec![0f32; r * k];
+        weighted_columns(&dlow, r, n, x, k, &mut da_t, k);
+        for (c, column) in da_t.chunks_exact(k).enumerate() {
+            for (row, &v) in column.iter().enumerate() {
                 dp[part.at_a + row * r + c] = v;
             }
         }
