@@ -6,6 +6,10 @@ use candle_core::{Device, Tensor, Var};
 use llmf::labs::lm::fused::causal_attention;
 use std::time::Instant;
 
+/// The allocator the app uses (src/main.rs), so timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     llmf::labs::lm::threads::set_at_start();
     for (name, b, t, d, heads) in [

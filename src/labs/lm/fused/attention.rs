@@ -88,10 +88,12 @@ impl Geometry {
     /// position j; the padding columns j ≥ t stay as they are (zero).
     #[inline(always)]
     fn transpose(&self, qkv: &[f32], s: usize, part: usize, h: usize, into: &mut [f32]) {
+        assert!(self.t <= self.tp && into.len() >= self.dh * self.tp);
         for j in 0..self.t {
             let row = &qkv[self.at(3, s, j, part, h)..][..self.dh];
-            for (c, &x) in row.iter().enumerate() {
-                into[c * self.tp + j] = x;
+            // Rows of `into` by iterator and j < tp asserted: no bounds check per value.
+            for (column, &x) in into.chunks_exact_mut(self.tp).zip(row) {
+                column[j] = x;
             }
         }
     }
@@ -99,6 +101,7 @@ impl Geometry {
 
 /// The forward pass into `out` (B·T, d, zero) and `weights` (see [`CausalAttention`], zero).
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
 fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut [f32]) {
     let (t, tp, dh, row3) = (g.t, g.tp, g.dh, 3 * g.d);
     let mut kt = vec![0f32; dh * tp];
@@ -115,29 +118,30 @@ fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut [f32]) {
                 let scores = &mut row[..m];
                 scores.fill(0.0);
                 weighted_rows(&qkv[g.at(3, s, i, 0, h)..][..dh], &kt, tp, scores);
-                for (k, group) in scores.chunks_exact_mut(LANES).enumerate() {
-                    for (l, x) in group.iter_mut().enumerate() {
-                        *x = if k * LANES + l < n {
-                            *x * g.scale
-                        } else {
-                            f32::NEG_INFINITY
-                        };
-                    }
+                // Whole groups read into arrays before any is written: the compiler cannot
+                // tell that `p` and `scores` do not overlap, and would otherwise keep every
+                // division (and below, every product) scalar, one element at a time.
+                for x in scores.iter_mut() {
+                    *x *= g.scale;
+                }
+                for x in &mut scores[n..] {
+                    *x = f32::NEG_INFINITY;
                 }
                 let max = lanes::max(scores);
                 for group in scores.chunks_exact_mut(LANES) {
-                    for x in group {
-                        *x = lanes::exp(*x - max);
+                    let group: &mut [f32; LANES] = group.try_into().unwrap();
+                    for l in 0..LANES {
+                        group[l] = lanes::exp(group[l] - max);
                     }
                 }
                 let sum = lanes::sum(scores);
-                for (pg, eg) in p[..m]
-                    .chunks_exact_mut(LANES)
-                    .zip(scores.chunks_exact(LANES))
-                {
-                    for (pj, e) in pg.iter_mut().zip(eg) {
-                        *pj = e / sum;
+                for k in (0..m).step_by(LANES) {
+                    let e: [f32; LANES] = scores[k..k + LANES].try_into().unwrap();
+                    let mut pg = [0f32; LANES];
+                    for l in 0..LANES {
+                        pg[l] = e[l] / sum;
                     }
+                    p[k..k + LANES].copy_from_slice(&pg);
                 }
                 let o = &mut out[g.at(1, s, i, 0, h)..][..dh];
                 weighted_rows(&p[..n], values, row3, o);
@@ -149,6 +153,7 @@ fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut [f32]) {
 /// The backward pass into `dqkv` (zero), from the output's gradient `dout` and the kept
 /// `weights`.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
 fn backward(g: &Geometry, qkv: &[f32], dout: &[f32], weights: &[f32], dqkv: &mut [f32]) {
     let (t, tp, dh, row3) = (g.t, g.tp, g.dh, 3 * g.d);
     let mut vt = vec![0f32; dh * tp];
@@ -172,27 +177,28 @@ fn backward(g: &Geometry, qkv: &[f32], dout: &[f32], weights: &[f32], dqkv: &mut
                 weighted_rows(&dout[g.at(1, s, i, 0, h)..][..dh], &vt, tp, dpi);
                 // p is exactly 0 past the diagonal, so the padding adds nothing.
                 let mean = lanes::dot(&p[..m], dpi);
-                let groups = dsi[..m].chunks_exact_mut(LANES);
-                for ((dg, pg), dpg) in groups
-                    .zip(p[..m].chunks_exact(LANES))
-                    .zip(dpi.chunks_exact(LANES))
-                {
+                for k in (0..m).step_by(LANES) {
+                    let pg: [f32; LANES] = p[k..k + LANES].try_into().unwrap();
+                    let dpg: [f32; LANES] = dpi[k..k + LANES].try_into().unwrap();
+                    let mut dg = [0f32; LANES];
                     for l in 0..LANES {
                         dg[l] = pg[l] * (dpg[l] - mean) * g.scale;
                     }
+                    dsi[k..k + LANES].copy_from_slice(&dg);
                 }
                 let dq = &mut dqkv[g.at(3, s, i, 0, h)..][..dh];
                 weighted_rows(&dsi[..n], keys, row3, dq);
             }
             // Each key and value j: dsᵢⱼ and pᵢⱼ over the rows i ≥ j that see it.
+            assert!(t <= tp);
             for j in 0..t {
                 let rows = t - j;
-                for (c, dsi) in column.iter_mut().zip(ds[j * tp..].chunks(tp)) {
+                for (c, dsi) in column.iter_mut().zip(ds[j * tp..].chunks_exact(tp)) {
                     *c = dsi[j];
                 }
                 let dk = &mut dqkv[g.at(3, s, j, 1, h)..][..dh];
                 weighted_rows(&column[..rows], &qkv[g.at(3, s, j, 0, h)..], row3, dk);
-                for (c, pi) in column.iter_mut().zip(block[j * tp..].chunks(tp)) {
+                for (c, pi) in column.iter_mut().zip(block[j * tp..].chunks_exact(tp)) {
                     *c = pi[j];
                 }
                 let dv = &mut dqkv[g.at(3, s, j, 2, h)..][..dh];
