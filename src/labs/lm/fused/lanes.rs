@@ -209,6 +209,32 @@ fn block<const G: usize>(w: &[f32], x: &[f32], stride: usize, out: &mut [f32]) {
     }
 }
 
+/// Into `out` (R rows of `width`, rows `q` of it for columns c..c+R of `w`): the sums of
+/// x's `n` rows weighted by those columns of `w` (n rows of `w_stride`), four columns at a
+/// time ([`weighted_rows_each`]), so x is read r/4 times rather than r.
+#[inline(always)]
+pub(super) fn weighted_columns(
+    w: &[f32],
+    w_stride: usize,
+    n: usize,
+    x: &[f32],
+    stride: usize,
+    out: &mut [f32],
+    width: usize,
+) {
+    let mut c = 0;
+    while w_stride - c >= 4 {
+        let o = &mut out[c * width..][..4 * width];
+        weighted_rows_each::<4>(&w[c..], w_stride, n, x, stride, o, width);
+        c += 4;
+    }
+    while c < w_stride {
+        let o = &mut out[c * width..][..width];
+        weighted_rows_each::<1>(&w[c..], w_stride, n, x, stride, o, width);
+        c += 1;
+    }
+}
+
 /// [`weighted_rows`] for R weight vectors over the same rows of x at once, the same bits as R
 /// calls of it: for q in 0..R, out row q (`width` values at q·width) gets
 /// Σⱼ w[j·w_stride + q] · x[j·stride + c] for j in 0..n, in `weighted_rows`' order (its even
@@ -217,7 +243,7 @@ fn block<const G: usize>(w: &[f32], x: &[f32], stride: usize, out: &mut [f32]) {
 /// sums the same rows under several weights (one per rank).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
-pub(super) fn weighted_rows_each<const R: usize>(
+fn weighted_rows_each<const R: usize>(
     w: &[f32],
     w_stride: usize,
     n: usize,

@@ -114,32 +114,6 @@ fn row_dots(
     }
 }
 
-/// Into `out` (R rows of `width`, rows `q` of it for columns c..c+R of `w`): the sums of
-/// x's `n` rows weighted by those columns of `w` (n rows of `w_stride`), four columns at a
-/// time ([`lanes::weighted_rows_each`]), so x is read r/4 times rather than r.
-#[inline(always)]
-fn weighted_columns(
-    w: &[f32],
-    w_stride: usize,
-    n: usize,
-    x: &[f32],
-    stride: usize,
-    out: &mut [f32],
-    width: usize,
-) {
-    let mut c = 0;
-    while w_stride - c >= 4 {
-        let o = &mut out[c * width..][..4 * width];
-        lanes::weighted_rows_each::<4>(&w[c..], w_stride, n, x, stride, o, width);
-        c += 4;
-    }
-    while c < w_stride {
-        let o = &mut out[c * width..][..width];
-        lanes::weighted_rows_each::<1>(&w[c..], w_stride, n, x, stride, o, width);
-        c += 1;
-    }
-}
-
 /// After the frozen product is in `out`: the bias, each adapter's correction and the ReLU,
 /// row by row; each part's s · (x · A) kept in `lows`.
 #[inline(always)]
@@ -202,11 +176,11 @@ fn backward_rows(
         });
         // dB = (s·x·A)ᵀ · g: row c of dB sums g's rows weighted by column c of the kept lows.
         let db = &mut dp[part.at_b..][..r * width];
-        weighted_columns(low, r, n, &g[col..], m, db, width);
+        lanes::weighted_columns(low, r, n, &g[col..], m, db, width);
         // dA = xᵀ · d(s·x·A): column c of dA sums x's rows weighted by column c of dlow
         // (summed as rows of dAᵀ, then laid out as A is, (in, r)).
         let mut da_t = vec![0f32; r * k];
-        weighted_columns(&dlow, r, n, x, k, &mut da_t, k);
+        lanes::weighted_columns(&dlow, r, n, x, k, &mut da_t, k);
         for (c, column) in da_t.chunks_exact(k).enumerate() {
             for (row, &v) in column.iter().enumerate() {
                 dp[part.at_a + row * r + c] = v;
