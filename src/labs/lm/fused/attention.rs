@@ -99,19 +99,23 @@ impl Geometry {
     }
 }
 
-/// The forward pass into `out` (B·T, d, zero) and `weights` (see [`CausalAttention`], zero).
+/// The forward pass into `out` (B·T, d, zero) and `weights` (see [`CausalAttention`]),
+/// appended to `weights` row by row in memory order: built as it is computed, never zeroed
+/// first (the padding past each row's last group is written as zeros).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // indices keep the groups visible to the vectorizer
-fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut [f32]) {
+fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut Vec<f32>) {
     let (t, tp, dh, row3) = (g.t, g.tp, g.dh, 3 * g.d);
     let mut kt = vec![0f32; dh * tp];
     let mut row = vec![0f32; tp];
+    let mut p = vec![0f32; tp];
     for s in 0..g.b {
         for h in 0..g.heads {
             g.transpose(qkv, s, 1, h, &mut kt);
             let values = &qkv[g.at(3, s, 0, 2, h)..];
-            let block = &mut weights[(s * g.heads + h) * t * tp..][..t * tp];
-            for (i, p) in block.chunks_exact_mut(tp).enumerate() {
+            // Rows only grow within a head, so past each row's groups `p` holds zeros.
+            p.fill(0.0);
+            for i in 0..t {
                 let (n, m) = (i + 1, padded(i + 1));
                 // Scores against keys 0..m (the padding too: cheaper than a shorter tail),
                 // then the ones past the diagonal set to −∞, so their weight is exactly 0.
@@ -145,6 +149,7 @@ fn forward(g: &Geometry, qkv: &[f32], out: &mut [f32], weights: &mut [f32]) {
                 }
                 let o = &mut out[g.at(1, s, i, 0, h)..][..dh];
                 weighted_rows(&p[..n], values, row3, o);
+                weights.extend_from_slice(&p);
             }
         }
     }
@@ -213,7 +218,7 @@ struct Forward<'a> {
     g: &'a Geometry,
     qkv: &'a [f32],
     out: &'a mut [f32],
-    weights: &'a mut [f32],
+    weights: &'a mut Vec<f32>,
 }
 
 impl pulp::WithSimd for Forward<'_> {
@@ -250,7 +255,7 @@ impl CustomOp1 for CausalAttention {
         let qkv = slice(storage, layout, "causal attention qkv")?;
         let g = Geometry::new(layout.dims(), self.t, self.heads)?;
         let mut out = vec![0f32; g.b * g.t * g.d];
-        let mut weights = vec![0f32; g.weights_len()];
+        let mut weights = Vec::with_capacity(g.weights_len());
         vectorized(Forward {
             g: &g,
             qkv,
@@ -303,7 +308,7 @@ mod tests {
     /// `simd`'s instruction set.
     fn run<S: Simd>(simd: S, g: &Geometry, qkv: &[f32], dout: &[f32]) -> [Vec<f32>; 3] {
         let mut out = vec![0f32; g.b * g.t * g.d];
-        let mut weights = vec![0f32; g.weights_len()];
+        let mut weights = Vec::new();
         simd.vectorize(Forward {
             g,
             qkv,

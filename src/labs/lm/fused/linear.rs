@@ -51,14 +51,16 @@ impl CustomOp3 for Linear {
         let CpuStorage::F32(mut out) = s1.matmul(s2, (1, n, m, k), l1, l2)? else {
             bail!("linear: the model lab computes in f32")
         };
+        // Bias and ReLU in one pass over the product (the same two operations per value).
         for row in out.chunks_exact_mut(m) {
-            for (o, b) in row.iter_mut().zip(b) {
-                *o += b;
-            }
-        }
-        if self.relu {
-            for o in &mut out {
-                *o = o.max(0.0);
+            if self.relu {
+                for (o, b) in row.iter_mut().zip(b) {
+                    *o = (*o + b).max(0.0);
+                }
+            } else {
+                for (o, b) in row.iter_mut().zip(b) {
+                    *o += b;
+                }
             }
         }
         Ok((CpuStorage::F32(out), Shape::from((n, m))))
