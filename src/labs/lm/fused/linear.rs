@@ -74,12 +74,11 @@ impl CustomOp3 for Linear {
         out: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let grad = if self.relu {
-            super::relu::through_relu(out, grad)?
+        let (grad, db) = if self.relu {
+            super::relu::through_relu_summing_rows(out, grad, b)?
         } else {
-            grad.clone()
+            (grad.clone(), super::bias::row_sums(b, grad)?)
         };
-        let db = super::bias::row_sums(b, &grad)?;
         // Candle's matmul backward, term for term: dx = dy · Wᵀ, dW = xᵀ · dy.
         let dx = x
             .track_op()
