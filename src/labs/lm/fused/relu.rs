@@ -24,6 +24,16 @@ impl CustomOp1 for Relu {
     }
 }
 
+/// One value of [`through_relu`]: the gradient where the output is positive, else 0.
+#[inline(always)]
+fn passed(out: f32, dy: f32) -> f32 {
+    if out > 0.0 {
+        dy
+    } else {
+        0.0
+    }
+}
+
 /// The gradient `dy` of a ReLU's output `out` carried back to its input: dy where out > 0
 /// (exactly where the input was), else 0. Shared with [`super::add_rows_relu`].
 pub(super) fn through_relu(out: &Tensor, dy: &Tensor) -> Result<Tensor> {
@@ -31,7 +41,7 @@ pub(super) fn through_relu(out: &Tensor, dy: &Tensor) -> Result<Tensor> {
         with_values(dy, "relu dy", |dy| {
             out.iter()
                 .zip(dy)
-                .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 })
+                .map(|(&o, &g)| passed(o, g))
                 .collect::<Vec<f32>>()
         })
     })??;
@@ -63,11 +73,7 @@ pub(super) fn through_relu_summing_rows(
             let mut db = vec![0f32; if sums { width } else { 0 }];
             for (o, g) in out.chunks_exact(width).zip(dy.chunks_exact(width)) {
                 let start = dx.len();
-                dx.extend(
-                    o.iter()
-                        .zip(g)
-                        .map(|(&o, &g)| if o > 0.0 { g } else { 0.0 }),
-                );
+                dx.extend(o.iter().zip(g).map(|(&o, &g)| passed(o, g)));
                 for (d, v) in db.iter_mut().zip(&dx[start..]) {
                     *d += v;
                 }
